@@ -1,0 +1,39 @@
+# Kabinet's entry points. `make run` and `make test` work on a fresh machine: they create .venv,
+# install the project, and start an embedded PostgreSQL when DATABASE_URL is not set.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint format bench-routing clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m config.devstack run
+
+test: $(STAMP)
+	$(BIN)/python -m config.devstack test $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m config.devstack check-migrations
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench-routing: $(STAMP)
+	$(BIN)/python -m tests.bench.routing
+
+clean:
+	rm -rf $(VENV) .data test-artifacts

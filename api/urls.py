@@ -1,0 +1,26 @@
+"""/api/v1/ on both hosts, with each host's own OpenAPI schema and docs (served from static
+files by drf-spectacular-sidecar, no CDN)."""
+
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from api.branding import BrandingView
+from api.root import ApiRootView
+
+
+def _api_urlpatterns(
+    *, urlconf: str, endpoints: list[URLPattern | URLResolver]
+) -> list[URLPattern | URLResolver]:
+    return [
+        path("api/v1/", include([path("", ApiRootView.as_view(), name="api-root"), *endpoints])),
+        path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="api-schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+        path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    ]
+
+
+public_api_urlpatterns = _api_urlpatterns(urlconf="config.urls_public", endpoints=[])
+tenant_api_urlpatterns = _api_urlpatterns(
+    urlconf="config.urls_tenant",
+    endpoints=[path("branding/", BrandingView.as_view(), name="api-branding")],
+)

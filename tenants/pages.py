@@ -1,0 +1,33 @@
+"""Pages the router answers with before any tenant's view runs. They render without touching
+the database, so they cannot fail on a host that has no schema."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tenants.models import Tenant, TenantStatus
+
+
+def bad_host(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/bad_host.html", status=400)
+
+
+def platform_url(request: HttpRequest) -> str:
+    port = request.get_port()
+    suffix = "" if port in ("80", "443") else f":{port}"
+    return f"{request.scheme}://{settings.PLATFORM_DOMAIN}{suffix}/"
+
+
+def no_such_cabinet(request: HttpRequest, hostname: str) -> HttpResponse:
+    context = {"hostname": hostname, "platform_url": platform_url(request)}
+    return render(request, "public/no_such_cabinet.html", context, status=404)
+
+
+def cabinet_unavailable(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    gone = tenant.status in {TenantStatus.ARCHIVED, TenantStatus.PURGED}
+    return render(
+        request,
+        "public/cabinet_unavailable.html",
+        {"cabinet_name": tenant.name, "gone": gone},
+        status=410 if gone else 403,
+    )

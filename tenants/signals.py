@@ -1,0 +1,9 @@
+"""Signals the tenants app emits; the apps above react in their own receivers.py.
+
+tenant_provisioned(tenant, owner)  sent inside the new tenant's schema, in the provisioning
+                                   transaction: rbac creates the owner, cabinet seeds branding.
+"""
+
+from django.dispatch import Signal
+
+tenant_provisioned = Signal()

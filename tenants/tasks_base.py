@@ -1,0 +1,65 @@
+"""The task base class every Kabinet task uses, and how tasks are enqueued.
+
+A task runs inside the tenant it was sent from: the `_schema_name` header carries the sender's
+schema (tenant_schemas_celery) and the worker switches to it before the task runs. A task sent
+from no tenant — the `public` schema — fails closed, at sending and again in the worker, unless
+it is declared platform-level (`@app.task(platform_level=True)`), in which case it always runs
+in `public`.
+"""
+
+from typing import Any
+
+from celery import Task
+from django.db import connection, transaction
+from django_tenants.utils import get_public_schema_name
+from tenant_schemas_celery.app import get_schema_name_from_task
+from tenant_schemas_celery.task import TenantTask
+
+SCHEMA_HEADER = "_schema_name"
+
+
+class TenantContextMissing(RuntimeError):
+    """A tenant task was sent, or arrived, without a tenant."""
+
+
+class TenantAwareTask(TenantTask):
+    abstract = True
+    platform_level = False
+
+    def apply_async(
+        self, args: Any = None, kwargs: Any = None, task_id: str | None = None, **options: Any
+    ) -> Any:
+        headers = dict(options.get("headers") or {})
+        public = get_public_schema_name()
+        if self.platform_level:
+            headers[SCHEMA_HEADER] = public
+        else:
+            schema = headers.get(SCHEMA_HEADER) or connection.schema_name
+            if not schema or schema == public:
+                raise TenantContextMissing(
+                    f"{self.name} is a tenant task but was sent outside any tenant. Send it "
+                    "inside tenant_context(...), or declare it platform_level=True."
+                )
+            headers[SCHEMA_HEADER] = schema
+        options["headers"] = headers
+        return super().apply_async(args, kwargs, task_id=task_id, **options)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.platform_level:
+            schema = get_schema_name_from_task(self, kwargs)
+            if not schema or schema == get_public_schema_name():
+                raise TenantContextMissing(
+                    f"{self.name} arrived without a tenant (schema {schema!r}); refusing to run "
+                    "it in the public schema."
+                )
+        return super().__call__(*args, **kwargs)
+
+
+def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+    """Send `task` once the current transaction commits, in the tenant that is current now."""
+    schema = connection.schema_name
+
+    def send() -> None:
+        task.apply_async(args=args, kwargs=kwargs, headers={SCHEMA_HEADER: schema})
+
+    transaction.on_commit(send)
