@@ -45,4 +45,3 @@ class Branding(models.Model):
     @property
     def font_stack(self) -> str:
         return FONT_STACKS.get(self.font, FONT_STACKS[FontChoice.SYSTEM])
-

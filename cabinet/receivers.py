@@ -17,6 +17,4 @@ VERTICAL_COLOURS = {
 @receiver(tenant_provisioned)
 def seed_branding(sender: type[Tenant], tenant: Tenant, **kwargs: Any) -> None:
     primary, accent = VERTICAL_COLOURS.get(tenant.vertical, ("#1f5f8b", "#e0a100"))
-    Branding.objects.create(
-        display_name=tenant.name, primary_colour=primary, accent_colour=accent
-    )
+    Branding.objects.create(display_name=tenant.name, primary_colour=primary, accent_colour=accent)

@@ -143,7 +143,10 @@ def ensure_chromium() -> None:
         log("chromium is missing and cannot be installed here; the browser tests will say so")
         return
     log("installing chromium with apt for the browser tests")
-    quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+    quiet = {
+        "stdout": subprocess.DEVNULL,
+        "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    }
     subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
     subprocess.run(
         ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver", "fonts-dejavu-core"],

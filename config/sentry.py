@@ -2,6 +2,7 @@
 personal data of our clients."""
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
@@ -30,11 +31,19 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+def _scrub_query(query: str) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, "[Filtered]" if k.lower() in _PERSONAL_KEYS else v) for k, v in pairs])
+
+
 def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
     event.setdefault("tags", {}).setdefault("tenant", _current_schema())
     request = event.get("request")
-    if isinstance(request, dict) and "data" in request:
-        request["data"] = _scrub(request["data"])
+    if isinstance(request, dict):
+        if "data" in request:
+            request["data"] = _scrub(request["data"])
+        if isinstance(request.get("query_string"), str):
+            request["query_string"] = _scrub_query(request["query_string"])
     return event
 
 
@@ -54,7 +63,8 @@ def init_sentry(
         environment=environment,
         release=release,
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
+        # No user details, request bodies or frame locals: they can hold our clients' data.
+        data_collection={"user_info": False, "http_bodies": [], "stack_frame_variables": False},
         traces_sample_rate=traces_sample_rate,
         before_send=before_send,
         **options,

@@ -11,7 +11,9 @@ DATA_DIR = Path(environ.Env().str("KABINET_DATA_DIR", default=str(BASE_DIR / ".d
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
+SECRET_KEY = env.str(
+    "SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789"
+)
 # The platform's own host: the landing page, signup and the control panel live there; every
 # tenant is <slug>.<PLATFORM_DOMAIN>. `*.localhost` resolves to 127.0.0.1 in browsers and curl.
 PLATFORM_DOMAIN = env.str("PLATFORM_DOMAIN", default="localhost").lower()
@@ -109,7 +111,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache: tenant-prefixed keys by default, one un-prefixed alias for platform-wide keys ------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    _cache_backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    _cache_backend = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+    }
 else:
     # No Redis: a file cache under .data/ is still shared by every process on the machine, which
     # the cross-process routing invalidation needs.
@@ -117,9 +122,16 @@ else:
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(DATA_DIR / "cache"),
     }
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="kabinet")
 CACHES = {
-    "default": {**_cache_backend, "KEY_FUNCTION": "django_tenants.cache.make_key"},
-    "platform": {**_cache_backend, "KEY_PREFIX": "platform"},
+    # Keys are "<schema>:<prefix>:<version>:<key>": a value cached in one tenant is invisible
+    # to every other tenant.
+    "default": {
+        **_cache_backend,
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+    },
+    "platform": {**_cache_backend, "KEY_PREFIX": f"{CACHE_KEY_PREFIX}:platform"},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -187,7 +199,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # server, survives restarts (queued messages are files) and supports the broadcast `ping` used
 # by /health/. CELERY_BROKER_URL overrides both (e.g. amqp:// for RabbitMQ).
 BROKER_DIR = Path(env.str("KABINET_BROKER_DIR", default=str(DATA_DIR / "broker")))
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -196,9 +208,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+    for _folder in ("queue", "control"):
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 elif CELERY_BROKER_URL.startswith("redis"):
     # Must exceed the longest countdown/ETA we schedule, or the task is delivered twice.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# Extra task modules for the worker to import (the test suite adds its probe tasks this way).
+CELERY_IMPORTS = env.list("CELERY_IMPORTS", default=[])
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="kabinet")
 CELERY_TASK_ACKS_LATE = True  # our tasks are idempotent; a worker lost mid-task retries it
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -47,9 +47,7 @@ def build_template(schema_name: str | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(name)} CASCADE")
         cursor.execute(f"CREATE SCHEMA {quote_schema_name(name)}")
-    call_command(
-        "migrate_schemas", tenant=True, schema_name=name, interactive=False, verbosity=0
-    )
+    call_command("migrate_schemas", tenant=True, schema_name=name, interactive=False, verbosity=0)
     connection.set_schema_to_public()
 
 

@@ -26,23 +26,32 @@ class TenantAwareTask(TenantTask):
     abstract = True
     platform_level = False
 
-    def apply_async(
-        self, args: Any = None, kwargs: Any = None, task_id: str | None = None, **options: Any
-    ) -> Any:
-        headers = dict(options.get("headers") or {})
+    def _headers_with_tenant(self, headers: dict[str, Any] | None) -> dict[str, Any]:
+        headers = dict(headers or {})
         public = get_public_schema_name()
         if self.platform_level:
             headers[SCHEMA_HEADER] = public
-        else:
-            schema = headers.get(SCHEMA_HEADER) or connection.schema_name
-            if not schema or schema == public:
-                raise TenantContextMissing(
-                    f"{self.name} is a tenant task but was sent outside any tenant. Send it "
-                    "inside tenant_context(...), or declare it platform_level=True."
-                )
-            headers[SCHEMA_HEADER] = schema
-        options["headers"] = headers
+            return headers
+        schema = headers.get(SCHEMA_HEADER) or connection.schema_name
+        if not schema or schema == public:
+            raise TenantContextMissing(
+                f"{self.name} is a tenant task but was sent outside any tenant. Send it "
+                "inside tenant_context(...), or declare it platform_level=True."
+            )
+        headers[SCHEMA_HEADER] = schema
+        return headers
+
+    def apply_async(
+        self, args: Any = None, kwargs: Any = None, task_id: str | None = None, **options: Any
+    ) -> Any:
+        options["headers"] = self._headers_with_tenant(options.get("headers"))
         return super().apply_async(args, kwargs, task_id=task_id, **options)
+
+    def apply(self, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any) -> Any:
+        """Run here and now (tests, eager mode) with the same tenant rules as a worker."""
+        if self.platform_level:
+            options["headers"] = self._headers_with_tenant(options.get("headers"))
+        return super().apply(args, kwargs, *rest, **options)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self.platform_level:

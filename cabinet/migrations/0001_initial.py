@@ -5,29 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Branding',
+            name="Branding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('singleton', models.BooleanField(default=True, editable=False)),
-                ('display_name', models.CharField(max_length=120, verbose_name='name shown to clients')),
-                ('tagline', models.CharField(blank=True, max_length=200, verbose_name='tagline')),
-                ('welcome_text', models.TextField(blank=True, max_length=2000, verbose_name='welcome text')),
-                ('logo', models.ImageField(blank=True, upload_to='branding/', verbose_name='logo')),
-                ('primary_colour', models.CharField(default='#1f5f8b', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a colour like #1a6b5c.')])),
-                ('accent_colour', models.CharField(default='#e0a100', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a colour like #1a6b5c.')])),
-                ('font', models.CharField(choices=[('system', 'System (fast, native)'), ('serif', 'Serif (classic)'), ('rounded', 'Rounded (friendly)'), ('mono', 'Monospace (technical)')], default='system', max_length=16)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("singleton", models.BooleanField(default=True, editable=False)),
+                (
+                    "display_name",
+                    models.CharField(max_length=120, verbose_name="name shown to clients"),
+                ),
+                ("tagline", models.CharField(blank=True, max_length=200, verbose_name="tagline")),
+                (
+                    "welcome_text",
+                    models.TextField(blank=True, max_length=2000, verbose_name="welcome text"),
+                ),
+                ("logo", models.ImageField(blank=True, upload_to="branding/", verbose_name="logo")),
+                (
+                    "primary_colour",
+                    models.CharField(
+                        default="#1f5f8b",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^#[0-9a-fA-F]{6}$", "Use a colour like #1a6b5c."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "accent_colour",
+                    models.CharField(
+                        default="#e0a100",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^#[0-9a-fA-F]{6}$", "Use a colour like #1a6b5c."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "font",
+                    models.CharField(
+                        choices=[
+                            ("system", "System (fast, native)"),
+                            ("serif", "Serif (classic)"),
+                            ("rounded", "Rounded (friendly)"),
+                            ("mono", "Monospace (technical)"),
+                        ],
+                        default="system",
+                        max_length=16,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('singleton',), name='branding_one_row'), models.CheckConstraint(condition=models.Q(('singleton', True)), name='branding_singleton')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("singleton",), name="branding_one_row"),
+                    models.CheckConstraint(
+                        condition=models.Q(("singleton", True)), name="branding_singleton"
+                    ),
+                ],
             },
         ),
     ]

@@ -8,39 +8,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Tenant',
+            name="Tenant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('schema_name', models.CharField(db_index=True, max_length=63, unique=True, validators=[django_tenants.postgresql_backend.base._check_schema_name])),
-                ('slug', models.CharField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('vertical', models.CharField(blank=True, choices=[('hotel', 'Hotel'), ('shop', 'Shop'), ('school', 'School')], max_length=16)),
-                ('status', models.CharField(choices=[('trial', 'Trial'), ('active', 'Active'), ('past_due', 'Past due'), ('grace', 'Grace period'), ('read_only', 'Read-only'), ('suspended', 'Suspended'), ('archived', 'Archived'), ('purged', 'Purged')], default='trial', max_length=16)),
-                ('default_language', models.CharField(default='en', max_length=8)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "schema_name",
+                    models.CharField(
+                        db_index=True,
+                        max_length=63,
+                        unique=True,
+                        validators=[django_tenants.postgresql_backend.base._check_schema_name],
+                    ),
+                ),
+                ("slug", models.CharField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "vertical",
+                    models.CharField(
+                        blank=True,
+                        choices=[("hotel", "Hotel"), ("shop", "Shop"), ("school", "School")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("trial", "Trial"),
+                            ("active", "Active"),
+                            ("past_due", "Past due"),
+                            ("grace", "Grace period"),
+                            ("read_only", "Read-only"),
+                            ("suspended", "Suspended"),
+                            ("archived", "Archived"),
+                            ("purged", "Purged"),
+                        ],
+                        default="trial",
+                        max_length=16,
+                    ),
+                ),
+                ("default_language", models.CharField(default="en", max_length=8)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('slug'), name='tenant_slug_ci_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("slug"), name="tenant_slug_ci_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(db_index=True, max_length=253, unique=True)),
-                ('is_primary', models.BooleanField(db_index=True, default=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("domain", models.CharField(db_index=True, max_length=253, unique=True)),
+                ("is_primary", models.BooleanField(db_index=True, default=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="domains",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
     ]

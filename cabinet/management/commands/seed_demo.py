@@ -27,5 +27,8 @@ class Command(BaseCommand):
                 f"    client   {demo.client_email} / {DEMO_PASSWORD_CLIENT}",
                 f"    owner    {demo.owner_email} / {DEMO_PASSWORD_OWNER}",
             ]
-        lines += [f"  Platform: http://localhost:{port}/   API docs: http://localhost:{port}/api/docs/", ""]
+        lines += [
+            f"  Platform: http://localhost:{port}/   API docs: http://localhost:{port}/api/docs/",
+            "",
+        ]
         self.stdout.write("\n".join(lines))

@@ -1,0 +1,1 @@
+"""Benchmarks. Run them through the Makefile (`make bench-routing`), not through pytest."""

@@ -1,0 +1,360 @@
+"""Routing benchmark: what host -> tenant resolution costs per request, in one server and one run.
+
+    make bench-routing        (= .venv/bin/python -m tests.bench.routing)
+
+One gunicorn (2 sync workers) serves one trivial view, which touches no database, three ways
+(tests.bench.dispatch): through our TenantRoutingMiddleware (`/bench/ours/`), through
+django-tenants' stock TenantMainMiddleware (`/bench/stock/`) and with no tenancy middleware at all
+(`/bench/bare/`). wrk drives each in turn, interleaved over two rounds, with `Host:
+bench.localhost`; the best round of each is reported. Queries per request are counted in-process
+by tests.bench.inprocess under the same settings.
+
+Database: DATABASE_URL when set; else `kabinet_bench` on 127.0.0.1:5432 when something listens
+there; else the embedded PostgreSQL of `make run` (config.devstack), database `kabinet_bench`.
+Only 127.0.0.1 is ever contacted. The whole run takes about 90 seconds.
+"""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit
+
+from tests.bench.loadgen import LOCALHOST, LoadResult, ensure_wrk, run_python_load, run_wrk
+from tests.bench.variants import BARE_PREFIX, BENCH_HOST, RESPONSE_BODY, VARIANTS
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+BENCH_DATABASE = "kabinet_bench"
+DEFAULT_DATABASE_URL = f"postgres://postgres@{LOCALHOST}:5432/{BENCH_DATABASE}"
+# The bench server's file cache and media stay apart from `make run`'s.
+BENCH_DATA_DIR = BASE_DIR / ".data" / "bench"
+
+ROUNDS = 2
+WARMUP_SECONDS = 2.0
+MEASURE_SECONDS = 8.0
+LOAD_THREADS = 2
+LOAD_CONNECTIONS = 16
+WORKERS = 2
+SETUP_TIMEOUT_SECONDS = 120
+SERVER_START_TIMEOUT_SECONDS = 30
+
+# The issue's goal: ours at least 0.9x bare, and about 3.5x stock (within 10 % counts as met).
+GOAL_VS_BARE = 0.90
+GOAL_VS_STOCK = 3.5
+GOAL_VS_STOCK_TOLERANCE = 0.10
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+def say(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+# --- Database and Django-side setup --------------------------------------------------------------
+
+
+def port_is_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def bench_database_url() -> str:
+    from config.devstack import ensure_database, start_embedded_postgres
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        if port_is_open(LOCALHOST, 5432):
+            url = DEFAULT_DATABASE_URL
+        else:
+            url = urlsplit(start_embedded_postgres())._replace(path=f"/{BENCH_DATABASE}").geturl()
+    ensure_database(url)
+    return url
+
+
+def bench_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("SENTRY_DSN", None)  # no tracing overhead, and nothing leaves the machine
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="tests.bench.settings",
+        KABINET_DATA_DIR=str(BENCH_DATA_DIR),
+        PLATFORM_DOMAIN="localhost",  # the bench tenant's domain is bench.localhost
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def run_step(env: dict[str, str], *args: str) -> None:
+    started = time.monotonic()
+    try:
+        subprocess.run(
+            [PYTHON, *args],
+            cwd=BASE_DIR,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=SETUP_TIMEOUT_SECONDS,
+        )
+    except subprocess.CalledProcessError as exc:
+        raise BenchError(
+            f"{' '.join(args)} failed with status {exc.returncode}:\n{exc.stdout}{exc.stderr}"
+        ) from exc
+    say(f"  {' '.join(args)}: {time.monotonic() - started:.1f} s")
+
+
+def prepare(env: dict[str, str], workdir: Path) -> dict[str, object]:
+    run_step(env, "manage.py", "migrate_schemas", "--shared", "-v", "0")
+    run_step(env, "manage.py", "platform_setup")
+    result_file = workdir / "queries.json"
+    run_step(env, "-m", "tests.bench.inprocess", str(result_file))
+    return json.loads(result_file.read_text())
+
+
+# --- The server ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOCALHOST, 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    client = http.client.HTTPConnection(LOCALHOST, port, timeout=5)
+    try:
+        client.request("GET", path, headers={"Host": BENCH_HOST})
+        response = client.getresponse()
+        return response.status, response.read()
+    finally:
+        client.close()
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the gunicorn master (it stops its workers); SIGKILL its process group if slow."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=10)
+    with suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)  # the group holds only this master and its workers
+    server.wait(timeout=5)
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[int]:
+    port = free_port()
+    command = [
+        PYTHON, "-m", "gunicorn", "config.wsgi:application",
+        "--bind", f"{LOCALHOST}:{port}",
+        "--workers", str(WORKERS), "--worker-class", "sync",
+        "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            command, cwd=BASE_DIR, env=env, stdout=log, stderr=log, start_new_session=True
+        )
+    try:
+        wait_until_serving(server, port, log_path)
+        yield port
+    finally:
+        stop_server(server)
+        say(f"server stopped (exit status {server.returncode})")
+
+
+def wait_until_serving(server: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise BenchError(f"gunicorn exited with status {server.returncode}:\n{tail(log_path)}")
+        try:
+            get(port, BARE_PREFIX)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise BenchError(f"gunicorn did not answer within {SERVER_START_TIMEOUT_SECONDS} s")
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def check_variants_answer(port: int) -> None:
+    """Each path must reach the view: a fast 404 or error page would make a meaningless number.
+    Both workers are asked (a sync worker serves one connection at a time, so repeat)."""
+    for path in VARIANTS.values():
+        for _ in range(WORKERS * 4):
+            status, body = get(port, path)
+            if status != 200 or body != RESPONSE_BODY:
+                raise BenchError(f"GET {path} on {BENCH_HOST} answered {status} {body[:300]!r}")
+
+
+# --- Load ---------------------------------------------------------------------------------------
+
+LoadRunner = Callable[..., LoadResult]
+
+
+def load_runner() -> tuple[str, LoadRunner]:
+    wrk = ensure_wrk()
+    if wrk is None:
+        return "Python threads + http.client (wrk unavailable)", run_python_load
+
+    def run(**kwargs: object) -> LoadResult:
+        return run_wrk(wrk, **kwargs)  # type: ignore[arg-type]
+
+    return f"wrk ({wrk})", run
+
+
+def measure(run: LoadRunner, port: int) -> dict[str, list[LoadResult]]:
+    results: dict[str, list[LoadResult]] = {name: [] for name in VARIANTS}
+    common = {
+        "port": port,
+        "host": BENCH_HOST,
+        "threads": LOAD_THREADS,
+        "connections": LOAD_CONNECTIONS,
+    }
+    for round_number in range(1, ROUNDS + 1):
+        for name, path in VARIANTS.items():
+            run(path=path, seconds=WARMUP_SECONDS, **common)
+            result = run(path=path, seconds=MEASURE_SECONDS, **common)
+            if result.errors:
+                raise BenchError(f"{name}: {result.errors} errors or non-2xx answers under load")
+            results[name].append(result)
+            say(
+                f"  round {round_number} {name:<5} {result.requests_per_second:9.0f} req/s"
+                f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms"
+                f"  ({result.requests} requests)"
+            )
+    return results
+
+
+# --- Report -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    load: LoadResult
+    queries: float
+    set_search_path: float
+    health_pings: float
+
+
+def report(rows: list[Row], cold_ours: dict[str, float]) -> bool:
+    header = (
+        f"{'variant':<8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'queries/req':>13}{'SET search_path/req':>21}{'health ping/req':>17}"
+    )
+    say(header)
+    say("-" * len(header))
+    for row in rows:
+        say(
+            f"{row.name:<8}{row.load.requests_per_second:>10.0f}{row.load.p50_ms:>9.2f}"
+            f"{row.load.p99_ms:>9.2f}{row.queries:>13.2f}{row.set_search_path:>21.2f}"
+            f"{row.health_pings:>17.2f}"
+        )
+    say()
+    say(
+        "health ping = CONN_HEALTH_CHECKS' `SELECT 1` on a raw cursor before a request's first "
+        "query; not in queries/req."
+    )
+    say(
+        f"ours, first request in a process (cold host cache): {cold_ours['queries']:.0f} queries, "
+        f"{cold_ours['set_search_path']:.0f} SET search_path"
+    )
+    rps = {row.name: row.load.requests_per_second for row in rows}
+    vs_bare = rps["ours"] / rps["bare"]
+    stock_vs_bare = rps["stock"] / rps["bare"]
+    vs_stock = rps["ours"] / rps["stock"]
+    say()
+    say(f"ours/bare  = {vs_bare:.2f}x")
+    say(f"stock/bare = {stock_vs_bare:.2f}x")
+    say(f"ours/stock = {vs_stock:.2f}x")
+    say()
+    bare_met = vs_bare >= GOAL_VS_BARE
+    stock_floor = GOAL_VS_STOCK * (1 - GOAL_VS_STOCK_TOLERANCE)
+    stock_met = vs_stock >= stock_floor
+    say(
+        f"goal ours >= {GOAL_VS_BARE:.2f}x bare: {'met' if bare_met else 'NOT met'} "
+        f"({vs_bare:.2f}x)"
+    )
+    say(
+        f"goal ours ~ {GOAL_VS_STOCK:.1f}x stock (>= {stock_floor:.2f}x counts): "
+        f"{'met' if stock_met else 'NOT met'} ({vs_stock:.2f}x)"
+    )
+    goal_met = bare_met and stock_met
+    say(f"GOAL {'MET' if goal_met else 'NOT MET'}")
+    return goal_met
+
+
+def best(results: list[LoadResult]) -> LoadResult:
+    return max(results, key=lambda result: result.requests_per_second)
+
+
+def raise_system_exit(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the `finally` that stops the server
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, raise_system_exit)
+    started = time.monotonic()
+    say("routing benchmark: setup")
+    database_url = bench_database_url()
+    say(f"  database {urlsplit(database_url).path.lstrip('/')}")
+    env = bench_env(database_url)
+    generator, run = load_runner()
+    with tempfile.TemporaryDirectory(prefix="kabinet-bench-") as workdir:
+        counts = prepare(env, Path(workdir))
+        say(
+            f"load: {generator}, {LOAD_THREADS} threads, {LOAD_CONNECTIONS} connections, "
+            f"{WARMUP_SECONDS:g} s warm-up + {MEASURE_SECONDS:g} s measured per variant, "
+            f"{ROUNDS} interleaved rounds; gunicorn {WORKERS} sync workers; "
+            f"{os.cpu_count()} CPUs shared by load generator, server and PostgreSQL"
+        )
+        with gunicorn(env, Path(workdir) / "gunicorn.log") as port:
+            check_variants_answer(port)
+            results = measure(run, port)
+    steady = counts["steady"]
+    assert isinstance(steady, dict)
+    rows = [
+        Row(
+            name=name,
+            load=best(results[name]),
+            queries=steady[name]["queries"],
+            set_search_path=steady[name]["set_search_path"],
+            health_pings=steady[name]["health_pings"],
+        )
+        for name in VARIANTS
+    ]
+    say()
+    say(f"best of {ROUNDS} rounds per variant; queries counted in-process (steady state)")
+    say()
+    report(rows, counts["cold_ours"])  # type: ignore[arg-type]
+    say()
+    say(f"total time {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        sys.stderr.write(f"routing benchmark failed: {error}\n")
+        sys.exit(1)

@@ -1,0 +1,13 @@
+"""Settings for the routing benchmark: the project's settings with one dispatcher middleware.
+
+`tests.bench.dispatch.BenchDispatchMiddleware` sends `/bench/ours/`, `/bench/stock/` and
+`/bench/bare/` through our router, django-tenants' stock middleware or nothing, to one view.
+"""
+
+from config.settings import *  # noqa: F403
+
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+MIDDLEWARE = ["tests.bench.dispatch.BenchDispatchMiddleware"]
+ROOT_URLCONF = "tests.bench.urls"
+PUBLIC_SCHEMA_URLCONF = "tests.bench.urls"

@@ -1,0 +1,107 @@
+"""Test tenants are provisioned once per session by cloning the pre-migrated template schema,
+exactly as production does. Tests run in a transaction that is rolled back; tests that need
+committed data (a real worker, a browser) use the `committed_tenant` fixture instead."""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import setup_databases, teardown_databases
+from pytest_django import DjangoDbBlocker
+
+from tenants.models import Tenant, Vertical
+from tenants.routing import router
+from tenants.schema_templates import ensure_template
+from tenants.services import (
+    OwnerSpec,
+    public_tenant_ensure,
+    tenant_destroy,
+    tenant_provision,
+)
+
+SESSION_TENANTS = {"hotel": Vertical.HOTEL, "shop": Vertical.SHOP}
+OWNER_PASSWORD = "owner-pass-4-tests"
+
+
+def provision_test_tenant(slug: str, vertical: str = Vertical.HOTEL) -> Tenant:
+    return tenant_provision(
+        slug=slug,
+        name=f"{slug.title()} Test",
+        vertical=vertical,
+        owner=OwnerSpec(email=f"owner@{slug}.example.com", password=OWNER_PASSWORD),
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: DjangoDbBlocker,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's set-up, except that the test database is always made: tests that only
+    use committed data (worker, browser) would otherwise run against the real database."""
+    with django_db_blocker.unblock():
+        db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        assert connection.settings_dict["NAME"].startswith("test_")
+        public_tenant_ensure()
+        ensure_template()
+        for slug, vertical in SESSION_TENANTS.items():
+            provision_test_tenant(slug, vertical)
+        connection.set_schema_to_public()
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(db_cfg, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public() -> Iterator[None]:
+    yield
+    connection.set_schema_to_public()
+    router.forget()
+
+
+@pytest.fixture
+def hotel(db: None) -> Tenant:
+    return Tenant.objects.get(slug="hotel")
+
+
+@pytest.fixture
+def shop(db: None) -> Tenant:
+    return Tenant.objects.get(slug="shop")
+
+
+def host_of(tenant: Tenant) -> str:
+    return tenant.domains.get(is_primary=True).domain
+
+
+@pytest.fixture
+def hotel_client(hotel: Tenant) -> Client:
+    return Client(HTTP_HOST=host_of(hotel))
+
+
+@pytest.fixture
+def shop_client(shop: Tenant) -> Client:
+    return Client(HTTP_HOST=host_of(shop))
+
+
+@pytest.fixture
+def platform_client(db: None) -> Client:
+    return Client(HTTP_HOST="localhost")
+
+
+@pytest.fixture
+def committed_tenant(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[Tenant]:
+    """A tenant whose rows are really committed (for other processes and threads to see),
+    dropped again at the end. Uses no test transaction: do not combine with `db`."""
+    with django_db_blocker.unblock():
+        tenant = provision_test_tenant(f"live-{uuid.uuid4().hex[:8]}")
+        try:
+            yield tenant
+        finally:
+            connection.set_schema_to_public()
+            tenant_destroy(tenant=tenant)

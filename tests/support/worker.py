@@ -1,0 +1,80 @@
+"""A real Celery worker process for tests, on the suite's database, broker and queue."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from celery import current_app
+from django.db import connection
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    """A URL for the database the tests use right now (pytest-django's test database)."""
+    params = connection.settings_dict
+    host = quote(params["HOST"] or "", safe="")
+    port = f":{params['PORT']}" if params["PORT"] else ""
+    user = quote(params["USER"] or "postgres", safe="")
+    return f"postgres://{user}@{host}{port}/{params['NAME']}"
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class WorkerProcess:
+    def __init__(self, log_path: Path) -> None:
+        self.name = f"test-{uuid.uuid4().hex[:6]}@localhost"
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "WorkerProcess":
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "CELERY_IMPORTS": "tests.support.tasks",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+        command = [
+            sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+            "--concurrency", "1", "--hostname", self.name, "--without-mingle", "--without-gossip",
+        ]  # fmt: skip
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_for(self._answers_ping, 30, f"worker {self.name} to answer a ping")
+        return self
+
+    def _answers_ping(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"worker exited early:\n{self.log()}")
+        return bool(current_app.control.ping(destination=[self.name], timeout=0.5))
+
+    def stop(self, timeout: float = 30) -> None:
+        """Warm shutdown, as Ctrl-C or a deploy would do it."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
