@@ -4,6 +4,7 @@ committed data (a real worker, a browser) use the `committed_tenant` fixture ins
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
@@ -92,12 +93,8 @@ def platform_client(db: None) -> Client:
     return Client(HTTP_HOST="localhost")
 
 
-@pytest.fixture
-def committed_tenant(
-    django_db_setup: None, django_db_blocker: DjangoDbBlocker
-) -> Iterator[Tenant]:
-    """A tenant whose rows are really committed (for other processes and threads to see),
-    dropped again at the end. Uses no test transaction: do not combine with `db`."""
+@contextmanager
+def committed_tenant_for(django_db_blocker: DjangoDbBlocker) -> Iterator[Tenant]:
     with django_db_blocker.unblock():
         tenant = provision_test_tenant(f"live-{uuid.uuid4().hex[:8]}")
         try:
@@ -105,3 +102,18 @@ def committed_tenant(
         finally:
             connection.set_schema_to_public()
             tenant_destroy(tenant=tenant)
+
+
+@pytest.fixture
+def committed_tenant(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[Tenant]:
+    """A tenant whose rows are really committed (for other processes and threads to see),
+    dropped again at the end. Uses no test transaction: do not combine with `db`."""
+    with committed_tenant_for(django_db_blocker) as tenant:
+        yield tenant
+
+
+@pytest.fixture(scope="module")
+def module_tenant(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[Tenant]:
+    """`committed_tenant`, shared by the tests of one module."""
+    with committed_tenant_for(django_db_blocker) as tenant:
+        yield tenant

@@ -12,6 +12,10 @@ from urllib.parse import quote
 
 from celery import current_app
 from django.db import connection
+from django_tenants.utils import tenant_context
+
+from rbac.models import User
+from tenants.models import Tenant
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -23,6 +27,13 @@ def database_url() -> str:
     port = f":{params['PORT']}" if params["PORT"] else ""
     user = quote(params["USER"] or "postgres", safe="")
     return f"postgres://{user}@{host}{port}/{params['NAME']}"
+
+
+def markers(tenant: Tenant) -> set[str]:
+    """The rows tests.support.tasks.record_marker left in a tenant's schema."""
+    with tenant_context(tenant):
+        emails = User.objects.filter(email__startswith="marker-").values_list("email", flat=True)
+        return set(emails)
 
 
 def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> object:
