@@ -54,6 +54,12 @@ def django_db_setup(
         connection.set_schema_to_public()
     yield
     with django_db_blocker.unblock():
+        # Worker processes and live-server threads may still hold an idle connection.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         teardown_databases(db_cfg, verbosity=0)
 
 

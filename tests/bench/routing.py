@@ -23,11 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import FrameType
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from tests.bench.loadgen import LOCALHOST, LoadResult, ensure_wrk, run_python_load, run_wrk
@@ -120,7 +122,7 @@ def run_step(env: dict[str, str], *args: str) -> None:
     say(f"  {' '.join(args)}: {time.monotonic() - started:.1f} s")
 
 
-def prepare(env: dict[str, str], workdir: Path) -> dict[str, object]:
+def prepare(env: dict[str, str], workdir: Path) -> dict[str, Any]:
     run_step(env, "manage.py", "migrate_schemas", "--shared", "-v", "0")
     run_step(env, "manage.py", "platform_setup")
     result_file = workdir / "queries.json"
@@ -208,32 +210,29 @@ def check_variants_answer(port: int) -> None:
 
 # --- Load ---------------------------------------------------------------------------------------
 
-LoadRunner = Callable[..., LoadResult]
+
+class LoadRunner(Protocol):
+    def __call__(
+        self, *, port: int, path: str, host: str, seconds: float, threads: int, connections: int
+    ) -> LoadResult: ...
 
 
 def load_runner() -> tuple[str, LoadRunner]:
     wrk = ensure_wrk()
     if wrk is None:
         return "Python threads + http.client (wrk unavailable)", run_python_load
-
-    def run(**kwargs: object) -> LoadResult:
-        return run_wrk(wrk, **kwargs)  # type: ignore[arg-type]
-
-    return f"wrk ({wrk})", run
+    return f"wrk ({wrk})", partial(run_wrk, wrk)
 
 
 def measure(run: LoadRunner, port: int) -> dict[str, list[LoadResult]]:
     results: dict[str, list[LoadResult]] = {name: [] for name in VARIANTS}
-    common = {
-        "port": port,
-        "host": BENCH_HOST,
-        "threads": LOAD_THREADS,
-        "connections": LOAD_CONNECTIONS,
-    }
+    load = partial(
+        run, port=port, host=BENCH_HOST, threads=LOAD_THREADS, connections=LOAD_CONNECTIONS
+    )
     for round_number in range(1, ROUNDS + 1):
         for name, path in VARIANTS.items():
-            run(path=path, seconds=WARMUP_SECONDS, **common)
-            result = run(path=path, seconds=MEASURE_SECONDS, **common)
+            load(path=path, seconds=WARMUP_SECONDS)
+            result = load(path=path, seconds=MEASURE_SECONDS)
             if result.errors:
                 raise BenchError(f"{name}: {result.errors} errors or non-2xx answers under load")
             results[name].append(result)
@@ -332,7 +331,6 @@ def main() -> int:
             check_variants_answer(port)
             results = measure(run, port)
     steady = counts["steady"]
-    assert isinstance(steady, dict)
     rows = [
         Row(
             name=name,
@@ -346,7 +344,7 @@ def main() -> int:
     say()
     say(f"best of {ROUNDS} rounds per variant; queries counted in-process (steady state)")
     say()
-    report(rows, counts["cold_ours"])  # type: ignore[arg-type]
+    report(rows, counts["cold_ours"])
     say()
     say(f"total time {time.monotonic() - started:.0f} s")
     return 0
@@ -358,3 +356,6 @@ if __name__ == "__main__":
     except BenchError as error:
         sys.stderr.write(f"routing benchmark failed: {error}\n")
         sys.exit(1)
+    except KeyboardInterrupt:
+        sys.stderr.write("routing benchmark interrupted\n")
+        sys.exit(130)
