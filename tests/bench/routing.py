@@ -11,7 +11,7 @@ by tests.bench.inprocess under the same settings.
 
 Database: DATABASE_URL when set; else `kabinet_bench` on 127.0.0.1:5432 when something listens
 there; else the embedded PostgreSQL of `make run` (config.devstack), database `kabinet_bench`.
-Only 127.0.0.1 is ever contacted. The whole run takes about 90 seconds.
+Only 127.0.0.1 is ever contacted. The whole run takes about 65 seconds.
 """
 
 import http.client
