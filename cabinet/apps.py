@@ -7,3 +7,7 @@ class CabinetConfig(AppConfig):
 
     def ready(self) -> None:
         from cabinet import receivers  # noqa: F401
+        from cabinet.starter import STARTER_CONTENT_VERSION, seed_vertical
+        from tenants.schema_templates import register_starter_content
+
+        register_starter_content(version=STARTER_CONTENT_VERSION, seed=seed_vertical)

@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django_tenants.utils import tenant_context
 
 from cabinet.services import branding_update
+from rbac.models import User
 from rbac.services import client_create
 from tenants.models import Tenant, TenantStatus, Vertical
 from tenants.services import OwnerSpec, platform_domain_for, tenant_provision
@@ -24,6 +26,8 @@ class DemoTenant:
 
 DEMO_PASSWORD_OWNER = "demo-owner-pass"  # noqa: S105  (printed for the visitor to use)
 DEMO_PASSWORD_CLIENT = "demo-client-pass"  # noqa: S105
+DEMO_ADMIN_EMAIL = "admin@kabinet.example.com"
+DEMO_PASSWORD_ADMIN = "demo-admin-pass"  # noqa: S105
 
 DEMO_TENANTS = (
     DemoTenant(
@@ -71,3 +75,12 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
             email=demo.client_email, password=DEMO_PASSWORD_CLIENT, full_name=demo.client_name
         )
     return tenant
+
+
+def seed_platform_admin() -> bool:
+    """A platform admin for the control panel (in `public`); False when one exists already."""
+    connection.set_schema_to_public()
+    if User.objects.filter(email__iexact=DEMO_ADMIN_EMAIL).exists():
+        return False
+    User.objects.create_superuser(email=DEMO_ADMIN_EMAIL, password=DEMO_PASSWORD_ADMIN)
+    return True

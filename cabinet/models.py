@@ -45,3 +45,110 @@ class Branding(models.Model):
     @property
     def font_stack(self) -> str:
         return FONT_STACKS.get(self.font, FONT_STACKS[FontChoice.SYSTEM])
+
+
+class Currency(models.TextChoices):
+    EUR = "EUR", "EUR"
+    USD = "USD", "USD"
+    RUB = "RUB", "RUB"
+    GBP = "GBP", "GBP"
+
+
+class InfoPage(models.Model):
+    """A page of the business's information: the welcome, Wi-Fi and rules, meal times."""
+
+    class Kind(models.TextChoices):
+        WELCOME = "welcome", _("Welcome")
+        INFO = "info", _("Information")
+
+    slug = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INFO)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"), max_length=10_000)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("position", "id")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CatalogCategory(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+        verbose_name_plural = "catalog categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PricingUnit(models.TextChoices):
+    ITEM = "item", _("per item")
+    NIGHT = "night", _("per night")
+    PERSON = "person", _("per person")
+    HOUR = "hour", _("per hour")
+    LESSON = "lesson", _("per lesson")
+    MONTH = "month", _("per month")
+
+
+class CatalogItem(models.Model):
+    """A service or product the business offers; a price of zero means it is included free."""
+
+    category = models.ForeignKey(CatalogCategory, on_delete=models.PROTECT, related_name="items")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    unit = models.CharField(max_length=8, choices=PricingUnit.choices, default=PricingUnit.ITEM)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("category__position", "position", "id")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="catalogitem_price_gte_0")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+
+class Event(models.Model):
+    """Something clients book a place at: an excursion, an evening event, a class."""
+
+    class Kind(models.TextChoices):
+        EXCURSION = "excursion", _("Excursion")
+        EVENT = "event", _("Event")
+        CLASS = "class", _("Class")
+        APPOINTMENT = "appointment", _("Appointment")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.EVENT)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), max_length=4000, blank=True)
+    location = models.CharField(_("where"), max_length=120, blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveIntegerField(_("places"), default=10)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+
+    class Meta:
+        ordering = ("starts_at", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            ),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="event_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,6 +1,11 @@
-from django.db import connection
+from dataclasses import dataclass
 
-from cabinet.models import Branding
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from cabinet.models import Branding, CatalogItem, Event, InfoPage
+from rbac.models import User
 
 
 def branding_get() -> Branding:
@@ -10,3 +15,26 @@ def branding_get() -> Branding:
         tenant = getattr(connection, "tenant", None)
         branding = Branding(display_name=getattr(tenant, "name", "") or "Kabinet")
     return branding
+
+
+@dataclass(frozen=True)
+class StaffOverview:
+    clients: int
+    staff: int
+    catalog_items: int
+    upcoming_events: int
+    info_pages: int
+
+
+def staff_overview() -> StaffOverview:
+    """Counts for the back office's front page (the owner's first look at a new cabinet)."""
+    users = User.objects.aggregate(
+        clients=Count("pk", filter=Q(is_staff=False)), staff=Count("pk", filter=Q(is_staff=True))
+    )
+    return StaffOverview(
+        clients=users["clients"],
+        staff=users["staff"],
+        catalog_items=CatalogItem.objects.filter(is_active=True).count(),
+        upcoming_events=Event.objects.filter(starts_at__gte=timezone.now()).count(),
+        info_pages=InfoPage.objects.count(),
+    )

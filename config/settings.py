@@ -25,8 +25,8 @@ SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG and PLATFORM_DOMAI
 
 # --- Apps: SHARED live in `public`, TENANT are created in every tenant schema -----------------
 SHARED_APPS = [
+    "tenants",  # before django_tenants: our create_tenant/delete_tenant commands win
     "django_tenants",
-    "tenants",
     "billing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -49,6 +49,7 @@ TENANT_APPS = [
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
+PUBLIC_SCHEMA_NAME = "public"
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
@@ -57,6 +58,12 @@ ROOT_URLCONF = "config.urls_tenant"
 TENANT_LIMIT_SET_CALLS = True
 # Every new tenant schema is cloned from this pre-migrated template (tenants.schema_templates).
 TENANT_TEMPLATE_SCHEMA = env.str("TENANT_TEMPLATE_SCHEMA", default="tpl_base")
+# Spare schemas kept ready per vertical (tenants.pool); signup renames one instead of cloning.
+TENANT_POOL_SIZE = env.int("TENANT_POOL_SIZE", default=2)
+# Days an archived tenant's schema is kept before it may be purged.
+TENANT_PURGE_RETENTION_DAYS = env.int("TENANT_PURGE_RETENTION_DAYS", default=30)
+# Where exports of archived tenants are kept (never served over HTTP).
+TENANT_EXPORT_DIR = env.str("TENANT_EXPORT_DIR", default=str(DATA_DIR / "exports"))
 # How often a process re-reads the routing version key from the shared cache (seconds).
 TENANT_ROUTING_RECHECK_SECONDS = env.float("TENANT_ROUTING_RECHECK_SECONDS", default=1.0)
 
@@ -71,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cabinet.middleware.ImpersonationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -226,6 +234,9 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
+CELERY_BEAT_SCHEDULE = {
+    "refill-warm-pool": {"task": "tenants.pool_refill", "schedule": 60.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -1,13 +1,16 @@
 """URLs of the platform's own host (PLATFORM_DOMAIN): landing, signup, control panel."""
 
-from django.urls import path
+from django.urls import include, path
 
 from api.urls import public_api_urlpatterns
 from tenants.health import health
-from tenants.views import landing, tenant_media
+from tenants.views import landing, signup, signup_slug_check, tenant_media
 
 urlpatterns = [
     path("", landing, name="landing"),
+    path("signup/", signup, name="signup"),
+    path("signup/check/", signup_slug_check, name="signup-slug-check"),
+    path("control/", include("tenants.control_urls")),
     path("health/", health, name="health"),
     path("media/<path:path>", tenant_media, name="media"),
     *public_api_urlpatterns,

@@ -12,5 +12,6 @@ urlpatterns = [
     path("media/<path:path>", tenant_media, name="media"),
     *tenant_api_urlpatterns,
     *auth_urlpatterns,
+    path("staff/", include("cabinet.staff.urls")),
     path("", include("cabinet.urls")),
 ]

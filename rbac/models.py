@@ -60,3 +60,39 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return (self.full_name.split() or [self.email])[0]
+
+
+class AuditEntry(models.Model):
+    """The tenant's audit log: who did what to which object, when, from where. Append-only: a
+    database trigger (migration 0002) refuses UPDATE and DELETE on this table."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        "rbac.User", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False
+    )
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    session_hash = models.CharField(max_length=16, blank=True)
+    impersonated_by = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ("-at", "-id")
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+
+class HandoffUse(models.Model):
+    """A hand-off token's nonce, recorded when the token is used: the second use fails."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.nonce

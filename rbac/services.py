@@ -1,6 +1,7 @@
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from rbac.models import User
+from rbac.models import HandoffUse, User
+from tenants.handoff import Handoff, HandoffInvalid, handoff_read
 
 
 @transaction.atomic
@@ -9,3 +10,27 @@ def client_create(*, email: str, password: str, full_name: str = "", language: s
     return User.objects.create_user(
         email=email, password=password, full_name=full_name, language=language
     )
+
+
+class HandoffRefused(Exception):
+    """The hand-off link cannot sign anyone in: expired, reused, forged or for nobody here."""
+
+
+def handoff_consume(*, token: str, schema_name: str) -> tuple[User, Handoff]:
+    """Check a hand-off token and burn its nonce; the staff member it names, if any."""
+    try:
+        handoff = handoff_read(token, schema_name=schema_name)
+    except HandoffInvalid as exc:
+        raise HandoffRefused(str(exc)) from exc
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                HandoffUse.objects.create(nonce=handoff.nonce)
+        except IntegrityError as exc:
+            raise HandoffRefused("this link was already used") from exc
+        user = User.objects.filter(
+            email__iexact=handoff.email, is_active=True, is_staff=True
+        ).first()
+        if user is None:
+            raise HandoffRefused("no staff member with that email here")
+    return user, handoff

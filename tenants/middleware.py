@@ -14,11 +14,23 @@ from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 
 from tenants import pages
+from tenants.models import TenantStatus
 from tenants.routing import router
 
 MAX_HOSTNAME_LENGTH = 253
-# Paths a tenant that is not serving its clients still answers, so monitoring keeps working.
-ALWAYS_SERVED_PATHS = ("/health/",)
+# What a suspended cabinet still answers: monitoring, and its owner's way to billing.
+SUSPENDED_SERVED_PATHS = (
+    "/health/",
+    "/static/",
+    "/accounts/",
+    "/staff/handoff/",
+    "/staff/billing/",
+)
+UNAVAILABLE_SERVED_PATHS = ("/health/", "/static/")
+# The writes a read-only cabinet still accepts: signing in and out, and paying.
+READ_ONLY_WRITABLE_PATHS = ("/accounts/login/", "/accounts/logout/", "/staff/handoff/",
+                            "/staff/billing/")  # fmt: skip
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def hostname_from_request(request: HttpRequest) -> str | None:
@@ -54,6 +66,18 @@ class TenantRoutingMiddleware:
         request.urlconf = (  # type: ignore[attr-defined]
             settings.PUBLIC_SCHEMA_URLCONF if tenant.is_public else settings.ROOT_URLCONF
         )
-        if tenant.is_unavailable and not request.path.startswith(ALWAYS_SERVED_PATHS):
-            return pages.cabinet_unavailable(request, tenant)
+        if tenant.is_unavailable:
+            served = (
+                SUSPENDED_SERVED_PATHS
+                if tenant.status == TenantStatus.SUSPENDED
+                else UNAVAILABLE_SERVED_PATHS
+            )
+            if not request.path.startswith(served):
+                return pages.cabinet_unavailable(request, tenant)
+        elif (
+            tenant.status == TenantStatus.READ_ONLY
+            and request.method not in SAFE_METHODS
+            and not request.path.startswith(READ_ONLY_WRITABLE_PATHS)
+        ):
+            return pages.cabinet_read_only(request, tenant)
         return self.get_response(request)

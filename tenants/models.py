@@ -39,7 +39,9 @@ class Tenant(TenantMixin):
         max_length=16, choices=TenantStatus.choices, default=TenantStatus.TRIAL
     )
     default_language = models.CharField(max_length=8, default="en")
+    owner_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
 
     # Schemas are cloned from a pre-migrated template by tenants.services, never migrated at
     # creation; and a schema is dropped only by an explicit service call.
@@ -64,7 +66,72 @@ class Tenant(TenantMixin):
 
 
 class Domain(DomainMixin):
-    """A host name routed to a tenant: `<slug>.<platform-domain>` or a custom domain."""
+    """A host name routed to a tenant: `<slug>.<platform-domain>` or a custom domain. A custom
+    domain routes only once its DNS TXT record proved the owner controls it."""
+
+    is_custom = models.BooleanField(default=False)
+    is_verified = models.BooleanField(default=True)
+    verification_token = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return self.domain
+
+
+class TenantEvent(models.Model):
+    """The platform's audit trail of a tenant: lifecycle changes, impersonations, domains.
+    Actors are platform admins (or the system); they live in `public`, named here by id and
+    email so the trail survives them."""
+
+    class Kind(models.TextChoices):
+        PROVISIONED = "provisioned", _("Provisioned")
+        STATUS = "status", _("Status changed")
+        IMPERSONATION = "impersonation", _("Impersonation started")
+        DOMAIN = "domain", _("Domain changed")
+        EXPORT = "export", _("Data exported")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=254, default="system")
+    reason = models.CharField(max_length=500, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SchemaTemplate(models.Model):
+    """A pre-migrated schema new tenant schemas are cloned from: the base one (tables only) and
+    one per vertical (with that vertical's starter content). `version` names the migration state
+    and starter content it was built with."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    vertical = models.CharField(max_length=16, blank=True)
+    version = models.CharField(max_length=64)
+    built_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.schema_name} @ {self.version[:12]}"
+
+
+class SpareSchema(models.Model):
+    """A ready-made schema in the warm pool, cloned from a vertical template, waiting for a
+    signup to claim (rename) it."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    vertical = models.CharField(max_length=16, choices=Vertical.choices)
+    template_version = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["vertical", "template_version"])]
+
+    def __str__(self) -> str:
+        return self.schema_name

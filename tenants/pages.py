@@ -2,8 +2,9 @@
 the database, so they cannot fail on a host that has no schema."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from tenants.models import Tenant, TenantStatus
 
@@ -30,4 +31,16 @@ def cabinet_unavailable(request: HttpRequest, tenant: Tenant) -> HttpResponse:
         "public/cabinet_unavailable.html",
         {"cabinet_name": tenant.name, "gone": gone},
         status=410 if gone else 403,
+    )
+
+
+def cabinet_read_only(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    message = _("This cabinet is read-only for now: nothing can be changed.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(message)}, status=403)
+    return render(
+        request,
+        "public/cabinet_unavailable.html",
+        {"cabinet_name": tenant.name, "read_only": True, "message": message},
+        status=403,
     )

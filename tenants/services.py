@@ -7,11 +7,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, quote_schema_name, tenant_context
+from django_tenants.utils import get_public_schema_name, tenant_context
 
-from tenants.models import Domain, Tenant, TenantStatus
-from tenants.schema_templates import clone_template
+from tenants.lifecycle import Actor, purge_allowed_from
+from tenants.models import Domain, Tenant, TenantEvent, TenantStatus
+from tenants.pool import spare_claim
+from tenants.schema_templates import clone_template, drop_schema
 from tenants.signals import tenant_provisioned
 from tenants.slugs import normalize_slug, schema_name_for
 
@@ -67,12 +70,25 @@ def tenant_provision(
                 vertical=vertical,
                 status=status,
                 default_language=language,
+                owner_email=owner.email,
             )
             tenant.save()
             Domain.objects.create(domain=platform_domain_for(slug), tenant=tenant, is_primary=True)
-            clone_template(tenant.schema_name)
+            from_pool = spare_claim(vertical=vertical, new_schema_name=tenant.schema_name)
+            if not from_pool:
+                clone_template(tenant.schema_name, vertical=vertical)
+            TenantEvent.objects.create(
+                tenant=tenant,
+                kind=TenantEvent.Kind.PROVISIONED,
+                to_status=status,
+                detail={"from_pool": from_pool, "vertical": vertical},
+            )
             with tenant_context(tenant):
                 tenant_provisioned.send(sender=Tenant, tenant=tenant, owner=owner)
+            if vertical and settings.TENANT_POOL_SIZE:
+                from tenants.tasks import refill_pool
+
+                transaction.on_commit(lambda: refill_pool.delay(vertical))
     except IntegrityError as exc:
         raise ValidationError(_("This address is already taken."), code="taken") from exc
     return tenant
@@ -82,13 +98,50 @@ def tenant_media_root(tenant: Tenant) -> Path:
     return Path(settings.MEDIA_ROOT) / tenant.schema_name
 
 
+def tenant_purge(*, tenant: Tenant, confirmation: str, actor: Actor) -> None:
+    """Drop an archived tenant's schema and files for good, once its retention period is over,
+    an export of its data is kept, and the admin typed the tenant's address to confirm."""
+    from tenants.export import latest_export
+
+    if tenant.status != TenantStatus.ARCHIVED:
+        raise ValidationError(_("Only an archived tenant can be purged."), code="status")
+    if (confirmation or "").strip().lower() != tenant.slug:
+        raise ValidationError(_("Type the tenant's address to confirm."), code="confirmation")
+    if timezone.now() < purge_allowed_from(tenant):
+        raise ValidationError(
+            _("The retention period runs until %(date)s.")
+            % {"date": f"{purge_allowed_from(tenant):%Y-%m-%d}"},
+            code="retention",
+        )
+    if latest_export(tenant) is None:
+        raise ValidationError(_("No export of this tenant's data is kept yet."), code="export")
+    connection.set_schema_to_public()
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        drop_schema(locked.schema_name)
+        locked.domains.all().delete()
+        TenantEvent.objects.create(
+            tenant=locked,
+            kind=TenantEvent.Kind.STATUS,
+            from_status=locked.status,
+            to_status=TenantStatus.PURGED,
+            actor_id=actor.id,
+            actor_label=actor.label,
+            reason="purged after the retention period",
+        )
+        locked.status = TenantStatus.PURGED
+        locked.status_changed_at = timezone.now()
+        locked.save(update_fields=["status", "status_changed_at"])
+    shutil.rmtree(tenant_media_root(tenant), ignore_errors=True)
+    tenant.status = TenantStatus.PURGED
+
+
 def tenant_destroy(*, tenant: Tenant) -> None:
     """Drop a tenant's schema, rows and files. Irreversible; lifecycle rules come on top."""
     if tenant.is_public:
         raise ValueError("the public tenant cannot be destroyed")
     connection.set_schema_to_public()
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(tenant.schema_name)} CASCADE")
+        drop_schema(tenant.schema_name)
         tenant.delete()
     shutil.rmtree(tenant_media_root(tenant), ignore_errors=True)

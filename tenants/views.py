@@ -1,14 +1,49 @@
-from django.core.exceptions import SuspiciousFileOperation
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.utils import translation
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.static import serve
+
+from tenants.forms import SignupForm, slug_problem
+from tenants.signup import owner_handoff_url, tenant_signup
 
 
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "public/landing.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "public/signup.html", {"form": SignupForm()})
+    language = request.POST.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+    form = SignupForm(request.POST)
+    if form.is_valid():
+        try:
+            tenant = tenant_signup(form=form)
+        except ValidationError:
+            pass  # the form now carries the error next to the address field
+        else:
+            return HttpResponseRedirect(
+                owner_handoff_url(request, tenant, form.cleaned_data["owner_email"])
+            )
+    return render(request, "public/signup.html", {"form": form}, status=400)
+
+
+@require_GET
+def signup_slug_check(request: HttpRequest) -> HttpResponse:
+    """HTMX: whether the address typed so far can be had."""
+    slug = request.GET.get("slug", "")[:100]
+    problem = slug_problem(slug) if slug else None
+    context = {"slug": slug.strip().lower(), "problem": problem, "domain": settings.PLATFORM_DOMAIN}
+    return render(request, "public/_slug_check.html", context)
 
 
 @require_GET

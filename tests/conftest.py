@@ -14,7 +14,7 @@ from pytest_django import DjangoDbBlocker
 
 from tenants.models import Tenant, Vertical
 from tenants.routing import router
-from tenants.schema_templates import ensure_template
+from tenants.schema_templates import ensure_templates
 from tenants.services import (
     OwnerSpec,
     public_tenant_ensure,
@@ -48,7 +48,7 @@ def django_db_setup(
         db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         assert connection.settings_dict["NAME"].startswith("test_")
         public_tenant_ensure()
-        ensure_template()
+        ensure_templates()
         for slug, vertical in SESSION_TENANTS.items():
             provision_test_tenant(slug, vertical)
         connection.set_schema_to_public()

@@ -10,5 +10,6 @@ _RUN_ID = uuid.uuid4().hex[:8]
 os.environ.setdefault("KABINET_DATA_DIR", tempfile.mkdtemp(prefix=f"kabinet-test-{_RUN_ID}-"))
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{_RUN_ID}")
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"kabinet-test-{_RUN_ID}")
+os.environ.setdefault("TENANT_POOL_SIZE", "0")  # pool tests fill it explicitly
 
 from config.settings import *  # noqa: E402, F403

@@ -8,7 +8,7 @@ from rbac.models import User
 from tenants.models import Domain, Tenant, Vertical
 from tenants.schema_templates import (
     TemplateOutOfDate,
-    build_template,
+    build_base_template,
     clone_template,
     ensure_template,
     migration_drift,
@@ -96,7 +96,7 @@ def stale_template(django_db_setup, django_db_blocker):
 
 def test_a_template_behind_the_code_refuses_to_be_cloned_and_is_rebuilt(stale_template):
     # given a template that lost a migration
-    build_template("tpl_stale")
+    build_base_template("tpl_stale")
     with schema_context("tpl_stale"), connection.cursor() as cursor:
         cursor.execute("DELETE FROM django_migrations WHERE app = 'cabinet'")
     assert any(name.startswith("cabinet.") for name in migration_drift("tpl_stale"))

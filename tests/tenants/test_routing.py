@@ -143,3 +143,38 @@ def test_every_host_header_gets_a_clear_answer(db, host, status):
     response = Client(HTTP_HOST=host).get("/")
     assert response.status_code == status
     assert b"Traceback" not in response.content
+
+
+def test_a_lookup_overtaken_by_a_change_is_not_cached(hotel):
+    # given a lookup that is slow, and a change that lands while it runs
+    router_under_test: HostRouter
+
+    def slow_lookup(hostname: str) -> Tenant | None:
+        router_under_test.forget()  # the change
+        return hotel
+
+    router_under_test = HostRouter(lookup=slow_lookup, recheck_seconds=60)
+    # when
+    assert router_under_test.resolve("hotel.localhost") == hotel
+    # then the possibly stale answer was not kept
+    assert "hotel.localhost" not in router_under_test._known
+
+
+def test_routing_survives_a_cache_outage(hotel):
+    def broken_cache() -> str:
+        raise ConnectionError("redis is down")
+
+    outage = HostRouter(lookup=lambda hostname: hotel, read_version=broken_cache, recheck_seconds=0)
+    assert outage.resolve("hotel.localhost") == hotel
+    assert outage.resolve("hotel.localhost") == hotel
+
+
+def test_an_unverified_custom_domain_does_not_route(hotel):
+    Domain.objects.create(
+        domain="www.sunrise-hotel.test",
+        tenant=hotel,
+        is_primary=False,
+        is_custom=True,
+        is_verified=False,
+    )
+    assert Client(HTTP_HOST="www.sunrise-hotel.test").get("/").status_code == 404

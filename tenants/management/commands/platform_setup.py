@@ -4,20 +4,27 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from tenants.models import Tenant
-from tenants.schema_templates import ensure_template, template_schema_name
+from tenants.pool import pool_refill
+from tenants.schema_templates import ensure_templates
 from tenants.services import public_tenant_ensure
 
 
 class Command(BaseCommand):
     help = (
         "After `migrate_schemas --shared`: make sure the platform host routes to `public`, the "
-        "template schema is current, and every tenant schema is migrated."
+        "template schemas are current, every tenant schema is migrated and the warm pool is full."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         public_tenant_ensure()
-        if ensure_template():
-            self.stdout.write(f"template schema {template_schema_name()} (re)built")
+        for name in ensure_templates():
+            self.stdout.write(f"template schema {name} (re)built")
         if Tenant.objects.exclude(schema_name="public").exists():
             call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
+        for report in pool_refill():
+            if report.created or report.discarded:
+                self.stdout.write(
+                    f"warm pool {report.vertical}: +{report.created} spare(s), "
+                    f"-{report.discarded} stale, {report.ready} ready"
+                )
         self.stdout.write("platform ready")

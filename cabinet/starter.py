@@ -1,0 +1,128 @@
+"""Starter content a new cabinet opens with, per vertical, for the owner to edit or delete.
+
+Timeless content (pages, catalog) is seeded into each vertical's template schema once, so signup
+pays nothing for it; dated content (events) is created at provisioning, relative to that day.
+Bump STARTER_CONTENT_VERSION whenever `seed_vertical` changes: templates and spare schemas built
+from the old content are then rebuilt and discarded.
+"""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from cabinet.models import CatalogCategory, CatalogItem, Event, InfoPage, PricingUnit
+from tenants.models import Vertical
+
+STARTER_CONTENT_VERSION = "1"
+
+PAGES: dict[str, list[tuple[str, str, str, str]]] = {
+    Vertical.HOTEL: [
+        ("welcome", InfoPage.Kind.WELCOME, "Welcome to your stay",
+         "We are glad you are here. In this cabinet you can book excursions and events, order "
+         "to your room, see what is included in your stay and write to reception at any time."),
+        ("wifi", InfoPage.Kind.INFO, "Wi-Fi and reception",
+         "Network: Guest. The password is on your key card. Reception is open around the clock."),
+        ("meals", InfoPage.Kind.INFO, "Meal times",
+         "Breakfast 7:00–10:30, lunch 12:30–15:00, dinner 18:30–22:00 in the main restaurant."),
+    ],
+    Vertical.SHOP: [
+        ("welcome", InfoPage.Kind.WELCOME, "Welcome",
+         "Track your orders, reorder what you liked in one tap and collect points with every "
+         "purchase."),
+        ("delivery", InfoPage.Kind.INFO, "Delivery and returns",
+         "We deliver in 1–3 working days. You can return an item within 30 days from your "
+         "order history."),
+    ],
+    Vertical.SCHOOL: [
+        ("welcome", InfoPage.Kind.WELCOME, "Welcome, families",
+         "Here you see the timetable, your child's homework and grades, and can message "
+         "teachers."),
+        ("rules", InfoPage.Kind.INFO, "School rules",
+         "Lessons start on time; please tell us of an absence before the lesson begins."),
+    ],
+}  # fmt: skip
+
+CATALOG: dict[str, list[tuple[str, list[tuple[str, str, str, str]]]]] = {
+    Vertical.HOTEL: [
+        ("Room service", [
+            ("Breakfast in the room", "Continental breakfast served to your room.", "0",
+             PricingUnit.PERSON),
+            ("Bottle of champagne", "Chilled, with two glasses.", "45.00", PricingUnit.ITEM),
+            ("Extra towels", "Delivered within 20 minutes.", "0", PricingUnit.ITEM),
+        ]),
+        ("Wellness", [
+            ("Spa access", "Pool, sauna and steam bath.", "0", PricingUnit.PERSON),
+            ("Massage, 60 minutes", "Classic or aromatherapy.", "70.00", PricingUnit.PERSON),
+        ]),
+    ],
+    Vertical.SHOP: [
+        ("Books", [
+            ("Gift card", "Any amount, valid for a year.", "25.00", PricingUnit.ITEM),
+            ("Bestseller of the month", "Ask us which one it is this month.", "18.90",
+             PricingUnit.ITEM),
+        ]),
+        ("Services", [
+            ("Gift wrapping", "Paper and ribbon of your choice.", "0", PricingUnit.ITEM),
+            ("Home delivery", "Within the city, 1–3 working days.", "4.90", PricingUnit.ITEM),
+        ]),
+    ],
+    Vertical.SCHOOL: [
+        ("Courses", [
+            ("Piano, individual", "45-minute lessons with a teacher.", "35.00", PricingUnit.LESSON),
+            ("Music theory, group", "Weekly group class.", "60.00", PricingUnit.MONTH),
+            ("Open day visit", "Try a lesson before enrolling.", "0", PricingUnit.PERSON),
+        ]),
+    ],
+}  # fmt: skip
+
+
+def seed_vertical(vertical: str) -> None:
+    """Timeless starter content; runs inside a vertical's template schema."""
+    for position, (slug, kind, title, body) in enumerate(PAGES.get(vertical, [])):
+        InfoPage.objects.create(slug=slug, kind=kind, title=title, body=body, position=position)
+    for cat_position, (category_name, items) in enumerate(CATALOG.get(vertical, [])):
+        category = CatalogCategory.objects.create(name=category_name, position=cat_position)
+        for position, (name, description, price, unit) in enumerate(items):
+            CatalogItem.objects.create(
+                category=category,
+                name=name,
+                description=description,
+                price=Decimal(price),
+                unit=unit,
+                position=position,
+            )
+
+
+def _at(day: datetime, hour: int, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day.date(), time(hour, minute)))
+
+
+def seed_upcoming_events(vertical: str) -> None:
+    """Dated starter content, relative to today; runs at provisioning in the new schema."""
+    today = timezone.localtime()
+    if vertical == Vertical.HOTEL:
+        start = _at(today + timedelta(days=3), 9)
+        Event.objects.create(
+            kind=Event.Kind.EXCURSION,
+            title="Old town walking tour",
+            description="Three hours with a local guide; comfortable shoes recommended.",
+            location="Meet at reception",
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            capacity=15,
+            price=Decimal("25.00"),
+        )
+    elif vertical == Vertical.SCHOOL:
+        monday = today - timedelta(days=today.weekday())
+        for week in range(2):
+            for weekday, hour, title in ((0, 16, "Music theory"), (2, 17, "Choir")):
+                start = _at(monday + timedelta(weeks=week, days=weekday), hour)
+                Event.objects.create(
+                    kind=Event.Kind.CLASS,
+                    title=title,
+                    location="Room 2",
+                    starts_at=start,
+                    ends_at=start + timedelta(minutes=45),
+                    capacity=12,
+                )

@@ -1,0 +1,48 @@
+"""Writing to the tenant's audit log. Every staff write and every staff read of a client's data
+goes through `audit_record` (the staff back office adds the reads)."""
+
+import hashlib
+from typing import Any
+
+from django.http import HttpRequest
+
+from rbac.models import AuditEntry, User
+
+IMPERSONATION_SESSION_KEY = "kabinet_impersonation"
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    # REMOTE_ADDR only: behind a proxy, the proxy layer must set it from a trusted header.
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    target: Any = None,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> AuditEntry:
+    session_hash, impersonated_by = "", ""
+    if request is not None:
+        key = getattr(request.session, "session_key", None) or ""
+        session_hash = hashlib.sha256(key.encode()).hexdigest()[:16] if key else ""
+        impersonation = request.session.get(IMPERSONATION_SESSION_KEY) or {}
+        impersonated_by = impersonation.get("by", "")
+        if actor is None and getattr(request, "user", None) and request.user.is_authenticated:
+            actor = request.user
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_label=actor_label or (actor.email if actor else "system"),
+        action=action,
+        target_type=type(target).__name__.lower() if target is not None else "",
+        target_id=str(getattr(target, "pk", "") or "") if target is not None else "",
+        changes=changes or {},
+        reason=reason[:500],
+        ip=client_ip(request),
+        session_hash=session_hash,
+        impersonated_by=impersonated_by,
+    )

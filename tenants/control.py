@@ -1,0 +1,190 @@
+"""The control panel (/control/ on the platform's host), for platform admins: public-schema
+users with is_staff. Two-factor becomes mandatory with the identity issue."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from tenants import selectors
+from tenants.export import latest_export
+from tenants.handoff import handoff_sign, handoff_url
+from tenants.lifecycle import Actor, allowed_transitions, purge_allowed_from, tenant_transition
+from tenants.models import Tenant, TenantEvent, TenantStatus, Vertical
+from tenants.pool import pool_status
+from tenants.schema_templates import template_version
+from tenants.services import platform_domain_for, tenant_purge
+from tenants.tasks import refill_pool
+
+View = Callable[..., HttpResponse]
+MAX_REASON = 500
+
+
+def platform_admin_required(view: View) -> View:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not getattr(request, "tenant", None) or not request.tenant.is_public:
+            raise Http404
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url=reverse("control:login"))
+        if not request.user.is_staff:
+            return render(request, "control/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    return Actor(label=request.user.email, id=request.user.pk)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "control/login.html"
+    redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        return self.get_redirect_url() or reverse("control:tenants")
+
+
+def _get_tenant(pk: int) -> Tenant:
+    try:
+        return selectors.tenant_get(pk=pk)
+    except Tenant.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@require_GET
+@platform_admin_required
+def tenants(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "query": request.GET.get("q", "")[:100],
+        "status": request.GET.get("status", ""),
+        "vertical": request.GET.get("vertical", ""),
+        "sort": request.GET.get("sort", "-created"),
+    }
+    page = Paginator(selectors.tenant_list(**filters), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "control/tenant_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": TenantStatus.choices,
+            "verticals": Vertical.choices,
+            "sorts": selectors.SORTS,
+        },
+    )
+
+
+@require_GET
+@platform_admin_required
+def tenant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    tenant = _get_tenant(pk)
+    return render(
+        request,
+        "control/tenant_detail.html",
+        {
+            "tenant": tenant,
+            "domains": tenant.domains.order_by("-is_primary", "domain"),
+            "events": selectors.tenant_events(tenant),
+            "transitions": [(s, TenantStatus(s).label) for s in allowed_transitions(tenant)],
+            "export": latest_export(tenant),
+            "purge_from": purge_allowed_from(tenant),
+        },
+    )
+
+
+def _reason(request: HttpRequest) -> str:
+    return request.POST.get("reason", "").strip()[:MAX_REASON]
+
+
+@require_POST
+@platform_admin_required
+def tenant_status(request: HttpRequest, pk: int) -> HttpResponse:
+    tenant = _get_tenant(pk)
+    try:
+        tenant_transition(
+            tenant=tenant, to=request.POST.get("to", ""), actor=actor_of(request),
+            reason=_reason(request),
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{tenant.name} is now {tenant.get_status_display()}.")
+    return HttpResponseRedirect(reverse("control:tenant", args=[tenant.pk]))
+
+
+@require_POST
+@platform_admin_required
+def tenant_impersonate(request: HttpRequest, pk: int) -> HttpResponse:
+    tenant = _get_tenant(pk)
+    reason = _reason(request)
+    if not reason or tenant.is_unavailable or not tenant.owner_email:
+        messages.error(request, "Give a reason; only a cabinet that is serving can be entered.")
+        return HttpResponseRedirect(reverse("control:tenant", args=[tenant.pk]))
+    TenantEvent.objects.create(
+        tenant=tenant,
+        kind=TenantEvent.Kind.IMPERSONATION,
+        actor_id=request.user.pk,
+        actor_label=request.user.email,
+        reason=reason,
+        detail={"as": tenant.owner_email, "minutes": 30},
+    )
+    token = handoff_sign(
+        schema_name=tenant.schema_name,
+        email=tenant.owner_email,
+        impersonator=request.user.email,
+        reason=reason,
+    )
+    port = request.get_port()
+    host = platform_domain_for(tenant.slug) + ("" if port in ("80", "443") else f":{port}")
+    return HttpResponseRedirect(handoff_url(scheme=request.scheme, host=host, token=token))
+
+
+@require_POST
+@platform_admin_required
+def tenant_purge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    tenant = _get_tenant(pk)
+    try:
+        tenant_purge(
+            tenant=tenant, confirmation=request.POST.get("confirm", ""), actor=actor_of(request)
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{tenant.name} was purged; its export is kept.")
+    return HttpResponseRedirect(reverse("control:tenant", args=[tenant.pk]))
+
+
+@require_GET
+@platform_admin_required
+def pool(request: HttpRequest) -> HttpResponse:
+    versions = {vertical: template_version(vertical) for vertical in Vertical.values}
+    return render(
+        request,
+        "control/pool.html",
+        {"status": pool_status(), "versions": versions, "base_version": template_version()},
+    )
+
+
+@require_POST
+@platform_admin_required
+def pool_refill_view(request: HttpRequest) -> HttpResponse:
+    refill_pool.delay()
+    messages.success(request, "Refill queued; the worker clones the missing spares.")
+    return HttpResponseRedirect(reverse("control:pool"))
+
+
+@require_GET
+@platform_admin_required
+def kpis(request: HttpRequest) -> HttpResponse:
+    return render(request, "control/kpis.html", {"kpis": selectors.platform_kpis()})

@@ -1,0 +1,67 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Tenant, Vertical
+from tenants.slugs import SLUG_MAX, normalize_slug
+
+
+def slug_problem(raw: str) -> str | None:
+    """Why this address cannot be had, in the active language; None when it is free."""
+    try:
+        slug = normalize_slug(raw)
+    except ValidationError as exc:
+        return exc.messages[0]
+    if Tenant.objects.filter(slug__iexact=slug).exists():
+        return str(_("This address is already taken."))
+    return None
+
+
+class SignupForm(forms.Form):
+    business_name = forms.CharField(
+        label=_("Business name"),
+        max_length=120,
+        help_text=_("As your clients know it, e.g. “Sunrise Hotel”."),
+    )
+    slug = forms.CharField(
+        label=_("Cabinet address"),
+        max_length=SLUG_MAX + 20,  # longer input gets our own message, not a truncation
+        help_text=_("Latin letters, digits and hyphens, e.g. sunrise-hotel."),
+    )
+    vertical = forms.ChoiceField(label=_("Kind of business"), choices=Vertical.choices)
+    owner_email = forms.EmailField(label=_("Your email"), max_length=254)
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters; a long passphrase is best."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
+    )
+
+    def clean_business_name(self) -> str:
+        name = " ".join(self.cleaned_data["business_name"].split())
+        if not name or any(ord(ch) < 32 for ch in name):
+            raise ValidationError(_("Enter the business's name."), code="invalid")
+        return name
+
+    def clean_slug(self) -> str:
+        problem = slug_problem(self.cleaned_data["slug"])
+        if problem:
+            raise ValidationError(problem, code="slug")
+        return normalize_slug(self.cleaned_data["slug"])
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        password, email = cleaned.get("password"), cleaned.get("owner_email")
+        if password and email:
+            owner = get_user_model()(email=email)
+            try:
+                password_validation.validate_password(password, owner)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned

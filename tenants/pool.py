@@ -1,0 +1,104 @@
+"""The warm pool: spare schemas cloned ahead of time from each vertical's template, so a signup
+only renames one (a catalogue update, milliseconds whatever the schema's size). A refill task
+keeps the pool full; spares built from an older template are discarded, never handed out."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django_tenants.utils import quote_schema_name
+
+from tenants.models import SpareSchema, Vertical
+from tenants.schema_templates import clone_template, drop_schema, template_version
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PoolReport:
+    vertical: str
+    created: int
+    discarded: int
+    ready: int
+
+
+def pool_size() -> int:
+    return settings.TENANT_POOL_SIZE
+
+
+def spare_claim(*, vertical: str, new_schema_name: str) -> bool:
+    """Inside the caller's transaction: rename a current spare of this vertical to the new
+    schema's name. False when the pool has none (the caller then clones the template)."""
+    spare = (
+        SpareSchema.objects.select_for_update(skip_locked=True)
+        .filter(vertical=vertical, template_version=template_version(vertical))
+        .order_by("created_at")
+        .first()
+    )
+    if spare is None:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER SCHEMA {quote_schema_name(spare.schema_name)} "
+            f"RENAME TO {quote_schema_name(new_schema_name)}"
+        )
+    spare.delete()
+    return True
+
+
+def _discard_stale(vertical: str) -> int:
+    stale = SpareSchema.objects.filter(vertical=vertical).exclude(
+        template_version=template_version(vertical)
+    )
+    discarded = 0
+    for spare in stale:
+        with transaction.atomic():
+            locked = (
+                SpareSchema.objects.select_for_update(skip_locked=True).filter(pk=spare.pk).first()
+            )
+            if locked is None:
+                continue
+            drop_schema(locked.schema_name)
+            locked.delete()
+            discarded += 1
+    return discarded
+
+
+def _add_spare(vertical: str) -> None:
+    name = f"spare_{uuid.uuid4().hex[:16]}"
+    with transaction.atomic():
+        clone_template(name, vertical=vertical)
+        SpareSchema.objects.create(
+            schema_name=name, vertical=vertical, template_version=template_version(vertical)
+        )
+
+
+def pool_refill(*, vertical: str | None = None, size: int | None = None) -> list[PoolReport]:
+    """Discard stale spares and clone new ones until each vertical has `size` ready."""
+    target = pool_size() if size is None else size
+    reports = []
+    for each in [vertical] if vertical else Vertical.values:
+        connection.set_schema_to_public()
+        discarded = _discard_stale(each)
+        current = SpareSchema.objects.filter(
+            vertical=each, template_version=template_version(each)
+        ).count()
+        created = 0
+        for _ in range(max(0, target - current)):
+            _add_spare(each)
+            created += 1
+        reports.append(PoolReport(each, created, discarded, current + created))
+        if created or discarded:
+            logger.info("pool %s: +%d spare(s), -%d stale", each, created, discarded)
+    return reports
+
+
+def pool_status() -> dict[str, dict[str, int]]:
+    status = {}
+    for vertical in Vertical.values:
+        spares = SpareSchema.objects.filter(vertical=vertical)
+        current = spares.filter(template_version=template_version(vertical)).count()
+        status[vertical] = {"ready": current, "stale": spares.count() - current}
+    return status

@@ -1,0 +1,20 @@
+"""Platform-level tasks: they run in the public schema."""
+
+from celery import shared_task
+
+from tenants.pool import pool_refill
+
+
+@shared_task(name="tenants.pool_refill", platform_level=True, acks_late=True)
+def refill_pool(vertical: str | None = None) -> int:
+    """Top up the warm pool; idempotent (it only ever adds up to the target size)."""
+    return sum(report.created for report in pool_refill(vertical=vertical))
+
+
+@shared_task(name="tenants.export_tenant", platform_level=True, acks_late=True)
+def export_tenant(tenant_id: int) -> str:
+    """Keep an export of an archived tenant; safe to repeat (each run writes a new file)."""
+    from tenants.export import tenant_export
+    from tenants.models import Tenant
+
+    return tenant_export(tenant=Tenant.objects.get(pk=tenant_id)).name
