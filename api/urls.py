@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from api.branding import BrandingView
 from api.root import ApiRootView
+from api.signup import SignupView, SlugAvailabilityView
 
 
 def _api_urlpatterns(
@@ -19,7 +20,13 @@ def _api_urlpatterns(
     ]
 
 
-public_api_urlpatterns = _api_urlpatterns(urlconf="config.urls_public", endpoints=[])
+public_api_urlpatterns = _api_urlpatterns(
+    urlconf="config.urls_public",
+    endpoints=[
+        path("signup/", SignupView.as_view(), name="api-signup"),
+        path("signup/slug/", SlugAvailabilityView.as_view(), name="api-signup-slug"),
+    ],
+)
 tenant_api_urlpatterns = _api_urlpatterns(
     urlconf="config.urls_tenant",
     endpoints=[path("branding/", BrandingView.as_view(), name="api-branding")],

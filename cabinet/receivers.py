@@ -3,6 +3,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from cabinet.models import Branding
+from cabinet.starter import seed_upcoming_events
 from tenants.models import Tenant, Vertical
 from tenants.signals import tenant_provisioned
 
@@ -15,6 +16,8 @@ VERTICAL_COLOURS = {
 
 
 @receiver(tenant_provisioned)
-def seed_branding(sender: type[Tenant], tenant: Tenant, **kwargs: Any) -> None:
+def set_up_new_cabinet(sender: type[Tenant], tenant: Tenant, **kwargs: Any) -> None:
+    """Branding from the tenant's name and vertical, and its dated starter content."""
     primary, accent = VERTICAL_COLOURS.get(tenant.vertical, ("#1f5f8b", "#e0a100"))
     Branding.objects.create(display_name=tenant.name, primary_colour=primary, accent_colour=accent)
+    seed_upcoming_events(tenant.vertical)

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tenants import selectors
 from tenants.export import latest_export
-from tenants.handoff import handoff_sign, handoff_url
 from tenants.lifecycle import Actor, allowed_transitions, purge_allowed_from, tenant_transition
 from tenants.models import Tenant, TenantEvent, TenantStatus, Vertical
 from tenants.pool import pool_status
 from tenants.schema_templates import template_version
-from tenants.services import platform_domain_for, tenant_purge
+from tenants.services import tenant_purge
+from tenants.signup import owner_handoff_url
 from tenants.tasks import refill_pool
 
 View = Callable[..., HttpResponse]
@@ -139,15 +139,10 @@ def tenant_impersonate(request: HttpRequest, pk: int) -> HttpResponse:
         reason=reason,
         detail={"as": tenant.owner_email, "minutes": 30},
     )
-    token = handoff_sign(
-        schema_name=tenant.schema_name,
-        email=tenant.owner_email,
-        impersonator=request.user.email,
-        reason=reason,
+    url = owner_handoff_url(
+        request, tenant, tenant.owner_email, impersonator=request.user.email, reason=reason
     )
-    port = request.get_port()
-    host = platform_domain_for(tenant.slug) + ("" if port in ("80", "443") else f":{port}")
-    return HttpResponseRedirect(handoff_url(scheme=request.scheme, host=host, token=token))
+    return HttpResponseRedirect(url)
 
 
 @require_POST

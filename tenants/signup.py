@@ -27,10 +27,21 @@ def tenant_signup(*, form: SignupForm) -> Tenant:
         raise
 
 
-def owner_handoff_url(request: HttpRequest, tenant: Tenant, email: str) -> str:
+def cabinet_host(request: HttpRequest, tenant: Tenant) -> str:
+    """The tenant's host as reached from this request (same scheme and port)."""
     port = request.get_port()
     host = platform_domain_for(tenant.slug)
-    if port not in ("80", "443"):
-        host = f"{host}:{port}"
-    token = handoff_sign(schema_name=tenant.schema_name, email=email)
-    return handoff_url(scheme=request.scheme, host=host, token=token)
+    return host if port in ("80", "443") else f"{host}:{port}"
+
+
+def cabinet_url(request: HttpRequest, tenant: Tenant) -> str:
+    return f"{request.scheme}://{cabinet_host(request, tenant)}/"
+
+
+def owner_handoff_url(
+    request: HttpRequest, tenant: Tenant, email: str, *, impersonator: str = "", reason: str = ""
+) -> str:
+    token = handoff_sign(
+        schema_name=tenant.schema_name, email=email, impersonator=impersonator, reason=reason
+    )
+    return handoff_url(scheme=request.scheme, host=cabinet_host(request, tenant), token=token)
