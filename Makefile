@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench-routing clean
+.PHONY: install run test lint format bench-routing bench-provisioning clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ format: $(STAMP)
 
 bench-routing: $(STAMP)
 	$(BIN)/python -m tests.bench.routing
+
+bench-provisioning: $(STAMP)
+	$(BIN)/python -m tests.bench.provisioning
 
 clean:
 	rm -rf $(VENV) .data test-artifacts
