@@ -60,6 +60,8 @@ TENANT_LIMIT_SET_CALLS = True
 TENANT_TEMPLATE_SCHEMA = env.str("TENANT_TEMPLATE_SCHEMA", default="tpl_base")
 # Spare schemas kept ready per vertical (tenants.pool); signup renames one instead of cloning.
 TENANT_POOL_SIZE = env.int("TENANT_POOL_SIZE", default=2)
+# Dotted path to a callable returning the DNS resolver custom-domain checks use (tests inject one).
+TENANT_DOMAIN_RESOLVER = env.str("TENANT_DOMAIN_RESOLVER", default="")
 # Days an archived tenant's schema is kept before it may be purged.
 TENANT_PURGE_RETENTION_DAYS = env.int("TENANT_PURGE_RETENTION_DAYS", default=30)
 # Where exports of archived tenants are kept (never served over HTTP).

@@ -11,5 +11,7 @@ os.environ.setdefault("KABINET_DATA_DIR", tempfile.mkdtemp(prefix=f"kabinet-test
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{_RUN_ID}")
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"kabinet-test-{_RUN_ID}")
 os.environ.setdefault("TENANT_POOL_SIZE", "0")  # pool tests fill it explicitly
+# Two suites on one server (two developers, a helper) must not share a test database.
+os.environ.setdefault("TEST_DATABASE_NAME", f"test_kabinet_{_RUN_ID}")
 
 from config.settings import *  # noqa: E402, F403
