@@ -7,7 +7,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from tenants.charts import bar_chart
-from tenants.models import Tenant, TenantEvent, TenantStatus
+from tenants.models import Domain, Tenant, TenantEvent, TenantStatus
 
 SORTS = {
     "name": "name",
@@ -92,3 +92,12 @@ def platform_kpis(*, days: int = 30) -> dict[str, object]:
         "churn_rate": round(100 * churned / live, 1) if live else 0.0,
         "days": days,
     }
+
+
+def domain_list_for(*, tenant: Tenant) -> QuerySet[Domain]:
+    return Domain.objects.filter(tenant=tenant).order_by("-is_primary", "-is_verified", "domain")
+
+
+def domain_get_for(*, tenant: Tenant, pk: int) -> Domain:
+    """One of this tenant's domains; another tenant's id is DoesNotExist, like a missing one."""
+    return Domain.objects.get(tenant=tenant, pk=pk)
