@@ -59,7 +59,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return (self.full_name.split() or [self.email])[0]
+        return self.full_name.split()[0] if self.full_name.strip() else self.email.split("@")[0]
 
 
 class AuditEntry(models.Model):
