@@ -6,11 +6,14 @@ import io
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from cabinet.models import Branding
+from rbac.audit import audit_record
 from tenants.tasks_base import enqueue_on_commit
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
@@ -76,3 +79,28 @@ def branding_logo_normalize() -> bool:
     storage = branding.logo.storage
     transaction.on_commit(lambda: storage.delete(original))
     return True
+
+
+@transaction.atomic
+def content_save(*, form: ModelForm, key: str, request: HttpRequest) -> models.Model:
+    """Save a staff edit of a page, catalog item or event, with its audit entry."""
+    created = form.instance.pk is None
+    changes = {
+        name: [str(form.initial.get(name, "")), str(form.cleaned_data.get(name, ""))]
+        for name in form.changed_data
+    }
+    saved = form.save()
+    audit_record(
+        action=f"{key}.{'created' if created else 'updated'}",
+        target=saved,
+        changes=changes,
+        request=request,
+    )
+    return saved
+
+
+@transaction.atomic
+def content_delete(*, obj: models.Model, key: str, request: HttpRequest) -> None:
+    """Raises ProtectedError (nothing deleted) while something still refers to it."""
+    audit_record(action=f"{key}.deleted", target=obj, changes={"was": str(obj)}, request=request)
+    obj.delete()

@@ -1,12 +1,16 @@
 from django.urls import path
 
-from cabinet.staff import domains, views
+from cabinet.staff import content, domains, views
 
 app_name = "staff"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("handoff/", views.handoff, name="handoff"),
+    path("content/<slug:kind>/", content.content_list, name="content"),
+    path("content/<slug:kind>/new/", content.content_edit, name="content-new"),
+    path("content/<slug:kind>/<int:pk>/", content.content_edit, name="content-edit"),
+    path("content/<slug:kind>/<int:pk>/delete/", content.content_remove, name="content-delete"),
     path("domains/", domains.domain_list, name="domains"),
     path("domains/add/", domains.domain_create, name="domain-add"),
     path("domains/<int:pk>/verify/", domains.domain_check, name="domain-verify"),

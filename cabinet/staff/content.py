@@ -1,0 +1,115 @@
+"""The owner and staff edit what the cabinet shows: information pages, the catalog of services
+and products, and events. Every change is audited."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.db import models
+from django.db.models import ProtectedError
+from django.forms import ModelForm
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cabinet import services
+from cabinet.forms import CatalogItemForm, EventForm, InfoPageForm
+from cabinet.models import CatalogItem, Event, InfoPage
+from cabinet.rendering import render_cabinet
+from cabinet.staff.access import staff_required
+
+StrOrPromise = str | Promise
+
+
+@dataclass(frozen=True)
+class Resource:
+    key: str
+    model: type[models.Model]
+    form: type[ModelForm]
+    title: StrOrPromise
+    columns: tuple[str, ...]
+
+    def queryset(self) -> models.QuerySet:
+        queryset = self.model.objects.all()
+        return queryset.select_related("category") if self.model is CatalogItem else queryset
+
+
+RESOURCES = {
+    "pages": Resource(
+        "pages", InfoPage, InfoPageForm, gettext_lazy("Information pages"), ("title", "kind")
+    ),
+    "catalog": Resource(
+        "catalog",
+        CatalogItem,
+        CatalogItemForm,
+        gettext_lazy("Services and products"),
+        ("name", "category", "price", "unit"),
+    ),
+    "events": Resource(
+        "events",
+        Event,
+        EventForm,
+        gettext_lazy("Events"),
+        ("title", "starts_at", "capacity", "price"),
+    ),
+}
+
+
+def _resource(key: str) -> Resource:
+    try:
+        return RESOURCES[key]
+    except KeyError as exc:
+        raise Http404 from exc
+
+
+def _object(resource: Resource, pk: int) -> models.Model:
+    try:
+        return resource.queryset().get(pk=pk)
+    except resource.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@require_http_methods(["GET"])
+@staff_required
+def content_list(request: HttpRequest, kind: str) -> HttpResponse:
+    resource = _resource(kind)
+    rows = [
+        (obj, [getattr(obj, column) for column in resource.columns]) for obj in resource.queryset()
+    ]
+    return render_cabinet(request, "staff/content_list.html", {"resource": resource, "rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def content_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
+    resource = _resource(kind)
+    instance = _object(resource, pk) if pk is not None else None
+    form = resource.form(request.POST or None, instance=instance)
+    if request.method == "POST":
+        if form.is_valid():
+            services.content_save(form=form, key=resource.key, request=request)
+            messages.success(request, _("Saved."))
+            return HttpResponseRedirect(reverse("staff:content", args=[resource.key]))
+        return render_cabinet(
+            request, "staff/content_form.html", {"resource": resource, "form": form,
+                                                 "object": instance}, status=400,
+        )  # fmt: skip
+    return render_cabinet(
+        request, "staff/content_form.html", {"resource": resource, "form": form, "object": instance}
+    )
+
+
+@require_POST
+@staff_required
+def content_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    resource = _resource(kind)
+    obj = _object(resource, pk)
+    try:
+        services.content_delete(obj=obj, key=resource.key, request=request)
+    except ProtectedError:
+        messages.error(request, _("This is still in use and cannot be deleted."))
+    else:
+        messages.success(request, _("Deleted."))
+    return HttpResponseRedirect(reverse("staff:content", args=[resource.key]))
