@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 
 from tenants import pages
+from tenants.activity import activity_touch
 from tenants.models import TenantStatus
 from tenants.routing import router
 
@@ -80,4 +81,7 @@ class TenantRoutingMiddleware:
             and not request.path.startswith(READ_ONLY_WRITABLE_PATHS)
         ):
             return pages.cabinet_read_only(request, tenant)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if not tenant.is_public:
+            activity_touch(tenant)
+        return response

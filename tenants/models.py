@@ -42,6 +42,8 @@ class Tenant(TenantMixin):
     owner_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(default=timezone.now)
+    # When anyone last used the cabinet, to within ACTIVITY_RESOLUTION (tenants.activity).
+    last_activity_at = models.DateTimeField(null=True, blank=True)
 
     # Schemas are cloned from a pre-migrated template by tenants.services, never migrated at
     # creation; and a schema is dropped only by an explicit service call.

@@ -16,6 +16,7 @@ SORTS = {
     "-created": "-created_at",
     "status": "status",
     "changed": "-status_changed_at",
+    "active": "-last_activity_at",
 }
 LIVE_STATUSES = (TenantStatus.TRIAL, TenantStatus.ACTIVE, TenantStatus.PAST_DUE,
                  TenantStatus.GRACE, TenantStatus.READ_ONLY)  # fmt: skip

@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import setup_databases, teardown_databases
 from pytest_django import DjangoDbBlocker
 
+from tenants.activity import activity_forget
 from tenants.models import Tenant, Vertical
 from tenants.routing import router
 from tenants.schema_templates import ensure_templates
@@ -68,6 +69,7 @@ def _back_to_public() -> Iterator[None]:
     yield
     connection.set_schema_to_public()
     router.forget()
+    activity_forget()
 
 
 @pytest.fixture

@@ -178,3 +178,14 @@ def test_an_unverified_custom_domain_does_not_route(hotel):
         is_verified=False,
     )
     assert Client(HTTP_HOST="www.sunrise-hotel.test").get("/").status_code == 404
+
+
+def test_a_visit_records_the_tenants_last_activity_once_per_interval(hotel, hotel_client):
+    assert hotel.last_activity_at is None
+    hotel_client.get("/api/v1/")
+    hotel.refresh_from_db()
+    first = hotel.last_activity_at
+    assert first is not None
+    hotel_client.get("/api/v1/")
+    hotel.refresh_from_db()
+    assert hotel.last_activity_at == first  # no second write within the interval
