@@ -1,0 +1,279 @@
+"""Migrate every tenant schema, cheaply skipping those already up to date.
+
+django-tenants' `migrate_schemas --tenant` builds a MigrationExecutor (reads the migration files'
+graph, the schema's django_migrations, checks consistency, runs post-migrate signals) for every
+schema, even one with nothing to do. Here the code's tenant migrations are computed once, and each
+schema costs one query on its django_migrations table; only a schema that lacks something is
+handed to `migrate_schemas` for just that schema.
+
+- Schemas are read in name order, in batches (keyset pagination), so memory stays bounded and a
+  run can continue after a given schema (`start_after`). Re-running after an interruption resumes
+  by itself: the schemas already done are skipped at the cost of one query each.
+- A schema that fails is reported with its error and the run goes on with the others.
+- Template schemas and spares are not tenants: `tenants.schema_templates.ensure_templates` keeps
+  the templates current, `tenants.pool` discards spares built from an older template.
+"""
+
+import enum
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
+from django.db.models import QuerySet
+from django_tenants.utils import get_public_schema_name, quote_schema_name
+
+from tenants.models import Tenant, TenantStatus, Vertical
+from tenants.schema_templates import (
+    _tenant_app_labels,
+    ensure_templates,
+    migration_drift,
+    template_is_current,
+    template_schema_name,
+)
+
+MigrationKey = tuple[str, str]
+
+DEFAULT_BATCH_SIZE = 500
+
+
+class NotATenantSchema(LookupError):
+    pass
+
+
+class Outcome(enum.StrEnum):
+    UP_TO_DATE = "up to date"
+    MIGRATED = "migrated"
+    WOULD_MIGRATE = "would migrate"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SchemaResult:
+    """What happened to one schema; `position` counts from 1 up to `total` within the run."""
+
+    position: int
+    total: int
+    schema_name: str
+    outcome: Outcome
+    missing: tuple[str, ...] = ()
+    error: str = ""
+
+
+@dataclass
+class RunSummary:
+    """Counts of a run, and the name and error of every schema that failed."""
+
+    total: int = 0
+    up_to_date: int = 0
+    migrated: int = 0
+    would_migrate: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, result: SchemaResult) -> None:
+        self.total = result.total
+        if result.outcome is Outcome.UP_TO_DATE:
+            self.up_to_date += 1
+        elif result.outcome is Outcome.MIGRATED:
+            self.migrated += 1
+        elif result.outcome is Outcome.WOULD_MIGRATE:
+            self.would_migrate += 1
+        else:
+            self.failed.append((result.schema_name, result.error))
+
+    @property
+    def done(self) -> int:
+        return self.up_to_date + self.migrated + self.would_migrate + len(self.failed)
+
+
+@dataclass(frozen=True)
+class ExpectedMigrations:
+    """The tenant apps' migrations as the code has them. A squashed migration also counts as
+    applied when every migration it replaces is (Django then only records the squash)."""
+
+    replaces: dict[MigrationKey, tuple[MigrationKey, ...]]
+
+    def missing_from(self, applied: set[MigrationKey]) -> list[str]:
+        return sorted(
+            f"{app}.{name}"
+            for (app, name), replaced in self.replaces.items()
+            if (app, name) not in applied
+            and not (replaced and all(key in applied for key in replaced))
+        )
+
+
+def expected_tenant_migrations() -> ExpectedMigrations:
+    """Read the migration files once (no database access)."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    labels = _tenant_app_labels()
+    return ExpectedMigrations(
+        replaces={
+            key: tuple(tuple(replaced) for replaced in (migration.replaces or ()))
+            for key, migration in loader.graph.nodes.items()
+            if key[0] in labels
+        }
+    )
+
+
+def tenant_schema_names(*, start_after: str = "") -> QuerySet:
+    """Schemas that hold tenant apps, in name order: every tenant's but public and the purged."""
+    names = Tenant.objects.exclude(schema_name=get_public_schema_name()).exclude(
+        status=TenantStatus.PURGED
+    )
+    if start_after:
+        names = names.filter(schema_name__gt=start_after)
+    return names.order_by("schema_name").values_list("schema_name", flat=True)
+
+
+def _batches(*, start_after: str, batch_size: int) -> Iterator[list[str]]:
+    """Schema names in name order, `batch_size` at a time, each batch a fresh keyset query: no
+    server-side cursor to lose when a migration closes the connection, and rows added meanwhile
+    are still reached."""
+    last = start_after
+    while True:
+        batch = list(tenant_schema_names(start_after=last)[:batch_size])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1]
+
+
+def _existing(schema_names: list[str]) -> dict[str, bool]:
+    """For each existing schema of the batch: whether it has a django_migrations table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname, EXISTS ("
+            "  SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid"
+            "  AND c.relname = 'django_migrations' AND c.relkind IN ('r', 'p')"
+            ") FROM pg_namespace n WHERE n.nspname = ANY(%s)",
+            [schema_names],
+        )
+        return dict(cursor.fetchall())
+
+
+def _guard() -> AbstractContextManager[object]:
+    """A savepoint when called inside a transaction, so that one schema's failure does not
+    abort it for the schemas after; nothing in autocommit (the usual case), where it would only
+    add two round trips per schema."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
+def applied_migrations(schema_name: str) -> set[MigrationKey]:
+    """One query: the (app, name) rows of the schema's django_migrations table."""
+    with _guard(), connection.cursor() as cursor:
+        table = f"{quote_schema_name(schema_name)}.django_migrations"  # a quoted identifier
+        cursor.execute(f"SELECT app, name FROM {table}")  # noqa: S608
+        return {(app, name) for app, name in cursor.fetchall()}
+
+
+def schema_migrate(*, schema_name: str, verbosity: int = 0) -> None:
+    """Bring one schema up to date with django-tenants' own command."""
+    try:
+        with _guard():
+            call_command(
+                "migrate_schemas",
+                tenant=True,
+                schema_name=schema_name,
+                interactive=False,
+                verbosity=verbosity,
+            )
+    finally:
+        connection.set_schema_to_public()
+
+
+def _error_text(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def _run_one(
+    *,
+    schema_name: str,
+    has_table: bool | None,
+    expected: ExpectedMigrations,
+    dry_run: bool,
+    migrate_verbosity: int,
+) -> tuple[Outcome, tuple[str, ...], str]:
+    if has_table is None:
+        return Outcome.FAILED, (), f"schema {schema_name} does not exist"
+    try:
+        if has_table:
+            missing = tuple(expected.missing_from(applied_migrations(schema_name)))
+        else:
+            missing = tuple(expected.missing_from(set()))
+    except Exception as exc:
+        return Outcome.FAILED, (), _error_text(exc)
+    if not missing:
+        return Outcome.UP_TO_DATE, (), ""
+    if dry_run:
+        return Outcome.WOULD_MIGRATE, missing, ""
+    try:
+        schema_migrate(schema_name=schema_name, verbosity=migrate_verbosity)
+    except Exception as exc:
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()  # a broken connection must not fail the rest
+        return Outcome.FAILED, missing, _error_text(exc)
+    return Outcome.MIGRATED, missing, ""
+
+
+def tenant_schemas_migrate(
+    *,
+    schema_name: str = "",
+    start_after: str = "",
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    migrate_verbosity: int = 0,
+) -> Iterator[SchemaResult]:
+    """Migrate the tenant schemas that are behind, one at a time, yielding a result for each.
+
+    `schema_name`: just that schema (it must be a tenant's). `start_after`: only schemas whose
+    name sorts after it. `dry_run`: report what would be migrated, change nothing. A failure of
+    one schema is yielded as FAILED with its error; the run continues with the next."""
+    connection.set_schema_to_public()
+    expected = expected_tenant_migrations()
+    names = tenant_schema_names(start_after=start_after)
+    if schema_name:
+        names = names.filter(schema_name=schema_name)
+    total = names.count()
+    if schema_name and not total:
+        raise NotATenantSchema(f"{schema_name} is not the schema of a tenant to migrate")
+    position = 0
+    batches: Iterable[list[str]] = (
+        [[schema_name]] if schema_name else _batches(start_after=start_after, batch_size=batch_size)
+    )
+    for batch in batches:
+        existing = _existing(batch)
+        for name in batch:
+            position += 1
+            outcome, missing, error = _run_one(
+                schema_name=name,
+                has_table=existing.get(name),
+                expected=expected,
+                dry_run=dry_run,
+                migrate_verbosity=migrate_verbosity,
+            )
+            yield SchemaResult(
+                position=position,
+                total=max(total, position),
+                schema_name=name,
+                outcome=outcome,
+                missing=missing,
+                error=error,
+            )
+
+
+def templates_ensure(*, dry_run: bool = False) -> list[str]:
+    """Make the template schemas current; the names of those (re)built, or with `dry_run` of
+    those that would be."""
+    if not dry_run:
+        return ensure_templates()
+    base = template_schema_name()
+    if not template_is_current(base) or migration_drift(base):
+        return [base, *(template_schema_name(vertical) for vertical in Vertical.values)]
+    return [
+        template_schema_name(vertical)
+        for vertical in Vertical.values
+        if not template_is_current(template_schema_name(vertical), vertical)
+    ]
