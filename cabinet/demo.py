@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.db import connection
 from django_tenants.utils import tenant_context
 
@@ -66,13 +67,21 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         slug=demo.slug,
         name=demo.name,
         vertical=demo.vertical,
-        owner=OwnerSpec(email=demo.owner_email, password=DEMO_PASSWORD_OWNER, full_name="Owner"),
+        owner=OwnerSpec(
+            email=demo.owner_email,
+            password=DEMO_PASSWORD_OWNER,
+            full_name="Owner",
+            email_verified=True,
+        ),
         status=TenantStatus.ACTIVE,
     )
     with tenant_context(tenant):
         branding_update(tagline=demo.tagline, welcome_text=demo.welcome)
         client_create(
-            email=demo.client_email, password=DEMO_PASSWORD_CLIENT, full_name=demo.client_name
+            email=demo.client_email,
+            password=DEMO_PASSWORD_CLIENT,
+            full_name=demo.client_name,
+            email_verified=True,
         )
     return tenant
 
@@ -82,5 +91,6 @@ def seed_platform_admin() -> bool:
     connection.set_schema_to_public()
     if User.objects.filter(email__iexact=DEMO_ADMIN_EMAIL).exists():
         return False
-    User.objects.create_superuser(email=DEMO_ADMIN_EMAIL, password=DEMO_PASSWORD_ADMIN)
+    admin = User.objects.create_superuser(email=DEMO_ADMIN_EMAIL, password=DEMO_PASSWORD_ADMIN)
+    EmailAddress.objects.create(user=admin, email=admin.email, primary=True, verified=True)
     return True

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from cabinet.models import Branding
+from cabinet.selectors import branding_forget
 from rbac.audit import audit_record
 from tenants.tasks_base import enqueue_on_commit
 
@@ -22,6 +23,12 @@ LOGO_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
 NORMALIZED_PREFIX = "branding/logo-"
 
 
+def _forget_branding() -> None:
+    # Now for this process's next read, and again once the change is visible to all.
+    branding_forget()
+    transaction.on_commit(branding_forget)
+
+
 @transaction.atomic
 def branding_update(**fields: object) -> Branding:
     branding = Branding.objects.select_for_update().first() or Branding()
@@ -29,6 +36,7 @@ def branding_update(**fields: object) -> Branding:
         setattr(branding, name, value)
     branding.full_clean()
     branding.save()
+    _forget_branding()
     return branding
 
 
@@ -55,6 +63,7 @@ def branding_logo_set(*, upload: UploadedFile) -> Branding:
     if branding is None:
         raise ValidationError(_("Set up the cabinet's branding first."), code="no_branding")
     branding.logo.save(f"upload-{hashlib.sha256(upload.name.encode()).hexdigest()[:12]}", upload)
+    _forget_branding()
     from cabinet.tasks import branding_logo_normalize
 
     enqueue_on_commit(branding_logo_normalize)
@@ -76,6 +85,7 @@ def branding_logo_normalize() -> bool:
     digest = hashlib.sha256(out.getvalue()).hexdigest()[:16]
     branding.logo.save(f"logo-{digest}.png", ContentFile(out.getvalue()), save=False)
     branding.save(update_fields=["logo", "updated_at"])
+    _forget_branding()
     storage = branding.logo.storage
     transaction.on_commit(lambda: storage.delete(original))
     return True

@@ -6,9 +6,5 @@ app_name = "cabinet"
 
 urlpatterns = [
     path("", views.home, name="home"),
-]
-
-auth_urlpatterns = [
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("language/", views.language_set, name="language"),
 ]

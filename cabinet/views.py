@@ -1,9 +1,10 @@
-from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.rendering import render_cabinet
-from cabinet.selectors import branding_get
+from rbac.services import user_language_set
 
 
 @require_GET
@@ -11,13 +12,25 @@ def home(request: HttpRequest) -> HttpResponse:
     return render_cabinet(request, "cabinet/home.html")
 
 
-class LoginView(auth_views.LoginView):
-    template_name = "cabinet/login.html"
-    redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs: object) -> dict[str, object]:
-        return {**super().get_context_data(**kwargs), "branding": branding_get()}
-
-
-class LogoutView(auth_views.LogoutView):
-    pass
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The person picks a language: remembered on their account, and in a cookie before they
+    sign in."""
+    language = request.POST.get("language", "")
+    following = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()}):
+        following = "/"
+    response = HttpResponseRedirect(following)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response

@@ -11,6 +11,7 @@ urlpatterns = [
     path("signup/", signup, name="signup"),
     path("signup/check/", signup_slug_check, name="signup-slug-check"),
     path("control/", include("tenants.control_urls")),
+    path("accounts/", include("allauth.urls")),
     path("health/", health, name="health"),
     path("media/<path:path>", tenant_media, name="media"),
     *public_api_urlpatterns,

@@ -3,7 +3,6 @@
 from django.urls import include, path
 
 from api.urls import tenant_api_urlpatterns
-from cabinet.urls import auth_urlpatterns
 from tenants.health import health
 from tenants.views import tenant_media
 
@@ -11,7 +10,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("media/<path:path>", tenant_media, name="media"),
     *tenant_api_urlpatterns,
-    *auth_urlpatterns,
+    path("accounts/", include("allauth.urls")),
     path("staff/", include("cabinet.staff.urls")),
     path("", include("cabinet.urls")),
 ]

@@ -1,6 +1,7 @@
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -96,3 +97,49 @@ class HandoffUse(models.Model):
 
     def __str__(self) -> str:
         return self.nonce
+
+
+class SecurityPolicy(models.Model):
+    """How this cabinet guards its doors, set by its owner. One row per schema."""
+
+    class Registration(models.TextChoices):
+        OPEN = "open", _("Anyone can register")
+        INVITATION = "invitation", _("Invitation only")
+
+    singleton = models.BooleanField(default=True, editable=False, unique=True)
+    registration = models.CharField(
+        _("client registration"), max_length=16, choices=Registration.choices,
+        default=Registration.OPEN,
+    )  # fmt: skip
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        _("sign out after idle minutes"), default=15,
+        validators=[MinValueValidator(2), MaxValueValidator(24 * 60)],
+    )  # fmt: skip
+    require_staff_mfa = models.BooleanField(_("staff must use two-factor sign-in"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return "security policy"
+
+
+class StaffInvitation(models.Model):
+    """An owner's invitation to join the staff: a link that works once, until it expires."""
+
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150, blank=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_pending(self) -> bool:
+        return not self.accepted_at and not self.revoked_at and timezone.now() < self.expires_at

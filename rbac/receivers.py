@@ -1,9 +1,17 @@
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.account.signals import authentication_step_completed, user_logged_in
+from allauth.mfa.signals import authenticator_added, authenticator_removed
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from rbac.audit import audit_record
-from rbac.models import User
+from rbac.middleware import idle_unlock
+from rbac.models import SecurityPolicy, User
+from rbac.policy import policy_forget
 from tenants.models import Tenant
 from tenants.services import OwnerSpec
 from tenants.signals import tenant_provisioned, tenant_status_changed
@@ -17,6 +25,9 @@ def create_owner(sender: type[Tenant], tenant: Tenant, owner: OwnerSpec, **kwarg
         password=owner.password,
         full_name=owner.full_name,
         language=tenant.default_language,
+    )
+    EmailAddress.objects.create(
+        user=user, email=user.email, primary=True, verified=owner.email_verified
     )
     audit_record(action="tenant.created", actor=user, target=user)
 
@@ -37,3 +48,34 @@ def audit_status_change(
         changes={"status": [from_status, to_status]},
         reason=reason,
     )
+
+
+@receiver(authentication_step_completed)
+def unlock_idle_session(sender: type, request: HttpRequest, **kwargs: Any) -> None:
+    idle_unlock(request)
+
+
+@receiver(user_logged_in)
+def audit_login(sender: type, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    idle_unlock(request)
+    audit_record(action="login", actor=user, request=request)
+
+
+@receiver(authenticator_added)
+def audit_second_factor_added(
+    sender: type, request: HttpRequest, authenticator: Any, **kw: Any
+) -> None:
+    audit_record(action="mfa.added", changes={"type": authenticator.type}, request=request)
+
+
+@receiver(authenticator_removed)
+def audit_second_factor_removed(
+    sender: type, request: HttpRequest, authenticator: Any, **kw: Any
+) -> None:
+    audit_record(action="mfa.removed", changes={"type": authenticator.type}, request=request)
+
+
+@receiver(post_save, sender=SecurityPolicy)
+def forget_cached_policy(**kwargs: Any) -> None:
+    transaction.on_commit(policy_forget)
+    policy_forget()

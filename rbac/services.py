@@ -1,3 +1,4 @@
+from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
 
 from rbac.models import HandoffUse, User
@@ -5,11 +6,21 @@ from tenants.handoff import Handoff, HandoffInvalid, handoff_read
 
 
 @transaction.atomic
-def client_create(*, email: str, password: str, full_name: str = "", language: str = "") -> User:
-    """A client of the current tenant (the connection's schema)."""
-    return User.objects.create_user(
+def client_create(
+    *,
+    email: str,
+    password: str,
+    full_name: str = "",
+    language: str = "",
+    email_verified: bool = False,
+) -> User:
+    """A client of the current tenant (the connection's schema), with their email address
+    recorded for django-allauth (verified when we know it is theirs)."""
+    user = User.objects.create_user(
         email=email, password=password, full_name=full_name, language=language
     )
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=email_verified)
+    return user
 
 
 class HandoffRefused(Exception):
@@ -34,3 +45,8 @@ def handoff_consume(*, token: str, schema_name: str) -> tuple[User, Handoff]:
         if user is None:
             raise HandoffRefused("no staff member with that email here")
     return user, handoff
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    user.language = language
+    user.save(update_fields=["language"])

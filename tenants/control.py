@@ -6,7 +6,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -21,6 +20,7 @@ from tenants.lifecycle import Actor, allowed_transitions, purge_allowed_from, te
 from tenants.models import Tenant, TenantEvent, TenantStatus, Vertical
 from tenants.pool import pool_status
 from tenants.schema_templates import template_version
+from tenants.second_factor import has_second_factor
 from tenants.services import tenant_purge
 from tenants.signup import owner_handoff_url
 from tenants.tasks import refill_pool
@@ -35,9 +35,12 @@ def platform_admin_required(view: View) -> View:
         if not getattr(request, "tenant", None) or not request.tenant.is_public:
             raise Http404
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), login_url=reverse("control:login"))
+            return redirect_to_login(request.get_full_path())
         if not request.user.is_staff:
             return render(request, "control/forbidden.html", status=403)
+        if not has_second_factor(request.user):
+            messages.info(request, "Platform admins must set up two-factor sign-in first.")
+            return HttpResponseRedirect(reverse("mfa_activate_totp"))
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -45,14 +48,6 @@ def platform_admin_required(view: View) -> View:
 
 def actor_of(request: HttpRequest) -> Actor:
     return Actor(label=request.user.email, id=request.user.pk)
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "control/login.html"
-    redirect_authenticated_user = True
-
-    def get_success_url(self) -> str:
-        return self.get_redirect_url() or reverse("control:tenants")
 
 
 def _get_tenant(pk: int) -> Tenant:

@@ -1,5 +1,5 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
 from tenants import control
 
@@ -7,8 +7,12 @@ app_name = "control"
 
 urlpatterns = [
     path("", control.tenants, name="tenants"),
-    path("login/", control.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(next_page="control:login"), name="logout"),
+    # Platform admins sign in through django-allauth, with their second factor.
+    path(
+        "login/",
+        RedirectView.as_view(url="/accounts/login/?next=/control/", permanent=False),
+        name="login",
+    ),
     path("tenants/<int:pk>/", control.tenant_detail, name="tenant"),
     path("tenants/<int:pk>/status/", control.tenant_status, name="tenant-status"),
     path("tenants/<int:pk>/impersonate/", control.tenant_impersonate, name="tenant-impersonate"),

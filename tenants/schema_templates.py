@@ -86,6 +86,9 @@ def migration_drift(schema_name: str) -> list[str]:
 
 def drop_schema(schema_name: str) -> None:
     with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            # Deferred foreign-key checks still queued in this transaction would block the drop.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(schema_name)} CASCADE")
 
 

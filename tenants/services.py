@@ -26,6 +26,9 @@ class OwnerSpec:
     email: str
     password: str
     full_name: str = ""
+    # Signup does not prove the address: the cabinet asks for verification at the first
+    # password sign-in. Demo and test tenants are made with verified owners.
+    email_verified: bool = False
 
 
 def platform_domain_for(slug: str) -> str:

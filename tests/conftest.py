@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import setup_databases, teardown_databases
@@ -32,7 +33,9 @@ def provision_test_tenant(slug: str, vertical: str = Vertical.HOTEL) -> Tenant:
         slug=slug,
         name=f"{slug.title()} Test",
         vertical=vertical,
-        owner=OwnerSpec(email=f"owner@{slug}.example.com", password=OWNER_PASSWORD),
+        owner=OwnerSpec(
+            email=f"owner@{slug}.example.com", password=OWNER_PASSWORD, email_verified=True
+        ),
     )
 
 
@@ -70,6 +73,7 @@ def _back_to_public() -> Iterator[None]:
     connection.set_schema_to_public()
     router.forget()
     activity_forget()
+    cache.clear()  # the suite's own cache folder: nothing cached in a test outlives it
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 from typing import Any
 
 import factory
+from allauth.account.models import EmailAddress
 
 from rbac.models import User
 
@@ -22,3 +23,12 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.set_password(extracted or PASSWORD)
         if create:
             self.save(update_fields=["password"])
+
+    @factory.post_generation
+    def email_verified(self, create: bool, extracted: bool | None, **kwargs: Any) -> None:
+        """A verified primary address, as after a completed signup (pass False for one that
+        still waits for its confirmation)."""
+        if create:
+            EmailAddress.objects.create(
+                user=self, email=self.email, primary=True, verified=extracted is not False
+            )

@@ -2,9 +2,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from rbac.policy import policy_get
+from tenants.second_factor import has_second_factor
 
 View = Callable[..., HttpResponse]
 
@@ -18,6 +24,9 @@ def staff_required(view: View) -> View:
             return redirect_to_login(request.get_full_path())
         if not request.user.is_staff:
             raise PermissionDenied("staff only")
+        if policy_get().require_staff_mfa and not has_second_factor(request.user):
+            messages.info(request, _("This cabinet asks staff to set up two-factor sign-in."))
+            return HttpResponseRedirect(reverse("mfa_activate_totp"))
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -14,33 +14,37 @@ there; else the embedded PostgreSQL of `make run` (config.devstack), database `k
 Only 127.0.0.1 is ever contacted. The whole run takes about 65 seconds.
 """
 
-import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from types import FrameType
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
-from tests.bench.loadgen import LOCALHOST, LoadResult, ensure_wrk, run_python_load, run_wrk
+from tests.bench.harness import (
+    BASE_DIR,
+    BenchError,
+    bench_env,
+    database_name,
+    ensure_database,
+    exit_cleanly_on_sigterm,
+    get,
+    gunicorn,
+    run_step,
+    say,
+    server_url,
+    tail,
+)
+from tests.bench.loadgen import LoadResult, ensure_wrk, run_python_load, run_wrk
 from tests.bench.variants import BARE_PREFIX, BENCH_HOST, RESPONSE_BODY, VARIANTS
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
 BENCH_DATABASE = "kabinet_bench"
-DEFAULT_DATABASE_URL = f"postgres://postgres@{LOCALHOST}:5432/{BENCH_DATABASE}"
 # The bench server's file cache and media stay apart from `make run`'s.
 BENCH_DATA_DIR = BASE_DIR / ".data" / "bench"
+BENCH_SETTINGS = "tests.bench.settings"
 
 ROUNDS = 2
 WARMUP_SECONDS = 2.0
@@ -48,8 +52,6 @@ MEASURE_SECONDS = 8.0
 LOAD_THREADS = 2
 LOAD_CONNECTIONS = 16
 WORKERS = 2
-SETUP_TIMEOUT_SECONDS = 120
-SERVER_START_TIMEOUT_SECONDS = 30
 
 # The issue's goal: ours at least 0.9x bare, and about 3.5x stock (within 10 % counts as met).
 GOAL_VS_BARE = 0.90
@@ -57,69 +59,13 @@ GOAL_VS_STOCK = 3.5
 GOAL_VS_STOCK_TOLERANCE = 0.10
 
 
-class BenchError(RuntimeError):
-    pass
-
-
-def say(line: str = "") -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
 # --- Database and Django-side setup --------------------------------------------------------------
 
 
-def port_is_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def bench_database_url() -> str:
-    from config.devstack import ensure_database, start_embedded_postgres
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        if port_is_open(LOCALHOST, 5432):
-            url = DEFAULT_DATABASE_URL
-        else:
-            url = urlsplit(start_embedded_postgres())._replace(path=f"/{BENCH_DATABASE}").geturl()
+    url = server_url(BENCH_DATABASE, honour_database_url_name=True)
     ensure_database(url)
     return url
-
-
-def bench_env(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("SENTRY_DSN", None)  # no tracing overhead, and nothing leaves the machine
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="tests.bench.settings",
-        KABINET_DATA_DIR=str(BENCH_DATA_DIR),
-        PLATFORM_DOMAIN="localhost",  # the bench tenant's domain is bench.localhost
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def run_step(env: dict[str, str], *args: str) -> None:
-    started = time.monotonic()
-    try:
-        subprocess.run(
-            [PYTHON, *args],
-            cwd=BASE_DIR,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=SETUP_TIMEOUT_SECONDS,
-        )
-    except subprocess.CalledProcessError as exc:
-        raise BenchError(
-            f"{' '.join(args)} failed with status {exc.returncode}:\n{exc.stdout}{exc.stderr}"
-        ) from exc
-    say(f"  {' '.join(args)}: {time.monotonic() - started:.1f} s")
 
 
 def prepare(env: dict[str, str], workdir: Path) -> dict[str, Any]:
@@ -133,77 +79,12 @@ def prepare(env: dict[str, str], workdir: Path) -> dict[str, Any]:
 # --- The server ----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOCALHOST, 0))
-        return sock.getsockname()[1]
-
-
-def get(port: int, path: str) -> tuple[int, bytes]:
-    client = http.client.HTTPConnection(LOCALHOST, port, timeout=5)
-    try:
-        client.request("GET", path, headers={"Host": BENCH_HOST})
-        response = client.getresponse()
-        return response.status, response.read()
-    finally:
-        client.close()
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the gunicorn master (it stops its workers); SIGKILL its process group if slow."""
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        with suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=10)
-    with suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGKILL)  # the group holds only this master and its workers
-    server.wait(timeout=5)
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[int]:
-    port = free_port()
-    command = [
-        PYTHON, "-m", "gunicorn", "config.wsgi:application",
-        "--bind", f"{LOCALHOST}:{port}",
-        "--workers", str(WORKERS), "--worker-class", "sync",
-        "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning",
-    ]  # fmt: skip
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=log, stderr=log, start_new_session=True
-        )
-    try:
-        wait_until_serving(server, port, log_path)
-        yield port
-    finally:
-        stop_server(server)
-        say(f"server stopped (exit status {server.returncode})")
-
-
-def wait_until_serving(server: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise BenchError(f"gunicorn exited with status {server.returncode}:\n{tail(log_path)}")
-        try:
-            get(port, BARE_PREFIX)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise BenchError(f"gunicorn did not answer within {SERVER_START_TIMEOUT_SECONDS} s")
-
-
-def tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
 def check_variants_answer(port: int) -> None:
     """Each path must reach the view: a fast 404 or error page would make a meaningless number.
     Both workers are asked (a sync worker serves one connection at a time, so repeat)."""
     for path in VARIANTS.values():
         for _ in range(WORKERS * 4):
-            status, body = get(port, path)
+            status, body = get(port, path, BENCH_HOST)
             if status != 200 or body != RESPONSE_BODY:
                 raise BenchError(f"GET {path} on {BENCH_HOST} answered {status} {body[:300]!r}")
 
@@ -307,17 +188,13 @@ def best(results: list[LoadResult]) -> LoadResult:
     return max(results, key=lambda result: result.requests_per_second)
 
 
-def raise_system_exit(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the `finally` that stops the server
-
-
 def main() -> int:
-    signal.signal(signal.SIGTERM, raise_system_exit)
+    exit_cleanly_on_sigterm()
     started = time.monotonic()
     say("routing benchmark: setup")
     database_url = bench_database_url()
-    say(f"  database {urlsplit(database_url).path.lstrip('/')}")
-    env = bench_env(database_url)
+    say(f"  database {database_name(database_url)}")
+    env = bench_env(database_url, settings_module=BENCH_SETTINGS, data_dir=BENCH_DATA_DIR)
     generator, run = load_runner()
     with tempfile.TemporaryDirectory(prefix="kabinet-bench-") as workdir:
         counts = prepare(env, Path(workdir))
@@ -332,7 +209,9 @@ def main() -> int:
         if load_average > cpus / 2:
             say("  WARNING: the machine is busy; the numbers below will be noisy")
         server_log = Path(workdir) / "gunicorn.log"
-        with gunicorn(env, server_log) as port:
+        with gunicorn(
+            env, server_log, probe_path=BARE_PREFIX, probe_host=BENCH_HOST, workers=WORKERS
+        ) as port:
             check_variants_answer(port)
             results = measure(run, port)
         server_log_tail = tail(server_log)

@@ -34,7 +34,7 @@ def test_hotel_credentials_do_not_sign_in_on_shop(hotel, shop_client):
     with tenant_context(hotel):
         UserFactory(email="guest@example.com")
     response = shop_client.post(
-        "/accounts/login/", {"username": "guest@example.com", "password": PASSWORD}
+        "/accounts/login/", {"login": "guest@example.com", "password": PASSWORD}
     )
     assert response.status_code == 200  # the form again, with an error
     assert "_auth_user_id" not in shop_client.session
@@ -45,7 +45,7 @@ def test_a_hotel_session_cookie_is_worthless_on_shop(hotel, shop, hotel_client):
     with tenant_context(hotel):
         UserFactory(email="guest@example.com")
     response = hotel_client.post(
-        "/accounts/login/", {"username": "guest@example.com", "password": PASSWORD}
+        "/accounts/login/", {"login": "guest@example.com", "password": PASSWORD}
     )
     assert response.status_code == 302
     cookie = hotel_client.cookies["sessionid"]

@@ -3,7 +3,6 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from tenants.models import Tenant
 from tenants.pool import pool_refill
 from tenants.schema_templates import ensure_templates
 from tenants.services import public_tenant_ensure
@@ -19,8 +18,8 @@ class Command(BaseCommand):
         public_tenant_ensure()
         for name in ensure_templates():
             self.stdout.write(f"template schema {name} (re)built")
-        if Tenant.objects.exclude(schema_name="public").exists():
-            call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
+        # Our runner: skips schemas already current with one query each, ignores purged ones.
+        call_command("migrate_tenants", skip_templates=True, verbosity=0)
         for report in pool_refill():
             if report.created or report.discarded:
                 self.stdout.write(

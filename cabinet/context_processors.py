@@ -1,0 +1,13 @@
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from cabinet.selectors import branding_get
+
+
+def cabinet(request: HttpRequest) -> dict[str, object]:
+    """Branding for pages whose views are not ours (django-allauth's) and for emails; loaded
+    only if the page uses it, from the tenant's cache."""
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.is_public:
+        return {"cabinet_base": "public/base.html"}
+    return {"cabinet_base": "cabinet/base.html", "branding": SimpleLazyObject(branding_get)}

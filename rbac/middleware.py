@@ -1,0 +1,84 @@
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
+
+from rbac.audit import audit_record
+from rbac.policy import policy_get
+
+SEEN_KEY = "kabinet_seen_at"
+# The last-seen mark is rewritten (a session save) at most this often, not on every request.
+SEEN_RESOLUTION_SECONDS = 30
+LOCKED_KEY = "kabinet_idle_locked"
+# Reached while the session is locked: the re-authentication itself, signing out, and assets.
+IDLE_EXEMPT_PREFIXES = ("/accounts/reauthenticate/", "/accounts/logout/", "/static/", "/health/",
+                        "/media/", "/accounts/2fa/authenticate/")  # fmt: skip
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+def supported_language(code: str | None) -> str | None:
+    return code if code in dict(settings.LANGUAGES) else None
+
+
+class LanguageMiddleware:
+    """The person's own choice (remembered on their account, or in a cookie before they sign
+    in), else the cabinet's default language."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        tenant = getattr(request, "tenant", None)
+        language = (
+            (supported_language(user.language) if user and user.is_authenticated else None)
+            or supported_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+            or supported_language(getattr(tenant, "default_language", None))
+            or settings.LANGUAGE_CODE
+        )
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class IdleTimeoutMiddleware:
+    """After the cabinet's idle timeout, the next request asks for the password again and then
+    continues where the person was (django-allauth's re-authentication)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        session = request.session
+        now = time.time()
+        if not request.path.startswith(IDLE_EXEMPT_PREFIXES):
+            seen = session.get(SEEN_KEY)
+            limit = policy_get().idle_timeout_minutes * 60
+            if session.get(LOCKED_KEY) or (seen is not None and now - seen > limit):
+                if not session.get(LOCKED_KEY):
+                    session[LOCKED_KEY] = True
+                    audit_record(action="session.idle_locked", request=request)
+                target = reverse("account_reauthenticate")
+                return HttpResponseRedirect(
+                    f"{target}?{urlencode({'next': request.get_full_path()})}"
+                )
+            if seen is None or now - seen >= SEEN_RESOLUTION_SECONDS:
+                session[SEEN_KEY] = now
+        request.idle_timeout_seconds = policy_get().idle_timeout_minutes * 60  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+def idle_unlock(request: HttpRequest) -> None:
+    """The person proved who they are again: the session is live from now."""
+    request.session.pop(LOCKED_KEY, None)
+    request.session[SEEN_KEY] = time.time()
