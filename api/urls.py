@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from api.branding import BrandingView
+from api.me import MeView, TokenView
 from api.root import ApiRootView
 from api.signup import SignupView, SlugAvailabilityView
 
@@ -29,5 +30,9 @@ public_api_urlpatterns = _api_urlpatterns(
 )
 tenant_api_urlpatterns = _api_urlpatterns(
     urlconf="config.urls_tenant",
-    endpoints=[path("branding/", BrandingView.as_view(), name="api-branding")],
+    endpoints=[
+        path("branding/", BrandingView.as_view(), name="api-branding"),
+        path("me/", MeView.as_view(), name="api-me"),
+        path("auth/token/", TokenView.as_view(), name="api-token"),
+    ],
 )

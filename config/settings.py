@@ -189,6 +189,11 @@ LOGOUT_REDIRECT_URL = "cabinet:home"
 
 # --- django-allauth: accounts, second factors and sessions in every tenant -------------------
 ACCOUNT_ADAPTER = "rbac.adapters.AccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "rbac.forms.SignupForm",
+    "add_email": "rbac.forms.AddEmailForm",
+    "change_email": "rbac.forms.ChangeEmailForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
@@ -224,6 +229,8 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+# The port links in emails carry when the site is not on 80/443 (`make run`: 8000).
+PUBLIC_PORT = env.str("PUBLIC_PORT", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"no-reply@{PLATFORM_DOMAIN}")
 
 # Sessions live in each tenant's schema; cookies are host-only (no Domain attribute), so a
@@ -313,6 +320,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF throttles are not the brute-force guard (django-allauth's login limits are); they
+    # keep the token endpoint from being a faster door than the sign-in page.
+    "DEFAULT_THROTTLE_RATES": {"api_token": env.str("API_TOKEN_RATE", default="10/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kabinet API",

@@ -1,8 +1,18 @@
-from allauth.account.models import EmailAddress
-from django.db import IntegrityError, transaction
+import hashlib
+import secrets
+from datetime import timedelta
 
-from rbac.models import HandoffUse, User
+from allauth.account.models import EmailAddress
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rbac.audit import audit_record
+from rbac.models import HandoffUse, SecurityPolicy, StaffInvitation, User
 from tenants.handoff import Handoff, HandoffInvalid, handoff_read
+from tenants.tasks_base import enqueue_on_commit
 
 
 @transaction.atomic
@@ -50,3 +60,91 @@ def handoff_consume(*, token: str, schema_name: str) -> tuple[User, Handoff]:
 def user_language_set(*, user: User, language: str) -> None:
     user.language = language
     user.save(update_fields=["language"])
+
+
+INVITATION_DAYS = 3
+
+
+class InvitationRefused(Exception):
+    """The invitation link does not work: unknown, used, revoked or expired."""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def staff_invite(*, invited_by: User, email: str, full_name: str = "") -> StaffInvitation:
+    """Invite someone to the staff; the email with the link goes out once this commits."""
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(_("This person already has an account in this cabinet."))
+    StaffInvitation.objects.filter(email__iexact=email, accepted_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = StaffInvitation.objects.create(
+        email=email,
+        full_name=full_name.strip()[:150],
+        invited_by=invited_by,
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        token_hash=_token_hash(token),
+    )
+    audit_record(action="staff.invited", actor=invited_by, target=invitation,
+                 changes={"email": email})  # fmt: skip
+    from rbac.tasks import send_staff_invitation
+
+    enqueue_on_commit(send_staff_invitation, invitation.pk, token)
+    return invitation
+
+
+def invitation_for(token: str) -> StaffInvitation:
+    invitation = StaffInvitation.objects.filter(token_hash=_token_hash(token[:200])).first()
+    if invitation is None or not invitation.is_pending:
+        raise InvitationRefused("this invitation link is not valid any more")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str, full_name: str = "") -> User:
+    """Create the staff account the invitation names; the link then stops working."""
+    invitation = invitation_for(token)
+    locked = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not locked.is_pending:
+        raise InvitationRefused("this invitation link is not valid any more")
+    user = User(email=locked.email, full_name=(full_name or locked.full_name).strip()[:150])
+    password_validation.validate_password(password, user)
+    user.is_staff = True
+    user.set_password(password)
+    user.save()
+    # Following the emailed link proved the address.
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    locked.accepted_at = timezone.now()
+    locked.save(update_fields=["accepted_at"])
+    audit_record(action="staff.joined", actor=user, target=user,
+                 changes={"invited_by": locked.invited_by.email})  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: StaffInvitation, actor: User) -> None:
+    StaffInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    audit_record(action="staff.invitation_revoked", actor=actor, target=invitation)
+
+
+@transaction.atomic
+def policy_update(*, actor: User, **fields: object) -> SecurityPolicy:
+    policy = SecurityPolicy.objects.select_for_update().first() or SecurityPolicy()
+    before = {name: getattr(policy, name) for name in fields}
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    audit_record(
+        action="security_policy.updated",
+        actor=actor,
+        changes={k: [str(before[k]), str(v)] for k, v in fields.items() if before[k] != v},
+    )
+    return policy

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cabinet.staff import content, domains, views
+from cabinet.staff import content, domains, team, views
 
 app_name = "staff"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("content/<slug:kind>/new/", content.content_edit, name="content-new"),
     path("content/<slug:kind>/<int:pk>/", content.content_edit, name="content-edit"),
     path("content/<slug:kind>/<int:pk>/delete/", content.content_remove, name="content-delete"),
+    path("team/", team.team, name="team"),
+    path("team/invite/", team.invite, name="team-invite"),
+    path("team/invitations/<int:pk>/revoke/", team.invitation_cancel, name="invitation-revoke"),
+    path("security/", team.security, name="security"),
+    path("join/<str:token>/", team.join, name="join"),
     path("domains/", domains.domain_list, name="domains"),
     path("domains/add/", domains.domain_create, name="domain-add"),
     path("domains/<int:pk>/verify/", domains.domain_check, name="domain-verify"),

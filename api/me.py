@@ -1,0 +1,99 @@
+from allauth.account.models import EmailAddress
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from rbac.models import User
+from rbac.second_factor import totp_code_valid
+from tenants.second_factor import has_second_factor
+
+
+class MeOutput(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ("id", "email", "full_name", "language", "role", "date_joined")
+
+    def get_role(self, user: User) -> str:
+        if user.is_superuser:
+            return "owner"
+        return "staff" if user.is_staff else "client"
+
+
+class MeView(APIView):
+    """The person this request is signed in as, in this cabinet."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses={200: MeOutput, 401: OpenApiResponse(description="Not signed in")})
+    def get(self, request: Request) -> Response:
+        return Response(MeOutput(request.user).data)
+
+
+class TokenInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    code = serializers.CharField(
+        max_length=12, required=False, help_text="The authenticator code, when two-factor is on."
+    )
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenView(APIView):
+    """Exchange this cabinet's email and password for an API token. A token belongs to one
+    cabinet: it is stored in that cabinet's schema and means nothing anywhere else."""
+
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "api_token"
+
+    @extend_schema(
+        request=TokenInput,
+        responses={
+            200: TokenOutput,
+            400: OpenApiResponse(description="Wrong email or password"),
+            429: OpenApiResponse(description="Too many attempts"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        form = TokenInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=form.validated_data["email"],
+            password=form.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            return Response(
+                {"detail": "Wrong email or password."}, status=status.HTTP_400_BAD_REQUEST
+            )
+        if not EmailAddress.objects.filter(user=user, verified=True).exists():
+            return Response(
+                {"detail": "Verify your email address first."}, status=status.HTTP_403_FORBIDDEN
+            )
+        if has_second_factor(user) and not totp_code_valid(user, form.validated_data.get("code")):
+            return Response(
+                {"detail": "This account uses two-factor sign-in: send a valid `code`."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request) -> Response:
+        """Revoke the token this request carries."""
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if header.startswith("Token "):
+            Token.objects.filter(key=header.removeprefix("Token ").strip()[:40]).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

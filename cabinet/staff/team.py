@@ -1,0 +1,135 @@
+"""The owner's team and security settings: invite staff (a link that works once and expires),
+revoke invitations, set the cabinet's registration, idle timeout and two-factor rules."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cabinet.rendering import render_cabinet
+from cabinet.staff.access import staff_required
+from rbac.models import SecurityPolicy
+from rbac.policy import policy_get
+from rbac.selectors import invitation_get, pending_invitations, staff_members
+from rbac.services import (
+    InvitationRefused,
+    invitation_accept,
+    invitation_for,
+    invitation_revoke,
+    policy_update,
+    staff_invite,
+)
+
+
+def _owner(request: HttpRequest) -> None:
+    if not request.user.is_superuser:
+        raise PermissionDenied("only the owner manages the team")
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
+    full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150, required=False)
+
+
+class JoinForm(forms.Form):
+    full_name = forms.CharField(label=gettext_lazy("Your name"), max_length=150, required=False)
+    password = forms.CharField(
+        label=gettext_lazy("Choose a password"),
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = SecurityPolicy
+        fields = ("registration", "idle_timeout_minutes", "require_staff_mfa")
+        help_texts = {
+            "idle_timeout_minutes": gettext_lazy(
+                "After this many idle minutes a person types their password again (2–1440)."
+            )
+        }
+
+
+@require_GET
+@staff_required
+def team(request: HttpRequest) -> HttpResponse:
+    _owner(request)
+    context = {
+        "staff": staff_members(),
+        "invitations": pending_invitations()[:50],
+        "form": InviteForm(),
+    }
+    return render_cabinet(request, "staff/team.html", context)
+
+
+@require_POST
+@staff_required
+def invite(request: HttpRequest) -> HttpResponse:
+    _owner(request)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            staff_invite(invited_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Invitation sent to %s.") % form.cleaned_data["email"])
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return HttpResponseRedirect(reverse("staff:team"))
+
+
+@require_POST
+@staff_required
+def invitation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    _owner(request)
+    invitation = invitation_get(pk=pk)
+    if invitation is None:
+        raise Http404
+    invitation_revoke(invitation=invitation, actor=request.user)
+    return HttpResponseRedirect(reverse("staff:team"))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def security(request: HttpRequest) -> HttpResponse:
+    _owner(request)
+    policy = policy_get()
+    form = PolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        policy_update(actor=request.user, **{f: form.cleaned_data[f] for f in form.fields})
+        messages.success(request, _("Saved."))
+        return HttpResponseRedirect(reverse("staff:security"))
+    status = 400 if request.method == "POST" else 200
+    return render_cabinet(request, "staff/security.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """Where an invitation link lands: the invited person chooses a password and is in."""
+    try:
+        invitation = invitation_for(token)
+    except InvitationRefused:
+        return render_cabinet(request, "staff/join_refused.html", status=400)
+    form = JoinForm(request.POST or None, initial={"full_name": invitation.full_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(token=token, **form.cleaned_data)
+        except InvitationRefused:
+            return render_cabinet(request, "staff/join_refused.html", status=400)
+        except ValidationError as exc:
+            form.add_error("password", exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return HttpResponseRedirect(reverse("staff:home"))
+    status = 400 if request.method == "POST" else 200
+    return render_cabinet(
+        request, "staff/join.html", {"form": form, "invitation": invitation}, status=status
+    )
