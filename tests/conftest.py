@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from celery import current_app
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -129,3 +130,13 @@ def module_tenant(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> 
     """`committed_tenant`, shared by the tests of one module."""
     with committed_tenant_for(django_db_blocker) as tenant:
         yield tenant
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Run tasks in-process as they are sent (for what a task produces, e.g. an email; the
+    worker itself is tested with a real process in tests/tenants/test_worker.py)."""
+    previous = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = previous

@@ -1,0 +1,126 @@
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from rbac.models import AuditEntry, SecurityPolicy, StaffInvitation, User
+from tests.factories import UserFactory
+
+PASSPHRASE = "joining the team today"
+
+
+@pytest.fixture
+def owner_client(hotel, hotel_client, eager_tasks):
+    with tenant_context(hotel):
+        hotel_client.force_login(User.objects.get(email="owner@hotel.example.com"))
+    return hotel_client
+
+
+def invite(client: Client, capture, email: str = "anna@staff.example.com") -> str:
+    with capture(execute=True):
+        client.post("/staff/team/invite/", {"email": email, "full_name": "Anna"})
+    (message,) = [m for m in mail.outbox if email in m.to]
+    (link,) = re.findall(r"http://[^\s]+/staff/join/[^\s/]+/", message.body)
+    return "/" + link.split("/", 3)[3]
+
+
+def test_the_owner_invites_and_the_invitee_joins_once(
+    hotel, owner_client, django_capture_on_commit_callbacks
+):
+    path = invite(owner_client, django_capture_on_commit_callbacks)
+    invitee = Client(HTTP_HOST="hotel.localhost")
+    assert invitee.get(path).status_code == 200
+    response = invitee.post(path, {"full_name": "Anna Staff", "password": PASSPHRASE})
+    assert response.status_code == 302
+    assert invitee.get("/staff/").status_code == 200
+    with tenant_context(hotel):
+        anna = User.objects.get(email="anna@staff.example.com")
+        assert anna.is_staff
+        assert not anna.is_superuser
+        assert AuditEntry.objects.filter(action="staff.joined", actor=anna).exists()
+    # the link works once
+    assert Client(HTTP_HOST="hotel.localhost").get(path).status_code == 400
+
+
+def test_an_invitation_link_is_useless_on_another_tenant(
+    shop, owner_client, django_capture_on_commit_callbacks
+):
+    path = invite(owner_client, django_capture_on_commit_callbacks)
+    assert Client(HTTP_HOST="shop.localhost").get(path).status_code == 400
+    with tenant_context(shop):
+        assert not User.objects.filter(email="anna@staff.example.com").exists()
+
+
+def test_an_invitation_expires(owner_client, django_capture_on_commit_callbacks):
+    path = invite(owner_client, django_capture_on_commit_callbacks)
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=4)):
+        response = Client(HTTP_HOST="hotel.localhost").post(path, {"password": PASSPHRASE})
+    assert response.status_code == 400
+
+
+def test_a_revoked_invitation_stops_working(
+    hotel, owner_client, django_capture_on_commit_callbacks
+):
+    path = invite(owner_client, django_capture_on_commit_callbacks)
+    with tenant_context(hotel):
+        invitation = StaffInvitation.objects.get()
+    owner_client.post(f"/staff/team/invitations/{invitation.pk}/revoke/")
+    assert Client(HTTP_HOST="hotel.localhost").get(path).status_code == 400
+
+
+def test_a_weak_password_is_refused_on_joining(owner_client, django_capture_on_commit_callbacks):
+    path = invite(owner_client, django_capture_on_commit_callbacks)
+    response = Client(HTTP_HOST="hotel.localhost").post(path, {"password": "123"})
+    assert response.status_code == 400
+    assert Client(HTTP_HOST="hotel.localhost").get(path).status_code == 200  # still usable
+
+
+@pytest.mark.parametrize("token", ["x", "A" * 500, "../../etc", "%00"])
+def test_forged_invitation_tokens_are_400(hotel_client, token):
+    assert hotel_client.get(f"/staff/join/{token}/").status_code in (400, 404)
+
+
+def test_there_is_no_staff_self_registration(hotel, hotel_client):
+    hotel_client.post(
+        "/accounts/signup/", {"email": "sneaky@example.com", "password1": "a long passphrase x"}
+    )
+    with tenant_context(hotel):
+        assert not User.objects.filter(email="sneaky@example.com", is_staff=True).exists()
+
+
+def test_only_the_owner_invites(hotel, hotel_client):
+    with tenant_context(hotel):
+        hotel_client.force_login(UserFactory(is_staff=True))
+    assert hotel_client.post("/staff/team/invite/", {"email": "x@example.com"}).status_code == 403
+
+
+def test_the_owner_sets_the_security_policy_and_it_is_enforced(hotel, owner_client):
+    response = owner_client.post(
+        "/staff/security/",
+        {"registration": "invitation", "idle_timeout_minutes": "30", "require_staff_mfa": "on"},
+    )
+    assert response.status_code == 302
+    with tenant_context(hotel):
+        policy = SecurityPolicy.objects.get()
+        assert (policy.registration, policy.idle_timeout_minutes) == ("invitation", 30)
+        assert AuditEntry.objects.filter(action="security_policy.updated").exists()
+        clerk = UserFactory(is_staff=True)
+    # staff without a second factor are sent to set one up
+    other = Client(HTTP_HOST="hotel.localhost")
+    with tenant_context(hotel):
+        other.force_login(clerk)
+    assert other.get("/staff/")["Location"] == "/accounts/2fa/totp/activate/"
+
+
+@pytest.mark.parametrize("minutes", ["0", "1", "99999", "abc", "-5"])
+def test_absurd_idle_timeouts_are_refused(hotel, owner_client, minutes):
+    response = owner_client.post(
+        "/staff/security/", {"registration": "open", "idle_timeout_minutes": minutes}
+    )
+    assert response.status_code == 400
+    with tenant_context(hotel):
+        assert not SecurityPolicy.objects.exists()
