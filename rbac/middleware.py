@@ -41,9 +41,9 @@ class LanguageMiddleware:
             or supported_language(getattr(tenant, "default_language", None))
             or settings.LANGUAGE_CODE
         )
-        translation.activate(language)
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        with translation.override(language):  # and back to what it was after the response
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
 

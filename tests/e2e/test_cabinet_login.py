@@ -13,7 +13,9 @@ EMAIL, PASSWORD = "anna@guest.example.com", "sea-breeze-2026"
 @pytest.fixture
 def guest(module_tenant, django_db_blocker):
     with django_db_blocker.unblock(), tenant_context(module_tenant):
-        return client_create(email=EMAIL, password=PASSWORD, full_name="Anna Guest")
+        return client_create(
+            email=EMAIL, password=PASSWORD, full_name="Anna Guest", email_verified=True
+        )
 
 
 def test_a_client_signs_in_to_the_branded_cabinet_on_a_phone(
@@ -35,7 +37,7 @@ def test_a_client_signs_in_to_the_branded_cabinet_on_a_phone(
     phone.get_by_label("Email").fill(EMAIL)
     phone.get_by_label("Password").fill(PASSWORD)
     screenshot(phone, "cabinet-login-phone")
-    phone.get_by_role("button", name="Sign in").click()
+    phone.get_by_role("button", name="Sign In", exact=True).click()
     # then the cabinet greets her by name
     phone.wait_for_url(base + "/")
     assert "Welcome back, Anna" in phone.locator("h1").inner_text()
