@@ -100,6 +100,7 @@ def run() -> int:
     manage(env, "seed_demo")
     host = env.get("HOST", "127.0.0.1")
     port = env.get("PORT", "8000")
+    env.setdefault("PUBLIC_PORT", port)  # links in emails point at this server
     broker = "Redis" if env.get("REDIS_URL") else "the filesystem queue in .data/broker"
     log(f"web on http://{host}:{port}, Celery worker and beat on {broker}; Ctrl-C stops all")
     processes = {

@@ -4,6 +4,8 @@ keeps the pool full; spares built from an older template are discarded, never ha
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -81,18 +83,41 @@ def pool_refill(*, vertical: str | None = None, size: int | None = None) -> list
     reports = []
     for each in [vertical] if vertical else Vertical.values:
         connection.set_schema_to_public()
-        discarded = _discard_stale(each)
-        current = SpareSchema.objects.filter(
-            vertical=each, template_version=template_version(each)
-        ).count()
-        created = 0
-        for _ in range(max(0, target - current)):
-            _add_spare(each)
-            created += 1
-        reports.append(PoolReport(each, created, discarded, current + created))
-        if created or discarded:
-            logger.info("pool %s: +%d spare(s), -%d stale", each, created, discarded)
+        with _refill_lock(each) as acquired:
+            if not acquired:  # another worker is refilling this vertical right now
+                continue
+            reports.append(_refill_vertical(each, target))
     return reports
+
+
+@contextmanager
+def _refill_lock(vertical: str) -> Iterator[bool]:
+    """One refill per vertical at a time across every worker (a session advisory lock)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [f"kabinet-pool-{vertical}"])
+        acquired = bool(cursor.fetchone()[0])
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(hashtext(%s))", [f"kabinet-pool-{vertical}"]
+                )
+
+
+def _refill_vertical(vertical: str, target: int) -> PoolReport:
+    discarded = _discard_stale(vertical)
+    current = SpareSchema.objects.filter(
+        vertical=vertical, template_version=template_version(vertical)
+    ).count()
+    created = 0
+    for _ in range(max(0, target - current)):
+        _add_spare(vertical)
+        created += 1
+    if created or discarded:
+        logger.info("pool %s: +%d spare(s), -%d stale", vertical, created, discarded)
+    return PoolReport(vertical, created, discarded, current + created)
 
 
 def pool_status() -> dict[str, dict[str, int]]:

@@ -1,4 +1,5 @@
 import pytest
+from django.db import connections
 from django_tenants.utils import schema_exists, tenant_context
 
 from cabinet.models import CatalogItem
@@ -59,3 +60,17 @@ def test_each_vertical_gets_its_own_starter_catalog(db, vertical):
     tenant = provision_test_tenant(f"starter-{vertical}", vertical)
     with tenant_context(tenant):
         assert CatalogItem.objects.exists()
+
+
+def test_two_refills_of_one_vertical_never_run_at_once(db):
+    # given another worker holds the hotel pool's lock
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtext('kabinet-pool-hotel'))")
+        # when this one refills, it leaves hotel alone and does the rest
+        reports = pool_refill(size=1)
+        assert {r.vertical for r in reports} == {"shop", "school"}
+        assert not SpareSchema.objects.filter(vertical="hotel").exists()
+    finally:
+        other.close()

@@ -4,11 +4,14 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from cabinet.demo import (
+    DEMO_ADMIN_EMAIL,
+    DEMO_PASSWORD_ADMIN,
     DEMO_PASSWORD_CLIENT,
     DEMO_PASSWORD_OWNER,
     DEMO_TENANTS,
     demo_url,
     seed_demo_tenant,
+    seed_platform_admin,
 )
 
 
@@ -17,6 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = os.environ.get("PORT", "8000")
+        platform = f"http://localhost:{port}"
         lines = ["", "Demo cabinets (sign in with email and password):"]
         for demo in DEMO_TENANTS:
             created = seed_demo_tenant(demo)
@@ -25,10 +29,16 @@ class Command(BaseCommand):
                 f"  {demo.name} ({state})",
                 f"    cabinet  {demo_url(demo, port)}",
                 f"    client   {demo.client_email} / {DEMO_PASSWORD_CLIENT}",
-                f"    owner    {demo.owner_email} / {DEMO_PASSWORD_OWNER}",
+                f"    owner    {demo.owner_email} / {DEMO_PASSWORD_OWNER}   "
+                f"(back office: {demo_url(demo, port)}staff/)",
             ]
+        admin_created = seed_platform_admin()
         lines += [
-            f"  Platform: http://localhost:{port}/   API docs: http://localhost:{port}/api/docs/",
+            "",
+            f"  Platform: {platform}/   sign a business up: {platform}/signup/",
+            f"  Control panel: {platform}/control/   {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD_ADMIN}"
+            + ("  (set up two-factor sign-in at first sign-in)" if admin_created else ""),
+            f"  API docs: {platform}/api/docs/ (on every host)   emails: .data/mail/",
             "",
         ]
         self.stdout.write("\n".join(lines))
