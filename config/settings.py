@@ -215,6 +215,7 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_PASSKEY_SIGNUP_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = PLATFORM_DOMAIN == "localhost"
 MFA_TOTP_ISSUER = "Kabinet"
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either way: phones' clocks drift
 MFA_ADAPTER = "rbac.adapters.MFAAdapter"
 USERSESSIONS_TRACK_ACTIVITY = True
 # Default idle timeout (a tenant changes its own in rbac.SecurityPolicy) and absolute lifetime.
