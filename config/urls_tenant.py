@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from api.urls import tenant_api_urlpatterns
+from cabinet import account
 from tenants.health import health
 from tenants.views import tenant_media
 
@@ -11,6 +12,12 @@ urlpatterns = [
     path("media/<path:path>", tenant_media, name="media"),
     *tenant_api_urlpatterns,
     path("accounts/", include("allauth.urls")),
+    path("account/", account.account, name="account"),
+    path("account/export/", account.export_create, name="account-export"),
+    path("account/export/<int:pk>/", account.export_status, name="account-export-status"),
+    path("account/download/<str:token>/", account.download, name="account-download"),
+    path("account/delete/", account.deletion, name="account-delete"),
+    path("account/delete/cancel/", account.deletion_cancel, name="account-delete-cancel"),
     path("staff/", include("cabinet.staff.urls")),
     path("", include("cabinet.urls")),
 ]

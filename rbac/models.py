@@ -43,6 +43,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Set when the person asked to delete their account; cancelled by them until then.
+    deletion_scheduled_for = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -143,3 +145,33 @@ class StaffInvitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return not self.accepted_at and not self.revoked_at and timezone.now() < self.expires_at
+
+
+class DataExport(models.Model):
+    """Everything a cabinet holds about one person, as JSON and as a readable PDF, built by a
+    worker. The files are private: served only to their person, through signed, expiring links."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    json_file = models.FileField(upload_to="private/exports/", blank=True)
+    pdf_file = models.FileField(upload_to="private/exports/", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="export_progress_max"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.user_id}"

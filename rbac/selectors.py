@@ -1,7 +1,7 @@
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from rbac.models import StaffInvitation, User
+from rbac.models import DataExport, StaffInvitation, User
 
 
 def staff_members() -> QuerySet[User]:
@@ -18,3 +18,27 @@ def pending_invitations() -> QuerySet[StaffInvitation]:
 
 def invitation_get(*, pk: int) -> StaffInvitation | None:
     return StaffInvitation.objects.filter(Q(pk=pk)).first()
+
+
+def sign_in_methods(*, user: User) -> dict[str, object]:
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    return {
+        "emails": EmailAddress.objects.filter(user=user),
+        "authenticators": Authenticator.objects.filter(user=user).exclude(
+            type=Authenticator.Type.RECOVERY_CODES
+        ),
+    }
+
+
+def export_latest(*, user: User) -> "DataExport | None":
+    return DataExport.objects.filter(user=user).first()
+
+
+def export_get_for(*, user: User, pk: object) -> "DataExport | None":
+    """The person's own export; another person's id is None, like a missing one."""
+    try:
+        return DataExport.objects.filter(pk=int(pk), user=user).first()
+    except (TypeError, ValueError):
+        return None

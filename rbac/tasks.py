@@ -1,3 +1,5 @@
+import zlib
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -36,3 +38,39 @@ def send_staff_invitation(invitation_id: int, token: str) -> bool:
     )
     message.send()
     return True
+
+
+@shared_task(name="rbac.build_data_export", autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=3, acks_late=True)  # fmt: skip
+def build_data_export(export_id: int) -> str:
+    from rbac.account import data_export_build
+
+    export = data_export_build(export_id=export_id)
+    return export.status if export else "gone"
+
+
+@shared_task(name="rbac.purge_due_accounts")
+def purge_due_accounts() -> int:
+    from rbac.account import accounts_purge_due
+
+    return accounts_purge_due()
+
+
+@shared_task(name="rbac.purge_due_accounts_everywhere", platform_level=True)
+def purge_due_accounts_everywhere() -> int:
+    """Daily: ask every serving tenant to delete its due accounts, spread over ten minutes so
+    that no two thousand tenants start in the same second."""
+    from tenants.models import Tenant
+
+    schemas = (
+        Tenant.objects.exclude(schema_name="public")
+        .exclude(status__in=["suspended", "archived", "purged"])
+        .values_list("schema_name", flat=True)
+    )
+    count = 0
+    for schema in schemas.iterator():
+        purge_due_accounts.apply_async(
+            headers={"_schema_name": schema}, countdown=zlib.crc32(schema.encode()) % 600
+        )
+        count += 1
+    return count

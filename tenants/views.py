@@ -46,10 +46,17 @@ def signup_slug_check(request: HttpRequest) -> HttpResponse:
     return render(request, "public/_slug_check.html", context)
 
 
+# Only these folders hold files meant for anyone who has the URL (logos); everything else a
+# tenant stores (exports, documents) is private and goes through views that check the person.
+PUBLIC_MEDIA_PREFIXES = ("branding/",)
+
+
 @require_GET
 def tenant_media(request: HttpRequest, path: str) -> HttpResponse:
     """Serve a public file (a logo) from the requesting host's own media folder only: the same
     path on another tenant's host looks in that tenant's folder and finds nothing."""
+    if not path.startswith(PUBLIC_MEDIA_PREFIXES) or ".." in path.split("/"):
+        raise Http404
     try:
         return serve(request, path, document_root=default_storage.location)
     except SuspiciousFileOperation as exc:
