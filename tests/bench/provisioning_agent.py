@@ -8,6 +8,7 @@ line at a time on stdin and answering one JSON line each on stdout:
     {"op": "clone_leak", "vertical": ..., "cycles": n}  clones in a row on one connection
     {"op": "pool_fill", "vertical": ..., "size": n}  pool_refill, synchronously
     {"op": "pool_drain"}                             drop every spare
+    {"op": "provisioned", "slug_prefix": ...}        how those tenants got their schema
     {"op": "profile", "vertical": ..., "signups": n} where an in-process signup's time goes
 
 Answers are {"ok": true, "result": ...} or {"ok": false, "error": "..."}. Whatever else writes to
@@ -120,8 +121,8 @@ def timing(stack: ExitStack, timer: "Timer", targets: dict[str, tuple[Any, str]]
 
 
 class Refiller:
-    """pool_refill on a thread of its own, hence on a database connection of its own, as the
-    Celery worker that refills the pool in production has: the connections that are timed never
+    """pool_refill on a thread of its own, hence on database connections of its own, as the
+    Celery worker that refills the pool in production: the connections that are timed never
     clone (see op_clone_leak for why that matters)."""
 
     def __init__(self) -> None:
@@ -132,9 +133,19 @@ class Refiller:
 
     @staticmethod
     def _refill(vertical: str, size: int) -> int:
+        from django.db import connection
+
         from tenants.pool import pool_refill
 
-        return pool_refill(vertical=vertical, size=size)[0].ready
+        try:
+            reports = pool_refill(vertical=vertical, size=size)
+            if not reports:  # pool_refill skips a vertical another process is refilling
+                raise RuntimeError(f"pool_refill did not refill {vertical}: it is locked")
+            return reports[0].ready
+        finally:
+            # A connection that clones gets slower with every clone (op_clone_leak): start each
+            # refill afresh, or the refills alone would stretch the run by a minute.
+            connection.close()
 
     def close(self) -> None:
         from django.db import connections
@@ -218,18 +229,13 @@ def op_steps(request: Json) -> Json:
     """Each mode's schema step, `reps[mode]` times, each on a fresh connection: (a) claim a
     spare (the pool is refilled before each repetition and the connection warmed with one claim
     rolled back, both outside the timing), (b) clone the vertical's template, (c) CREATE SCHEMA
-    + migrate_schemas. Also where a clone's time goes, and what the first claim in a process
-    pays for reading the migration graph."""
+    + migrate_schemas. Also where a clone's time goes."""
     import django_tenants.clone
 
     import tenants.schema_templates
-    from tenants.schema_templates import migration_state, template_version
 
     vertical, reps = request["vertical"], request["reps"]
-    migration_state.cache_clear()
-    started = time.perf_counter()
-    template_version(vertical)
-    results: Json = {"first_template_version_seconds": time.perf_counter() - started}
+    results: Json = {}
     timer = Timer()
     clone_parts = {
         "migration_drift() check of the template": (tenants.schema_templates, "migration_drift"),
@@ -342,6 +348,18 @@ def op_pool_drain(_request: Json) -> Json:
             spare.delete()
         dropped += 1
     return {"dropped": dropped, "left": SpareSchema.objects.count()}
+
+
+def op_provisioned(request: Json) -> Json:
+    """How the tenants whose slug starts with `slug_prefix` got their schema, by their
+    PROVISIONED event: from the pool or not."""
+    from tenants.models import TenantEvent
+
+    events = TenantEvent.objects.filter(
+        kind=TenantEvent.Kind.PROVISIONED, tenant__slug__startswith=request["slug_prefix"]
+    )
+    from_pool = [bool(event.detail.get("from_pool")) for event in events]
+    return {"from_pool": sum(from_pool), "not_from_pool": len(from_pool) - sum(from_pool)}
 
 
 # --- Where an in-process signup's time goes -----------------------------------------------------
@@ -480,6 +498,7 @@ OPERATIONS: dict[str, Callable[[Json], Json]] = {
     "clone_leak": op_clone_leak,
     "pool_fill": op_pool_fill,
     "pool_drain": op_pool_drain,
+    "provisioned": op_provisioned,
     "profile": op_profile,
 }
 
