@@ -40,8 +40,12 @@ class SignupForm(forms.Form):
         help_text=_("At least 8 characters; a long passphrase is best."),
     )
     language = forms.ChoiceField(
-        label=_("Language"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
-    )
+        label=_("Language"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE,
+        required=False,
+    )  # fmt: skip
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or settings.LANGUAGE_CODE
 
     def clean_business_name(self) -> str:
         name = " ".join(self.cleaned_data["business_name"].split())

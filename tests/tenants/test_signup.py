@@ -194,3 +194,12 @@ def test_the_api_tells_whether_an_address_is_free(platform_client, hotel):
     taken = platform_client.get("/api/v1/signup/slug/", {"slug": "hotel"}).json()
     assert taken["available"] is False
     assert taken["reason"]
+
+
+def test_the_api_defaults_the_language_as_its_schema_says(platform_client):
+    body = {key: value for key, value in VALID.items() if key != "language"}
+    response = platform_client.post(
+        "/api/v1/signup/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert Tenant.objects.get(slug="sunrise").default_language == "en"
