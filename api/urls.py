@@ -8,6 +8,7 @@ from api.branding import BrandingView
 from api.me import MeView, TokenView
 from api.root import ApiRootView
 from api.signup import SignupView, SlugAvailabilityView
+from api.staff_clients import StaffClientsView, StaffClientView
 
 
 def _api_urlpatterns(
@@ -34,5 +35,7 @@ tenant_api_urlpatterns = _api_urlpatterns(
         path("branding/", BrandingView.as_view(), name="api-branding"),
         path("me/", MeView.as_view(), name="api-me"),
         path("auth/token/", TokenView.as_view(), name="api-token"),
+        path("staff/clients/", StaffClientsView.as_view(), name="api-staff-clients"),
+        path("staff/clients/<int:pk>/", StaffClientView.as_view(), name="api-staff-client"),
     ],
 )

@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from cabinet.models import ClientProfile
 from cabinet.services import branding_update
 from rbac.models import User
 from rbac.services import client_create
@@ -77,12 +78,13 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
     )
     with tenant_context(tenant):
         branding_update(tagline=demo.tagline, welcome_text=demo.welcome)
-        client_create(
+        client = client_create(
             email=demo.client_email,
             password=DEMO_PASSWORD_CLIENT,
             full_name=demo.client_name,
             email_verified=True,
         )
+        ClientProfile.objects.create(user=client, phone="+44 20 7946 0123")
     return tenant
 
 

@@ -1,6 +1,8 @@
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a6b5c."))
 
@@ -152,3 +154,68 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ClientProfile(models.Model):
+    """A client as the business knows them. Personal fields are masked for staff without the
+    "view personal data" permission; who may see the record at all is rbac's policy, applied in
+    cabinet.staff.selectors."""
+
+    user = models.OneToOneField(
+        "rbac.User", on_delete=models.CASCADE, related_name="client_profile"
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    document_number = models.CharField(_("document number"), max_length=64, blank=True)
+    notes = models.TextField(_("staff notes"), max_length=4000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        permissions = [
+            ("view_personal_data", "Can see clients' personal data (reveal masked fields)"),
+            ("export_clients", "Can export the client list"),
+            ("view_all_clients", "Sees every client"),
+            ("view_team_clients", "Sees the clients assigned to their team"),
+            ("assign_clients", "Can assign clients to staff"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Assignment(models.Model):
+    """Which staff member serves a client now (and who did before). Granting and revoking the
+    object permission happens in the same transaction (cabinet.staff.services)."""
+
+    client = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="assignments")
+    staff = models.ForeignKey("rbac.User", on_delete=models.PROTECT, related_name="assignments")
+    assigned_by = models.ForeignKey(
+        "rbac.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=models.Q(ended_at__isnull=True),
+                name="one_current_assignment_per_client",
+            )
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["staff", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} → {self.staff_id}"
+
+
+class ClientProfileUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian's per-client grants, with a real foreign key (indexed joins instead of
+    the generic text object_pk), so "my clients" stays fast among 100,000."""
+
+    content_object = models.ForeignKey(ClientProfile, on_delete=models.CASCADE)
+
+
+class ClientProfileGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(ClientProfile, on_delete=models.CASCADE)

@@ -1,9 +1,11 @@
 from typing import Any
 
+from allauth.account.signals import user_signed_up
 from django.dispatch import receiver
 
-from cabinet.models import Branding
+from cabinet.models import Branding, ClientProfile
 from cabinet.starter import seed_upcoming_events
+from rbac.models import User
 from tenants.models import Tenant, Vertical
 from tenants.signals import tenant_provisioned
 
@@ -21,3 +23,10 @@ def set_up_new_cabinet(sender: type[Tenant], tenant: Tenant, **kwargs: Any) -> N
     primary, accent = VERTICAL_COLOURS.get(tenant.vertical, ("#1f5f8b", "#e0a100"))
     Branding.objects.create(display_name=tenant.name, primary_colour=primary, accent_colour=accent)
     seed_upcoming_events(tenant.vertical)
+
+
+@receiver(user_signed_up)
+def create_client_profile(sender: type, request: object, user: User, **kwargs: Any) -> None:
+    """Every person who registers in the cabinet is a client with a profile staff can serve."""
+    if not user.is_staff:
+        ClientProfile.objects.get_or_create(user=user)

@@ -118,6 +118,10 @@ class SecurityPolicy(models.Model):
         validators=[MinValueValidator(2), MaxValueValidator(24 * 60)],
     )  # fmt: skip
     require_staff_mfa = models.BooleanField(_("staff must use two-factor sign-in"), default=False)
+    inactive_client_days = models.PositiveIntegerField(
+        _("hide clients from operators after days without activity"), default=365,
+        validators=[MinValueValidator(7)],
+    )  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -129,6 +133,7 @@ class StaffInvitation(models.Model):
 
     email = models.EmailField()
     full_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=16, default="operator")
     invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -175,3 +180,29 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} of {self.user_id}"
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffProfile(models.Model):
+    """A staff member's place: their role (a group of permissions), team, and read quota."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Admin — sees and manages everything")
+        MANAGER = "manager", _("Manager — sees their team's clients")
+        OPERATOR = "operator", _("Operator — sees the clients assigned to them")
+        VIEWER = "viewer", _("Viewer — reads what is assigned to them")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_profile")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.OPERATOR)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    # Distinct client records this person may open per hour (the owner sets it).
+    read_quota_per_hour = models.PositiveIntegerField(default=200)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"

@@ -12,6 +12,7 @@ from rbac.audit import audit_record
 from rbac.middleware import idle_unlock
 from rbac.models import SecurityPolicy, User
 from rbac.policy import policy_forget
+from rbac.roles import roles_ensure
 from tenants.models import Tenant
 from tenants.services import OwnerSpec
 from tenants.signals import tenant_provisioned, tenant_status_changed
@@ -29,6 +30,7 @@ def create_owner(sender: type[Tenant], tenant: Tenant, owner: OwnerSpec, **kwarg
     EmailAddress.objects.create(
         user=user, email=user.email, primary=True, verified=owner.email_verified
     )
+    roles_ensure()
     audit_record(action="tenant.created", actor=user, target=user)
 
 

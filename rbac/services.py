@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rbac.audit import audit_record
-from rbac.models import HandoffUse, SecurityPolicy, StaffInvitation, User
+from rbac.models import HandoffUse, SecurityPolicy, StaffInvitation, StaffProfile, User
+from rbac.roles import role_set
 from tenants.handoff import Handoff, HandoffInvalid, handoff_read
 from tenants.tasks_base import enqueue_on_commit
 
@@ -74,7 +75,9 @@ def _token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def staff_invite(*, invited_by: User, email: str, full_name: str = "") -> StaffInvitation:
+def staff_invite(
+    *, invited_by: User, email: str, full_name: str = "", role: str = StaffProfile.Role.OPERATOR
+) -> StaffInvitation:
     """Invite someone to the staff; the email with the link goes out once this commits."""
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
@@ -86,6 +89,7 @@ def staff_invite(*, invited_by: User, email: str, full_name: str = "") -> StaffI
     invitation = StaffInvitation.objects.create(
         email=email,
         full_name=full_name.strip()[:150],
+        role=role,
         invited_by=invited_by,
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         token_hash=_token_hash(token),
@@ -119,6 +123,7 @@ def invitation_accept(*, token: str, password: str, full_name: str = "") -> User
     user.save()
     # Following the emailed link proved the address.
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    role_set(user=user, role=locked.role)
     locked.accepted_at = timezone.now()
     locked.save(update_fields=["accepted_at"])
     audit_record(action="staff.joined", actor=user, target=user,
@@ -148,3 +153,13 @@ def policy_update(*, actor: User, **fields: object) -> SecurityPolicy:
         changes={k: [str(before[k]), str(v)] for k, v in fields.items() if before[k] != v},
     )
     return policy
+
+
+@transaction.atomic
+def staff_role_update(*, member: User, role: str, read_quota_per_hour: int, by: User) -> None:
+    before = getattr(member, "staff_profile", None)
+    profile = role_set(user=member, role=role, team_id=before.team_id if before else None)
+    profile.read_quota_per_hour = read_quota_per_hour
+    profile.save(update_fields=["read_quota_per_hour"])
+    audit_record(action="staff.role_changed", actor=by, target=member,
+                 changes={"role": role, "read_quota_per_hour": read_quota_per_hour})  # fmt: skip

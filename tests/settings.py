@@ -15,3 +15,5 @@ os.environ.setdefault("TENANT_POOL_SIZE", "0")  # pool tests fill it explicitly
 os.environ.setdefault("TEST_DATABASE_NAME", f"test_kabinet_{_RUN_ID}")
 
 from config.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
-from rbac.models import SecurityPolicy
+from rbac.models import SecurityPolicy, StaffProfile
 from rbac.policy import policy_get
 from rbac.selectors import invitation_get, pending_invitations, staff_members
 from rbac.services import (
@@ -23,6 +23,7 @@ from rbac.services import (
     invitation_revoke,
     policy_update,
     staff_invite,
+    staff_role_update,
 )
 
 
@@ -34,6 +35,7 @@ def _owner(request: HttpRequest) -> None:
 class InviteForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
     full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150, required=False)
+    role = forms.ChoiceField(choices=StaffProfile.Role.choices, initial=StaffProfile.Role.OPERATOR)
 
 
 class JoinForm(forms.Form):
@@ -62,7 +64,8 @@ class PolicyForm(forms.ModelForm):
 def team(request: HttpRequest) -> HttpResponse:
     _owner(request)
     context = {
-        "staff": staff_members(),
+        "staff": staff_members().select_related("staff_profile"),
+        "roles": StaffProfile.Role.choices,
         "invitations": pending_invitations()[:50],
         "form": InviteForm(),
     }
@@ -133,3 +136,24 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     return render_cabinet(
         request, "staff/join.html", {"form": form, "invitation": invitation}, status=status
     )
+
+
+@require_POST
+@staff_required
+def member_role(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner sets a staff member's role and hourly read quota."""
+    _owner(request)
+    member = staff_members().filter(pk=pk, is_superuser=False).first()
+    if member is None:
+        raise Http404
+    role = request.POST.get("role", "")
+    try:
+        quota = int(request.POST.get("read_quota_per_hour", "200"))
+    except ValueError:
+        quota = -1
+    if role not in StaffProfile.Role.values or not 1 <= quota <= 100_000:
+        messages.error(request, _("Choose a role and a quota between 1 and 100000."))
+        return HttpResponseRedirect(reverse("staff:team"))
+    staff_role_update(member=member, role=role, read_quota_per_hour=quota, by=request.user)
+    messages.success(request, _("Saved."))
+    return HttpResponseRedirect(reverse("staff:team"))

@@ -1,18 +1,24 @@
 from django.urls import path
 
-from cabinet.staff import content, domains, team, views
+from cabinet.staff import clients, content, domains, team, views
 
 app_name = "staff"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("handoff/", views.handoff, name="handoff"),
+    path("clients/", clients.client_list, name="clients"),
+    path("clients/export/", clients.client_export, name="clients-export"),
+    path("clients/<int:pk>/", clients.client_card, name="client"),
+    path("clients/<int:pk>/reveal/", clients.client_reveal_view, name="client-reveal"),
+    path("clients/<int:pk>/assign/", clients.client_assign_view, name="client-assign"),
     path("content/<slug:kind>/", content.content_list, name="content"),
     path("content/<slug:kind>/new/", content.content_edit, name="content-new"),
     path("content/<slug:kind>/<int:pk>/", content.content_edit, name="content-edit"),
     path("content/<slug:kind>/<int:pk>/delete/", content.content_remove, name="content-delete"),
     path("team/", team.team, name="team"),
     path("team/invite/", team.invite, name="team-invite"),
+    path("team/<int:pk>/role/", team.member_role, name="member-role"),
     path("team/invitations/<int:pk>/revoke/", team.invitation_cancel, name="invitation-revoke"),
     path("security/", team.security, name="security"),
     path("join/<str:token>/", team.join, name="join"),

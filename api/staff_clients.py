@@ -1,0 +1,78 @@
+"""The staff side of the API: the same selectors and masking as the back office's pages."""
+
+from dataclasses import asdict
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cabinet.staff import selectors
+from cabinet.staff.masking import client_view
+from cabinet.staff.quota import quota_consume
+from rbac.audit import audit_record
+
+
+class ClientOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.CharField(help_text="Masked unless you may see personal data")
+    phone = serializers.CharField()
+    address = serializers.CharField()
+    birth_date = serializers.CharField()
+    document_number = serializers.CharField()
+    last_activity_at = serializers.CharField()
+    masked = serializers.BooleanField()
+
+
+class IsStaff(IsAuthenticated):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if not request.user.is_staff:
+            raise PermissionDenied("Staff only.")
+        return True
+
+
+def _can_see(user: object) -> bool:
+    return user.is_superuser or user.has_perm("cabinet.view_personal_data")
+
+
+class StaffClientsView(APIView):
+    permission_classes = (IsStaff,)
+
+    @extend_schema(responses=ClientOutput(many=True), summary="Clients this staff member may see")
+    def get(self, request: Request) -> Response:
+        query = str(request.query_params.get("q", ""))[:100]
+        clients = selectors.client_search(selectors.clients_for(request.user), query)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(clients, request, view=self)
+        see = _can_see(request.user)
+        rows = [asdict(client_view(client, can_see_personal=see)) for client in page]
+        audit_record(action="clients.listed", request=request._request,
+                     changes={"ids": [row["id"] for row in rows], "api": True})  # fmt: skip
+        return paginator.get_paginated_response(rows)
+
+
+class StaffClientView(APIView):
+    permission_classes = (IsStaff,)
+
+    @extend_schema(
+        responses={
+            200: ClientOutput,
+            404: OpenApiResponse(description="No such client, or not yours to see"),
+            429: OpenApiResponse(description="Hourly read quota reached"),
+        }
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        client = selectors.client_get_for(request.user, pk)
+        if client is None:
+            raise NotFound()
+        if not quota_consume(request.user, client.pk):
+            raise Throttled(detail="You have opened many client records this hour.")
+        audit_record(action="client.viewed", target=client, request=request._request)
+        return Response(asdict(client_view(client, can_see_personal=_can_see(request.user))))

@@ -1,0 +1,138 @@
+"""The back office's clients: a list scoped by role and assignment, the client card with masked
+personal fields, reveal with a reason, assignment, export. Every read is audited and counted
+against the reader's hourly quota."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cabinet.models import ClientProfile
+from cabinet.rendering import render_cabinet
+from cabinet.staff import selectors
+from cabinet.staff.access import staff_required
+from cabinet.staff.masking import PERSONAL_FIELDS, client_view
+from cabinet.staff.quota import export_allowed, quota_consume, quota_first_refusal
+from cabinet.staff.services import client_assign, client_reveal, clients_csv
+from rbac.audit import audit_record
+from rbac.models import User
+
+PAGE_SIZE = 25
+EXPORT_LIMIT = 5_000
+
+
+def can_see_personal(staff: User) -> bool:
+    return staff.is_superuser or staff.has_perm("cabinet.view_personal_data")
+
+
+def _client_or_404(request: HttpRequest, pk: int) -> ClientProfile:
+    client = selectors.client_get_for(request.user, pk)
+    if client is None:
+        raise Http404
+    if not quota_consume(request.user, client.pk):
+        if quota_first_refusal(request.user):
+            audit_record(action="staff.read_quota_exceeded", request=request,
+                         reason="hourly read quota reached")  # fmt: skip
+        raise QuotaExceeded
+    return client
+
+
+class QuotaExceeded(PermissionDenied):
+    pass
+
+
+def quota_page(request: HttpRequest) -> HttpResponse:
+    return render_cabinet(request, "staff/quota_exceeded.html", status=429)
+
+
+@require_GET
+@staff_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    clients = selectors.client_search(selectors.clients_for(request.user), query)
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    see = can_see_personal(request.user)
+    rows = [client_view(client, can_see_personal=see) for client in page]
+    audit_record(action="clients.listed", request=request,
+                 changes={"ids": [row.id for row in rows], "query": query})  # fmt: skip
+    return render_cabinet(
+        request,
+        "staff/client_list.html",
+        {"page": page, "rows": rows, "query": query, "role": selectors.staff_role(request.user)},
+    )
+
+
+@require_GET
+@staff_required
+def client_card(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        client = _client_or_404(request, pk)
+    except QuotaExceeded:
+        return quota_page(request)
+    audit_record(action="client.viewed", target=client, request=request)
+    context = {
+        "client": client_view(client, can_see_personal=can_see_personal(request.user)),
+        "assignment": selectors.current_assignment(client),
+        "can_assign": request.user.is_superuser or request.user.has_perm("cabinet.assign_clients"),
+        "can_reveal": can_see_personal(request.user),
+        "staff": selectors.assignable_staff(),
+        "personal_fields": PERSONAL_FIELDS,
+    }
+    return render_cabinet(request, "staff/client_card.html", context)
+
+
+@require_POST
+@staff_required
+def client_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        client = _client_or_404(request, pk)
+    except QuotaExceeded:
+        return quota_page(request)
+    field = request.POST.get("field", "")
+    try:
+        value = client_reveal(
+            client=client, field=field, reason=request.POST.get("reason", ""),
+            staff=request.user, request=request,
+        )  # fmt: skip
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain")
+    return render_cabinet(request, "staff/_revealed.html", {"field": field, "value": value})
+
+
+@require_POST
+@staff_required
+def client_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get_for(request.user, pk)
+    if client is None:
+        raise Http404
+    staff = selectors.assignable_staff().filter(pk=request.POST.get("staff") or 0).first()
+    if staff is None:
+        messages.error(request, _("Choose a staff member."))
+    else:
+        try:
+            client_assign(client=client, staff=staff, by=request.user, request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Assigned to %s.") % staff.get_full_name())
+    return HttpResponseRedirect(reverse("staff:client", args=[client.pk]))
+
+
+@require_POST
+@staff_required
+def client_export(request: HttpRequest) -> HttpResponse:
+    if not export_allowed(request.user):
+        return HttpResponse(
+            _("Three exports an hour at most."), status=429, content_type="text/plain"
+        )
+    clients = list(selectors.clients_for(request.user)[:EXPORT_LIMIT])
+    body = clients_csv(clients=clients, staff=request.user, request=request)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="clients-{timezone.now():%Y%m%d-%H%M}-{request.user.pk}.csv"'
+    )
+    return response

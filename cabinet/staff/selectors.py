@@ -1,0 +1,71 @@
+"""What a staff member may read. Every client query of the back office and of the staff API
+goes through `clients_for`, so no view can forget the policy: an unassigned client's id answers
+404 exactly like one that does not exist."""
+
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
+
+from cabinet.models import Assignment, ClientProfile
+from rbac.models import StaffProfile, User
+from rbac.policy import policy_get
+
+
+def staff_role(staff: User) -> str:
+    if staff.is_superuser:
+        return "owner"
+    profile = getattr(staff, "staff_profile", None)
+    return profile.role if profile else StaffProfile.Role.VIEWER
+
+
+def clients_for(staff: User) -> QuerySet[ClientProfile]:
+    """The clients this staff member may see now, newest activity first."""
+    base = ClientProfile.objects.select_related("user").order_by("-last_activity_at", "-pk")
+    if not staff.is_active or not staff.is_staff:
+        return base.none()
+    if staff.is_superuser or staff.has_perm("cabinet.view_all_clients"):
+        return base
+    profile = getattr(staff, "staff_profile", None)
+    if staff.has_perm("cabinet.view_team_clients") and profile and profile.team_id:
+        visible = base.filter(
+            assignments__ended_at__isnull=True,
+            assignments__staff__staff_profile__team_id=profile.team_id,
+        )
+    else:
+        visible = get_objects_for_user(
+            staff,
+            "cabinet.view_clientprofile",
+            klass=base,
+            accept_global_perms=False,
+            with_superuser=False,
+        )
+    # Clients idle for longer than the owner's setting drop out of everyone's view but admins'.
+    cutoff = timezone.now() - timedelta(days=policy_get().inactive_client_days)
+    return visible.filter(last_activity_at__gte=cutoff)
+
+
+def client_get_for(staff: User, pk: object) -> ClientProfile | None:
+    try:
+        return clients_for(staff).get(pk=int(pk))
+    except (ClientProfile.DoesNotExist, TypeError, ValueError, OverflowError):
+        return None
+
+
+def client_search(queryset: QuerySet[ClientProfile], query: str) -> QuerySet[ClientProfile]:
+    """By name or email; personal fields are never searchable (they are masked for many)."""
+    query = query.strip()[:100]
+    if not query:
+        return queryset
+    return queryset.filter(user__full_name__icontains=query) | queryset.filter(
+        user__email__icontains=query
+    )
+
+
+def current_assignment(client: ClientProfile) -> Assignment | None:
+    return client.assignments.filter(ended_at__isnull=True).select_related("staff").first()
+
+
+def assignable_staff() -> QuerySet[User]:
+    return User.objects.filter(is_staff=True, is_active=True).order_by("email")
