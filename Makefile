@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench-routing bench-provisioning clean
+.PHONY: install run test lint format bench-routing bench-provisioning bench-staff clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench-routing: $(STAMP)
 
 bench-provisioning: $(STAMP)
 	$(BIN)/python -m tests.bench.provisioning
+
+bench-staff: $(STAMP)
+	$(BIN)/python -m tests.bench.staff
 
 clean:
 	rm -rf $(VENV) .data test-artifacts
