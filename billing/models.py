@@ -1,0 +1,203 @@
+"""Billing's tables, all in the `public` schema: plans, each tenant's subscription, and the usage
+ledger (an outbox that a later task flushes to Stripe).
+
+Code reaches these tables from inside a tenant schema too: django-tenants' search path is
+"<tenant>, public", and billing is a SHARED app only, so no tenant schema has tables of these
+names to shadow them.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Tenant
+
+
+class Metric(models.TextChoices):
+    CLIENTS = "clients", _("Clients")
+    STAFF_SEATS = "staff_seats", _("Staff seats")
+    ORDERS = "orders", _("Orders")
+    BOOKINGS = "bookings", _("Bookings")
+    NOTIFICATIONS = "notifications", _("Notifications")
+    STORAGE_MB = "storage_mb", _("Storage in MB")
+
+
+# Counted per calendar month from the usage ledger.
+MONTHLY_METRICS = frozenset({Metric.ORDERS, Metric.BOOKINGS, Metric.NOTIFICATIONS})
+# A level at a moment (how many there are now): the caller counts it, billing compares.
+GAUGE_METRICS = frozenset({Metric.CLIENTS, Metric.STAFF_SEATS, Metric.STORAGE_MB})
+
+# The Plan field holding each metric's included quota, and its price beyond the quota.
+QUOTA_FIELDS: dict[str, str] = {
+    Metric.CLIENTS: "clients",
+    Metric.STAFF_SEATS: "staff_seats",
+    Metric.ORDERS: "orders_per_month",
+    Metric.BOOKINGS: "bookings_per_month",
+    Metric.NOTIFICATIONS: "notifications_per_month",
+    Metric.STORAGE_MB: "storage_mb",
+}
+OVERAGE_FIELDS: dict[str, str] = {
+    Metric.CLIENTS: "overage_per_client",
+    Metric.STAFF_SEATS: "overage_per_staff_seat",
+    Metric.ORDERS: "overage_per_order",
+    Metric.BOOKINGS: "overage_per_booking",
+    Metric.NOTIFICATIONS: "overage_per_notification",
+    Metric.STORAGE_MB: "overage_per_storage_mb",
+}
+
+
+def _quota(verbose_name: str) -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(
+        verbose_name, null=True, blank=True, help_text=_("Empty means unlimited.")
+    )
+
+
+def _overage(verbose_name: str) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=10, decimal_places=4, default=Decimal(0))
+
+
+class Plan(models.Model):
+    """What a tenant pays each month, what that includes, and the unit prices beyond it.
+    Exactly one plan at most is the default: the plan of every tenant without a subscription."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    monthly_price = models.DecimalField(_("monthly price"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    is_default = models.BooleanField(default=False)
+
+    clients = _quota(_("clients"))
+    staff_seats = _quota(_("staff seats"))
+    orders_per_month = _quota(_("orders per month"))
+    bookings_per_month = _quota(_("bookings per month"))
+    notifications_per_month = _quota(_("notifications per month"))
+    storage_mb = _quota(_("storage in MB"))
+
+    overage_per_client = _overage(_("price per client beyond the quota"))
+    overage_per_staff_seat = _overage(_("price per staff seat beyond the quota"))
+    overage_per_order = _overage(_("price per order beyond the quota"))
+    overage_per_booking = _overage(_("price per booking beyond the quota"))
+    overage_per_notification = _overage(_("price per notification beyond the quota"))
+    overage_per_storage_mb = _overage(_("price per MB of storage beyond the quota"))
+
+    class Meta:
+        ordering = ("monthly_price", "code")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="billing_plan_one_default",
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_price__gte=0), name="billing_plan_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="billing_plan_currency_iso"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    overage_per_client__gte=0,
+                    overage_per_staff_seat__gte=0,
+                    overage_per_order__gte=0,
+                    overage_per_booking__gte=0,
+                    overage_per_notification__gte=0,
+                    overage_per_storage_mb__gte=0,
+                ),
+                name="billing_plan_overage_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def quota(self, metric: str) -> int | None:
+        """The quantity of `metric` the plan includes; None means unlimited."""
+        return getattr(self, QUOTA_FIELDS[metric])
+
+    def quota_label(self, metric: str) -> str:
+        return str(self._meta.get_field(QUOTA_FIELDS[metric]).verbose_name)
+
+    def overage_price(self, metric: str) -> Decimal:
+        return getattr(self, OVERAGE_FIELDS[metric])
+
+
+class Subscription(models.Model):
+    """A tenant's plan. Created when a tenant first chooses (or is given) a plan; a tenant
+    without one, or with a cancelled one, is on the default plan."""
+
+    class Status(models.TextChoices):
+        TRIALING = "trialing", _("Trial")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Past due")
+        CANCELED = "canceled", _("Cancelled")
+
+    # The statuses in which the subscribed plan applies (dunning is the tenant lifecycle's job).
+    PLAN_STATUSES = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE)
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="subscription")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    current_period_start = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(current_period_end__gt=models.F("current_period_start"))
+                | Q(current_period_start__isnull=True)
+                | Q(current_period_end__isnull=True),
+                name="billing_subscription_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.plan_id} ({self.status})"
+
+
+class UsageEvent(models.Model):
+    """One unit of metered use, written in the same transaction as the business event it
+    counts (an outbox): it exists exactly when that event committed. Append-only; a later task
+    sends unflushed rows to Stripe and stamps `flushed_at`."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="usage_events")
+    metric = models.CharField(max_length=16, choices=Metric.choices)
+    quantity = models.PositiveIntegerField()
+    idempotency_key = models.CharField(max_length=200)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    flushed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "metric", "idempotency_key"],
+                name="billing_usage_event_once_per_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="billing_usage_event_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(metric__in=Metric.values), name="billing_usage_event_metric_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(idempotency_key=""), name="billing_usage_event_key_not_empty"
+            ),
+        ]
+        indexes = [
+            # period_usage(): one tenant's metric over a month
+            models.Index(
+                fields=["tenant", "metric", "occurred_at"], name="billing_usage_period_idx"
+            ),
+            # the flush to Stripe reads only what it has not sent yet
+            models.Index(
+                fields=["occurred_at"],
+                condition=Q(flushed_at__isnull=True),
+                name="billing_usage_unflushed_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.metric} +{self.quantity} ({self.idempotency_key})"
