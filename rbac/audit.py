@@ -46,3 +46,27 @@ def audit_record(
         session_hash=session_hash,
         impersonated_by=impersonated_by,
     )
+
+
+def audit_prune(*, retention_days: int) -> int:
+    """Delete entries older than the retention period — the only delete the database allows on
+    the audit log — and record that it happened, with how many went."""
+    from datetime import timedelta
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(days=retention_days)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL kabinet.audit_prune = 'on'")
+        deleted, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL kabinet.audit_prune = 'off'")
+        audit_record(
+            action="audit.pruned",
+            actor_label="system",
+            changes={"deleted": deleted, "before": cutoff.isoformat()},
+            reason=f"retention of {retention_days} days",
+        )
+    return deleted

@@ -118,6 +118,10 @@ class SecurityPolicy(models.Model):
         validators=[MinValueValidator(2), MaxValueValidator(24 * 60)],
     )  # fmt: skip
     require_staff_mfa = models.BooleanField(_("staff must use two-factor sign-in"), default=False)
+    audit_retention_days = models.PositiveIntegerField(
+        _("keep the audit log for days"), default=730,
+        validators=[MinValueValidator(30), MaxValueValidator(3650)],
+    )  # fmt: skip
     inactive_client_days = models.PositiveIntegerField(
         _("hide clients from operators after days without activity"), default=365,
         validators=[MinValueValidator(7)],

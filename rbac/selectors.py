@@ -1,7 +1,7 @@
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from rbac.models import DataExport, StaffInvitation, User
+from rbac.models import AuditEntry, DataExport, StaffInvitation, User
 
 
 def staff_members() -> QuerySet[User]:
@@ -42,3 +42,32 @@ def export_get_for(*, user: User, pk: object) -> "DataExport | None":
         return DataExport.objects.filter(pk=int(pk), user=user).first()
     except (TypeError, ValueError):
         return None
+
+
+def audit_search(
+    *,
+    query: str = "",
+    action: str = "",
+    actor: str = "",
+    since: object = None,
+    until: object = None,
+) -> "QuerySet[AuditEntry]":
+    """The owner's view of the audit log, filtered; every filter is optional and bounded."""
+    entries = AuditEntry.objects.all().order_by("-at", "-id")
+    if action:
+        entries = entries.filter(action__startswith=action[:64])
+    if actor:
+        entries = entries.filter(actor_label__icontains=actor[:254])
+    if query:
+        q = query[:100]
+        entries = entries.filter(
+            Q(action__icontains=q)
+            | Q(reason__icontains=q)
+            | Q(target_id=q)
+            | Q(actor_label__icontains=q)
+        )
+    if since:
+        entries = entries.filter(at__date__gte=since)
+    if until:
+        entries = entries.filter(at__date__lte=until)
+    return entries

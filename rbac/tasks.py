@@ -74,3 +74,29 @@ def purge_due_accounts_everywhere() -> int:
         )
         count += 1
     return count
+
+
+@shared_task(name="rbac.prune_audit_log")
+def prune_audit_log() -> int:
+    from rbac.audit import audit_prune
+    from rbac.policy import policy_get
+
+    return audit_prune(retention_days=policy_get().audit_retention_days)
+
+
+@shared_task(name="rbac.prune_audit_logs_everywhere", platform_level=True)
+def prune_audit_logs_everywhere() -> int:
+    """Nightly: each tenant prunes its own audit log by its owner's retention setting."""
+    from tenants.models import Tenant
+
+    count = 0
+    for schema in (
+        Tenant.objects.exclude(schema_name="public")
+        .values_list("schema_name", flat=True)
+        .iterator()
+    ):
+        prune_audit_log.apply_async(
+            headers={"_schema_name": schema}, countdown=zlib.crc32(schema.encode()) % 600
+        )
+        count += 1
+    return count

@@ -51,7 +51,10 @@ class JoinForm(forms.Form):
 class PolicyForm(forms.ModelForm):
     class Meta:
         model = SecurityPolicy
-        fields = ("registration", "idle_timeout_minutes", "require_staff_mfa")
+        fields = (
+            "registration", "idle_timeout_minutes", "require_staff_mfa", "inactive_client_days",
+            "audit_retention_days",
+        )  # fmt: skip
         help_texts = {
             "idle_timeout_minutes": gettext_lazy(
                 "After this many idle minutes a person types their password again (2–1440)."

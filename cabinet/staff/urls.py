@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cabinet.staff import clients, content, domains, team, views
+from cabinet.staff import audit, clients, content, domains, team, views
 
 app_name = "staff"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("team/<int:pk>/role/", team.member_role, name="member-role"),
     path("team/invitations/<int:pk>/revoke/", team.invitation_cancel, name="invitation-revoke"),
     path("security/", team.security, name="security"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("audit/export/", audit.audit_export, name="audit-export"),
     path("join/<str:token>/", team.join, name="join"),
     path("domains/", domains.domain_list, name="domains"),
     path("domains/add/", domains.domain_create, name="domain-add"),
