@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing import limits
 from rbac.audit import audit_record
 from rbac.models import HandoffUse, SecurityPolicy, StaffInvitation, StaffProfile, User
 from rbac.roles import role_set
@@ -82,6 +83,17 @@ def staff_invite(
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError(_("This person already has an account in this cabinet."))
+    if role not in StaffProfile.Role.values:
+        raise ValidationError(_("Choose a role."))
+    seats_taken = (
+        User.objects.select_for_update().filter(is_staff=True, is_active=True).count()
+        + StaffInvitation.objects.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).exclude(email__iexact=email).count()
+    )
+    verdict = limits.check("staff_seats", current=seats_taken)
+    if not verdict.allowed:
+        raise ValidationError(verdict.message, code="seat_limit")
     StaffInvitation.objects.filter(email__iexact=email, accepted_at__isnull=True).update(
         revoked_at=timezone.now()
     )

@@ -35,7 +35,10 @@ def _owner(request: HttpRequest) -> None:
 class InviteForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
     full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150, required=False)
-    role = forms.ChoiceField(choices=StaffProfile.Role.choices, initial=StaffProfile.Role.OPERATOR)
+    role = forms.ChoiceField(choices=StaffProfile.Role.choices, required=False)
+
+    def clean_role(self) -> str:
+        return self.cleaned_data.get("role") or StaffProfile.Role.OPERATOR
 
 
 class JoinForm(forms.Form):

@@ -101,7 +101,13 @@ def test_only_the_owner_invites(hotel, hotel_client):
 def test_the_owner_sets_the_security_policy_and_it_is_enforced(hotel, owner_client):
     response = owner_client.post(
         "/staff/security/",
-        {"registration": "invitation", "idle_timeout_minutes": "30", "require_staff_mfa": "on"},
+        {
+            "registration": "invitation",
+            "idle_timeout_minutes": "30",
+            "require_staff_mfa": "on",
+            "inactive_client_days": "365",
+            "audit_retention_days": "730",
+        },  # fmt: skip
     )
     assert response.status_code == 302
     with tenant_context(hotel):
@@ -119,8 +125,26 @@ def test_the_owner_sets_the_security_policy_and_it_is_enforced(hotel, owner_clie
 @pytest.mark.parametrize("minutes", ["0", "1", "99999", "abc", "-5"])
 def test_absurd_idle_timeouts_are_refused(hotel, owner_client, minutes):
     response = owner_client.post(
-        "/staff/security/", {"registration": "open", "idle_timeout_minutes": minutes}
+        "/staff/security/",
+        {
+            "registration": "open",
+            "idle_timeout_minutes": minutes,
+            "inactive_client_days": "365",
+            "audit_retention_days": "730",
+        },  # fmt: skip
     )
     assert response.status_code == 400
     with tenant_context(hotel):
         assert not SecurityPolicy.objects.exists()
+
+
+def test_inviting_beyond_the_plans_staff_seats_is_refused_with_an_upgrade_hint(hotel, owner_client):
+    # the default plan has 2 staff seats; the owner holds one
+    owner_client.post("/staff/team/invite/", {"email": "one@staff.example.com"})
+    response = owner_client.post(
+        "/staff/team/invite/", {"email": "two@staff.example.com"}, follow=True
+    )
+    assert "limit" in response.content.decode()
+    with tenant_context(hotel):
+        assert StaffInvitation.objects.filter(email="two@staff.example.com").count() == 0
+        assert StaffInvitation.objects.filter(email="one@staff.example.com").count() == 1
