@@ -225,3 +225,11 @@ def test_the_tenant_default_language_applies_until_someone_chooses(hotel):
     hotel.default_language = "ru"
     hotel.save(update_fields=["default_language"])
     assert Client(HTTP_HOST="hotel.localhost").get("/")["Content-Language"] == "ru"
+
+
+def test_the_cabinet_speaks_russian_when_chosen(hotel, hotel_client):
+    hotel_client.post("/language/", {"language": "ru", "next": "/"})
+    page = hotel_client.get("/").content.decode()
+    assert "Войти в личный кабинет" in page
+    assert 'lang="ru"' in page
+    assert "Войти" in hotel_client.get("/accounts/login/").content.decode()  # django-allauth
