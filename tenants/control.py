@@ -22,6 +22,7 @@ from tenants.pool import pool_status
 from tenants.schema_templates import template_version
 from tenants.second_factor import has_second_factor
 from tenants.services import tenant_purge
+from tenants.signals import control_tenant_panels, control_tenant_rows
 from tenants.signup import owner_handoff_url
 from tenants.tasks import refill_pool
 
@@ -67,11 +68,17 @@ def tenants(request: HttpRequest) -> HttpResponse:
         "sort": request.GET.get("sort", "-created"),
     }
     page = Paginator(selectors.tenant_list(**filters), 50).get_page(request.GET.get("page"))
+    extras: dict[int, dict[str, str]] = {}
+    for _receiver, answer in control_tenant_rows.send(sender=Tenant, tenants=list(page)):
+        for tenant_id, values in (answer or {}).items():
+            extras.setdefault(tenant_id, {}).update(values)
+    rows = [(tenant, extras.get(tenant.pk, {})) for tenant in page]
     return render(
         request,
         "control/tenant_list.html",
         {
             "page": page,
+            "rows": rows,
             "filters": filters,
             "statuses": TenantStatus.choices,
             "verticals": Vertical.choices,
@@ -93,6 +100,11 @@ def tenant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": selectors.tenant_events(tenant),
             "transitions": [(s, TenantStatus(s).label) for s in allowed_transitions(tenant)],
             "export": latest_export(tenant),
+            "panels": [
+                panel
+                for _receiver, answer in control_tenant_panels.send(sender=Tenant, tenant=tenant)
+                for panel in (answer or [])
+            ],
             "purge_from": purge_allowed_from(tenant),
         },
     )

@@ -4,6 +4,8 @@ tenant_provisioned(tenant, owner)  sent inside the new tenant's schema, in the p
                                    transaction: rbac creates the owner, cabinet seeds branding.
 """
 
+from dataclasses import dataclass, field
+
 from django.dispatch import Signal
 
 tenant_provisioned = Signal()
@@ -12,3 +14,16 @@ tenant_provisioned = Signal()
 #                                   tenant's schema, in the transition's transaction: rbac
 #                                   writes it into the tenant's audit log.
 tenant_status_changed = Signal()
+
+# What the control panel shows that lower apps cannot know (billing's plan and usage). Receivers
+# of control_tenant_rows(tenants) return {tenant_id: {"plan": str, "usage": str}}; receivers of
+# control_tenant_panels(tenant) return a list of ControlPanel.
+control_tenant_rows = Signal()
+control_tenant_panels = Signal()
+
+
+@dataclass(frozen=True)
+class ControlPanel:
+    title: str
+    template: str
+    context: dict[str, object] = field(default_factory=dict)

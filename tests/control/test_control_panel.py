@@ -115,7 +115,7 @@ def test_the_list_needs_a_fixed_number_of_queries(admin_client):
         tenant = Tenant.objects.create(schema_name=f"extra{n}", slug=f"extra-{n}", name=f"X{n}")
         Domain.objects.create(domain=f"extra-{n}.localhost", tenant=tenant)
     assert queries_for_list() == with_two
-    assert with_two <= 12
+    assert with_two <= 15  # session, user, second factor, count, page, domains, plans, usage
 
 
 def test_suspend_and_restore_from_the_detail_page(admin_client, hotel):
@@ -191,3 +191,17 @@ def test_pool_and_kpi_pages(admin_client):
     kpis = admin_client.get("/control/kpis/").content.decode()
     assert "<svg" in kpis
     assert "live tenants" in kpis
+
+
+def test_rows_show_the_plan_and_this_months_usage_and_the_detail_a_usage_chart(admin_client, hotel):
+    from billing.usage import record
+
+    with tenant_context(hotel):
+        record("orders", 3, idempotency_key="order:1")
+        record("bookings", 1, idempotency_key="booking:1")
+    page = admin_client.get("/control/", {"q": "hotel"}).content.decode()
+    assert "Free" in page
+    assert "3 orders · 1 bookings" in page
+    detail = admin_client.get(f"/control/tenants/{hotel.pk}/").content.decode()
+    assert "Usage — Free plan" in detail
+    assert detail.count("<rect") >= 30
