@@ -107,7 +107,7 @@ def test_the_owner_sets_the_security_policy_and_it_is_enforced(hotel, owner_clie
             "require_staff_mfa": "on",
             "inactive_client_days": "365",
             "audit_retention_days": "730",
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 302
     with tenant_context(hotel):
@@ -131,7 +131,7 @@ def test_absurd_idle_timeouts_are_refused(hotel, owner_client, minutes):
             "idle_timeout_minutes": minutes,
             "inactive_client_days": "365",
             "audit_retention_days": "730",
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 400
     with tenant_context(hotel):
