@@ -219,3 +219,52 @@ class ClientProfileUserObjectPermission(UserObjectPermissionBase):
 
 class ClientProfileGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(ClientProfile, on_delete=models.CASCADE)
+
+
+class RequestType(models.Model):
+    """A kind of client request and the standard way to handle it: how fast, and which steps."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    sla_minutes = models.PositiveIntegerField(_("answer within minutes"), default=240)
+    checklist = models.JSONField(_("steps"), default=list, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkRequest(models.Model):
+    """A client's request in the staff work queue, with its SLA deadline and its timeline (the
+    KPIs are computed from it)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="requests")
+    client = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="requests")
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    assignee = models.ForeignKey(
+        "rbac.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="work_requests"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    due_at = models.DateTimeField()
+    taken_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    estimated_minutes = models.PositiveIntegerField(default=30)
+    spent_minutes = models.PositiveIntegerField(default=0)
+    checklist_done = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["assignee", "status"]), models.Index(fields=["due_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_overrun(self) -> bool:
+        finished = self.done_at or timezone.now()
+        return finished > self.due_at

@@ -118,6 +118,7 @@ class SecurityPolicy(models.Model):
         validators=[MinValueValidator(2), MaxValueValidator(24 * 60)],
     )  # fmt: skip
     require_staff_mfa = models.BooleanField(_("staff must use two-factor sign-in"), default=False)
+    kpi_leaderboard = models.BooleanField(_("show staff a leaderboard"), default=True)
     audit_retention_days = models.PositiveIntegerField(
         _("keep the audit log for days"), default=730,
         validators=[MinValueValidator(30), MaxValueValidator(3650)],

@@ -89,7 +89,9 @@ def staff_invite(
         User.objects.select_for_update().filter(is_staff=True, is_active=True).count()
         + StaffInvitation.objects.filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        ).exclude(email__iexact=email).count()
+        )
+        .exclude(email__iexact=email)
+        .count()
     )
     verdict = limits.check("staff_seats", current=seats_taken)
     if not verdict.allowed:

@@ -56,7 +56,7 @@ class PolicyForm(forms.ModelForm):
         model = SecurityPolicy
         fields = (
             "registration", "idle_timeout_minutes", "require_staff_mfa", "inactive_client_days",
-            "audit_retention_days",
+            "audit_retention_days", "kpi_leaderboard",
         )  # fmt: skip
         help_texts = {
             "idle_timeout_minutes": gettext_lazy(

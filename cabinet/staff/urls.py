@@ -1,12 +1,16 @@
 from django.urls import path
 
-from cabinet.staff import audit, clients, content, domains, team, views
+from cabinet.staff import audit, clients, content, domains, queue, team, views
 
 app_name = "staff"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("handoff/", views.handoff, name="handoff"),
+    path("queue/", queue.queue, name="queue"),
+    path("queue/<int:pk>/", queue.work_detail, name="work"),
+    path("queue/<int:pk>/<slug:action>/", queue.work_action, name="work-action"),
+    path("kpi/", queue.kpi_dashboard, name="kpi"),
     path("clients/", clients.client_list, name="clients"),
     path("clients/export/", clients.client_export, name="clients-export"),
     path("clients/<int:pk>/", clients.client_card, name="client"),

@@ -1,0 +1,96 @@
+"""Metrics instead of looking over shoulders: per employee and per team, for a period."""
+
+import itertools
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Min, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from cabinet.models import WorkRequest
+from rbac.models import AuditEntry, User
+from tenants.charts import BarChart, bar_chart
+
+
+@dataclass(frozen=True)
+class EmployeeKpi:
+    user: User
+    closed: int
+    overruns: int
+    first_response_minutes: float | None
+    processing_minutes: float | None
+    estimated_minutes: int
+    spent_minutes: int
+    gap_minutes: float | None
+    usual_start: str
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def _minutes(delta: timedelta) -> float:
+    return delta.total_seconds() / 60
+
+
+def kpis(*, staff: QuerySet[User], days: int) -> list[EmployeeKpi]:
+    since = timezone.now() - timedelta(days=days)
+    requests = list(
+        WorkRequest.objects.filter(assignee__in=staff, taken_at__gte=since).order_by("taken_at")
+    )
+    starts = (
+        AuditEntry.objects.filter(actor__in=staff, at__gte=since)
+        .annotate(day=TruncDate("at"))
+        .values_list("actor_id", "day")
+        .annotate(first=Min("at"))
+    )
+    first_by_user: dict[int, list[datetime]] = {}
+    for actor_id, _day, first in starts:
+        first_by_user.setdefault(actor_id, []).append(timezone.localtime(first))
+    result = []
+    for user in staff:
+        mine = [r for r in requests if r.assignee_id == user.pk]
+        done = [r for r in mine if r.done_at]
+        responses = [
+            _minutes(r.first_response_at - r.created_at) for r in mine if r.first_response_at
+        ]
+        processing = [_minutes(r.done_at - r.taken_at) for r in done if r.taken_at]
+        finished = sorted(done, key=lambda r: r.done_at)
+        gaps = [
+            _minutes(nxt.taken_at - prev.done_at)
+            for prev, nxt in itertools.pairwise(finished)
+            if nxt.taken_at and nxt.taken_at >= prev.done_at
+        ]
+        day_starts = first_by_user.get(user.pk, [])
+        start = (
+            int(statistics.median(d.hour * 60 + d.minute for d in day_starts))
+            if day_starts
+            else None
+        )
+        usual = f"{start // 60:02d}:{start % 60:02d}" if start is not None else "—"
+        result.append(
+            EmployeeKpi(
+                user=user,
+                closed=len(done),
+                overruns=sum(1 for r in mine if r.is_overrun),
+                first_response_minutes=_median(responses),
+                processing_minutes=_median(processing),
+                estimated_minutes=sum(r.estimated_minutes for r in done),
+                spent_minutes=sum(r.spent_minutes for r in done),
+                gap_minutes=_median(gaps),
+                usual_start=usual,
+            )
+        )
+    return result
+
+
+def kpi_charts(rows: list[EmployeeKpi]) -> dict[str, BarChart]:
+    label = [row.user.get_short_name() for row in rows]
+    return {
+        "closed": bar_chart(list(zip(label, [r.closed for r in rows], strict=True)), height=140),
+        "response": bar_chart(
+            list(zip(label, [r.first_response_minutes or 0 for r in rows], strict=True)), height=140
+        ),
+    }

@@ -1,0 +1,97 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from cabinet.models import ClientProfile, RequestType, WorkRequest
+from cabinet.staff.services import client_assign
+from cabinet.staff.work import request_create
+from rbac.models import AuditEntry, StaffProfile, User
+from rbac.roles import role_set
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def desk(hotel):
+    with tenant_context(hotel):
+        owner = User.objects.get(email="owner@hotel.example.com")
+        operator = UserFactory(
+            email="op@hotel.example.com", full_name="Olga Operator", is_staff=True
+        )
+        role_set(user=operator, role=StaffProfile.Role.OPERATOR)
+        other = UserFactory(email="other@hotel.example.com", is_staff=True)
+        role_set(user=other, role=StaffProfile.Role.OPERATOR)
+        mine = ClientProfile.objects.create(user=UserFactory(full_name="Mine Client"))
+        theirs = ClientProfile.objects.create(user=UserFactory(full_name="Their Client"))
+        client_assign(client=mine, staff=operator, by=owner)
+        client_assign(client=theirs, staff=other, by=owner)
+        kind = RequestType.objects.create(
+            name="Room service", sla_minutes=30, checklist=["Confirm", "Prepare", "Deliver"]
+        )
+        work = request_create(client=mine, type=kind, title="Champagne to room 12")
+        hidden = request_create(client=theirs, type=kind, title="Not for Olga")
+    return {"owner": owner, "operator": operator, "work": work, "hidden": hidden}
+
+
+def as_(hotel, user: User) -> Client:
+    client = Client(HTTP_HOST="hotel.localhost")
+    with tenant_context(hotel):
+        client.force_login(user)
+    return client
+
+
+def test_an_operator_takes_works_and_closes_a_request(hotel, desk):
+    olga = as_(hotel, desk["operator"])
+    queue = olga.get("/staff/queue/").content.decode()
+    assert "Champagne to room 12" in queue
+    assert "Not for Olga" not in queue
+    work = desk["work"]
+    olga.post(f"/staff/queue/{work.pk}/take/")
+    olga.post(f"/staff/queue/{work.pk}/respond/")
+    for step in (0, 1, 2):
+        olga.post(f"/staff/queue/{work.pk}/check/", {"step": step})
+    olga.post(f"/staff/queue/{work.pk}/close/", {"spent_minutes": "20"})
+    with tenant_context(hotel):
+        work.refresh_from_db()
+        assert work.status == WorkRequest.Status.DONE
+        assert work.checklist_done == [0, 1, 2]
+        assert work.spent_minutes == 20
+        assert not work.is_overrun
+        assert AuditEntry.objects.filter(action="request.closed", actor=desk["operator"]).exists()
+
+
+def test_someone_elses_request_is_404_and_bad_input_is_refused(hotel, desk):
+    olga = as_(hotel, desk["operator"])
+    assert olga.get(f"/staff/queue/{desk['hidden'].pk}/").status_code == 404
+    assert olga.post(f"/staff/queue/{desk['hidden'].pk}/take/").status_code == 404
+    work = desk["work"]
+    olga.post(f"/staff/queue/{work.pk}/take/")
+    for bad in ({"spent_minutes": "-5"}, {"spent_minutes": "abc"}, {"spent_minutes": "99999"}):
+        olga.post(f"/staff/queue/{work.pk}/close/", bad)
+    assert olga.post(f"/staff/queue/{work.pk}/check/", {"step": "7"}).status_code == 302
+    assert olga.post(f"/staff/queue/{work.pk}/explode/").status_code == 404
+    with tenant_context(hotel):
+        work.refresh_from_db()
+        assert work.status == WorkRequest.Status.IN_PROGRESS
+
+
+def test_a_late_request_is_flagged_overdue(hotel, desk):
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(minutes=45)):
+        queue = as_(hotel, desk["operator"]).get("/staff/queue/").content.decode()
+    assert "overdue" in queue
+
+
+def test_kpis_show_response_times_per_person(hotel, desk):
+    olga = as_(hotel, desk["operator"])
+    work = desk["work"]
+    olga.post(f"/staff/queue/{work.pk}/take/")
+    olga.post(f"/staff/queue/{work.pk}/respond/")
+    olga.post(f"/staff/queue/{work.pk}/close/", {"spent_minutes": "10"})
+    page = as_(hotel, desk["owner"]).get("/staff/kpi/", {"days": "30"}).content.decode()
+    assert "Olga Operator" in page
+    assert "<svg" in page
+    # an operator sees only their own row (and the leaderboard)
+    own = olga.get("/staff/kpi/", {"days": "nonsense"}).content.decode()
+    assert "Olga Operator" in own
