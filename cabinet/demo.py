@@ -6,8 +6,9 @@ from allauth.account.models import EmailAddress
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile
+from cabinet.models import ClientProfile, RequestType
 from cabinet.services import branding_update
+from cabinet.staff.work import request_create
 from rbac.models import User
 from rbac.services import client_create
 from tenants.models import Tenant, TenantStatus, Vertical
@@ -84,7 +85,12 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
             full_name=demo.client_name,
             email_verified=True,
         )
-        ClientProfile.objects.create(user=client, phone="+44 20 7946 0123")
+        profile = ClientProfile.objects.create(user=client, phone="+44 20 7946 0123")
+        first_type = RequestType.objects.order_by("pk").first()
+        if first_type is not None:
+            request_create(
+                client=profile, type=first_type, title=f"{first_type.name}: first request"
+            )
     return tenant
 
 

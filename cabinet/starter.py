@@ -11,10 +11,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from cabinet.models import CatalogCategory, CatalogItem, Event, InfoPage, PricingUnit
+from cabinet.models import CatalogCategory, CatalogItem, Event, InfoPage, PricingUnit, RequestType
 from tenants.models import Vertical
 
-STARTER_CONTENT_VERSION = "1"
+STARTER_CONTENT_VERSION = "2"
 
 PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     Vertical.HOTEL: [
@@ -77,8 +77,27 @@ CATALOG: dict[str, list[tuple[str, list[tuple[str, str, str, str]]]]] = {
 }  # fmt: skip
 
 
+REQUEST_TYPES: dict[str, list[tuple[str, int, list[str]]]] = {
+    Vertical.HOTEL: [
+        ("Room service", 30, ["Confirm the order with the guest", "Prepare", "Deliver and check"]),
+        ("Question", 60, ["Answer", "Offer more help"]),
+        ("Complaint", 120, ["Apologise and listen", "Fix or compensate", "Follow up next day"]),
+    ],
+    Vertical.SHOP: [
+        ("Order question", 120, ["Find the order", "Answer with the status"]),
+        ("Return", 1440, ["Check the return window", "Send the return label", "Refund on arrival"]),
+    ],
+    Vertical.SCHOOL: [
+        ("Question from a parent", 240, ["Answer", "Tell the teacher if needed"]),
+        ("Absence", 60, ["Record the absence", "Tell the teacher"]),
+    ],
+}
+
+
 def seed_vertical(vertical: str) -> None:
     """Timeless starter content; runs inside a vertical's template schema."""
+    for name, sla, steps in REQUEST_TYPES.get(vertical, []):
+        RequestType.objects.create(name=name, sla_minutes=sla, checklist=steps)
     for position, (slug, kind, title, body) in enumerate(PAGES.get(vertical, [])):
         InfoPage.objects.create(slug=slug, kind=kind, title=title, body=body, position=position)
     for cat_position, (category_name, items) in enumerate(CATALOG.get(vertical, [])):
