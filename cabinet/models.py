@@ -174,7 +174,7 @@ class ClientProfile(models.Model):
 
     class Meta:
         permissions = [
-            ("view_personal_data", "Can see clients' personal data (reveal masked fields)"),
+            ("view_personal_data", "Can reveal a client's masked field, with a reason"),
             ("export_clients", "Can export the client list"),
             ("view_all_clients", "Sees every client"),
             ("view_team_clients", "Sees the clients assigned to their team"),

@@ -22,7 +22,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
         "cabinet.change_clientprofile", *CONTENT_PERMISSIONS,
     ],
-    Role.OPERATOR: ["cabinet.change_clientprofile"],
+    Role.OPERATOR: ["cabinet.view_personal_data", "cabinet.change_clientprofile"],
     Role.VIEWER: [],
 }  # fmt: skip
 
