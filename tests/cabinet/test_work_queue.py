@@ -28,7 +28,7 @@ def desk(hotel):
         client_assign(client=mine, staff=operator, by=owner)
         client_assign(client=theirs, staff=other, by=owner)
         kind = RequestType.objects.create(
-            name="Room service", sla_minutes=30, checklist=["Confirm", "Prepare", "Deliver"]
+            name="Late checkout", sla_minutes=30, checklist=["Confirm", "Prepare", "Deliver"]
         )
         work = request_create(client=mine, type=kind, title="Champagne to room 12")
         hidden = request_create(client=theirs, type=kind, title="Not for Olga")
