@@ -268,3 +268,181 @@ class WorkRequest(models.Model):
     def is_overrun(self) -> bool:
         finished = self.done_at or timezone.now()
         return finished > self.due_at
+
+
+# --- Money: wallet, ledger ---------------------------------------------------------------------
+
+
+class Wallet(models.Model):
+    """A client's balance and bonus points: the running totals of their ledger entries, kept in
+    the same transaction as each entry and never negative (database constraints)."""
+
+    client = models.OneToOneField(ClientProfile, on_delete=models.CASCADE, related_name="wallet")
+    balance = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    points = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(balance__gte=0), name="wallet_balance_gte_0"),
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="wallet_points_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.balance} {self.currency}, {self.points} pts"
+
+
+class LedgerEntry(models.Model):
+    class Kind(models.TextChoices):
+        TOPUP = "topup", _("Top-up")
+        SPEND = "spend", _("Payment")
+        EARN = "earn", _("Points earned")
+        REDEEM = "redeem", _("Points spent")
+        ADJUST = "adjust", _("Adjustment")
+        EXPIRE = "expire", _("Points expired")
+
+    class Account(models.TextChoices):
+        BALANCE = "balance", _("Balance")
+        POINTS = "points", _("Points")
+
+    client = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="ledger")
+    account = models.CharField(max_length=8, choices=Account.choices)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)  # signed
+    order = models.ForeignKey("cabinet.Order", null=True, blank=True, on_delete=models.SET_NULL)
+    # One entry per key: an order earns its points once however often the task runs.
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_amount_not_zero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"
+
+
+# --- Orders ------------------------------------------------------------------------------------
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ACCEPTED = "accepted", _("Accepted")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Payment(models.TextChoices):
+        BALANCE = "balance", _("From my balance")
+        POINTS = "points", _("With bonus points")
+        ON_SITE = "on_site", _("Pay on site")
+
+    client = models.ForeignKey(ClientProfile, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    payment = models.CharField(max_length=8, choices=Payment.choices)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    fee = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    note = models.CharField(_("note for the staff"), max_length=500, blank=True)
+    # The form's one-time token: a double-submitted form places the order once.
+    submission_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_gte_0")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(CatalogItem, null=True, on_delete=models.SET_NULL)
+    name = models.CharField(max_length=120)  # as ordered, whatever the catalog says later
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    unit = models.CharField(max_length=8, choices=PricingUnit.choices)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1, quantity__lte=100),
+                name="orderitem_quantity_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"
+
+
+class OrderStatusChange(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    by = models.ForeignKey("rbac.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status} → {self.to_status}"
+
+
+# --- Bookings ----------------------------------------------------------------------------------
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("On the waitlist")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="bookings")
+    client = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="bookings")
+    seats = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(seats__gte=1, seats__lte=10), name="booking_seats_range"
+            ),
+            models.UniqueConstraint(
+                fields=["event", "client"], condition=~models.Q(status="cancelled"),
+                name="one_live_booking_per_client_and_event",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.client_id} @ {self.event_id}"
+
+
+class Document(models.Model):
+    """A receipt, invoice or voucher as PDF, made by a worker; private to its client and
+    permitted staff, served through signed, expiring links."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("Receipt")
+        VOUCHER = "voucher", _("Voucher")
+
+    client = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    order = models.OneToOneField(Order, null=True, blank=True, on_delete=models.CASCADE)
+    booking = models.OneToOneField(Booking, null=True, blank=True, on_delete=models.CASCADE)
+    file = models.FileField(upload_to="private/documents/")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"

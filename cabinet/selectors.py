@@ -1,11 +1,16 @@
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, Q
+from django.db import connection, models
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cabinet.models import Branding, CatalogItem, Event, InfoPage
+
+if TYPE_CHECKING:
+    from cabinet.models import Booking, CatalogCategory, ClientProfile, Order
 from rbac.models import User
 
 BRANDING_CACHE_KEY = "cabinet:branding"
@@ -51,3 +56,97 @@ def staff_overview() -> StaffOverview:
         upcoming_events=Event.objects.filter(starts_at__gte=timezone.now()).count(),
         info_pages=InfoPage.objects.count(),
     )
+
+
+# --- The client's own cabinet ------------------------------------------------------------------
+
+
+def client_profile_of(user: User) -> "ClientProfile":
+    from cabinet.models import ClientProfile
+
+    profile, _created = ClientProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def catalog() -> list[tuple["CatalogCategory", list["CatalogItem"]]]:
+    from cabinet.models import CatalogCategory
+
+    categories = CatalogCategory.objects.prefetch_related(
+        models.Prefetch("items", queryset=CatalogItem.objects.filter(is_active=True))
+    )
+    return [(category, list(category.items.all())) for category in categories]
+
+
+def client_orders(client: "ClientProfile", *, status: str = "") -> "QuerySet[Order]":
+    from cabinet.models import Order
+
+    orders = Order.objects.filter(client=client).prefetch_related("items")
+    return orders.filter(status=status) if status in Order.Status.values else orders
+
+
+def client_order(client: "ClientProfile", pk: object) -> "Order | None":
+    from cabinet.models import Order
+
+    try:
+        return (
+            Order.objects.filter(client=client, pk=int(pk))
+            .prefetch_related("items", "history")
+            .first()
+        )
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def upcoming_events() -> "QuerySet[Event]":
+    from cabinet.models import Booking
+
+    return (
+        Event.objects.filter(starts_at__gte=timezone.now())
+        .annotate(
+            taken=Coalesce(
+                Sum("bookings__seats", filter=Q(bookings__status=Booking.Status.CONFIRMED)), 0
+            )
+        )
+        .order_by("starts_at")
+    )
+
+
+def client_bookings(client: "ClientProfile") -> "QuerySet[Booking]":
+    from cabinet.models import Booking
+
+    return Booking.objects.filter(client=client).select_related("event").order_by("-created_at")
+
+
+def client_booking(client: "ClientProfile", pk: object) -> "Booking | None":
+    try:
+        return client_bookings(client).filter(pk=int(pk)).first()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def client_dashboard(client: "ClientProfile") -> dict[str, object]:
+    """The client's home: a fixed number of queries whatever the data size."""
+    from cabinet.models import Booking, Order, Wallet
+
+    wallet = Wallet.objects.filter(client=client).first()
+    active = list(
+        Order.objects.filter(client=client)
+        .exclude(status__in=[Order.Status.DONE, Order.Status.CANCELLED])
+        .order_by("-created_at")[:5]
+    )
+    upcoming = list(
+        Booking.objects.filter(
+            client=client, status=Booking.Status.CONFIRMED, event__starts_at__gte=timezone.now()
+        )
+        .select_related("event")
+        .order_by("event__starts_at")[:5]
+    )
+    # Always this one query, so the page costs the same whatever the client has.
+    has_history = Order.objects.filter(client=client).exists() or bool(upcoming)
+    return {
+        "wallet": wallet,
+        "active_orders": active,
+        "upcoming_bookings": upcoming,
+        "is_new": not has_history,
+        "welcome": InfoPage.objects.filter(kind=InfoPage.Kind.WELCOME, is_published=True).first(),
+    }

@@ -1,10 +1,23 @@
 from django.urls import path
 
-from cabinet import views
+from cabinet import client_views, views
 
 app_name = "cabinet"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("language/", views.language_set, name="language"),
+    path("services/", client_views.services, name="services"),
+    path("orders/", client_views.order_list, name="orders"),
+    path("orders/review/", client_views.order_review, name="order-review"),
+    path("orders/place/", client_views.order_create, name="order-place"),
+    path("orders/<int:pk>/", client_views.order_detail, name="order"),
+    path("orders/<int:pk>/cancel/", client_views.order_cancel, name="order-cancel"),
+    path("orders/<int:pk>/again/", client_views.order_reorder, name="order-again"),
+    path("events/", client_views.events, name="events"),
+    path("events/<int:pk>/book/", client_views.event_book, name="event-book"),
+    path("bookings/<int:pk>/cancel/", client_views.booking_cancel_view, name="booking-cancel"),
+    path("bookings/<int:pk>/calendar.ics", client_views.booking_calendar, name="booking-ics"),
+    path("wallet/", client_views.wallet, name="wallet"),
+    path("documents/<str:token>/", client_views.document_download, name="document"),
 ]

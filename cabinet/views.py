@@ -4,12 +4,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.rendering import render_cabinet
+from cabinet.selectors import client_dashboard, client_profile_of
 from rbac.services import user_language_set
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render_cabinet(request, "cabinet/home.html")
+    context = {}
+    if request.user.is_authenticated and not request.user.is_staff:
+        context["dashboard"] = client_dashboard(client_profile_of(request.user))
+    return render_cabinet(request, "cabinet/home.html", context)
 
 
 @require_POST

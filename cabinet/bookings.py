@@ -1,0 +1,107 @@
+"""Bookings of events: never more seats than the event has (the event row is locked while
+counting), a waitlist that moves up when a seat frees, and an .ics for the calendar."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing import usage
+from cabinet.models import Booking, ClientProfile, Event
+from rbac.audit import audit_record
+
+CUT_OFF_MINUTES = 60  # booking closes this long before the start
+CANCEL_WINDOW_MINUTES = 120  # free cancellation until this long before the start
+
+
+class SoldOut(ValidationError):
+    pass
+
+
+def seats_taken(event: Event) -> int:
+    taken = event.bookings.filter(status=Booking.Status.CONFIRMED).aggregate(n=Sum("seats"))["n"]
+    return taken or 0
+
+
+@transaction.atomic
+def booking_create(
+    *, event: Event, client: ClientProfile, seats: int = 1, waitlist: bool = False
+) -> Booking:
+    """Book seats, or (when asked) join the waitlist of a full event."""
+    if not 1 <= seats <= 10:
+        raise ValidationError(_("Book between 1 and 10 places."), code="seats")
+    locked = Event.objects.select_for_update().get(pk=event.pk)
+    if locked.starts_at <= timezone.now() + timedelta(minutes=CUT_OFF_MINUTES):
+        raise ValidationError(_("Booking for this event has closed."), code="closed")
+    if (
+        Booking.objects.filter(event=locked, client=client)
+        .exclude(status=Booking.Status.CANCELLED)
+        .exists()
+    ):
+        raise ValidationError(_("You have already booked this event."), code="twice")
+    free = locked.capacity - seats_taken(locked)
+    if seats > free:
+        if not waitlist:
+            raise SoldOut(_("Sold out: no places are left."), code="sold_out")
+        status = Booking.Status.WAITLISTED
+    else:
+        status = Booking.Status.CONFIRMED
+    booking = Booking.objects.create(event=locked, client=client, seats=seats, status=status)
+    if status == Booking.Status.CONFIRMED:
+        usage.record("bookings", 1, idempotency_key=f"booking:{booking.pk}")
+    audit_record(action=f"booking.{status}", actor=client.user, target=booking,
+                 changes={"event": locked.pk, "seats": seats})  # fmt: skip
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, by_client: bool = True) -> list[Booking]:
+    """Cancel; the freed places go to the waitlist in order. The promoted bookings."""
+    locked_event = Event.objects.select_for_update().get(pk=booking.event_id)
+    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    if locked.status == Booking.Status.CANCELLED:
+        return []
+    deadline = locked_event.starts_at - timedelta(minutes=CANCEL_WINDOW_MINUTES)
+    if by_client and locked.status == Booking.Status.CONFIRMED and timezone.now() > deadline:
+        raise ValidationError(_("It is too late to cancel this booking."), code="window")
+    locked.status = Booking.Status.CANCELLED
+    locked.save(update_fields=["status"])
+    audit_record(action="booking.cancelled", actor=locked.client.user, target=locked)
+    promoted = []
+    free = locked_event.capacity - seats_taken(locked_event)
+    for waiting in locked_event.bookings.filter(status=Booking.Status.WAITLISTED).order_by(
+        "created_at", "id"
+    ):
+        if waiting.seats > free:
+            continue
+        waiting.status = Booking.Status.CONFIRMED
+        waiting.save(update_fields=["status"])
+        usage.record("bookings", 1, idempotency_key=f"booking:{waiting.pk}")
+        audit_record(action="booking.promoted", actor_label="system", target=waiting)
+        free -= waiting.seats
+        promoted.append(waiting)
+    return promoted
+
+
+def booking_ics(booking: Booking, *, cabinet_name: str, host: str) -> str:
+    event = booking.event
+
+    def stamp(value: datetime) -> str:
+        return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    def text(value: str) -> str:
+        return (
+            value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+        )
+
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//Kabinet//{text(cabinet_name)}//EN",
+        "BEGIN:VEVENT", f"UID:booking-{booking.pk}@{host}", f"DTSTAMP:{stamp(timezone.now())}",
+        f"DTSTART:{stamp(event.starts_at)}", f"DTEND:{stamp(event.ends_at)}",
+        f"SUMMARY:{text(event.title)}", f"LOCATION:{text(event.location)}",
+        f"DESCRIPTION:{text(event.description)}", "END:VEVENT", "END:VCALENDAR",
+    ]  # fmt: skip
+    return "\r\n".join(lines) + "\r\n"

@@ -1,0 +1,238 @@
+"""What a client does in their cabinet: browse services, order and pay, book events, see their
+balance, points, documents and history."""
+
+import uuid
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cabinet import selectors
+from cabinet.bookings import booking_cancel, booking_create, booking_ics
+from cabinet.documents import document_claim, document_link
+from cabinet.models import Document, Event, LedgerEntry, Order
+from cabinet.orders import order_place, order_set_status, quote
+from cabinet.rendering import render_cabinet
+from cabinet.wallet import wallet_for
+
+MAX_ITEM_ID = 2**31
+
+
+def _client(request: HttpRequest):
+    if request.user.is_staff:
+        raise PermissionDenied("the client area is for clients")
+    return selectors.client_profile_of(request.user)
+
+
+def _wanted(data: dict) -> dict[int, int]:
+    """{item id: quantity} from fields named qty-<id>; malformed entries are refused."""
+    wanted = {}
+    for name, value in data.items():
+        if not name.startswith("qty-"):
+            continue
+        try:
+            pk, qty = int(name[4:]), int(value or 0)
+        except ValueError as exc:
+            raise ValidationError(_("Quantities are whole numbers.")) from exc
+        if not 0 < pk < MAX_ITEM_ID or qty < 0:
+            raise ValidationError(_("Quantities are whole numbers from 0."))
+        if qty:
+            wanted[pk] = qty
+    return wanted
+
+
+@require_GET
+@login_required
+def services(request: HttpRequest) -> HttpResponse:
+    _client(request)
+    return render_cabinet(request, "cabinet/services.html", {"catalog": selectors.catalog()})
+
+
+@require_POST
+@login_required
+def order_review(request: HttpRequest) -> HttpResponse:
+    """The total, with any fee, before the client confirms."""
+    client = _client(request)
+    try:
+        wanted = _wanted(request.POST)
+        priced = quote(wanted=wanted, payment=request.POST.get("payment", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("cabinet:services"))
+    context = {
+        "quote": priced,
+        "payment": request.POST.get("payment"),
+        "payment_label": dict(Order.Payment.choices)[request.POST.get("payment")],
+        "wanted": wanted,
+        "wallet": wallet_for(client),
+        "submission_key": uuid.uuid4().hex,
+        "points_needed": int(priced.total * 10),
+    }
+    return render_cabinet(request, "cabinet/order_review.html", context)
+
+
+@require_POST
+@login_required
+def order_create(request: HttpRequest) -> HttpResponse:
+    client = _client(request)
+    try:
+        order = order_place(
+            client=client,
+            wanted=_wanted(request.POST),
+            payment=request.POST.get("payment", ""),
+            submission_key=request.POST.get("submission_key", "")[:64] or uuid.uuid4().hex,
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("cabinet:services"))
+    messages.success(request, _("Thank you! Order #%s is placed.") % order.pk)
+    return HttpResponseRedirect(reverse("cabinet:order", args=[order.pk]))
+
+
+@require_GET
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    client = _client(request)
+    status = request.GET.get("status", "")[:16]
+    page = Paginator(selectors.client_orders(client, status=status), 20).get_page(
+        request.GET.get("page")
+    )
+    return render_cabinet(
+        request, "cabinet/order_list.html",
+        {"page": page, "status": status, "statuses": Order.Status.choices},
+    )  # fmt: skip
+
+
+@require_GET
+@login_required
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _client(request)
+    order = selectors.client_order(client, pk)
+    if order is None:
+        raise Http404
+    document = Document.objects.filter(order=order).first()
+    link = document_link(document, user_id=request.user.pk) if document else None
+    return render_cabinet(request, "cabinet/order_detail.html", {"order": order, "receipt": link})
+
+
+@require_POST
+@login_required
+def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _client(request)
+    order = selectors.client_order(client, pk)
+    if order is None:
+        raise Http404
+    try:
+        order_set_status(order=order, to=Order.Status.CANCELLED, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return HttpResponseRedirect(reverse("cabinet:order", args=[order.pk]))
+
+
+@require_POST
+@login_required
+def order_reorder(request: HttpRequest, pk: int) -> HttpResponse:
+    """One tap: the same items and payment, shown for review with today's prices."""
+    client = _client(request)
+    order = selectors.client_order(client, pk)
+    if order is None:
+        raise Http404
+    request.POST = request.POST.copy()
+    request.POST.update({f"qty-{line.item_id}": str(line.quantity)
+                         for line in order.items.all() if line.item_id})  # fmt: skip
+    request.POST["payment"] = order.payment
+    return order_review(request)
+
+
+@require_GET
+@login_required
+def document_download(request: HttpRequest, token: str) -> HttpResponse:
+    claim = document_claim(token)
+    if claim is None or claim.get("u") != request.user.pk:
+        raise Http404
+    document = Document.objects.filter(pk=claim.get("d")).select_related("client").first()
+    allowed = document is not None and (
+        document.client.user_id == request.user.pk
+        or request.user.is_superuser
+        or request.user.has_perm("cabinet.view_all_clients")
+    )
+    if not allowed:
+        raise Http404
+    return FileResponse(document.file.open("rb"), as_attachment=True,
+                        filename=document.file.name.rsplit("/", 1)[-1])  # fmt: skip
+
+
+@require_GET
+@login_required
+def events(request: HttpRequest) -> HttpResponse:
+    client = _client(request)
+    mine = {b.event_id: b for b in selectors.client_bookings(client).exclude(status="cancelled")}
+    return render_cabinet(
+        request, "cabinet/events.html", {"events": selectors.upcoming_events()[:100], "mine": mine}
+    )
+
+
+@require_POST
+@login_required
+def event_book(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _client(request)
+    event = Event.objects.filter(pk=pk).first()
+    if event is None:
+        raise Http404
+    try:
+        seats = int(request.POST.get("seats", "1"))
+        booking_create(event=event, client=client, seats=seats,
+                       waitlist=request.POST.get("waitlist") == "1")  # fmt: skip
+    except ValueError:
+        messages.error(request, _("Places are a whole number."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Booked: %s.") % event.title)
+    return HttpResponseRedirect(reverse("cabinet:events"))
+
+
+@require_POST
+@login_required
+def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = selectors.client_booking(_client(request), pk)
+    if booking is None:
+        raise Http404
+    try:
+        booking_cancel(booking=booking)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return HttpResponseRedirect(reverse("cabinet:events"))
+
+
+@require_GET
+@login_required
+def booking_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = selectors.client_booking(_client(request), pk)
+    if booking is None:
+        raise Http404
+    body = booking_ics(booking, cabinet_name=connection.tenant.name, host=request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="booking-{booking.pk}.ics"'
+    return response
+
+
+@require_GET
+@login_required
+def wallet(request: HttpRequest) -> HttpResponse:
+    client = _client(request)
+    entries = Paginator(LedgerEntry.objects.filter(client=client), 30).get_page(
+        request.GET.get("page")
+    )
+    return render_cabinet(
+        request, "cabinet/wallet.html", {"wallet": wallet_for(client), "entries": entries,
+                                         "points_value": Decimal("0.10")},
+    )  # fmt: skip

@@ -1,0 +1,102 @@
+"""The balance and points ledger. Every change is an entry plus the wallet's running total,
+in one transaction with the wallet row locked: parallel payments queue up, and the database
+refuses a negative total whatever the code does."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from cabinet.models import ClientProfile, LedgerEntry, Order, Wallet
+
+POINTS_PER_EURO = 10  # redeem: 10 points pay 1.00
+EARN_RATE = Decimal("0.05")  # earn: 5 % of what was paid, in points (1 point per 0.10)
+
+
+class InsufficientFunds(ValidationError):
+    pass
+
+
+def wallet_for(client: ClientProfile, *, lock: bool = False) -> Wallet:
+    wallet, _created = Wallet.objects.get_or_create(client=client)
+    if lock:
+        wallet = Wallet.objects.select_for_update().get(pk=wallet.pk)
+    return wallet
+
+
+def _apply(
+    *,
+    client: ClientProfile,
+    account: str,
+    kind: str,
+    amount: Decimal,
+    order: Order | None = None,
+    key: str | None = None,
+    note: str = "",
+) -> LedgerEntry | None:
+    """Inside the caller's transaction. None when `key` was already applied (idempotent)."""
+    if amount == 0:
+        raise ValidationError(_("The amount cannot be zero."))
+    wallet = wallet_for(client, lock=True)
+    if key and LedgerEntry.objects.filter(idempotency_key=key).exists():
+        return None
+    if account == LedgerEntry.Account.BALANCE:
+        if wallet.balance + amount < 0:
+            raise InsufficientFunds(_("Your balance is too low for this."), code="funds")
+        wallet.balance += amount
+    else:
+        if wallet.points + int(amount) < 0:
+            raise InsufficientFunds(_("You do not have enough points for this."), code="points")
+        wallet.points += int(amount)
+    try:
+        with transaction.atomic():
+            entry = LedgerEntry.objects.create(
+                client=client, account=account, kind=kind, amount=amount, order=order,
+                idempotency_key=key, note=note[:200],
+            )  # fmt: skip
+    except IntegrityError:  # the same key, applied by a racing call a moment ago
+        return None
+    wallet.save(update_fields=["balance", "points"])
+    return entry
+
+
+@transaction.atomic
+def wallet_top_up(*, client: ClientProfile, amount: Decimal, note: str = "") -> LedgerEntry:
+    if not Decimal("0.01") <= amount <= Decimal("10000"):
+        raise ValidationError(_("Top up between 0.01 and 10,000."))
+    return _apply(client=client, account=LedgerEntry.Account.BALANCE,
+                  kind=LedgerEntry.Kind.TOPUP, amount=amount, note=note)  # fmt: skip
+
+
+def pay(*, client: ClientProfile, order: Order) -> None:
+    """Inside the order's transaction: take the total from the balance or in points."""
+    if order.payment == Order.Payment.BALANCE:
+        _apply(client=client, account=LedgerEntry.Account.BALANCE, kind=LedgerEntry.Kind.SPEND,
+               amount=-order.total, order=order, key=f"pay:order:{order.pk}")  # fmt: skip
+    elif order.payment == Order.Payment.POINTS:
+        points = int((order.total * POINTS_PER_EURO).to_integral_value())
+        _apply(client=client, account=LedgerEntry.Account.POINTS, kind=LedgerEntry.Kind.REDEEM,
+               amount=Decimal(-points), order=order, key=f"pay:order:{order.pk}")  # fmt: skip
+
+
+def refund(*, order: Order) -> None:
+    """Give back what a cancelled order took (once)."""
+    paid = LedgerEntry.objects.filter(idempotency_key=f"pay:order:{order.pk}").first()
+    if paid is not None:
+        _apply(client=order.client, account=paid.account, kind=LedgerEntry.Kind.ADJUST,
+               amount=-paid.amount, order=order, key=f"refund:order:{order.pk}",
+               note="refund of a cancelled order")  # fmt: skip
+
+
+@transaction.atomic
+def points_earn_for(*, order: Order) -> LedgerEntry | None:
+    """Points for a finished, paid order: once per order, however often this runs."""
+    if order.status != Order.Status.DONE or order.payment == Order.Payment.POINTS:
+        return None
+    points = int((order.total * EARN_RATE * POINTS_PER_EURO).to_integral_value())
+    if points <= 0:
+        return None
+    return _apply(client=order.client, account=LedgerEntry.Account.POINTS,
+                  kind=LedgerEntry.Kind.EARN, amount=Decimal(points), order=order,
+                  key=f"earn:order:{order.pk}")  # fmt: skip
