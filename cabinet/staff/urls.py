@@ -1,12 +1,14 @@
 from django.urls import path
 
-from cabinet.staff import audit, clients, content, domains, queue, team, views
+from cabinet.staff import audit, clients, content, domains, orders, queue, team, views
 
 app_name = "staff"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("handoff/", views.handoff, name="handoff"),
+    path("orders/", orders.order_queue, name="orders"),
+    path("orders/<int:pk>/move/", orders.order_move, name="order-move"),
     path("queue/", queue.queue, name="queue"),
     path("queue/<int:pk>/", queue.work_detail, name="work"),
     path("queue/<int:pk>/<slug:action>/", queue.work_action, name="work-action"),

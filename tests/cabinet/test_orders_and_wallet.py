@@ -240,3 +240,27 @@ def test_parallel_payments_from_one_balance_end_exactly_right(live_guest, django
         assert wallet.balance == Decimal("2.00")
         spent = sum(e.amount for e in LedgerEntry.objects.filter(client=client))
         assert spent == wallet.balance  # the balance is exactly the sum of its entries
+
+
+def test_staff_accept_and_finish_orders_of_clients_they_may_see(hotel, guest):
+    from rbac.roles import role_set
+
+    with tenant_context(hotel):
+        order = order_place(
+            client=guest, wanted={champagne().pk: 1}, payment="on_site", submission_key="st"
+        )
+        owner = User.objects.get(email="owner@hotel.example.com")
+        stranger = UserFactory(is_staff=True)
+        role_set(user=stranger, role="operator")
+    boss = signed_in(hotel, owner)
+    assert f"#{order.pk}" in boss.get("/staff/orders/").content.decode()
+    boss.post(f"/staff/orders/{order.pk}/move/", {"to": "accepted"})
+    outsider = signed_in(hotel, stranger)
+    assert f"#{order.pk}" not in outsider.get("/staff/orders/").content.decode()
+    assert outsider.post(f"/staff/orders/{order.pk}/move/", {"to": "done"}).status_code == 404
+    boss.post(f"/staff/orders/{order.pk}/move/", {"to": "teleported"})
+    with tenant_context(hotel):
+        order.refresh_from_db()
+        assert order.status == "accepted"
+    # the client sees the new status
+    assert "Accepted" in signed_in(hotel, guest.user).get(f"/orders/{order.pk}/").content.decode()
