@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cabinet.models import CatalogItem, Event, InfoPage
+from cabinet.models import CatalogItem, Club, Event, InfoPage, Offer
 
 
 class InfoPageForm(forms.ModelForm):
@@ -49,3 +49,21 @@ class EventForm(forms.ModelForm):
         if starts and ends and ends <= starts:
             self.add_error("ends_at", _("The end must come after the start."))
         return cleaned
+
+
+class OfferForm(forms.ModelForm):
+    class Meta:
+        model = Offer
+        fields = ("title", "description", "club", "valid_until", "is_active")
+        widgets = {
+            "valid_until": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            )
+        }
+        help_texts = {"club": _("Leave empty to offer it to every client.")}
+
+
+class ClubForm(forms.ModelForm):
+    class Meta:
+        model = Club
+        fields = ("name", "description")

@@ -446,3 +446,63 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk}"
+
+
+# --- Loyalty: tiers, clubs, personal offers -----------------------------------------------------
+
+
+class Tier(models.Model):
+    """A loyalty level reached by what a client has spent (finished, paid orders)."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    min_spent = models.DecimalField(_("from total spent"), max_digits=12, decimal_places=2)
+    discount_percent = models.PositiveSmallIntegerField(_("discount %"), default=0)
+
+    class Meta:
+        ordering = ("min_spent",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__lte=90), name="tier_discount_max"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Club(models.Model):
+    """A segment of clients with its own offers (a family club, regulars, a class's parents)."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    members = models.ManyToManyField(ClientProfile, blank=True, related_name="clubs")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Offer(models.Model):
+    """An offer for everyone, for a club's members, or for one client; shown until it expires."""
+
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    club = models.ForeignKey(
+        Club, null=True, blank=True, on_delete=models.CASCADE, related_name="offers"
+    )
+    client = models.ForeignKey(
+        ClientProfile, null=True, blank=True, on_delete=models.CASCADE, related_name="offers"
+    )
+    valid_until = models.DateTimeField(_("valid until"))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("valid_until",)
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(club__isnull=False) & models.Q(client__isnull=False)),
+                name="offer_for_a_club_or_a_client_not_both",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

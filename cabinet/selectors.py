@@ -144,9 +144,34 @@ def client_dashboard(client: "ClientProfile") -> dict[str, object]:
     # Always this one query, so the page costs the same whatever the client has.
     has_history = Order.objects.filter(client=client).exists() or bool(upcoming)
     return {
+        **client_loyalty(client),
         "wallet": wallet,
         "active_orders": active,
         "upcoming_bookings": upcoming,
         "is_new": not has_history,
         "welcome": InfoPage.objects.filter(kind=InfoPage.Kind.WELCOME, is_published=True).first(),
     }
+
+
+def client_loyalty(client: "ClientProfile") -> dict[str, object]:
+    """Tier by total spent, and the offers meant for this client now (two queries)."""
+    from cabinet.models import Offer, Order, Tier
+
+    spent = (
+        Order.objects.filter(client=client, status=Order.Status.DONE)
+        .exclude(payment=Order.Payment.POINTS)
+        .aggregate(total=Sum("total"))["total"]
+        or 0
+    )
+    tiers = list(Tier.objects.all())
+    tier = next((t for t in reversed(tiers) if spent >= t.min_spent), None)
+    next_tier = next((t for t in tiers if spent < t.min_spent), None)
+    offers = list(
+        Offer.objects.filter(is_active=True, valid_until__gte=timezone.now())
+        .filter(
+            Q(client=client) | Q(club__members=client) | Q(client__isnull=True, club__isnull=True)
+        )
+        .distinct()
+        .select_related("club")[:10]
+    )
+    return {"spent": spent, "tier": tier, "next_tier": next_tier, "offers": offers}

@@ -11,10 +11,19 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from cabinet.models import CatalogCategory, CatalogItem, Event, InfoPage, PricingUnit, RequestType
+from cabinet.models import (
+    CatalogCategory,
+    CatalogItem,
+    Event,
+    InfoPage,
+    Offer,
+    PricingUnit,
+    RequestType,
+    Tier,
+)
 from tenants.models import Vertical
 
-STARTER_CONTENT_VERSION = "2"
+STARTER_CONTENT_VERSION = "3"
 
 PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     Vertical.HOTEL: [
@@ -96,6 +105,12 @@ REQUEST_TYPES: dict[str, list[tuple[str, int, list[str]]]] = {
 
 def seed_vertical(vertical: str) -> None:
     """Timeless starter content; runs inside a vertical's template schema."""
+    for name, threshold, discount in (
+        ("Silver", "0", 0),
+        ("Gold", "500", 5),
+        ("Platinum", "2000", 10),
+    ):
+        Tier.objects.create(name=name, min_spent=Decimal(threshold), discount_percent=discount)
     for name, sla, steps in REQUEST_TYPES.get(vertical, []):
         RequestType.objects.create(name=name, sla_minutes=sla, checklist=steps)
     for position, (slug, kind, title, body) in enumerate(PAGES.get(vertical, [])):
@@ -120,6 +135,11 @@ def _at(day: datetime, hour: int, minute: int = 0) -> datetime:
 def seed_upcoming_events(vertical: str) -> None:
     """Dated starter content, relative to today; runs at provisioning in the new schema."""
     today = timezone.localtime()
+    Offer.objects.create(
+        title="Welcome offer: 10 % off your first order",
+        description="For everyone who joined this month.",
+        valid_until=today + timedelta(days=30),
+    )
     if vertical == Vertical.HOTEL:
         start = _at(today + timedelta(days=3), 9)
         Event.objects.create(

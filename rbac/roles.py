@@ -10,7 +10,7 @@ Role = StaffProfile.Role
 
 CONTENT_PERMISSIONS = [
     f"cabinet.{action}_{model}"
-    for model in ("catalogitem", "catalogcategory", "event", "infopage")
+    for model in ("catalogitem", "catalogcategory", "event", "infopage", "offer", "club")
     for action in ("add", "change", "delete", "view")
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {

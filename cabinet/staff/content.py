@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet import services
-from cabinet.forms import CatalogItemForm, EventForm, InfoPageForm
-from cabinet.models import CatalogItem, Event, InfoPage
+from cabinet.forms import CatalogItemForm, ClubForm, EventForm, InfoPageForm, OfferForm
+from cabinet.models import CatalogItem, Club, Event, InfoPage, Offer
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
 
@@ -47,6 +47,10 @@ RESOURCES = {
         gettext_lazy("Services and products"),
         ("name", "category", "price", "unit"),
     ),
+    "offers": Resource(
+        "offers", Offer, OfferForm, gettext_lazy("Offers"), ("title", "club", "valid_until")
+    ),
+    "clubs": Resource("clubs", Club, ClubForm, gettext_lazy("Clubs"), ("name",)),
     "events": Resource(
         "events",
         Event,

@@ -264,3 +264,33 @@ def test_staff_accept_and_finish_orders_of_clients_they_may_see(hotel, guest):
         assert order.status == "accepted"
     # the client sees the new status
     assert "Accepted" in signed_in(hotel, guest.user).get(f"/orders/{order.pk}/").content.decode()
+
+
+def test_tier_and_offers_meant_for_the_client_show_on_the_home_page(hotel, guest):
+    from cabinet.models import Club, Offer
+
+    with tenant_context(hotel):
+        staff = UserFactory(is_staff=True)
+        order = order_place(
+            client=guest, wanted={champagne().pk: 2}, payment="balance", submission_key="t"
+        )
+        for to in ("accepted", "done"):
+            order_set_status(order=order, to=to, by=staff)
+        family = Club.objects.create(name="Family club")
+        family.members.add(guest)
+        soon = dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=5)
+        Offer.objects.create(title="Kids eat free", club=family, valid_until=soon)
+        Offer.objects.create(
+            title="Only for someone else",
+            client=ClientProfile.objects.create(user=UserFactory()),
+            valid_until=soon,
+        )
+        Offer.objects.create(
+            title="Long gone", valid_until=dt.datetime.now(tz=dt.UTC) - dt.timedelta(days=1)
+        )
+    page = signed_in(hotel, guest.user).get("/").content.decode()
+    assert "Silver" in page  # 90 spent: below Gold's 500
+    assert "Kids eat free" in page
+    assert "Welcome offer" in page  # the starter offer for everyone
+    assert "Only for someone else" not in page
+    assert "Long gone" not in page
