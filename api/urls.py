@@ -4,6 +4,7 @@ files by drf-spectacular-sidecar, no CDN)."""
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from api import client
 from api.branding import BrandingView
 from api.me import MeView, TokenView
 from api.root import ApiRootView
@@ -35,6 +36,12 @@ tenant_api_urlpatterns = _api_urlpatterns(
         path("branding/", BrandingView.as_view(), name="api-branding"),
         path("me/", MeView.as_view(), name="api-me"),
         path("auth/token/", TokenView.as_view(), name="api-token"),
+        path("catalog/", client.CatalogView.as_view(), name="api-catalog"),
+        path("orders/", client.OrdersView.as_view(), name="api-orders"),
+        path("orders/<int:pk>/", client.OrderView.as_view(), name="api-order"),
+        path("events/", client.EventsView.as_view(), name="api-events"),
+        path("events/<int:pk>/bookings/", client.EventBookingView.as_view(), name="api-book"),
+        path("wallet/", client.WalletView.as_view(), name="api-wallet"),
         path("staff/clients/", StaffClientsView.as_view(), name="api-staff-clients"),
         path("staff/clients/<int:pk>/", StaffClientView.as_view(), name="api-staff-client"),
     ],
