@@ -136,8 +136,8 @@ def seed_upcoming_events(vertical: str) -> None:
     """Dated starter content, relative to today; runs at provisioning in the new schema."""
     today = timezone.localtime()
     Offer.objects.create(
-        title="Welcome offer: 10 % off your first order",
-        description="For everyone who joined this month.",
+        title="Welcome drink on us",
+        description="Show this offer at the desk or the bar, once, this month.",
         valid_until=today + timedelta(days=30),
     )
     if vertical == Vertical.HOTEL:

@@ -291,6 +291,6 @@ def test_tier_and_offers_meant_for_the_client_show_on_the_home_page(hotel, guest
     page = signed_in(hotel, guest.user).get("/").content.decode()
     assert "Silver" in page  # 90 spent: below Gold's 500
     assert "Kids eat free" in page
-    assert "Welcome offer" in page  # the starter offer for everyone
+    assert "Welcome drink on us" in page  # the starter offer for everyone
     assert "Only for someone else" not in page
     assert "Long gone" not in page
