@@ -177,3 +177,10 @@ def staff_role_update(*, member: User, role: str, read_quota_per_hour: int, by: 
     profile.save(update_fields=["read_quota_per_hour"])
     audit_record(action="staff.role_changed", actor=by, target=member,
                  changes={"role": role, "read_quota_per_hour": read_quota_per_hour})  # fmt: skip
+
+
+def owners_tell_quota_reached(*, staff: User) -> None:
+    """Once the read quota refuses someone, their cabinet's owners hear of it (by email)."""
+    from rbac.tasks import tell_owner_about_quota
+
+    enqueue_on_commit(tell_owner_about_quota, staff.pk)

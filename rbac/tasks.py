@@ -100,3 +100,29 @@ def prune_audit_logs_everywhere() -> int:
         )
         count += 1
     return count
+
+
+@shared_task(name="rbac.tell_owner_about_quota", autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5)  # fmt: skip
+def tell_owner_about_quota(staff_id: int) -> int:
+    """Email the cabinet's owners that a staff member hit their hourly read quota."""
+    from rbac.models import User
+
+    staff = User.objects.filter(pk=staff_id).first()
+    owners = list(
+        User.objects.filter(is_superuser=True, is_active=True).values_list("email", flat=True)
+    )
+    if staff is None or not owners:
+        return 0
+    tenant = connection.tenant
+    EmailMultiAlternatives(
+        subject=f"[{tenant.name}] {staff.get_full_name()} reached their hourly read limit",
+        body=(
+            f"{staff.get_full_name()} ({staff.email}) opened more client records this hour than "
+            "their quota allows; further reads were refused until the hour ends.\n\n"
+            "The audit log in the back office shows what they opened."
+        ),
+        from_email=f"{tenant.name} <{settings.DEFAULT_FROM_EMAIL}>",
+        to=owners,
+    ).send()
+    return len(owners)

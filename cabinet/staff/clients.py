@@ -20,6 +20,7 @@ from cabinet.staff.quota import export_allowed, quota_consume, quota_first_refus
 from cabinet.staff.services import client_assign, client_reveal, clients_csv
 from rbac.audit import audit_record
 from rbac.models import User
+from rbac.services import owners_tell_quota_reached
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 5_000
@@ -37,6 +38,7 @@ def _client_or_404(request: HttpRequest, pk: int) -> ClientProfile:
         if quota_first_refusal(request.user):
             audit_record(action="staff.read_quota_exceeded", request=request,
                          reason="hourly read quota reached")  # fmt: skip
+            owners_tell_quota_reached(staff=request.user)
         raise QuotaExceeded
     return client
 

@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -158,14 +159,19 @@ def test_every_read_of_a_client_leaves_an_audit_row(hotel, office):
         assert sorted(listing.changes["ids"]) == sorted(c.pk for c in office.clients[:2])
 
 
-def test_the_read_quota_stops_a_crawl_and_tells_the_owner_once(hotel, office):
+def test_the_read_quota_stops_a_crawl_and_tells_the_owner_once(
+    hotel, office, eager_tasks, django_capture_on_commit_callbacks
+):
     with tenant_context(hotel):
         for client in office.clients:
             client_assign(client=client, staff=office.operator, by=office.owner)
         StaffProfile.objects.filter(user=office.operator).update(read_quota_per_hour=3)
     operator = as_(hotel, office.operator)
-    codes = [operator.get(f"/staff/clients/{c.pk}/").status_code for c in office.clients]
+    with django_capture_on_commit_callbacks(execute=True):
+        codes = [operator.get(f"/staff/clients/{c.pk}/").status_code for c in office.clients]
     assert codes == [200, 200, 200, 429, 429]
+    (alert,) = [m for m in mail.outbox if "read limit" in m.subject]
+    assert alert.to == ["owner@hotel.example.com"]
     assert operator.get(f"/staff/clients/{office.clients[0].pk}/").status_code == 200  # seen
     with tenant_context(hotel):
         assert AuditEntry.objects.filter(action="staff.read_quota_exceeded").count() == 1
