@@ -84,6 +84,7 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reveal": can_reveal(request.user),
         "staff": selectors.assignable_staff(),
         "personal_fields": PERSONAL_FIELDS,
+        "history": selectors.client_history(client),
     }
     return render_cabinet(request, "staff/client_card.html", context)
 

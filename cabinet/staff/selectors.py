@@ -69,3 +69,26 @@ def current_assignment(client: ClientProfile) -> Assignment | None:
 
 def assignable_staff() -> QuerySet[User]:
     return User.objects.filter(is_staff=True, is_active=True).order_by("email")
+
+
+def client_history(client: ClientProfile) -> dict[str, object]:
+    """What the client bought and booked, their clubs and tier: the card's context for
+    answering them without searching elsewhere (no personal fields here)."""
+    from cabinet.models import Booking, Order
+    from cabinet.selectors import client_loyalty
+
+    orders = list(client.orders.prefetch_related("items").order_by("-created_at")[:5])
+    return {
+        "orders": orders,
+        "order_count": client.orders.count(),
+        "bookings": list(
+            Booking.objects.filter(client=client)
+            .select_related("event")
+            .order_by("-created_at")[:5]
+        ),
+        "clubs": list(client.clubs.values_list("name", flat=True)),
+        "open_orders": client.orders.exclude(
+            status__in=[Order.Status.DONE, Order.Status.CANCELLED]
+        ).count(),
+        **client_loyalty(client),
+    }

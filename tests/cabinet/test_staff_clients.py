@@ -259,3 +259,20 @@ def test_the_staff_api_applies_the_same_policy_and_masking(hotel, office):
     assert admin["masked"] is True
     guest = as_(hotel, office.clients[0].user)
     assert guest.get("/api/v1/staff/clients/").status_code == 403
+
+
+def test_the_client_card_shows_what_they_ordered_and_booked(hotel, office):
+    from cabinet.models import CatalogItem
+    from cabinet.orders import order_place
+
+    with tenant_context(hotel):
+        item = CatalogItem.objects.get(name="Bottle of champagne")
+        order_place(
+            client=office.clients[0], wanted={item.pk: 2}, payment="on_site", submission_key="card"
+        )
+    page = (
+        as_(hotel, office.operator).get(f"/staff/clients/{office.clients[0].pk}/").content.decode()
+    )
+    assert "2 × Bottle of champagne" in page
+    assert "90.00" in page
+    assert PHONE not in page
