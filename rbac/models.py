@@ -202,8 +202,12 @@ class StaffProfile(models.Model):
         MANAGER = "manager", _("Manager — sees their team's clients")
         OPERATOR = "operator", _("Operator — sees the clients assigned to them")
         VIEWER = "viewer", _("Viewer — reads what is assigned to them")
+        CUSTOM = "custom", _("A role the owner composed")
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_profile")
+    custom_role = models.ForeignKey(
+        "auth.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.OPERATOR)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
     # Distinct client records this person may open per hour (the owner sets it).

@@ -25,10 +25,42 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OPERATOR: ["cabinet.view_personal_data", "cabinet.change_clientprofile"],
     Role.VIEWER: [],
 }  # fmt: skip
+# A custom role's permissions are the owner's choice (custom_role_save); not a built-in group.
+
+
+# What an owner may compose a custom role from: the permissions that mean something to them.
+PERMISSION_CATALOG: dict[str, list[str]] = {
+    "See every client": ["cabinet.view_all_clients"],
+    "See the team's clients": ["cabinet.view_team_clients"],
+    "Reveal a masked field, with a reason": ["cabinet.view_personal_data"],
+    "Export the client list": ["cabinet.export_clients"],
+    "Assign clients to staff": ["cabinet.assign_clients"],
+    "Edit client notes": ["cabinet.change_clientprofile"],
+    "Manage services, pages, events, offers and clubs": CONTENT_PERMISSIONS,
+}
+CUSTOM_PREFIX = "custom:"
 
 
 def group_name(role: str) -> str:
     return f"role:{role}"
+
+
+def custom_roles() -> list[Group]:
+    return list(
+        Group.objects.filter(name__startswith=CUSTOM_PREFIX).prefetch_related("permissions")
+    )
+
+
+@transaction.atomic
+def custom_role_save(*, name: str, abilities: list[str]) -> Group:
+    """Create or update the owner's role `name` from abilities of PERMISSION_CATALOG."""
+    name = " ".join(name.split())[:60]
+    unknown = [a for a in abilities if a not in PERMISSION_CATALOG]
+    if not name or unknown:
+        raise ValueError("a name and known abilities are needed")
+    group, _created = Group.objects.get_or_create(name=f"{CUSTOM_PREFIX}{name}")
+    group.permissions.set(_permissions([p for a in abilities for p in PERMISSION_CATALOG[a]]))
+    return group
 
 
 def _permissions(names: list[str]) -> list[Permission]:
@@ -50,13 +82,15 @@ def roles_ensure() -> dict[str, Group]:
 
 
 @transaction.atomic
-def role_set(*, user: User, role: str, team_id: int | None = None) -> StaffProfile:
-    if role not in Role.values:
+def role_set(
+    *, user: User, role: str, team_id: int | None = None, custom: Group | None = None
+) -> StaffProfile:
+    if role not in Role.values or (role == Role.CUSTOM) != (custom is not None):
         raise ValueError(f"unknown role {role!r}")
     groups = roles_ensure()
     profile, _created = StaffProfile.objects.get_or_create(user=user)
-    profile.role, profile.team_id = role, team_id
-    profile.save(update_fields=["role", "team"])
-    user.groups.remove(*[g for r, g in groups.items() if r != role])
-    user.groups.add(groups[role])
+    profile.role, profile.team_id, profile.custom_role = role, team_id, custom
+    profile.save(update_fields=["role", "team", "custom_role"])
+    user.groups.clear()
+    user.groups.add(custom if custom is not None else groups[role])
     return profile

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -170,13 +171,18 @@ def policy_update(*, actor: User, **fields: object) -> SecurityPolicy:
 
 
 @transaction.atomic
-def staff_role_update(*, member: User, role: str, read_quota_per_hour: int, by: User) -> None:
+def staff_role_update(
+    *, member: User, role: str, read_quota_per_hour: int, by: User, custom: Group | None = None
+) -> None:
     before = getattr(member, "staff_profile", None)
-    profile = role_set(user=member, role=role, team_id=before.team_id if before else None)
+    profile = role_set(
+        user=member, role=role, team_id=before.team_id if before else None, custom=custom
+    )
     profile.read_quota_per_hour = read_quota_per_hour
     profile.save(update_fields=["read_quota_per_hour"])
+    shown = custom.name.removeprefix("custom:") if custom is not None else role
     audit_record(action="staff.role_changed", actor=by, target=member,
-                 changes={"role": role, "read_quota_per_hour": read_quota_per_hour})  # fmt: skip
+                 changes={"role": shown, "read_quota_per_hour": read_quota_per_hour})  # fmt: skip
 
 
 def owners_tell_quota_reached(*, staff: User) -> None:

@@ -13,8 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
+from rbac.audit import audit_record
 from rbac.models import SecurityPolicy, StaffProfile
 from rbac.policy import policy_get
+from rbac.roles import PERMISSION_CATALOG, custom_role_save, custom_roles
 from rbac.selectors import invitation_get, pending_invitations, staff_members
 from rbac.services import (
     InvitationRefused,
@@ -71,7 +73,8 @@ def team(request: HttpRequest) -> HttpResponse:
     _owner(request)
     context = {
         "staff": staff_members().select_related("staff_profile"),
-        "roles": StaffProfile.Role.choices,
+        "roles": [c for c in StaffProfile.Role.choices if c[0] != StaffProfile.Role.CUSTOM],
+        "custom_roles": custom_roles(),
         "invitations": pending_invitations()[:50],
         "form": InviteForm(),
     }
@@ -153,6 +156,12 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
     if member is None:
         raise Http404
     role = request.POST.get("role", "")
+    custom = None
+    if role.startswith("custom:"):
+        custom = next(
+            (g for g in custom_roles() if str(g.pk) == role.removeprefix("custom:")), None
+        )
+        role = StaffProfile.Role.CUSTOM if custom else ""
     try:
         quota = int(request.POST.get("read_quota_per_hour", "200"))
     except ValueError:
@@ -160,6 +169,34 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
     if role not in StaffProfile.Role.values or not 1 <= quota <= 100_000:
         messages.error(request, _("Choose a role and a quota between 1 and 100000."))
         return HttpResponseRedirect(reverse("staff:team"))
-    staff_role_update(member=member, role=role, read_quota_per_hour=quota, by=request.user)
+    staff_role_update(
+        member=member, role=role, read_quota_per_hour=quota, by=request.user, custom=custom
+    )
     messages.success(request, _("Saved."))
     return HttpResponseRedirect(reverse("staff:team"))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def roles(request: HttpRequest) -> HttpResponse:
+    """The owner composes roles from abilities."""
+    _owner(request)
+    if request.method == "POST":
+        abilities = request.POST.getlist("abilities")
+        try:
+            group = custom_role_save(name=request.POST.get("name", ""), abilities=abilities)
+        except ValueError:
+            messages.error(request, _("Give the role a name and choose what it may do."))
+        else:
+            audit_record(action="role.saved", request=request,
+                         changes={"role": group.name, "abilities": abilities})  # fmt: skip
+            messages.success(request, _("Saved."))
+        return HttpResponseRedirect(reverse("staff:roles"))
+    rows = []
+    for group in custom_roles():
+        granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        abilities = [a for a, perms in PERMISSION_CATALOG.items() if set(perms) <= granted]
+        rows.append((group, group.name.removeprefix("custom:"), abilities))
+    return render_cabinet(
+        request, "staff/roles.html", {"rows": rows, "abilities": list(PERMISSION_CATALOG)}
+    )

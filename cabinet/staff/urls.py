@@ -25,6 +25,7 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     path("team/invite/", team.invite, name="team-invite"),
     path("team/<int:pk>/role/", team.member_role, name="member-role"),
+    path("roles/", team.roles, name="roles"),
     path("team/invitations/<int:pk>/revoke/", team.invitation_cancel, name="invitation-revoke"),
     path("security/", team.security, name="security"),
     path("audit/", audit.audit_log, name="audit"),

@@ -148,3 +148,36 @@ def test_inviting_beyond_the_plans_staff_seats_is_refused_with_an_upgrade_hint(h
     with tenant_context(hotel):
         assert StaffInvitation.objects.filter(email="two@staff.example.com").count() == 0
         assert StaffInvitation.objects.filter(email="one@staff.example.com").count() == 1
+
+
+def test_the_owner_composes_a_role_and_it_decides_what_a_member_sees(hotel, owner_client):
+    from cabinet.models import ClientProfile
+    from rbac.models import StaffProfile
+    from rbac.roles import custom_roles, role_set
+
+    owner_client.post(
+        "/staff/roles/",
+        {"name": "Concierge", "abilities": ["See every client", "Export the client list"]},
+    )
+    with tenant_context(hotel):
+        (concierge,) = custom_roles()
+        member = UserFactory(is_staff=True)
+        role_set(user=member, role="operator")
+        ClientProfile.objects.create(user=UserFactory(full_name="Somebody Unassigned"))
+    member_client = Client(HTTP_HOST="hotel.localhost")
+    with tenant_context(hotel):
+        member_client.force_login(member)
+    assert "Somebody Unassigned" not in member_client.get("/staff/clients/").content.decode()
+    owner_client.post(
+        f"/staff/team/{member.pk}/role/",
+        {"role": f"custom:{concierge.pk}", "read_quota_per_hour": "100"},
+    )
+    with tenant_context(hotel):
+        assert StaffProfile.objects.get(user=member).custom_role_id == concierge.pk
+        member_client.force_login(User.objects.get(pk=member.pk))
+    assert "Somebody Unassigned" in member_client.get("/staff/clients/").content.decode()
+    # nonsense is refused
+    owner_client.post("/staff/roles/", {"name": "", "abilities": ["Fly"]})
+    owner_client.post(f"/staff/team/{member.pk}/role/", {"role": "custom:999999"})
+    with tenant_context(hotel):
+        assert len(custom_roles()) == 1
