@@ -506,3 +506,66 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Chat with staff ---------------------------------------------------------------------------
+
+
+class Thread(models.Model):
+    """A conversation between a client and the staff: a general one, or about an order or a
+    booking."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    client = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="threads")
+    subject = models.CharField(_("subject"), max_length=120)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL)
+    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    assignee = models.ForeignKey(
+        "rbac.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_message_at = models.DateTimeField(default=timezone.now, db_index=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    client_unread = models.PositiveIntegerField(default=0)
+    staff_unread = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-last_message_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=models.Q(order__isnull=True, booking__isnull=True),
+                name="one_general_thread_per_client",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Message(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey("rbac.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    from_staff = models.BooleanField(default=False)
+    body = models.TextField(max_length=4000, blank=True)
+    attachment = models.FileField(upload_to="private/chat/", blank=True)
+    attachment_name = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class CannedAnswer(models.Model):
+    title = models.CharField(_("title"), max_length=80, unique=True)
+    body = models.TextField(_("text"), max_length=2000)
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cabinet import client_views, views
+from cabinet import chat_views, client_views, views
 
 app_name = "cabinet"
 
@@ -19,5 +19,9 @@ urlpatterns = [
     path("bookings/<int:pk>/cancel/", client_views.booking_cancel_view, name="booking-cancel"),
     path("bookings/<int:pk>/calendar.ics", client_views.booking_calendar, name="booking-ics"),
     path("wallet/", client_views.wallet, name="wallet"),
+    path("messages/", chat_views.client_chat, name="chat"),
+    path("messages/poll/", chat_views.client_poll, name="chat-poll"),
+    path("messages/send/", chat_views.client_send, name="chat-send"),
+    path("messages/attachments/<int:pk>/", chat_views.attachment, name="chat-attachment"),
     path("documents/<str:token>/", client_views.document_download, name="document"),
 ]

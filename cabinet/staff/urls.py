@@ -1,5 +1,6 @@
 from django.urls import path
 
+from cabinet import chat_views
 from cabinet.staff import audit, clients, content, domains, orders, queue, team, views
 
 app_name = "staff"
@@ -7,6 +8,10 @@ app_name = "staff"
 urlpatterns = [
     path("", views.home, name="home"),
     path("handoff/", views.handoff, name="handoff"),
+    path("messages/", chat_views.staff_inbox, name="chats"),
+    path("messages/<int:pk>/", chat_views.staff_thread, name="chat"),
+    path("messages/<int:pk>/poll/", chat_views.staff_poll, name="chat-poll"),
+    path("messages/<int:pk>/reply/", chat_views.staff_reply, name="chat-reply"),
     path("orders/", orders.order_queue, name="orders"),
     path("orders/<int:pk>/move/", orders.order_move, name="order-move"),
     path("queue/", queue.queue, name="queue"),

@@ -1,0 +1,120 @@
+"""Chat between a client and the staff: the client writes and goes on with their day; staff
+answer with the client's history in front of them. New messages appear by HTMX polling."""
+
+import io
+import uuid
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from cabinet.models import ClientProfile, Message, Thread
+from rbac.audit import audit_record
+from rbac.models import User
+
+MAX_BODY = 4000
+MAX_ATTACHMENT = 5 * 1024 * 1024
+CLIENT_MESSAGES_PER_MINUTE = 10
+IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "png"}
+
+
+def general_thread(client: ClientProfile) -> Thread:
+    thread = Thread.objects.filter(client=client, order__isnull=True, booking__isnull=True).first()
+    if thread is None:
+        thread, _created = Thread.objects.get_or_create(
+            client=client, order=None, booking=None, defaults={"subject": _("Questions")}
+        )
+    return thread
+
+
+def _clean_attachment(upload: UploadedFile) -> tuple[ContentFile, str]:
+    """An image is re-encoded (its metadata and anything hidden in it gone); a PDF is checked by
+    its first bytes; anything else — an .exe named .jpg included — is refused."""
+    if upload.size is None or upload.size > MAX_ATTACHMENT:
+        raise ValidationError(_("Attachments are at most 5 MB."), code="too_big")
+    head = upload.read(5)
+    upload.seek(0)
+    stem = get_valid_filename((upload.name or "file").rsplit(".", 1)[0])[:60] or "file"
+    if head == b"%PDF-":
+        return ContentFile(upload.read()), f"{stem}.pdf"
+    try:
+        with Image.open(upload) as image:
+            kind = image.format
+            image.load()
+            if kind not in IMAGE_FORMATS:
+                raise ValidationError(_("Send a picture (PNG, JPEG, WebP) or a PDF."), code="type")
+            image.thumbnail((2000, 2000))
+            out = io.BytesIO()
+            clean = image.convert("RGB") if kind == "JPEG" else image.convert("RGBA")
+            clean.save(out, format="JPEG" if kind == "JPEG" else "PNG")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(_("Send a picture (PNG, JPEG, WebP) or a PDF."), code="type") from exc
+    extension = "jpg" if kind == "JPEG" else "png"
+    return ContentFile(out.getvalue()), f"{stem}.{extension}"
+
+
+def _rate_limited(author: User) -> bool:
+    key = f"chat-rate:{author.pk}:{timezone.now():%Y%m%d%H%M}"
+    cache.add(key, 0, 120)
+    return cache.incr(key) > CLIENT_MESSAGES_PER_MINUTE
+
+
+def message_post(
+    *, thread: Thread, author: User, body: str, upload: UploadedFile | None = None
+) -> Message:
+    body = (body or "").strip()
+    if len(body) > MAX_BODY:
+        raise ValidationError(_("A message has at most 4000 characters."), code="too_long")
+    if not body and upload is None:
+        raise ValidationError(_("Write something or attach a file."), code="empty")
+    from_staff = author.is_staff
+    if not from_staff and _rate_limited(author):
+        raise ValidationError(_("You are sending messages very fast; wait a minute."), code="rate")
+    attachment = _clean_attachment(upload) if upload is not None else None
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        if locked.status == Thread.Status.CLOSED:
+            raise ValidationError(_("This conversation is closed."), code="closed")
+        message = Message(thread=locked, author=author, from_staff=from_staff, body=body)
+        if attachment is not None:
+            content, name = attachment
+            message.attachment.save(f"{uuid.uuid4().hex}-{name}", content, save=False)
+            message.attachment_name = name
+        message.save()
+        now = timezone.now()
+        updates = {"last_message_at": now}
+        if from_staff:
+            updates["client_unread"] = F("client_unread") + 1
+            if locked.first_response_at is None:
+                updates["first_response_at"] = now
+            if locked.assignee_id is None:
+                updates["assignee"] = author
+            audit_record(action="chat.answered", actor=author, target=locked)
+        else:
+            updates["staff_unread"] = F("staff_unread") + 1
+        Thread.objects.filter(pk=locked.pk).update(**updates)
+    return message
+
+
+def thread_read(*, thread: Thread, by_staff: bool) -> None:
+    field = "staff_unread" if by_staff else "client_unread"
+    Thread.objects.filter(pk=thread.pk).update(**{field: 0})
+
+
+def messages_after(thread: Thread, after: int) -> QuerySet[Message]:
+    return thread.messages.filter(pk__gt=after).select_related("author")
+
+
+@transaction.atomic
+def thread_close(*, thread: Thread, by: User) -> None:
+    Thread.objects.filter(pk=thread.pk).update(
+        status=Thread.Status.CLOSED, closed_at=timezone.now()
+    )
+    audit_record(action="chat.closed", actor=by, target=thread)

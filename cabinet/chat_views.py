@@ -1,0 +1,155 @@
+"""Chat pages: the client's conversation with the staff, and the staff's side of it."""
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from cabinet import selectors
+from cabinet.chat import general_thread, message_post, messages_after, thread_close, thread_read
+from cabinet.models import CannedAnswer, Message, Thread
+from cabinet.rendering import render_cabinet
+from cabinet.staff.access import staff_required
+from cabinet.staff.selectors import clients_for
+
+
+def _after(request: HttpRequest) -> int:
+    try:
+        return max(0, min(int(request.GET.get("after", "0")), 2**62))
+    except ValueError:
+        return 0
+
+
+def _client_thread(request: HttpRequest) -> Thread:
+    if request.user.is_staff:
+        raise PermissionDenied("staff answer in the back office")
+    return general_thread(selectors.client_profile_of(request.user))
+
+
+def staff_threads(staff: object):
+    return Thread.objects.filter(client__in=clients_for(staff).values("pk")).select_related(
+        "client__user", "assignee"
+    )
+
+
+def _staff_thread(request: HttpRequest, pk: int) -> Thread:
+    thread = staff_threads(request.user).filter(pk=pk).first()
+    if thread is None:
+        raise Http404
+    return thread
+
+
+def _post(request: HttpRequest, thread: Thread) -> str | None:
+    body = request.POST.get("body", "")
+    canned = request.POST.get("canned", "")
+    if request.user.is_staff and canned and not body.strip():
+        answer = CannedAnswer.objects.filter(pk=canned if canned.isdigit() else 0).first()
+        body = answer.body if answer else ""
+    try:
+        message_post(thread=thread, author=request.user, body=body,
+                     upload=request.FILES.get("attachment"))  # fmt: skip
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return None
+
+
+# --- Client side -------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def client_chat(request: HttpRequest) -> HttpResponse:
+    thread = _client_thread(request)
+    thread_read(thread=thread, by_staff=False)
+    items = list(thread.messages.select_related("author"))
+    return render_cabinet(request, "cabinet/chat.html", {
+        "thread": thread, "items": items, "last_id": items[-1].pk if items else 0,
+        "poll_url": reverse("cabinet:chat-poll"), "send_url": reverse("cabinet:chat-send"),
+    })  # fmt: skip
+
+
+@require_GET
+@login_required
+def client_poll(request: HttpRequest) -> HttpResponse:
+    thread = _client_thread(request)
+    items = list(messages_after(thread, _after(request)))
+    if items:
+        thread_read(thread=thread, by_staff=False)
+    last = items[-1].pk if items else _after(request)
+    context = {"items": items, "last_id": last, "poll_url": reverse("cabinet:chat-poll")}
+    return render_cabinet(request, "cabinet/_chat_poll.html", context)
+
+
+@require_POST
+@login_required
+def client_send(request: HttpRequest) -> HttpResponse:
+    problem = _post(request, _client_thread(request))
+    if problem:
+        flash.error(request, problem)
+    return HttpResponseRedirect(reverse("cabinet:chat"))
+
+
+@require_GET
+@login_required
+def attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    message = Message.objects.filter(pk=pk).select_related("thread__client").first()
+    if message is None or not message.attachment:
+        raise Http404
+    if request.user.is_staff:
+        visible = staff_threads(request.user).filter(pk=message.thread_id).exists()
+    else:
+        visible = message.thread.client.user_id == request.user.pk
+    if not visible:
+        raise Http404
+    return FileResponse(message.attachment.open("rb"), filename=message.attachment_name)
+
+
+# --- Staff side --------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def staff_inbox(request: HttpRequest) -> HttpResponse:
+    threads = staff_threads(request.user).order_by("-staff_unread", "-last_message_at")[:100]
+    return render_cabinet(request, "staff/chat_list.html", {"threads": threads})
+
+
+@require_GET
+@staff_required
+def staff_thread(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _staff_thread(request, pk)
+    thread_read(thread=thread, by_staff=True)
+    items = list(thread.messages.select_related("author"))
+    return render_cabinet(request, "staff/chat_thread.html", {
+        "thread": thread, "items": items, "last_id": items[-1].pk if items else 0,
+        "canned": CannedAnswer.objects.all(),
+        "poll_url": reverse("staff:chat-poll", args=[thread.pk]),
+    })  # fmt: skip
+
+
+@require_GET
+@staff_required
+def staff_poll(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _staff_thread(request, pk)
+    items = list(messages_after(thread, _after(request)))
+    if items:
+        thread_read(thread=thread, by_staff=True)
+    last = items[-1].pk if items else _after(request)
+    return render_cabinet(request, "cabinet/_chat_poll.html",
+                          {"items": items, "last_id": last,
+                           "poll_url": reverse("staff:chat-poll", args=[thread.pk])})  # fmt: skip
+
+
+@require_POST
+@staff_required
+def staff_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _staff_thread(request, pk)
+    if request.POST.get("close"):
+        thread_close(thread=thread, by=request.user)
+    else:
+        problem = _post(request, thread)
+        if problem:
+            flash.error(request, problem)
+    return HttpResponseRedirect(reverse("staff:chat", args=[thread.pk]))
