@@ -7,18 +7,19 @@ Made fast, without changing what the back office reads:
   "!" prefix of make_password(None), no hashing per user); `last_activity_at` spread uniformly
   over the last ACTIVITY_SPREAD_DAYS days, so about 1 in 10 are past the default 365-day
   "inactive client" cutoff, as in a real cabinet;
-- staff: one admin, one manager (team "Front desk"), the measured operator (same team) via
-  rbac.roles.role_set; OTHER_OPERATORS more operators in TEAMS teams by bulk_create of their
-  User, StaffProfile and role-group membership rows (what role_set writes, without its per-user
-  queries);
-- assignments: every client is first assigned to one of the other operators (CLIENTS_PER_OPERATOR
-  each, with HISTORY_SHARE of the clients carrying an older, ended assignment to someone else):
+- staff: one admin, one manager and the measured operator, both in "Team 0", via
+  rbac.roles.role_set; OTHER_OPERATORS more operators dealt over TEAMS teams (so the manager's
+  team has 21 operators) by bulk_create of their User, StaffProfile and role-group membership
+  rows (what role_set writes, without its per-user queries);
+- assignments: every client is first assigned to one of the other operators (500 each, dealt at
+  random; HISTORY_SHARE of the clients also carry an older, ended assignment to someone else):
   Assignment rows and guardian's ClientProfileUserObjectPermission rows (user, the
   cabinet.view_clientprofile permission, content_object) by bulk_create, which is exactly the
   row guardian.shortcuts.assign_perm writes for a user and one object of a model with a direct
-  foreign-key permission table; then the operator's MY_CLIENTS clients are handed to them with
-  the real cabinet.staff.services.client_assign (guardian remove_perm + assign_perm, audit
-  entry), so the operator ends with 50 clients and the other 200 share the other 99,950;
+  foreign-key permission table; then MY_CLIENTS of them are handed to the operator with the real
+  cabinet.staff.services.client_assign (guardian remove_perm from the previous operator +
+  assign_perm, an ended Assignment, an audit entry), so the operator ends with 50 clients and
+  the other 200 share the other 99,950;
 - finally ANALYZE of the tables the list reads, as autovacuum would do after such a load.
 """
 

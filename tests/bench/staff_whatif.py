@@ -230,12 +230,43 @@ PLANS_SHOWN = (
 )
 
 
+def group_grant_check(staff: dict[str, int]) -> None:
+    """P1 must keep guardian's semantics where this data set cannot show it: with a client granted
+    to the operators' role group (guardian assign_perm on a group, rolled back afterwards), the
+    operator sees it as it is and with P1; P1- would lose it."""
+    from django.contrib.auth.models import Group
+    from django.db import transaction
+    from guardian.shortcuts import assign_perm
+
+    from cabinet.models import ClientProfile
+    from rbac.roles import group_name
+
+    operator = staff["operator"]
+    mine = visible_ids(operator)[1]
+    newest = ClientProfile.objects.order_by("-last_activity_at").values_list("pk", flat=True)[:50]
+    client = ClientProfile.objects.get(pk=next(pk for pk in newest if pk not in mine))
+    counts = {}
+    with transaction.atomic():
+        assign_perm(VIEW_PERM, Group.objects.get(name=group_name("operator")), client)
+        for name, changes in (("as it is", ()), ("P1", ("P1",)), ("P1-", ("P1-",))):
+            with applied(*changes):
+                counts[name] = client.pk in visible_ids(operator)[1]
+        transaction.set_rollback(True)
+    if not (counts["as it is"] and counts["P1"]):
+        raise AssertionError(f"P1 does not see what guardian sees through a group: {counts}")
+    say(
+        "  group grant check (one client granted to the operators' group, rolled back): "
+        f"seen as it is {counts['as it is']}, with P1 {counts['P1']}, with P1- {counts['P1-']}"
+    )
+
+
 def run_selector(staff: dict[str, int]) -> dict[str, Series]:
     """In the tenant's schema (the caller is inside tenant_context)."""
     say(
         f"What-if, the list's data (measurement 1, {WHATIF_REPS} reps each; the proposed changes "
         f"monkeypatched in this process only; each checked to give the same page and set)"
     )
+    group_grant_check(staff)
     rows: list[tuple[str, Series, str]] = []
     timings: dict[str, tuple[str, str]] = {}
     plans: dict[str, list[str]] = {}

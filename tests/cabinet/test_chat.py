@@ -133,3 +133,13 @@ def test_empty_or_huge_messages_are_refused(hotel, people, body):
     as_(hotel, people["guest"]).post("/messages/send/", {"body": body})
     with tenant_context(hotel):
         assert not Message.objects.exists()
+
+
+def test_the_client_card_shows_the_conversation_so_far(hotel, people):
+    as_(hotel, people["guest"]).post("/messages/send/", {"body": "Is the spa open late?"})
+    page = (
+        as_(hotel, people["operator"])
+        .get(f"/staff/clients/{people['client'].pk}/")
+        .content.decode()
+    )
+    assert "Is the spa open late?" in page
