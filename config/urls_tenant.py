@@ -3,11 +3,15 @@
 from django.urls import include, path
 
 from api.urls import tenant_api_urlpatterns
-from cabinet import account
+from cabinet import account, pwa
 from tenants.health import health
 from tenants.views import tenant_media
 
 urlpatterns = [
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("icons/<int:size>.png", pwa.icon, name="pwa-icon"),
+    path("offline/", pwa.offline, name="offline"),
     path("health/", health, name="health"),
     path("media/<path:path>", tenant_media, name="media"),
     *tenant_api_urlpatterns,
