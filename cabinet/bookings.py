@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import usage
-from cabinet.models import Booking, ClientProfile, Event
+from cabinet.models import Booking, ClientProfile, Event, NotificationEvent
+from cabinet.notifications import notify
 from rbac.audit import audit_record
 
 CUT_OFF_MINUTES = 60  # booking closes this long before the start
@@ -52,6 +53,12 @@ def booking_create(
     booking = Booking.objects.create(event=locked, client=client, seats=seats, status=status)
     if status == Booking.Status.CONFIRMED:
         usage.record("bookings", 1, idempotency_key=f"booking:{booking.pk}")
+        notify(
+            recipient=client.user, event=NotificationEvent.BOOKING,
+            title=_("Booked: %(title)s") % {"title": locked.title},
+            body=f"{timezone.localtime(locked.starts_at):%d %b %H:%M} {locked.location}".strip(),
+            url="/events/", key=f"booking:{booking.pk}:confirmed",
+        )  # fmt: skip
     audit_record(action=f"booking.{status}", actor=client.user, target=booking,
                  changes={"event": locked.pk, "seats": seats})  # fmt: skip
     return booking
@@ -81,6 +88,11 @@ def booking_cancel(*, booking: Booking, by_client: bool = True) -> list[Booking]
         waiting.save(update_fields=["status"])
         usage.record("bookings", 1, idempotency_key=f"booking:{waiting.pk}")
         audit_record(action="booking.promoted", actor_label="system", target=waiting)
+        title = _("A place freed up: you are booked for %(title)s") % {"title": locked_event.title}
+        notify(
+            recipient=waiting.client.user, event=NotificationEvent.BOOKING, title=title,
+            url="/events/", key=f"booking:{waiting.pk}:promoted",
+        )  # fmt: skip
         free -= waiting.seats
         promoted.append(waiting)
     return promoted

@@ -15,7 +15,8 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from cabinet.models import ClientProfile, Message, Thread
+from cabinet.models import ClientProfile, Message, NotificationEvent, Thread
+from cabinet.notifications import notify
 from rbac.audit import audit_record
 from rbac.models import User
 
@@ -97,6 +98,11 @@ def message_post(
             if locked.assignee_id is None:
                 updates["assignee"] = author
             audit_record(action="chat.answered", actor=author, target=locked)
+            notify(
+                recipient=locked.client.user, event=NotificationEvent.CHAT_ANSWER,
+                title=_("%(who)s answered you") % {"who": author.get_short_name()},
+                body=body[:300], url="/messages/", key=f"message:{message.pk}",
+            )  # fmt: skip
         else:
             updates["staff_unread"] = F("staff_unread") + 1
         Thread.objects.filter(pk=locked.pk).update(**updates)

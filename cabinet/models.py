@@ -569,3 +569,89 @@ class CannedAnswer(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+
+class NotificationEvent(models.TextChoices):
+    ORDER_STATUS = "order_status", _("My order changed")
+    BOOKING = "booking", _("My bookings")
+    CHAT_ANSWER = "chat_answer", _("An answer to my question")
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("In the cabinet")
+    EMAIL = "email", _("Email")
+    TELEGRAM = "telegram", _("Telegram")
+
+
+DEFAULT_CHANNELS = [Channel.IN_APP, Channel.EMAIL]
+
+
+class NotificationSettings(models.Model):
+    """Which channels a person wants for which events, and their quiet hours."""
+
+    user = models.OneToOneField(
+        "rbac.User", on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    channels = models.JSONField(default=dict, blank=True)  # {event: [channel, ...]}
+    quiet_from = models.TimeField(null=True, blank=True)
+    quiet_until = models.TimeField(null=True, blank=True)
+    telegram_chat_id = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.user_id}"
+
+    def channels_for(self, event: str) -> list[str]:
+        chosen = self.channels.get(event)
+        return [
+            c for c in (chosen if chosen is not None else DEFAULT_CHANNELS) if c in Channel.values
+        ]
+
+
+class Notification(models.Model):
+    user = models.ForeignKey("rbac.User", on_delete=models.CASCADE, related_name="notifications")
+    event = models.CharField(max_length=16, choices=NotificationEvent.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(max_length=2000, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    # The same business event notifies once, however often it is reported.
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Delivery(models.Model):
+    """One notification on one channel: every attempt is counted and its error kept, for staff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    not_before = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], name="one_delivery_per_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id}/{self.channel}: {self.status}"

@@ -9,7 +9,15 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from billing import usage
-from cabinet.models import CatalogItem, ClientProfile, Order, OrderItem, OrderStatusChange
+from cabinet.models import (
+    CatalogItem,
+    ClientProfile,
+    NotificationEvent,
+    Order,
+    OrderItem,
+    OrderStatusChange,
+)
+from cabinet.notifications import notify
 from cabinet.wallet import pay, points_earn_for, refund
 from rbac.audit import audit_record
 from rbac.models import User
@@ -122,6 +130,13 @@ def order_set_status(*, order: Order, to: str, by: User) -> Order:
     if to == S.CANCELLED:
         refund(order=locked)
     audit_record(action="order.status", actor=by, target=locked, changes={"status": [previous, to]})
+    if by.pk != locked.client.user_id:
+        status_label = locked.get_status_display()
+        notify(
+            recipient=locked.client.user, event=NotificationEvent.ORDER_STATUS,
+            title=_("Order #%(pk)s: %(status)s") % {"pk": locked.pk, "status": status_label},
+            url=f"/orders/{locked.pk}/", key=f"order:{locked.pk}:{to}",
+        )  # fmt: skip
     if to == S.DONE:
         from cabinet.tasks import earn_points
 

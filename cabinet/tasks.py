@@ -1,3 +1,5 @@
+from typing import Any
+
 from celery import shared_task
 
 from cabinet import services
@@ -27,3 +29,17 @@ def earn_points(order_id: int) -> None:
     from cabinet.orders import order_earn_points
 
     order_earn_points(order_id=order_id)
+
+
+@shared_task(bind=True, name="cabinet.deliver_notification", max_retries=5, acks_late=True)
+def deliver_notification(self: Any, delivery_id: int) -> str:
+    """Retried with back-off (30 s, 60 s, 120 s …); given up and marked failed after five."""
+    from cabinet.notifications import DeliveryFailed, delivery_give_up, delivery_run
+
+    try:
+        return delivery_run(delivery_id=delivery_id)
+    except DeliveryFailed as exc:
+        if self.request.retries >= self.max_retries:
+            delivery_give_up(delivery_id=delivery_id)
+            return "failed"
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc

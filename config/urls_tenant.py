@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from api.urls import tenant_api_urlpatterns
-from cabinet import account, pwa
+from cabinet import account, notification_views, pwa
 from tenants.health import health
 from tenants.views import tenant_media
 
@@ -17,6 +17,8 @@ urlpatterns = [
     *tenant_api_urlpatterns,
     path("accounts/", include("allauth.urls")),
     path("account/", account.account, name="account"),
+    path("account/notifications/", notification_views.preferences, name="notification-settings"),
+    path("notifications/", notification_views.inbox, name="notifications"),
     path("account/export/", account.export_create, name="account-export"),
     path("account/export/<int:pk>/", account.export_status, name="account-export-status"),
     path("account/download/<str:token>/", account.download, name="account-download"),

@@ -74,7 +74,7 @@ def assignable_staff() -> QuerySet[User]:
 def client_history(client: ClientProfile) -> dict[str, object]:
     """What the client bought and booked, their clubs and tier: the card's context for
     answering them without searching elsewhere (no personal fields here)."""
-    from cabinet.models import Booking, Message, Order
+    from cabinet.models import Booking, Delivery, Message, Order
     from cabinet.selectors import client_loyalty
 
     orders = list(client.orders.prefetch_related("items").order_by("-created_at")[:5])
@@ -87,6 +87,11 @@ def client_history(client: ClientProfile) -> dict[str, object]:
             .order_by("-created_at")[:5]
         ),
         "clubs": list(client.clubs.values_list("name", flat=True)),
+        "deliveries": list(
+            Delivery.objects.filter(notification__user=client.user)
+            .select_related("notification")
+            .order_by("-notification__created_at")[:10]
+        ),
         "conversation": list(
             Message.objects.filter(thread__client=client)
             .select_related("author", "thread")

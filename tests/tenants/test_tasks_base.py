@@ -34,7 +34,7 @@ def test_enqueue_waits_for_the_commit_and_keeps_the_tenant(
     sent: list[dict] = []
     monkeypatch.setattr(
         record_marker, "apply_async", lambda args, kwargs, headers: sent.append(headers)
-    )
+    )  # no countdown given: none is passed on
     with django_capture_on_commit_callbacks(execute=False) as callbacks, tenant_context(hotel):
         enqueue_on_commit(record_marker, "later")
     assert sent == []

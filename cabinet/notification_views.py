@@ -1,0 +1,70 @@
+"""The person's notifications (in the cabinet) and their choices: which channel for which kind
+of event, quiet hours, their Telegram chat."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cabinet.models import Channel, Notification, NotificationEvent, NotificationSettings
+from cabinet.notifications import settings_for
+from cabinet.rendering import render_cabinet
+
+
+@require_GET
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    items = list(Notification.objects.filter(user=request.user)[:50])
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return render_cabinet(request, "cabinet/notifications.html", {"items": items})
+
+
+def _time(value: str) -> dt.time | None:
+    try:
+        return dt.time.fromisoformat(value[:5]) if value else None
+    except ValueError:
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    prefs = settings_for(request.user)
+    if request.method == "POST":
+        chosen = {
+            event: [c for c in Channel.values if request.POST.get(f"{event}:{c}") == "on"]
+            for event in NotificationEvent.values
+        }
+        chat_id = request.POST.get("telegram_chat_id", "").strip()
+        if (chat_id and not chat_id.lstrip("-").isdigit()) or len(chat_id) > 32:
+            messages.error(request, _("A Telegram chat id is a number, e.g. 123456789."))
+            return HttpResponseRedirect(reverse("notification-settings"))
+        NotificationSettings.objects.update_or_create(
+            user=request.user,
+            defaults={
+                "channels": chosen,
+                "quiet_from": _time(request.POST.get("quiet_from", "")),
+                "quiet_until": _time(request.POST.get("quiet_until", "")),
+                "telegram_chat_id": chat_id,
+            },
+        )
+        messages.success(request, _("Saved."))
+        return HttpResponseRedirect(reverse("notification-settings"))
+    grid = [
+        (
+            event,
+            label,
+            [(c, c_label, c in prefs.channels_for(event)) for c, c_label in Channel.choices],
+        )
+        for event, label in NotificationEvent.choices
+    ]
+    return render_cabinet(
+        request, "cabinet/notification_settings.html", {"grid": grid, "prefs": prefs}
+    )

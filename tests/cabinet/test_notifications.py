@@ -1,0 +1,136 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from cabinet.models import CatalogItem, ClientProfile, Delivery, Notification, NotificationSettings
+from cabinet.notifications import delivery_run, notify
+from cabinet.orders import order_place, order_set_status
+from tests.factories import UserFactory
+from tests.support.fake_telegram import fake_telegram
+
+
+@pytest.fixture
+def telegram(settings):
+    with fake_telegram() as fake:
+        settings.TELEGRAM_API_BASE = fake.url
+        settings.TELEGRAM_BOT_TOKEN = "123:TEST"
+        yield fake
+
+
+@pytest.fixture
+def guest(hotel):
+    with tenant_context(hotel):
+        user = UserFactory(email="nina@guest.example.com")
+        ClientProfile.objects.create(user=user)
+        NotificationSettings.objects.create(
+            user=user, telegram_chat_id="4242",
+            channels={"order_status": ["in_app", "email", "telegram"], "booking": ["in_app"]},
+        )  # fmt: skip
+        return user
+
+
+def test_an_accepted_order_reaches_every_chosen_channel_once(
+    hotel, guest, telegram, eager_tasks, django_capture_on_commit_callbacks
+):
+    with tenant_context(hotel), django_capture_on_commit_callbacks(execute=True):
+        staff = UserFactory(is_staff=True)
+        item = CatalogItem.objects.get(name="Bottle of champagne")
+        order = order_place(
+            client=guest.client_profile, wanted={item.pk: 1}, payment="on_site", submission_key="n"
+        )
+        order_set_status(order=order, to="accepted", by=staff)
+    assert [m["text"] for m in telegram.messages] == [f"Hotel Test: Order #{order.pk}: Accepted"]
+    assert telegram.messages[0]["chat_id"] == "4242"
+    assert telegram.messages[0]["path"] == "/bot123:TEST/sendMessage"
+    (email,) = [m for m in mail.outbox if "Accepted" in m.subject]
+    assert email.to == ["nina@guest.example.com"]
+    with tenant_context(hotel):
+        assert Notification.objects.filter(user=guest).count() == 1  # in the cabinet too
+
+
+def test_the_same_event_notifies_once(hotel, guest):
+    with tenant_context(hotel):
+        assert notify(recipient=guest, event="order_status", title="x", key="k1") is not None
+        assert notify(recipient=guest, event="order_status", title="x", key="k1") is None
+
+
+def test_a_redelivered_task_never_sends_twice(hotel, guest, telegram):
+    with tenant_context(hotel):
+        notification = notify(recipient=guest, event="order_status", title="Ready", key="k2")
+        delivery = Delivery.objects.get(notification=notification, channel="telegram")
+        assert delivery_run(delivery_id=delivery.pk) == "sent"
+        assert delivery_run(delivery_id=delivery.pk) == "skipped"
+    assert len(telegram.messages) == 1
+
+
+def test_a_failing_channel_is_retried_and_every_attempt_is_logged(hotel, guest, telegram):
+    from cabinet.notifications import DeliveryFailed
+
+    telegram.fail_next = 1
+    with tenant_context(hotel):
+        notification = notify(recipient=guest, event="order_status", title="Ready", key="k3")
+        delivery = Delivery.objects.get(notification=notification, channel="telegram")
+        with pytest.raises(DeliveryFailed):
+            delivery_run(delivery_id=delivery.pk)
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == ("pending", 1)
+        assert "502" in delivery.last_error
+        assert delivery_run(delivery_id=delivery.pk) == "sent"
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == ("sent", 2)
+
+
+def test_preferences_decide_the_channels_and_quiet_hours_delay(hotel, guest):
+    with tenant_context(hotel):
+        booking = notify(recipient=guest, event="booking", title="Booked", key="k4")
+        assert not booking.deliveries.exists()  # in the cabinet only, as chosen
+        NotificationSettings.objects.filter(user=guest).update(
+            quiet_from=dt.time(22, 0), quiet_until=dt.time(7, 0)
+        )
+        late = dt.datetime(2030, 1, 10, 23, 30, tzinfo=dt.UTC)
+        with time_machine.travel(late, tick=False):
+            quiet = notify(recipient=guest, event="order_status", title="Late", key="k5")
+        delivery = quiet.deliveries.get(channel="email")
+        assert delivery.not_before == dt.datetime(2030, 1, 11, 7, 0, tzinfo=dt.UTC)
+
+
+def test_the_settings_page_saves_choices_and_refuses_nonsense(hotel, guest):
+    browser = Client(HTTP_HOST="hotel.localhost")
+    with tenant_context(hotel):
+        browser.force_login(guest)
+    browser.post(
+        "/account/notifications/",
+        {
+            "chat_answer:telegram": "on",
+            "telegram_chat_id": "777",
+            "quiet_from": "23:00",
+            "quiet_until": "nonsense",
+        },
+    )
+    with tenant_context(hotel):
+        prefs = NotificationSettings.objects.get(user=guest)
+        assert prefs.channels["chat_answer"] == ["telegram"]
+        assert prefs.telegram_chat_id == "777"
+        assert prefs.quiet_until is None
+    browser.post("/account/notifications/", {"telegram_chat_id": "<script>"})
+    with tenant_context(hotel):
+        assert NotificationSettings.objects.get(user=guest).telegram_chat_id == "777"
+
+
+def test_staff_see_each_attempt_on_the_client_card_and_others_see_nothing(
+    hotel, shop, guest, telegram
+):
+    with tenant_context(hotel):
+        notify(recipient=guest, event="order_status", title="Your order is ready", key="k6")
+        owner_client = Client(HTTP_HOST="hotel.localhost")
+        from rbac.models import User
+
+        owner_client.force_login(User.objects.get(email="owner@hotel.example.com"))
+        card = owner_client.get(f"/staff/clients/{guest.client_profile.pk}/").content.decode()
+    assert "Your order is ready" in card
+    with tenant_context(shop):
+        assert not Notification.objects.filter(title="Your order is ready").exists()

@@ -1,0 +1,53 @@
+"""A local stand-in for Telegram's Bot API: records sendMessage calls; can be told to fail."""
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeTelegram:
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+        self.fail_next = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if fake.fail_next:
+                    fake.fail_next -= 1
+                    self.send_response(502)
+                    self.end_headers()
+                    return
+                fake.messages.append({"path": self.path, **body})
+                payload = json.dumps({"ok": True, "result": {"message_id": len(fake.messages)}})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(payload.encode())
+
+        return Handler
+
+
+@contextmanager
+def fake_telegram() -> Iterator[FakeTelegram]:
+    fake = FakeTelegram()
+    fake.server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
+    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        fake.server.shutdown()
+        fake.server.server_close()
