@@ -64,11 +64,17 @@ class TenantAwareTask(TenantTask):
         return super().__call__(*args, **kwargs)
 
 
-def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Send `task` once the current transaction commits, in the tenant that is current now."""
+def enqueue_on_commit(
+    task: Task, *args: Any, countdown_seconds: int | None = None, **kwargs: Any
+) -> None:
+    """Send `task` once the current transaction commits, in the tenant that is current now
+    (after `countdown_seconds` when given)."""
     schema = connection.schema_name
 
     def send() -> None:
-        task.apply_async(args=args, kwargs=kwargs, headers={SCHEMA_HEADER: schema})
+        options: dict[str, Any] = {"headers": {SCHEMA_HEADER: schema}}
+        if countdown_seconds:
+            options["countdown"] = countdown_seconds
+        task.apply_async(args=args, kwargs=kwargs, **options)
 
     transaction.on_commit(send)
