@@ -4,11 +4,15 @@ goes through `clients_for`, so no view can forget the policy: an unassigned clie
 
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
-from cabinet.models import Assignment, ClientProfile
+from cabinet.models import (
+    Assignment,
+    ClientProfile,
+    ClientProfileGroupObjectPermission,
+    ClientProfileUserObjectPermission,
+)
 from rbac.models import StaffProfile, User
 from rbac.policy import policy_get
 
@@ -27,20 +31,25 @@ def clients_for(staff: User) -> QuerySet[ClientProfile]:
         return base.none()
     if staff.is_superuser or staff.has_perm("cabinet.view_all_clients"):
         return base
-    profile = getattr(staff, "staff_profile", None)
-    if staff.has_perm("cabinet.view_team_clients") and profile and profile.team_id:
-        visible = base.filter(
-            assignments__ended_at__isnull=True,
-            assignments__staff__staff_profile__team_id=profile.team_id,
+    if staff.has_perm("cabinet.view_team_clients"):
+        profile = getattr(staff, "staff_profile", None)  # read only where a team matters
+        team_id = profile.team_id if profile else None
+        current = Assignment.objects.filter(ended_at__isnull=True)
+        members = (
+            current.filter(staff__staff_profile__team_id=team_id) if team_id else current.none()
         )
+        visible = base.filter(pk__in=members.values("client_id"))
     else:
-        visible = get_objects_for_user(
-            staff,
-            "cabinet.view_clientprofile",
-            klass=base,
-            accept_global_perms=False,
-            with_superuser=False,
+        # django-guardian's grants, as one semi-join over its direct-FK tables (user and group
+        # grants alike): indexed by the grantee, so "my clients" stays fast among 100,000.
+        which = Q(
+            permission__codename="view_clientprofile",
+            permission__content_type__app_label="cabinet",
         )
+        mine = ClientProfileUserObjectPermission.objects.filter(which, user=staff)
+        groups = ClientProfileGroupObjectPermission.objects.filter(which, group__user=staff)
+        granted = mine.values("content_object_id").union(groups.values("content_object_id"))
+        visible = base.filter(pk__in=granted)
     # Clients idle for longer than the owner's setting drop out of everyone's view but admins'.
     cutoff = timezone.now() - timedelta(days=policy_get().inactive_client_days)
     return visible.filter(last_activity_at__gte=cutoff)
