@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "rbac.middleware.UserSessionsMiddleware",  # allauth's tracking, as often as the idle clock
     "rbac.middleware.LanguageMiddleware",
     "cabinet.middleware.ImpersonationMiddleware",  # an expired impersonation ends before idling
     "rbac.middleware.IdleTimeoutMiddleware",

@@ -1,6 +1,7 @@
 import time
 from collections.abc import Callable
 
+from allauth.usersessions.internal import usersessionkit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -46,6 +47,25 @@ class LanguageMiddleware:
             response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class UserSessionsMiddleware:
+    """django-allauth's session tracking (IP, device, last seen for the sessions list), refreshed
+    when the idle clock's last-seen mark is: at most every SEEN_RESOLUTION_SECONDS per session,
+    instead of five statements on every request. Sign-in records the session at once (allauth's
+    own signal), so the list is complete; only its "last seen" is up to that coarse."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        seen = session.get(SEEN_KEY) if session is not None else None
+        if seen is None or time.time() - seen >= SEEN_RESOLUTION_SECONDS:
+            usersessionkit.track_activity(
+                request, user=getattr(request, "user", None), session=session
+            )
+        return self.get_response(request)
 
 
 class IdleTimeoutMiddleware:

@@ -22,8 +22,9 @@ and each must give the same page and the same set of visible clients as the code
       last-seen mark (every 30 s), through a wrapper of allauth's track_activity;
   P7  SESSION_ENGINE cached_db: the session read from the (tenant-prefixed) cache.
 
-P1, P2 and P4 have since been adopted in cabinet.staff.selectors, so "as it is" already includes
-them and their rows measure the same plan again; P3, P5, P6 and P7 remain proposals.
+P1, P2 and P4 have since been adopted in cabinet.staff.selectors and P6 as
+rbac.middleware.UserSessionsMiddleware, so "as it is" already includes them and their rows
+measure the same code again; P3, P5 and P7 remain proposals.
 """
 
 from collections.abc import Callable, Iterator

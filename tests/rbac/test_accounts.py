@@ -6,8 +6,11 @@ import re
 
 import pytest
 import time_machine
+from allauth.usersessions.models import UserSession
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from rbac.models import AuditEntry, SecurityPolicy, User
@@ -203,6 +206,24 @@ def test_sessions_are_listed_and_can_be_ended(hotel, hotel_client):
     page = hotel_client.get("/accounts/sessions/")
     assert page.status_code == 200
     assert "127.0.0.1" in page.content.decode()
+
+
+def test_session_activity_is_tracked_as_often_as_the_idle_clock_not_on_every_request(
+    hotel, hotel_client
+):
+    with tenant_context(hotel):
+        guest = UserFactory()
+    hotel_client.post("/accounts/login/", {"login": guest.email, "password": PASSWORD})
+    hotel_client.get("/")  # the first page marks the session as seen
+    with CaptureQueriesContext(connection) as queries:
+        assert hotel_client.get("/").status_code == 200
+    assert not [q for q in queries if "usersessions_usersession" in q["sql"]]
+    with tenant_context(hotel):
+        first_seen = UserSession.objects.get(user=guest).last_seen_at
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=45)):
+        assert hotel_client.get("/").status_code == 200
+    with tenant_context(hotel):
+        assert UserSession.objects.get(user=guest).last_seen_at > first_seen
 
 
 def test_language_is_chosen_and_remembered(hotel, hotel_client):
