@@ -4,15 +4,16 @@ counting), a waitlist that moves up when a seat frees, and an .ics for the calen
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Sum
-from django.utils import timezone
+from django.db import connection, transaction
+from django.db.models import F, Sum
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing import usage
-from cabinet.models import Booking, ClientProfile, Event, NotificationEvent
+from cabinet.models import Booking, ClientProfile, Event, Notification, NotificationEvent
 from cabinet.notifications import notify
 from rbac.audit import audit_record
+from rbac.policy import policy_get
 
 CUT_OFF_MINUTES = 60  # booking closes this long before the start
 CANCEL_WINDOW_MINUTES = 120  # free cancellation until this long before the start
@@ -117,3 +118,49 @@ def booking_ics(booking: Booking, *, cabinet_name: str, host: str) -> str:
         f"DESCRIPTION:{text(event.description)}", "END:VEVENT", "END:VCALENDAR",
     ]  # fmt: skip
     return "\r\n".join(lines) + "\r\n"
+
+
+def booking_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind each confirmed booking once, when its event is within the owner's reminder window
+    (and still ahead). Idempotent: notify()'s key makes a second run, or an overlapping one, a
+    no-op. The number of reminders sent now."""
+    hours = policy_get().booking_reminder_hours
+    if not hours:
+        return 0
+    now = now or timezone.now()
+    window = timedelta(hours=hours)
+    due = (
+        Booking.objects.filter(
+            status=Booking.Status.CONFIRMED,
+            event__starts_at__gt=now,
+            event__starts_at__lte=now + window,
+            # booked inside the window: the confirmation was the reminder
+            created_at__lt=F("event__starts_at") - window,
+        )
+        .select_related("event", "client__user")
+        .order_by("event__starts_at", "pk")
+    )
+    prefix = f"{connection.schema_name}:booking:"
+    reminded = set(
+        Notification.objects.filter(
+            dedupe_key__startswith=prefix,
+            dedupe_key__endswith=":reminder",
+            created_at__gte=now - window,
+        ).values_list("dedupe_key", flat=True)
+    )
+    sent = 0
+    for booking in due.iterator(chunk_size=500):
+        if f"{prefix}{booking.pk}:reminder" in reminded:
+            continue
+        event, user = booking.event, booking.client.user
+        when = timezone.localtime(event.starts_at)
+        with translation.override(user.language or connection.tenant.default_language):
+            title = _("Reminder: %(title)s at %(time)s") % {
+                "title": event.title,
+                "time": f"{when:%H:%M}",
+            }
+        body = f"{when:%d %b %H:%M} {event.location}".strip()
+        if notify(recipient=user, event=NotificationEvent.BOOKING, title=title,
+                  body=body, url="/events/", key=f"booking:{booking.pk}:reminder"):  # fmt: skip
+            sent += 1
+    return sent

@@ -127,6 +127,10 @@ class SecurityPolicy(models.Model):
         _("hide clients from operators after days without activity"), default=365,
         validators=[MinValueValidator(7)],
     )  # fmt: skip
+    booking_reminder_hours = models.PositiveSmallIntegerField(
+        _("remind clients of a booking this many hours before (0: never)"), default=18,
+        validators=[MaxValueValidator(24 * 7)],
+    )  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -58,12 +58,15 @@ class PolicyForm(forms.ModelForm):
         model = SecurityPolicy
         fields = (
             "registration", "idle_timeout_minutes", "require_staff_mfa", "inactive_client_days",
-            "audit_retention_days", "kpi_leaderboard",
+            "audit_retention_days", "kpi_leaderboard", "booking_reminder_hours",
         )  # fmt: skip
         help_texts = {
+            "booking_reminder_hours": gettext_lazy(
+                "18 reminds an 11:00 excursion at 17:00 the evening before; 0 sends no reminder."
+            ),
             "idle_timeout_minutes": gettext_lazy(
                 "After this many idle minutes a person types their password again (2–1440)."
-            )
+            ),
         }
 
 

@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from cabinet.models import CatalogItem, ClientProfile, Delivery, Notification, NotificationSettings
@@ -134,3 +135,96 @@ def test_staff_see_each_attempt_on_the_client_card_and_others_see_nothing(
     assert "Your order is ready" in card
     with tenant_context(shop):
         assert not Notification.objects.filter(title="Your order is ready").exists()
+
+
+def test_a_booking_is_confirmed_and_reminded_the_evening_before_once_on_each_channel(
+    hotel, guest, telegram, eager_tasks, django_capture_on_commit_callbacks
+):
+    from cabinet.bookings import booking_create, booking_reminders_send
+    from cabinet.models import Event
+
+    start = (timezone.now() + dt.timedelta(days=3)).replace(hour=11, minute=0, second=0)
+    with tenant_context(hotel):
+        NotificationSettings.objects.filter(user=guest).update(
+            channels={"booking": ["in_app", "email", "telegram"]}
+        )
+        trip = Event.objects.create(title="Boat trip", starts_at=start,
+                                    ends_at=start + dt.timedelta(hours=3))  # fmt: skip
+        with django_capture_on_commit_callbacks(execute=True):
+            booking_create(event=trip, client=guest.client_profile)
+            assert booking_reminders_send() == 0  # days ahead: not yet
+    assert len(telegram.messages) == 1  # the confirmation
+    evening_before = start - dt.timedelta(hours=17)
+    with time_machine.travel(evening_before), tenant_context(hotel):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert booking_reminders_send() == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert booking_reminders_send() == 0  # the next quarter hour: nothing new
+    reminders = [m["text"] for m in telegram.messages if "Reminder" in m["text"]]
+    local = timezone.localtime(start)
+    assert reminders == [f"Hotel Test: Reminder: Boat trip at {local:%H:%M}\n{local:%d %b %H:%M}"]
+    assert len([m for m in mail.outbox if "Reminder: Boat trip" in m.subject]) == 1
+    with tenant_context(hotel):
+        assert Notification.objects.filter(user=guest, title__startswith="Reminder").count() == 1
+
+
+def test_no_reminder_when_booked_inside_the_window_cancelled_or_switched_off(hotel, guest, shop):
+    from cabinet.bookings import booking_cancel, booking_create, booking_reminders_send
+    from cabinet.models import Event
+    from rbac.policy import policy_get
+
+    with tenant_context(hotel):
+        soon = timezone.now() + dt.timedelta(hours=5)
+        tonight = Event.objects.create(title="Jazz", starts_at=soon,
+                                       ends_at=soon + dt.timedelta(hours=2))  # fmt: skip
+        booking_create(event=tonight, client=guest.client_profile)  # the confirmation suffices
+        later = timezone.now() + dt.timedelta(days=2)
+        trip = Event.objects.create(title="Trip", starts_at=later,
+                                    ends_at=later + dt.timedelta(hours=2))  # fmt: skip
+        booking_cancel(booking=booking_create(event=trip, client=guest.client_profile))
+        other = ClientProfile.objects.create(user=UserFactory())
+        booking_create(event=trip, client=other)
+    with time_machine.travel(later - dt.timedelta(hours=10)):
+        with tenant_context(shop):
+            assert booking_reminders_send() == 0  # another cabinet reminds only its own
+        with tenant_context(hotel):
+            policy = policy_get()
+            policy.booking_reminder_hours = 0
+            policy.save()
+            assert booking_reminders_send() == 0
+            policy.booking_reminder_hours = 18
+            policy.save()
+            assert booking_reminders_send() == 1  # the other client's booking only
+            assert not Notification.objects.filter(user=guest, title__startswith="Reminder")
+
+
+def test_a_russian_guest_is_reminded_in_russian(hotel, guest):
+    from cabinet.bookings import booking_create, booking_reminders_send
+    from cabinet.models import Event
+
+    start = timezone.now() + dt.timedelta(days=2)
+    with tenant_context(hotel):
+        guest.language = "ru"
+        guest.save()
+        trip = Event.objects.create(title="Катер", starts_at=start,
+                                    ends_at=start + dt.timedelta(hours=2))  # fmt: skip
+        booking_create(event=trip, client=guest.client_profile)
+    with time_machine.travel(start - dt.timedelta(hours=12)), tenant_context(hotel):
+        assert booking_reminders_send() == 1
+        (reminder,) = Notification.objects.filter(user=guest).exclude(title__startswith="Booked")
+        assert reminder.title.startswith("Напоминание: Катер в ")
+
+
+def test_reminders_are_fanned_out_to_serving_tenants_each_at_its_own_offset(
+    hotel, shop, monkeypatch
+):
+    from cabinet import tasks
+
+    sent = []
+    monkeypatch.setattr(
+        tasks.send_booking_reminders, "apply_async", lambda **options: sent.append(options)
+    )
+    assert tasks.send_booking_reminders_everywhere() >= 2
+    schemas = {options["headers"]["_schema_name"] for options in sent}
+    assert {hotel.schema_name, shop.schema_name} <= schemas
+    assert all(0 <= options["countdown"] < 600 for options in sent)

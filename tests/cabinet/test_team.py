@@ -107,12 +107,14 @@ def test_the_owner_sets_the_security_policy_and_it_is_enforced(hotel, owner_clie
             "require_staff_mfa": "on",
             "inactive_client_days": "365",
             "audit_retention_days": "730",
+            "booking_reminder_hours": "24",
         },
     )
     assert response.status_code == 302
     with tenant_context(hotel):
         policy = SecurityPolicy.objects.get()
         assert (policy.registration, policy.idle_timeout_minutes) == ("invitation", 30)
+        assert policy.booking_reminder_hours == 24
         assert AuditEntry.objects.filter(action="security_policy.updated").exists()
         clerk = UserFactory(is_staff=True)
     # staff without a second factor are sent to set one up
@@ -122,18 +124,23 @@ def test_the_owner_sets_the_security_policy_and_it_is_enforced(hotel, owner_clie
     assert other.get("/staff/")["Location"] == "/accounts/2fa/totp/activate/"
 
 
-@pytest.mark.parametrize("minutes", ["0", "1", "99999", "abc", "-5"])
-def test_absurd_idle_timeouts_are_refused(hotel, owner_client, minutes):
-    response = owner_client.post(
-        "/staff/security/",
-        {
-            "registration": "open",
-            "idle_timeout_minutes": minutes,
-            "inactive_client_days": "365",
-            "audit_retention_days": "730",
-        },
-    )
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("idle_timeout_minutes", v) for v in ("0", "1", "99999", "abc", "-5")]
+    + [("booking_reminder_hours", v) for v in ("-1", "169", "1e9", "soon")],
+)
+def test_absurd_policy_values_are_refused(hotel, owner_client, field, value):
+    sane = {
+        "registration": "open",
+        "idle_timeout_minutes": "15",
+        "inactive_client_days": "365",
+        "audit_retention_days": "730",
+        "booking_reminder_hours": "18",
+    }
+    response = owner_client.post("/staff/security/", {**sane, field: value})
     assert response.status_code == 400
+    assert response.context["form"].errors.keys() == {field}  # the error sits by its field only
+    assert 'class="field-error"' in response.content.decode()
     with tenant_context(hotel):
         assert not SecurityPolicy.objects.exists()
 
