@@ -578,6 +578,10 @@ class NotificationEvent(models.TextChoices):
     ORDER_STATUS = "order_status", _("My order changed")
     BOOKING = "booking", _("My bookings")
     CHAT_ANSWER = "chat_answer", _("An answer to my question")
+    SLA_WARNING = "sla_warning", _("A request nears its deadline")
+
+
+STAFF_EVENTS = {NotificationEvent.SLA_WARNING}  # offered to staff only
 
 
 class Channel(models.TextChoices):

@@ -11,7 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cabinet.models import Channel, Notification, NotificationEvent, NotificationSettings
+from cabinet.models import (
+    STAFF_EVENTS,
+    Channel,
+    Notification,
+    NotificationEvent,
+    NotificationSettings,
+)
 from cabinet.notifications import settings_for
 from cabinet.rendering import render_cabinet
 
@@ -37,10 +43,18 @@ def _time(value: str) -> dt.time | None:
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     prefs = settings_for(request.user)
+    events = [
+        (event, label)
+        for event, label in NotificationEvent.choices
+        if request.user.is_staff or event not in STAFF_EVENTS
+    ]
     if request.method == "POST":
         chosen = {
-            event: [c for c in Channel.values if request.POST.get(f"{event}:{c}") == "on"]
-            for event in NotificationEvent.values
+            **prefs.channels,  # what this page does not offer stays as it was
+            **{
+                event: [c for c in Channel.values if request.POST.get(f"{event}:{c}") == "on"]
+                for event, _label in events
+            },
         }
         chat_id = request.POST.get("telegram_chat_id", "").strip()
         if (chat_id and not chat_id.lstrip("-").isdigit()) or len(chat_id) > 32:
@@ -63,7 +77,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             label,
             [(c, c_label, c in prefs.channels_for(event)) for c, c_label in Channel.choices],
         )
-        for event, label in NotificationEvent.choices
+        for event, label in events
     ]
     return render_cabinet(
         request, "cabinet/notification_settings.html", {"grid": grid, "prefs": prefs}

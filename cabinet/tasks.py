@@ -45,16 +45,18 @@ def deliver_notification(self: Any, delivery_id: int) -> str:
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
 
 
-@shared_task(name="cabinet.send_booking_reminders")
-def send_booking_reminders() -> int:
+@shared_task(name="cabinet.send_reminders")
+def send_reminders() -> int:
+    """Clients of their coming bookings, staff of requests near their SLA deadline."""
     from cabinet.bookings import booking_reminders_send
+    from cabinet.staff.work import requests_sla_warn
 
-    return booking_reminders_send()
+    return booking_reminders_send() + requests_sla_warn()
 
 
-@shared_task(name="cabinet.send_booking_reminders_everywhere", platform_level=True)
-def send_booking_reminders_everywhere() -> int:
-    """Every quarter hour: each serving tenant reminds its own bookings, each at its own offset
+@shared_task(name="cabinet.send_reminders_everywhere", platform_level=True)
+def send_reminders_everywhere() -> int:
+    """Every quarter hour: each serving tenant sends its own reminders, each at its own offset
     within ten minutes, so a thousand cabinets never fire in the same second."""
     import zlib
 
@@ -65,7 +67,7 @@ def send_booking_reminders_everywhere() -> int:
         status__in=["suspended", "archived", "purged"]
     )
     for schema in serving.values_list("schema_name", flat=True).iterator():
-        send_booking_reminders.apply_async(
+        send_reminders.apply_async(
             headers={"_schema_name": schema}, countdown=zlib.crc32(schema.encode()) % 600
         )
         count += 1

@@ -311,7 +311,7 @@ CELERY_BEAT_SCHEDULE = {
     "refill-warm-pool": {"task": "tenants.pool_refill", "schedule": 60.0},
     "purge-due-accounts": {"task": "rbac.purge_due_accounts_everywhere", "schedule": 24 * 3600.0},
     "prune-audit-logs": {"task": "rbac.prune_audit_logs_everywhere", "schedule": 24 * 3600.0},
-    "booking-reminders": {"task": "cabinet.send_booking_reminders_everywhere", "schedule": 900.0},
+    "reminders": {"task": "cabinet.send_reminders_everywhere", "schedule": 900.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -1,15 +1,16 @@
 """The work queue: client requests with an SLA deadline per type, a checklist that standardizes
 how each type is handled, assignment, and the timeline the KPIs are computed from."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cabinet.models import ClientProfile, RequestType, WorkRequest
+from cabinet.models import ClientProfile, NotificationEvent, RequestType, WorkRequest
+from cabinet.notifications import notify
 from cabinet.staff.selectors import clients_for
 from rbac.audit import audit_record
 from rbac.models import User
@@ -107,3 +108,47 @@ def request_close(*, work: WorkRequest, staff: User, spent_minutes: int) -> Work
     changes = {"overrun": locked.is_overrun, "spent_minutes": spent_minutes}
     audit_record(action="request.closed", actor=staff, target=locked, changes=changes)
     return locked
+
+
+SLA_WARNING_MINUTES = 30
+
+
+def requests_sla_warn(*, now: datetime | None = None) -> int:
+    """Warn whoever holds each open request (the owners, while nobody does) once, when its SLA
+    deadline is less than SLA_WARNING_MINUTES away. Idempotent through notify()'s key. The number
+    of warnings sent now."""
+    now = now or timezone.now()
+    due = (
+        WorkRequest.objects.filter(
+            status__in=[WorkRequest.Status.NEW, WorkRequest.Status.IN_PROGRESS],
+            due_at__gt=now,
+            due_at__lte=now + timedelta(minutes=SLA_WARNING_MINUTES),
+        )
+        .select_related("assignee")
+        .order_by("due_at", "pk")
+    )
+    owners = None
+    sent = 0
+    for work in due.iterator(chunk_size=500):
+        if work.assignee and work.assignee.is_active:
+            recipients = [work.assignee]
+        else:
+            if owners is None:
+                owners = list(User.objects.filter(is_superuser=True, is_active=True))
+            recipients = owners
+        minutes = max(1, int((work.due_at - now).total_seconds() // 60))
+        for person in recipients:
+            with translation.override(person.language or connection.tenant.default_language):
+                title = _("Due in %(minutes)s min: %(title)s") % {
+                    "minutes": minutes,
+                    "title": work.title,
+                }
+            warned = notify(
+                recipient=person,
+                event=NotificationEvent.SLA_WARNING,
+                title=title,
+                url=f"/staff/queue/{work.pk}/",
+                key=f"work:{work.pk}:sla:{person.pk}",
+            )
+            sent += warned is not None
+    return sent

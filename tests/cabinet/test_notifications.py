@@ -221,10 +221,8 @@ def test_reminders_are_fanned_out_to_serving_tenants_each_at_its_own_offset(
     from cabinet import tasks
 
     sent = []
-    monkeypatch.setattr(
-        tasks.send_booking_reminders, "apply_async", lambda **options: sent.append(options)
-    )
-    assert tasks.send_booking_reminders_everywhere() >= 2
+    monkeypatch.setattr(tasks.send_reminders, "apply_async", lambda **options: sent.append(options))
+    assert tasks.send_reminders_everywhere() >= 2
     schemas = {options["headers"]["_schema_name"] for options in sent}
     assert {hotel.schema_name, shop.schema_name} <= schemas
     assert all(0 <= options["countdown"] < 600 for options in sent)

@@ -95,3 +95,37 @@ def test_kpis_show_response_times_per_person(hotel, desk):
     # an operator sees only their own row (and the leaderboard)
     own = olga.get("/staff/kpi/", {"days": "nonsense"}).content.decode()
     assert "Olga Operator" in own
+
+
+def test_staff_are_warned_once_when_a_request_nears_its_deadline(hotel, desk, shop):
+    from cabinet.models import Notification
+    from cabinet.staff.work import request_close, request_take, requests_sla_warn
+
+    with tenant_context(hotel):
+        kind = RequestType.objects.create(name="Airport taxi", sla_minutes=120)
+        slow = request_create(client=desk["work"].client, type=kind, title="Taxi at 6")
+        request_take(work=desk["work"], staff=desk["operator"])
+        request_close(work=desk["hidden"], staff=desk["owner"], spent_minutes=5)
+        assert requests_sla_warn() == 1  # Olga's; the closed one and the 2-hour one are not near
+        assert requests_sla_warn() == 0  # the next quarter hour: warned already
+        (warning,) = Notification.objects.filter(user=desk["operator"], event="sla_warning")
+        assert warning.title.startswith("Due in ")
+        assert "Champagne to room 12" in warning.title
+        assert warning.url == f"/staff/queue/{desk['work'].pk}/"
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(minutes=100)):
+        with tenant_context(shop):
+            assert requests_sla_warn() == 0  # another cabinet warns only of its own
+        with tenant_context(hotel):
+            assert requests_sla_warn() == 1  # nobody holds the taxi: the owner hears of it
+            (to_owner,) = Notification.objects.filter(user=desk["owner"], event="sla_warning")
+            assert "Taxi at 6" in to_owner.title
+            assert f"/staff/queue/{slow.pk}/" == to_owner.url
+
+
+def test_the_deadline_warning_is_offered_to_staff_and_not_to_clients(hotel, desk):
+    guest = Client(HTTP_HOST="hotel.localhost")
+    with tenant_context(hotel):
+        guest.force_login(desk["work"].client.user)
+    assert "sla_warning" not in guest.get("/account/notifications/").content.decode()
+    staff_page = as_(hotel, desk["operator"]).get("/account/notifications/").content.decode()
+    assert 'name="sla_warning:email"' in staff_page
