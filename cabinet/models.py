@@ -637,6 +637,7 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
+        HELD = "held", _("Held for a digest")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 

@@ -1,6 +1,7 @@
 """notify(recipient, event, …): one call, then each channel the person chose for that kind of
 event, delivered by a worker with retries. A redelivered task never sends twice (a Delivery is
-marked sent in the same transaction that found it pending); quiet hours delay, they do not drop."""
+marked sent in the same transaction that found it pending); quiet hours delay, they do not drop;
+a burst on one channel becomes a few messages and then one digest."""
 
 import datetime as dt
 import logging
@@ -9,7 +10,9 @@ import requests
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from cabinet.models import Channel, Delivery, Notification, NotificationSettings
 from rbac.models import User
@@ -17,6 +20,10 @@ from tenants.tasks_base import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 TELEGRAM_TIMEOUT = 10
+# Fewer, more important messages: beyond BURST_LIMIT on one channel within BURST_WINDOW, the
+# rest of a burst waits and goes out as one digest when the window has passed.
+BURST_LIMIT = 3
+BURST_WINDOW = dt.timedelta(minutes=10)
 
 
 class DeliveryFailed(Exception):
@@ -58,38 +65,56 @@ def notify(*, recipient: User, event: str, title: str, body: str = "", url: str 
             )  # fmt: skip
     except IntegrityError:
         return None
-    not_before = _after_quiet_hours(prefs, timezone.now())
+    now = timezone.now()
+    not_before = _after_quiet_hours(prefs, now)
     for channel in channels:
         if channel == Channel.IN_APP:
             continue
         if channel == Channel.TELEGRAM and not prefs.telegram_chat_id:
             continue
-        delivery = Delivery.objects.create(notification=notification, channel=channel,
-                                           not_before=not_before)  # fmt: skip
-        from cabinet.tasks import deliver_notification
-
-        delay = max(0, int((not_before - timezone.now()).total_seconds()))
-        enqueue_on_commit(deliver_notification, delivery.pk, countdown_seconds=delay or None)
+        _queue(notification, channel, now=now, not_before=not_before)
     return notification
 
 
-def _send_email(notification: Notification) -> None:
+def _queue(notification: Notification, channel: str, *, now: dt.datetime,
+           not_before: dt.datetime) -> None:  # fmt: skip
+    """One message now, or (in a burst) a place in the digest that goes out when it ends."""
+    from cabinet.tasks import deliver_digest, deliver_notification
+
+    mine = Delivery.objects.filter(notification__user=notification.user_id, channel=channel)
+    recent = mine.filter(notification__created_at__gte=now - BURST_WINDOW).count()
+    if recent < BURST_LIMIT:
+        delivery = Delivery.objects.create(notification=notification, channel=channel,
+                                           not_before=not_before)  # fmt: skip
+        delay = max(0, int((not_before - now).total_seconds()))
+        enqueue_on_commit(deliver_notification, delivery.pk, countdown_seconds=delay or None)
+        return
+    digest_due = max(not_before, now + BURST_WINDOW)
+    first_held = not mine.filter(status=Delivery.Status.HELD).exists()
+    Delivery.objects.create(notification=notification, channel=channel,
+                            status=Delivery.Status.HELD, not_before=digest_due)  # fmt: skip
+    if first_held:  # one digest per burst; a second one sent in a race finds nothing to send
+        delay = int((digest_due - now).total_seconds())
+        enqueue_on_commit(deliver_digest, notification.user_id, channel, countdown_seconds=delay)
+
+
+def _send_email(user: User, title: str, body: str, url: str) -> None:
     tenant = connection.tenant
-    link = f"\n\n{notification.url}" if notification.url else ""
+    link = f"\n\n{_absolute(url)}" if url else ""
     send_mail(
-        subject=f"[{tenant.name}] {notification.title}",
-        message=f"{notification.body}{link}",
+        subject=f"[{tenant.name}] {title}",
+        message=f"{body}{link}",
         from_email=f"{tenant.name} <{settings.DEFAULT_FROM_EMAIL}>",
-        recipient_list=[notification.user.email],
+        recipient_list=[user.email],
     )
 
 
-def _send_telegram(notification: Notification) -> None:
-    prefs = settings_for(notification.user)
+def _send_telegram(user: User, title: str, body: str, url: str) -> None:
+    prefs = settings_for(user)
     if not settings.TELEGRAM_BOT_TOKEN or not prefs.telegram_chat_id:
         raise DeliveryFailed("Telegram is not set up")
     url = f"{settings.TELEGRAM_API_BASE}/bot{settings.TELEGRAM_BOT_TOKEN}/sendMessage"
-    text = f"{connection.tenant.name}: {notification.title}\n{notification.body}".strip()
+    text = f"{connection.tenant.name}: {title}\n{body}".strip()
     try:
         response = requests.post(
             url, json={"chat_id": prefs.telegram_chat_id, "text": text}, timeout=TELEGRAM_TIMEOUT
@@ -116,8 +141,9 @@ def delivery_run(*, delivery_id: int) -> str:
         if delivery is None or delivery.status == Delivery.Status.SENT:
             return "skipped"
         delivery.attempts += 1
+        note = delivery.notification
         try:
-            SENDERS[delivery.channel](delivery.notification)
+            SENDERS[delivery.channel](note.user, note.title, note.body, note.url)
         except Exception as exc:  # any channel error: the attempt is logged, the task retries
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:300]
         else:
@@ -133,3 +159,54 @@ def delivery_give_up(*, delivery_id: int) -> None:
     Delivery.objects.filter(pk=delivery_id).exclude(status=Delivery.Status.SENT).update(
         status=Delivery.Status.FAILED
     )
+
+
+def digest_run(*, user_id: int, channel: str) -> str:
+    """Send everything held for this person on this channel as one message, and mark each held
+    delivery sent in the same transaction (a redelivered task finds nothing left)."""
+    with transaction.atomic():
+        held = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(notification__user=user_id, channel=channel, status=Delivery.Status.HELD)
+            .select_related("notification__user")
+            .order_by("notification__created_at", "pk")
+        )
+        if not held:
+            return "skipped"
+        user = held[0].notification.user
+        with translation.override(user.language or connection.tenant.default_language):
+            title = ngettext("%(count)d update", "%(count)d updates", len(held)) % {
+                "count": len(held)
+            }
+        body = "\n".join(f"• {d.notification.title}" for d in held)
+        try:
+            SENDERS[channel](user, title, body, _absolute("/notifications/"))
+        except Exception as exc:  # logged on each held delivery; the task retries
+            error = f"{type(exc).__name__}: {exc}"[:300]
+            Delivery.objects.filter(pk__in=[d.pk for d in held]).update(
+                attempts=F("attempts") + 1, last_error=error
+            )
+            failed = DeliveryFailed(error)
+        else:
+            Delivery.objects.filter(pk__in=[d.pk for d in held]).update(
+                status=Delivery.Status.SENT, sent_at=timezone.now(), last_error="",
+                attempts=F("attempts") + 1,
+            )  # fmt: skip
+            return "sent"
+    raise failed
+
+
+def digest_give_up(*, user_id: int, channel: str) -> None:
+    """Out of retries: the held deliveries are failed (and logged so), and the next burst starts
+    a digest of its own."""
+    Delivery.objects.filter(
+        notification__user=user_id, channel=channel, status=Delivery.Status.HELD
+    ).update(status=Delivery.Status.FAILED)
+
+
+def _absolute(url: str) -> str:
+    """A cabinet path as a link that works from a mail client: on the cabinet's main address."""
+    if not url.startswith("/"):
+        return url
+    domain = connection.tenant.get_primary_domain()
+    return f"https://{domain.domain}{url}" if domain else url

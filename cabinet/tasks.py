@@ -45,6 +45,20 @@ def deliver_notification(self: Any, delivery_id: int) -> str:
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
 
 
+@shared_task(bind=True, name="cabinet.deliver_digest", max_retries=5, acks_late=True)
+def deliver_digest(self: Any, user_id: int, channel: str) -> str:
+    """A burst's held notifications as one message; retried like a single delivery."""
+    from cabinet.notifications import DeliveryFailed, digest_give_up, digest_run
+
+    try:
+        return digest_run(user_id=user_id, channel=channel)
+    except DeliveryFailed as exc:
+        if self.request.retries >= self.max_retries:
+            digest_give_up(user_id=user_id, channel=channel)
+            return "failed"
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+
+
 @shared_task(name="cabinet.send_reminders")
 def send_reminders() -> int:
     """Clients of their coming bookings, staff of requests near their SLA deadline."""

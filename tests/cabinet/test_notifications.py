@@ -226,3 +226,70 @@ def test_reminders_are_fanned_out_to_serving_tenants_each_at_its_own_offset(
     schemas = {options["headers"]["_schema_name"] for options in sent}
     assert {hotel.schema_name, shop.schema_name} <= schemas
     assert all(0 <= options["countdown"] < 600 for options in sent)
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """What notify() hands the broker: (task name, args, countdown)."""
+    from cabinet import tasks
+
+    sent: list[tuple[str, tuple, int | None]] = []
+    for task in (tasks.deliver_notification, tasks.deliver_digest):
+        monkeypatch.setattr(
+            task, "apply_async",
+            lambda args, kwargs, name=task.name, **o: sent.append((name, args, o.get("countdown"))),
+        )  # fmt: skip
+    return sent
+
+
+def test_a_burst_becomes_three_messages_and_one_digest_per_channel(
+    hotel, guest, telegram, queued, django_capture_on_commit_callbacks
+):
+    from cabinet.notifications import BURST_WINDOW, digest_run
+
+    with tenant_context(hotel), django_capture_on_commit_callbacks(execute=True):
+        for n in range(1, 7):
+            notify(recipient=guest, event="order_status", title=f"Order #{n}: Accepted",
+                   key=f"burst:{n}")  # fmt: skip
+    singles = [q for q in queued if q[0] == "cabinet.deliver_notification"]
+    digests = [q for q in queued if q[0] == "cabinet.deliver_digest"]
+    assert len(singles) == 6  # the first three, on email and on Telegram
+    assert sorted(d[1][1] for d in digests) == ["email", "telegram"]  # one digest per channel
+    assert {d[2] for d in digests} == {int(BURST_WINDOW.total_seconds())}  # when the burst ends
+    with tenant_context(hotel):
+        assert Notification.objects.filter(user=guest).count() == 6  # all of them in the cabinet
+        assert Delivery.objects.filter(status="held").count() == 6
+        assert digest_run(user_id=guest.pk, channel="telegram") == "sent"
+        assert digest_run(user_id=guest.pk, channel="telegram") == "skipped"  # redelivered
+        assert digest_run(user_id=guest.pk, channel="email") == "sent"
+        assert not Delivery.objects.filter(status="held").exists()
+    (text,) = [m["text"] for m in telegram.messages]
+    assert text == (
+        "Hotel Test: 3 updates\n• Order #4: Accepted\n• Order #5: Accepted\n• Order #6: Accepted"
+    )
+    (email,) = [m for m in mail.outbox if m.subject == "[Hotel Test] 3 updates"]
+    assert email.body.endswith("/notifications/")
+
+
+def test_a_failing_digest_is_logged_retried_and_given_up_without_blocking_the_next(
+    hotel, guest, telegram, queued, django_capture_on_commit_callbacks
+):
+    from cabinet.notifications import DeliveryFailed, digest_give_up, digest_run
+
+    telegram.fail_next = 1
+    with tenant_context(hotel), django_capture_on_commit_callbacks(execute=True):
+        NotificationSettings.objects.filter(user=guest).update(
+            channels={"order_status": ["in_app", "telegram"]}
+        )
+        for n in range(5):
+            notify(recipient=guest, event="order_status", title=f"#{n}", key=f"fail:{n}")
+        with pytest.raises(DeliveryFailed):
+            digest_run(user_id=guest.pk, channel="telegram")
+        held = Delivery.objects.filter(status="held")
+        assert [(d.attempts, "502" in d.last_error) for d in held] == [(1, True), (1, True)]
+        digest_give_up(user_id=guest.pk, channel="telegram")
+        assert Delivery.objects.filter(status="failed").count() == 2
+    queued.clear()
+    with tenant_context(hotel), django_capture_on_commit_callbacks(execute=True):
+        notify(recipient=guest, event="order_status", title="#5", key="fail:5")
+    assert [q[0] for q in queued] == ["cabinet.deliver_digest"]  # a new burst, a new digest
