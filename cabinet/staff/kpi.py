@@ -4,12 +4,13 @@ import itertools
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Min, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from cabinet.models import WorkRequest
+from cabinet.models import Order, OrderStatusChange, Thread, WorkRequest
 from rbac.models import AuditEntry, User
 from tenants.charts import BarChart, bar_chart
 
@@ -25,6 +26,11 @@ class EmployeeKpi:
     spent_minutes: int
     gap_minutes: float | None
     usual_start: str
+    orders_done: int = 0
+    revenue: str = "—"  # per currency, e.g. "120.00 EUR"
+    chats_answered: int = 0
+    chat_first_response_minutes: float | None = None
+    chat_close_minutes: float | None = None
 
 
 def _median(values: list[float]) -> float | None:
@@ -45,6 +51,18 @@ def kpis(*, staff: QuerySet[User], days: int) -> list[EmployeeKpi]:
         .annotate(day=TruncDate("at"))
         .values_list("actor_id", "day")
         .annotate(first=Min("at"))
+    )
+    # Orders each person completed (their "done" step), with what the orders were worth.
+    orders_done: dict[int, list[tuple[str, Decimal]]] = {}
+    for by_id, currency, total in OrderStatusChange.objects.filter(
+        by__in=staff, to_status=Order.Status.DONE, at__gte=since
+    ).values_list("by_id", "order__currency", "order__total"):
+        orders_done.setdefault(by_id, []).append((currency, total))
+    # Conversations: answered first by them (the thread is assigned to whoever answers first).
+    threads = list(
+        Thread.objects.filter(assignee__in=staff, first_response_at__gte=since).only(
+            "assignee_id", "created_at", "first_response_at", "closed_at"
+        )
     )
     first_by_user: dict[int, list[datetime]] = {}
     for actor_id, _day, first in starts:
@@ -70,6 +88,7 @@ def kpis(*, staff: QuerySet[User], days: int) -> list[EmployeeKpi]:
             else None
         )
         usual = f"{start // 60:02d}:{start % 60:02d}" if start is not None else "—"
+        chats = [t for t in threads if t.assignee_id == user.pk]
         result.append(
             EmployeeKpi(
                 user=user,
@@ -81,9 +100,25 @@ def kpis(*, staff: QuerySet[User], days: int) -> list[EmployeeKpi]:
                 spent_minutes=sum(r.spent_minutes for r in done),
                 gap_minutes=_median(gaps),
                 usual_start=usual,
+                orders_done=len(orders_done.get(user.pk, [])),
+                revenue=_money(orders_done.get(user.pk, [])),
+                chats_answered=len(chats),
+                chat_first_response_minutes=_median(
+                    [_minutes(t.first_response_at - t.created_at) for t in chats]
+                ),
+                chat_close_minutes=_median(
+                    [_minutes(t.closed_at - t.created_at) for t in chats if t.closed_at]
+                ),
             )
         )
     return result
+
+
+def _money(amounts: list[tuple[str, Decimal]]) -> str:
+    sums: dict[str, Decimal] = {}
+    for currency, total in amounts:
+        sums[currency] = sums.get(currency, Decimal(0)) + total
+    return ", ".join(f"{total:.2f} {currency}" for currency, total in sorted(sums.items())) or "—"
 
 
 def kpi_charts(rows: list[EmployeeKpi]) -> dict[str, BarChart]:

@@ -129,3 +129,33 @@ def test_the_deadline_warning_is_offered_to_staff_and_not_to_clients(hotel, desk
     assert "sla_warning" not in guest.get("/account/notifications/").content.decode()
     staff_page = as_(hotel, desk["operator"]).get("/account/notifications/").content.decode()
     assert 'name="sla_warning:email"' in staff_page
+
+
+def test_kpis_count_orders_done_with_revenue_and_chat_response_times(hotel, desk):
+    from cabinet.chat import general_thread, message_post, thread_close
+    from cabinet.models import CatalogItem
+    from cabinet.orders import order_place, order_set_status
+
+    olga, mine = desk["operator"], desk["work"].client
+    start = dt.datetime(2030, 3, 4, 9, 0, tzinfo=dt.UTC)
+    with tenant_context(hotel):
+        item = CatalogItem.objects.get(name="Bottle of champagne")
+        with time_machine.travel(start, tick=False):
+            order = order_place(client=mine, wanted={item.pk: 2}, payment="on_site",
+                                submission_key="kpi")  # fmt: skip
+            for step in ("accepted", "in_progress", "done"):
+                order_set_status(order=order, to=step, by=olga)
+            thread = general_thread(mine)
+            message_post(thread=thread, author=mine.user, body="Where is breakfast?")
+        with time_machine.travel(start + dt.timedelta(minutes=6), tick=False):
+            message_post(thread=thread, author=olga, body="In the restaurant.")
+        with time_machine.travel(start + dt.timedelta(minutes=20), tick=False):
+            thread_close(thread=thread, by=olga)
+    with time_machine.travel(start + dt.timedelta(hours=1)):
+        page = as_(hotel, desk["owner"]).get("/staff/kpi/", {"days": "7"})
+    (row,) = [r for r in page.context["rows"] if r.user == olga]
+    assert (row.orders_done, row.revenue) == (1, f"{order.total:.2f} {order.currency}")
+    assert (row.chats_answered, row.chat_first_response_minutes, row.chat_close_minutes) == (
+        1, 6.0, 20.0,
+    )  # fmt: skip
+    assert f"{order.total:.2f} {order.currency}" in page.content.decode()
