@@ -70,19 +70,7 @@ def send_reminders() -> int:
 
 @shared_task(name="cabinet.send_reminders_everywhere", platform_level=True)
 def send_reminders_everywhere() -> int:
-    """Every quarter hour: each serving tenant sends its own reminders, each at its own offset
-    within ten minutes, so a thousand cabinets never fire in the same second."""
-    import zlib
+    """Every quarter hour: each serving tenant sends its own reminders."""
+    from tenants.tasks_base import send_to_each_tenant
 
-    from tenants.models import Tenant
-
-    count = 0
-    serving = Tenant.objects.exclude(schema_name="public").exclude(
-        status__in=["suspended", "archived", "purged"]
-    )
-    for schema in serving.values_list("schema_name", flat=True).iterator():
-        send_reminders.apply_async(
-            headers={"_schema_name": schema}, countdown=zlib.crc32(schema.encode()) % 600
-        )
-        count += 1
-    return count
+    return send_to_each_tenant(send_reminders)

@@ -1,5 +1,3 @@
-import zlib
-
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -58,22 +56,10 @@ def purge_due_accounts() -> int:
 
 @shared_task(name="rbac.purge_due_accounts_everywhere", platform_level=True)
 def purge_due_accounts_everywhere() -> int:
-    """Daily: ask every serving tenant to delete its due accounts, spread over ten minutes so
-    that no two thousand tenants start in the same second."""
-    from tenants.models import Tenant
+    """Daily: every serving tenant deletes its own due accounts."""
+    from tenants.tasks_base import send_to_each_tenant
 
-    schemas = (
-        Tenant.objects.exclude(schema_name="public")
-        .exclude(status__in=["suspended", "archived", "purged"])
-        .values_list("schema_name", flat=True)
-    )
-    count = 0
-    for schema in schemas.iterator():
-        purge_due_accounts.apply_async(
-            headers={"_schema_name": schema}, countdown=zlib.crc32(schema.encode()) % 600
-        )
-        count += 1
-    return count
+    return send_to_each_tenant(purge_due_accounts)
 
 
 @shared_task(name="rbac.prune_audit_log")
@@ -86,20 +72,11 @@ def prune_audit_log() -> int:
 
 @shared_task(name="rbac.prune_audit_logs_everywhere", platform_level=True)
 def prune_audit_logs_everywhere() -> int:
-    """Nightly: each tenant prunes its own audit log by its owner's retention setting."""
-    from tenants.models import Tenant
+    """Nightly: each tenant (whatever its status) prunes its own audit log by its owner's
+    retention setting."""
+    from tenants.tasks_base import send_to_each_tenant
 
-    count = 0
-    for schema in (
-        Tenant.objects.exclude(schema_name="public")
-        .values_list("schema_name", flat=True)
-        .iterator()
-    ):
-        prune_audit_log.apply_async(
-            headers={"_schema_name": schema}, countdown=zlib.crc32(schema.encode()) % 600
-        )
-        count += 1
-    return count
+    return send_to_each_tenant(prune_audit_log, serving_only=False)
 
 
 @shared_task(name="rbac.tell_owner_about_quota", autoretry_for=(OSError,), retry_backoff=True,

@@ -41,3 +41,23 @@ def test_enqueue_waits_for_the_commit_and_keeps_the_tenant(
     for callback in callbacks:
         callback()
     assert sent == [{SCHEMA_HEADER: hotel.schema_name}]
+
+
+def test_a_platform_task_reaches_each_serving_tenant_at_a_stable_offset(hotel, shop, monkeypatch):
+    from tenants.models import Tenant
+    from tenants.tasks_base import send_to_each_tenant
+
+    Tenant.objects.filter(pk=shop.pk).update(status="suspended")
+    sent: list[dict] = []
+    monkeypatch.setattr(record_marker, "apply_async", lambda **options: sent.append(options))
+    send_to_each_tenant(record_marker)
+    reached = {o["headers"][SCHEMA_HEADER]: o["countdown"] for o in sent}
+    assert hotel.schema_name in reached
+    assert shop.schema_name not in reached  # suspended: not serving
+    assert "public" not in reached
+    assert all(0 <= offset < 600 for offset in reached.values())
+    sent.clear()
+    send_to_each_tenant(record_marker, serving_only=False)
+    again = {o["headers"][SCHEMA_HEADER]: o["countdown"] for o in sent}
+    assert shop.schema_name in again
+    assert again[hotel.schema_name] == reached[hotel.schema_name]  # the same second each time
