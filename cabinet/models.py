@@ -588,6 +588,7 @@ class Channel(models.TextChoices):
     IN_APP = "in_app", _("In the cabinet")
     EMAIL = "email", _("Email")
     TELEGRAM = "telegram", _("Telegram")
+    PUSH = "push", _("Push on my devices")
 
 
 DEFAULT_CHANNELS = [Channel.IN_APP, Channel.EMAIL]
@@ -612,6 +613,21 @@ class NotificationSettings(models.Model):
         return [
             c for c in (chosen if chosen is not None else DEFAULT_CHANNELS) if c in Channel.values
         ]
+
+
+class PushSubscription(models.Model):
+    """One browser's push subscription (the Push API's endpoint and keys), for one person."""
+
+    user = models.ForeignKey(
+        "rbac.User", on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=500, unique=True)
+    p256dh = models.CharField(max_length=120)
+    auth = models.CharField(max_length=60)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"push for {self.user_id}"
 
 
 class Notification(models.Model):

@@ -2,14 +2,16 @@
 of event, quiet hours, their Telegram chat."""
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet.models import (
     STAFF_EVENTS,
@@ -17,8 +19,10 @@ from cabinet.models import (
     Notification,
     NotificationEvent,
     NotificationSettings,
+    PushSubscription,
 )
 from cabinet.notifications import settings_for
+from cabinet.push import public_key, subscription_save
 from cabinet.rendering import render_cabinet
 
 
@@ -79,6 +83,35 @@ def preferences(request: HttpRequest) -> HttpResponse:
         )
         for event, label in events
     ]
-    return render_cabinet(
-        request, "cabinet/notification_settings.html", {"grid": grid, "prefs": prefs}
-    )
+    context = {
+        "grid": grid,
+        "prefs": prefs,
+        "push_key": public_key(),
+        "push_devices": request.user.push_subscriptions.count(),
+    }
+    return render_cabinet(request, "cabinet/notification_settings.html", context)
+
+
+@require_POST
+@login_required
+def push_subscribe(request: HttpRequest) -> JsonResponse:
+    """The Push API subscription of this browser, as JSON (push.js sends it)."""
+    if len(request.body) > 4096:
+        return JsonResponse({"error": _("The browser sent an invalid subscription.")}, status=413)
+    try:
+        data = json.loads(request.body)
+        subscription_save(user=request.user, data=data)
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"error": _("The browser sent an invalid subscription.")}, status=400)
+    except ValidationError as exc:
+        return JsonResponse({"error": exc.messages[0]}, status=400)
+    return JsonResponse({"ok": True}, status=201)
+
+
+@require_POST
+@login_required
+def push_forget(request: HttpRequest) -> HttpResponse:
+    """Stop push on every device of this person."""
+    PushSubscription.objects.filter(user=request.user).delete()
+    messages.success(request, _("Push is off on all your devices."))
+    return HttpResponseRedirect(reverse("notification-settings"))

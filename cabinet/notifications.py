@@ -72,6 +72,8 @@ def notify(*, recipient: User, event: str, title: str, body: str = "", url: str 
             continue
         if channel == Channel.TELEGRAM and not prefs.telegram_chat_id:
             continue
+        if channel == Channel.PUSH and not recipient.push_subscriptions.exists():
+            continue
         _queue(notification, channel, now=now, not_before=not_before)
     return notification
 
@@ -125,7 +127,16 @@ def _send_telegram(user: User, title: str, body: str, url: str) -> None:
         raise DeliveryFailed(f"telegram answered {response.status_code}")
 
 
-SENDERS = {Channel.EMAIL: _send_email, Channel.TELEGRAM: _send_telegram}
+def _send_push(user: User, title: str, body: str, url: str) -> None:
+    from cabinet.push import PushFailed, push_send
+
+    try:
+        push_send(user=user, title=title, body=body, url=url)
+    except PushFailed as exc:
+        raise DeliveryFailed(str(exc)) from exc
+
+
+SENDERS = {Channel.EMAIL: _send_email, Channel.TELEGRAM: _send_telegram, Channel.PUSH: _send_push}
 
 
 def delivery_run(*, delivery_id: int) -> str:

@@ -1,0 +1,127 @@
+"""Web push: browsers subscribe through the Push API, and notify() reaches them through their
+push service with VAPID and aes128gcm (pywebpush). Subscriptions the push service has dropped
+(404/410) are forgotten."""
+
+import base64
+import ipaddress
+import json
+import os
+from functools import cache
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from py_vapid import Vapid
+from pywebpush import WebPushException, webpush
+
+from cabinet.models import PushSubscription
+from rbac.models import User
+
+PUSH_TIMEOUT = 10
+
+
+@cache
+def vapid() -> Vapid:
+    """The platform's VAPID key: from settings, else made once in the data folder (O_EXCL, so
+    two processes starting together cannot make two)."""
+    if settings.VAPID_PRIVATE_KEY:
+        key = settings.VAPID_PRIVATE_KEY
+        return Vapid.from_pem(key.encode()) if "BEGIN" in key else Vapid.from_string(key)
+    path = settings.DATA_DIR / "vapid_private.pem"
+    if not path.exists():
+        fresh = Vapid()
+        fresh.generate_keys()
+        pem = fresh.private_pem()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as out:
+                out.write(pem)
+    return Vapid.from_file(str(path))
+
+
+def public_key() -> str:
+    """The applicationServerKey a browser subscribes with (base64url, uncompressed point)."""
+    raw = vapid().public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _b64url(value: object, *, size: int, field: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > 120:
+        raise ValidationError(_("The browser sent an invalid subscription."), code=field)
+    try:
+        decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except ValueError as exc:
+        raise ValidationError(_("The browser sent an invalid subscription."), code=field) from exc
+    if len(decoded) != size:
+        raise ValidationError(_("The browser sent an invalid subscription."), code=field)
+    return value
+
+
+def _public_endpoint(endpoint: object) -> str:
+    """An https address on the internet: never one of ours or a private network's (the worker
+    would otherwise POST wherever a client pointed it)."""
+    if not isinstance(endpoint, str) or len(endpoint) > 500:
+        raise ValidationError(_("The browser sent an invalid subscription."), code="endpoint")
+    parts = urlsplit(endpoint)
+    host = parts.hostname or ""
+    if settings.PUSH_ALLOW_LOCAL_ENDPOINTS and parts.scheme in ("http", "https") and host:
+        return endpoint
+    try:
+        private = not ipaddress.ip_address(host).is_global
+    except ValueError:
+        private = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+    if parts.scheme != "https" or not host or private or "." not in host:
+        raise ValidationError(_("Push is only sent to a public https address."), code="endpoint")
+    return endpoint
+
+
+def subscription_save(*, user: User, data: object) -> PushSubscription:
+    """Store what PushSubscription.toJSON() gave the browser; the same endpoint is moved to
+    whoever subscribes with it now (a shared device)."""
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
+        raise ValidationError(_("The browser sent an invalid subscription."), code="shape")
+    endpoint = _public_endpoint(data.get("endpoint"))
+    p256dh = _b64url(data["keys"].get("p256dh"), size=65, field="p256dh")
+    auth = _b64url(data["keys"].get("auth"), size=16, field="auth")
+    subscription, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
+    )
+    return subscription
+
+
+class PushFailed(Exception):
+    pass
+
+
+def push_send(*, user: User, title: str, body: str, url: str) -> int:
+    """To each of the person's devices; the number reached. Raises PushFailed when none was."""
+    payload = json.dumps({"title": title, "body": body, "url": url or "/"})
+    reached, errors = 0, []
+    for subscription in PushSubscription.objects.filter(user=user):
+        info = {"endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}  # fmt: skip
+        try:
+            webpush(
+                info, data=payload, vapid_private_key=vapid(), timeout=PUSH_TIMEOUT,
+                vapid_claims={"sub": settings.VAPID_SUBJECT},
+            )  # fmt: skip
+        except WebPushException as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            if status in (404, 410):  # the browser unsubscribed: forget the device
+                subscription.delete()
+            else:
+                errors.append(f"push service answered {status}")
+        except OSError as exc:
+            errors.append(f"push: {type(exc).__name__}")
+        else:
+            reached += 1
+    if not reached:
+        raise PushFailed("; ".join(errors) or "no device subscribed")
+    return reached
