@@ -3,7 +3,6 @@ push service with VAPID and aes128gcm (pywebpush). Subscriptions the push servic
 (404/410) are forgotten."""
 
 import base64
-import ipaddress
 import json
 import os
 from functools import cache
@@ -64,20 +63,20 @@ def _b64url(value: object, *, size: int, field: str) -> str:
     return value
 
 
-def _public_endpoint(endpoint: object) -> str:
-    """An https address on the internet: never one of ours or a private network's (the worker
-    would otherwise POST wherever a client pointed it)."""
+def _push_service_endpoint(endpoint: object) -> str:
+    """An https address of a known push service (settings.PUSH_SERVICE_HOSTS): the worker would
+    otherwise POST wherever a client pointed it, our own network included."""
     if not isinstance(endpoint, str) or len(endpoint) > 500:
         raise ValidationError(_("The browser sent an invalid subscription."), code="endpoint")
-    parts = urlsplit(endpoint)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(endpoint)
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise ValidationError(_("The browser sent an invalid subscription."), code="url") from exc
     if settings.PUSH_ALLOW_LOCAL_ENDPOINTS and parts.scheme in ("http", "https") and host:
         return endpoint
-    try:
-        private = not ipaddress.ip_address(host).is_global
-    except ValueError:
-        private = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
-    if parts.scheme != "https" or not host or private or "." not in host:
+    known = any(host == h or host.endswith(f".{h}") for h in settings.PUSH_SERVICE_HOSTS)
+    if parts.scheme != "https" or parts.port not in (None, 443) or not known:
         raise ValidationError(_("Push is only sent to a public https address."), code="endpoint")
     return endpoint
 
@@ -87,7 +86,7 @@ def subscription_save(*, user: User, data: object) -> PushSubscription:
     whoever subscribes with it now (a shared device)."""
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
         raise ValidationError(_("The browser sent an invalid subscription."), code="shape")
-    endpoint = _public_endpoint(data.get("endpoint"))
+    endpoint = _push_service_endpoint(data.get("endpoint"))
     p256dh = _b64url(data["keys"].get("p256dh"), size=65, field="p256dh")
     auth = _b64url(data["keys"].get("auth"), size=16, field="auth")
     subscription, _created = PushSubscription.objects.update_or_create(

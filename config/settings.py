@@ -234,11 +234,17 @@ else:
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org")
 # Web push: the VAPID key pair's private half (PEM, or its base64url raw form). Unset, one is made
-# once in the data folder (cabinet.push.vapid). Endpoints must be public https addresses, except
-# where tests point them at a local fake push service.
+# once in the data folder (cabinet.push.vapid). Endpoints must be https addresses of a known push
+# service, except where tests point them at a local fake one.
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:push@kabinet.example")
 PUSH_ALLOW_LOCAL_ENDPOINTS = env.bool("PUSH_ALLOW_LOCAL_ENDPOINTS", default=False)
+# The browsers' push services (a host or its subdomains): nothing else is ever POSTed to.
+PUSH_SERVICE_HOSTS = env.list(
+    "PUSH_SERVICE_HOSTS",
+    default=["fcm.googleapis.com", "push.services.mozilla.com", "push.apple.com",
+             "notify.windows.com"],
+)  # fmt: skip
 # The port links in emails carry when the site is not on 80/443 (`make run`: 8000).
 PUBLIC_PORT = env.str("PUBLIC_PORT", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"no-reply@{PLATFORM_DOMAIN}")

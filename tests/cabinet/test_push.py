@@ -126,6 +126,7 @@ def test_without_a_subscribed_device_push_is_not_attempted(hotel, guest):
         {"endpoint": "https://push.example.com/x", "keys": {"p256dh": "abc", "auth": "abc"}},
         {"endpoint": "https://push.example.com/x", "keys": {"p256dh": "!" * 87, "auth": "a" * 22}},
         {"endpoint": "https://push.example.com/" + "x" * 600, "keys": {}},
+        {"endpoint": "https://[::1/x", "keys": {}},
     ],
 )
 def test_malformed_subscriptions_are_refused_clearly(hotel, guest, push, data):
@@ -149,6 +150,9 @@ def test_malformed_subscriptions_are_refused_clearly(hotel, guest, push, data):
         "https://hotel.localhost/x",
         "https://169.254.169.254/latest/meta-data",
         "file:///etc/passwd",
+        "https://push.example.com/x",  # public, but no browser's push service
+        "https://fcm.googleapis.com.evil.example/x",
+        "https://fcm.googleapis.com:8443/x",
     ],
 )
 def test_push_is_never_sent_to_our_own_or_private_addresses(hotel, guest, settings, endpoint):
@@ -184,3 +188,12 @@ def test_the_settings_page_offers_push_with_our_key_and_turns_it_off(hotel, gues
     client.post("/account/push/off/")
     with tenant_context(hotel):
         assert not PushSubscription.objects.filter(user=user).exists()
+
+
+def test_the_browsers_push_services_are_accepted(hotel, guest, settings):
+    settings.PUSH_ALLOW_LOCAL_ENDPOINTS = False
+    _user, client = guest
+    for endpoint in ("https://fcm.googleapis.com/fcm/send/abc",
+                     "https://updates.push.services.mozilla.com/wpush/v2/abc",
+                     "https://web.push.apple.com/abc"):  # fmt: skip
+        assert subscribe(client, Browser(endpoint).json).status_code == 201
