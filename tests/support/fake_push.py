@@ -1,10 +1,11 @@
 """A local stand-in for a browser vendor's push service: records each push (path, headers and the
 encrypted body), answers 201, or 410 for a subscription it has been told is gone."""
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.fake_server import serving
 
 
 class FakePushService:
@@ -43,12 +44,5 @@ class FakePushService:
 
 @contextmanager
 def fake_push_service() -> Iterator[FakePushService]:
-    fake = FakePushService()
-    fake.server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
-    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(FakePushService()) as fake:
         yield fake
-    finally:
-        fake.server.shutdown()
-        fake.server.server_close()

@@ -1,10 +1,11 @@
 """A local stand-in for Telegram's Bot API: records sendMessage calls; can be told to fail."""
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.fake_server import serving
 
 
 class FakeTelegram:
@@ -42,12 +43,5 @@ class FakeTelegram:
 
 @contextmanager
 def fake_telegram() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram()
-    fake.server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
-    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(FakeTelegram()) as fake:
         yield fake
-    finally:
-        fake.server.shutdown()
-        fake.server.server_close()
