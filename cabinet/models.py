@@ -589,6 +589,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     TELEGRAM = "telegram", _("Telegram")
     PUSH = "push", _("Push on my devices")
+    SMS = "sms", _("SMS")
 
 
 DEFAULT_CHANNELS = [Channel.IN_APP, Channel.EMAIL]

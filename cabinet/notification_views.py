@@ -24,6 +24,7 @@ from cabinet.models import (
 from cabinet.notifications import settings_for
 from cabinet.push import public_key, subscription_save
 from cabinet.rendering import render_cabinet
+from cabinet.sms import provider as sms_provider
 
 
 @require_GET
@@ -75,11 +76,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(reverse("notification-settings"))
+    offered = [(c, label) for c, label in Channel.choices if c != Channel.SMS or sms_provider()]
     grid = [
         (
             event,
             label,
-            [(c, c_label, c in prefs.channels_for(event)) for c, c_label in Channel.choices],
+            [(c, c_label, c in prefs.channels_for(event)) for c, c_label in offered],
         )
         for event, label in events
     ]

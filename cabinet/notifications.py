@@ -74,6 +74,8 @@ def notify(*, recipient: User, event: str, title: str, body: str = "", url: str 
             continue
         if channel == Channel.PUSH and not recipient.push_subscriptions.exists():
             continue
+        if channel == Channel.SMS and not _sms_possible(recipient):
+            continue
         _queue(notification, channel, now=now, not_before=not_before)
     return notification
 
@@ -136,7 +138,28 @@ def _send_push(user: User, title: str, body: str, url: str) -> None:
         raise DeliveryFailed(str(exc)) from exc
 
 
-SENDERS = {Channel.EMAIL: _send_email, Channel.TELEGRAM: _send_telegram, Channel.PUSH: _send_push}
+def _sms_possible(user: User) -> bool:
+    from cabinet.sms import phone_of, provider
+
+    return provider() is not None and phone_of(user) is not None
+
+
+def _send_sms(user: User, title: str, body: str, url: str) -> None:
+    from cabinet.sms import SmsFailed, sms_send
+
+    text = f"{connection.tenant.name}: {title}\n{body}".strip()
+    try:
+        sms_send(user=user, text=text)
+    except SmsFailed as exc:
+        raise DeliveryFailed(str(exc)) from exc
+
+
+SENDERS = {
+    Channel.EMAIL: _send_email,
+    Channel.TELEGRAM: _send_telegram,
+    Channel.PUSH: _send_push,
+    Channel.SMS: _send_sms,
+}
 
 
 def delivery_run(*, delivery_id: int) -> str:

@@ -233,6 +233,13 @@ else:
 # Telegram Bot API: the bot's token, and the API's address (tests point it at a local fake).
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org")
+# SMS through Twilio (cabinet.sms); unset, SMS is not offered. TWILIO_API_BASE points tests at a
+# local fake.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM = env.str("TWILIO_FROM", default="")
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
+SMS_DEFAULT_REGION = env.str("SMS_DEFAULT_REGION", default="RU")  # for numbers typed without +
 # Web push: the VAPID key pair's private half (PEM, or its base64url raw form). Unset, one is made
 # once in the data folder (cabinet.push.vapid). Endpoints must be https addresses of a known push
 # service, except where tests point them at a local fake one.
