@@ -117,11 +117,11 @@ def _send_telegram(user: User, title: str, body: str, url: str) -> None:
     prefs = settings_for(user)
     if not settings.TELEGRAM_BOT_TOKEN or not prefs.telegram_chat_id:
         raise DeliveryFailed("Telegram is not set up")
-    url = f"{settings.TELEGRAM_API_BASE}/bot{settings.TELEGRAM_BOT_TOKEN}/sendMessage"
+    api = f"{settings.TELEGRAM_API_BASE}/bot{settings.TELEGRAM_BOT_TOKEN}/sendMessage"
     text = f"{connection.tenant.name}: {title}\n{body}".strip()
     try:
         response = requests.post(
-            url, json={"chat_id": prefs.telegram_chat_id, "text": text}, timeout=TELEGRAM_TIMEOUT
+            api, json={"chat_id": prefs.telegram_chat_id, "text": text}, timeout=TELEGRAM_TIMEOUT
         )
     except requests.RequestException as exc:
         raise DeliveryFailed(f"telegram: {type(exc).__name__}") from exc
