@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import usage
 from cabinet.models import Booking, ClientProfile, Event, Notification, NotificationEvent
-from cabinet.notifications import notify
+from cabinet.notifications import in_language_of, notify
 from rbac.audit import audit_record
 from rbac.policy import policy_get
 
@@ -154,7 +154,7 @@ def booking_reminders_send(*, now: datetime | None = None) -> int:
             continue
         event, user = booking.event, booking.client.user
         when = timezone.localtime(event.starts_at)
-        with translation.override(user.language or connection.tenant.default_language):
+        with in_language_of(user):
             title = _("Reminder: %(title)s at %(time)s") % {
                 "title": event.title,
                 "time": f"{when:%H:%M}",

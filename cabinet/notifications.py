@@ -30,6 +30,12 @@ class DeliveryFailed(Exception):
     """A channel could not deliver now; the task retries with back-off."""
 
 
+def in_language_of(user: User) -> translation.override:
+    """Words for `user` (reminders, digests, warnings written by a worker, not in a request of
+    theirs): their own language, else the cabinet's."""
+    return translation.override(user.language or connection.tenant.default_language)
+
+
 def settings_for(user: User) -> NotificationSettings:
     found = NotificationSettings.objects.filter(user=user).first()
     return found or NotificationSettings(user=user)
@@ -208,7 +214,7 @@ def digest_run(*, user_id: int, channel: str) -> str:
         if not held:
             return "skipped"
         user = held[0].notification.user
-        with translation.override(user.language or connection.tenant.default_language):
+        with in_language_of(user):
             title = ngettext("%(count)d update", "%(count)d updates", len(held)) % {
                 "count": len(held)
             }

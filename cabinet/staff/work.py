@@ -4,13 +4,13 @@ how each type is handled, assignment, and the timeline the KPIs are computed fro
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabinet.models import ClientProfile, NotificationEvent, RequestType, WorkRequest
-from cabinet.notifications import notify
+from cabinet.notifications import in_language_of, notify
 from cabinet.staff.selectors import clients_for
 from rbac.audit import audit_record
 from rbac.models import User
@@ -138,7 +138,7 @@ def requests_sla_warn(*, now: datetime | None = None) -> int:
             recipients = owners
         minutes = max(1, int((work.due_at - now).total_seconds() // 60))
         for person in recipients:
-            with translation.override(person.language or connection.tenant.default_language):
+            with in_language_of(person):
                 title = _("Due in %(minutes)s min: %(title)s") % {
                     "minutes": minutes,
                     "title": work.title,

@@ -5,25 +5,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 
-from tests.support.fake_server import serving
+from tests.support.fake_server import FakeService, QuietHandler, serving
 
 
-class FakePushService:
+class FakePushService(FakeService):
     def __init__(self) -> None:
         self.pushes: list[dict] = []
         self.gone: set[str] = set()
         self.fail_next = 0
 
     def endpoint(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/push/{name}"
+        return f"{self.url}/push/{name}"
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if fake.fail_next:

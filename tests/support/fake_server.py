@@ -4,21 +4,33 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 
-class Fake(Protocol):
+class QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class FakeService:
+    """A fake answers through the handler class it makes; `url` is where it listens."""
+
     server: ThreadingHTTPServer
 
-    def handler(self) -> type[BaseHTTPRequestHandler]: ...
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
 
 
-F = TypeVar("F", bound=Fake)
+F = TypeVar("F", bound=FakeService)
 
 
 @contextmanager
 def serving(fake: F) -> Iterator[F]:
-    """`fake` answering on 127.0.0.1 (a free port, in `fake.server`) until the block ends."""
+    """`fake` answering on 127.0.0.1 (a free port) until the block ends."""
     fake.server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
     thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
     thread.start()

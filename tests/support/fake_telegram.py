@@ -5,25 +5,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 
-from tests.support.fake_server import serving
+from tests.support.fake_server import FakeService, QuietHandler, serving
 
 
-class FakeTelegram:
+class FakeTelegram(FakeService):
     def __init__(self) -> None:
         self.messages: list[dict] = []
         self.fail_next = 0
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
     def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 if fake.fail_next:

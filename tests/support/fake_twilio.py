@@ -8,25 +8,18 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
-from tests.support.fake_server import serving
+from tests.support.fake_server import FakeService, QuietHandler, serving
 
 
-class FakeTwilio:
+class FakeTwilio(FakeService):
     def __init__(self) -> None:
         self.sms: list[dict] = []
         self.fail_next = 0
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
     def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
                 if fake.fail_next:
