@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from cabinet.models import Channel, Delivery, Notification, NotificationSettings
 from rbac.models import User
+from tenants.services import tenant_link
 from tenants.tasks_base import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -245,8 +246,5 @@ def digest_give_up(*, user_id: int, channel: str) -> None:
 
 
 def _absolute(url: str) -> str:
-    """A cabinet path as a link that works from a mail client: on the cabinet's main address."""
-    if not url.startswith("/"):
-        return url
-    domain = connection.tenant.get_primary_domain()
-    return f"https://{domain.domain}{url}" if domain else url
+    """A cabinet path as a link that works from a mail client."""
+    return tenant_link(connection.tenant, url) if url.startswith("/") else url

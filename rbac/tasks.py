@@ -11,19 +11,18 @@ from rbac.models import StaffInvitation
              max_retries=5)  # fmt: skip
 def send_staff_invitation(invitation_id: int, token: str) -> bool:
     """Email the invitation link; nothing to do once it was accepted or revoked."""
+    from tenants.services import tenant_link
+
     invitation = (
         StaffInvitation.objects.select_related("invited_by").filter(pk=invitation_id).first()
     )
     if invitation is None or not invitation.is_pending:
         return False
     tenant = connection.tenant
-    host = tenant.get_primary_domain().domain
-    scheme = "https" if settings.SECURE_COOKIES else "http"
-    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
     context = {
         "invitation": invitation,
         "cabinet_name": tenant.name,
-        "link": f"{scheme}://{host}{port}/staff/join/{token}/",
+        "link": tenant_link(tenant, f"/staff/join/{token}/"),
     }
     message = EmailMultiAlternatives(
         subject=f"[{tenant.name}] {invitation.invited_by.get_full_name()} invites you to the staff",

@@ -35,6 +35,14 @@ def platform_domain_for(slug: str) -> str:
     return f"{slug}.{settings.PLATFORM_DOMAIN}"
 
 
+def tenant_link(tenant: Tenant, path: str) -> str:
+    """An absolute link into the cabinet for mail and messages read outside it: its main address,
+    https in production, and the public port where one is set (development)."""
+    scheme = "https" if settings.SECURE_COOKIES else "http"
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{scheme}://{tenant.get_primary_domain().domain}{port}{path}"
+
+
 def public_tenant_ensure() -> Tenant:
     """The row that routes the platform's own host to the `public` schema."""
     connection.set_schema_to_public()
