@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench-routing bench-provisioning bench-staff clean
+.PHONY: install run test lint format bench-routing bench-provisioning bench-staff bench-metering clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench-provisioning: $(STAMP)
 
 bench-staff: $(STAMP)
 	$(BIN)/python -m tests.bench.staff
+
+bench-metering: $(STAMP)
+	$(BIN)/python -m tests.bench.metering
 
 clean:
 	rm -rf $(VENV) .data test-artifacts

@@ -83,6 +83,15 @@ class Plan(models.Model):
     overage_per_notification = _overage(_("price per notification beyond the quota"))
     overage_per_storage_mb = _overage(_("price per MB of storage beyond the quota"))
 
+    # Stripe's copy of the plan (billing.plans.plan_sync): the monthly price, and one graduated
+    # metered price per monthly metric (free up to the quota, the overage price beyond). A price
+    # in Stripe never changes, so an edited plan gets new ones; `stripe_signature` says which
+    # version of the plan the ids belong to.
+    stripe_product_id = models.CharField(max_length=64, blank=True)
+    stripe_price_id = models.CharField(max_length=64, blank=True)
+    stripe_metered_prices = models.JSONField(default=dict, blank=True)
+    stripe_signature = models.CharField(max_length=64, blank=True)
+
     class Meta:
         ordering = ("monthly_price", "code")
         constraints = [
@@ -123,6 +132,10 @@ class Plan(models.Model):
     def overage_price(self, metric: str) -> Decimal:
         return getattr(self, OVERAGE_FIELDS[metric])
 
+    @property
+    def is_free(self) -> bool:
+        return self.monthly_price == 0
+
 
 class Subscription(models.Model):
     """A tenant's plan. Created when a tenant first chooses (or is given) a plan; a tenant
@@ -143,6 +156,15 @@ class Subscription(models.Model):
     current_period_start = models.DateTimeField(null=True, blank=True)
     current_period_end = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The tenant's Stripe customer (one per tenant, opened after provisioning) and its live
+    # Stripe subscription, once the owner subscribed through Checkout.
+    stripe_customer_id = models.CharField(max_length=64, blank=True)
+    stripe_subscription_id = models.CharField(max_length=64, blank=True)
+    trial_ends_at = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    # Since when Stripe has reported the payment failing; dunning counts from here.
+    past_due_since = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -158,6 +180,74 @@ class Subscription(models.Model):
         return f"{self.tenant_id}: {self.plan_id} ({self.status})"
 
 
+class StripeEvent(models.Model):
+    """A webhook event as Stripe sent it, stored once under its event id before it is answered;
+    a task applies it (billing.tasks.stripe_event_apply) and records the outcome."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPLIED = "applied", _("Applied")
+        SKIPPED = "skipped", _("Skipped")
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=128)
+    customer_id = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ("-received_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type} ({self.outcome})"
+
+
+class BillingMeter(models.Model):
+    """The Stripe Billing Meter a monthly metric is reported to (created once, by plan_sync)."""
+
+    metric = models.CharField(max_length=16, choices=Metric.choices, unique=True)
+    event_name = models.CharField(max_length=100, unique=True)
+    stripe_meter_id = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.metric} → {self.event_name}"
+
+
+class MeterBatch(models.Model):
+    """A frozen sum of one tenant's unflushed usage of one metric, as one Stripe meter event.
+
+    The batch (with its identifier) commits before anything is sent, and claims its ledger rows
+    in the same transaction; sending then happens outside any transaction and stamps `sent_at`.
+    A flush that crashes or is retried re-sends the same batch with the same identifier, which
+    Stripe counts once — so no usage is counted twice, and none is lost."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="meter_batches")
+    metric = models.CharField(max_length=16, choices=Metric.choices)
+    quantity = models.PositiveIntegerField()
+    identifier = models.CharField(max_length=100, unique=True)
+    customer_id = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField()  # the newest event's time: the meter event's timestamp
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="billing_batch_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} {self.metric} +{self.quantity}"
+
+
 class UsageEvent(models.Model):
     """One unit of metered use, written in the same transaction as the business event it
     counts (an outbox): it exists exactly when that event committed. Append-only; a later task
@@ -169,6 +259,9 @@ class UsageEvent(models.Model):
     idempotency_key = models.CharField(max_length=200)
     occurred_at = models.DateTimeField(default=timezone.now)
     flushed_at = models.DateTimeField(null=True, blank=True)
+    batch = models.ForeignKey(
+        MeterBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
 
     class Meta:
         constraints = [

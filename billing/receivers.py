@@ -1,22 +1,32 @@
-"""billing's answers to the control panel: each tenant's plan and this month's usage, and a
-usage chart on the tenant's page."""
+"""billing's receivers: a new tenant's trial and Stripe customer; and its answers to the control
+panel — each tenant's plan and this month's usage, a usage chart and invoices on the tenant's
+page."""
 
-import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Sum
 from django.dispatch import receiver
 from django.utils import timezone
 
-from billing.limits import plan_for
-from billing.models import Metric, Plan, Subscription, UsageEvent
+from billing.models import Metric, Plan, StripeEvent, Subscription, UsageEvent
+from billing.reports import mrr, paying_count, usage_report
+from billing.subscriptions import account_open, invoices_for
 from billing.usage import month_bounds
-from tenants.charts import bar_chart
 from tenants.models import Tenant
-from tenants.signals import ControlPanel, control_tenant_panels, control_tenant_rows
+from tenants.signals import (
+    ControlPanel,
+    control_kpi_stats,
+    control_tenant_panels,
+    control_tenant_rows,
+    tenant_provisioned,
+)
 
 SHOWN_METRICS = (Metric.ORDERS, Metric.BOOKINGS, Metric.CLIENTS)
+
+
+@receiver(tenant_provisioned)
+def open_account(sender: Any, tenant: Tenant, **kwargs: Any) -> None:
+    account_open(tenant)
 
 
 @receiver(control_tenant_rows)
@@ -47,41 +57,33 @@ def plans_and_usage(sender: Any, tenants: list[Tenant], **kwargs: Any) -> dict[i
     }
 
 
+@receiver(control_kpi_stats)
+def revenue(sender: Any, **kwargs: Any) -> list[tuple[str, str]]:
+    stats = [(f"MRR ({currency})", f"{total:,.2f}") for currency, total in mrr().items()]
+    return [*stats, ("paying tenants", str(paying_count()))]
+
+
 @receiver(control_tenant_panels)
 def usage_panel(sender: Any, tenant: Tenant, **kwargs: Any) -> list[ControlPanel]:
-    plan = plan_for(tenant)
-    since = timezone.now() - dt.timedelta(days=30)
-    daily = dict(
-        UsageEvent.objects.filter(tenant=tenant, occurred_at__gte=since)
-        .annotate(day=TruncDate("occurred_at"))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
-    today = timezone.localdate()
-    points = [
-        (
-            (today - dt.timedelta(days=d)).strftime("%d %b"),
-            daily.get(today - dt.timedelta(days=d), 0),
-        )
-        for d in range(29, -1, -1)
-    ]
-    start, end = month_bounds(timezone.now())
-    month = dict(
-        UsageEvent.objects.filter(tenant=tenant, occurred_at__gte=start, occurred_at__lt=end)
-        .values_list("metric")
-        .annotate(total=Sum("quantity"))
-    )
-    quotas = {
-        Metric.ORDERS: plan.orders_per_month,
-        Metric.BOOKINGS: plan.bookings_per_month,
-        Metric.NOTIFICATIONS: plan.notifications_per_month,
-    }
-    lines = [(metric, month.get(metric, 0), quota) for metric, quota in quotas.items()]
+    report = usage_report(tenant)
+    subscription = Subscription.objects.filter(tenant=tenant).first()
     return [
         ControlPanel(
-            title=f"Usage — {plan.name} plan",
+            title=f"Usage — {report.plan.name} plan",
             template="control/_usage_panel.html",
-            context={"chart": bar_chart(points), "lines": lines},
-        )
+            context={"report": report},
+        ),
+        ControlPanel(
+            title="Subscription and invoices",
+            template="control/_billing_panel.html",
+            context={
+                "subscription": subscription,
+                "invoices": invoices_for(tenant),
+                "events": StripeEvent.objects.filter(customer_id=subscription.stripe_customer_id)[
+                    :10
+                ]
+                if subscription and subscription.stripe_customer_id
+                else [],
+            },
+        ),
     ]

@@ -93,13 +93,33 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
+FAKE_STRIPE_PORT = "12111"
+
+
+def fake_stripe_env(env: dict[str, str], port: str) -> list[str] | None:
+    """Without STRIPE_API_KEY, `make run` bills through a local fake Stripe (never the real
+    one): the command that starts it, with the settings that point billing at it."""
+    if env.get("STRIPE_API_KEY"):
+        return None
+    fake_port = env.get("FAKE_STRIPE_PORT", FAKE_STRIPE_PORT)
+    env["STRIPE_API_KEY"] = "sk_test_kabinet_devstack"
+    env["STRIPE_API_BASE"] = f"http://127.0.0.1:{fake_port}"
+    env["STRIPE_WEBHOOK_SECRET"] = "whsec_kabinet_devstack"  # noqa: S105 (the local fake's)
+    return [
+        PYTHON, "-m", "tests.support.fake_stripe", "--port", fake_port,
+        "--webhook", f"http://localhost:{port}/billing/stripe/webhook/",
+        "--secret", env["STRIPE_WEBHOOK_SECRET"], "--state", str(DATA_DIR / "fake-stripe.json"),
+    ]  # fmt: skip
+
+
 def run() -> int:
     env = database_env()
+    port = env.get("PORT", "8000")
+    fake_stripe = fake_stripe_env(env, port)
     manage(env, "migrate_schemas", "--shared", "-v", "0")
     manage(env, "platform_setup")
     manage(env, "seed_demo")
     host = env.get("HOST", "127.0.0.1")
-    port = env.get("PORT", "8000")
     env.setdefault("PUBLIC_PORT", port)  # links in emails point at this server
     broker = "Redis" if env.get("REDIS_URL") else "the filesystem queue in .data/broker"
     log(f"web on http://{host}:{port}, Celery worker and beat on {broker}; Ctrl-C stops all")
@@ -114,6 +134,9 @@ def run() -> int:
         ],
         "beat": [PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "INFO"],
     }  # fmt: skip
+    if fake_stripe:
+        log(f"payments go to a local fake Stripe on {env['STRIPE_API_BASE']} (no real Stripe)")
+        processes["stripe"] = fake_stripe
     return supervise(processes, env)
 
 
@@ -139,7 +162,7 @@ def supervise(commands: dict[str, list[str]], env: dict[str, str]) -> int:
                 stopping = True
                 break
         time.sleep(0.3)
-    log("stopping web, worker and beat (queued tasks stay queued)")
+    log("stopping web, worker, beat and the fake Stripe (queued tasks stay queued)")
     for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)

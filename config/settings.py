@@ -240,6 +240,22 @@ TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM = env.str("TWILIO_FROM", default="")
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
 SMS_DEFAULT_REGION = env.str("SMS_DEFAULT_REGION", default="RU")  # for numbers typed without +
+# Stripe (billing.gateway). Unset STRIPE_API_KEY, the platform takes no payments: tenants stay on
+# their trial or the default plan. STRIPE_API_BASE points the library at another server: tests and
+# `make run` use a local fake Stripe (tests.support.fake_stripe), never the real one.
+STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_WEBHOOK_MAX_BYTES = 256 * 1024
+# A new tenant's trial (no card needed) and the dunning clock after a failed payment: past due
+# for this many days, then a grace period, then read-only, then suspended.
+BILLING_TRIAL_DAYS = env.int("BILLING_TRIAL_DAYS", default=14)
+BILLING_TRIAL_PLAN = env.str("BILLING_TRIAL_PLAN", default="business")
+BILLING_PAST_DUE_DAYS = env.int("BILLING_PAST_DUE_DAYS", default=3)
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+BILLING_READ_ONLY_DAYS = env.int("BILLING_READ_ONLY_DAYS", default=14)
 # Web push: the VAPID key pair's private half (PEM, or its base64url raw form). Unset, one is made
 # once in the data folder (cabinet.push.vapid). Endpoints must be https addresses of a known push
 # service, except where tests point them at a local fake one.
@@ -331,6 +347,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-due-accounts": {"task": "rbac.purge_due_accounts_everywhere", "schedule": 24 * 3600.0},
     "prune-audit-logs": {"task": "rbac.prune_audit_logs_everywhere", "schedule": 24 * 3600.0},
     "reminders": {"task": "cabinet.send_reminders_everywhere", "schedule": 900.0},
+    # Usage reaches Stripe within a minute; dunning and trials are checked hourly; the ledger is
+    # reconciled against Stripe's meter summaries nightly.
+    "billing-flush-usage": {"task": "billing.flush_usage", "schedule": 30.0},
+    "billing-dunning": {"task": "billing.advance_dunning", "schedule": 3600.0},
+    "billing-reconcile": {"task": "billing.reconcile_usage", "schedule": 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from api.urls import public_api_urlpatterns
+from billing.webhooks import stripe_webhook
 from tenants.health import health
 from tenants.views import landing, signup, signup_slug_check, tenant_media
 
@@ -10,8 +11,10 @@ urlpatterns = [
     path("", landing, name="landing"),
     path("signup/", signup, name="signup"),
     path("signup/check/", signup_slug_check, name="signup-slug-check"),
+    path("control/plans/", include("billing.control_urls")),
     path("control/", include("tenants.control_urls")),
     path("accounts/", include("allauth.urls")),
+    path("billing/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     path("health/", health, name="health"),
     path("media/<path:path>", tenant_media, name="media"),
     *public_api_urlpatterns,

@@ -22,7 +22,7 @@ from tenants.pool import pool_status
 from tenants.schema_templates import template_version
 from tenants.second_factor import has_second_factor
 from tenants.services import tenant_purge
-from tenants.signals import control_tenant_panels, control_tenant_rows
+from tenants.signals import control_kpi_stats, control_tenant_panels, control_tenant_rows
 from tenants.signup import owner_handoff_url
 from tenants.tasks import refill_pool
 
@@ -189,4 +189,7 @@ def pool_refill_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @platform_admin_required
 def kpis(request: HttpRequest) -> HttpResponse:
-    return render(request, "control/kpis.html", {"kpis": selectors.platform_kpis()})
+    extra = [stat for _r, stats in control_kpi_stats.send(sender=Tenant) for stat in stats]
+    return render(
+        request, "control/kpis.html", {"kpis": selectors.platform_kpis(), "extra_stats": extra}
+    )

@@ -19,6 +19,8 @@ tenant_status_changed = Signal()
 # of control_tenant_rows(tenants) return {tenant_id: {"plan": str, "usage": str}}; receivers of
 # control_tenant_panels(tenant) return a list of ControlPanel.
 control_tenant_rows = Signal()
+# Receivers of control_kpi_stats() return a list of (label, value) for the KPI page (MRR).
+control_kpi_stats = Signal()
 control_tenant_panels = Signal()
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cabinet import chat_views
-from cabinet.staff import audit, clients, content, domains, orders, queue, team, views
+from cabinet.staff import audit, billing, clients, content, domains, orders, queue, team, views
 
 app_name = "staff"
 
@@ -36,6 +36,9 @@ urlpatterns = [
     path("audit/", audit.audit_log, name="audit"),
     path("audit/export/", audit.audit_export, name="audit-export"),
     path("join/<str:token>/", team.join, name="join"),
+    path("billing/", billing.billing_overview, name="billing"),
+    path("billing/checkout/", billing.billing_checkout, name="billing-checkout"),
+    path("billing/portal/", billing.billing_portal, name="billing-portal"),
     path("domains/", domains.domain_list, name="domains"),
     path("domains/add/", domains.domain_create, name="domain-add"),
     path("domains/<int:pk>/verify/", domains.domain_check, name="domain-verify"),

@@ -7,6 +7,13 @@ from billing.models import Subscription
 from tests.billing.factories import SubscriptionFactory, plan
 
 
+@pytest.fixture(autouse=True)
+def _trials_over(db):
+    """Every new tenant starts on a trial of the Business plan; these tests start from a tenant
+    whose trial is over (on the default plan) and subscribe it where they need another plan."""
+    Subscription.objects.all().delete()
+
+
 def use(metric: str, quantity: int) -> None:
     usage.record(metric, quantity, idempotency_key=f"{metric}:{quantity}")
 

@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from billing.models import Subscription
 from rbac.models import AuditEntry, SecurityPolicy, StaffInvitation, User
 from tests.factories import UserFactory
 
@@ -146,7 +147,8 @@ def test_absurd_policy_values_are_refused(hotel, owner_client, field, value):
 
 
 def test_inviting_beyond_the_plans_staff_seats_is_refused_with_an_upgrade_hint(hotel, owner_client):
-    # the default plan has 2 staff seats; the owner holds one
+    # after the trial, the default plan has 2 staff seats; the owner holds one
+    Subscription.objects.filter(tenant=hotel).delete()
     owner_client.post("/staff/team/invite/", {"email": "one@staff.example.com"})
     response = owner_client.post(
         "/staff/team/invite/", {"email": "two@staff.example.com"}, follow=True

@@ -200,8 +200,8 @@ def test_rows_show_the_plan_and_this_months_usage_and_the_detail_a_usage_chart(a
         record("orders", 3, idempotency_key="order:1")
         record("bookings", 1, idempotency_key="booking:1")
     page = admin_client.get("/control/", {"q": "hotel"}).content.decode()
-    assert "Free" in page
+    assert "Business" in page  # a new tenant's trial
     assert "3 orders · 1 bookings" in page
     detail = admin_client.get(f"/control/tenants/{hotel.pk}/").content.decode()
-    assert "Usage — Free plan" in detail
+    assert "Usage — Business plan" in detail
     assert detail.count("<rect") >= 30

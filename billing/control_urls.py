@@ -1,0 +1,11 @@
+from django.urls import path
+
+from billing import control
+
+app_name = "billing-control"
+
+urlpatterns = [
+    path("", control.plan_list, name="plans"),
+    path("new/", control.plan_edit, name="plan-new"),
+    path("<int:pk>/", control.plan_edit, name="plan-edit"),
+]

@@ -1,0 +1,291 @@
+"""The one module that imports `stripe`: every call Kabinet makes to Stripe, and the webhook
+signature check. Each mutating call carries an idempotency key; reads have a short timeout.
+
+Nothing here touches the database, and no caller may hold a transaction open across a call
+here (network calls never run inside one).
+
+`STRIPE_API_BASE` points the library at another server (tests and `make run` use a local fake
+Stripe), so the library's own request code is what runs.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+StripeFailure = stripe.StripeError
+SignatureInvalid = stripe.SignatureVerificationError
+
+
+class NotConfigured(RuntimeError):
+    """No STRIPE_API_KEY: this installation does not take payments."""
+
+
+def is_configured() -> bool:
+    return bool(settings.STRIPE_API_KEY)
+
+
+@cache
+def _client(api_key: str, api_base: str) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        api_key,
+        base_addresses={"api": api_base},
+        max_network_retries=2,  # the library re-sends with the same idempotency key
+        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
+    )
+
+
+def client() -> stripe.StripeClient:
+    if not is_configured():
+        raise NotConfigured("STRIPE_API_KEY is not set")
+    return _client(settings.STRIPE_API_KEY, settings.STRIPE_API_BASE)
+
+
+def _key(key: str) -> dict[str, str]:
+    return {"idempotency_key": f"kabinet:{key}"[:255]}
+
+
+# -- customers, products, prices, meters ------------------------------------------------------
+
+
+def customer_create(*, tenant_id: int, name: str, email: str, slug: str) -> str:
+    customer = client().v1.customers.create(
+        {
+            "name": name,
+            "email": email or None,
+            "metadata": {"tenant_id": str(tenant_id), "slug": slug},
+        },
+        _key(f"customer:{tenant_id}"),
+    )
+    return customer.id
+
+
+def product_create(*, code: str, name: str) -> str:
+    product = client().v1.products.create(
+        {"name": f"Kabinet {name}", "metadata": {"plan": code}}, _key(f"product:{code}")
+    )
+    return product.id
+
+
+def cents(amount: Decimal) -> str:
+    """Stripe's `unit_amount_decimal`: an amount in the currency's minor unit, up to 12 places."""
+    return format((amount * 100).normalize(), "f")
+
+
+def price_create_monthly(
+    *, product: str, amount: Decimal, currency: str, label: str, version: str
+) -> str:
+    price = client().v1.prices.create(
+        {
+            "product": product,
+            "currency": currency.lower(),
+            "unit_amount": int((amount * 100).to_integral_value()),
+            "recurring": {"interval": "month"},
+            "metadata": {"label": label},
+        },
+        _key(f"price:{product}:{version}"),
+    )
+    return price.id
+
+
+def price_create_metered(
+    *,
+    product: str,
+    meter: str,
+    included: int | None,
+    overage: Decimal,
+    currency: str,
+    label: str,
+    version: str,
+) -> str:
+    """A monthly metered price: free up to `included` units, `overage` each beyond (graduated)."""
+    tiers: list[dict[str, Any]] = []
+    if included:
+        tiers.append({"up_to": included, "unit_amount": 0})
+    tiers.append({"up_to": "inf", "unit_amount_decimal": cents(overage)})
+    price = client().v1.prices.create(
+        {
+            "product": product,
+            "currency": currency.lower(),
+            "billing_scheme": "tiered",
+            "tiers_mode": "graduated",
+            "tiers": tiers,
+            "recurring": {"interval": "month", "usage_type": "metered", "meter": meter},
+            "metadata": {"label": label},
+        },
+        _key(f"metered:{product}:{meter}:{version}"),
+    )
+    return price.id
+
+
+def meter_create(*, event_name: str, display_name: str) -> str:
+    meter = client().v1.billing.meters.create(
+        {
+            "display_name": display_name,
+            "event_name": event_name,
+            "default_aggregation": {"formula": "sum"},
+        },
+        _key(f"meter:{event_name}"),
+    )
+    return meter.id
+
+
+def meters_by_event_name() -> dict[str, str]:
+    return {m.event_name: m.id for m in client().v1.billing.meters.list({"limit": 100}).data}
+
+
+# -- Checkout, the Customer Portal, subscriptions, invoices -----------------------------------
+
+
+def checkout_session_create(
+    *,
+    customer: str,
+    prices: list[str],
+    success_url: str,
+    cancel_url: str,
+    tenant_id: int,
+    plan_code: str,
+    attempt: str,
+) -> str:
+    """A Checkout session for a subscription to `prices` (the first licensed, the rest metered):
+    the URL to send the owner to."""
+    line_items: list[dict[str, Any]] = [{"price": prices[0], "quantity": 1}]
+    line_items += [{"price": price} for price in prices[1:]]
+    session = client().v1.checkout.sessions.create(
+        {
+            "mode": "subscription",
+            "customer": customer,
+            "line_items": line_items,
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "client_reference_id": str(tenant_id),
+            "subscription_data": {"metadata": {"tenant_id": str(tenant_id), "plan": plan_code}},
+        },
+        _key(f"checkout:{tenant_id}:{attempt}"),
+    )
+    return session.url
+
+
+def portal_session_create(*, customer: str, return_url: str, attempt: str) -> str:
+    session = client().v1.billing_portal.sessions.create(
+        {"customer": customer, "return_url": return_url}, _key(f"portal:{customer}:{attempt}")
+    )
+    return session.url
+
+
+@dataclass(frozen=True)
+class StripeSubscription:
+    """What Kabinet needs of a Stripe subscription, as Stripe has it now."""
+
+    id: str
+    status: str  # Stripe's: active, trialing, past_due, unpaid, canceled, incomplete, …
+    price_ids: frozenset[str]
+    current_period_start: dt.datetime | None
+    current_period_end: dt.datetime | None
+    cancel_at_period_end: bool
+
+
+def _when(timestamp: int | None) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC) if timestamp else None
+
+
+def subscription_current(customer: str) -> StripeSubscription | None:
+    """The customer's newest subscription, read from Stripe now (not from any event)."""
+    found = client().v1.subscriptions.list({"customer": customer, "status": "all", "limit": 10})
+    if not found.data:
+        return None
+    live = [s for s in found.data if s.status not in ("canceled", "incomplete_expired")]
+    sub = (live or sorted(found.data, key=lambda s: s.created, reverse=True))[0]
+    raw = sub.to_dict()
+    items = raw.get("items", {}).get("data", [])
+    # The period moved from the subscription to its items in newer API versions.
+    start = raw.get("current_period_start") or (
+        items[0].get("current_period_start") if items else None
+    )
+    end = raw.get("current_period_end") or (items[0].get("current_period_end") if items else None)
+    return StripeSubscription(
+        id=sub.id,
+        status=sub.status,
+        price_ids=frozenset(item["price"]["id"] for item in items),
+        current_period_start=_when(start),
+        current_period_end=_when(end),
+        cancel_at_period_end=bool(raw.get("cancel_at_period_end")),
+    )
+
+
+@dataclass(frozen=True)
+class Invoice:
+    number: str
+    created: dt.datetime
+    amount_due: Decimal
+    amount_paid: Decimal
+    currency: str
+    status: str
+    url: str
+
+
+def invoices(customer: str, *, limit: int = 12) -> list[Invoice]:
+    found = client().v1.invoices.list({"customer": customer, "limit": limit})
+    return [
+        Invoice(
+            number=inv.number or inv.id,
+            created=_when(inv.created) or dt.datetime.now(dt.UTC),
+            amount_due=Decimal(inv.amount_due) / 100,
+            amount_paid=Decimal(inv.amount_paid) / 100,
+            currency=inv.currency.upper(),
+            status=inv.status or "",
+            url=inv.to_dict().get("hosted_invoice_url") or "",
+        )
+        for inv in found.data
+    ]
+
+
+# -- metering ---------------------------------------------------------------------------------
+
+
+def meter_event_send(
+    *, event_name: str, customer: str, value: int, identifier: str, timestamp: dt.datetime
+) -> None:
+    """One meter event. Stripe counts an identifier once (over at least 24 hours), and the
+    idempotency key makes a retried request return the first answer."""
+    client().v1.billing.meter_events.create(
+        {
+            "event_name": event_name,
+            "payload": {"stripe_customer_id": customer, "value": str(value)},
+            "identifier": identifier,
+            "timestamp": int(timestamp.timestamp()),
+        },
+        _key(f"meter-event:{identifier}"),
+    )
+
+
+def meter_total(*, meter: str, customer: str, start: dt.datetime, end: dt.datetime) -> Decimal:
+    """What Stripe has aggregated for the customer on the meter over [start, end)."""
+    summaries = client().v1.billing.meters.event_summaries.list(
+        meter,
+        {
+            "customer": customer,
+            "start_time": int(start.timestamp()),
+            "end_time": int(end.timestamp()),
+        },
+    )
+    return sum((Decimal(str(s.aggregated_value)) for s in summaries.data), Decimal(0))
+
+
+# -- webhooks ---------------------------------------------------------------------------------
+
+
+def webhook_event(payload: bytes, signature: str) -> dict[str, Any]:
+    """The event in a webhook body, once its signature and timestamp check out against the
+    endpoint secret; raises SignatureInvalid otherwise, ValueError when the body is not JSON."""
+    event = stripe.Webhook.construct_event(
+        payload,
+        signature,
+        settings.STRIPE_WEBHOOK_SECRET,
+        tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+    )
+    return event.to_dict()

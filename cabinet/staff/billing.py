@@ -1,0 +1,102 @@
+"""The owner's billing page (/staff/billing/): plan and subscription status, this month's usage
+against the plan as a chart, the plans to choose (Stripe Checkout), the billing portal (cards,
+plan changes, cancellation) and the invoices. Other staff see the plan and usage only."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from billing import gateway
+from billing.models import Plan, Subscription
+from billing.reports import usage_report
+from billing.subscriptions import (
+    BillingUnavailable,
+    checkout_start,
+    invoices_for,
+    portal_start,
+    subscription_sync,
+)
+from cabinet.rendering import render_cabinet
+from cabinet.staff.access import staff_required
+from rbac.audit import audit_record
+
+
+def _owner(request: HttpRequest) -> None:
+    if not request.user.is_superuser:
+        raise PermissionDenied("only the owner manages billing")
+
+
+def _here(request: HttpRequest, query: str = "") -> str:
+    return request.build_absolute_uri(reverse("staff:billing")) + query
+
+
+@require_GET
+@staff_required
+def billing_overview(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant
+    subscription = Subscription.objects.filter(tenant=tenant).select_related("plan").first()
+    is_owner = request.user.is_superuser
+    if (
+        is_owner
+        and request.GET.get("checkout") == "done"
+        and subscription
+        and subscription.stripe_customer_id
+    ):
+        # Back from Checkout: read the subscription from Stripe now rather than wait for the
+        # webhook, so the page the owner lands on already shows the new plan.
+        try:
+            subscription_sync(subscription)
+            subscription.refresh_from_db()
+        except gateway.StripeFailure:
+            messages.info(request, "Your payment is being confirmed; this page updates shortly.")
+    return render_cabinet(
+        request,
+        "staff/billing.html",
+        {
+            "report": usage_report(tenant),
+            "subscription": subscription,
+            "plans": Plan.objects.all(),
+            "is_owner": is_owner,
+            "payments_on": gateway.is_configured(),
+            "invoices": invoices_for(tenant) if is_owner else [],
+        },
+    )
+
+
+@require_POST
+@staff_required
+def billing_checkout(request: HttpRequest) -> HttpResponse:
+    _owner(request)
+    plan = Plan.objects.filter(code=request.POST.get("plan", "")[:32]).first()
+    if plan is None:
+        messages.error(request, "Choose one of the plans shown.")
+        return HttpResponseRedirect(reverse("staff:billing"))
+    try:
+        url = checkout_start(
+            tenant=request.tenant,
+            plan=plan,
+            success_url=_here(request, "?checkout=done"),
+            cancel_url=_here(request, "?checkout=cancelled"),
+        )
+    except (ValidationError, BillingUnavailable) as exc:
+        messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+        return HttpResponseRedirect(reverse("staff:billing"))
+    audit_record(
+        action="billing.checkout", actor=request.user, changes={"plan": plan.code}, request=request
+    )
+    return HttpResponseRedirect(url)
+
+
+@require_POST
+@staff_required
+def billing_portal(request: HttpRequest) -> HttpResponse:
+    _owner(request)
+    try:
+        url = portal_start(tenant=request.tenant, return_url=_here(request, "?checkout=done"))
+    except BillingUnavailable as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("staff:billing"))
+    audit_record(action="billing.portal", actor=request.user, request=request)
+    return HttpResponseRedirect(url)

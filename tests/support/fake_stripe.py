@@ -1,0 +1,627 @@
+"""A local stand-in for the parts of Stripe's API that Kabinet uses, so the `stripe` library's
+real request code runs against it: customers, products and prices, billing meters and meter
+events (deduplicated by identifier, summarised per customer), Checkout sessions with a hosted
+page to pay on, Customer Portal sessions with a page to cancel or change plan, subscriptions and
+invoices — plus test controls to fail or recover a customer's payment.
+
+Each change of state is also a Stripe event: kept in `events` and, when `webhook_url` is set,
+POSTed there signed with `webhook_secret` the way Stripe signs (`t=…,v1=HMAC-SHA256`).
+
+`make run` starts one (config.devstack) with its state kept in a JSON file, so a restart keeps the
+customers and subscriptions the database points at.
+"""
+
+import hashlib
+import hmac
+import html
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from urllib.request import Request, urlopen
+
+from tests.support.fake_server import FakeService, QuietHandler, serving
+
+MONTH = 30 * 24 * 3600
+
+
+def parse_form(body: str) -> dict[str, Any]:
+    """Stripe's form encoding (`a[b][0][c]=v`) back into nested dicts and lists."""
+    root: dict[str, Any] = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        parts = [key.split("[", 1)[0], *re.findall(r"\[([^\]]*)\]", key)]
+        node: Any = root
+        for part, following in itertools.pairwise(parts):
+            if isinstance(node, list):
+                index = int(part)
+                while len(node) <= index:
+                    node.append([] if following.isdigit() else {})
+                node = node[index]
+            else:
+                node = node.setdefault(part, [] if following.isdigit() else {})
+        last = parts[-1]
+        if isinstance(node, list):
+            node.append(value)
+        else:
+            node[last] = value
+    return root
+
+
+def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+class StripeError(Exception):
+    def __init__(self, status: int, message: str, code: str = "resource_missing") -> None:
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+
+
+class FakeStripe(FakeService):
+    def __init__(
+        self, *, webhook_url: str = "", webhook_secret: str = "", state_file: Path | None = None
+    ) -> None:
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
+        self.state_file = state_file
+        self.lock = threading.RLock()
+        self.fail_next = 0  # answer the next N API calls with a 500
+        self.requests: list[dict[str, Any]] = []  # method, path, params, idempotency key
+        self.events: list[dict[str, Any]] = []
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.meter_events: dict[str, dict[str, Any]] = {}  # by identifier: counted once
+        self.idempotent: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.counter = 0
+        if state_file and state_file.exists():
+            saved = json.loads(state_file.read_text())
+            self.objects, self.events = saved["objects"], saved["events"]
+            self.meter_events, self.counter = saved["meter_events"], saved["counter"]
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}_fake{self.counter:08d}"
+
+    def _save(self) -> None:
+        if self.state_file:
+            state = {
+                "objects": self.objects,
+                "events": self.events[-200:],
+                "meter_events": self.meter_events,
+                "counter": self.counter,
+            }
+            self.state_file.write_text(json.dumps(state))
+
+    def _put(self, obj: dict[str, Any]) -> dict[str, Any]:
+        self.objects[obj["id"]] = obj
+        return obj
+
+    def get(self, object_id: str, kind: str) -> dict[str, Any]:
+        obj = self.objects.get(object_id)
+        if obj is None or obj["object"] != kind:
+            raise StripeError(404, f"No such {kind}: '{object_id}'")
+        return obj
+
+    def of_kind(self, kind: str, **match: Any) -> list[dict[str, Any]]:
+        return [
+            o
+            for o in self.objects.values()
+            if o["object"] == kind and all(o.get(k) == v for k, v in match.items())
+        ]
+
+    def emit(self, event_type: str, obj: dict[str, Any]) -> dict[str, Any]:
+        event = {
+            "id": self._id("evt"),
+            "object": "event",
+            "type": event_type,
+            "created": int(time.time()),
+            "api_version": "2026-10-28.endive",
+            "livemode": False,
+            "data": {"object": json.loads(json.dumps(obj))},
+        }
+        self.events.append(event)
+        if self.webhook_url:
+            threading.Thread(target=self.deliver, args=(event,), daemon=True).start()
+        return event
+
+    def deliver(self, event: dict[str, Any]) -> int:
+        """POST `event` to the webhook URL, signed; the HTTP status it got."""
+        body = json.dumps(event).encode()
+        request = Request(self.webhook_url, data=body, method="POST")  # noqa: S310 (local)
+        request.add_header("Content-Type", "application/json")
+        request.add_header("Stripe-Signature", sign(body, self.webhook_secret))
+        try:
+            with urlopen(request, timeout=10) as response:  # noqa: S310 (local)
+                return response.status
+        except Exception:
+            return 0
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def api(self, method: str, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        parts = path.strip("/").split("/")[1:]  # without "v1"
+        route = "/".join(p if not re.match(r"^[a-z]+_fake\d+$|^mtr_", p) else "{id}" for p in parts)
+        ids = [p for p in parts if re.match(r"^[a-z]+_fake\d+$|^mtr_", p)]
+        handler = getattr(
+            self,
+            f"{method.lower()}_" + route.replace("/", "__").replace("{id}", "ID").replace("-", "_"),
+            None,
+        )
+        if handler is None:
+            raise StripeError(404, f"Unrecognized request URL ({method}: {path})", "url_invalid")
+        return handler(*ids, params)
+
+    def post_customers(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self._put(
+            {
+                "id": self._id("cus"),
+                "object": "customer",
+                "email": p.get("email"),
+                "name": p.get("name"),
+                "metadata": p.get("metadata", {}),
+                "created": int(time.time()),
+            }
+        )
+
+    def get_customers__ID(self, cid: str, p: dict[str, Any]) -> dict[str, Any]:
+        return self.get(cid, "customer")
+
+    def post_products(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self._put(
+            {
+                "id": self._id("prod"),
+                "object": "product",
+                "name": p["name"],
+                "metadata": p.get("metadata", {}),
+            }
+        )
+
+    def post_prices(self, p: dict[str, Any]) -> dict[str, Any]:
+        recurring = p.get("recurring", {})
+        return self._put(
+            {
+                "id": self._id("price"),
+                "object": "price",
+                "product": p["product"],
+                "currency": p["currency"],
+                "unit_amount": int(p.get("unit_amount", 0) or 0),
+                "billing_scheme": p.get("billing_scheme", "per_unit"),
+                "tiers": [
+                    {k: int(v) if k != "up_to" or v != "inf" else None for k, v in t.items()}
+                    for t in p.get("tiers", [])
+                ],
+                "recurring": {
+                    "interval": recurring.get("interval", "month"),
+                    "usage_type": recurring.get("usage_type", "licensed"),
+                    "meter": recurring.get("meter"),
+                },
+                "lookup_key": p.get("lookup_key"),
+                "metadata": p.get("metadata", {}),
+            }
+        )
+
+    def post_billing__meters(self, p: dict[str, Any]) -> dict[str, Any]:
+        if self.of_kind("billing.meter", event_name=p["event_name"]):
+            raise StripeError(400, "A meter with this event_name already exists", "invalid")
+        return self._put(
+            {
+                "id": f"mtr_{self._id('x')}",
+                "object": "billing.meter",
+                "event_name": p["event_name"],
+                "display_name": p.get("display_name"),
+                "default_aggregation": p.get("default_aggregation", {}),
+                "status": "active",
+            }
+        )
+
+    def get_billing__meters(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self._list(self.of_kind("billing.meter"), "/v1/billing/meters")
+
+    def post_billing__meter_events(self, p: dict[str, Any]) -> dict[str, Any]:
+        payload = p.get("payload", {})
+        customer, value = payload.get("stripe_customer_id"), payload.get("value")
+        if not self.of_kind("billing.meter", event_name=p.get("event_name")):
+            raise StripeError(
+                400, f"No active meter found for event_name {p.get('event_name')}", "invalid"
+            )
+        self.get(customer or "", "customer")
+        if value is None or not re.fullmatch(r"-?\d+(\.\d+)?", str(value)):
+            raise StripeError(400, "payload[value] must be a number", "parameter_invalid")
+        now = int(time.time())
+        timestamp = int(p.get("timestamp") or now)
+        if not now - 35 * 24 * 3600 <= timestamp <= now + 300:
+            raise StripeError(400, "timestamp must be within the past 35 days", "invalid")
+        identifier = p.get("identifier") or self._id("mev")
+        event = {
+            "object": "billing.meter_event",
+            "event_name": p["event_name"],
+            "identifier": identifier,
+            "payload": payload,
+            "timestamp": timestamp,
+            "created": now,
+        }
+        # Stripe drops a second event with an identifier it has seen (asynchronously).
+        self.meter_events.setdefault(identifier, event)
+        return event
+
+    def get_billing__meters__ID__event_summaries(
+        self, meter_id: str, p: dict[str, Any]
+    ) -> dict[str, Any]:
+        meter = self.get(meter_id, "billing.meter")
+        start, end = int(p["start_time"]), int(p["end_time"])
+        total = sum(
+            float(e["payload"]["value"])
+            for e in self.meter_events.values()
+            if e["event_name"] == meter["event_name"]
+            and e["payload"].get("stripe_customer_id") == p["customer"]
+            and start <= e["timestamp"] < end
+        )
+        summary = {
+            "id": f"mtrusg_{meter_id}",
+            "object": "billing.meter_event_summary",
+            "aggregated_value": total,
+            "meter": meter_id,
+            "start_time": start,
+            "end_time": end,
+        }
+        return self._list([summary], f"/v1/billing/meters/{meter_id}/event_summaries")
+
+    def post_checkout__sessions(self, p: dict[str, Any]) -> dict[str, Any]:
+        self.get(p.get("customer", ""), "customer")
+        for item in p.get("line_items", []):
+            self.get(item["price"], "price")
+        sid = self._id("cs")
+        return self._put(
+            {
+                "id": sid,
+                "object": "checkout.session",
+                "mode": p.get("mode"),
+                "customer": p["customer"],
+                "line_items": p.get("line_items", []),
+                "success_url": p["success_url"],
+                "cancel_url": p.get("cancel_url"),
+                "client_reference_id": p.get("client_reference_id"),
+                "metadata": p.get("metadata", {}),
+                "subscription_data": p.get("subscription_data", {}),
+                "status": "open",
+                "payment_status": "unpaid",
+                "subscription": None,
+                "url": f"{self.url}/pay/{sid}",
+            }
+        )
+
+    def post_billing_portal__sessions(self, p: dict[str, Any]) -> dict[str, Any]:
+        self.get(p.get("customer", ""), "customer")
+        sid = self._id("bps")
+        return self._put(
+            {
+                "id": sid,
+                "object": "billing_portal.session",
+                "customer": p["customer"],
+                "return_url": p.get("return_url"),
+                "url": f"{self.url}/portal/{sid}",
+            }
+        )
+
+    def get_subscriptions__ID(self, sid: str, p: dict[str, Any]) -> dict[str, Any]:
+        return self.get(sid, "subscription")
+
+    def get_subscriptions(self, p: dict[str, Any]) -> dict[str, Any]:
+        found = self.of_kind("subscription", customer=p.get("customer"))
+        return self._list(
+            sorted(found, key=lambda s: s["created"], reverse=True), "/v1/subscriptions"
+        )
+
+    def get_invoices(self, p: dict[str, Any]) -> dict[str, Any]:
+        found = self.of_kind("invoice", customer=p.get("customer"))
+        found.sort(key=lambda i: i["created"], reverse=True)
+        return self._list(found[: int(p.get("limit", 10))], "/v1/invoices")
+
+    def _list(self, data: list[dict[str, Any]], url: str) -> dict[str, Any]:
+        return {"object": "list", "data": data, "has_more": False, "url": url}
+
+    # -- what a customer does on Stripe's pages, and test controls --------------------------
+
+    def pay_checkout(self, session_id: str) -> dict[str, Any]:
+        """The customer pays on the Checkout page: a subscription starts, its first invoice is
+        paid, and the events Stripe sends for that are emitted."""
+        session = self.get(session_id, "checkout.session")
+        if session["status"] != "open":
+            return session
+        now = int(time.time())
+        items = [
+            {
+                "id": self._id("si"),
+                "object": "subscription_item",
+                "price": self.get(i["price"], "price"),
+                "quantity": int(i.get("quantity", 1)),
+            }
+            for i in session["line_items"]
+        ]
+        for old in self.of_kind("subscription", customer=session["customer"]):
+            if old["status"] not in ("canceled", "incomplete_expired"):
+                old["status"] = "canceled"
+                self.emit("customer.subscription.deleted", old)
+        subscription = self._put(
+            {
+                "id": self._id("sub"),
+                "object": "subscription",
+                "customer": session["customer"],
+                "status": "active",
+                "created": now,
+                "cancel_at_period_end": False,
+                "metadata": session["subscription_data"].get("metadata", {}),
+                "items": {"object": "list", "data": items},
+                "current_period_start": now,
+                "current_period_end": now + MONTH,
+                "latest_invoice": None,
+            }
+        )
+        session.update(status="complete", payment_status="paid", subscription=subscription["id"])
+        self.emit("checkout.session.completed", session)
+        self.emit("customer.subscription.created", subscription)
+        self._invoice(subscription, paid=True)
+        self._save()
+        return session
+
+    def _invoice(self, subscription: dict[str, Any], *, paid: bool) -> dict[str, Any]:
+        amount = sum(
+            i["price"]["unit_amount"] * i["quantity"] for i in subscription["items"]["data"]
+        )
+        invoice = self._put(
+            {
+                "id": self._id("in"),
+                "object": "invoice",
+                "customer": subscription["customer"],
+                "subscription": subscription["id"],
+                "created": int(time.time()),
+                "amount_due": amount,
+                "amount_paid": amount if paid else 0,
+                "currency": subscription["items"]["data"][0]["price"]["currency"],
+                "status": "paid" if paid else "open",
+                "number": f"FAKE-{self.counter:04d}",
+                "hosted_invoice_url": f"{self.url}/invoice/{self.counter}",
+                "period_start": subscription["current_period_start"],
+                "period_end": subscription["current_period_end"],
+            }
+        )
+        subscription["latest_invoice"] = invoice["id"]
+        self.emit("invoice.paid" if paid else "invoice.payment_failed", invoice)
+        return invoice
+
+    def live_subscription(self, customer: str) -> dict[str, Any]:
+        for sub in self.of_kind("subscription", customer=customer):
+            if sub["status"] not in ("canceled", "incomplete_expired"):
+                return sub
+        raise StripeError(404, f"{customer} has no live subscription")
+
+    def fail_payment(self, customer: str) -> dict[str, Any]:
+        """The renewal charge is declined: the subscription goes past_due."""
+        sub = self.live_subscription(customer)
+        sub["status"] = "past_due"
+        self._invoice(sub, paid=False)
+        self.emit("customer.subscription.updated", sub)
+        self._save()
+        return sub
+
+    def recover_payment(self, customer: str) -> dict[str, Any]:
+        """The customer updates the card and the open invoice is paid: active again."""
+        sub = self.live_subscription(customer)
+        for invoice in self.of_kind("invoice", subscription=sub["id"], status="open"):
+            invoice.update(status="paid", amount_paid=invoice["amount_due"])
+            self.emit("invoice.paid", invoice)
+        sub["status"] = "active"
+        self.emit("customer.subscription.updated", sub)
+        self._save()
+        return sub
+
+    def cancel(self, customer: str) -> dict[str, Any]:
+        sub = self.live_subscription(customer)
+        sub.update(status="canceled", canceled_at=int(time.time()))
+        self.emit("customer.subscription.deleted", sub)
+        self._save()
+        return sub
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(QuietHandler):
+            def _answer(self, status: int, payload: dict[str, Any] | str, ctype: str) -> None:
+                body = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _redirect(self, url: str) -> None:
+                self.send_response(303)
+                self.send_header("Location", url)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def _api(self, method: str) -> None:
+                url = urlsplit(self.path)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                params = parse_form(body if method == "POST" else url.query)
+                key = self.headers.get("Idempotency-Key", "")
+                with fake.lock:
+                    fake.requests.append(
+                        {
+                            "method": method,
+                            "path": url.path,
+                            "params": params,
+                            "idempotency_key": key,
+                        }
+                    )
+                    if not self.headers.get("Authorization", "").startswith("Bearer sk_"):
+                        return self._answer(
+                            401,
+                            {
+                                "error": {
+                                    "type": "invalid_request_error",
+                                    "message": "Invalid API Key provided",
+                                }
+                            },
+                            "application/json",
+                        )
+                    if fake.fail_next:
+                        fake.fail_next -= 1
+                        return self._answer(
+                            500,
+                            {"error": {"type": "api_error", "message": "fake outage"}},
+                            "application/json",
+                        )
+                    if method == "POST" and key and key in fake.idempotent:
+                        status, payload = fake.idempotent[key]
+                        return self._answer(status, payload, "application/json")
+                    try:
+                        status, payload = 200, fake.api(method, url.path, params)
+                    except StripeError as error:
+                        status = error.status
+                        payload = {
+                            "error": {
+                                "type": "invalid_request_error",
+                                "code": error.code,
+                                "message": error.message,
+                            }
+                        }
+                    except (KeyError, ValueError) as error:
+                        status = 400
+                        payload = {
+                            "error": {
+                                "type": "invalid_request_error",
+                                "message": f"Missing or bad parameter: {error}",
+                            }
+                        }
+                    if method == "POST" and key:
+                        fake.idempotent[key] = (status, payload)
+                    fake._save()
+                return self._answer(status, payload, "application/json")
+
+            def do_GET(self) -> None:
+                path = urlsplit(self.path).path
+                if path.startswith("/v1/"):
+                    return self._api("GET")
+                page = re.fullmatch(r"/(pay|portal)/([a-z]+_fake\d+)", path)
+                if not page:
+                    return self._answer(404, "not found", "text/plain")
+                with fake.lock:
+                    try:
+                        text = fake.page(page[1], page[2])
+                    except StripeError as error:
+                        return self._answer(404, error.message, "text/plain")
+                return self._answer(200, text, "text/html; charset=utf-8")
+
+            def do_POST(self) -> None:
+                path = urlsplit(self.path).path
+                if path.startswith("/v1/"):
+                    return self._api("POST")
+                action = re.fullmatch(r"/(pay|portal)/([a-z]+_fake\d+)/(\w+)", path)
+                if not action:
+                    return self._answer(404, "not found", "text/plain")
+                with fake.lock:
+                    try:
+                        target = fake.act(action[1], action[2], action[3])
+                    except StripeError as error:
+                        return self._answer(400, error.message, "text/plain")
+                return self._redirect(target)
+
+        return Handler
+
+    def page(self, kind: str, session_id: str) -> str:
+        if kind == "pay":
+            session = self.get(session_id, "checkout.session")
+            lines = "".join(
+                f"<li>{html.escape(self.objects[i['price']]['metadata'].get('label', i['price']))}"
+                "</li>"
+                for i in session["line_items"]
+            )
+            form = (
+                f'<form method="post" action="/pay/{session_id}/pay">'
+                "<button>Pay with test card 4242 4242 4242 4242</button></form>"
+                f'<p><a href="{html.escape(session["cancel_url"] or "")}">Back</a></p>'
+            )
+            if session["status"] != "open":
+                form = "<p>This session is complete.</p>"
+            return _html("Stripe Checkout (local fake)", f"<ul>{lines}</ul>{form}")
+        session = self.get(session_id, "billing_portal.session")
+        try:
+            sub = self.live_subscription(session["customer"])
+            state = f"<p>Subscription {sub['id']}: <b>{sub['status']}</b></p>"
+            buttons = "".join(
+                f'<form method="post" action="/portal/{session_id}/{act}"><button>{label}'
+                "</button></form>"
+                for act, label in (
+                    ("fail", "Simulate a declined renewal"),
+                    ("recover", "Update card and pay"),
+                    ("cancel", "Cancel subscription"),
+                )
+            )
+        except StripeError:
+            state, buttons = "<p>No live subscription.</p>", ""
+        back = f'<p><a href="{html.escape(session["return_url"] or "")}">Return</a></p>'
+        return _html("Stripe Customer Portal (local fake)", state + buttons + back)
+
+    def act(self, kind: str, session_id: str, action: str) -> str:
+        if kind == "pay" and action == "pay":
+            session = self.pay_checkout(session_id)
+            return session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
+        session = self.get(session_id, "billing_portal.session")
+        actions = {
+            "fail": self.fail_payment,
+            "recover": self.recover_payment,
+            "cancel": self.cancel,
+        }
+        if action not in actions:
+            raise StripeError(400, f"unknown action {action}")
+        actions[action](session["customer"])
+        return f"/portal/{session_id}"
+
+
+def _html(title: str, body: str) -> str:
+    return (
+        f"<!doctype html><meta name=viewport content='width=device-width'><title>{title}"
+        f"</title><body style='font-family:sans-serif;max-width:30rem;margin:2rem auto'>"
+        f"<h1>{title}</h1>{body}</body>"
+    )
+
+
+@contextmanager
+def fake_stripe(**options: Any) -> Iterator[FakeStripe]:
+    with serving(FakeStripe(**options)) as fake:
+        yield fake
+
+
+def main() -> None:
+    """`python -m tests.support.fake_stripe --port N --webhook URL --secret S --state FILE`:
+    the fake for `make run`, until interrupted."""
+    import argparse
+    from http.server import ThreadingHTTPServer
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument("--webhook", default="")
+    parser.add_argument("--secret", default="")
+    parser.add_argument("--state", type=Path)
+    args = parser.parse_args()
+    fake = FakeStripe(webhook_url=args.webhook, webhook_secret=args.secret, state_file=args.state)
+    fake.server = ThreadingHTTPServer(("127.0.0.1", args.port), fake.handler())
+    with suppress(KeyboardInterrupt):
+        fake.server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
