@@ -253,14 +253,23 @@ class UsageEvent(models.Model):
     counts (an outbox): it exists exactly when that event committed. Append-only; a later task
     sends unflushed rows to Stripe and stamps `flushed_at`."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="usage_events")
+    # No index of their own: the unique (tenant, metric, key) index serves look-ups by tenant,
+    # and a batch's rows are found through it rarely; every index costs each recorded event.
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="usage_events", db_index=False
+    )
     metric = models.CharField(max_length=16, choices=Metric.choices)
     quantity = models.PositiveIntegerField()
     idempotency_key = models.CharField(max_length=200)
     occurred_at = models.DateTimeField(default=timezone.now)
     flushed_at = models.DateTimeField(null=True, blank=True)
     batch = models.ForeignKey(
-        MeterBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        MeterBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
 
     class Meta:
