@@ -6,117 +6,192 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0002_default_plans'),
-        ('tenants', '0001_initial'),
+        ("billing", "0002_default_plans"),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BillingMeter',
+            name="BillingMeter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(choices=[('clients', 'Clients'), ('staff_seats', 'Staff seats'), ('orders', 'Orders'), ('bookings', 'Bookings'), ('notifications', 'Notifications'), ('storage_mb', 'Storage in MB')], max_length=16, unique=True)),
-                ('event_name', models.CharField(max_length=100, unique=True)),
-                ('stripe_meter_id', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("clients", "Clients"),
+                            ("staff_seats", "Staff seats"),
+                            ("orders", "Orders"),
+                            ("bookings", "Bookings"),
+                            ("notifications", "Notifications"),
+                            ("storage_mb", "Storage in MB"),
+                        ],
+                        max_length=16,
+                        unique=True,
+                    ),
+                ),
+                ("event_name", models.CharField(max_length=100, unique=True)),
+                ("stripe_meter_id", models.CharField(max_length=64, unique=True)),
             ],
         ),
         migrations.CreateModel(
-            name='StripeEvent',
+            name="StripeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=255, unique=True)),
-                ('type', models.CharField(max_length=128)),
-                ('customer_id', models.CharField(blank=True, max_length=64)),
-                ('payload', models.JSONField()),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('pending', 'Pending'), ('applied', 'Applied'), ('skipped', 'Skipped')], default='pending', max_length=16)),
-                ('note', models.CharField(blank=True, max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=255, unique=True)),
+                ("type", models.CharField(max_length=128)),
+                ("customer_id", models.CharField(blank=True, max_length=64)),
+                ("payload", models.JSONField()),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("applied", "Applied"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500)),
             ],
             options={
-                'ordering': ('-received_at', '-id'),
+                "ordering": ("-received_at", "-id"),
             },
         ),
         migrations.AddField(
-            model_name='plan',
-            name='stripe_metered_prices',
+            model_name="plan",
+            name="stripe_metered_prices",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='plan',
-            name='stripe_price_id',
+            model_name="plan",
+            name="stripe_price_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='plan',
-            name='stripe_product_id',
+            model_name="plan",
+            name="stripe_product_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='plan',
-            name='stripe_signature',
+            model_name="plan",
+            name="stripe_signature",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='cancel_at_period_end',
+            model_name="subscription",
+            name="cancel_at_period_end",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='past_due_since',
+            model_name="subscription",
+            name="past_due_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='stripe_customer_id',
+            model_name="subscription",
+            name="stripe_customer_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='stripe_subscription_id',
+            model_name="subscription",
+            name="stripe_subscription_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='synced_at',
+            model_name="subscription",
+            name="synced_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='trial_ends_at',
+            model_name="subscription",
+            name="trial_ends_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='usageevent',
-            name='tenant',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='usage_events', to='tenants.tenant'),
+            model_name="usageevent",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="usage_events",
+                to="tenants.tenant",
+            ),
         ),
         migrations.CreateModel(
-            name='MeterBatch',
+            name="MeterBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(choices=[('clients', 'Clients'), ('staff_seats', 'Staff seats'), ('orders', 'Orders'), ('bookings', 'Bookings'), ('notifications', 'Notifications'), ('storage_mb', 'Storage in MB')], max_length=16)),
-                ('quantity', models.PositiveIntegerField()),
-                ('identifier', models.CharField(max_length=100, unique=True)),
-                ('customer_id', models.CharField(max_length=64)),
-                ('occurred_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meter_batches', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("clients", "Clients"),
+                            ("staff_seats", "Staff seats"),
+                            ("orders", "Orders"),
+                            ("bookings", "Bookings"),
+                            ("notifications", "Notifications"),
+                            ("storage_mb", "Storage in MB"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("quantity", models.PositiveIntegerField()),
+                ("identifier", models.CharField(max_length=100, unique=True)),
+                ("customer_id", models.CharField(max_length=64)),
+                ("occurred_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meter_batches",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='usageevent',
-            name='batch',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='billing.meterbatch'),
+            model_name="usageevent",
+            name="batch",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="events",
+                to="billing.meterbatch",
+            ),
         ),
         migrations.AddIndex(
-            model_name='meterbatch',
-            index=models.Index(condition=models.Q(('sent_at__isnull', True)), fields=['created_at'], name='billing_batch_unsent'),
+            model_name="meterbatch",
+            index=models.Index(
+                condition=models.Q(("sent_at__isnull", True)),
+                fields=["created_at"],
+                name="billing_batch_unsent",
+            ),
         ),
     ]
