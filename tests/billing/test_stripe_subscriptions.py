@@ -2,10 +2,12 @@
 local fake Stripe that the real `stripe` library talks to."""
 
 import datetime as dt
+import io
 import time
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -285,3 +287,11 @@ def test_one_owner_never_sees_another_tenants_invoices(
     page = shop_client.get("/staff/billing/").content.decode()
     assert "FAKE-" not in page
     assert "No invoices yet." in page
+
+
+def test_the_dunning_command_rehearses_the_coming_days(hotel):
+    out = io.StringIO()
+    call_command("advance_dunning", "--days-ahead", "15", stdout=out)
+    assert "hotel -> active" in out.getvalue()  # the trial ended
+    with pytest.raises(SystemExit):
+        call_command("advance_dunning", "--days-ahead", "9999", stderr=io.StringIO())
