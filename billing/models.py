@@ -267,7 +267,7 @@ class UsageEvent(models.Model):
         MeterBatch,
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="events",
         db_index=False,
     )

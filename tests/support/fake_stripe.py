@@ -75,6 +75,7 @@ class FakeStripe(FakeService):
         self.state_file = state_file
         self.lock = threading.RLock()
         self.fail_next = 0  # answer the next N API calls with a 500
+        self.meter_event_stall = 0.0  # seconds to hold each meter event's answer (after counting)
         self.requests: list[dict[str, Any]] = []  # method, path, params, idempotency key
         self.events: list[dict[str, Any]] = []
         self.objects: dict[str, dict[str, Any]] = {}
@@ -252,6 +253,12 @@ class FakeStripe(FakeService):
         }
         # Stripe drops a second event with an identifier it has seen (asynchronously).
         self.meter_events.setdefault(identifier, event)
+        if self.meter_event_stall:
+            self.lock.release()  # let other requests in while this answer is held back
+            try:
+                time.sleep(self.meter_event_stall)
+            finally:
+                self.lock.acquire()
         return event
 
     def get_billing__meters__ID__event_summaries(

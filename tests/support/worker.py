@@ -47,9 +47,10 @@ def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> obje
 
 
 class WorkerProcess:
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, **extra_env: str) -> None:
         self.name = f"test-{uuid.uuid4().hex[:6]}@localhost"
         self.log_path = log_path
+        self.extra_env = extra_env
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "WorkerProcess":
@@ -58,6 +59,7 @@ class WorkerProcess:
             "DATABASE_URL": database_url(),
             "CELERY_IMPORTS": "tests.support.tasks",
             "DJANGO_SETTINGS_MODULE": "config.settings",
+            **self.extra_env,
         }
         command = [
             sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
@@ -84,6 +86,12 @@ class WorkerProcess:
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies wherever it is, as in an out-of-memory kill."""
+        if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
 
