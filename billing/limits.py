@@ -18,7 +18,7 @@ from typing import Literal
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from billing.models import GAUGE_METRICS, Plan, Subscription
 from billing.tenancy import billed_tenant
@@ -26,6 +26,11 @@ from billing.usage import period_usage, validate_metric
 from tenants.models import Tenant
 
 UPGRADE_URL = "/staff/billing/"
+# What a client is told when the cabinet's plan refuses what they asked for: the upgrade is the
+# owner's business, not theirs.
+CLIENT_REFUSAL = gettext_lazy(
+    "This cabinet cannot take more of these this month. Please contact the staff."
+)
 # A warning once use (after the addition) reaches this share of the quota: 4/5 = 80 %.
 WARNING_NUMERATOR, WARNING_DENOMINATOR = 4, 5
 

@@ -9,7 +9,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing import usage
+from billing import limits, usage
 from cabinet.models import Booking, ClientProfile, Event, Notification, NotificationEvent
 from cabinet.notifications import in_language_of, notify
 from rbac.audit import audit_record
@@ -51,6 +51,8 @@ def booking_create(
         status = Booking.Status.WAITLISTED
     else:
         status = Booking.Status.CONFIRMED
+    if status == Booking.Status.CONFIRMED and not limits.check("bookings").allowed:
+        raise ValidationError(limits.CLIENT_REFUSAL, code="plan_limit")
     booking = Booking.objects.create(event=locked, client=client, seats=seats, status=status)
     if status == Booking.Status.CONFIRMED:
         usage.record("bookings", 1, idempotency_key=f"booking:{booking.pk}")

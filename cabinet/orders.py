@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from billing import usage
+from billing import limits, usage
 from cabinet.models import (
     CatalogItem,
     ClientProfile,
@@ -80,6 +80,8 @@ def order_place(
     if existing is not None:
         return existing
     priced = quote(wanted=wanted, payment=payment)
+    if not limits.check("orders").allowed:
+        raise ValidationError(limits.CLIENT_REFUSAL, code="plan_limit")
     try:
         with transaction.atomic():
             order = Order.objects.create(

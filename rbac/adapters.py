@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest
 
+from billing import limits
 from rbac.audit import audit_record
 from rbac.models import SecurityPolicy, User
 from rbac.policy import policy_get
@@ -32,7 +33,10 @@ class AccountAdapter(DefaultAccountAdapter):
         # Platform admins are made with a command, never by signing up.
         if not _on_tenant_host(request):
             return False
-        return policy_get().registration == SecurityPolicy.Registration.OPEN
+        if policy_get().registration != SecurityPolicy.Registration.OPEN:
+            return False
+        clients = User.objects.filter(is_staff=False, is_active=True).count()
+        return limits.check("clients", current=clients).allowed
 
     def get_from_email(self) -> str:
         from django.conf import settings
