@@ -1,6 +1,7 @@
 """Serving a local fake of an external HTTP service for the length of a test."""
 
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,7 +13,7 @@ class QuietHandler(BaseHTTPRequestHandler):
         pass
 
 
-class FakeService:
+class FakeService(ABC):
     """A fake answers through the handler class it makes; `url` is where it listens."""
 
     server: ThreadingHTTPServer
@@ -21,8 +22,9 @@ class FakeService:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
+    @abstractmethod
     def handler(self) -> type[BaseHTTPRequestHandler]:
-        raise NotImplementedError
+        """The request handler class that answers for this fake."""
 
 
 F = TypeVar("F", bound=FakeService)
