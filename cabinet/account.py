@@ -1,5 +1,6 @@
 """The person's own account page (/account/): ways in, their data, deleting the account."""
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -13,6 +14,7 @@ from cabinet.rendering import render_cabinet
 from rbac.account import (
     account_deletion_cancel,
     account_deletion_schedule,
+    account_phone_remove,
     data_export_request,
 )
 from rbac.models import DataExport
@@ -105,4 +107,13 @@ def deletion(request: HttpRequest) -> HttpResponse:
 def deletion_cancel(request: HttpRequest) -> HttpResponse:
     account_deletion_cancel(user=request.user)
     messages.success(request, _("Your account will not be deleted."))
+    return HttpResponseRedirect(reverse("account"))
+
+
+@require_POST
+@login_required
+@reauthentication_required(app="allauth.account")
+def phone_remove(request: HttpRequest) -> HttpResponse:
+    account_phone_remove(user=request.user)
+    messages.success(request, _("Your phone number is no longer a way to sign in."))
     return HttpResponseRedirect(reverse("account"))

@@ -1,70 +1,21 @@
-"""SMS: one small interface, `SmsProvider.send(to, text)`, and its provider, Twilio (the official
-client library). Numbers are normalised to E.164 with phonenumbers; a person without a valid
-number is not sent SMS at all."""
-
-from functools import cache
-from typing import Protocol
-
-import phonenumbers
-from django.conf import settings
-from twilio.base.exceptions import TwilioException
-from twilio.rest import Client
+"""The SMS notification channel: messages go to the client's verified sign-in phone or, without
+one, to the contact number staff keep on their profile. The transport is rbac.sms."""
 
 from rbac.models import User
+from rbac.sms import SMS_MAX_CHARS, SmsFailed, e164, provider, sms_to
 
-SMS_MAX_CHARS = 480  # three concatenated parts; longer texts are cut with an ellipsis
-
-
-class SmsFailed(Exception):
-    pass
-
-
-class SmsProvider(Protocol):
-    def send(self, *, to: str, text: str) -> str:
-        """Send; the provider's id of the message. Raises SmsFailed."""
-
-
-class TwilioSms:
-    def __init__(self) -> None:
-        self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
-        self.client.api.base_url = settings.TWILIO_API_BASE
-
-    def send(self, *, to: str, text: str) -> str:
-        try:
-            message = self.client.messages.create(to=to, from_=settings.TWILIO_FROM, body=text)
-        except (TwilioException, OSError) as exc:
-            status = getattr(exc, "status", None)
-            raise SmsFailed(f"sms: {type(exc).__name__} {status or ''}".strip()) from exc
-        return message.sid or ""
-
-
-@cache
-def provider() -> SmsProvider | None:
-    if settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM:
-        return TwilioSms()
-    return None
-
-
-def e164(raw: str) -> str | None:
-    """The number in E.164 (+79161234567), or None when it is not a valid phone number."""
-    try:
-        number = phonenumbers.parse(raw, settings.SMS_DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+__all__ = ["SMS_MAX_CHARS", "SmsFailed", "phone_of", "provider", "sms_send"]
 
 
 def phone_of(user: User) -> str | None:
+    if user.phone and user.phone_verified:
+        return user.phone
     profile = getattr(user, "client_profile", None)
     return e164(profile.phone) if profile is not None and profile.phone else None
 
 
 def sms_send(*, user: User, text: str) -> str:
-    sender, to = provider(), phone_of(user)
-    if sender is None or to is None:
-        raise SmsFailed("SMS is not set up" if sender is None else "no valid phone number")
-    if len(text) > SMS_MAX_CHARS:
-        text = text[: SMS_MAX_CHARS - 1] + "…"
-    return sender.send(to=to, text=text)
+    to = phone_of(user)
+    if provider() is None or to is None:
+        raise SmsFailed("SMS is not set up" if to is not None else "no valid phone number")
+    return sms_to(to, text)

@@ -112,10 +112,28 @@ def fake_stripe_env(env: dict[str, str], port: str) -> list[str] | None:
     ]  # fmt: skip
 
 
+FAKE_SMS_PORT = "12112"
+
+
+def fake_sms_env(env: dict[str, str]) -> list[str] | None:
+    """Without TWILIO_ACCOUNT_SID, `make run` texts through a local fake of Twilio's API that
+    writes each SMS (a sign-in code, a reminder) as a file under .data/sms."""
+    if env.get("TWILIO_ACCOUNT_SID"):
+        return None
+    fake_port = env.get("FAKE_SMS_PORT", FAKE_SMS_PORT)
+    env["TWILIO_ACCOUNT_SID"] = "AC" + "0" * 32
+    env["TWILIO_AUTH_TOKEN"] = "kabinet-devstack"  # noqa: S105 (the local fake's)
+    env["TWILIO_FROM"] = "+15005550006"
+    env["TWILIO_API_BASE"] = f"http://127.0.0.1:{fake_port}"
+    return [PYTHON, "-m", "tests.support.fake_twilio", "--port", fake_port,
+            "--outbox", str(DATA_DIR / "sms")]  # fmt: skip
+
+
 def run() -> int:
     env = database_env()
     port = env.get("PORT", "8000")
     fake_stripe = fake_stripe_env(env, port)
+    fake_sms = fake_sms_env(env)
     manage(env, "migrate_schemas", "--shared", "-v", "0")
     manage(env, "platform_setup")
     manage(env, "seed_demo")
@@ -137,6 +155,9 @@ def run() -> int:
     if fake_stripe:
         log(f"payments go to a local fake Stripe on {env['STRIPE_API_BASE']} (no real Stripe)")
         processes["stripe"] = fake_stripe
+    if fake_sms:
+        log(f"SMS go to a local fake of Twilio; read them in {DATA_DIR / 'sms'}")
+        processes["sms"] = fake_sms
     return supervise(processes, env)
 
 

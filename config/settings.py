@@ -195,8 +195,16 @@ ACCOUNT_FORMS = {
     "change_email": "rbac.forms.ChangeEmailForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+# Sign in by email or by a verified phone, with the password or a one-time code (by email, or
+# by SMS to the phone); the phone is optional at signup and verified by a code before it counts.
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*"]
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+# Six digits, as phones suggest from an SMS: three tries per code, a code lives three minutes
+# (fifteen for a phone's verification), and codes are requested at most 3 a minute per number.
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
@@ -233,7 +241,7 @@ else:
 # Telegram Bot API: the bot's token, and the API's address (tests point it at a local fake).
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org")
-# SMS through Twilio (cabinet.sms); unset, SMS is not offered. TWILIO_API_BASE points tests at a
+# SMS through Twilio (rbac.sms); unset, SMS is not offered. TWILIO_API_BASE points tests at a
 # local fake.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("account/export/<int:pk>/", account.export_status, name="account-export-status"),
     path("account/download/<str:token>/", account.download, name="account-download"),
     path("account/delete/", account.deletion, name="account-delete"),
+    path("account/phone/remove/", account.phone_remove, name="account-phone-remove"),
     path("account/delete/cancel/", account.deletion_cancel, name="account-delete-cancel"),
     path("staff/", include("cabinet.staff.urls")),
     path("", include("cabinet.urls")),

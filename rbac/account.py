@@ -163,6 +163,17 @@ def account_deletion_cancel(*, user: User) -> User:
     return user
 
 
+@transaction.atomic
+def account_phone_remove(*, user: User) -> User:
+    """The phone is no longer a way in (nor where SMS notifications go)."""
+    if not user.phone:
+        return user
+    user.phone, user.phone_verified = "", False
+    user.save(update_fields=["phone", "phone_verified"])
+    audit_record(action="account.phone_removed", actor=user, target=user)
+    return user
+
+
 def accounts_purge_due() -> int:
     """Delete the accounts whose grace period ended, with everything that belongs to them."""
     deleted = 0

@@ -5,15 +5,20 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 
 from billing import limits
 from rbac.audit import audit_record
 from rbac.models import SecurityPolicy, User
 from rbac.policy import policy_get
+from rbac.sms import PHONE_MAX_LENGTH, e164
+from tenants.tasks_base import enqueue_on_commit
 
 LOCKOUT_AUDIT_SECONDS = 300
 
@@ -26,6 +31,32 @@ def _tenant_name() -> str:
 def _on_tenant_host(request: HttpRequest | None) -> bool:
     tenant = getattr(request, "tenant", None)
     return tenant is not None and not tenant.is_public
+
+
+class PhoneField(forms.CharField):
+    """A phone typed the way people type it ("8 (916) 123-45-67", "+44 20 …"), kept in E.164."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", gettext_lazy("Phone"))
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel",
+                                   "placeholder": "+7 916 123-45-67"}),
+        )  # fmt: skip
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        if not value:
+            return value
+        number = e164(value)
+        if number is None or len(number) > PHONE_MAX_LENGTH:
+            raise ValidationError(
+                gettext("Enter a valid phone number with its country code, e.g. +7 916 123-45-67."),
+                code="invalid_phone",
+            )
+        return number
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -50,11 +81,50 @@ class AccountAdapter(DefaultAccountAdapter):
     def format_email_subject(self, subject: str) -> str:
         return f"[{_tenant_name()}] {subject}"
 
+    # --- Phones: a sign-in phone lives on the user, and counts once it is verified -----------
+
+    def phone_form_field(self, **kwargs: Any) -> PhoneField:
+        return PhoneField(**kwargs)
+
+    def set_phone(self, user: User, phone: str, verified: bool) -> None:
+        user.phone, user.phone_verified = phone, verified
+        if user.pk is not None:  # at signup, the new user is saved afterwards
+            user.save(update_fields=["phone", "phone_verified"])
+
+    def get_phone(self, user: User) -> tuple[str, bool] | None:
+        return (user.phone, user.phone_verified) if user.phone else None
+
+    def set_phone_verified(self, user: User, phone: str) -> None:
+        self.set_phone(user, phone, True)
+        audit_record(action="account.phone_verified", actor=user, target=user,
+                     changes={"phone": "••• " + phone[-2:]})  # fmt: skip
+
+    def get_user_by_phone(self, phone: str) -> User | None:
+        number = e164(phone)
+        if number is None:
+            return None
+        return User.objects.filter(phone=number, phone_verified=True, is_active=True).first()
+
+    def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs: Any) -> None:
+        from rbac.tasks import send_sign_in_code
+
+        with translation.override(user.language or translation.get_language()):
+            text = gettext("%(code)s is your code for %(cabinet)s. Do not share it.") % {
+                "code": code,
+                "cabinet": _tenant_name(),
+            }
+        enqueue_on_commit(send_sign_in_code, phone, text)
+
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError:
-            login = str(credentials.get("email") or credentials.get("username") or "")[:254]
+            login = str(
+                credentials.get("email")
+                or credentials.get("phone")
+                or credentials.get("username")
+                or ""
+            )[:254]
             # One audit entry per lockout, not one per refused attempt.
             if cache.add(f"rbac:lockout-audited:{login.lower()}", 1, LOCKOUT_AUDIT_SECONDS):
                 audit_record(

@@ -42,6 +42,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
+    # A sign-in phone in E.164, managed by django-allauth: usable to sign in (with the password or
+    # a one-time SMS code) only once a code sent to it was typed back.
+    phone = models.CharField(_("phone"), max_length=16, blank=True, default="")
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     # Set when the person asked to delete their account; cancelled by them until then.
     deletion_scheduled_for = models.DateTimeField(null=True, blank=True)
@@ -53,13 +57,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(
+                fields=["phone"], condition=models.Q(phone_verified=True), name="user_phone_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
 
     def get_full_name(self) -> str:
         return self.full_name or self.email
+
+    @property
+    def phone_display(self) -> str:
+        from rbac.sms import phone_display
+
+        return phone_display(self.phone) if self.phone else ""
 
     def get_short_name(self) -> str:
         return self.full_name.split()[0] if self.full_name.strip() else self.email.split("@")[0]

@@ -5,6 +5,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 
 from rbac.models import StaffInvitation
+from rbac.sms import SmsFailed, sms_to
 
 
 @shared_task(name="rbac.send_staff_invitation", autoretry_for=(OSError,), retry_backoff=True,
@@ -102,3 +103,11 @@ def tell_owner_about_quota(staff_id: int) -> int:
         to=owners,
     ).send()
     return len(owners)
+
+
+@shared_task(name="rbac.send_sign_in_code", autoretry_for=(SmsFailed,), retry_backoff=2,
+             max_retries=3)  # fmt: skip
+def send_sign_in_code(phone: str, text: str) -> str:
+    """Text a one-time code (phone verification or sign-in) to `phone`; a code expires within
+    minutes, so a few quick retries and no more."""
+    return sms_to(phone, text)

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import setup_databases, teardown_databases
 from pytest_django import DjangoDbBlocker
 
+from rbac import sms
 from tenants.activity import activity_forget
 from tenants.models import Tenant, Vertical
 from tenants.routing import router
@@ -24,6 +25,7 @@ from tenants.services import (
     tenant_destroy,
     tenant_provision,
 )
+from tests.support.fake_twilio import FakeTwilio, fake_twilio
 
 SESSION_TENANTS = {"hotel": Vertical.HOTEL, "shop": Vertical.SHOP}
 OWNER_PASSWORD = "owner-pass-4-tests"
@@ -140,3 +142,16 @@ def eager_tasks() -> Iterator[None]:
     current_app.conf.task_always_eager = True
     yield
     current_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def twilio(settings) -> Iterator[FakeTwilio]:
+    """The platform's SMS provider (Twilio's client library), pointed at a local fake."""
+    with fake_twilio() as fake:
+        settings.TWILIO_ACCOUNT_SID = "AC" + "1" * 32
+        settings.TWILIO_AUTH_TOKEN = "secret-token"
+        settings.TWILIO_FROM = "+15005550006"
+        settings.TWILIO_API_BASE = fake.url
+        sms.provider.cache_clear()
+        yield fake
+    sms.provider.cache_clear()

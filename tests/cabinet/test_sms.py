@@ -11,18 +11,6 @@ from tests.factories import UserFactory
 from tests.support.fake_twilio import fake_twilio
 
 
-@pytest.fixture
-def twilio(settings):
-    with fake_twilio() as fake:
-        settings.TWILIO_ACCOUNT_SID = "AC" + "1" * 32
-        settings.TWILIO_AUTH_TOKEN = "secret-token"
-        settings.TWILIO_FROM = "+15005550006"
-        settings.TWILIO_API_BASE = fake.url
-        sms.provider.cache_clear()
-        yield fake
-    sms.provider.cache_clear()
-
-
 def a_guest(phone: str):
     user = UserFactory()
     ClientProfile.objects.create(user=user, phone=phone)
