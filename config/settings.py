@@ -40,6 +40,8 @@ SHARED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -57,6 +59,9 @@ TENANT_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    # Each cabinet's own OAuth apps (the owner's client ids), and its clients' linked logins.
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework.authtoken",
     "cabinet",
 ]
@@ -218,6 +223,18 @@ ACCOUNT_SESSION_REMEMBER = None
 # Brute force: at most 5 failed sign-ins per account in 5 minutes, 10 a minute per address;
 # a successful password reset (the "unlock" email) clears the account's count.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# Sign-in providers (Google, GitLab, any OpenID Connect issuer) are the owner's, per cabinet
+# (rbac.oauth). A provider's email is never used to take over an existing account: the person
+# signs in first and then links the provider. No provider tokens are kept.
+SOCIALACCOUNT_ADAPTER = "rbac.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+# An issuer's address is fetched by the server: private and loopback addresses are refused
+# unless this is set (tests and `make run` talk to a local fake).
+OAUTH_ALLOW_PRIVATE_ISSUERS = env.bool("OAUTH_ALLOW_PRIVATE_ISSUERS", default=DEBUG)
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_PASSKEY_SIGNUP_ENABLED = False

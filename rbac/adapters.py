@@ -5,6 +5,7 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -151,3 +152,9 @@ class AccountAdapter(DefaultAccountAdapter):
 class MFAAdapter(DefaultMFAAdapter):
     def get_totp_issuer(self) -> str:
         return _tenant_name()
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:
+        # A provider is a way in, not a way around invitation-only or the plan's client limit.
+        return AccountAdapter(request).is_open_for_signup(request)

@@ -23,8 +23,15 @@ def invitation_get(*, pk: int) -> StaffInvitation | None:
 def sign_in_methods(*, user: User) -> dict[str, object]:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialAccount, SocialApp
 
+    names = dict(SocialApp.objects.values_list("provider_id", "name"))
     return {
+        "linked_logins": [
+            (names.get(account.provider, account.provider), account)
+            for account in SocialAccount.objects.filter(user=user)
+        ],
+        "providers_available": bool(names),
         "emails": EmailAddress.objects.filter(user=user),
         "authenticators": Authenticator.objects.filter(user=user).exclude(
             type=Authenticator.Type.RECOVERY_CODES

@@ -1,7 +1,18 @@
 from django.urls import path
 
 from cabinet import chat_views
-from cabinet.staff import audit, billing, clients, content, domains, orders, queue, team, views
+from cabinet.staff import (
+    audit,
+    billing,
+    clients,
+    content,
+    domains,
+    orders,
+    providers,
+    queue,
+    team,
+    views,
+)
 
 app_name = "staff"
 
@@ -33,6 +44,8 @@ urlpatterns = [
     path("roles/", team.roles, name="roles"),
     path("team/invitations/<int:pk>/revoke/", team.invitation_cancel, name="invitation-revoke"),
     path("security/", team.security, name="security"),
+    path("sign-in/", providers.provider_list, name="providers"),
+    path("sign-in/<int:pk>/remove/", providers.provider_delete, name="provider-remove"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/export/", audit.audit_export, name="audit-export"),
     path("join/<str:token>/", team.join, name="join"),

@@ -1,0 +1,146 @@
+"""Sign-in providers chosen by a cabinet's owner: Google, GitLab or any OpenID Connect issuer,
+each an allauth `SocialApp` in the tenant's own schema, so one cabinet's providers (and client
+secrets) are unknown to every other. The issuer's discovery document is fetched when the owner
+adds it, so a mistyped address is refused then, not when a client first tries it."""
+
+import ipaddress
+import json
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from allauth.socialaccount.models import SocialApp
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from rbac.audit import audit_record
+from rbac.models import User
+
+PROVIDER = "openid_connect"
+DISCOVERY = "/.well-known/openid-configuration"
+DISCOVERY_TIMEOUT_SECONDS = 5
+DISCOVERY_MAX_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    server_url: str
+
+
+PRESETS = {
+    "google": Preset("Google", "https://accounts.google.com"),
+    "gitlab": Preset("GitLab", "https://gitlab.com"),
+}
+
+
+def providers_list() -> list[SocialApp]:
+    return list(SocialApp.objects.filter(provider=PROVIDER).order_by("name"))
+
+
+def _refuse_private_host(host: str) -> None:
+    """The server fetches what the owner typed: never an address inside our own network."""
+    if settings.OAUTH_ALLOW_PRIVATE_ISSUERS:
+        return
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443)}
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ValidationError(_("This address does not resolve."), code="unresolvable") from exc
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            raise ValidationError(_("This address is not on the public internet."), code="private")
+
+
+def _server_url_clean(raw: str) -> str:
+    url = raw.strip().removesuffix(DISCOVERY).rstrip("/")
+    parts = urlsplit(url)
+    allowed = ("https", "http") if settings.OAUTH_ALLOW_PRIVATE_ISSUERS else ("https",)
+    if parts.scheme not in allowed or not parts.hostname or parts.query or parts.fragment:
+        raise ValidationError(
+            _(
+                "Enter the issuer's address, starting with https://, e.g. https://accounts.google.com."
+            ),
+            code="invalid",
+        )
+    _refuse_private_host(parts.hostname)
+    return url
+
+
+def discovery_fetch(server_url: str) -> dict:
+    """The issuer's OpenID configuration, or a ValidationError saying what is wrong with it."""
+    try:
+        response = requests.get(
+            server_url + DISCOVERY, timeout=DISCOVERY_TIMEOUT_SECONDS, allow_redirects=False,
+            stream=True,
+        )  # fmt: skip
+        body = response.raw.read(DISCOVERY_MAX_BYTES + 1, decode_content=True)
+        response.close()
+    except requests.RequestException as exc:
+        raise ValidationError(
+            _("The issuer did not answer (%(error)s).") % {"error": type(exc).__name__},
+            code="unreachable",
+        ) from exc
+    if response.status_code != 200 or len(body) > DISCOVERY_MAX_BYTES:
+        raise ValidationError(
+            _("The issuer answered %(status)s instead of its OpenID configuration.")
+            % {"status": response.status_code},
+            code="bad_discovery",
+        )
+    try:
+        config = json.loads(body)
+    except ValueError as exc:
+        raise ValidationError(
+            _("The issuer's configuration is not JSON."), code="bad_json"
+        ) from exc
+    needed = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+    if not isinstance(config, dict) or any(not config.get(key) for key in needed):
+        raise ValidationError(
+            _("The issuer's configuration lacks %(keys)s.") % {"keys": ", ".join(needed)},
+            code="incomplete_discovery",
+        )
+    return config
+
+
+def provider_add(
+    *, actor: User, preset: str, name: str, server_url: str, client_id: str, secret: str
+) -> SocialApp:
+    """Add a sign-in provider to this cabinet; checks the issuer answers before saving."""
+    chosen = PRESETS.get(preset)
+    name = (name or (chosen.name if chosen else "")).strip()
+    if not name:
+        raise ValidationError({"name": _("Give the button a name, e.g. “Company ID”.")})
+    url = chosen.server_url if chosen else server_url
+    try:
+        url = _server_url_clean(url)
+    except ValidationError as exc:
+        raise ValidationError({"server_url": exc.messages}) from exc
+    provider_id = slugify(preset if chosen else name)[:40] or "oidc"
+    if SocialApp.objects.filter(provider=PROVIDER, provider_id=provider_id).exists():
+        raise ValidationError({"name": _("This cabinet already has a provider of that name.")})
+    try:
+        discovery_fetch(url)  # a network call: before the transaction, never inside it
+    except ValidationError as exc:
+        raise ValidationError({"server_url": exc.messages}) from exc
+    with transaction.atomic():
+        app = SocialApp.objects.create(
+            provider=PROVIDER, provider_id=provider_id, name=name[:40],
+            client_id=client_id.strip(), secret=secret.strip(), settings={"server_url": url},
+        )  # fmt: skip
+        audit_record(action="oauth.provider_added", actor=actor, target=app,
+                     changes={"name": app.name, "server_url": url})  # fmt: skip
+    return app
+
+
+@transaction.atomic
+def provider_remove(*, actor: User, pk: int) -> None:
+    app = SocialApp.objects.filter(provider=PROVIDER, pk=pk).first()
+    if app is None:
+        return
+    audit_record(action="oauth.provider_removed", actor=actor, target=app,
+                 changes={"name": app.name})  # fmt: skip
+    app.delete()
