@@ -129,6 +129,17 @@ def fake_sms_env(env: dict[str, str]) -> list[str] | None:
             "--outbox", str(DATA_DIR / "sms")]  # fmt: skip
 
 
+FAKE_OIDC_PORT = "12113"
+
+
+def fake_oidc_command(env: dict[str, str]) -> list[str]:
+    """`make run` also serves "Demo ID", a local OpenID Connect provider, so an owner can try
+    sign-in providers at /staff/sign-in/ (issuer http://127.0.0.1:12113) without a real one."""
+    env.setdefault("OAUTH_ALLOW_PRIVATE_ISSUERS", "1")
+    port = env.get("FAKE_OIDC_PORT", FAKE_OIDC_PORT)
+    return [PYTHON, "-m", "tests.support.fake_oidc", "--port", port]
+
+
 def run() -> int:
     env = database_env()
     port = env.get("PORT", "8000")
@@ -158,6 +169,7 @@ def run() -> int:
     if fake_sms:
         log(f"SMS go to a local fake of Twilio; read them in {DATA_DIR / 'sms'}")
         processes["sms"] = fake_sms
+    processes["demo-id"] = fake_oidc_command(env)
     return supervise(processes, env)
 
 

@@ -195,6 +195,7 @@ LOGOUT_REDIRECT_URL = "cabinet:home"
 # --- django-allauth: accounts, second factors and sessions in every tenant -------------------
 ACCOUNT_ADAPTER = "rbac.adapters.AccountAdapter"
 ACCOUNT_FORMS = {
+    "login": "rbac.forms.LoginForm",
     "signup": "rbac.forms.SignupForm",
     "add_email": "rbac.forms.AddEmailForm",
     "change_email": "rbac.forms.ChangeEmailForm",

@@ -144,6 +144,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=False)
         user.language = getattr(request, "LANGUAGE_CODE", "") or ""
+        user.full_name = getattr(form, "cleaned_data", {}).get("full_name", "") or user.full_name
         if commit:
             user.save()
         return user

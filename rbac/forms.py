@@ -2,8 +2,11 @@
 value to the column's length when it stores it, so an overlong email would become another one."""
 
 from allauth.account import forms as allauth_forms
+from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 EMAIL_MAX_LENGTH = 254  # RFC 5321's limit, and our column's
 
@@ -16,7 +19,39 @@ def _check_length(raw: object) -> None:
         )
 
 
+class LoginForm(allauth_forms.LoginForm):
+    """One field for either way of naming yourself, labelled as such, filled by password
+    managers as the account's username."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["login"]
+        field.label = _("Email or phone")
+        field.validators.append(MaxLengthValidator(EMAIL_MAX_LENGTH))
+        field.widget.attrs.update(
+            {"autocomplete": "username", "placeholder": _("you@example.com or +7 916 123-45-67"),
+             "autocapitalize": "none", "spellcheck": "false", "maxlength": EMAIL_MAX_LENGTH}
+        )  # fmt: skip
+
+
 class SignupForm(allauth_forms.SignupForm):
+    full_name = forms.CharField(
+        label=gettext_lazy("Your name"), max_length=150, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )  # fmt: skip
+    field_order = ("full_name", "email", "phone", "password1")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if "phone" in self.fields:
+            self.fields["phone"].label = _("Phone, for signing in by SMS (optional)")
+
+    def clean_full_name(self) -> str:
+        name = " ".join(self.cleaned_data.get("full_name", "").split())
+        if any(ch in name for ch in "<>") or any(ord(ch) < 32 for ch in name):
+            raise ValidationError(_("A name cannot contain < or > or control characters."))
+        return name
+
     def clean_email(self) -> str:
         _check_length(self.data.get("email"))
         return super().clean_email()

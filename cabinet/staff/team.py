@@ -44,7 +44,10 @@ class InviteForm(forms.Form):
 
 
 class JoinForm(forms.Form):
-    full_name = forms.CharField(label=gettext_lazy("Your name"), max_length=150, required=False)
+    full_name = forms.CharField(
+        label=gettext_lazy("Your name"), max_length=150, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )  # fmt: skip
     password = forms.CharField(
         label=gettext_lazy("Choose a password"),
         strip=False,

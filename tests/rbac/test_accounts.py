@@ -254,3 +254,30 @@ def test_the_cabinet_speaks_russian_when_chosen(hotel, hotel_client):
     assert "Войти в личный кабинет" in page
     assert 'lang="ru"' in page
     assert "Войти" in hotel_client.get("/accounts/login/").content.decode()  # django-allauth
+
+
+def test_a_client_gives_their_name_at_signup(hotel, hotel_client):
+    response = hotel_client.post(
+        "/accounts/signup/",
+        {"full_name": "  Мария   Лопес ", "email": "maria@guest.example.com",
+         "password1": NEW_PASSWORD},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with tenant_context(hotel):
+        assert User.objects.get(email="maria@guest.example.com").full_name == "Мария Лопес"
+
+
+@pytest.mark.parametrize(
+    "name", ["<script>alert(1)</script>", "<b>Maria</b>", "Maria\x00Lopez", "M" * 151]
+)
+def test_html_script_and_overlong_names_are_refused(hotel, hotel_client, name):
+    response = hotel_client.post(
+        "/accounts/signup/",
+        {"full_name": name, "email": "maria@guest.example.com", "password1": NEW_PASSWORD},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "field-error" in page
+    assert "<script>alert(1)</script>" not in page
+    with tenant_context(hotel):
+        assert not User.objects.filter(email="maria@guest.example.com").exists()
