@@ -156,6 +156,15 @@ class MFAAdapter(DefaultMFAAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def populate_user(self, request: HttpRequest, sociallogin: Any, data: dict[str, Any]) -> User:
+        user = super().populate_user(request, sociallogin, data)
+        name = data.get("name") or " ".join(
+            part for part in (data.get("first_name"), data.get("last_name")) if part
+        )
+        user.full_name = " ".join(str(name or "").replace("<", "").replace(">", "").split())[:150]
+        user.language = getattr(request, "LANGUAGE_CODE", "") or ""
+        return user
+
     def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:
         # A provider is a way in, not a way around invitation-only or the plan's client limit.
         return AccountAdapter(request).is_open_for_signup(request)

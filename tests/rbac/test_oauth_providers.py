@@ -82,7 +82,7 @@ def test_a_new_client_signs_in_with_the_provider(hotel, idp):
     assert "_auth_user_id" in browser.session
     with tenant_context(hotel):
         user = User.objects.get(email="maria@idp.example.com")
-        assert not user.is_staff
+        assert (user.full_name, user.is_staff) == ("Maria Lopez", False)
         assert SocialAccount.objects.get(user=user).uid == "sub-maria@idp.example.com"
     (token_request,) = idp.token_requests
     assert token_request["client_secret"] == CLIENT_SECRET
