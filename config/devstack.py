@@ -170,6 +170,7 @@ def run() -> int:
         log(f"SMS go to a local fake of Twilio; read them in {DATA_DIR / 'sms'}")
         processes["sms"] = fake_sms
     processes["demo-id"] = fake_oidc_command(env)
+    log("Demo ID, a local OpenID Connect provider for /staff/sign-in/, on http://127.0.0.1:12113")
     return supervise(processes, env)
 
 
