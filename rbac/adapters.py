@@ -120,9 +120,11 @@ class AccountAdapter(DefaultAccountAdapter):
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError:
+            phone = str(credentials.get("phone") or "")[:64]
             login = str(
                 credentials.get("email")
-                or credentials.get("phone")
+                or e164(phone)
+                or phone
                 or credentials.get("username")
                 or ""
             )[:254]

@@ -246,3 +246,18 @@ def test_a_phone_given_at_signup_is_verified_by_sms_then_the_email(hotel, hotel_
     with tenant_context(hotel):
         new = User.objects.get(email="new@guest.example.com")
         assert (new.phone, new.phone_verified) == (PHONE, True)
+
+
+def test_failed_sign_ins_by_phone_lock_the_account_and_are_audited(hotel, hotel_client):
+    with tenant_context(hotel):
+        guest = a_guest_with_a_verified_phone()
+    for _ in range(5):
+        hotel_client.post("/accounts/login/", {"login": PHONE, "password": "wrong"})
+    response = hotel_client.post("/accounts/login/", {"login": PHONE, "password": PASSWORD})
+    assert "Too many failed login attempts" in response.content.decode()
+    # the same number written another way is the same account, still locked
+    hotel_client.post("/accounts/login/", {"login": "8 916 123-45-67", "password": PASSWORD})
+    assert "_auth_user_id" not in hotel_client.session
+    with tenant_context(hotel):
+        (entry,) = AuditEntry.objects.filter(action="login.locked_out")
+        assert entry.actor_label == guest.phone
