@@ -14,13 +14,26 @@ from cabinet.models import Booking, ClientProfile, Event, Notification, Notifica
 from cabinet.notifications import in_language_of, notify
 from rbac.audit import audit_record
 from rbac.policy import policy_get
-
-CUT_OFF_MINUTES = 60  # booking closes this long before the start
-CANCEL_WINDOW_MINUTES = 120  # free cancellation until this long before the start
+from tenants.tasks_base import enqueue_on_commit
 
 
 class SoldOut(ValidationError):
     pass
+
+
+def _voucher_later(booking: Booking) -> None:
+    from cabinet.tasks import build_voucher
+
+    enqueue_on_commit(build_voucher, booking.pk)
+
+
+def booking_closes_at(event: Event) -> datetime:
+    return event.starts_at - timedelta(minutes=event.cutoff_minutes)
+
+
+def cancel_deadline(event: Event) -> datetime:
+    """Until when a confirmed booking can be cancelled by its client."""
+    return event.starts_at - timedelta(minutes=event.cancel_window_minutes)
 
 
 def seats_taken(event: Event) -> int:
@@ -32,11 +45,17 @@ def seats_taken(event: Event) -> int:
 def booking_create(
     *, event: Event, client: ClientProfile, seats: int = 1, waitlist: bool = False
 ) -> Booking:
-    """Book seats, or (when asked) join the waitlist of a full event."""
-    if not 1 <= seats <= 10:
-        raise ValidationError(_("Book between 1 and 10 places."), code="seats")
+    """Book seats, or (when asked) join the waitlist of a full event, by the event's own rules:
+    at most `max_seats_per_booking` places, until `cutoff_minutes` before the start."""
     locked = Event.objects.select_for_update().get(pk=event.pk)
-    if locked.starts_at <= timezone.now() + timedelta(minutes=CUT_OFF_MINUTES):
+    if not 1 <= seats <= locked.max_seats_per_booking:
+        raise ValidationError(
+            _("Book between 1 and %(max)d places.") % {"max": locked.max_seats_per_booking},
+            code="seats",
+        )
+    if locked.starts_at <= timezone.now():
+        raise ValidationError(_("This event has already started."), code="past")
+    if locked.starts_at <= timezone.now() + timedelta(minutes=locked.cutoff_minutes):
         raise ValidationError(_("Booking for this event has closed."), code="closed")
     if (
         Booking.objects.filter(event=locked, client=client)
@@ -56,11 +75,12 @@ def booking_create(
     booking = Booking.objects.create(event=locked, client=client, seats=seats, status=status)
     if status == Booking.Status.CONFIRMED:
         usage.record("bookings", 1, idempotency_key=f"booking:{booking.pk}")
+        _voucher_later(booking)
         notify(
             recipient=client.user, event=NotificationEvent.BOOKING,
             title=_("Booked: %(title)s") % {"title": locked.title},
             body=f"{timezone.localtime(locked.starts_at):%d %b %H:%M} {locked.location}".strip(),
-            url="/events/", key=f"booking:{booking.pk}:confirmed",
+            url=f"/bookings/{booking.pk}/", key=f"booking:{booking.pk}:confirmed",
         )  # fmt: skip
     audit_record(action=f"booking.{status}", actor=client.user, target=booking,
                  changes={"event": locked.pk, "seats": seats})  # fmt: skip
@@ -74,7 +94,7 @@ def booking_cancel(*, booking: Booking, by_client: bool = True) -> list[Booking]
     locked = Booking.objects.select_for_update().get(pk=booking.pk)
     if locked.status == Booking.Status.CANCELLED:
         return []
-    deadline = locked_event.starts_at - timedelta(minutes=CANCEL_WINDOW_MINUTES)
+    deadline = cancel_deadline(locked_event)
     if by_client and locked.status == Booking.Status.CONFIRMED and timezone.now() > deadline:
         raise ValidationError(_("It is too late to cancel this booking."), code="window")
     locked.status = Booking.Status.CANCELLED
@@ -90,11 +110,12 @@ def booking_cancel(*, booking: Booking, by_client: bool = True) -> list[Booking]
         waiting.status = Booking.Status.CONFIRMED
         waiting.save(update_fields=["status"])
         usage.record("bookings", 1, idempotency_key=f"booking:{waiting.pk}")
+        _voucher_later(waiting)
         audit_record(action="booking.promoted", actor_label="system", target=waiting)
         title = _("A place freed up: you are booked for %(title)s") % {"title": locked_event.title}
         notify(
             recipient=waiting.client.user, event=NotificationEvent.BOOKING, title=title,
-            url="/events/", key=f"booking:{waiting.pk}:promoted",
+            url=f"/bookings/{waiting.pk}/", key=f"booking:{waiting.pk}:promoted",
         )  # fmt: skip
         free -= waiting.seats
         promoted.append(waiting)

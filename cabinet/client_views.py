@@ -11,13 +11,14 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet import selectors
-from cabinet.bookings import booking_cancel, booking_create, booking_ics
+from cabinet.bookings import booking_cancel, booking_create, booking_ics, cancel_deadline
 from cabinet.documents import document_claim, document_link
-from cabinet.models import Document, Event, LedgerEntry, Order
+from cabinet.models import Booking, Document, Event, LedgerEntry, Order
 from cabinet.orders import order_place, order_set_status, quote
 from cabinet.rendering import render_cabinet
 from cabinet.wallet import wallet_for
@@ -120,7 +121,10 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     document = Document.objects.filter(order=order).first()
     link = document_link(document, user_id=request.user.pk) if document else None
-    return render_cabinet(request, "cabinet/order_detail.html", {"order": order, "receipt": link})
+    return render_cabinet(
+        request, "cabinet/order_detail.html",
+        {"order": order, "receipt": link, "document": document},
+    )  # fmt: skip
 
 
 @require_POST
@@ -200,6 +204,26 @@ def event_book(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("cabinet:events"))
 
 
+@require_GET
+@login_required
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = selectors.client_booking(_client(request), pk)
+    if booking is None:
+        raise Http404
+    document = Document.objects.filter(booking=booking).first()
+    now = timezone.now()
+    context = {
+        "booking": booking,
+        "event": booking.event,
+        "voucher": document_link(document, user_id=request.user.pk) if document else None,
+        "cancel_until": cancel_deadline(booking.event),
+        "can_cancel": booking.status != Booking.Status.CANCELLED
+        and (booking.status == Booking.Status.WAITLISTED or now <= cancel_deadline(booking.event)),
+        "is_past": booking.event.starts_at <= now,
+    }
+    return render_cabinet(request, "cabinet/booking_detail.html", context)
+
+
 @require_POST
 @login_required
 def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -210,7 +234,9 @@ def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
         booking_cancel(booking=booking)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return HttpResponseRedirect(reverse("cabinet:events"))
+    else:
+        messages.success(request, _("Your booking is cancelled."))
+    return HttpResponseRedirect(reverse("cabinet:booking", args=[booking.pk]))
 
 
 @require_GET

@@ -1,4 +1,4 @@
-"""Receipts (and later invoices and vouchers) as PDF, made by a worker, private to their client
+"""Receipts, invoices and vouchers as PDF, made by a worker, private to their client
 and permitted staff; served only through signed links that expire."""
 
 from django.core import signing
@@ -6,40 +6,99 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cabinet.models import Document, Order
+from cabinet.models import Booking, Document, Order
+from cabinet.notifications import in_language_of
 from rbac.documents import Section, pdf_document
 
 LINK_SALT = "kabinet.cabinet.documents"
 LINK_MAX_AGE = 600
 
 
-def receipt_build(*, order_id: int) -> Document | None:
-    """Idempotent: an order has one receipt."""
+def _money(amount: object, currency: str) -> str:
+    return f"{amount} {currency}"
+
+
+def _save(document: Document, name: str, pdf: bytes) -> Document:
+    with transaction.atomic():
+        document.file.save(f"{name}-{timezone.now():%Y%m%d%H%M%S}.pdf", ContentFile(pdf),
+                           save=False)  # fmt: skip
+        document.save()
+    return document
+
+
+def order_document_build(*, order_id: int) -> Document | None:
+    """Idempotent: an order has one document, in its client's language: a receipt when it was
+    paid from the balance or with points, an invoice when it is to be paid on site."""
     order = Order.objects.select_related("client__user").filter(pk=order_id).first()
     if order is None:
         return None
     existing = Document.objects.filter(order=order).first()
     if existing is not None:
         return existing
+    to_pay = order.payment == Order.Payment.ON_SITE
+    kind = Document.Kind.INVOICE if to_pay else Document.Kind.RECEIPT
     tenant_name = getattr(connection.tenant, "name", "Kabinet")
-    rows = [
-        (f"{line.quantity} × {line.name}", f"{line.line_total} {order.currency}")
-        for line in order.items.all()
-    ]
-    rows += [("Fee", f"{order.fee} {order.currency}"), ("Total", f"{order.total} {order.currency}"),
-             ("Paid", order.get_payment_display())]  # fmt: skip
-    pdf = pdf_document(
-        title=f"{tenant_name}: receipt for order #{order.pk}",
-        subtitle=f"{order.client.user.get_full_name()} · {order.created_at:%Y-%m-%d %H:%M} UTC",
-        sections=[Section(title="Order", rows=rows)],
-    )
-    with transaction.atomic():
-        document = Document(client=order.client, kind=Document.Kind.RECEIPT, order=order)
-        document.file.save(f"receipt-{order.pk}-{timezone.now():%Y%m%d%H%M%S}.pdf",
-                           ContentFile(pdf), save=False)  # fmt: skip
-        document.save()
-    return document
+    with in_language_of(order.client.user):
+        rows = [
+            (f"{line.quantity} × {line.name}", _money(line.line_total, order.currency))
+            for line in order.items.all()
+        ]
+        rows += [(_("Fee"), _money(order.fee, order.currency)),
+                 (_("Total"), _money(order.total, order.currency))]  # fmt: skip
+        if to_pay:
+            rows.append((_("Amount due"), _money(order.total, order.currency)))
+            rows.append((_("Payment"), _("on site, when you receive the order")))
+            title = _("%(cabinet)s: invoice for order #%(number)s")
+        else:
+            rows.append((_("Paid"), str(order.get_payment_display())))
+            title = _("%(cabinet)s: receipt for order #%(number)s")
+        when = timezone.localtime(order.created_at)
+        pdf = pdf_document(
+            title=title % {"cabinet": tenant_name, "number": order.pk},
+            subtitle=f"{order.client.user.get_full_name()} · {when:%Y-%m-%d %H:%M}",
+            sections=[Section(title=_("Order"), rows=rows)],
+        )
+    document = Document(client=order.client, kind=kind, order=order)
+    return _save(document, f"{kind}-{order.pk}", pdf)
+
+
+def voucher_code(booking: Booking) -> str:
+    """What staff check at the door: short, and meaningless without this cabinet's key."""
+    digest = signing.Signer(salt="kabinet.cabinet.voucher").signature(f"booking:{booking.pk}")
+    return f"{booking.pk}-{digest[:8].upper()}"
+
+
+def voucher_build(*, booking_id: int) -> Document | None:
+    """Idempotent: a confirmed booking has one voucher, in its client's language."""
+    booking = Booking.objects.select_related("event", "client__user").filter(pk=booking_id).first()
+    if booking is None or booking.status != Booking.Status.CONFIRMED:
+        return None
+    existing = Document.objects.filter(booking=booking).first()
+    if existing is not None:
+        return existing
+    event = booking.event
+    tenant_name = getattr(connection.tenant, "name", "Kabinet")
+    with in_language_of(booking.client.user):
+        starts = timezone.localtime(event.starts_at)
+        rows = [
+            (_("Guest"), booking.client.user.get_full_name()),
+            (_("When"), f"{starts:%Y-%m-%d %H:%M} – {timezone.localtime(event.ends_at):%H:%M}"),
+            (_("Where"), event.location),
+            (_("Places"), str(booking.seats)),
+            (_("Price"), _money(event.price * booking.seats, event.currency)
+             if event.price else str(_("Free"))),
+            (_("Voucher code"), voucher_code(booking)),
+        ]  # fmt: skip
+        pdf = pdf_document(
+            title=_("%(cabinet)s: voucher for %(event)s")
+            % {"cabinet": tenant_name, "event": event.title},
+            subtitle=_("Show this voucher (printed or on your phone) when you arrive."),
+            sections=[Section(title=str(event.title), rows=rows)],
+        )
+    document = Document(client=booking.client, kind=Document.Kind.VOUCHER, booking=booking)
+    return _save(document, f"voucher-{booking.pk}", pdf)
 
 
 def document_link(document: Document, *, user_id: int) -> str:

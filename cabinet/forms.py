@@ -31,7 +31,8 @@ class EventForm(forms.ModelForm):
     class Meta:
         model = Event
         fields = ("kind", "title", "description", "location", "starts_at", "ends_at", "capacity",
-                  "price", "currency")  # fmt: skip
+                  "price", "currency", "cutoff_minutes", "cancel_window_minutes",
+                  "max_seats_per_booking")  # fmt: skip
         widgets = {
             "starts_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -41,7 +42,11 @@ class EventForm(forms.ModelForm):
             ),
             "price": forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"}),
         }
-        help_texts = {"capacity": _("How many places can be booked.")}
+        help_texts = {
+            "capacity": _("How many places can be booked."),
+            "cutoff_minutes": _("60: booking closes an hour before the start."),
+            "cancel_window_minutes": _("1440: clients cancel free of charge until a day before."),
+        }
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

@@ -1,4 +1,4 @@
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -142,6 +142,19 @@ class Event(models.Model):
     capacity = models.PositiveIntegerField(_("places"), default=10)
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    # The event's own booking rules.
+    cutoff_minutes = models.PositiveIntegerField(
+        _("booking closes minutes before the start"), default=60,
+        validators=[MaxValueValidator(60 * 24 * 30)],
+    )  # fmt: skip
+    cancel_window_minutes = models.PositiveIntegerField(
+        _("free cancellation until minutes before the start"), default=120,
+        validators=[MaxValueValidator(60 * 24 * 30)],
+    )  # fmt: skip
+    max_seats_per_booking = models.PositiveSmallIntegerField(
+        _("places one client may book at once"), default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )  # fmt: skip
 
     class Meta:
         ordering = ("starts_at", "id")
@@ -435,6 +448,7 @@ class Document(models.Model):
 
     class Kind(models.TextChoices):
         RECEIPT = "receipt", _("Receipt")
+        INVOICE = "invoice", _("Invoice")
         VOUCHER = "voucher", _("Voucher")
 
     client = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="documents")

@@ -18,9 +18,18 @@ def branding_logo_normalize() -> bool:
 @shared_task(name="cabinet.build_receipt", autoretry_for=(OSError,), retry_backoff=True,
              max_retries=5, acks_late=True)  # fmt: skip
 def build_receipt(order_id: int) -> bool:
-    from cabinet.documents import receipt_build
+    """The order's receipt, or its invoice when it is to be paid on site."""
+    from cabinet.documents import order_document_build
 
-    return receipt_build(order_id=order_id) is not None
+    return order_document_build(order_id=order_id) is not None
+
+
+@shared_task(name="cabinet.build_voucher", autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5, acks_late=True)  # fmt: skip
+def build_voucher(booking_id: int) -> bool:
+    from cabinet.documents import voucher_build
+
+    return voucher_build(booking_id=booking_id) is not None
 
 
 @shared_task(name="cabinet.earn_points", acks_late=True)

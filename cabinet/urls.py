@@ -16,6 +16,7 @@ urlpatterns = [
     path("orders/<int:pk>/again/", client_views.order_reorder, name="order-again"),
     path("events/", client_views.events, name="events"),
     path("events/<int:pk>/book/", client_views.event_book, name="event-book"),
+    path("bookings/<int:pk>/", client_views.booking_detail, name="booking"),
     path("bookings/<int:pk>/cancel/", client_views.booking_cancel_view, name="booking-cancel"),
     path("bookings/<int:pk>/calendar.ics", client_views.booking_calendar, name="booking-ics"),
     path("wallet/", client_views.wallet, name="wallet"),

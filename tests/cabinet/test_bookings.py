@@ -53,7 +53,7 @@ def test_past_events_and_double_bookings_are_refused(hotel):
             ends_at=timezone.now() - dt.timedelta(hours=20),
         )  # fmt: skip
         client = a_client()
-        with pytest.raises(ValidationError, match="closed"):
+        with pytest.raises(ValidationError, match="already started"):
             booking_create(event=past, client=client)
         event = an_event()
         booking_create(event=event, client=client)

@@ -9,7 +9,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from billing.models import UsageEvent
-from cabinet.documents import receipt_build
+from cabinet.documents import order_document_build
 from cabinet.models import CatalogItem, ClientProfile, LedgerEntry, Order, Wallet
 from cabinet.orders import order_place, order_set_status
 from cabinet.wallet import points_earn_for, wallet_top_up
@@ -162,7 +162,7 @@ def test_the_receipt_is_a_pdf_for_its_client_only(hotel, guest):
         order = order_place(
             client=guest, wanted={champagne().pk: 1}, payment="balance", submission_key="r"
         )
-        receipt_build(order_id=order.pk)
+        order_document_build(order_id=order.pk)
     browser = signed_in(hotel, guest.user)
     page = browser.get(f"/orders/{order.pk}/").content.decode()
     (link,) = re.findall(r'href="(/documents/[^"]+)"', page)
