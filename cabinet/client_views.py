@@ -2,6 +2,7 @@
 balance, points, documents and history."""
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib import messages
@@ -182,6 +183,34 @@ def events(request: HttpRequest) -> HttpResponse:
     return render_cabinet(
         request, "cabinet/events.html", {"events": selectors.upcoming_events()[:100], "mine": mine}
     )
+
+
+MONTH_RANGE_YEARS = 5  # how far the calendar pages back and forth
+
+
+@require_GET
+@login_required
+def event_calendar(request: HttpRequest) -> HttpResponse:
+    client = _client(request)
+    today = timezone.localdate()
+    raw, status, month = request.GET.get("month", ""), 200, today.replace(day=1)
+    if raw:
+        try:
+            month = datetime.strptime(raw[:8], "%Y-%m").date()
+        except ValueError:
+            status, error = 400, _("Give the month as YYYY-MM; here is this month.")
+        else:
+            if abs(month.year - today.year) > MONTH_RANGE_YEARS:
+                status, error = 400, _("That month is too far away; here is this month.")
+                month = today.replace(day=1)
+        if status == 400:
+            messages.error(request, error)
+    mine = {
+        b.event_id: b
+        for b in selectors.client_bookings(client).exclude(status=Booking.Status.CANCELLED)
+    }
+    context = {"month": selectors.event_calendar(month), "mine": mine, "today": today}
+    return render_cabinet(request, "cabinet/event_calendar.html", context, status=status)
 
 
 @require_POST

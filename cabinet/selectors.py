@@ -1,4 +1,6 @@
+import calendar
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
@@ -95,6 +97,60 @@ def client_order(client: "ClientProfile", pk: object) -> "Order | None":
         )
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _with_places_taken(events: "QuerySet[Event]") -> "QuerySet[Event]":
+    from cabinet.models import Booking
+
+    return events.annotate(
+        taken=Coalesce(
+            Sum("bookings__seats", filter=Q(bookings__status=Booking.Status.CONFIRMED)), 0
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    in_month: bool
+    count: int  # events that day
+
+    @property
+    def dots(self) -> str:
+        return "•" * min(self.count, 3)
+
+
+@dataclass(frozen=True)
+class CalendarMonth:
+    first: date
+    weeks: list[list["CalendarDay"]]
+    days: list[tuple[date, list[Event]]]  # the days that have events, in order
+    previous: date
+    next: date
+
+
+def event_calendar(month: date) -> CalendarMonth:
+    """A month of events laid out in weeks (Monday first), in the current time zone; two
+    queries whatever the number of events."""
+    first = month.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    end = datetime.combine(following, time.min, tzinfo=zone)
+    events = _with_places_taken(
+        Event.objects.filter(starts_at__gte=start, starts_at__lt=end)
+    ).order_by("starts_at")
+    by_day: dict[date, list[Event]] = {}
+    for event in events:
+        by_day.setdefault(timezone.localtime(event.starts_at).date(), []).append(event)
+    weeks = [
+        [CalendarDay(day, day.month == first.month, len(by_day.get(day, []))) for day in week]
+        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    ]
+    return CalendarMonth(
+        first=first, weeks=weeks, days=sorted(by_day.items()),
+        previous=(first - timedelta(days=1)).replace(day=1), next=following,
+    )  # fmt: skip
 
 
 def upcoming_events() -> "QuerySet[Event]":

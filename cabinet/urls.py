@@ -15,6 +15,7 @@ urlpatterns = [
     path("orders/<int:pk>/cancel/", client_views.order_cancel, name="order-cancel"),
     path("orders/<int:pk>/again/", client_views.order_reorder, name="order-again"),
     path("events/", client_views.events, name="events"),
+    path("events/calendar/", client_views.event_calendar, name="event-calendar"),
     path("events/<int:pk>/book/", client_views.event_book, name="event-book"),
     path("bookings/<int:pk>/", client_views.booking_detail, name="booking"),
     path("bookings/<int:pk>/cancel/", client_views.booking_cancel_view, name="booking-cancel"),

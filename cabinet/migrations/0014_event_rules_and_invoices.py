@@ -5,30 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0013_sms_channel'),
+        ("cabinet", "0013_sms_channel"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='cancel_window_minutes',
-            field=models.PositiveIntegerField(default=120, validators=[django.core.validators.MaxValueValidator(43200)], verbose_name='free cancellation until minutes before the start'),
+            model_name="event",
+            name="cancel_window_minutes",
+            field=models.PositiveIntegerField(
+                default=120,
+                validators=[django.core.validators.MaxValueValidator(43200)],
+                verbose_name="free cancellation until minutes before the start",
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='cutoff_minutes',
-            field=models.PositiveIntegerField(default=60, validators=[django.core.validators.MaxValueValidator(43200)], verbose_name='booking closes minutes before the start'),
+            model_name="event",
+            name="cutoff_minutes",
+            field=models.PositiveIntegerField(
+                default=60,
+                validators=[django.core.validators.MaxValueValidator(43200)],
+                verbose_name="booking closes minutes before the start",
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='max_seats_per_booking',
-            field=models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='places one client may book at once'),
+            model_name="event",
+            name="max_seats_per_booking",
+            field=models.PositiveSmallIntegerField(
+                default=10,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(10),
+                ],
+                verbose_name="places one client may book at once",
+            ),
         ),
         migrations.AlterField(
-            model_name='document',
-            name='kind',
-            field=models.CharField(choices=[('receipt', 'Receipt'), ('invoice', 'Invoice'), ('voucher', 'Voucher')], max_length=8),
+            model_name="document",
+            name="kind",
+            field=models.CharField(
+                choices=[("receipt", "Receipt"), ("invoice", "Invoice"), ("voucher", "Voucher")],
+                max_length=8,
+            ),
         ),
     ]

@@ -182,3 +182,34 @@ def test_booking_pages_that_do_not_exist_are_404(hotel, pk):
         guest = a_client()
     browser = signed_in(hotel, guest.user)
     assert browser.get(f"/bookings/{pk}/").status_code == 404
+
+
+def test_the_calendar_shows_the_months_events_by_day(hotel, django_assert_max_num_queries):
+    with tenant_context(hotel):
+        guest = a_client()
+        first = an_event(title="Sunset cruise")
+        an_event(title="Wine tasting")
+        booking = booking_create(event=first, client=guest)
+    browser = signed_in(hotel, guest.user)
+    month = timezone.localtime(first.starts_at).strftime("%Y-%m")
+    day = timezone.localtime(first.starts_at).strftime("%Y-%m-%d")
+    browser.get(f"/events/calendar/?month={month}")
+    with django_assert_max_num_queries(12):
+        page = browser.get(f"/events/calendar/?month={month}").content.decode()
+    assert f'href="#day-{day}"' in page
+    assert "Sunset cruise" in page
+    assert "Wine tasting" in page
+    assert f"/bookings/{booking.pk}/" in page  # the guest's own booking is marked
+
+
+@pytest.mark.parametrize(
+    "month", ["2026-13", "abcd-ef", "9999-01", "1-1", "<script>", "2026-1" * 50]
+)
+def test_a_bad_month_is_a_clear_400_with_this_month_shown(hotel, month):
+    with tenant_context(hotel):
+        guest = a_client()
+    response = signed_in(hotel, guest.user).get("/events/calendar/", {"month": month})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "here is this month" in page
+    assert "<script>" not in page
