@@ -5,6 +5,8 @@ a burst on one channel becomes a few messages and then one digest."""
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import requests
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.utils.translation import ngettext
 
 from cabinet.models import Channel, Delivery, Notification, NotificationSettings
 from rbac.models import User
+from tenants.models import zone_or_utc
 from tenants.services import tenant_link
 from tenants.tasks_base import enqueue_on_commit
 
@@ -31,10 +34,16 @@ class DeliveryFailed(Exception):
     """A channel could not deliver now; the task retries with back-off."""
 
 
-def in_language_of(user: User) -> translation.override:
-    """Words for `user` (reminders, digests, warnings written by a worker, not in a request of
-    theirs): their own language, else the cabinet's."""
-    return translation.override(user.language or connection.tenant.default_language)
+@contextmanager
+def in_language_of(user: User) -> Iterator[None]:
+    """Words for `user` (reminders, digests, documents written by a worker, not in a request of
+    theirs): their own language, else the cabinet's, and the cabinet's local time."""
+    tenant = connection.tenant
+    with (
+        translation.override(user.language or tenant.default_language),
+        timezone.override(zone_or_utc(getattr(tenant, "time_zone", "UTC"))),
+    ):
+        yield
 
 
 def settings_for(user: User) -> NotificationSettings:

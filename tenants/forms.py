@@ -1,3 +1,7 @@
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -17,6 +21,15 @@ def slug_problem(raw: str) -> str | None:
     if Tenant.objects.filter(slug__iexact=slug).exists():
         return str(_("This address is already taken."))
     return None
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    names = sorted(
+        name for name in available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))
+    )  # fmt: skip
+    return [(name, name.replace("_", " ")) for name in names] + [("UTC", "UTC")]
 
 
 class SignupForm(forms.Form):
@@ -43,6 +56,19 @@ class SignupForm(forms.Form):
         label=_("Language"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE,
         required=False,
     )  # fmt: skip
+
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), required=False, initial="UTC",
+        help_text=_("Where your business is: every time in the cabinet is shown in it."),
+        widget=forms.Select(attrs={"data-browser-time-zone": "1"}),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+
+    def clean_time_zone(self) -> str:
+        return self.cleaned_data.get("time_zone") or "UTC"
 
     def clean_language(self) -> str:
         return self.cleaned_data.get("language") or settings.LANGUAGE_CODE

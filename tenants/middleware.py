@@ -12,6 +12,7 @@ from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
+from django.utils import timezone
 
 from tenants import pages
 from tenants.activity import activity_touch
@@ -81,7 +82,11 @@ class TenantRoutingMiddleware:
             and not request.path.startswith(READ_ONLY_WRITABLE_PATHS)
         ):
             return pages.cabinet_read_only(request, tenant)
-        response = self.get_response(request)
+        timezone.activate(tenant.zone)  # every time shown or typed is the business's local time
+        try:
+            response = self.get_response(request)
+        finally:
+            timezone.deactivate()
         if not tenant.is_public:
             activity_touch(tenant)
         return response

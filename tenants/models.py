@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -23,6 +25,13 @@ class TenantStatus(models.TextChoices):
     PURGED = "purged", _("Purged")
 
 
+def zone_or_utc(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 # Statuses in which the cabinet answers with a page saying why, not with its content.
 UNAVAILABLE_STATUSES = frozenset(
     {TenantStatus.SUSPENDED, TenantStatus.ARCHIVED, TenantStatus.PURGED}
@@ -39,6 +48,8 @@ class Tenant(TenantMixin):
         max_length=16, choices=TenantStatus.choices, default=TenantStatus.TRIAL
     )
     default_language = models.CharField(max_length=8, default="en")
+    # Where the business is: its clients and staff read every time in this zone.
+    time_zone = models.CharField(max_length=64, default="UTC")
     owner_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(default=timezone.now)
@@ -61,6 +72,10 @@ class Tenant(TenantMixin):
     @property
     def is_public(self) -> bool:
         return self.schema_name == get_public_schema_name()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone_or_utc(self.time_zone)
 
     @property
     def is_unavailable(self) -> bool:

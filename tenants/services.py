@@ -3,6 +3,7 @@
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -65,6 +66,7 @@ def tenant_provision(
     owner: OwnerSpec,
     language: str = "en",
     status: str = TenantStatus.TRIAL,
+    time_zone: str = "UTC",
 ) -> Tenant:
     """Create a tenant, its domain and its schema (a clone of the template), and let the apps
     above set it up — all in one transaction, so a failure leaves nothing behind."""
@@ -81,6 +83,7 @@ def tenant_provision(
                 vertical=vertical,
                 status=status,
                 default_language=language,
+                time_zone=time_zone,
                 owner_email=owner.email,
             )
             tenant.save()
@@ -102,6 +105,22 @@ def tenant_provision(
                 transaction.on_commit(lambda: refill_pool.delay(vertical))
     except IntegrityError as exc:
         raise ValidationError(_("This address is already taken."), code="taken") from exc
+    return tenant
+
+
+def time_zone_clean(name: str) -> str:
+    """A name from the IANA database ("Europe/Moscow"), or a ValidationError."""
+    name = (name or "").strip()
+    if name not in available_timezones():
+        raise ValidationError(_("Choose a time zone from the list, e.g. Europe/Moscow."),
+                              code="time_zone")  # fmt: skip
+    return name
+
+
+def tenant_time_zone_set(*, tenant: Tenant, time_zone: str) -> Tenant:
+    """The business's local time; every process picks it up within a routing recheck."""
+    tenant.time_zone = time_zone_clean(time_zone)
+    tenant.save(update_fields=["time_zone"])
     return tenant
 
 

@@ -20,6 +20,7 @@ def tenant_signup(*, form: SignupForm) -> Tenant:
             vertical=data["vertical"],
             owner=OwnerSpec(email=data["owner_email"], password=data["password"]),
             language=data["language"],
+            time_zone=data.get("time_zone") or "UTC",
             status=TenantStatus.TRIAL,
         )
     except ValidationError as exc:

@@ -27,6 +27,8 @@ from rbac.services import (
     staff_invite,
     staff_role_update,
 )
+from tenants.forms import time_zone_choices
+from tenants.services import tenant_time_zone_set
 
 
 def _owner(request: HttpRequest) -> None:
@@ -57,6 +59,16 @@ class JoinForm(forms.Form):
 
 
 class PolicyForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
+        required=False,
+        help_text=gettext_lazy("Every time in the cabinet and its messages is shown in it."),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+
     class Meta:
         model = SecurityPolicy
         fields = (
@@ -120,9 +132,17 @@ def invitation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def security(request: HttpRequest) -> HttpResponse:
     _owner(request)
     policy = policy_get()
-    form = PolicyForm(request.POST or None, instance=policy)
+    tenant = request.tenant
+    form = PolicyForm(request.POST or None, instance=policy,
+                      initial={"time_zone": tenant.time_zone})  # fmt: skip
     if request.method == "POST" and form.is_valid():
-        policy_update(actor=request.user, **{f: form.cleaned_data[f] for f in form.fields})
+        zone = form.cleaned_data.pop("time_zone") or tenant.time_zone
+        fields = {f: form.cleaned_data[f] for f in form.fields if f != "time_zone"}
+        policy_update(actor=request.user, **fields)
+        if zone != tenant.time_zone:
+            audit_record(action="tenant.time_zone_changed", actor=request.user,
+                         changes={"time_zone": [tenant.time_zone, zone]})  # fmt: skip
+            tenant_time_zone_set(tenant=tenant, time_zone=zone)
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(reverse("staff:security"))
     status = 400 if request.method == "POST" else 200
