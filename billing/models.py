@@ -23,10 +23,13 @@ class Metric(models.TextChoices):
     BOOKINGS = "bookings", _("Bookings")
     NOTIFICATIONS = "notifications", _("Notifications")
     STORAGE_MB = "storage_mb", _("Storage in MB")
+    ACTIVE_CLIENTS = "active_clients", _("Active clients")
 
 
 # Counted per calendar month from the usage ledger.
 MONTHLY_METRICS = frozenset({Metric.ORDERS, Metric.BOOKINGS, Metric.NOTIFICATIONS})
+# Counted per calendar month (a client once a month) and shown to the owner; not billed.
+REPORTED_METRICS = frozenset({Metric.ACTIVE_CLIENTS})
 # A level at a moment (how many there are now): the caller counts it, billing compares.
 GAUGE_METRICS = frozenset({Metric.CLIENTS, Metric.STAFF_SEATS, Metric.STORAGE_MB})
 
@@ -124,7 +127,8 @@ class Plan(models.Model):
 
     def quota(self, metric: str) -> int | None:
         """The quantity of `metric` the plan includes; None means unlimited."""
-        return getattr(self, QUOTA_FIELDS[metric])
+        field = QUOTA_FIELDS.get(metric)  # reported-only metrics have no quota
+        return None if field is None else getattr(self, field)
 
     def quota_label(self, metric: str) -> str:
         return str(self._meta.get_field(QUOTA_FIELDS[metric]).verbose_name)

@@ -11,7 +11,14 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from billing.limits import WARNING_DENOMINATOR, WARNING_NUMERATOR, plan_for
-from billing.models import MONTHLY_METRICS, Metric, Plan, Subscription, UsageEvent
+from billing.models import (
+    MONTHLY_METRICS,
+    REPORTED_METRICS,
+    Metric,
+    Plan,
+    Subscription,
+    UsageEvent,
+)
 from billing.usage import month_bounds
 from tenants.charts import BarChart, bar_chart
 from tenants.models import Tenant
@@ -62,8 +69,9 @@ def usage_report(tenant: Tenant, *, now: dt.datetime | None = None) -> UsageRepo
         if metric in MONTHLY_METRICS:
             per_day[day] += total
     lines = []
-    for metric in (Metric.ORDERS, Metric.BOOKINGS, Metric.NOTIFICATIONS):
-        used, quota = per_metric[metric], plan.quota(metric)
+    for metric in (Metric.ORDERS, Metric.BOOKINGS, Metric.NOTIFICATIONS, Metric.ACTIVE_CLIENTS):
+        used = per_metric[metric]
+        quota = None if metric in REPORTED_METRICS else plan.quota(metric)
         if quota is None:
             percent, level = 0, "ok"
         else:

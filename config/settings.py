@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "rbac.middleware.UserSessionsMiddleware",  # allauth's tracking, as often as the idle clock
     "rbac.middleware.LanguageMiddleware",
     "cabinet.middleware.ImpersonationMiddleware",  # an expired impersonation ends before idling
+    "cabinet.middleware.ClientActivityMiddleware",
     "rbac.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

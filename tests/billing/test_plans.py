@@ -31,6 +31,7 @@ def test_the_free_plan_includes_the_documented_quotas(db):
         "bookings": 200,
         "notifications": 1000,
         "storage_mb": 500,
+        "active_clients": None,  # reported, not billed
     }
 
 
