@@ -1,7 +1,6 @@
 """Chat between a client and the staff: the client writes and goes on with their day; staff
 answer with the client's history in front of them. New messages appear by HTMX polling."""
 
-import io
 import uuid
 
 from django.core.cache import cache
@@ -13,8 +12,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
+from cabinet.images import image_reencoded
 from cabinet.models import ClientProfile, Message, NotificationEvent, Thread
 from cabinet.notifications import notify
 from rbac.audit import audit_record
@@ -23,7 +22,6 @@ from rbac.models import User
 MAX_BODY = 4000
 MAX_ATTACHMENT = 5 * 1024 * 1024
 CLIENT_MESSAGES_PER_MINUTE = 10
-IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "png"}
 
 
 def general_thread(client: ClientProfile) -> Thread:
@@ -46,19 +44,10 @@ def _clean_attachment(upload: UploadedFile) -> tuple[ContentFile, str]:
     if head == b"%PDF-":
         return ContentFile(upload.read()), f"{stem}.pdf"
     try:
-        with Image.open(upload) as image:
-            kind = image.format
-            image.load()
-            if kind not in IMAGE_FORMATS:
-                raise ValidationError(_("Send a picture (PNG, JPEG, WebP) or a PDF."), code="type")
-            image.thumbnail((2000, 2000))
-            out = io.BytesIO()
-            clean = image.convert("RGB") if kind == "JPEG" else image.convert("RGBA")
-            clean.save(out, format="JPEG" if kind == "JPEG" else "PNG")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        data, extension = image_reencoded(upload, max_side=2000, max_bytes=MAX_ATTACHMENT)
+    except ValidationError as exc:
         raise ValidationError(_("Send a picture (PNG, JPEG, WebP) or a PDF."), code="type") from exc
-    extension = "jpg" if kind == "JPEG" else "png"
-    return ContentFile(out.getvalue()), f"{stem}.{extension}"
+    return ContentFile(data), f"{stem}.{extension}"
 
 
 def _rate_limited(author: User) -> bool:

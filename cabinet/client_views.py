@@ -54,7 +54,11 @@ def _wanted(data: dict) -> dict[int, int]:
 @login_required
 def services(request: HttpRequest) -> HttpResponse:
     _client(request)
-    return render_cabinet(request, "cabinet/services.html", {"catalog": selectors.catalog()})
+    catalog = selectors.catalog()
+    now = timezone.localtime()
+    closed = {item.pk for _category, items in catalog for item in items
+              if not item.is_available_at(now)}  # fmt: skip
+    return render_cabinet(request, "cabinet/services.html", {"catalog": catalog, "closed": closed})
 
 
 @require_POST

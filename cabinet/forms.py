@@ -1,6 +1,8 @@
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from cabinet.images import image_file
 from cabinet.models import CatalogItem, Club, Event, InfoPage, Offer
 
 
@@ -14,17 +16,47 @@ class InfoPageForm(forms.ModelForm):
         }
 
 
+CATALOG_IMAGE_SIDE = 1200
+CATALOG_IMAGE_BYTES = 5_000_000
+
+
 class CatalogItemForm(forms.ModelForm):
     class Meta:
         model = CatalogItem
-        fields = ("category", "name", "description", "price", "currency", "unit", "is_active")
+        fields = ("category", "name", "description", "price", "currency", "unit", "is_active",
+                  "image", "available_from", "available_until", "available_days")  # fmt: skip
         help_texts = {
             "price": _("0 means included for free; clients see “Free”."),
             "unit": _("How the price counts: per item, per night, per person …"),
+            "image": _("A PNG, JPEG or WebP picture of at most 5 MB; it is resized for phones."),
+            "available_from": _("Leave both times empty to take orders all day."),
+            "available_until": _("May be after midnight: 22:00 until 02:00."),
+            "available_days": _(
+                "Day numbers, 1 = Monday: 12345 for weekdays; empty for every day."
+            ),
         }
         widgets = {
-            "price": forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"})
+            "price": forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"}),
+            "available_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "available_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "image": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
         }
+
+    def clean_image(self) -> object:
+        image = self.cleaned_data.get("image")
+        if image and isinstance(image, UploadedFile):
+            return image_file(image, max_side=CATALOG_IMAGE_SIDE, max_bytes=CATALOG_IMAGE_BYTES)
+        return image
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if (cleaned.get("available_from") is None) != (cleaned.get("available_until") is None):
+            self.add_error("available_until", _("Give both times, or neither."))
+        if cleaned.get("available_from") and cleaned.get("available_from") == cleaned.get(
+            "available_until"
+        ):
+            self.add_error("available_until", _("The window must not start and end at once."))
+        return cleaned
 
 
 class EventForm(forms.ModelForm):

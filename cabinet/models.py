@@ -1,6 +1,9 @@
+import datetime
+
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -109,11 +112,27 @@ class CatalogItem(models.Model):
     unit = models.CharField(max_length=8, choices=PricingUnit.choices, default=PricingUnit.ITEM)
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+    image = models.ImageField(_("picture"), upload_to="catalog/", blank=True)
+    # When it can be ordered, in the business's local time: a daily window (it may run past
+    # midnight, 22:00–02:00) and the days of the week (ISO numbers, "12345" = Monday–Friday).
+    available_from = models.TimeField(_("available from"), null=True, blank=True)
+    available_until = models.TimeField(_("available until"), null=True, blank=True)
+    available_days = models.CharField(
+        _("days of the week"), max_length=7, blank=True, default="",
+        validators=[RegexValidator(r"^[1-7]{0,7}$", _("Use day numbers 1 (Monday) to 7."))],
+    )  # fmt: skip
 
     class Meta:
         ordering = ("category__position", "position", "id")
         constraints = [
-            models.CheckConstraint(condition=models.Q(price__gte=0), name="catalogitem_price_gte_0")
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="catalogitem_price_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(available_from__isnull=True, available_until__isnull=True)
+                | models.Q(available_from__isnull=False, available_until__isnull=False),
+                name="catalogitem_window_both_or_none",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -122,6 +141,33 @@ class CatalogItem(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    @property
+    def has_window(self) -> bool:
+        return self.available_from is not None and self.available_until is not None
+
+    @property
+    def availability_label(self) -> str:
+        """ "07:00–23:00 · Mon, Tue" for clients; empty when it can always be ordered."""
+        parts = []
+        if self.has_window:
+            parts.append(f"{self.available_from:%H:%M}–{self.available_until:%H:%M}")
+        if self.available_days and len(set(self.available_days)) < 7:
+            parts.append(
+                ", ".join(str(WEEKDAYS_ABBR[int(d) - 1]) for d in sorted(set(self.available_days)))
+            )
+        return " · ".join(parts)
+
+    def is_available_at(self, local: datetime.datetime) -> bool:
+        """Orderable at this local date and time."""
+        if self.available_days and str(local.isoweekday()) not in self.available_days:
+            return False
+        if not self.has_window:
+            return True
+        start, end, now = self.available_from, self.available_until, local.time()
+        if start <= end:
+            return start <= now < end
+        return now >= start or now < end  # past midnight
 
 
 class Event(models.Model):

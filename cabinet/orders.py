@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import limits, usage
@@ -60,6 +61,15 @@ def quote(*, wanted: dict[int, int], payment: str) -> Quote:
     items = {i.pk: i for i in CatalogItem.objects.filter(pk__in=wanted, is_active=True)}
     if set(items) != set(wanted):
         raise ValidationError(_("Some of these items are not available."), code="unavailable")
+    now = timezone.localtime()
+    closed = [item for item in items.values() if not item.is_available_at(now)]
+    if closed:
+        item = closed[0]
+        raise ValidationError(
+            _("%(name)s can be ordered only %(when)s.")
+            % {"name": item.name, "when": item.availability_label},
+            code="closed",
+        )
     currencies = {item.currency for item in items.values()}
     if len(currencies) > 1:
         raise ValidationError(_("Order items of one currency at a time."), code="currency")

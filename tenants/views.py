@@ -48,7 +48,7 @@ def signup_slug_check(request: HttpRequest) -> HttpResponse:
 
 # Only these folders hold files meant for anyone who has the URL (logos); everything else a
 # tenant stores (exports, documents) is private and goes through views that check the person.
-PUBLIC_MEDIA_PREFIXES = ("branding/",)
+PUBLIC_MEDIA_PREFIXES = ("branding/", "catalog/")
 
 
 @require_GET

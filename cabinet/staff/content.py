@@ -90,7 +90,7 @@ def content_list(request: HttpRequest, kind: str) -> HttpResponse:
 def content_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
     resource = _resource(kind)
     instance = _object(resource, pk) if pk is not None else None
-    form = resource.form(request.POST or None, instance=instance)
+    form = resource.form(request.POST or None, request.FILES or None, instance=instance)
     if request.method == "POST":
         if form.is_valid():
             services.content_save(form=form, key=resource.key, request=request)
