@@ -5,34 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0014_event_rules_and_invoices'),
+        ("cabinet", "0014_event_rules_and_invoices"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='catalogitem',
-            name='available_days',
-            field=models.CharField(blank=True, default='', max_length=7, validators=[django.core.validators.RegexValidator('^[1-7]{0,7}$', 'Use day numbers 1 (Monday) to 7.')], verbose_name='days of the week'),
+            model_name="catalogitem",
+            name="available_days",
+            field=models.CharField(
+                blank=True,
+                default="",
+                max_length=7,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[1-7]{0,7}$", "Use day numbers 1 (Monday) to 7."
+                    )
+                ],
+                verbose_name="days of the week",
+            ),
         ),
         migrations.AddField(
-            model_name='catalogitem',
-            name='available_from',
-            field=models.TimeField(blank=True, null=True, verbose_name='available from'),
+            model_name="catalogitem",
+            name="available_from",
+            field=models.TimeField(blank=True, null=True, verbose_name="available from"),
         ),
         migrations.AddField(
-            model_name='catalogitem',
-            name='available_until',
-            field=models.TimeField(blank=True, null=True, verbose_name='available until'),
+            model_name="catalogitem",
+            name="available_until",
+            field=models.TimeField(blank=True, null=True, verbose_name="available until"),
         ),
         migrations.AddField(
-            model_name='catalogitem',
-            name='image',
-            field=models.ImageField(blank=True, upload_to='catalog/', verbose_name='picture'),
+            model_name="catalogitem",
+            name="image",
+            field=models.ImageField(blank=True, upload_to="catalog/", verbose_name="picture"),
         ),
         migrations.AddConstraint(
-            model_name='catalogitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('available_from__isnull', True), ('available_until__isnull', True)), models.Q(('available_from__isnull', False), ('available_until__isnull', False)), _connector='OR'), name='catalogitem_window_both_or_none'),
+            model_name="catalogitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("available_from__isnull", True), ("available_until__isnull", True)),
+                    models.Q(("available_from__isnull", False), ("available_until__isnull", False)),
+                    _connector="OR",
+                ),
+                name="catalogitem_window_both_or_none",
+            ),
         ),
     ]
