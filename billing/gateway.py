@@ -276,6 +276,98 @@ def meter_total(*, meter: str, customer: str, start: dt.datetime, end: dt.dateti
     return sum((Decimal(str(s.aggregated_value)) for s in summaries.data), Decimal(0))
 
 
+# -- Stripe Connect: each business's own account, and its clients' card payments --------------
+
+
+def connected_account_create(*, tenant_id: int, name: str, email: str) -> str:
+    account = client().v1.accounts.create(
+        {
+            "type": "express",
+            "email": email or None,
+            "business_profile": {"name": name},
+            "metadata": {"tenant_id": str(tenant_id)},
+        },
+        _key(f"account:{tenant_id}"),
+    )
+    return account.id
+
+
+def account_link_create(*, account: str, return_url: str, refresh_url: str) -> str:
+    """A one-time link to Stripe's onboarding for the business's account."""
+    link = client().v1.account_links.create(
+        {
+            "account": account,
+            "type": "account_onboarding",
+            "return_url": return_url,
+            "refresh_url": refresh_url,
+        }
+    )
+    return link.url
+
+
+def connected_account_can_charge(account: str) -> bool:
+    return bool(client().v1.accounts.retrieve(account).charges_enabled)
+
+
+def topup_session_create(
+    *, account: str, amount: Decimal, currency: str, tenant_id: int, client_ref: str,
+    success_url: str, cancel_url: str, attempt: str,
+) -> str:  # fmt: skip
+    """A Checkout session (one payment) on the business's own account."""
+    session = client().v1.checkout.sessions.create(
+        {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "unit_amount": int((amount * 100).to_integral_value()),
+                        "product_data": {"name": "Balance top-up"},
+                    },
+                }
+            ],
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "client_reference_id": client_ref,
+            "metadata": {"kind": "topup", "tenant_id": str(tenant_id), "client": client_ref},
+        },
+        {"stripe_account": account, **_key(f"topup:{tenant_id}:{client_ref}:{attempt}")},
+    )
+    return session.url
+
+
+@dataclass(frozen=True)
+class PaymentSession:
+    id: str
+    paid: bool
+    amount: Decimal
+    currency: str
+    tenant_id: str
+    client_ref: str
+
+
+def topup_session_get(*, account: str, session_id: str) -> PaymentSession | None:
+    """The session as Stripe has it now; None when the account has no such session."""
+    try:
+        session = client().v1.checkout.sessions.retrieve(
+            session_id, options={"stripe_account": account}
+        )
+    except stripe.InvalidRequestError:
+        return None
+    metadata = session.to_dict().get("metadata") or {}
+    if metadata.get("kind") != "topup":
+        return None
+    return PaymentSession(
+        id=session.id,
+        paid=session.payment_status == "paid",
+        amount=(Decimal(session.amount_total or 0) / 100).quantize(Decimal("0.01")),
+        currency=(session.currency or "").upper(),
+        tenant_id=str(metadata.get("tenant_id", "")),
+        client_ref=str(metadata.get("client", "")),
+    )
+
+
 # -- webhooks ---------------------------------------------------------------------------------
 
 

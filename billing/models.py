@@ -307,3 +307,16 @@ class UsageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} {self.metric} +{self.quantity} ({self.idempotency_key})"
+
+
+class PaymentAccount(models.Model):
+    """A business's own Stripe account (Stripe Connect), which its clients' card payments go to."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="payment_account")
+    stripe_account = models.CharField(max_length=255, unique=True)
+    charges_enabled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.stripe_account}"

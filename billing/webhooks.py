@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from billing import gateway
-from billing.models import StripeEvent, Subscription
+from billing import gateway, payments
+from billing.models import PaymentAccount, StripeEvent, Subscription
 from billing.subscriptions import subscription_sync
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,9 @@ def stripe_event_apply(event_pk: int) -> str:
     event = StripeEvent.objects.get(pk=event_pk)
     if event.outcome != StripeEvent.Outcome.PENDING:
         return event.outcome
+    connected = event.payload.get("account")
+    if isinstance(connected, str) and connected:
+        return _connected_apply(event, connected)
     if event.type not in SUBSCRIPTION_EVENTS:
         return _done(event, StripeEvent.Outcome.SKIPPED, f"not an event Kabinet uses: {event.type}")
     subscription = (
@@ -122,6 +125,27 @@ def stripe_event_apply(event_pk: int) -> str:
         + (f"; tenant moved to {result.moved_to}" if result.moved_to else "")
     )
     return _done(event, StripeEvent.Outcome.APPLIED, note)
+
+
+def _connected_apply(event: StripeEvent, account_id: str) -> str:
+    """An event on a business's own account (Stripe Connect): its onboarding moved on, or a
+    client paid. Either way the current state is read from Stripe, not taken from the event."""
+    account = (
+        PaymentAccount.objects.select_related("tenant").filter(stripe_account=account_id).first()
+    )
+    if account is None:
+        return _done(event, StripeEvent.Outcome.SKIPPED, "no tenant has this account")
+    if event.type == "account.updated":
+        synced = payments.account_sync(account.tenant)  # network: outside any transaction
+        return _done(
+            event, StripeEvent.Outcome.APPLIED, f"charges enabled: {synced.charges_enabled}"
+        )
+    obj = (event.payload.get("data") or {}).get("object") or {}
+    if event.type == "checkout.session.completed" and isinstance(obj, dict):
+        result = payments.topup_sync(tenant=account.tenant, session_id=str(obj.get("id", "")))
+        note = f"top-up {result.amount} {result.currency} " + ("paid" if result.paid else "unpaid")
+        return _done(event, StripeEvent.Outcome.APPLIED, note)
+    return _done(event, StripeEvent.Outcome.SKIPPED, f"not an event Kabinet uses: {event.type}")
 
 
 def _done(event: StripeEvent, outcome: str, note: str) -> str:

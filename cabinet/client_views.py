@@ -1,6 +1,7 @@
 """What a client does in their cabinet: browse services, order and pay, book events, see their
 balance, points, documents and history."""
 
+import logging
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from billing import payments
 from cabinet import selectors
 from cabinet.bookings import booking_cancel, booking_create, booking_ics, cancel_deadline
 from cabinet.documents import document_claim, document_link
@@ -25,6 +27,9 @@ from cabinet.rendering import render_cabinet
 from cabinet.wallet import wallet_for
 
 MAX_ITEM_ID = 2**31
+
+
+log = logging.getLogger(__name__)
 
 
 def _client(request: HttpRequest):
@@ -291,7 +296,63 @@ def wallet(request: HttpRequest) -> HttpResponse:
     entries = Paginator(LedgerEntry.objects.filter(client=client), 30).get_page(
         request.GET.get("page")
     )
-    return render_cabinet(
-        request, "cabinet/wallet.html", {"wallet": wallet_for(client), "entries": entries,
-                                         "points_value": Decimal("0.10")},
-    )  # fmt: skip
+    context = {
+        "wallet": wallet_for(client), "entries": entries, "points_value": Decimal("0.10"),
+        "card_payments": payments.card_payments_enabled(request.tenant),
+        "topup_min": payments.TOPUP_MIN, "topup_max": payments.TOPUP_MAX,
+    }  # fmt: skip
+    return render_cabinet(request, "cabinet/wallet.html", context)
+
+
+@require_POST
+@login_required
+def wallet_top_up_start(request: HttpRequest) -> HttpResponse:
+    """Pay by card on Stripe Checkout, on the business's own Stripe account."""
+    client = _client(request)
+    raw = request.POST.get("amount", "")[:20].replace(",", ".").strip()
+    try:
+        amount = Decimal(raw).quantize(Decimal("0.01"))
+        if not payments.TOPUP_MIN <= amount <= payments.TOPUP_MAX:
+            raise ValueError
+    except (ArithmeticError, ValueError):
+        messages.error(request, _("Top up between %(min)s and %(max)s.")
+                       % {"min": payments.TOPUP_MIN, "max": payments.TOPUP_MAX})  # fmt: skip
+        return HttpResponseRedirect(reverse("cabinet:wallet"), status=303)
+    back = request.build_absolute_uri(reverse("cabinet:wallet-top-up-done"))
+    try:
+        url = payments.topup_start(
+            tenant=request.tenant, client_ref=str(client.pk), amount=amount,
+            currency=wallet_for(client).currency,
+            success_url=f"{back}?session={{CHECKOUT_SESSION_ID}}",
+            cancel_url=request.build_absolute_uri(reverse("cabinet:wallet")),
+            attempt=uuid.uuid4().hex,
+        )  # fmt: skip
+    except payments.PaymentsUnavailable:
+        messages.error(request, _("This cabinet does not take card payments."))
+        return HttpResponseRedirect(reverse("cabinet:wallet"), status=303)
+    except payments.PaymentFailed as exc:  # Stripe is down: say so, keep everything as it was
+        log.warning("top-up checkout failed: %s", type(exc).__name__)
+        messages.error(request, _("Card payments are unavailable right now; try again later."))
+        return HttpResponseRedirect(reverse("cabinet:wallet"), status=303)
+    return HttpResponseRedirect(url, status=303)
+
+
+@require_GET
+@login_required
+def wallet_top_up_done(request: HttpRequest) -> HttpResponse:
+    """Back from Checkout: read the payment from Stripe at once, not waiting for the webhook."""
+    client = _client(request)
+    session_id = request.GET.get("session", "")[:255]
+    try:
+        result = payments.topup_sync(
+            tenant=request.tenant, session_id=session_id, client_ref=str(client.pk)
+        )
+    except payments.PaymentFailed:
+        result = None
+    if result is not None and result.paid:
+        messages.success(request, _("%(amount)s %(currency)s added to your balance.")
+                         % {"amount": result.amount, "currency": result.currency})  # fmt: skip
+    else:
+        messages.info(request, _("We will add the payment to your balance as soon as it is "
+                                 "confirmed."))  # fmt: skip
+    return HttpResponseRedirect(reverse("cabinet:wallet"), status=303)

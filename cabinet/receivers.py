@@ -1,9 +1,13 @@
+import logging
+from decimal import Decimal
 from typing import Any
 
 from allauth.account.signals import user_signed_up
 from django.dispatch import receiver
+from django_tenants.utils import tenant_context
 
-from cabinet.models import Branding, ClientProfile
+from billing.signals import client_payment_received
+from cabinet.models import Branding, ClientProfile, NotificationEvent
 from cabinet.starter import seed_upcoming_events
 from rbac.models import User
 from tenants.models import Tenant, Vertical
@@ -30,3 +34,38 @@ def create_client_profile(sender: type, request: object, user: User, **kwargs: A
     """Every person who registers in the cabinet is a client with a profile staff can serve."""
     if not user.is_staff:
         ClientProfile.objects.get_or_create(user=user)
+
+
+log = logging.getLogger(__name__)
+
+
+@receiver(client_payment_received)
+def credit_card_payment(
+    sender: type, tenant: Tenant, client_ref: str, amount: Decimal, currency: str,
+    reference: str, **kwargs: Any,
+) -> None:  # fmt: skip
+    """A client's card payment (a top-up) lands on their balance, once per payment."""
+    from django.utils.translation import gettext as _
+
+    from cabinet.notifications import in_language_of, notify
+    from cabinet.wallet import wallet_for, wallet_top_up
+
+    with tenant_context(tenant):
+        client = (
+            ClientProfile.objects.select_related("user").filter(pk=int(client_ref)).first()
+            if client_ref.isdigit()
+            else None
+        )
+        if client is None or wallet_for(client).currency != currency:
+            log.error("payment %s (client %r, %s) not credited", reference, client_ref, currency)
+            return
+        entry = wallet_top_up(client=client, amount=amount, key=reference, note="card payment")
+        if entry is None:
+            return  # credited already (the webhook and the return from Checkout both came)
+        with in_language_of(client.user):
+            notify(
+                recipient=client.user, event=NotificationEvent.ORDER_STATUS,
+                title=_("%(amount)s %(currency)s added to your balance")
+                % {"amount": amount, "currency": currency},
+                url="/wallet/", key=f"topup:{reference}",
+            )  # fmt: skip

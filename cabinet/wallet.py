@@ -62,11 +62,15 @@ def _apply(
 
 
 @transaction.atomic
-def wallet_top_up(*, client: ClientProfile, amount: Decimal, note: str = "") -> LedgerEntry:
+def wallet_top_up(
+    *, client: ClientProfile, amount: Decimal, note: str = "", key: str | None = None
+) -> LedgerEntry | None:
+    """Add to the balance; with `key` (a payment's reference) at most once. None when the key
+    was already credited."""
     if not Decimal("0.01") <= amount <= Decimal("10000"):
         raise ValidationError(_("Top up between 0.01 and 10,000."))
     return _apply(client=client, account=LedgerEntry.Account.BALANCE,
-                  kind=LedgerEntry.Kind.TOPUP, amount=amount, note=note)  # fmt: skip
+                  kind=LedgerEntry.Kind.TOPUP, amount=amount, note=note, key=key)  # fmt: skip
 
 
 def pay(*, client: ClientProfile, order: Order) -> None:

@@ -6,9 +6,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import gateway
+from billing import gateway, payments
 from billing.models import Plan, Subscription
 from billing.reports import usage_report
 from billing.subscriptions import (
@@ -50,7 +51,15 @@ def billing_overview(request: HttpRequest) -> HttpResponse:
             subscription_sync(subscription)
             subscription.refresh_from_db()
         except gateway.StripeFailure:
-            messages.info(request, "Your payment is being confirmed; this page updates shortly.")
+            messages.info(request, _("Your payment is being confirmed; this page updates shortly."))
+    if is_owner and request.GET.get("payments") == "connected" and payments.account_for(tenant):
+        # Back from Stripe's onboarding: read the account's state now.
+        try:
+            payments.account_sync(tenant)
+        except payments.PaymentFailed:
+            messages.info(
+                request, _("Stripe is confirming your account; this page updates shortly.")
+            )
     return render_cabinet(
         request,
         "staff/billing.html",
@@ -61,6 +70,7 @@ def billing_overview(request: HttpRequest) -> HttpResponse:
             "is_owner": is_owner,
             "payments_on": gateway.is_configured(),
             "invoices": invoices_for(tenant) if is_owner else [],
+            "payment_account": payments.account_for(tenant) if is_owner else None,
         },
     )
 
@@ -71,7 +81,7 @@ def billing_checkout(request: HttpRequest) -> HttpResponse:
     _owner(request)
     plan = Plan.objects.filter(code=request.POST.get("plan", "")[:32]).first()
     if plan is None:
-        messages.error(request, "Choose one of the plans shown.")
+        messages.error(request, _("Choose one of the plans shown."))
         return HttpResponseRedirect(reverse("staff:billing"))
     try:
         url = checkout_start(
@@ -99,4 +109,25 @@ def billing_portal(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("staff:billing"))
     audit_record(action="billing.portal", actor=request.user, request=request)
+    return HttpResponseRedirect(url)
+
+
+@require_POST
+@staff_required
+def payments_connect(request: HttpRequest) -> HttpResponse:
+    """Open (once) and finish the business's own Stripe account, so clients can pay by card."""
+    _owner(request)
+    if not gateway.is_configured():
+        messages.error(request, _("This platform does not take card payments."))
+        return HttpResponseRedirect(reverse("staff:billing"))
+    try:
+        url = payments.onboarding_start(
+            tenant=request.tenant,
+            return_url=_here(request, "?payments=connected"),
+            refresh_url=_here(request, "?payments=retry"),
+        )
+    except payments.PaymentFailed:
+        messages.error(request, _("Stripe is unavailable right now; try again later."))
+        return HttpResponseRedirect(reverse("staff:billing"))
+    audit_record(action="billing.payments_connect", actor=request.user, request=request)
     return HttpResponseRedirect(url)

@@ -52,6 +52,7 @@ urlpatterns = [
     path("billing/", billing.billing_overview, name="billing"),
     path("billing/checkout/", billing.billing_checkout, name="billing-checkout"),
     path("billing/portal/", billing.billing_portal, name="billing-portal"),
+    path("billing/payments/connect/", billing.payments_connect, name="payments-connect"),
     path("domains/", domains.domain_list, name="domains"),
     path("domains/add/", domains.domain_create, name="domain-add"),
     path("domains/<int:pk>/verify/", domains.domain_check, name="domain-verify"),

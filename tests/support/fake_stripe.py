@@ -120,7 +120,7 @@ class FakeStripe(FakeService):
             if o["object"] == kind and all(o.get(k) == v for k, v in match.items())
         ]
 
-    def emit(self, event_type: str, obj: dict[str, Any]) -> dict[str, Any]:
+    def emit(self, event_type: str, obj: dict[str, Any], account: str = "") -> dict[str, Any]:
         event = {
             "id": self._id("evt"),
             "object": "event",
@@ -130,6 +130,8 @@ class FakeStripe(FakeService):
             "livemode": False,
             "data": {"object": json.loads(json.dumps(obj))},
         }
+        if account:  # an event on a connected account says which
+            event["account"] = account
         self.events.append(event)
         if self.webhook_url:
             threading.Thread(target=self.deliver, args=(event,), daemon=True).start()
@@ -284,6 +286,8 @@ class FakeStripe(FakeService):
         return self._list([summary], f"/v1/billing/meters/{meter_id}/event_summaries")
 
     def post_checkout__sessions(self, p: dict[str, Any]) -> dict[str, Any]:
+        if p.get("mode") == "payment":
+            return self._payment_session(p)
         self.get(p.get("customer", ""), "customer")
         for item in p.get("line_items", []):
             self.get(item["price"], "price")
@@ -306,6 +310,81 @@ class FakeStripe(FakeService):
                 "url": f"{self.url}/pay/{sid}",
             }
         )
+
+    def _payment_session(self, p: dict[str, Any]) -> dict[str, Any]:
+        """One payment on a connected account (Stripe-Account header), priced inline."""
+        account = self.get(p["__account"], "account")
+        if not account["charges_enabled"]:
+            raise StripeError(400, "This account cannot create live charges yet.", "invalid")
+        total, currency = 0, None
+        for item in p["line_items"]:
+            data = item["price_data"]
+            total += int(data["unit_amount"]) * int(item.get("quantity", 1))
+            currency = data["currency"]
+        sid = self._id("cs")
+        return self._put(
+            {
+                "id": sid,
+                "object": "checkout.session",
+                "mode": "payment",
+                "account": account["id"],
+                "line_items": p["line_items"],
+                "amount_total": total,
+                "currency": currency,
+                "success_url": p["success_url"],
+                "cancel_url": p.get("cancel_url"),
+                "client_reference_id": p.get("client_reference_id"),
+                "metadata": p.get("metadata", {}),
+                "status": "open",
+                "payment_status": "unpaid",
+                "url": f"{self.url}/pay/{sid}",
+            }
+        )
+
+    def get_checkout__sessions__ID(self, sid: str, p: dict[str, Any]) -> dict[str, Any]:
+        session = self.get(sid, "checkout.session")
+        if session.get("account", "") != p.get("__account", ""):
+            raise StripeError(404, f"No such checkout.session: '{sid}'")  # another account's
+        return session
+
+    def post_accounts(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self._put(
+            {
+                "id": self._id("acct"),
+                "object": "account",
+                "type": p.get("type", "express"),
+                "email": p.get("email"),
+                "business_profile": p.get("business_profile", {}),
+                "metadata": p.get("metadata", {}),
+                "charges_enabled": False,
+                "details_submitted": False,
+            }
+        )
+
+    def get_accounts__ID(self, aid: str, p: dict[str, Any]) -> dict[str, Any]:
+        return self.get(aid, "account")
+
+    def post_account_links(self, p: dict[str, Any]) -> dict[str, Any]:
+        account = self.get(p["account"], "account")
+        link = self._put(
+            {
+                "id": self._id("acctlink"),
+                "object": "account_link",
+                "account": account["id"],
+                "return_url": p["return_url"],
+                "refresh_url": p.get("refresh_url"),
+            }
+        )
+        return {**link, "url": f"{self.url}/onboard/{link['id']}"}
+
+    def onboard(self, link_id: str) -> dict[str, Any]:
+        """The business finishes Stripe's onboarding: its account can take payments."""
+        link = self.get(link_id, "account_link")
+        account = self.get(link["account"], "account")
+        account.update(charges_enabled=True, details_submitted=True)
+        self.emit("account.updated", account, account=account["id"])
+        self._save()
+        return link
 
     def post_billing_portal__sessions(self, p: dict[str, Any]) -> dict[str, Any]:
         self.get(p.get("customer", ""), "customer")
@@ -344,6 +423,11 @@ class FakeStripe(FakeService):
         paid, and the events Stripe sends for that are emitted."""
         session = self.get(session_id, "checkout.session")
         if session["status"] != "open":
+            return session
+        if session["mode"] == "payment":
+            session.update(status="complete", payment_status="paid")
+            self.emit("checkout.session.completed", session, account=session["account"])
+            self._save()
             return session
         now = int(time.time())
         items = [
@@ -494,6 +578,7 @@ class FakeStripe(FakeService):
                     if method == "POST" and key and key in fake.idempotent:
                         status, payload = fake.idempotent[key]
                         return self._answer(status, payload, "application/json")
+                    params["__account"] = self.headers.get("Stripe-Account", "")
                     try:
                         status, payload = 200, fake.api(method, url.path, params)
                     except StripeError as error:
@@ -522,7 +607,7 @@ class FakeStripe(FakeService):
                 path = urlsplit(self.path).path
                 if path.startswith("/v1/"):
                     return self._api("GET")
-                page = re.fullmatch(r"/(pay|portal)/([a-z]+_fake\d+)", path)
+                page = re.fullmatch(r"/(pay|portal|onboard)/([a-z]+_fake\d+)", path)
                 if not page:
                     return self._answer(404, "not found", "text/plain")
                 with fake.lock:
@@ -536,7 +621,7 @@ class FakeStripe(FakeService):
                 path = urlsplit(self.path).path
                 if path.startswith("/v1/"):
                     return self._api("POST")
-                action = re.fullmatch(r"/(pay|portal)/([a-z]+_fake\d+)/(\w+)", path)
+                action = re.fullmatch(r"/(pay|portal|onboard)/([a-z]+_fake\d+)/(\w+)", path)
                 if not action:
                     return self._answer(404, "not found", "text/plain")
                 with fake.lock:
@@ -549,6 +634,26 @@ class FakeStripe(FakeService):
         return Handler
 
     def page(self, kind: str, session_id: str) -> str:
+        if kind == "onboard":
+            link = self.get(session_id, "account_link")
+            form = (
+                f"<p>Account {html.escape(link['account'])}</p>"
+                f'<form method="post" action="/onboard/{session_id}/done">'
+                "<button>Finish onboarding (test business details)</button></form>"
+            )
+            return _html("Stripe Connect onboarding (local fake)", form)
+        if kind == "pay" and self.get(session_id, "checkout.session")["mode"] == "payment":
+            session = self.get(session_id, "checkout.session")
+            amount = f"{session['amount_total'] / 100:.2f} {session['currency'].upper()}"
+            form = (
+                f"<p>Pay <b>{html.escape(amount)}</b></p>"
+                f'<form method="post" action="/pay/{session_id}/pay">'
+                "<button>Pay with test card 4242 4242 4242 4242</button></form>"
+                f'<p><a href="{html.escape(session["cancel_url"] or "")}">Back</a></p>'
+            )
+            if session["status"] != "open":
+                form = "<p>This session is complete.</p>"
+            return _html("Stripe Checkout (local fake)", form)
         if kind == "pay":
             session = self.get(session_id, "checkout.session")
             lines = "".join(
@@ -583,6 +688,8 @@ class FakeStripe(FakeService):
         return _html("Stripe Customer Portal (local fake)", state + buttons + back)
 
     def act(self, kind: str, session_id: str, action: str) -> str:
+        if kind == "onboard" and action == "done":
+            return self.onboard(session_id)["return_url"]
         if kind == "pay" and action == "pay":
             session = self.pay_checkout(session_id)
             return session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
