@@ -373,11 +373,17 @@ def topup_session_get(*, account: str, session_id: str) -> PaymentSession | None
 
 def webhook_event(payload: bytes, signature: str) -> dict[str, Any]:
     """The event in a webhook body, once its signature and timestamp check out against the
-    endpoint secret; raises SignatureInvalid otherwise, ValueError when the body is not JSON."""
-    event = stripe.Webhook.construct_event(
-        payload,
-        signature,
-        settings.STRIPE_WEBHOOK_SECRET,
-        tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
-    )
-    return event.to_dict()
+    endpoint's secret (or the Connect endpoint's, for connected accounts' events); raises
+    SignatureInvalid otherwise, ValueError when the body is not JSON."""
+    secrets = [settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET]
+    failure: stripe.SignatureVerificationError | None = None
+    for secret in filter(None, secrets):
+        try:
+            event = stripe.Webhook.construct_event(
+                payload, signature, secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+            )
+        except stripe.SignatureVerificationError as exc:
+            failure = exc
+            continue
+        return event.to_dict()
+    raise failure or stripe.SignatureVerificationError("no webhook secret", signature)

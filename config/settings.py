@@ -273,6 +273,9 @@ SMS_DEFAULT_REGION = env.str("SMS_DEFAULT_REGION", default="RU")  # for numbers 
 STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Stripe signs events of connected accounts (clients' card payments) with the Connect endpoint's
+# own secret; unset, they are checked against STRIPE_WEBHOOK_SECRET.
+STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 STRIPE_WEBHOOK_MAX_BYTES = 256 * 1024

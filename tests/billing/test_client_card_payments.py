@@ -169,3 +169,18 @@ def test_stripe_down_when_paying_says_so_and_changes_nothing(hotel, stripe_fake)
     response = browser.post("/wallet/top-up/", {"amount": "50"}, follow=True)
     assert "unavailable right now" in response.content.decode()
     assert balance(hotel, client) == 0
+
+
+def test_connect_events_may_be_signed_with_the_connect_endpoints_secret(
+    hotel, stripe_fake, platform_client, settings, eager_tasks, django_capture_on_commit_callbacks
+):
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_connect_endpoint"  # noqa: S105
+    connect(stripe_fake, hotel)
+    client, browser = a_guest(hotel)
+    stripe_fake.pay_checkout(start_top_up(browser, "20"))
+    event = next(e for e in stripe_fake.events if e["type"] == "checkout.session.completed")
+    assert deliver(platform_client, event, secret="whsec_someone_else").status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        response = deliver(platform_client, event, secret="whsec_connect_endpoint")
+    assert response.status_code == 200
+    assert balance(hotel, client) == Decimal("20.00")
