@@ -174,7 +174,7 @@ def test_stripe_down_when_paying_says_so_and_changes_nothing(hotel, stripe_fake)
 def test_connect_events_may_be_signed_with_the_connect_endpoints_secret(
     hotel, stripe_fake, platform_client, settings, eager_tasks, django_capture_on_commit_callbacks
 ):
-    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_connect_endpoint"  # noqa: S105
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_connect_endpoint"
     connect(stripe_fake, hotel)
     client, browser = a_guest(hotel)
     stripe_fake.pay_checkout(start_top_up(browser, "20"))
