@@ -244,6 +244,28 @@ def event_book(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+def booking_list(request: HttpRequest) -> HttpResponse:
+    """The client's bookings, upcoming or past, by status, newest event first."""
+    client = _client(request)
+    status = request.GET.get("status", "")[:16]
+    when = request.GET.get("when", "")[:8]
+    bookings = selectors.client_bookings(client).order_by("-event__starts_at", "-pk")
+    if status in Booking.Status.values:
+        bookings = bookings.filter(status=status)
+    now = timezone.now()
+    if when == "upcoming":
+        bookings = bookings.filter(event__starts_at__gte=now).order_by("event__starts_at", "pk")
+    elif when == "past":
+        bookings = bookings.filter(event__starts_at__lt=now)
+    page = Paginator(bookings, 20).get_page(request.GET.get("page"))
+    return render_cabinet(
+        request, "cabinet/booking_list.html",
+        {"page": page, "status": status, "when": when, "statuses": Booking.Status.choices},
+    )  # fmt: skip
+
+
+@require_GET
+@login_required
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = selectors.client_booking(_client(request), pk)
     if booking is None:

@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 from cabinet.models import ClientProfile, RequestType
 from cabinet.services import branding_update
 from cabinet.staff.work import request_create
-from cabinet.wallet import wallet_top_up
+from cabinet.wallet import points_grant, wallet_top_up
 from rbac.models import User
 from rbac.services import client_create
 from tenants.models import Tenant, TenantStatus, Vertical
@@ -89,6 +89,7 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         )
         profile = ClientProfile.objects.create(user=client, phone="+44 20 7946 0123")
         wallet_top_up(client=profile, amount=Decimal("150.00"), note="welcome credit")
+        points_grant(client=profile, points=600, note="welcome points")
         first_type = RequestType.objects.order_by("pk").first()
         if first_type is not None:
             request_create(

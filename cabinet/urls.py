@@ -17,6 +17,7 @@ urlpatterns = [
     path("events/", client_views.events, name="events"),
     path("events/calendar/", client_views.event_calendar, name="event-calendar"),
     path("events/<int:pk>/book/", client_views.event_book, name="event-book"),
+    path("bookings/", client_views.booking_list, name="bookings"),
     path("bookings/<int:pk>/", client_views.booking_detail, name="booking"),
     path("bookings/<int:pk>/cancel/", client_views.booking_cancel_view, name="booking-cancel"),
     path("bookings/<int:pk>/calendar.ics", client_views.booking_calendar, name="booking-ics"),

@@ -73,6 +73,17 @@ def wallet_top_up(
                   kind=LedgerEntry.Kind.TOPUP, amount=amount, note=note, key=key)  # fmt: skip
 
 
+@transaction.atomic
+def points_grant(
+    *, client: ClientProfile, points: int, note: str = "", key: str | None = None
+) -> LedgerEntry | None:
+    """Give bonus points (a welcome gift, a goodwill gesture); with `key`, at most once."""
+    if not 1 <= points <= 100_000:
+        raise ValidationError(_("Give between 1 and 100,000 points."))
+    return _apply(client=client, account=LedgerEntry.Account.POINTS, kind=LedgerEntry.Kind.ADJUST,
+                  amount=Decimal(points), note=note, key=key)  # fmt: skip
+
+
 def pay(*, client: ClientProfile, order: Order) -> None:
     """Inside the order's transaction: take the total from the balance or in points."""
     if order.payment == Order.Payment.BALANCE:

@@ -213,3 +213,28 @@ def test_a_bad_month_is_a_clear_400_with_this_month_shown(hotel, month):
     page = response.content.decode()
     assert "here is this month" in page
     assert "<script>" not in page
+
+
+def test_the_bookings_history_filters_and_pages(hotel, django_assert_max_num_queries):
+    with tenant_context(hotel):
+        guest, other = a_client(), a_client()
+        past = an_event(hours_ahead=-48, title="Yesterday's tour", cutoff_minutes=0)
+        Booking.objects.create(event=past, client=guest, seats=1, status="confirmed")
+        for n in range(22):
+            booking_create(event=an_event(title=f"Tour {n}", hours_ahead=24 + n), client=guest)
+        booking_create(event=an_event(title="Someone else's"), client=other)
+    browser = signed_in(hotel, guest.user)
+    browser.get("/bookings/")
+    with django_assert_max_num_queries(12):
+        first = browser.get("/bookings/").content.decode()
+    assert first.count('class="card row-card client-row"') == 20
+    assert "Someone else" not in first
+    assert "Yesterday&#x27;s tour" in browser.get("/bookings/?when=past").content.decode()
+    assert "Yesterday" not in browser.get("/bookings/?when=upcoming").content.decode()
+    assert "Tour 0" in browser.get("/bookings/?when=upcoming").content.decode()
+    second = browser.get("/bookings/?page=2").content.decode()
+    assert second.count('class="card row-card client-row"') == 3
+    for hostile in ("?status=<script>", "?when=' OR 1=1", "?page=-1", "?page=99999"):
+        response = browser.get("/bookings/" + hostile)
+        assert response.status_code == 200
+        assert "<script>" not in response.content.decode().split("</head>", 1)[1]
