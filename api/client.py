@@ -1,10 +1,20 @@
 """The client side of the API: catalog, orders, bookings and wallet — the same selectors and
 services as the cabinet's pages."""
 
+import datetime as dt
 import uuid
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.http import FileResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -12,9 +22,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from billing import payments
 from cabinet import selectors
-from cabinet.bookings import booking_create
-from cabinet.models import Booking, CatalogItem, Event, Order, Wallet
+from cabinet.bookings import booking_cancel, booking_create, cancel_deadline
+from cabinet.documents import document_for, document_link
+from cabinet.models import Booking, CatalogItem, Document, Event, Order, Wallet
 from cabinet.orders import order_place
 from cabinet.wallet import wallet_for
 
@@ -31,10 +43,32 @@ class IsClient(IsAuthenticated):
 class ItemOutput(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     is_free = serializers.BooleanField()
+    image = serializers.SerializerMethodField()
+    available_now = serializers.SerializerMethodField()
 
     class Meta:
         model = CatalogItem
-        fields = ("id", "category", "name", "description", "price", "currency", "unit", "is_free")
+        fields = ("id", "category", "name", "description", "price", "currency", "unit", "is_free",
+                  "image", "available_from", "available_until", "available_days",
+                  "available_now")  # fmt: skip
+
+    def get_image(self, item: CatalogItem) -> str | None:
+        return item.image.url if item.image else None
+
+    def get_available_now(self, item: CatalogItem) -> bool:
+        return item.is_available_at(timezone.localtime())
+
+
+class DocumentOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    url = serializers.CharField(help_text="Signed; works for ten minutes, for this person only.")
+
+
+def _document(document: Document | None, request: Request) -> dict | None:
+    if document is None:
+        return None
+    token = document_link(document, user_id=request.user.pk).rstrip("/").rsplit("/", 1)[1]
+    return {"kind": document.kind, "url": request.build_absolute_uri(f"/api/v1/documents/{token}/")}
 
 
 class OrderLineOutput(serializers.Serializer):
@@ -46,6 +80,7 @@ class OrderLineOutput(serializers.Serializer):
 
 class OrderOutput(serializers.ModelSerializer):
     items = OrderLineOutput(many=True)
+    document = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
@@ -59,7 +94,15 @@ class OrderOutput(serializers.ModelSerializer):
             "currency",
             "created_at",
             "items",
+            "document",
         )
+
+    @extend_schema_field(DocumentOutput(allow_null=True))
+    def get_document(self, order: Order) -> dict | None:
+        request = self.context.get("request")
+        if request is None:
+            return None
+        return _document(Document.objects.filter(order=order).first(), request)
 
 
 class OrderLineInput(serializers.Serializer):
@@ -86,7 +129,8 @@ class EventOutput(serializers.ModelSerializer):
     class Meta:
         model = Event
         fields = ("id", "kind", "title", "description", "location", "starts_at", "ends_at",
-                  "capacity", "places_left", "price", "currency")  # fmt: skip
+                  "capacity", "places_left", "price", "currency", "cutoff_minutes",
+                  "cancel_window_minutes", "max_seats_per_booking")  # fmt: skip
 
     def get_places_left(self, event: Event) -> int:
         return max(0, event.capacity - getattr(event, "taken", 0))
@@ -101,6 +145,30 @@ class BookingOutput(serializers.ModelSerializer):
     class Meta:
         model = Booking
         fields = ("id", "event", "seats", "status", "created_at")
+
+
+class BookingDetailOutput(serializers.ModelSerializer):
+    event = EventOutput()
+    cancel_until = serializers.SerializerMethodField()
+    voucher = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = ("id", "event", "seats", "status", "created_at", "cancel_until", "voucher")
+
+    def get_cancel_until(self, booking: Booking) -> dt.datetime:
+        return cancel_deadline(booking.event)
+
+    @extend_schema_field(DocumentOutput(allow_null=True))
+    def get_voucher(self, booking: Booking) -> dict | None:
+        request = self.context["request"]
+        return _document(Document.objects.filter(booking=booking).first(), request)
+
+
+class TopUpInput(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=7, decimal_places=2, min_value=payments.TOPUP_MIN, max_value=payments.TOPUP_MAX
+    )
 
 
 def _client(request: Request):
@@ -122,7 +190,7 @@ class OrdersView(APIView):
     @extend_schema(responses=OrderOutput(many=True))
     def get(self, request: Request) -> Response:
         orders = selectors.client_orders(_client(request))[:100]
-        return Response(OrderOutput(orders, many=True).data)
+        return Response(OrderOutput(orders, many=True, context={"request": request}).data)
 
     @extend_schema(
         request=OrderInput,
@@ -142,7 +210,9 @@ class OrdersView(APIView):
             )  # fmt: skip
         except ValidationError as exc:
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(OrderOutput(order).data, status=status.HTTP_201_CREATED)
+        return Response(
+            OrderOutput(order, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
 
 class OrderView(APIView):
@@ -153,7 +223,7 @@ class OrderView(APIView):
         order = selectors.client_order(_client(request), pk)
         if order is None:
             raise NotFound()
-        return Response(OrderOutput(order).data)
+        return Response(OrderOutput(order, context={"request": request}).data)
 
 
 class EventsView(APIView):
@@ -187,3 +257,113 @@ class WalletView(APIView):
     @extend_schema(responses=WalletOutput)
     def get(self, request: Request) -> Response:
         return Response(WalletOutput(wallet_for(_client(request))).data)
+
+
+class BookingsView(APIView):
+    permission_classes = (IsClient,)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("when", str, enum=["upcoming", "past"], required=False),
+            OpenApiParameter("status", str, enum=Booking.Status.values, required=False),
+        ],
+        responses=BookingDetailOutput(many=True),
+        summary="The client's bookings (at most 100), newest event first",
+    )
+    def get(self, request: Request) -> Response:
+        bookings = selectors.client_bookings(_client(request)).order_by("-event__starts_at")
+        if request.query_params.get("status") in Booking.Status.values:
+            bookings = bookings.filter(status=request.query_params["status"])
+        when = request.query_params.get("when")
+        if when == "upcoming":
+            bookings = bookings.filter(event__starts_at__gte=timezone.now())
+        elif when == "past":
+            bookings = bookings.filter(event__starts_at__lt=timezone.now())
+        data = BookingDetailOutput(bookings[:100], many=True, context={"request": request}).data
+        return Response(data)
+
+
+class BookingView(APIView):
+    permission_classes = (IsClient,)
+
+    @extend_schema(
+        responses={200: BookingDetailOutput, 404: OpenApiResponse(description="Not yours")}
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        booking = selectors.client_booking(_client(request), pk)
+        if booking is None:
+            raise NotFound()
+        return Response(BookingDetailOutput(booking, context={"request": request}).data)
+
+
+class BookingCancelView(APIView):
+    permission_classes = (IsClient,)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: BookingDetailOutput,
+            400: OpenApiResponse(description="Too late to cancel"),
+            404: OpenApiResponse(description="Not yours"),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        booking = selectors.client_booking(_client(request), pk)
+        if booking is None:
+            raise NotFound()
+        try:
+            booking_cancel(booking=booking)
+        except ValidationError as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        booking.refresh_from_db()
+        return Response(BookingDetailOutput(booking, context={"request": request}).data)
+
+
+class DocumentView(APIView):
+    """A receipt, invoice or voucher, through the signed link its order or booking gave."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: OpenApiResponse()}
+    )
+    def get(self, request: Request, token: str) -> FileResponse:
+        document = document_for(token, user=request.user)
+        if document is None:
+            raise NotFound()
+        return FileResponse(document.file.open("rb"), as_attachment=True,
+                            filename=document.file.name.rsplit("/", 1)[-1])  # fmt: skip
+
+
+class WalletTopUpView(APIView):
+    permission_classes = (IsClient,)
+
+    @extend_schema(
+        request=TopUpInput,
+        responses={
+            201: inline_serializer("TopUpStarted", {"checkout_url": serializers.URLField()}),
+            400: OpenApiResponse(description="An amount outside 5.00–1000.00"),
+            409: OpenApiResponse(description="The business does not take card payments"),
+            503: OpenApiResponse(description="Stripe cannot be reached; try again later"),
+        },
+        summary="Start a card top-up: open checkout_url, pay, and the balance grows",
+    )
+    def post(self, request: Request) -> Response:
+        form = TopUpInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        client = _client(request)
+        try:
+            url = payments.topup_start(
+                tenant=request.tenant, client_ref=str(client.pk),
+                amount=form.validated_data["amount"], currency=wallet_for(client).currency,
+                success_url=request.build_absolute_uri("/wallet/top-up/done/")
+                + "?session={CHECKOUT_SESSION_ID}",
+                cancel_url=request.build_absolute_uri("/wallet/"), attempt=uuid.uuid4().hex,
+            )  # fmt: skip
+        except payments.PaymentsUnavailable:
+            return Response({"detail": "This business does not take card payments."},
+                            status=status.HTTP_409_CONFLICT)  # fmt: skip
+        except payments.PaymentFailed:
+            return Response({"detail": "Card payments are unavailable right now."},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)  # fmt: skip
+        return Response({"checkout_url": url}, status=status.HTTP_201_CREATED)

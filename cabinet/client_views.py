@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import payments
 from cabinet import selectors
 from cabinet.bookings import booking_cancel, booking_create, booking_ics, cancel_deadline
-from cabinet.documents import document_claim, document_link
+from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, Document, Event, LedgerEntry, Order
 from cabinet.orders import order_place, order_set_status, quote
 from cabinet.rendering import render_cabinet
@@ -169,16 +169,8 @@ def order_reorder(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def document_download(request: HttpRequest, token: str) -> HttpResponse:
-    claim = document_claim(token)
-    if claim is None or claim.get("u") != request.user.pk:
-        raise Http404
-    document = Document.objects.filter(pk=claim.get("d")).select_related("client").first()
-    allowed = document is not None and (
-        document.client.user_id == request.user.pk
-        or request.user.is_superuser
-        or request.user.has_perm("cabinet.view_all_clients")
-    )
-    if not allowed:
+    document = document_for(token, user=request.user)
+    if document is None:
         raise Http404
     return FileResponse(document.file.open("rb"), as_attachment=True,
                         filename=document.file.name.rsplit("/", 1)[-1])  # fmt: skip

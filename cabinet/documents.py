@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cabinet.models import Booking, Document, Order
 from cabinet.notifications import in_language_of
 from rbac.documents import Section, pdf_document
+from rbac.models import User
 
 LINK_SALT = "kabinet.cabinet.documents"
 LINK_MAX_AGE = 600
@@ -113,3 +114,20 @@ def document_claim(token: str) -> dict[str, int] | None:
     except signing.BadSignature:
         return None
     return claim if isinstance(claim, dict) else None
+
+
+def document_for(token: str, *, user: User) -> Document | None:
+    """The document a signed link names, when `user` may have it: its client, the owner, or
+    staff who see every client; None otherwise (expired, tampered, someone else's)."""
+    claim = document_claim(token)
+    if claim is None or claim.get("u") != user.pk:
+        return None
+    document = Document.objects.filter(pk=claim.get("d")).select_related("client").first()
+    if document is None:
+        return None
+    allowed = (
+        document.client.user_id == user.pk
+        or user.is_superuser
+        or user.has_perm("cabinet.view_all_clients")
+    )
+    return document if allowed else None

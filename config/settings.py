@@ -411,6 +411,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "cabinet.models.Order.Status",
+        "BookingStatusEnum": "cabinet.models.Booking.Status",
+    },
 }
 
 # --- Observability --------------------------------------------------------------------------
