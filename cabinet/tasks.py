@@ -83,3 +83,18 @@ def send_reminders_everywhere() -> int:
     from tenants.tasks_base import send_to_each_tenant
 
     return send_to_each_tenant(send_reminders)
+
+
+@shared_task(name="cabinet.expire_points", acks_late=True)
+def expire_points() -> int:
+    from cabinet.wallet import points_expire
+
+    return points_expire()
+
+
+@shared_task(name="cabinet.expire_points_everywhere", platform_level=True)
+def expire_points_everywhere() -> int:
+    """Nightly: each serving tenant takes back its clients' expired points."""
+    from tenants.tasks_base import send_to_each_tenant
+
+    return send_to_each_tenant(expire_points)

@@ -2,13 +2,18 @@
 in one transaction with the wallet row locked: parallel payments queue up, and the database
 refuses a negative total whatever the code does."""
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabinet.models import ClientProfile, LedgerEntry, Order, Wallet
+from rbac.policy import policy_get
 
 POINTS_PER_EURO = 10  # redeem: 10 points pay 1.00
 EARN_RATE = Decimal("0.05")  # earn: 5 % of what was paid, in points (1 point per 0.10)
@@ -115,3 +120,36 @@ def points_earn_for(*, order: Order) -> LedgerEntry | None:
     return _apply(client=order.client, account=LedgerEntry.Account.POINTS,
                   kind=LedgerEntry.Kind.EARN, amount=Decimal(points), order=order,
                   key=f"earn:order:{order.pk}")  # fmt: skip
+
+
+def points_expire(*, now: datetime | None = None) -> int:
+    """Take back the points older than the cabinet's expiry that were not spent, oldest first:
+    of the points earned before the cut-off, whatever has not been used up by all the spending
+    (and earlier expiries) since. Once per client and day, however often it runs. The number of
+    clients whose points expired."""
+    months = policy_get().points_expire_months
+    if not months:
+        return 0
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=30 * months)
+    points = LedgerEntry.objects.filter(account=LedgerEntry.Account.POINTS)
+    credited_before = Coalesce(Sum("amount", filter=Q(amount__gt=0, created_at__lt=cutoff)), 0,
+                               output_field=DecimalField())  # fmt: skip
+    used = Coalesce(Sum("amount", filter=Q(amount__lt=0)), 0, output_field=DecimalField())
+    due = (
+        points.values("client_id")
+        .annotate(old=credited_before, used=used)
+        .annotate(expiring=F("old") + F("used"))
+        .filter(expiring__gt=0)
+    )
+    expired = 0
+    for row in due.iterator():
+        client = ClientProfile.objects.get(pk=row["client_id"])
+        with transaction.atomic():
+            entry = _apply(
+                client=client, account=LedgerEntry.Account.POINTS, kind=LedgerEntry.Kind.EXPIRE,
+                amount=-row["expiring"], key=f"expire:{client.pk}:{now:%Y-%m-%d}",
+                note=f"points older than {months} months",
+            )  # fmt: skip
+        expired += entry is not None
+    return expired

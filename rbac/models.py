@@ -146,6 +146,10 @@ class SecurityPolicy(models.Model):
         _("remind clients of a booking this many hours before (0: never)"), default=18,
         validators=[MaxValueValidator(24 * 7)],
     )  # fmt: skip
+    points_expire_months = models.PositiveSmallIntegerField(
+        _("bonus points expire this many months after they were earned (0: never)"), default=12,
+        validators=[MaxValueValidator(120)],
+    )  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -68,12 +68,18 @@ class PolicyForm(forms.ModelForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = time_zone_choices()
+        self.fields["points_expire_months"].required = False  # left out: unchanged
+
+    def clean_points_expire_months(self) -> int:
+        value = self.cleaned_data.get("points_expire_months")
+        return self.instance.points_expire_months if value is None else value
 
     class Meta:
         model = SecurityPolicy
         fields = (
             "registration", "idle_timeout_minutes", "require_staff_mfa", "inactive_client_days",
             "audit_retention_days", "kpi_leaderboard", "booking_reminder_hours",
+            "points_expire_months",
         )  # fmt: skip
         help_texts = {
             "booking_reminder_hours": gettext_lazy(
