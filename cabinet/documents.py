@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from cabinet.models import Booking, Document, Order
@@ -70,6 +70,17 @@ def voucher_code(booking: Booking) -> str:
     """What staff check at the door: short, and meaningless without this cabinet's key."""
     digest = salted_hmac("kabinet.cabinet.voucher", f"booking:{booking.pk}").hexdigest()
     return f"{booking.pk}-{digest[:8].upper()}"
+
+
+def booking_for_voucher(code: str) -> Booking | None:
+    """The booking a voucher code names, when the code is genuine; None otherwise."""
+    number, _dash, _digest = code.partition("-")
+    if not number.isdigit() or len(number) > 12:
+        return None
+    booking = Booking.objects.select_related("event", "client__user").filter(pk=int(number)).first()
+    if booking is None or not constant_time_compare(voucher_code(booking), code):
+        return None
+    return booking
 
 
 def voucher_build(*, booking_id: int) -> Document | None:
