@@ -154,7 +154,8 @@ class BookingDetailOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = ("id", "event", "seats", "status", "created_at", "cancel_until", "voucher")
+        fields = ("id", "event", "seats", "status", "created_at", "checked_in_at", "cancel_until",
+                  "voucher")  # fmt: skip
 
     def get_cancel_until(self, booking: Booking) -> dt.datetime:
         return cancel_deadline(booking.event)
@@ -264,21 +265,18 @@ class BookingsView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("when", str, enum=["upcoming", "past"], required=False),
+            OpenApiParameter("when", str, enum=["upcoming", "past", "visits"], required=False),
             OpenApiParameter("status", str, enum=Booking.Status.values, required=False),
         ],
         responses=BookingDetailOutput(many=True),
         summary="The client's bookings (at most 100), newest event first",
     )
     def get(self, request: Request) -> Response:
-        bookings = selectors.client_bookings(_client(request)).order_by("-event__starts_at")
-        if request.query_params.get("status") in Booking.Status.values:
-            bookings = bookings.filter(status=request.query_params["status"])
-        when = request.query_params.get("when")
-        if when == "upcoming":
-            bookings = bookings.filter(event__starts_at__gte=timezone.now())
-        elif when == "past":
-            bookings = bookings.filter(event__starts_at__lt=timezone.now())
+        bookings = selectors.client_bookings_filtered(
+            _client(request),
+            when=str(request.query_params.get("when", ""))[:8],
+            status=str(request.query_params.get("status", ""))[:16],
+        )
         data = BookingDetailOutput(bookings[:100], many=True, context={"request": request}).data
         return Response(data)
 

@@ -13,6 +13,7 @@ from billing import limits, usage
 from cabinet.models import Booking, ClientProfile, Event, Notification, NotificationEvent
 from cabinet.notifications import in_language_of, notify
 from rbac.audit import audit_record
+from rbac.models import User
 from rbac.policy import policy_get
 from tenants.tasks_base import enqueue_on_commit
 
@@ -120,6 +121,20 @@ def booking_cancel(*, booking: Booking, by_client: bool = True) -> list[Booking]
         free -= waiting.seats
         promoted.append(waiting)
     return promoted
+
+
+@transaction.atomic
+def booking_check_in(*, booking: Booking, by: User) -> Booking:
+    """The guest came: their voucher was checked at the door. Once; a second check shows when
+    the first was (a voucher shown twice is noticed)."""
+    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    if locked.status != Booking.Status.CONFIRMED:
+        raise ValidationError(_("Only a confirmed booking can be checked in."), code="status")
+    if locked.checked_in_at is None:
+        locked.checked_in_at = timezone.now()
+        locked.save(update_fields=["checked_in_at"])
+        audit_record(action="booking.checked_in", actor=by, target=locked)
+    return locked
 
 
 def booking_ics(booking: Booking, *, cabinet_name: str, host: str) -> str:

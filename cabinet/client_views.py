@@ -241,14 +241,7 @@ def booking_list(request: HttpRequest) -> HttpResponse:
     client = _client(request)
     status = request.GET.get("status", "")[:16]
     when = request.GET.get("when", "")[:8]
-    bookings = selectors.client_bookings(client).order_by("-event__starts_at", "-pk")
-    if status in Booking.Status.values:
-        bookings = bookings.filter(status=status)
-    now = timezone.now()
-    if when == "upcoming":
-        bookings = bookings.filter(event__starts_at__gte=now).order_by("event__starts_at", "pk")
-    elif when == "past":
-        bookings = bookings.filter(event__starts_at__lt=now)
+    bookings = selectors.client_bookings_filtered(client, when=when, status=status)
     page = Paginator(bookings, 20).get_page(request.GET.get("page"))
     return render_cabinet(
         request, "cabinet/booking_list.html",

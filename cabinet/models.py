@@ -471,6 +471,8 @@ class Booking(models.Model):
     seats = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=12, choices=Status.choices)
     created_at = models.DateTimeField(default=timezone.now)
+    # When staff checked the client's voucher at the door: a visit, in the client's history.
+    checked_in_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("created_at", "id")

@@ -173,6 +173,26 @@ def client_bookings(client: "ClientProfile") -> "QuerySet[Booking]":
     return Booking.objects.filter(client=client).select_related("event").order_by("-created_at")
 
 
+def client_bookings_filtered(
+    client: "ClientProfile", *, when: str = "", status: str = ""
+) -> "QuerySet[Booking]":
+    """The client's history of bookings: `when` is upcoming, past or visits (the ones they came
+    to, checked in at the door); `status` one of Booking's. Unknown values mean "any"."""
+    from cabinet.models import Booking
+
+    bookings = client_bookings(client).order_by("-event__starts_at", "-pk")
+    if status in Booking.Status.values:
+        bookings = bookings.filter(status=status)
+    now = timezone.now()
+    if when == "upcoming":
+        return bookings.filter(event__starts_at__gte=now).order_by("event__starts_at", "pk")
+    if when == "past":
+        return bookings.filter(event__starts_at__lt=now)
+    if when == "visits":
+        return bookings.filter(checked_in_at__isnull=False)
+    return bookings
+
+
 def client_booking(client: "ClientProfile", pk: object) -> "Booking | None":
     try:
         return client_bookings(client).filter(pk=int(pk)).first()

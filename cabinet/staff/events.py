@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cabinet.bookings import booking_check_in
 from cabinet.documents import booking_for_voucher
 from cabinet.models import Booking, Event
 from cabinet.rendering import render_cabinet
@@ -52,7 +53,11 @@ def voucher_check(request: HttpRequest) -> HttpResponse:
             context["verdict"] = _("Not a valid voucher: no confirmed booking has this code.")
             status = 404 if booking is None else 409
         else:
+            already = booking.checked_in_at
+            if request.POST.get("action") == "check_in":
+                booking = booking_check_in(booking=booking, by=request.user)
             context["booking"] = booking
+            context["already_checked_in"] = already
             context["shows_name"] = clients_for(request.user).filter(pk=booking.client_id).exists()
         audit_record(action="voucher.checked", actor=request.user, target=booking,
                      changes={"code": code, "valid": status == 200}, request=request)  # fmt: skip

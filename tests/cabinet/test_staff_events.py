@@ -107,3 +107,27 @@ def test_clients_cannot_reach_the_guest_list_or_the_voucher_check(hotel, scene):
     browser = staff_browser(hotel, guest)
     assert browser.get(f"/staff/events/{scene['event'].pk}/bookings/").status_code == 403
     assert browser.post("/staff/vouchers/", {"code": "1-X"}).status_code == 403
+
+
+def test_checking_in_records_a_visit_once_and_a_reused_voucher_is_noticed(hotel, scene):
+    with tenant_context(hotel):
+        code = voucher_code(scene["first"])
+    desk = staff_browser(hotel, scene["operator"])
+    first = desk.post("/staff/vouchers/", {"code": code, "action": "check_in"}).content.decode()
+    assert "Checked in." in first
+    again = desk.post("/staff/vouchers/", {"code": code, "action": "check_in"}).content.decode()
+    assert "already used" in again
+    with tenant_context(hotel):
+        scene["first"].refresh_from_db()
+        assert scene["first"].checked_in_at is not None
+        assert AuditEntry.objects.filter(action="booking.checked_in").count() == 1
+        guest = scene["first"].client.user
+    visits = staff_browser(hotel, guest).get("/bookings/?when=visits").content.decode()
+    assert "Boat trip" in visits
+    assert "visited" in visits
+    with tenant_context(hotel):
+        other = scene["second"].client.user
+    assert (
+        "Boat trip"
+        not in staff_browser(hotel, other).get("/bookings/?when=visits").content.decode()
+    )
