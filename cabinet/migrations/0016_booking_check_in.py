@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0015_catalog_pictures_and_windows'),
+        ("cabinet", "0015_catalog_pictures_and_windows"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='booking',
-            name='checked_in_at',
+            model_name="booking",
+            name="checked_in_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
