@@ -238,6 +238,7 @@ class ClientProfile(models.Model):
             ("view_all_clients", "Sees every client"),
             ("view_team_clients", "Sees the clients assigned to their team"),
             ("assign_clients", "Can assign clients to staff"),
+            ("adjust_wallet", "Can adjust a client's balance or points, with a reason"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabinet.models import ClientProfile, LedgerEntry, Order, Wallet
+from rbac.audit import audit_record
+from rbac.models import User
 from rbac.policy import policy_get
 
 POINTS_PER_EURO = 10  # redeem: 10 points pay 1.00
@@ -87,6 +89,34 @@ def points_grant(
         raise ValidationError(_("Give between 1 and 100,000 points."))
     return _apply(client=client, account=LedgerEntry.Account.POINTS, kind=LedgerEntry.Kind.ADJUST,
                   amount=Decimal(points), note=note, key=key)  # fmt: skip
+
+
+ADJUST_MAX = Decimal("1000")
+
+
+@transaction.atomic
+def wallet_adjust(
+    *, client: ClientProfile, account: str, amount: Decimal, reason: str, by: User
+) -> LedgerEntry:
+    """A goodwill credit or a correction by staff: an 'adjust' entry with the reason, audited.
+    Never takes a balance below zero."""
+    reason = " ".join(reason.split())[:200]
+    if len(reason) < 3:
+        raise ValidationError(_("Say why, in a few words (it is recorded)."), code="reason")
+    if account not in LedgerEntry.Account.values:
+        raise ValidationError(_("Choose balance or points."), code="account")
+    if account == LedgerEntry.Account.POINTS and amount != amount.to_integral_value():
+        raise ValidationError(_("Points are whole numbers."), code="points")
+    limit = ADJUST_MAX * (POINTS_PER_EURO if account == LedgerEntry.Account.POINTS else 1)
+    if not amount or abs(amount) > limit:
+        raise ValidationError(
+            _("Adjust by a non-zero amount of at most %(limit)s.") % {"limit": limit}, code="amount"
+        )
+    entry = _apply(client=client, account=account, kind=LedgerEntry.Kind.ADJUST, amount=amount,
+                   note=reason)  # fmt: skip
+    audit_record(action="wallet.adjusted", actor=by, target=client,
+                 changes={"account": account, "amount": str(amount)}, reason=reason)  # fmt: skip
+    return entry
 
 
 def pay(*, client: ClientProfile, order: Order) -> None:

@@ -16,11 +16,12 @@ CONTENT_PERMISSIONS = [
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",
-        "cabinet.assign_clients", "cabinet.change_clientprofile", *CONTENT_PERMISSIONS,
+        "cabinet.assign_clients", "cabinet.change_clientprofile", "cabinet.adjust_wallet",
+        *CONTENT_PERMISSIONS,
     ],
     Role.MANAGER: [
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
-        "cabinet.change_clientprofile", *CONTENT_PERMISSIONS,
+        "cabinet.change_clientprofile", "cabinet.adjust_wallet", *CONTENT_PERMISSIONS,
     ],
     Role.OPERATOR: ["cabinet.view_personal_data", "cabinet.change_clientprofile"],
     Role.VIEWER: [],
@@ -36,6 +37,7 @@ PERMISSION_CATALOG: dict[str, list[str]] = {
     "Export the client list": ["cabinet.export_clients"],
     "Assign clients to staff": ["cabinet.assign_clients"],
     "Edit client notes": ["cabinet.change_clientprofile"],
+    "Adjust balances and points, with a reason": ["cabinet.adjust_wallet"],
     "Manage services, pages, events, offers and clubs": CONTENT_PERMISSIONS,
 }
 CUSTOM_PREFIX = "custom:"

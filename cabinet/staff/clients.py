@@ -2,6 +2,8 @@
 personal fields, reveal with a reason, assignment, export. Every read is audited and counted
 against the reader's hourly quota."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -18,6 +20,7 @@ from cabinet.staff.access import staff_required
 from cabinet.staff.masking import PERSONAL_FIELDS, client_view
 from cabinet.staff.quota import export_allowed, quota_consume, quota_first_refusal
 from cabinet.staff.services import client_assign, client_reveal, clients_csv
+from cabinet.wallet import wallet_adjust, wallet_for
 from rbac.audit import audit_record
 from rbac.models import User
 from rbac.services import owners_tell_quota_reached
@@ -85,8 +88,41 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "staff": selectors.assignable_staff(),
         "personal_fields": PERSONAL_FIELDS,
         "history": selectors.client_history(client),
+        "wallet": wallet_for(client),
+        "can_adjust": can_adjust_wallet(request.user),
     }
     return render_cabinet(request, "staff/client_card.html", context)
+
+
+def can_adjust_wallet(user: User) -> bool:
+    return user.is_superuser or user.has_perm("cabinet.adjust_wallet")
+
+
+@require_POST
+@staff_required
+def client_wallet_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    """A goodwill credit or a correction, with the reason recorded."""
+    if not can_adjust_wallet(request.user):
+        raise PermissionDenied("cannot adjust balances")
+    try:
+        client = _client_or_404(request, pk)
+    except QuotaExceeded:
+        return quota_page(request)
+    try:
+        amount = Decimal(request.POST.get("amount", "")[:20].replace(",", ".").strip())
+        if not amount.is_finite():
+            raise ArithmeticError
+        wallet_adjust(
+            client=client, account=request.POST.get("account", "")[:16], amount=amount,
+            reason=request.POST.get("reason", ""), by=request.user,
+        )  # fmt: skip
+    except ArithmeticError:
+        messages.error(request, _("Give the amount as a number, e.g. 10 or -5.50."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Adjusted."))
+    return HttpResponseRedirect(reverse("staff:client", args=[client.pk]) + "#wallet")
 
 
 @require_POST

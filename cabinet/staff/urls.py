@@ -35,6 +35,7 @@ urlpatterns = [
     path("clients/<int:pk>/", clients.client_card, name="client"),
     path("clients/<int:pk>/reveal/", clients.client_reveal_view, name="client-reveal"),
     path("clients/<int:pk>/assign/", clients.client_assign_view, name="client-assign"),
+    path("clients/<int:pk>/wallet/", clients.client_wallet_adjust, name="client-wallet"),
     path("events/<int:pk>/bookings/", events.event_bookings, name="event-bookings"),
     path("vouchers/", events.voucher_check, name="voucher-check"),
     path("content/<slug:kind>/", content.content_list, name="content"),
