@@ -4,14 +4,22 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0016_booking_check_in'),
+        ("cabinet", "0016_booking_check_in"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='clientprofile',
-            options={'permissions': [('view_personal_data', "Can reveal a client's masked field, with a reason"), ('export_clients', 'Can export the client list'), ('view_all_clients', 'Sees every client'), ('view_team_clients', 'Sees the clients assigned to their team'), ('assign_clients', 'Can assign clients to staff'), ('adjust_wallet', "Can adjust a client's balance or points, with a reason")]},
+            name="clientprofile",
+            options={
+                "permissions": [
+                    ("view_personal_data", "Can reveal a client's masked field, with a reason"),
+                    ("export_clients", "Can export the client list"),
+                    ("view_all_clients", "Sees every client"),
+                    ("view_team_clients", "Sees the clients assigned to their team"),
+                    ("assign_clients", "Can assign clients to staff"),
+                    ("adjust_wallet", "Can adjust a client's balance or points, with a reason"),
+                ]
+            },
         ),
     ]
