@@ -2,6 +2,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from cabinet.selectors import branding_get
+from rbac.policy import policy_get
 
 
 def cabinet(request: HttpRequest) -> dict[str, object]:
@@ -10,4 +11,8 @@ def cabinet(request: HttpRequest) -> dict[str, object]:
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.is_public:
         return {"cabinet_base": "public/base.html"}
-    return {"cabinet_base": "cabinet/base.html", "branding": SimpleLazyObject(branding_get)}
+    return {
+        "cabinet_base": "cabinet/base.html",
+        "branding": SimpleLazyObject(branding_get),
+        "community_on": SimpleLazyObject(lambda: policy_get().community_enabled),
+    }

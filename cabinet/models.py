@@ -227,6 +227,8 @@ class ClientProfile(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     document_number = models.CharField(_("document number"), max_length=64, blank=True)
+    # Other clients may write to them directly (where the owner allows it); off until they say so.
+    accepts_direct_messages = models.BooleanField(_("other clients may message me"), default=False)
     notes = models.TextField(_("staff notes"), max_length=4000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -239,6 +241,7 @@ class ClientProfile(models.Model):
             ("view_team_clients", "Sees the clients assigned to their team"),
             ("assign_clients", "Can assign clients to staff"),
             ("adjust_wallet", "Can adjust a client's balance or points, with a reason"),
+            ("moderate_community", "Can hide and lock community posts and ban their authors"),
         ]
 
     def __str__(self) -> str:
@@ -740,3 +743,84 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id}/{self.channel}: {self.status}"
+
+
+# --- Community: topics and replies between clients, moderated by staff; direct messages --------
+
+
+class CommunityTopic(models.Model):
+    author = models.ForeignKey("rbac.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"), max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reply_count = models.PositiveIntegerField(default=0)
+    is_hidden = models.BooleanField(default=False)
+    is_locked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-last_activity_at", "-id")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CommunityReply(models.Model):
+    topic = models.ForeignKey(CommunityTopic, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey("rbac.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField(_("text"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    is_hidden = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"reply {self.pk} to {self.topic_id}"
+
+
+class CommunityBan(models.Model):
+    """A client who may no longer post in the community or message other clients."""
+
+    user = models.OneToOneField("rbac.User", on_delete=models.CASCADE, related_name="community_ban")
+    by = models.ForeignKey("rbac.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"ban of {self.user_id}"
+
+
+class DirectConversation(models.Model):
+    """Two clients writing to each other; `first` has the lower id, so a pair has one."""
+
+    first = models.ForeignKey("rbac.User", on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey("rbac.User", on_delete=models.CASCADE, related_name="+")
+    last_message_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="direct_conversation_pair"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="direct_conversation_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ↔ {self.second_id}"
+
+
+class DirectMessage(models.Model):
+    conversation = models.ForeignKey(
+        DirectConversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey("rbac.User", on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"message {self.pk}"

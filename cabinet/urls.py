@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cabinet import chat_views, client_views, views
+from cabinet import chat_views, client_views, community_views, views
 
 app_name = "cabinet"
 
@@ -21,6 +21,15 @@ urlpatterns = [
     path("bookings/<int:pk>/", client_views.booking_detail, name="booking"),
     path("bookings/<int:pk>/cancel/", client_views.booking_cancel_view, name="booking-cancel"),
     path("bookings/<int:pk>/calendar.ics", client_views.booking_calendar, name="booking-ics"),
+    path("community/", community_views.board, name="community"),
+    path("community/<int:pk>/", community_views.topic, name="community-topic"),
+    path("community/direct/", community_views.direct_preference, name="community-direct"),
+    path("community/messages/", community_views.conversations, name="community-messages"),
+    path(
+        "community/messages/<int:user_pk>/",
+        community_views.conversation,
+        name="community-conversation",
+    ),
     path("wallet/", client_views.wallet, name="wallet"),
     path("wallet/top-up/", client_views.wallet_top_up_start, name="wallet-top-up"),
     path("wallet/top-up/done/", client_views.wallet_top_up_done, name="wallet-top-up-done"),

@@ -6,4 +6,10 @@ class RbacConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from rbac import receivers  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        from rbac import receivers
+
+        # After a tenant schema (or a template) is migrated, its role groups get any permission
+        # the code added since (cabinet's come last, so this runs once they exist).
+        post_migrate.connect(receivers.roles_refresh, dispatch_uid="rbac.roles_refresh")

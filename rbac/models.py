@@ -146,6 +146,12 @@ class SecurityPolicy(models.Model):
         _("remind clients of a booking this many hours before (0: never)"), default=18,
         validators=[MaxValueValidator(24 * 7)],
     )  # fmt: skip
+    community_enabled = models.BooleanField(
+        _("a community board where clients talk to each other"), default=False
+    )
+    community_direct_messages = models.BooleanField(
+        _("clients who both agree may message each other directly"), default=False
+    )
     points_expire_months = models.PositiveSmallIntegerField(
         _("bonus points expire this many months after they were earned (0: never)"), default=12,
         validators=[MaxValueValidator(120)],

@@ -81,3 +81,15 @@ def audit_second_factor_removed(
 def forget_cached_policy(**kwargs: Any) -> None:
     transaction.on_commit(policy_forget)
     policy_forget()
+
+
+def roles_refresh(sender: Any, **kwargs: Any) -> None:
+    """post_migrate: bring the built-in role groups of this tenant schema up to date."""
+    from django.db import connection
+    from django_tenants.utils import get_public_schema_name
+
+    if getattr(sender, "label", "") != "cabinet":
+        return
+    if connection.schema_name == get_public_schema_name():
+        return
+    roles_ensure()

@@ -17,13 +17,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",
         "cabinet.assign_clients", "cabinet.change_clientprofile", "cabinet.adjust_wallet",
-        *CONTENT_PERMISSIONS,
+        "cabinet.moderate_community", *CONTENT_PERMISSIONS,
     ],
     Role.MANAGER: [
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
-        "cabinet.change_clientprofile", "cabinet.adjust_wallet", *CONTENT_PERMISSIONS,
+        "cabinet.change_clientprofile", "cabinet.adjust_wallet", "cabinet.moderate_community",
+        *CONTENT_PERMISSIONS,
     ],
-    Role.OPERATOR: ["cabinet.view_personal_data", "cabinet.change_clientprofile"],
+    Role.OPERATOR: [
+        "cabinet.view_personal_data", "cabinet.change_clientprofile", "cabinet.moderate_community",
+    ],
     Role.VIEWER: [],
 }  # fmt: skip
 # A custom role's permissions are the owner's choice (custom_role_save); not a built-in group.
@@ -38,6 +41,7 @@ PERMISSION_CATALOG: dict[str, list[str]] = {
     "Assign clients to staff": ["cabinet.assign_clients"],
     "Edit client notes": ["cabinet.change_clientprofile"],
     "Adjust balances and points, with a reason": ["cabinet.adjust_wallet"],
+    "Moderate the community (hide, lock, ban)": ["cabinet.moderate_community"],
     "Manage services, pages, events, offers and clubs": CONTENT_PERMISSIONS,
 }
 CUSTOM_PREFIX = "custom:"

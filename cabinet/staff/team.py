@@ -79,7 +79,7 @@ class PolicyForm(forms.ModelForm):
         fields = (
             "registration", "idle_timeout_minutes", "require_staff_mfa", "inactive_client_days",
             "audit_retention_days", "kpi_leaderboard", "booking_reminder_hours",
-            "points_expire_months",
+            "points_expire_months", "community_enabled", "community_direct_messages",
         )  # fmt: skip
         help_texts = {
             "booking_reminder_hours": gettext_lazy(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cabinet import chat_views
+from cabinet import chat_views, community_views
 from cabinet.staff import (
     audit,
     billing,
@@ -38,6 +38,9 @@ urlpatterns = [
     path("clients/<int:pk>/wallet/", clients.client_wallet_adjust, name="client-wallet"),
     path("events/<int:pk>/bookings/", events.event_bookings, name="event-bookings"),
     path("vouchers/", events.voucher_check, name="voucher-check"),
+    path("community/", community_views.staff_board, name="community"),
+    path("community/<int:pk>/", community_views.staff_topic, name="community-topic"),
+    path("community/<int:pk>/moderate/", community_views.staff_moderate, name="community-moderate"),
     path("content/<slug:kind>/", content.content_list, name="content"),
     path("content/<slug:kind>/new/", content.content_edit, name="content-new"),
     path("content/<slug:kind>/<int:pk>/", content.content_edit, name="content-edit"),
