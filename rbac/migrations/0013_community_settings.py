@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rbac', '0012_points_expiry'),
+        ("rbac", "0012_points_expiry"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='securitypolicy',
-            name='community_direct_messages',
-            field=models.BooleanField(default=False, verbose_name='clients who both agree may message each other directly'),
+            model_name="securitypolicy",
+            name="community_direct_messages",
+            field=models.BooleanField(
+                default=False, verbose_name="clients who both agree may message each other directly"
+            ),
         ),
         migrations.AddField(
-            model_name='securitypolicy',
-            name='community_enabled',
-            field=models.BooleanField(default=False, verbose_name='a community board where clients talk to each other'),
+            model_name="securitypolicy",
+            name="community_enabled",
+            field=models.BooleanField(
+                default=False, verbose_name="a community board where clients talk to each other"
+            ),
         ),
     ]
