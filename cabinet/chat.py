@@ -14,7 +14,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from cabinet.images import image_reencoded
-from cabinet.models import ClientProfile, Message, NotificationEvent, Thread
+from cabinet.models import Booking, ClientProfile, Message, NotificationEvent, Order, Thread
 from cabinet.notifications import notify
 from rbac.audit import audit_record
 from rbac.models import User
@@ -22,6 +22,45 @@ from rbac.models import User
 MAX_BODY = 4000
 MAX_ATTACHMENT = 5 * 1024 * 1024
 CLIENT_MESSAGES_PER_MINUTE = 10
+
+
+def subject_thread(
+    client: ClientProfile, *, order: Order | None = None, booking: Booking | None = None
+) -> Thread:
+    """The one thread about this order or booking of the client's (made on first question)."""
+    if (order is None) == (booking is None):
+        raise ValueError("a thread is about one order or one booking")
+    if order is not None:
+        subject = _("Order #%(number)s") % {"number": order.pk}
+        found = Thread.objects.filter(client=client, order=order).first()
+    else:
+        subject = str(booking.event.title)[:120]
+        found = Thread.objects.filter(client=client, booking=booking).first()
+    if found is not None:
+        return found
+    with transaction.atomic():
+        thread, _created = Thread.objects.get_or_create(
+            client=client, order=order, booking=booking, defaults={"subject": subject}
+        )
+    return thread
+
+
+def client_threads(client: ClientProfile) -> list[Thread]:
+    """All the client's threads, the general one first."""
+    return sorted(
+        Thread.objects.filter(client=client),
+        key=lambda t: (
+            t.order_id is not None or t.booking_id is not None,
+            -t.last_message_at.timestamp(),
+        ),
+    )
+
+
+def thread_url(thread: Thread) -> str:
+    """Where the client reads this thread."""
+    if thread.order_id is None and thread.booking_id is None:
+        return "/messages/"
+    return f"/messages/t/{thread.pk}/"
 
 
 def general_thread(client: ClientProfile) -> Thread:
@@ -90,7 +129,7 @@ def message_post(
             notify(
                 recipient=locked.client.user, event=NotificationEvent.CHAT_ANSWER,
                 title=_("%(who)s answered you") % {"who": author.get_short_name()},
-                body=body[:300], url="/messages/", key=f"message:{message.pk}",
+                body=body[:300], url=thread_url(thread), key=f"message:{message.pk}",
             )  # fmt: skip
         else:
             updates["staff_unread"] = F("staff_unread") + 1

@@ -8,7 +8,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet import selectors
-from cabinet.chat import general_thread, message_post, messages_after, thread_close, thread_read
+from cabinet.chat import (
+    client_threads,
+    general_thread,
+    message_post,
+    messages_after,
+    subject_thread,
+    thread_close,
+    thread_read,
+)
 from cabinet.models import CannedAnswer, Message, Thread
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
@@ -22,10 +30,26 @@ def _after(request: HttpRequest) -> int:
         return 0
 
 
-def _client_thread(request: HttpRequest) -> Thread:
+def _client_thread(request: HttpRequest, pk: int | None = None) -> Thread:
+    """The general thread, or (with `pk`) one of this client's own threads; 404 otherwise."""
     if request.user.is_staff:
         raise PermissionDenied("staff answer in the back office")
-    return general_thread(selectors.client_profile_of(request.user))
+    client = selectors.client_profile_of(request.user)
+    if pk is None:
+        return general_thread(client)
+    thread = Thread.objects.filter(client=client, pk=pk).first()
+    if thread is None:
+        raise Http404
+    return thread
+
+
+def _urls(thread: Thread, pk: int | None) -> dict[str, str]:
+    if pk is None:
+        return {"poll_url": reverse("cabinet:chat-poll"), "send_url": reverse("cabinet:chat-send"),
+                "back_url": reverse("cabinet:chat")}  # fmt: skip
+    return {"poll_url": reverse("cabinet:thread-poll", args=[pk]),
+            "send_url": reverse("cabinet:thread-send", args=[pk]),
+            "back_url": reverse("cabinet:thread", args=[pk])}  # fmt: skip
 
 
 def staff_threads(staff: object):
@@ -60,35 +84,59 @@ def _post(request: HttpRequest, thread: Thread) -> str | None:
 
 @require_GET
 @login_required
-def client_chat(request: HttpRequest) -> HttpResponse:
-    thread = _client_thread(request)
+def client_chat(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    thread = _client_thread(request, pk)
     thread_read(thread=thread, by_staff=False)
     items = list(thread.messages.select_related("author"))
     return render_cabinet(request, "cabinet/chat.html", {
         "thread": thread, "items": items, "last_id": items[-1].pk if items else 0,
-        "poll_url": reverse("cabinet:chat-poll"), "send_url": reverse("cabinet:chat-send"),
+        "threads": client_threads(thread.client), **_urls(thread, pk),
     })  # fmt: skip
 
 
 @require_GET
 @login_required
-def client_poll(request: HttpRequest) -> HttpResponse:
-    thread = _client_thread(request)
+def client_poll(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    thread = _client_thread(request, pk)
     items = list(messages_after(thread, _after(request)))
     if items:
         thread_read(thread=thread, by_staff=False)
     last = items[-1].pk if items else _after(request)
-    context = {"items": items, "last_id": last, "poll_url": reverse("cabinet:chat-poll")}
+    context = {"items": items, "last_id": last, "poll_url": _urls(thread, pk)["poll_url"]}
     return render_cabinet(request, "cabinet/_chat_poll.html", context)
 
 
 @require_POST
 @login_required
-def client_send(request: HttpRequest) -> HttpResponse:
-    problem = _post(request, _client_thread(request))
+def client_send(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    thread = _client_thread(request, pk)
+    problem = _post(request, thread)
     if problem:
         flash.error(request, problem)
-    return HttpResponseRedirect(reverse("cabinet:chat"))
+    return HttpResponseRedirect(_urls(thread, pk)["back_url"])
+
+
+@require_POST
+@login_required
+def ask_about_order(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Ask about this order": the order's own thread with staff (made on first use)."""
+    client = selectors.client_profile_of(request.user)
+    order = selectors.client_order(client, pk)
+    if order is None or request.user.is_staff:
+        raise Http404
+    thread = subject_thread(client, order=order)
+    return HttpResponseRedirect(reverse("cabinet:thread", args=[thread.pk]))
+
+
+@require_POST
+@login_required
+def ask_about_booking(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_profile_of(request.user)
+    booking = selectors.client_booking(client, pk)
+    if booking is None or request.user.is_staff:
+        raise Http404
+    thread = subject_thread(client, booking=booking)
+    return HttpResponseRedirect(reverse("cabinet:thread", args=[thread.pk]))
 
 
 @require_GET

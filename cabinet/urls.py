@@ -37,5 +37,10 @@ urlpatterns = [
     path("messages/poll/", chat_views.client_poll, name="chat-poll"),
     path("messages/send/", chat_views.client_send, name="chat-send"),
     path("messages/attachments/<int:pk>/", chat_views.attachment, name="chat-attachment"),
+    path("messages/t/<int:pk>/", chat_views.client_chat, name="thread"),
+    path("messages/t/<int:pk>/poll/", chat_views.client_poll, name="thread-poll"),
+    path("messages/t/<int:pk>/send/", chat_views.client_send, name="thread-send"),
+    path("orders/<int:pk>/ask/", chat_views.ask_about_order, name="order-ask"),
+    path("bookings/<int:pk>/ask/", chat_views.ask_about_booking, name="booking-ask"),
     path("documents/<str:token>/", client_views.document_download, name="document"),
 ]
