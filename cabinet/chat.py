@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from cabinet.images import image_reencoded
 from cabinet.models import Booking, ClientProfile, Message, NotificationEvent, Order, Thread
-from cabinet.notifications import notify
+from cabinet.notifications import in_language_of, notify
 from rbac.audit import audit_record
 from rbac.models import User
 
@@ -126,9 +126,10 @@ def message_post(
             if locked.assignee_id is None:
                 updates["assignee"] = author
             audit_record(action="chat.answered", actor=author, target=locked)
+            with in_language_of(locked.client.user):  # the client's language, not the staff's
+                title = _("%(who)s answered you") % {"who": author.get_short_name()}
             notify(
-                recipient=locked.client.user, event=NotificationEvent.CHAT_ANSWER,
-                title=_("%(who)s answered you") % {"who": author.get_short_name()},
+                recipient=locked.client.user, event=NotificationEvent.CHAT_ANSWER, title=title,
                 body=body[:300], url=thread_url(thread), key=f"message:{message.pk}",
             )  # fmt: skip
         else:

@@ -19,7 +19,7 @@ from cabinet.models import (
     DirectMessage,
     NotificationEvent,
 )
-from cabinet.notifications import notify
+from cabinet.notifications import in_language_of, notify
 from rbac.audit import audit_record
 from rbac.models import User
 from rbac.policy import policy_get
@@ -132,10 +132,12 @@ def reply_post(*, topic: CommunityTopic, author: User, body: str) -> CommunityRe
         reply_count=F("reply_count") + 1, last_activity_at=reply.created_at
     )
     if locked.author_id and locked.author_id != author.pk:
+        with in_language_of(locked.author):
+            title = _("%(name)s replied to “%(title)s”") % {
+                "name": short_name(author), "title": locked.title,
+            }  # fmt: skip
         notify(
-            recipient=locked.author, event=NotificationEvent.CHAT_ANSWER,
-            title=_("%(name)s replied to “%(title)s”")
-            % {"name": short_name(author), "title": locked.title},
+            recipient=locked.author, event=NotificationEvent.CHAT_ANSWER, title=title,
             body=reply.body[:200], url=f"/community/{locked.pk}/#reply-{reply.pk}",
             key=f"community-reply:{reply.pk}",
         )  # fmt: skip
@@ -264,9 +266,10 @@ def direct_send(*, sender: User, recipient: User, body: str) -> DirectMessage:
     )
     message = DirectMessage.objects.create(conversation=conversation, author=sender, body=text)
     DirectConversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    with in_language_of(recipient):
+        title = _("A message from %(name)s") % {"name": short_name(sender)}
     notify(
-        recipient=recipient, event=NotificationEvent.CHAT_ANSWER,
-        title=_("A message from %(name)s") % {"name": short_name(sender)},
+        recipient=recipient, event=NotificationEvent.CHAT_ANSWER, title=title,
         body=text[:200], url=f"/community/messages/{sender.pk}/", key=f"direct:{message.pk}",
     )  # fmt: skip
     return message

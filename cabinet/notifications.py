@@ -10,9 +10,10 @@ from contextlib import contextmanager
 
 import requests
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
@@ -119,14 +120,29 @@ def _queue(notification: Notification, channel: str, *, now: dt.datetime,
 
 
 def _send_email(user: User, title: str, body: str, url: str) -> None:
-    tenant = connection.tenant
-    link = f"\n\n{_absolute(url)}" if url else ""
-    send_mail(
-        subject=f"[{tenant.name}] {title}",
-        message=f"{body}{link}",
-        from_email=f"{tenant.name} <{settings.DEFAULT_FROM_EMAIL}>",
-        recipient_list=[user.email],
-    )
+    """A branded email (the cabinet's name, colour and logo) in the person's language, as HTML
+    with a plain-text twin."""
+    from cabinet.selectors import branding_get
+
+    tenant, branding = connection.tenant, branding_get()
+    with in_language_of(user):
+        context = {
+            "branding": branding, "title": title, "body": body,
+            "link": _absolute(url) if url else "",
+            "logo_url": _absolute(branding.logo.url) if branding.logo else "",
+            "settings_link": _absolute("/account/notifications/"),
+            "recipient_name": user.get_short_name(), "language": translation.get_language(),
+        }  # fmt: skip
+        message = EmailMultiAlternatives(
+            subject=f"[{branding.display_name or tenant.name}] {title}",
+            body=render_to_string("emails/notification.txt", context),
+            from_email=f"{branding.display_name or tenant.name} <{settings.DEFAULT_FROM_EMAIL}>",
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string("emails/notification.html", context), "text/html"
+        )
+    message.send()
 
 
 def _send_telegram(user: User, title: str, body: str, url: str) -> None:

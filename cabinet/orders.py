@@ -18,7 +18,7 @@ from cabinet.models import (
     OrderItem,
     OrderStatusChange,
 )
-from cabinet.notifications import notify
+from cabinet.notifications import in_language_of, notify
 from cabinet.wallet import pay, points_earn_for, refund
 from rbac.audit import audit_record
 from rbac.models import User
@@ -143,10 +143,12 @@ def order_set_status(*, order: Order, to: str, by: User) -> Order:
         refund(order=locked)
     audit_record(action="order.status", actor=by, target=locked, changes={"status": [previous, to]})
     if by.pk != locked.client.user_id:
-        status_label = locked.get_status_display()
+        with in_language_of(locked.client.user):  # the client's language, not the staff's
+            title = _("Order #%(pk)s: %(status)s") % {
+                "pk": locked.pk, "status": locked.get_status_display(),
+            }  # fmt: skip
         notify(
-            recipient=locked.client.user, event=NotificationEvent.ORDER_STATUS,
-            title=_("Order #%(pk)s: %(status)s") % {"pk": locked.pk, "status": status_label},
+            recipient=locked.client.user, event=NotificationEvent.ORDER_STATUS, title=title,
             url=f"/orders/{locked.pk}/", key=f"order:{locked.pk}:{to}",
         )  # fmt: skip
     if to == S.DONE:

@@ -268,7 +268,7 @@ def test_a_burst_becomes_three_messages_and_one_digest_per_channel(
         "Hotel Test: 3 updates\n• Order #4: Accepted\n• Order #5: Accepted\n• Order #6: Accepted"
     )
     (email,) = [m for m in mail.outbox if m.subject == "[Hotel Test] 3 updates"]
-    assert email.body.endswith("/notifications/")
+    assert "Open in your cabinet: http://hotel.localhost/notifications/" in email.body
 
 
 def test_a_failing_digest_is_logged_retried_and_given_up_without_blocking_the_next(
@@ -293,3 +293,42 @@ def test_a_failing_digest_is_logged_retried_and_given_up_without_blocking_the_ne
     with tenant_context(hotel), django_capture_on_commit_callbacks(execute=True):
         notify(recipient=guest, event="order_status", title="#5", key="fail:5")
     assert [q[0] for q in queued] == ["cabinet.deliver_digest"]  # a new burst, a new digest
+
+
+def test_an_email_is_branded_and_in_the_recipients_language(hotel):
+    """The frame of the email (greeting, button, footer) is in the person's language, with the
+    cabinet's name and colour; the HTML part carries the branding."""
+    from cabinet.notifications import _send_email
+    from cabinet.services import branding_update
+
+    with tenant_context(hotel):
+        branding_update(primary_colour="#123456")
+        guest = UserFactory(full_name="Ольга Петрова", language="ru")
+        _send_email(guest, "Заказ №1: Принят", "Шампанское", "/orders/1/")
+    (email,) = mail.outbox
+    html = email.alternatives[0][0]
+    assert "Здравствуйте" in email.body
+    assert "Открыть в кабинете" in email.body
+    assert "http://hotel.localhost/orders/1/" in email.body
+    assert "#123456" in html
+    assert "Hotel Test" in html
+
+
+def test_staff_working_in_english_notify_a_russian_client_in_russian(hotel):
+    from rbac.models import User
+
+    with tenant_context(hotel):
+        guest = ClientProfile.objects.create(user=UserFactory(language="ru"))
+        item = CatalogItem.objects.get(name="Bottle of champagne")
+        order = order_place(client=guest, wanted={item.pk: 1}, payment="on_site",
+                            submission_key="lang")  # fmt: skip
+        owner = User.objects.get(email="owner@hotel.example.com")
+        owner.language = "en"
+        owner.save(update_fields=["language"])
+    desk = Client(HTTP_HOST="hotel.localhost")
+    with tenant_context(hotel):
+        desk.force_login(owner)
+    desk.post(f"/staff/orders/{order.pk}/move/", {"to": "accepted"})
+    with tenant_context(hotel):
+        note = Notification.objects.filter(user=guest.user).latest("pk")
+    assert note.title.startswith("Заказ")
