@@ -116,27 +116,34 @@ def client_send(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return HttpResponseRedirect(_urls(thread, pk)["back_url"])
 
 
+def _ask(
+    request: HttpRequest, *, order_pk: int | None = None, booking_pk: int | None = None
+) -> HttpResponse:
+    """ "Ask about this order/booking": its own thread with staff (made on first use)."""
+    client = selectors.client_profile_of(request.user)
+    if request.user.is_staff:
+        raise Http404
+    if order_pk is not None:
+        order = selectors.client_order(client, order_pk)
+        thread = subject_thread(client, order=order) if order else None
+    else:
+        booking = selectors.client_booking(client, booking_pk)
+        thread = subject_thread(client, booking=booking) if booking else None
+    if thread is None:
+        raise Http404
+    return HttpResponseRedirect(reverse("cabinet:thread", args=[thread.pk]))
+
+
 @require_POST
 @login_required
 def ask_about_order(request: HttpRequest, pk: int) -> HttpResponse:
-    """ "Ask about this order": the order's own thread with staff (made on first use)."""
-    client = selectors.client_profile_of(request.user)
-    order = selectors.client_order(client, pk)
-    if order is None or request.user.is_staff:
-        raise Http404
-    thread = subject_thread(client, order=order)
-    return HttpResponseRedirect(reverse("cabinet:thread", args=[thread.pk]))
+    return _ask(request, order_pk=pk)
 
 
 @require_POST
 @login_required
 def ask_about_booking(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.client_profile_of(request.user)
-    booking = selectors.client_booking(client, pk)
-    if booking is None or request.user.is_staff:
-        raise Http404
-    thread = subject_thread(client, booking=booking)
-    return HttpResponseRedirect(reverse("cabinet:thread", args=[thread.pk]))
+    return _ask(request, booking_pk=pk)
 
 
 @require_GET
