@@ -119,7 +119,7 @@ def client_send(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def _ask(
     request: HttpRequest, *, order_pk: int | None = None, booking_pk: int | None = None
 ) -> HttpResponse:
-    """ "Ask about this order/booking": its own thread with staff (made on first use)."""
+    """The thread about this order or booking of the client's (made on first question)."""
     client = selectors.client_profile_of(request.user)
     if request.user.is_staff:
         raise Http404
