@@ -40,7 +40,7 @@ class ClientView:
 def client_view(client: ClientProfile, *, can_see_personal: bool) -> ClientView:
     raw = {
         "email": client.user.email,
-        "phone": client.phone,
+        "phone": client.phone or client.user.phone_display,  # a contact phone, else sign-in
         "address": client.address,
         "birth_date": client.birth_date.isoformat() if client.birth_date else "",
         "document_number": client.document_number,
@@ -59,5 +59,10 @@ def client_view(client: ClientProfile, *, can_see_personal: bool) -> ClientView:
 def personal_value(client: ClientProfile, field: str) -> str:
     if field not in PERSONAL_FIELDS:
         raise ValueError(field)
-    value = client.user.email if field == "email" else getattr(client, field)
+    if field == "email":
+        value = client.user.email
+    elif field == "phone":
+        value = client.phone or client.user.phone_display
+    else:
+        value = getattr(client, field)
     return value.isoformat() if isinstance(value, date) else str(value or "")
