@@ -824,3 +824,22 @@ class DirectMessage(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.pk}"
+
+
+class MessageTemplate(models.Model):
+    """The owner's own wording of an email for one kind of event, in one language. Placeholders:
+    {name} (the client's first name), {title} and {details} (what happened), {cabinet}."""
+
+    event = models.CharField(max_length=16, choices=NotificationEvent.choices)
+    language = models.CharField(max_length=8)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), max_length=2000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "language"], name="message_template_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} ({self.language})"

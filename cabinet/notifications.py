@@ -5,6 +5,7 @@ a burst on one channel becomes a few messages and then one digest."""
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -119,13 +120,40 @@ def _queue(notification: Notification, channel: str, *, now: dt.datetime,
         enqueue_on_commit(deliver_digest, notification.user_id, channel, countdown_seconds=delay)
 
 
-def _send_email(user: User, title: str, body: str, url: str) -> None:
+PLACEHOLDER = re.compile(r"\{(?:name|title|details|cabinet)\}")
+
+
+def owners_wording(
+    user: User, event: str, title: str, body: str, cabinet: str
+) -> tuple[str, str, str]:
+    """(subject, heading, text) of an email: the owner's template for this kind of event in the
+    person's language when there is one, with its placeholders filled; else what happened."""
+    from cabinet.models import MessageTemplate
+
+    template = (
+        MessageTemplate.objects.filter(event=event, language=translation.get_language()).first()
+        if event
+        else None
+    )
+    if template is None:
+        return title, title, body
+    values = {"{name}": user.get_short_name(), "{title}": title, "{details}": body,
+              "{cabinet}": cabinet}  # fmt: skip
+
+    def fill(text: str) -> str:  # one pass: a value that looks like a placeholder stays as is
+        return PLACEHOLDER.sub(lambda found: values[found.group(0)], text)
+
+    return fill(template.subject), fill(template.subject), fill(template.body)
+
+
+def _send_email(user: User, title: str, body: str, url: str, event: str = "") -> None:
     """A branded email (the cabinet's name, colour and logo) in the person's language, as HTML
     with a plain-text twin."""
     from cabinet.selectors import branding_get
 
     tenant, branding = connection.tenant, branding_get()
     with in_language_of(user):
+        subject, title, body = owners_wording(user, event, title, body, branding.display_name)
         context = {
             "branding": branding, "title": title, "body": body,
             "link": _absolute(url) if url else "",
@@ -134,7 +162,7 @@ def _send_email(user: User, title: str, body: str, url: str) -> None:
             "recipient_name": user.get_short_name(), "language": translation.get_language(),
         }  # fmt: skip
         message = EmailMultiAlternatives(
-            subject=f"[{branding.display_name or tenant.name}] {title}",
+            subject=f"[{branding.display_name or tenant.name}] {subject}",
             body=render_to_string("emails/notification.txt", context),
             from_email=f"{branding.display_name or tenant.name} <{settings.DEFAULT_FROM_EMAIL}>",
             to=[user.email],
@@ -145,7 +173,7 @@ def _send_email(user: User, title: str, body: str, url: str) -> None:
     message.send()
 
 
-def _send_telegram(user: User, title: str, body: str, url: str) -> None:
+def _send_telegram(user: User, title: str, body: str, url: str, event: str = "") -> None:
     prefs = settings_for(user)
     if not settings.TELEGRAM_BOT_TOKEN or not prefs.telegram_chat_id:
         raise DeliveryFailed("Telegram is not set up")
@@ -161,7 +189,7 @@ def _send_telegram(user: User, title: str, body: str, url: str) -> None:
         raise DeliveryFailed(f"telegram answered {response.status_code}")
 
 
-def _send_push(user: User, title: str, body: str, url: str) -> None:
+def _send_push(user: User, title: str, body: str, url: str, event: str = "") -> None:
     from cabinet.push import PushFailed, push_send
 
     try:
@@ -176,7 +204,7 @@ def _sms_possible(user: User) -> bool:
     return provider() is not None and phone_of(user) is not None
 
 
-def _send_sms(user: User, title: str, body: str, url: str) -> None:
+def _send_sms(user: User, title: str, body: str, url: str, event: str = "") -> None:
     from cabinet.sms import SmsFailed, sms_send
 
     text = f"{connection.tenant.name}: {title}\n{body}".strip()
@@ -209,7 +237,7 @@ def delivery_run(*, delivery_id: int) -> str:
         delivery.attempts += 1
         note = delivery.notification
         try:
-            SENDERS[delivery.channel](note.user, note.title, note.body, note.url)
+            SENDERS[delivery.channel](note.user, note.title, note.body, note.url, note.event)
         except Exception as exc:  # any channel error: the attempt is logged, the task retries
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:300]
         else:

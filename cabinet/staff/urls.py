@@ -12,6 +12,7 @@ from cabinet.staff import (
     providers,
     queue,
     team,
+    templates_views,
     views,
 )
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("handoff/", views.handoff, name="handoff"),
     path("messages/", chat_views.staff_inbox, name="chats"),
+    path("messages/templates/", templates_views.message_templates, name="message-templates"),
     path("messages/<int:pk>/", chat_views.staff_thread, name="chat"),
     path("messages/<int:pk>/poll/", chat_views.staff_poll, name="chat-poll"),
     path("messages/<int:pk>/reply/", chat_views.staff_reply, name="chat-reply"),
