@@ -4,24 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0018_community'),
+        ("cabinet", "0018_community"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MessageTemplate',
+            name="MessageTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('order_status', 'My order changed'), ('booking', 'My bookings'), ('chat_answer', 'An answer to my question'), ('sla_warning', 'A request nears its deadline')], max_length=16)),
-                ('language', models.CharField(max_length=8)),
-                ('subject', models.CharField(max_length=200, verbose_name='subject')),
-                ('body', models.TextField(max_length=2000, verbose_name='text')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("order_status", "My order changed"),
+                            ("booking", "My bookings"),
+                            ("chat_answer", "An answer to my question"),
+                            ("sla_warning", "A request nears its deadline"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("language", models.CharField(max_length=8)),
+                ("subject", models.CharField(max_length=200, verbose_name="subject")),
+                ("body", models.TextField(max_length=2000, verbose_name="text")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('event', 'language'), name='message_template_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("event", "language"), name="message_template_once"
+                    )
+                ],
             },
         ),
     ]
