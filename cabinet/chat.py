@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from cabinet.images import image_reencoded
 from cabinet.models import Booking, ClientProfile, Message, NotificationEvent, Order, Thread
 from cabinet.notifications import in_language_of, notify
+from cabinet.storage_quota import storage_changed, storage_check
 from rbac.audit import audit_record
 from rbac.models import User
 
@@ -107,6 +108,8 @@ def message_post(
     if not from_staff and _rate_limited(author):
         raise ValidationError(_("You are sending messages very fast; wait a minute."), code="rate")
     attachment = _clean_attachment(upload) if upload is not None else None
+    if attachment is not None:
+        storage_check(attachment[0].size, for_staff=from_staff)
     with transaction.atomic():
         locked = Thread.objects.select_for_update().get(pk=thread.pk)
         if locked.status == Thread.Status.CLOSED:
@@ -116,6 +119,7 @@ def message_post(
             content, name = attachment
             message.attachment.save(f"{uuid.uuid4().hex}-{name}", content, save=False)
             message.attachment_name = name
+            storage_changed()
         message.save()
         now = timezone.now()
         updates = {"last_message_at": now}

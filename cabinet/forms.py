@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cabinet.images import image_file
 from cabinet.models import CatalogItem, Club, Event, InfoPage, Offer
+from cabinet.storage_quota import storage_changed, storage_check
 
 
 class InfoPageForm(forms.ModelForm):
@@ -45,7 +46,10 @@ class CatalogItemForm(forms.ModelForm):
     def clean_image(self) -> object:
         image = self.cleaned_data.get("image")
         if image and isinstance(image, UploadedFile):
-            return image_file(image, max_side=CATALOG_IMAGE_SIDE, max_bytes=CATALOG_IMAGE_BYTES)
+            picture = image_file(image, max_side=CATALOG_IMAGE_SIDE, max_bytes=CATALOG_IMAGE_BYTES)
+            storage_check(picture.size, for_staff=True)
+            storage_changed()
+            return picture
         return image
 
     def clean(self) -> dict[str, object]:

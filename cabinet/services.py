@@ -14,6 +14,7 @@ from PIL import Image, UnidentifiedImageError
 
 from cabinet.models import Branding
 from cabinet.selectors import branding_forget
+from cabinet.storage_quota import storage_changed, storage_check
 from rbac.audit import audit_record
 from tenants.tasks_base import enqueue_on_commit
 
@@ -59,10 +60,12 @@ def branding_logo_set(*, upload: UploadedFile) -> Branding:
     """Store an uploaded logo as it came, then re-encode it in the worker (metadata stripped,
     at most 512 px, PNG) so what clients download is never the raw upload for long."""
     _check_image(upload)
+    storage_check(upload.size or 0, for_staff=True)
     branding = Branding.objects.select_for_update().first()
     if branding is None:
         raise ValidationError(_("Set up the cabinet's branding first."), code="no_branding")
     branding.logo.save(f"upload-{hashlib.sha256(upload.name.encode()).hexdigest()[:12]}", upload)
+    storage_changed()
     _forget_branding()
     from cabinet.tasks import branding_logo_normalize
 

@@ -21,6 +21,7 @@ from billing.subscriptions import (
 )
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
+from cabinet.storage_quota import storage_use
 from rbac.audit import audit_record
 
 
@@ -71,6 +72,7 @@ def billing_overview(request: HttpRequest) -> HttpResponse:
             "payments_on": gateway.is_configured(),
             "invoices": invoices_for(tenant) if is_owner else [],
             "payment_account": payments.account_for(tenant) if is_owner else None,
+            "storage": storage_use(),
         },
     )
 
