@@ -23,7 +23,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing import gateway
-from billing.models import MONTHLY_METRICS, BillingMeter, MeterBatch, Subscription, UsageEvent
+from billing.models import (
+    MONTHLY_METRICS,
+    BillingMeter,
+    MeterBatch,
+    Subscription,
+    UsageCheck,
+    UsageEvent,
+)
 from billing.plans import meters_ensure
 from billing.usage import month_bounds
 
@@ -147,8 +154,9 @@ class Drift:
 
 def usage_reconcile(*, now: dt.datetime | None = None) -> list[Drift]:
     """Compare, for this month so far, what the ledger sent with what Stripe's meter event
-    summaries hold, per tenant and meter. Each difference is logged as a warning (and so
-    reaches Sentry) and returned."""
+    summaries hold, per tenant and meter. Each result is kept (`UsageCheck`, shown on the
+    control panel's tenant page); each difference is also logged as a warning (and so reaches
+    Sentry) and returned."""
     if not gateway.is_configured():
         return []
     now = now or timezone.now()
@@ -174,6 +182,10 @@ def usage_reconcile(*, now: dt.datetime | None = None) -> list[Drift]:
             # Stripe's summaries are in whole minutes: widen the window to the next minute.
             end = (now + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
             stripe_total = gateway.meter_total(meter=meter, customer=customer, start=start, end=end)
+            UsageCheck.objects.update_or_create(
+                tenant_id=tenant_id, metric=metric,
+                defaults={"ledger": ledger, "stripe": stripe_total, "checked_at": now},
+            )  # fmt: skip
             if stripe_total != ledger:
                 drift = Drift(tenant_id, metric, ledger, stripe_total)
                 log.warning("usage drift: %s", drift)

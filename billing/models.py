@@ -320,3 +320,26 @@ class PaymentAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: {self.stripe_account}"
+
+
+class UsageCheck(models.Model):
+    """The nightly comparison of what the ledger sent to Stripe with what Stripe counted, for one
+    tenant and metric this month: the latest result, shown to platform admins."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="usage_checks")
+    metric = models.CharField(max_length=32, choices=Metric.choices)
+    ledger = models.PositiveBigIntegerField()
+    stripe = models.DecimalField(max_digits=20, decimal_places=4)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "metric"], name="usage_check_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.metric}: {self.ledger} vs {self.stripe}"
+
+    @property
+    def drift(self) -> Decimal:
+        return self.stripe - self.ledger

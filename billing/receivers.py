@@ -8,7 +8,7 @@ from django.db.models import Sum
 from django.dispatch import receiver
 from django.utils import timezone
 
-from billing.models import Metric, Plan, StripeEvent, Subscription, UsageEvent
+from billing.models import Metric, Plan, StripeEvent, Subscription, UsageCheck, UsageEvent
 from billing.reports import mrr, paying_count, usage_report
 from billing.subscriptions import account_open, invoices_for
 from billing.usage import month_bounds
@@ -79,6 +79,7 @@ def usage_panel(sender: Any, tenant: Tenant, **kwargs: Any) -> list[ControlPanel
             context={
                 "subscription": subscription,
                 "invoices": invoices_for(tenant),
+                "checks": list(UsageCheck.objects.filter(tenant=tenant).order_by("metric")),
                 "events": StripeEvent.objects.filter(customer_id=subscription.stripe_customer_id)[
                     :10
                 ]

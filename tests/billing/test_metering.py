@@ -3,13 +3,15 @@ flush that dies after Stripe took the event but before we recorded it."""
 
 from decimal import Decimal
 
+from django.test import Client
 from django_tenants.utils import tenant_context
 
 from billing import usage
 from billing.metering import batch_send, usage_flush, usage_freeze, usage_reconcile
-from billing.models import BillingMeter, MeterBatch, UsageEvent
+from billing.models import BillingMeter, MeterBatch, UsageCheck, UsageEvent
 from billing.plans import meters_ensure
 from billing.subscriptions import customer_ensure
+from tests.control.test_control_panel import make_admin
 
 
 def record(tenant, metric: str, n: int, prefix: str = "e") -> None:
@@ -131,6 +133,15 @@ def test_the_reconciliation_reports_drift(hotel, stripe_fake):
         hotel.pk, "orders", 2, Decimal(4),
     )  # fmt: skip
     assert customer
+    # the result is kept for platform admins, and shown on the tenant's page
+    check = UsageCheck.objects.get(tenant=hotel, metric="orders")
+    assert (check.ledger, check.drift) == (2, Decimal(2))
+    admin, _secret = make_admin()
+    browser = Client(HTTP_HOST="localhost")
+    browser.force_login(admin)
+    page = browser.get(f"/control/tenants/{hotel.pk}/").content.decode()
+    assert "drift 2" in page
+    assert "in agreement" in page  # the bookings meter agrees
 
 
 def test_no_stripe_no_flush(hotel, settings):
