@@ -6,25 +6,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0005_payment_accounts'),
-        ('tenants', '0002_tenant_time_zone'),
+        ("billing", "0005_payment_accounts"),
+        ("tenants", "0002_tenant_time_zone"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UsageCheck',
+            name="UsageCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(choices=[('clients', 'Clients'), ('staff_seats', 'Staff seats'), ('orders', 'Orders'), ('bookings', 'Bookings'), ('notifications', 'Notifications'), ('storage_mb', 'Storage in MB'), ('active_clients', 'Active clients')], max_length=32)),
-                ('ledger', models.PositiveBigIntegerField()),
-                ('stripe', models.DecimalField(decimal_places=4, max_digits=20)),
-                ('checked_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='usage_checks', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("clients", "Clients"),
+                            ("staff_seats", "Staff seats"),
+                            ("orders", "Orders"),
+                            ("bookings", "Bookings"),
+                            ("notifications", "Notifications"),
+                            ("storage_mb", "Storage in MB"),
+                            ("active_clients", "Active clients"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("ledger", models.PositiveBigIntegerField()),
+                ("stripe", models.DecimalField(decimal_places=4, max_digits=20)),
+                ("checked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="usage_checks",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'metric'), name='usage_check_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "metric"), name="usage_check_once")
+                ],
             },
         ),
     ]
