@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import gateway
 from billing.models import Plan
-from billing.reports import mrr, paying_count
+from billing.reports import mrr, overage_to_date, paying_count
 from tenants.control import actor_of, platform_admin_required
 
 
@@ -52,7 +52,12 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "control/plans.html",
-        {"plans": Plan.objects.all(), "mrr": mrr(), "paying": paying_count()},
+        {
+            "plans": Plan.objects.all(),
+            "mrr": mrr(),
+            "overage": overage_to_date(),
+            "paying": paying_count(),
+        },
     )
 
 

@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from billing.models import Metric, Plan, StripeEvent, Subscription, UsageCheck, UsageEvent
-from billing.reports import mrr, paying_count, usage_report
+from billing.reports import mrr, overage_to_date, paying_count, usage_report
 from billing.subscriptions import account_open, invoices_for
 from billing.usage import month_bounds
 from tenants.models import Tenant
@@ -60,6 +60,8 @@ def plans_and_usage(sender: Any, tenants: list[Tenant], **kwargs: Any) -> dict[i
 @receiver(control_kpi_stats)
 def revenue(sender: Any, **kwargs: Any) -> list[tuple[str, str]]:
     stats = [(f"MRR ({currency})", f"{total:,.2f}") for currency, total in mrr().items()]
+    stats += [(f"overage this month ({currency})", f"{total:,.2f}")
+              for currency, total in overage_to_date().items()]  # fmt: skip
     return [*stats, ("paying tenants", str(paying_count()))]
 
 

@@ -110,6 +110,36 @@ def mrr() -> dict[str, Decimal]:
     return {currency: total for currency, total in totals if total}
 
 
+def overage_to_date(*, now: dt.datetime | None = None) -> dict[str, Decimal]:
+    """Per currency, what paying subscriptions owe this month so far beyond their plans'
+    quotas (usage above each monthly quota times the plan's price per unit): the variable part
+    of revenue, next to MRR. Two queries."""
+    start, end = month_bounds(now or timezone.now())
+    paying = {
+        sub.tenant_id: sub.plan
+        for sub in Subscription.objects.filter(
+            status__in=(Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE)
+        )
+        .exclude(stripe_subscription_id="")
+        .select_related("plan")
+    }
+    used = (
+        UsageEvent.objects.filter(
+            tenant_id__in=paying, metric__in=MONTHLY_METRICS,
+            occurred_at__gte=start, occurred_at__lt=end,
+        )
+        .values_list("tenant_id", "metric")
+        .annotate(total=Sum("quantity"))
+    )  # fmt: skip
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for tenant_id, metric, total in used:
+        plan = paying[tenant_id]
+        quota = plan.quota(metric)
+        if quota is not None and total > quota:
+            totals[plan.currency] += (total - quota) * plan.overage_price(metric)
+    return {currency: amount for currency, amount in totals.items() if amount}
+
+
 def paying_count() -> int:
     return (
         Subscription.objects.filter(status=Subscription.Status.ACTIVE)

@@ -1,6 +1,11 @@
-import pytest
+from decimal import Decimal
 
+import pytest
+from django_tenants.utils import tenant_context
+
+from billing import usage
 from billing.models import Plan, Subscription
+from billing.reports import overage_to_date
 from tests.control.test_control_panel import make_admin
 
 
@@ -77,3 +82,20 @@ def test_bad_plan_input_is_a_400_and_changes_nothing(admin_client, bad):
     assert b"field-error" in response.content
     start.refresh_from_db()
     assert start.monthly_price == 29
+
+
+def test_overage_to_date_is_shown_beside_mrr(admin_client, hotel, shop):
+    start = Plan.objects.get(code="start")
+    Plan.objects.filter(pk=start.pk).update(orders_per_month=2, overage_per_order=Decimal("0.50"))
+    Subscription.objects.filter(tenant=hotel).update(
+        status="active", plan=start, stripe_subscription_id="sub_1"
+    )
+    with tenant_context(hotel):
+        for n in range(5):  # 3 beyond the quota of 2
+            usage.record("orders", 1, idempotency_key=f"o{n}")
+    with tenant_context(shop):  # on its trial: owes nothing
+        for n in range(5):
+            usage.record("orders", 1, idempotency_key=f"s{n}")
+    assert overage_to_date() == {"EUR": Decimal("1.50")}
+    assert "overage this month" in admin_client.get("/control/plans/").content.decode()
+    assert "overage this month (EUR)" in admin_client.get("/control/kpis/").content.decode()
