@@ -184,6 +184,7 @@ class StripeSubscription:
     id: str
     status: str  # Stripe's: active, trialing, past_due, unpaid, canceled, incomplete, …
     price_ids: frozenset[str]
+    product_ids: frozenset[str]  # a plan's prices change when it is edited; its product does not
     current_period_start: dt.datetime | None
     current_period_end: dt.datetime | None
     cancel_at_period_end: bool
@@ -211,6 +212,11 @@ def subscription_current(customer: str) -> StripeSubscription | None:
         id=sub.id,
         status=sub.status,
         price_ids=frozenset(item["price"]["id"] for item in items),
+        product_ids=frozenset(
+            product if isinstance(product, str) else product.get("id", "")
+            for product in (item["price"].get("product") for item in items)
+            if product
+        ),
         current_period_start=_when(start),
         current_period_end=_when(end),
         cancel_at_period_end=bool(raw.get("cancel_at_period_end")),

@@ -192,6 +192,11 @@ def subscription_apply(subscription_pk: int, current: gateway.StripeSubscription
             Plan.objects.filter(stripe_price_id__in=current.price_ids).first()
             if current.price_ids
             else None
+        ) or (
+            # On prices of an edited plan (or any price of its product): still that plan.
+            Plan.objects.filter(stripe_product_id__in=current.product_ids).first()
+            if current.product_ids
+            else None
         )
         sub.stripe_subscription_id = current.id
         sub.status = status

@@ -295,3 +295,31 @@ def test_the_dunning_command_rehearses_the_coming_days(hotel):
     assert "hotel -> active" in out.getvalue()  # the trial ended
     with pytest.raises(SystemExit):
         call_command("advance_dunning", "--days-ahead", "9999", stderr=io.StringIO())
+
+
+def test_a_subscription_on_an_edited_plans_old_prices_keeps_its_plan(
+    hotel, owner_client, platform_client, stripe_fake, eager_tasks,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """Stripe prices never change, so editing a plan makes new ones; subscriptions still on the
+    old prices (or moved in the Portal to another plan's older price) map by the plan's product."""
+    from billing.models import Plan
+    from billing.plans import plan_sync
+    from billing.subscriptions import subscription_sync
+
+    customer = subscribe(stripe_fake, owner_client, platform_client,
+                         django_capture_on_commit_callbacks)  # fmt: skip
+    business = plan_sync(Plan.objects.get(code="business"))
+    assert business.stripe_product_id
+    # the subscription moves (in the Portal) to a Business price that is not its current one
+    old_business_price = stripe_fake.post_prices(
+        {"product": business.stripe_product_id, "currency": "eur", "unit_amount": "7900",
+         "recurring": {"interval": "month"}}
+    )  # fmt: skip
+    live = stripe_fake.live_subscription(customer)
+    live["items"]["data"] = [{"id": "si_x", "object": "subscription_item",
+                              "price": old_business_price, "quantity": 1}]  # fmt: skip
+    sub = Subscription.objects.get(tenant=hotel)
+    subscription_sync(sub)
+    sub.refresh_from_db()
+    assert sub.plan.code == "business"

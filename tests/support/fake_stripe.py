@@ -200,7 +200,10 @@ class FakeStripe(FakeService):
                 "unit_amount": int(p.get("unit_amount", 0) or 0),
                 "billing_scheme": p.get("billing_scheme", "per_unit"),
                 "tiers": [
-                    {k: int(v) if k != "up_to" or v != "inf" else None for k, v in t.items()}
+                    {
+                        k: None if v == "inf" else int(v) if re.fullmatch(r"-?\d+", v) else v
+                        for k, v in t.items()
+                    }  # unit_amount_decimal may have a fraction
                     for t in p.get("tiers", [])
                 ],
                 "recurring": {
