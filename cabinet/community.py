@@ -231,9 +231,7 @@ def direct_allowed(sender: User, recipient: User) -> bool:
         and not sender.is_staff
         and not recipient.is_staff
         and recipient.is_active
-        and accepts_direct(sender)
-        and accepts_direct(recipient)
-        and not CommunityBan.objects.filter(user__in=[sender, recipient]).exists()
+        and accepting_direct({sender.pk, recipient.pk}) == {sender.pk, recipient.pk}
     )
 
 

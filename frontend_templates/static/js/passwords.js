@@ -13,7 +13,7 @@
   const CYRILLIC = "ёйцукенгшщзхъфывапролджэячсмитьбю.ЁЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮ,\"№;:?";
   const MEMORY_KEY = "kabinet.password-layout";
   const lang = (document.documentElement.lang || "en").slice(0, 2);
-  const t = {
+  const TEXTS = {
     en: {
       caps: "Caps Lock is on.",
       cyrillic: "Your keyboard seems to be in the Cyrillic layout: is that what you meant to type?",
@@ -30,15 +30,8 @@
       name: "Похоже, это набрано в английской раскладке. Вы имели в виду",
       use: "Исправить",
     },
-  }[lang] || null;
-  const text = t || {
-    caps: "Caps Lock is on.",
-    cyrillic: "Your keyboard seems to be in the Cyrillic layout: is that what you meant to type?",
-    latin: "On this device your password was set in the Cyrillic layout, but the keyboard now types Latin letters.",
-    email: "This looks typed in the Cyrillic layout. Did you mean",
-    name: "This looks typed in the English layout. Did you mean",
-    use: "Use it",
   };
+  const text = TEXTS[lang] || TEXTS.en;
   const hasCyrillic = (value) => /[а-яё]/i.test(value);
   const hasLatin = (value) => /[a-z]/i.test(value);
 
