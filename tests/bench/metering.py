@@ -10,7 +10,9 @@ Goal (the issue): >= 5,000 usage events recorded per second on 2 cores.
              one event per transaction (autocommit), a distinct idempotency key each time.
              (a) billing.usage.record: one INSERT … ON CONFLICT DO NOTHING RETURNING;
              (b) baseline, the ORM's usual idiom: transaction.atomic() + get_or_create
-                 (SELECT, then INSERT in a savepoint).
+                 (SELECT, then INSERT in a savepoint);
+             (c) ceiling: the same INSERT from bare psycopg, with none of Django or of record()'s
+                 checks — what this machine's PostgreSQL allows for one event per commit.
              Events per second over all processes, and the ratio (a)/(b). Two diagnostics of
              where (a)'s time goes: the same with `synchronous_commit = off` (the commit does
              not wait for the WAL flush), and ten events per transaction (a request that
@@ -63,7 +65,9 @@ def _recorder(env: dict[str, str], schema: str, variant: str, prefix: str, secon
     import django
 
     django.setup()
+    import psycopg
     from django.db import connection, transaction
+    from django.utils import timezone
     from django_tenants.utils import schema_context
 
     from billing import usage
@@ -84,6 +88,12 @@ def _recorder(env: dict[str, str], schema: str, variant: str, prefix: str, secon
                     with connection.cursor() as cursor:
                         cursor.execute("SET synchronous_commit = off")
                 usage.record("orders", idempotency_key=key)
+            elif variant == "bare psycopg (ceiling)":
+                if not count:
+                    connection.ensure_connection()
+                    bare = psycopg.Cursor(connection.connection)
+                bare.execute(usage._INSERT_SQL, [tenant.pk, "orders", 1, key, timezone.now()])
+                bare.fetchone()
             elif variant == "record x10 per txn":
                 with transaction.atomic():
                     for i in range(10):
@@ -105,7 +115,14 @@ def _recorder(env: dict[str, str], schema: str, variant: str, prefix: str, secon
 def measure_recording(env: dict[str, str], schemas: list[str]) -> dict[str, float]:
     context = multiprocessing.get_context("spawn")
     rates = {}
-    for variant in ("record", "get_or_create", "record, no fsync wait", "record x10 per txn"):
+    variants = (
+        "record",
+        "get_or_create",
+        "bare psycopg (ceiling)",
+        "record, no fsync wait",
+        "record x10 per txn",
+    )
+    for variant in variants:
         jobs = [
             (env, schemas[i % len(schemas)], variant, f"{variant}-{i}", SECONDS)
             for i in range(PROCESSES)
@@ -117,7 +134,7 @@ def measure_recording(env: dict[str, str], schemas: list[str]) -> dict[str, floa
         # Each process records for SECONDS after its own start-up: rate over the recording time.
         rates[variant] = sum(counts) / SECONDS
         say(
-            f"  {variant:<22} {sum(counts):>8,} events in {SECONDS:.0f} s x {PROCESSES} processes"
+            f"  {variant:<24} {sum(counts):>8,} events in {SECONDS:.0f} s x {PROCESSES} processes"
             f" = {rates[variant]:>9,.0f} events/s   (wall {wall:.1f} s incl. start-up)"
         )
     return rates
