@@ -122,12 +122,14 @@ def price_create_metered(
     return price.id
 
 
-def meter_create(*, event_name: str, display_name: str) -> str:
+def meter_create(*, event_name: str, display_name: str, formula: str = "sum") -> str:
+    """A Billing Meter: `sum` adds the period's events up; `last` keeps the period's last
+    value (a gauge reading)."""
     meter = client().v1.billing.meters.create(
         {
             "display_name": display_name,
             "event_name": event_name,
-            "default_aggregation": {"formula": "sum"},
+            "default_aggregation": {"formula": formula},
         },
         _key(f"meter:{event_name}"),
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext, gettext_lazy
 
 from billing.models import GAUGE_METRICS, Plan, Subscription
@@ -49,13 +49,21 @@ class LimitVerdict:
 
 def plan_for(tenant: Tenant) -> Plan:
     """The tenant's plan: its subscription's while that is live, else the default plan.
-    One query; nothing is cached, so a plan change applies to the next call."""
+    One query; nothing is cached, so a plan change applies to the next call.
+
+    The plan carries `bills_overage`: True when the tenant pays for it through Stripe now
+    (an active subscription), so use beyond a quota that has an overage price can be billed
+    instead of stopped."""
     subscribed = Subscription.objects.filter(
         tenant_id=tenant.pk, status__in=Subscription.PLAN_STATUSES
     ).values("plan_id")
+    paying = Subscription.objects.filter(
+        tenant_id=tenant.pk, plan=OuterRef("pk"), status=Subscription.Status.ACTIVE
+    ).exclude(stripe_subscription_id="")
     # The subscribed plan sorts before the default one (False < True).
     plan = (
         Plan.objects.filter(Q(pk__in=subscribed) | Q(is_default=True))
+        .annotate(bills_overage=Exists(paying))
         .order_by("is_default")
         .first()
     )
@@ -82,6 +90,8 @@ def check(
 
     Level "blocked" (allowed False) when used + adding would exceed the quota; "warning" when
     it reaches 80 % of it; else "ok". A plan without a quota for the metric is always "ok".
+    A quota with an overage price, on a plan the tenant pays for through Stripe, does not stop:
+    beyond it the level is "warning", saying what each unit more costs, and Stripe bills it.
     At most three queries (tenant by schema when only the schema is known, plan, usage).
     """
     metric = validate_metric(metric)
@@ -112,6 +122,13 @@ def check(
         return verdict("ok")
     after = used + adding
     params = {"plan": plan.name, "label": plan.quota_label(metric), "limit": limit, "used": after}
+    if after > limit and _billed_beyond(plan, metric):
+        message = gettext(
+            "You are beyond the quota of your “%(plan)s” plan (%(label)s: %(limit)s): each one "
+            "more is billed at %(price)s %(currency)s. Upgrade your plan if that costs more."
+        )
+        price = format(plan.overage_price(metric).normalize(), "f")
+        return verdict("warning", message % {**params, "price": price, "currency": plan.currency})
     if after > limit:
         if used >= limit:
             message = gettext(
@@ -131,6 +148,16 @@ def check(
         )
         return verdict("warning", message % {**params, "percent": after * 100 // limit})
     return verdict("ok")
+
+
+def _billed_beyond(plan: Plan, metric: str) -> bool:
+    """Use beyond the quota is billed: the tenant pays for the plan through Stripe, the plan
+    prices the metric beyond its quota, and Stripe has that price (the plan is synced)."""
+    return bool(
+        getattr(plan, "bills_overage", False)
+        and plan.overage_price(metric)
+        and metric in plan.stripe_metered_prices
+    )
 
 
 def _require_count(name: str, value: int) -> None:

@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from billing import gateway
 from billing.models import (
+    BILLED_METRICS,
+    GAUGE_METRICS,
     MONTHLY_METRICS,
     BillingMeter,
     MeterBatch,
@@ -56,7 +58,7 @@ def usage_flush(*, limit: int = FREEZE_LIMIT) -> FlushReport:
     sent = units = failures = 0
     meters = dict(BillingMeter.objects.values_list("metric", "event_name"))
     if MeterBatch.objects.filter(sent_at__isnull=True).exists() and len(meters) < len(
-        MONTHLY_METRICS
+        BILLED_METRICS
     ):
         meters_ensure()
         meters = dict(BillingMeter.objects.values_list("metric", "event_name"))
@@ -162,14 +164,23 @@ def usage_reconcile(*, now: dt.datetime | None = None) -> list[Drift]:
     now = now or timezone.now()
     start, _end = month_bounds(now)
     meters = dict(BillingMeter.objects.values_list("metric", "stripe_meter_id"))
+    month_sent = MeterBatch.objects.filter(
+        sent_at__isnull=False, occurred_at__gte=start, occurred_at__lt=now
+    )
+    # Monthly metrics: the month's batches add up. Gauges: Stripe keeps the last reading.
     sent = {
         (row["tenant_id"], row["metric"]): row["total"]
-        for row in MeterBatch.objects.filter(
-            sent_at__isnull=False, occurred_at__gte=start, occurred_at__lt=now
-        )
+        for row in month_sent.filter(metric__in=MONTHLY_METRICS)
         .values("tenant_id", "metric")
         .annotate(total=Sum("quantity"))
     }
+    sent.update(
+        ((tenant_id, metric), level)
+        for tenant_id, metric, level in month_sent.filter(metric__in=GAUGE_METRICS)
+        .order_by("tenant_id", "metric", "-occurred_at")
+        .distinct("tenant_id", "metric")
+        .values_list("tenant_id", "metric", "quantity")
+    )
     customers = dict(
         Subscription.objects.exclude(stripe_customer_id="").values_list(
             "tenant_id", "stripe_customer_id"

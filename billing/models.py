@@ -32,6 +32,9 @@ MONTHLY_METRICS = frozenset({Metric.ORDERS, Metric.BOOKINGS, Metric.NOTIFICATION
 REPORTED_METRICS = frozenset({Metric.ACTIVE_CLIENTS})
 # A level at a moment (how many there are now): the caller counts it, billing compares.
 GAUGE_METRICS = frozenset({Metric.CLIENTS, Metric.STAFF_SEATS, Metric.STORAGE_MB})
+# Billed through Stripe beyond the plan's quota: monthly metrics as the month's sum, gauges as
+# the period's last reading (taken nightly).
+BILLED_METRICS = MONTHLY_METRICS | GAUGE_METRICS
 
 # The Plan field holding each metric's included quota, and its price beyond the quota.
 QUOTA_FIELDS: dict[str, str] = {
@@ -221,7 +224,9 @@ class BillingMeter(models.Model):
 
 
 class MeterBatch(models.Model):
-    """A frozen sum of one tenant's unflushed usage of one metric, as one Stripe meter event.
+    """A frozen sum of one tenant's unflushed usage of one metric, as one Stripe meter event;
+    or, for a gauge (clients, staff seats, storage), one nightly reading of its level (no
+    ledger rows: the reading is the batch, one per tenant, gauge and day).
 
     The batch (with its identifier) commits before anything is sent, and claims its ledger rows
     in the same transaction; sending then happens outside any transaction and stamps `sent_at`.

@@ -1,5 +1,7 @@
 """Plans as Stripe knows them: a product per plan, its monthly price, and one metered price per
-monthly metric on a Billing Meter (free up to the plan's quota, the overage price beyond).
+billed metric on a Billing Meter (free up to the plan's quota, the overage price beyond).
+Monthly metrics' meters sum the month's events; gauges' meters (clients, staff seats, storage)
+keep the period's last reading, which the cabinets send nightly.
 
 Stripe prices never change, so a plan edited in the control panel gets new prices the next
 time it is synced; the subscriptions already on the old prices keep them until they change plan.
@@ -11,7 +13,7 @@ import hashlib
 import json
 
 from billing import gateway
-from billing.models import MONTHLY_METRICS, BillingMeter, Metric, Plan
+from billing.models import BILLED_METRICS, GAUGE_METRICS, BillingMeter, Metric, Plan
 
 EVENT_NAME_PREFIX = "kabinet_"
 
@@ -21,7 +23,7 @@ def plan_signature(plan: Plan) -> str:
     fields = {
         "price": str(plan.monthly_price),
         "currency": plan.currency,
-        **{m: [plan.quota(m), str(plan.overage_price(m))] for m in sorted(MONTHLY_METRICS)},
+        **{m: [plan.quota(m), str(plan.overage_price(m))] for m in sorted(BILLED_METRICS)},
     }
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -29,13 +31,15 @@ def plan_signature(plan: Plan) -> str:
 def meters_ensure() -> dict[str, str]:
     """metric → Stripe meter id, creating the meters Stripe does not have yet."""
     known = dict(BillingMeter.objects.values_list("metric", "stripe_meter_id"))
-    missing = [m for m in sorted(MONTHLY_METRICS) if m not in known]
+    missing = [m for m in sorted(BILLED_METRICS) if m not in known]
     if missing:
         existing = gateway.meters_by_event_name()
         for metric in missing:
             event_name = f"{EVENT_NAME_PREFIX}{metric}"
             meter_id = existing.get(event_name) or gateway.meter_create(
-                event_name=event_name, display_name=f"Kabinet {Metric(metric).label}"
+                event_name=event_name,
+                display_name=f"Kabinet {Metric(metric).label}",
+                formula="last" if metric in GAUGE_METRICS else "sum",
             )
             BillingMeter.objects.get_or_create(
                 metric=metric, defaults={"event_name": event_name, "stripe_meter_id": meter_id}
@@ -59,7 +63,7 @@ def plan_sync(plan: Plan) -> Plan:
         version=signature,
     )
     metered = {}
-    for metric in sorted(MONTHLY_METRICS):
+    for metric in sorted(BILLED_METRICS):
         overage = plan.overage_price(metric)
         if not overage:
             continue  # nothing to bill beyond the quota (the limit stops it, or it is unlimited)

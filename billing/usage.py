@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
-from billing.models import Metric, UsageEvent
+from billing.models import GAUGE_METRICS, MeterBatch, Metric, Subscription, UsageEvent
 from billing.tenancy import billed_tenant
 from tenants.models import Tenant
 
@@ -133,6 +133,42 @@ def _insert_once(
 _cursors: weakref.WeakKeyDictionary[psycopg.Connection, psycopg.Cursor] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def gauge_report(
+    metric: str, level: int, *, tenant: Tenant | None = None, now: dt.datetime | None = None
+) -> bool:
+    """Report a gauge's level (clients, staff seats, storage in MB) for today: Stripe bills the
+    billing period's last reading beyond the plan's quota. One reading per tenant, gauge and
+    day (UTC): a second report the same day changes nothing and returns False, as does a
+    tenant without a Stripe customer (nothing to bill). The next flush sends it."""
+    metric = validate_metric(metric)
+    if metric not in GAUGE_METRICS:
+        raise ValueError(f"{metric} is not a gauge; record() counts it")
+    if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= MAX_QUANTITY:
+        raise ValueError(f"a gauge level must be an int between 0 and {MAX_QUANTITY}")
+    tenant = billed_tenant(tenant)
+    customer = (
+        Subscription.objects.filter(tenant_id=tenant.pk)
+        .exclude(stripe_customer_id="")
+        .values_list("stripe_customer_id", flat=True)
+        .first()
+    )
+    if customer is None:
+        return False
+    now = now or timezone.now()
+    _batch, created = MeterBatch.objects.get_or_create(
+        identifier=f"kabinet-{tenant.pk}-{metric}-{now.astimezone(dt.UTC):%Y-%m-%d}",
+        defaults={
+            "tenant_id": tenant.pk,
+            "metric": metric.value,
+            "quantity": level,
+            "customer_id": customer,
+            "occurred_at": now,
+            "created_at": now,
+        },
+    )
+    return created
 
 
 def month_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

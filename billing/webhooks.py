@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -92,7 +93,8 @@ def _store(event: dict[str, Any]) -> tuple[StripeEvent, bool]:
         defaults={
             "type": event["type"][:128],
             "customer_id": _customer_of(event)[:64],
-            "payload": json.loads(json.dumps(event)),
+            # Stripe's library reads `*_decimal` fields (a fraction of a cent) as Decimal.
+            "payload": json.loads(json.dumps(event, cls=DjangoJSONEncoder)),
         },
     )
 

@@ -98,3 +98,18 @@ def expire_points_everywhere() -> int:
     from tenants.tasks_base import send_to_each_tenant
 
     return send_to_each_tenant(expire_points)
+
+
+@shared_task(name="cabinet.report_gauges", acks_late=True)
+def report_gauges() -> dict[str, bool]:
+    from cabinet.gauges import gauges_report
+
+    return gauges_report()
+
+
+@shared_task(name="cabinet.report_gauges_everywhere", platform_level=True)
+def report_gauges_everywhere() -> int:
+    """Nightly: each serving tenant reads its gauges (clients, staff seats, storage) for billing."""
+    from tenants.tasks_base import send_to_each_tenant
+
+    return send_to_each_tenant(report_gauges)

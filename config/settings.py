@@ -383,6 +383,7 @@ CELERY_BEAT_SCHEDULE = {
     "prune-audit-logs": {"task": "rbac.prune_audit_logs_everywhere", "schedule": 24 * 3600.0},
     "reminders": {"task": "cabinet.send_reminders_everywhere", "schedule": 900.0},
     "expire-points": {"task": "cabinet.expire_points_everywhere", "schedule": 24 * 3600.0},
+    "report-gauges": {"task": "cabinet.report_gauges_everywhere", "schedule": 24 * 3600.0},
     # Usage reaches Stripe within a minute; dunning and trials are checked hourly; the ledger is
     # reconciled against Stripe's meter summaries nightly.
     "billing-flush-usage": {"task": "billing.flush_usage", "schedule": 30.0},

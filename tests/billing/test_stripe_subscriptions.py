@@ -79,7 +79,8 @@ def test_the_owner_subscribes_through_checkout(
     assert all(r["idempotency_key"].startswith("kabinet:") for r in posts)
     # the Checkout session bills the plan and its metered overage prices
     (checkout,) = [r for r in posts if r["path"] == "/v1/checkout/sessions"]
-    assert len(checkout["params"]["line_items"]) == 4  # monthly + orders, bookings, notifications
+    # monthly + orders, bookings, notifications, clients, staff seats, storage
+    assert len(checkout["params"]["line_items"]) == 7
     page = owner_client.get("/staff/billing/").content.decode()
     assert "Your plan: Start" in page
     assert "FAKE-" in page  # the paid invoice is listed

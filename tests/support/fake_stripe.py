@@ -271,13 +271,21 @@ class FakeStripe(FakeService):
     ) -> dict[str, Any]:
         meter = self.get(meter_id, "billing.meter")
         start, end = int(p["start_time"]), int(p["end_time"])
-        total = sum(
-            float(e["payload"]["value"])
-            for e in self.meter_events.values()
-            if e["event_name"] == meter["event_name"]
-            and e["payload"].get("stripe_customer_id") == p["customer"]
-            and start <= e["timestamp"] < end
+        events = sorted(
+            (
+                e
+                for e in self.meter_events.values()
+                if e["event_name"] == meter["event_name"]
+                and e["payload"].get("stripe_customer_id") == p["customer"]
+                and start <= e["timestamp"] < end
+            ),
+            key=lambda e: (e["timestamp"], e["created"]),
         )
+        values = [float(e["payload"]["value"]) for e in events]
+        if meter["default_aggregation"].get("formula") == "last":
+            total = values[-1] if values else 0.0
+        else:
+            total = sum(values)
         summary = {
             "id": f"mtrusg_{meter_id}",
             "object": "billing.meter_event_summary",
