@@ -73,7 +73,7 @@ def general_thread(client: ClientProfile) -> Thread:
     return thread
 
 
-def _clean_attachment(upload: UploadedFile) -> tuple[ContentFile, str]:
+def attachment_clean(upload: UploadedFile) -> tuple[ContentFile, str]:
     """An image is re-encoded (its metadata and anything hidden in it gone); a PDF is checked by
     its first bytes; anything else — an .exe named .jpg included — is refused."""
     if upload.size is None or upload.size > MAX_ATTACHMENT:
@@ -107,7 +107,7 @@ def message_post(
     from_staff = author.is_staff
     if not from_staff and _rate_limited(author):
         raise ValidationError(_("You are sending messages very fast; wait a minute."), code="rate")
-    attachment = _clean_attachment(upload) if upload is not None else None
+    attachment = attachment_clean(upload) if upload is not None else None
     if attachment is not None:
         storage_check(attachment[0].size, for_staff=from_staff)
     with transaction.atomic():

@@ -2,6 +2,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from cabinet.selectors import branding_get
+from cabinet.verticals import nav_for
 from rbac.policy import policy_get
 
 
@@ -15,4 +16,6 @@ def cabinet(request: HttpRequest) -> dict[str, object]:
         "cabinet_base": "cabinet/base.html",
         "branding": SimpleLazyObject(branding_get),
         "community_on": SimpleLazyObject(lambda: policy_get().community_enabled),
+        "vertical_nav": SimpleLazyObject(lambda: nav_for("nav")),
+        "vertical_staff_nav": SimpleLazyObject(lambda: nav_for("staff_nav")),
     }

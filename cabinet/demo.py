@@ -10,6 +10,7 @@ from django_tenants.utils import tenant_context
 from cabinet.models import ClientProfile, RequestType
 from cabinet.services import branding_update
 from cabinet.staff.work import request_create
+from cabinet.verticals import vertical_hook
 from cabinet.wallet import points_grant, wallet_top_up
 from rbac.models import User
 from rbac.services import client_create
@@ -90,6 +91,10 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         profile = ClientProfile.objects.create(user=client, phone="+44 20 7946 0123")
         wallet_top_up(client=profile, amount=Decimal("150.00"), note="welcome credit")
         points_grant(client=profile, points=600, note="welcome points")
+        demo_content = vertical_hook(demo.vertical, "demo")
+        if demo_content is not None:
+            owner = User.objects.get(email__iexact=demo.owner_email)
+            demo_content(guest=profile, owner=owner, password=DEMO_PASSWORD_CLIENT)
         first_type = RequestType.objects.order_by("pk").first()
         if first_type is not None:
             request_create(

@@ -23,7 +23,7 @@ from cabinet.models import (
 )
 from tenants.models import Vertical
 
-STARTER_CONTENT_VERSION = "3"
+STARTER_CONTENT_VERSION = "4"
 
 PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     Vertical.HOTEL: [
@@ -32,8 +32,13 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
          "to your room, see what is included in your stay and write to reception at any time."),
         ("wifi", InfoPage.Kind.INFO, "Wi-Fi and reception",
          "Network: Guest. The password is on your key card. Reception is open around the clock."),
-        ("meals", InfoPage.Kind.INFO, "Meal times",
-         "Breakfast 7:00–10:30, lunch 12:30–15:00, dinner 18:30–22:00 in the main restaurant."),
+        ("meals", InfoPage.Kind.INFO, "Meals and activities",
+         "Breakfast 7:00–10:30, lunch 12:30–15:00, dinner 18:30–22:00 in the restaurant "
+         "“Terrace”.\nMorning yoga on the beach 8:00, aqua aerobics 11:00, kids' club "
+         "10:00–17:00, live music on the terrace from 20:00."),
+        ("rules", InfoPage.Kind.INFO, "House rules",
+         "Check-in from 14:00, check-out until 12:00 (late check-out on request).\nQuiet "
+         "hours 23:00–7:00. Pets are welcome in garden-view rooms. No smoking indoors."),
     ],
     Vertical.SHOP: [
         ("welcome", InfoPage.Kind.WELCOME, "Welcome",
@@ -63,6 +68,17 @@ CATALOG: dict[str, list[tuple[str, list[tuple[str, str, str, str]]]]] = {
         ("Wellness", [
             ("Spa access", "Pool, sauna and steam bath.", "0", PricingUnit.PERSON),
             ("Massage, 60 minutes", "Classic or aromatherapy.", "70.00", PricingUnit.PERSON),
+            ("Yoga on the beach", "Every morning at 8:00, mats provided.", "0",
+             PricingUnit.PERSON),
+        ]),
+        ("For your stay", [
+            ("Half board", "Dinner every evening of your stay.", "28.00", PricingUnit.PERSON),
+            ("Parking", "A place in the guests' car park.", "12.00", PricingUnit.NIGHT),
+            ("Baby cot", "Set up in your room before you arrive.", "8.00", PricingUnit.NIGHT),
+            ("Pet stay", "Bed and bowls for your dog or cat.", "15.00", PricingUnit.NIGHT),
+            ("Late check-out until 16:00", "Subject to availability.", "35.00",
+             PricingUnit.ITEM),
+            ("Airport transfer", "Meet and greet at arrivals.", "25.00", PricingUnit.PERSON),
         ]),
     ],
     Vertical.SHOP: [
@@ -126,6 +142,11 @@ def seed_vertical(vertical: str) -> None:
                 unit=unit,
                 position=position,
             )
+    from cabinet.verticals import vertical_hook
+
+    seed_module = vertical_hook(vertical, "seed")
+    if seed_module is not None:
+        seed_module()
 
 
 def _at(day: datetime, hour: int, minute: int = 0) -> datetime:

@@ -1,8 +1,10 @@
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from cabinet.models import InfoPage
 from cabinet.rendering import render_cabinet
 from cabinet.selectors import client_dashboard, client_profile_of
 from rbac.services import user_language_set
@@ -38,3 +40,16 @@ def language_set(request: HttpRequest) -> HttpResponse:
         httponly=True,
     )
     return response
+
+
+@require_GET
+@login_required
+def info_page(request: HttpRequest, slug: str = "") -> HttpResponse:
+    """The business's information pages (meal times, rules, Wi-Fi): the list, or one page."""
+    pages = InfoPage.objects.filter(is_published=True, kind=InfoPage.Kind.INFO)
+    page = None
+    if slug:
+        page = pages.filter(slug=slug[:60]).first()
+        if page is None:
+            raise Http404
+    return render_cabinet(request, "cabinet/info.html", {"pages": pages, "page": page})

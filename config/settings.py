@@ -64,6 +64,8 @@ TENANT_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "rest_framework.authtoken",
     "cabinet",
+    # Vertical modules (cabinet.verticals): tables in every schema, pages on their vertical only.
+    "cabinet.hotel",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from api.urls import tenant_api_urlpatterns
-from cabinet import account, notification_views, pwa
+from cabinet import account, notification_views, pwa, verticals
 from tenants.health import health
 from tenants.views import tenant_media
 
@@ -28,5 +28,6 @@ urlpatterns = [
     path("account/phone/remove/", account.phone_remove, name="account-phone-remove"),
     path("account/delete/cancel/", account.deletion_cancel, name="account-delete-cancel"),
     path("staff/", include("cabinet.staff.urls")),
+    *verticals.urlpatterns(),  # a hotel's stays, a shop's returns, a school's classes
     path("", include("cabinet.urls")),
 ]

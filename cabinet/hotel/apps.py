@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class HotelConfig(AppConfig):
+    """The hotel vertical: stays, online check-in, the resort map. Its tables exist in every
+    cabinet's schema; its pages answer only on hotels (cabinet.verticals)."""
+
+    name = "cabinet.hotel"
+    label = "hotel"
+    verbose_name = "Hotel"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,104 @@
+"""What a guest and the staff see of stays. A guest sees only their own stays; staff only the
+stays of the clients they may see (cabinet.staff.selectors.clients_for)."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cabinet.hotel.models import Stay
+from cabinet.models import CatalogItem, ClientProfile, Order
+from cabinet.staff.selectors import clients_for
+from rbac.models import User
+
+
+def client_stays(client: ClientProfile) -> QuerySet[Stay]:
+    return Stay.objects.filter(client=client).select_related("room")
+
+
+def client_stay(client: ClientProfile, pk: object) -> Stay | None:
+    try:
+        return client_stays(client).get(pk=int(pk))
+    except (Stay.DoesNotExist, TypeError, ValueError, OverflowError):
+        return None
+
+
+def stay_now_or_next(client: ClientProfile, today: datetime.date) -> Stay | None:
+    """The stay the guest is in, else their next one."""
+    return (
+        client_stays(client)
+        .filter(departure__gt=today)
+        .exclude(status__in=(Stay.Status.CANCELLED, Stay.Status.DEPARTED))
+        .order_by("arrival")
+        .first()
+    )
+
+
+def _local_bounds(stay: Stay) -> tuple[datetime.datetime, datetime.datetime]:
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(stay.arrival, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(stay.departure, datetime.time.max, tzinfo=zone)
+    return start, end
+
+
+def stay_orders(stay: Stay) -> QuerySet[Order]:
+    """What the guest ordered from arrival day to departure day (local time)."""
+    start, end = _local_bounds(stay)
+    return (
+        Order.objects.filter(client_id=stay.client_id, created_at__range=(start, end))
+        .prefetch_related("items")
+        .order_by("created_at")
+    )
+
+
+def past_stays_with_orders(client: ClientProfile, today: datetime.date) -> list[Stay]:
+    """The guest's earlier stays, newest first, each with `.orders` (two queries)."""
+    stays = list(
+        client_stays(client).filter(departure__lte=today).exclude(status=Stay.Status.CANCELLED)
+    )
+    if not stays:
+        return []
+    first, _ = _local_bounds(stays[-1])
+    _, last = _local_bounds(stays[0])
+    orders = list(
+        Order.objects.filter(client=client, created_at__range=(first, last))
+        .prefetch_related("items")
+        .order_by("created_at")
+    )
+    for stay in stays:
+        start, end = _local_bounds(stay)
+        stay.orders = [o for o in orders if start <= o.created_at <= end]
+    return stays
+
+
+@dataclass(frozen=True)
+class Extra:
+    item: CatalogItem
+    quantity: int
+    total: Decimal
+
+
+def stay_offer(stay: Stay) -> tuple[list[CatalogItem], list[Extra]]:
+    """What the stay includes, and the extras on offer priced for this stay (a night's price
+    times its nights, a person's times its guests)."""
+    included = list(stay.included.filter(is_active=True))
+    taken = {item.pk for item in included}
+    extras = [
+        Extra(item, stay.quantity_for(item), item.price * stay.quantity_for(item))
+        for item in CatalogItem.objects.filter(is_active=True).select_related("category")
+        if item.pk not in taken and item.price > 0
+    ]
+    return included, extras
+
+
+def staff_stays(staff: User) -> QuerySet[Stay]:
+    return Stay.objects.filter(client__in=clients_for(staff)).select_related("client__user", "room")
+
+
+def staff_stay(staff: User, pk: object) -> Stay | None:
+    try:
+        return staff_stays(staff).get(pk=int(pk))
+    except (Stay.DoesNotExist, TypeError, ValueError, OverflowError):
+        return None

@@ -1,0 +1,149 @@
+"""What changes a stay: staff book it, assign a room and move it along; the guest checks in
+online before arrival. One transaction each, audited."""
+
+import secrets
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cabinet.chat import attachment_clean
+from cabinet.hotel.models import Room, Stay
+from cabinet.models import CatalogItem, ClientProfile, NotificationEvent
+from cabinet.notifications import in_language_of, notify
+from cabinet.storage_quota import storage_changed, storage_check
+from rbac.audit import audit_record
+from rbac.models import User
+
+# No 0/O, 1/I/L: a code read out over the phone is typed right.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+MAX_NIGHTS = 90
+
+S = Stay.Status
+TRANSITIONS = {
+    S.BOOKED: {S.CHECKED_IN_ONLINE, S.IN_HOUSE, S.CANCELLED},
+    S.CHECKED_IN_ONLINE: {S.IN_HOUSE, S.CANCELLED},
+    S.IN_HOUSE: {S.DEPARTED},
+}
+
+
+def _code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+
+
+@transaction.atomic
+def stay_create(
+    *, client: ClientProfile, arrival, departure, adults: int = 2, children: int = 0,
+    room_type: str = "", included: list[CatalogItem] | tuple = (), by: User,
+) -> Stay:  # fmt: skip
+    if departure <= arrival:
+        raise ValidationError(_("Departure comes after arrival."), code="dates")
+    if (departure - arrival).days > MAX_NIGHTS:
+        raise ValidationError(
+            _("A stay is at most %(n)d nights.") % {"n": MAX_NIGHTS}, code="too_long"
+        )
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                stay = Stay.objects.create(
+                    client=client, reservation_code=_code(), arrival=arrival,
+                    departure=departure, adults=adults, children=children,
+                    room_type=room_type[:80],
+                )  # fmt: skip
+            break
+        except IntegrityError:
+            continue  # the code was taken: draw another
+    else:  # pragma: no cover — 31^6 codes
+        raise ValidationError(_("Please try again."), code="code")
+    stay.included.set(included)
+    audit_record(action="stay.created", actor=by, target=stay,
+                 changes={"arrival": str(arrival), "departure": str(departure)})  # fmt: skip
+    guest = client.user
+    with in_language_of(guest):
+        title = _("Your stay from %(arrival)s is booked: check in online before you come") % {
+            "arrival": arrival.strftime("%d.%m.%Y")
+        }
+    url = reverse("hotel:stay-detail", args=[stay.pk])
+    notify(recipient=guest, event=NotificationEvent.BOOKING, title=title, url=url,
+           key=f"stay:{stay.pk}:booked")  # fmt: skip
+    return stay
+
+
+@transaction.atomic
+def stay_check_in(
+    *, stay: Stay, guest_name: str, birth_date, citizenship: str, document_number: str,
+    arrival_time, upload: UploadedFile | None,
+) -> Stay:  # fmt: skip
+    """The guest's online check-in: their details as in the document, a scan or photo of it
+    (a picture re-encoded, or a PDF; at most 5 MB) and when they will arrive. May be sent again
+    to correct it until the stay is in the hotel."""
+    locked = Stay.objects.select_for_update().get(pk=stay.pk)
+    if not locked.can_check_in_online:
+        raise ValidationError(_("This stay can no longer be checked in online."), code="closed")
+    if upload is None and not locked.document:
+        raise ValidationError(_("Add a photo or scan of your document."), code="document")
+    if upload is not None:
+        content, name = attachment_clean(upload)
+        storage_check(content.size, for_staff=False)
+        if locked.document:
+            locked.document.delete(save=False)
+        locked.document.save(f"{uuid.uuid4().hex}-{name}", content, save=False)
+        locked.document_name = name
+        storage_changed()
+    locked.guest_name = guest_name
+    locked.guest_birth_date = birth_date
+    locked.citizenship = citizenship
+    locked.document_number = document_number
+    locked.arrival_time = arrival_time
+    locked.checked_in_online_at = timezone.now()
+    if locked.status == S.BOOKED:
+        locked.status = S.CHECKED_IN_ONLINE
+    locked.save()
+    audit_record(action="stay.checked_in_online", actor=locked.client.user, target=locked,
+                 changes={"arrival_time": str(arrival_time)})  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def stay_set_status(*, stay: Stay, to: str, by: User) -> Stay:
+    locked = Stay.objects.select_for_update().get(pk=stay.pk)
+    if to not in TRANSITIONS.get(locked.status, set()):
+        raise ValidationError(
+            _("A stay that is “%(status)s” cannot change that way.")
+            % {"status": locked.get_status_display()},
+            code="transition",
+        )
+    before = locked.status
+    locked.status = to
+    locked.save(update_fields=["status"])
+    audit_record(action="stay.status", actor=by, target=locked,
+                 changes={"from": before, "to": to})  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def stay_assign_room(*, stay: Stay, room: Room | None, by: User) -> Stay:
+    if room is not None:
+        Room.objects.select_for_update().get(pk=room.pk)  # one assignment of a room at a time
+    locked = Stay.objects.select_for_update().get(pk=stay.pk)
+    if room is not None:
+        overlapping = (
+            Stay.objects.filter(room=room, arrival__lt=locked.departure,
+                                departure__gt=locked.arrival)
+            .exclude(pk=locked.pk)
+            .exclude(status=S.CANCELLED)
+        )  # fmt: skip
+        if overlapping.exists():
+            raise ValidationError(
+                _("Room %(room)s is taken on some of these nights.") % {"room": room.number},
+                code="room_taken",
+            )
+    locked.room = room
+    locked.save(update_fields=["room"])
+    audit_record(action="stay.room", actor=by, target=locked,
+                 changes={"room": room.number if room else ""})  # fmt: skip
+    return locked

@@ -1,0 +1,68 @@
+"""The vertical modules: what a hotel, a shop or a school adds to the common cabinet.
+
+Each vertical module is a Django app under `cabinet/` (e.g. `cabinet.hotel`) with its own models,
+pages and starter content. Its tables exist in every cabinet's schema; its pages answer only on
+cabinets of its vertical (`vertical_required`), and its links appear only there (`nav_for`).
+The README's "Adding a vertical" section is the recipe.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import include, path
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+# Per vertical: client and staff links (label, URL name), the URL modules, the starter content
+# seeded into the vertical's template schema, and the demo content `make run` adds.
+VERTICALS: dict[str, dict[str, Any]] = {
+    "hotel": {
+        "nav": [(_("My stay"), "hotel:stay"), (_("Map"), "hotel:map")],
+        "staff_nav": [(_("Stays"), "hotel-staff:stays")],
+        "urls": "cabinet.hotel.urls",
+        "staff_urls": "cabinet.hotel.staff_urls",
+        "seed": "cabinet.hotel.starter.seed",
+        "demo": "cabinet.hotel.demo.seed_demo",
+    },
+}
+
+
+def current_vertical() -> str:
+    return getattr(connection.tenant, "vertical", "") or ""
+
+
+def vertical_required(vertical: str) -> Callable:
+    """A page of one vertical: a 404 on every other cabinet, as if it did not exist."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if current_vertical() != vertical:
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def nav_for(kind: str = "nav") -> list[tuple[str, str]]:
+    return VERTICALS.get(current_vertical(), {}).get(kind, [])
+
+
+def vertical_hook(vertical: str, name: str) -> Callable | None:
+    """The vertical's `seed` or `demo` function, if it has one."""
+    dotted = VERTICALS.get(vertical, {}).get(name)
+    return import_string(dotted) if dotted else None
+
+
+def urlpatterns() -> list:
+    """Every vertical's client pages at the root and staff pages under /staff/."""
+    patterns = []
+    for module in VERTICALS.values():
+        patterns.append(path("staff/", include(module["staff_urls"])))
+        patterns.append(path("", include(module["urls"])))
+    return patterns
