@@ -83,13 +83,28 @@ CATALOG: dict[str, list[tuple[str, list[tuple[str, str, str, str]]]]] = {
     ],
     Vertical.SHOP: [
         ("Books", [
-            ("Gift card", "Any amount, valid for a year.", "25.00", PricingUnit.ITEM),
             ("Bestseller of the month", "Ask us which one it is this month.", "18.90",
              PricingUnit.ITEM),
+            ("The Night Circus", "Erin Morgenstern, paperback.", "11.99", PricingUnit.ITEM),
+            ("Atlas of Remote Islands", "Judith Schalansky, hardback.", "22.50",
+             PricingUnit.ITEM),
+            ("Children's picture book box", "Three picture books chosen by our staff.",
+             "24.00", PricingUnit.ITEM),
+            ("Cookbook of the season", "Recipes for what is on the market now.", "27.00",
+             PricingUnit.ITEM),
+        ]),
+        ("Stationery and gifts", [
+            ("Gift card", "Any amount, valid for a year.", "25.00", PricingUnit.ITEM),
+            ("Notebook, A5", "Dotted pages, lies flat.", "9.50", PricingUnit.ITEM),
+            ("Bookmark, leather", "Hand-stitched, in four colours.", "6.00", PricingUnit.ITEM),
+            ("Reading lamp", "Clip-on, rechargeable.", "19.90", PricingUnit.ITEM),
+            ("Tote bag", "Our cotton bag with the shop's logo.", "8.00", PricingUnit.ITEM),
         ]),
         ("Services", [
             ("Gift wrapping", "Paper and ribbon of your choice.", "0", PricingUnit.ITEM),
             ("Home delivery", "Within the city, 1–3 working days.", "4.90", PricingUnit.ITEM),
+            ("Book club, monthly", "A book a month and our reading evening.", "15.00",
+             PricingUnit.MONTH),
         ]),
     ],
     Vertical.SCHOOL: [

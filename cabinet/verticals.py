@@ -27,6 +27,17 @@ VERTICALS: dict[str, dict[str, Any]] = {
         "seed": "cabinet.hotel.starter.seed",
         "demo": "cabinet.hotel.demo.seed_demo",
     },
+    "shop": {
+        "nav": [(_("Returns"), "shop:returns"), (_("Addresses"), "shop:addresses")],
+        "staff_nav": [
+            (_("Shipments"), "shop-staff:shipments"),
+            (_("Returns"), "shop-staff:returns"),
+        ],
+        "panels": {"order": "shop/_order_panel.html"},
+        "urls": "cabinet.shop.urls",
+        "staff_urls": "cabinet.shop.staff_urls",
+        "demo": "cabinet.shop.demo.seed_demo",
+    },
 }
 
 
@@ -51,6 +62,11 @@ def vertical_required(vertical: str) -> Callable:
 
 def nav_for(kind: str = "nav") -> list[tuple[str, str]]:
     return VERTICALS.get(current_vertical(), {}).get(kind, [])
+
+
+def panel_for(place: str) -> str:
+    """The template a vertical adds to a common page (`{% vertical_panel "order" %}`), or ""."""
+    return VERTICALS.get(current_vertical(), {}).get("panels", {}).get(place, "")
 
 
 def vertical_hook(vertical: str, name: str) -> Callable | None:

@@ -66,6 +66,7 @@ TENANT_APPS = [
     "cabinet",
     # Vertical modules (cabinet.verticals): tables in every schema, pages on their vertical only.
     "cabinet.hotel",
+    "cabinet.shop",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

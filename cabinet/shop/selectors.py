@@ -1,0 +1,42 @@
+from django.db.models import QuerySet
+
+from cabinet.models import ClientProfile, Order
+from cabinet.shop.models import Address, ReturnRequest, Shipment
+from cabinet.staff.selectors import clients_for
+from rbac.models import User
+
+
+def _one(queryset: QuerySet, pk: object):
+    try:
+        return queryset.get(pk=int(pk))
+    except (queryset.model.DoesNotExist, TypeError, ValueError, OverflowError):
+        return None
+
+
+def client_address(client: ClientProfile, pk: object) -> Address | None:
+    return _one(client.addresses.all(), pk)
+
+
+def client_returns(client: ClientProfile) -> QuerySet[ReturnRequest]:
+    return ReturnRequest.objects.filter(client=client).prefetch_related("lines__order_item")
+
+
+def client_order_for_return(client: ClientProfile, pk: object) -> Order | None:
+    return _one(
+        Order.objects.filter(client=client).select_related("shipment").prefetch_related("items"),
+        pk,
+    )
+
+
+def staff_shipments(staff: User) -> QuerySet[Shipment]:
+    return Shipment.objects.filter(order__client__in=clients_for(staff)).select_related(
+        "order__client__user"
+    )
+
+
+def staff_returns(staff: User) -> QuerySet[ReturnRequest]:
+    return (
+        ReturnRequest.objects.filter(client__in=clients_for(staff))
+        .select_related("client__user")
+        .prefetch_related("lines__order_item")
+    )
