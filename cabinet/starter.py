@@ -110,8 +110,23 @@ CATALOG: dict[str, list[tuple[str, list[tuple[str, str, str, str]]]]] = {
     Vertical.SCHOOL: [
         ("Courses", [
             ("Piano, individual", "45-minute lessons with a teacher.", "35.00", PricingUnit.LESSON),
+            ("Violin, individual", "45-minute lessons; instruments to borrow.", "35.00",
+             PricingUnit.LESSON),
+            ("Guitar, individual", "Classical or acoustic.", "32.00", PricingUnit.LESSON),
             ("Music theory, group", "Weekly group class.", "60.00", PricingUnit.MONTH),
+            ("Children's choir", "Twice a week, ages 6–12.", "45.00", PricingUnit.MONTH),
+            ("Early music, ages 3–5", "Rhythm and singing with a parent.", "40.00",
+             PricingUnit.MONTH),
+        ]),
+        ("For families", [
             ("Open day visit", "Try a lesson before enrolling.", "0", PricingUnit.PERSON),
+            ("Exam preparation", "Extra lessons before a graded exam.", "38.00",
+             PricingUnit.LESSON),
+            ("Practice room, one hour", "A room with a piano, for practice.", "8.00",
+             PricingUnit.HOUR),
+            ("Instrument rental", "Violin or guitar, per month.", "20.00", PricingUnit.MONTH),
+            ("Sheet music pack", "The term's pieces, printed.", "12.00", PricingUnit.ITEM),
+            ("Concert ticket", "The end-of-term concert.", "0", PricingUnit.PERSON),
         ]),
     ],
 }  # fmt: skip

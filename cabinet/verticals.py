@@ -38,6 +38,14 @@ VERTICALS: dict[str, dict[str, Any]] = {
         "staff_urls": "cabinet.shop.staff_urls",
         "demo": "cabinet.shop.demo.seed_demo",
     },
+    "school": {
+        "nav": [(_("My children"), "school:children")],
+        "staff_nav": [(_("Classes"), "school-staff:classes")],
+        "urls": "cabinet.school.urls",
+        "staff_urls": "cabinet.school.staff_urls",
+        "seed": "cabinet.school.starter.seed",
+        "demo": "cabinet.school.demo.seed_demo",
+    },
 }
 
 

@@ -67,6 +67,7 @@ TENANT_APPS = [
     # Vertical modules (cabinet.verticals): tables in every schema, pages on their vertical only.
     "cabinet.hotel",
     "cabinet.shop",
+    "cabinet.school",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

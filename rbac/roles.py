@@ -17,12 +17,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",
         "cabinet.assign_clients", "cabinet.change_clientprofile", "cabinet.adjust_wallet",
-        "cabinet.moderate_community", *CONTENT_PERMISSIONS,
+        "cabinet.moderate_community", "school.view_all_classes", "school.manage_classes",
+        *CONTENT_PERMISSIONS,
     ],
     Role.MANAGER: [
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
         "cabinet.change_clientprofile", "cabinet.adjust_wallet", "cabinet.moderate_community",
-        *CONTENT_PERMISSIONS,
+        "school.view_all_classes", *CONTENT_PERMISSIONS,
     ],
     Role.OPERATOR: [
         "cabinet.view_personal_data", "cabinet.change_clientprofile", "cabinet.moderate_community",
@@ -43,6 +44,8 @@ PERMISSION_CATALOG: dict[str, list[str]] = {
     "Adjust balances and points, with a reason": ["cabinet.adjust_wallet"],
     "Moderate the community (hide, lock, ban)": ["cabinet.moderate_community"],
     "Manage services, pages, events, offers and clubs": CONTENT_PERMISSIONS,
+    "See every class (schools)": ["school.view_all_classes"],
+    "Create classes and students, enrol (schools)": ["school.manage_classes"],
 }
 CUSTOM_PREFIX = "custom:"
 

@@ -27,7 +27,7 @@ from tenants.services import (
 )
 from tests.support.fake_twilio import FakeTwilio, fake_twilio
 
-SESSION_TENANTS = {"hotel": Vertical.HOTEL, "shop": Vertical.SHOP}
+SESSION_TENANTS = {"hotel": Vertical.HOTEL, "shop": Vertical.SHOP, "school": Vertical.SCHOOL}
 OWNER_PASSWORD = "owner-pass-4-tests"
 
 
@@ -87,6 +87,11 @@ def hotel(db: None) -> Tenant:
 @pytest.fixture
 def shop(db: None) -> Tenant:
     return Tenant.objects.get(slug="shop")
+
+
+@pytest.fixture
+def school(db: None) -> Tenant:
+    return Tenant.objects.get(slug="school")
 
 
 def host_of(tenant: Tenant) -> str:
