@@ -125,7 +125,9 @@ def order_place(
 
 
 @transaction.atomic
-def order_set_status(*, order: Order, to: str, by: User) -> Order:
+def order_set_status(*, order: Order, to: str, by: User, notify_client: bool = True) -> Order:
+    """Move the order along TRANSITIONS; the client hears of it unless the caller tells them
+    itself (a shop's shipment, whose message carries the tracking number)."""
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if to not in TRANSITIONS.get(locked.status, set()):
         raise ValidationError(
@@ -142,7 +144,7 @@ def order_set_status(*, order: Order, to: str, by: User) -> Order:
     if to == S.CANCELLED:
         refund(order=locked)
     audit_record(action="order.status", actor=by, target=locked, changes={"status": [previous, to]})
-    if by.pk != locked.client.user_id:
+    if notify_client and by.pk != locked.client.user_id:
         with in_language_of(locked.client.user):  # the client's language, not the staff's
             title = _("Order #%(pk)s: %(status)s") % {
                 "pk": locked.pk, "status": locked.get_status_display(),

@@ -114,9 +114,11 @@ def platform_client(db: None) -> Client:
 
 
 @contextmanager
-def committed_tenant_for(django_db_blocker: DjangoDbBlocker) -> Iterator[Tenant]:
+def committed_tenant_for(
+    django_db_blocker: DjangoDbBlocker, vertical: str = Vertical.HOTEL
+) -> Iterator[Tenant]:
     with django_db_blocker.unblock():
-        tenant = provision_test_tenant(f"live-{uuid.uuid4().hex[:8]}")
+        tenant = provision_test_tenant(f"live-{uuid.uuid4().hex[:8]}", vertical)
         try:
             yield tenant
         finally:

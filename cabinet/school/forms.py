@@ -41,7 +41,7 @@ class ClassForm(PlainTextMixin, forms.Form):
         required=False,
         queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
     )
-    room = forms.CharField(label=gettext_lazy("Room"), max_length=40, required=False)
+    room = forms.CharField(label=gettext_lazy("Classroom"), max_length=40, required=False)
 
 
 class LessonForm(forms.Form):

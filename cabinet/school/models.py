@@ -22,7 +22,7 @@ class SchoolClass(models.Model):
         on_delete=models.SET_NULL, related_name="classes_taught",
         limit_choices_to={"is_staff": True},
     )  # fmt: skip
-    room = models.CharField(_("room"), max_length=40, blank=True)
+    room = models.CharField(_("classroom"), max_length=40, blank=True)
 
     class Meta:
         ordering = ("name",)

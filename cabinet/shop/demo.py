@@ -39,8 +39,10 @@ def _travel(order: Order, status: str, *, tracking: str, days_ago: int) -> None:
         status=status, carrier="City Post", tracking_number=tracking, updated_at=at,
         delivered_at=at if status == Shipment.Status.DELIVERED else None,
     )  # fmt: skip
-    if status == Shipment.Status.DELIVERED:
-        Order.objects.filter(pk=order.pk).update(status=Order.Status.DONE)
+    done = status == Shipment.Status.DELIVERED
+    Order.objects.filter(pk=order.pk).update(
+        status=Order.Status.DONE if done else Order.Status.IN_PROGRESS
+    )
 
 
 def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from cabinet.models import ClientProfile, NotificationEvent, Order
 from cabinet.notifications import in_language_of, notify
+from cabinet.orders import TRANSITIONS as ORDER_TRANSITIONS
+from cabinet.orders import order_set_status
 from cabinet.shop.models import Address, ReturnLine, ReturnRequest, Shipment, ShipmentEvent
 from cabinet.wallet import wallet_top_up
 from rbac.audit import audit_record
@@ -89,6 +91,8 @@ def shipment_update(
         raise ValidationError(_("A parcel only moves forward."), code="backwards")
     if status != Shipment.Status.PREPARING and not (tracking_number or locked.tracking_number):
         raise ValidationError(_("Give the carrier's tracking number."), code="tracking")
+    if locked.order.status == Order.Status.CANCELLED:
+        raise ValidationError(_("This order is cancelled: nothing to send."), code="cancelled")
     changed = status != locked.status
     locked.status = status
     locked.carrier = carrier or locked.carrier
@@ -99,6 +103,7 @@ def shipment_update(
     locked.save()
     if changed:
         ShipmentEvent.objects.create(shipment=locked, status=status)
+        _order_follows(locked.order, status, by)
         guest = locked.order.client.user
         with in_language_of(guest):
             title = _("Order #%(pk)s: %(status)s") % {
@@ -110,6 +115,20 @@ def shipment_update(
     audit_record(action="shipment.update", actor=by, target=locked.order,
                  changes={"status": status, "tracking": locked.tracking_number})  # fmt: skip
     return locked
+
+
+def _order_follows(order: Order, status: str, by: User) -> None:
+    """The order's own status follows its parcel: on its way is in progress, delivered is done
+    (which earns the customer's points). The shipment's message tells the customer."""
+    if status == Shipment.Status.PREPARING:
+        return
+    last = Order.Status.DONE if status == Shipment.Status.DELIVERED else Order.Status.IN_PROGRESS
+    for step in (Order.Status.ACCEPTED, Order.Status.IN_PROGRESS, last):
+        order.refresh_from_db(fields=["status"])
+        if order.status == last:
+            return
+        if step in ORDER_TRANSITIONS.get(order.status, set()):
+            order_set_status(order=order, to=step, by=by, notify_client=False)
 
 
 # -- Returns --------------------------------------------------------------------------------

@@ -117,6 +117,13 @@ def test_staff_move_the_parcel_and_the_customer_follows_it(shop, boris):
     page = browser.get(f"/orders/{order.pk}/").content.decode()
     assert "On the way" in page
     assert "CP20499301GB" in page
+    assert "order-cancel" not in page
+    assert f"/orders/{order.pk}/cancel/" not in page
+    with tenant_context(shop):
+        order.refresh_from_db()
+        assert order.status == Order.Status.IN_PROGRESS  # the order follows its parcel
+        # one message per step, with the tracking number: not one for the order as well
+        assert not Notification.objects.filter(user=boris.user, title__contains="In progress")
     with tenant_context(shop):
         assert Notification.objects.filter(user=boris.user, title__contains="On the way").exists()
 
