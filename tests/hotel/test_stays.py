@@ -274,3 +274,20 @@ def test_the_map_and_the_information_pages(hotel, anna):
     assert "House rules" in info
     assert "18:30" in browser.get("/info/meals/").content.decode()
     assert browser.get("/info/nope/").status_code == 404
+
+
+def test_the_stay_pages_cost_the_same_whatever_the_history(
+    hotel, anna, django_assert_max_num_queries
+):
+    profile, _stay = anna
+    browser = as_(hotel, profile.user)
+    with tenant_context(hotel):
+        for days in (40, 80, 120):
+            past = booked(profile, in_days=-days, nights=3)
+            Stay.objects.filter(pk=past.pk).update(status=Stay.Status.DEPARTED)
+    browser.get("/stays/")  # warm the session and the branding cache
+
+    with django_assert_max_num_queries(8):
+        assert browser.get("/stays/").status_code == 200
+    with django_assert_max_num_queries(11):
+        assert browser.get("/stay/").status_code == 200

@@ -250,3 +250,23 @@ def test_other_cabinets_have_no_school_pages(hotel, school, campus):
     assert desk.get(f"/staff/classes/{campus.piano.pk}/").status_code == 404
     # and the hotel's guest cannot pair with the school's child
     assert browser.post("/children/", {"code": campus.sofia.pairing_code}).status_code == 404
+
+
+def test_the_childs_page_costs_the_same_whatever_the_record(
+    school, campus, django_assert_max_num_queries
+):
+    browser = as_(school, campus.clara.user)
+    with tenant_context(school):
+        for n in range(6):
+            grade_give(
+                school_class=campus.piano,
+                student=campus.sofia,
+                title=f"Test {n}",
+                value=7,
+                comment="",
+                by=campus.teacher,
+            )
+    browser.get(f"/children/{campus.sofia.pk}/")
+
+    with django_assert_max_num_queries(12):
+        assert browser.get(f"/children/{campus.sofia.pk}/").status_code == 200

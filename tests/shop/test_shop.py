@@ -278,3 +278,16 @@ def test_other_cabinets_have_no_shop_pages(hotel, shop, boris):
     desk = as_(hotel, owner_of_shop(hotel))
     assert desk.get("/staff/shipments/").status_code == 404
     assert desk.get("/staff/returns/").status_code == 404
+
+
+def test_the_parcel_list_costs_the_same_whatever_its_length(
+    shop, boris, django_assert_max_num_queries
+):
+    desk = as_(shop, owner_of_shop(shop))
+    with tenant_context(shop):
+        for _n in range(5):
+            ordered(boris, Gift_card=1)
+    desk.get("/staff/shipments/")
+
+    with django_assert_max_num_queries(5):
+        assert desk.get("/staff/shipments/").status_code == 200
