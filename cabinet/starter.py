@@ -179,6 +179,49 @@ def seed_vertical(vertical: str) -> None:
         seed_module()
 
 
+# Dated starter events, days from provisioning: (kind, title, description, where, day, hour,
+# minutes, places, price).
+EVENTS: dict[str, list[tuple]] = {
+    Vertical.HOTEL: [
+        (Event.Kind.EXCURSION, "Old town walking tour",
+         "Three hours with a local guide; comfortable shoes recommended.", "Meet at reception",
+         3, 9, 180, 15, "25.00"),
+        (Event.Kind.EVENT, "Wine tasting on the terrace", "Five local wines with cheeses.",
+         "Terrace", 4, 19, 90, 20, "35.00"),
+        (Event.Kind.EXCURSION, "Boat trip to the lighthouse", "Two hours along the coast.",
+         "Pier", 6, 10, 120, 12, "40.00"),
+        (Event.Kind.EVENT, "Kids' treasure hunt", "For ages 5–10, with the kids' club.",
+         "Garden", 8, 11, 60, 16, "0"),
+        (Event.Kind.EVENT, "Live jazz evening", "The house trio plays; free for guests.",
+         "Restaurant “Terrace”", 10, 20, 120, 60, "0"),
+        (Event.Kind.EXCURSION, "Old town by night", "The old town's lights and legends.",
+         "Meet at reception", 17, 20, 120, 15, "25.00"),
+    ],
+    Vertical.SHOP: [
+        (Event.Kind.EVENT, "Author evening", "A reading and signing with a local novelist.",
+         "In the shop", 5, 19, 90, 30, "0"),
+        (Event.Kind.EVENT, "Book club: this month's novel", "Tea, biscuits and a good talk.",
+         "Reading corner", 9, 18, 90, 12, "0"),
+        (Event.Kind.EVENT, "Children's story hour", "Picture books read aloud, ages 3–7.",
+         "Children's corner", 13, 11, 45, 15, "0"),
+        (Event.Kind.EVENT, "Calligraphy workshop", "Pens and paper included.",
+         "Reading corner", 20, 15, 120, 10, "20.00"),
+    ],
+    Vertical.SCHOOL: [
+        (Event.Kind.CLASS, "Music theory", "Open lesson: bring a notebook.", "Room 3",
+         1, 16, 45, 12, "0"),
+        (Event.Kind.CLASS, "Choir rehearsal", "Open rehearsal for new singers.", "Hall",
+         3, 17, 60, 30, "0"),
+        (Event.Kind.EVENT, "Open day", "Try the instruments and meet the teachers.", "Hall",
+         6, 11, 180, 60, "0"),
+        (Event.Kind.EVENT, "Piano masterclass", "With a guest pianist; families welcome.",
+         "Hall", 12, 17, 90, 40, "0"),
+        (Event.Kind.EVENT, "End-of-term concert", "Our students on stage.", "Hall",
+         19, 18, 120, 120, "0"),
+    ],
+}  # fmt: skip
+
+
 def _at(day: datetime, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day.date(), time(hour, minute)))
 
@@ -191,28 +234,12 @@ def seed_upcoming_events(vertical: str) -> None:
         description="Show this offer at the desk or the bar, once, this month.",
         valid_until=today + timedelta(days=30),
     )
-    if vertical == Vertical.HOTEL:
-        start = _at(today + timedelta(days=3), 9)
+    for kind, title, description, location, day, hour, minutes, capacity, price in EVENTS.get(
+        vertical, []
+    ):
+        start = _at(today + timedelta(days=day), hour)
         Event.objects.create(
-            kind=Event.Kind.EXCURSION,
-            title="Old town walking tour",
-            description="Three hours with a local guide; comfortable shoes recommended.",
-            location="Meet at reception",
-            starts_at=start,
-            ends_at=start + timedelta(hours=3),
-            capacity=15,
-            price=Decimal("25.00"),
-        )
-    elif vertical == Vertical.SCHOOL:
-        monday = today - timedelta(days=today.weekday())
-        for week in range(2):
-            for weekday, hour, title in ((0, 16, "Music theory"), (2, 17, "Choir")):
-                start = _at(monday + timedelta(weeks=week, days=weekday), hour)
-                Event.objects.create(
-                    kind=Event.Kind.CLASS,
-                    title=title,
-                    location="Room 2",
-                    starts_at=start,
-                    ends_at=start + timedelta(minutes=45),
-                    capacity=12,
-                )
+            kind=kind, title=title, description=description, location=location,
+            starts_at=start, ends_at=start + timedelta(minutes=minutes), capacity=capacity,
+            price=Decimal(price),
+        )  # fmt: skip
