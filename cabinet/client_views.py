@@ -32,13 +32,14 @@ MAX_ITEM_ID = 2**31
 log = logging.getLogger(__name__)
 
 
-def _client(request: HttpRequest):
+def client_of(request: HttpRequest):
+    """The signed-in client's profile; staff get a 403 (the client area is for clients)."""
     if request.user.is_staff:
         raise PermissionDenied("the client area is for clients")
     return selectors.client_profile_of(request.user)
 
 
-def _wanted(data: dict) -> dict[int, int]:
+def quantities_from(data: dict) -> dict[int, int]:
     """{item id: quantity} from fields named qty-<id>; malformed entries are refused."""
     wanted = {}
     for name, value in data.items():
@@ -58,7 +59,7 @@ def _wanted(data: dict) -> dict[int, int]:
 @require_GET
 @login_required
 def services(request: HttpRequest) -> HttpResponse:
-    _client(request)
+    client_of(request)
     catalog = selectors.catalog()
     now = timezone.localtime()
     closed = {item.pk for _category, items in catalog for item in items
@@ -70,9 +71,9 @@ def services(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_review(request: HttpRequest) -> HttpResponse:
     """The total, with any fee, before the client confirms."""
-    client = _client(request)
+    client = client_of(request)
     try:
-        wanted = _wanted(request.POST)
+        wanted = quantities_from(request.POST)
         priced = quote(wanted=wanted, payment=request.POST.get("payment", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -92,11 +93,11 @@ def order_review(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def order_create(request: HttpRequest) -> HttpResponse:
-    client = _client(request)
+    client = client_of(request)
     try:
         order = order_place(
             client=client,
-            wanted=_wanted(request.POST),
+            wanted=quantities_from(request.POST),
             payment=request.POST.get("payment", ""),
             submission_key=request.POST.get("submission_key", "")[:64] or uuid.uuid4().hex,
             note=request.POST.get("note", ""),
@@ -111,7 +112,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    client = _client(request)
+    client = client_of(request)
     status = request.GET.get("status", "")[:16]
     page = Paginator(selectors.client_orders(client, status=status), 20).get_page(
         request.GET.get("page")
@@ -125,7 +126,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    client = _client(request)
+    client = client_of(request)
     order = selectors.client_order(client, pk)
     if order is None:
         raise Http404
@@ -140,7 +141,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    client = _client(request)
+    client = client_of(request)
     order = selectors.client_order(client, pk)
     if order is None:
         raise Http404
@@ -155,7 +156,7 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def order_reorder(request: HttpRequest, pk: int) -> HttpResponse:
     """One tap: the same items and payment, shown for review with today's prices."""
-    client = _client(request)
+    client = client_of(request)
     order = selectors.client_order(client, pk)
     if order is None:
         raise Http404
@@ -179,7 +180,7 @@ def document_download(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @login_required
 def events(request: HttpRequest) -> HttpResponse:
-    client = _client(request)
+    client = client_of(request)
     mine = {b.event_id: b for b in selectors.client_bookings(client).exclude(status="cancelled")}
     return render_cabinet(
         request, "cabinet/events.html", {"events": selectors.upcoming_events()[:100], "mine": mine}
@@ -192,7 +193,7 @@ MONTH_RANGE_YEARS = 5  # how far the calendar pages back and forth
 @require_GET
 @login_required
 def event_calendar(request: HttpRequest) -> HttpResponse:
-    client = _client(request)
+    client = client_of(request)
     today = timezone.localdate()
     raw, status, month = request.GET.get("month", ""), 200, today.replace(day=1)
     if raw:
@@ -217,7 +218,7 @@ def event_calendar(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def event_book(request: HttpRequest, pk: int) -> HttpResponse:
-    client = _client(request)
+    client = client_of(request)
     event = Event.objects.filter(pk=pk).first()
     if event is None:
         raise Http404
@@ -238,7 +239,7 @@ def event_book(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def booking_list(request: HttpRequest) -> HttpResponse:
     """The client's bookings, upcoming or past, by status, newest event first."""
-    client = _client(request)
+    client = client_of(request)
     status = request.GET.get("status", "")[:16]
     when = request.GET.get("when", "")[:8]
     bookings = selectors.client_bookings_filtered(client, when=when, status=status)
@@ -252,7 +253,7 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = selectors.client_booking(_client(request), pk)
+    booking = selectors.client_booking(client_of(request), pk)
     if booking is None:
         raise Http404
     document = Document.objects.filter(booking=booking).first()
@@ -272,7 +273,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = selectors.client_booking(_client(request), pk)
+    booking = selectors.client_booking(client_of(request), pk)
     if booking is None:
         raise Http404
     try:
@@ -287,7 +288,7 @@ def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def booking_calendar(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = selectors.client_booking(_client(request), pk)
+    booking = selectors.client_booking(client_of(request), pk)
     if booking is None:
         raise Http404
     body = booking_ics(booking, cabinet_name=connection.tenant.name, host=request.get_host())
@@ -299,7 +300,7 @@ def booking_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def wallet(request: HttpRequest) -> HttpResponse:
-    client = _client(request)
+    client = client_of(request)
     entries = Paginator(LedgerEntry.objects.filter(client=client), 30).get_page(
         request.GET.get("page")
     )
@@ -315,7 +316,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
 @login_required
 def wallet_top_up_start(request: HttpRequest) -> HttpResponse:
     """Pay by card on Stripe Checkout, on the business's own Stripe account."""
-    client = _client(request)
+    client = client_of(request)
     raw = request.POST.get("amount", "")[:20].replace(",", ".").strip()
     try:
         amount = Decimal(raw).quantize(Decimal("0.01"))
@@ -348,7 +349,7 @@ def wallet_top_up_start(request: HttpRequest) -> HttpResponse:
 @login_required
 def wallet_top_up_done(request: HttpRequest) -> HttpResponse:
     """Back from Checkout: read the payment from Stripe at once, not waiting for the webhook."""
-    client = _client(request)
+    client = client_of(request)
     session_id = request.GET.get("session", "")[:255]
     try:
         result = payments.topup_sync(

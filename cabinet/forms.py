@@ -1,10 +1,20 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from cabinet.images import image_file
 from cabinet.models import CatalogItem, Club, Event, InfoPage, Offer
 from cabinet.storage_quota import storage_changed, storage_check
+
+
+def plain_text(value: str) -> str:
+    """One line of text as people type it (spaces folded), refusing markup and control
+    characters: for names, addresses and notes that staff and other pages show."""
+    value = " ".join(value.split())
+    if any(ch in value for ch in "<>") or any(ord(ch) < 32 for ch in value):
+        raise ValidationError(_("Use letters, digits and punctuation only, without < or >."))
+    return value
 
 
 class InfoPageForm(forms.ModelForm):

@@ -7,16 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cabinet.forms import plain_text
 from cabinet.hotel.models import Room, Stay
 from cabinet.models import CatalogItem
 from cabinet.staff.selectors import clients_for
-
-
-def _plain(value: str) -> str:
-    value = " ".join(value.split())
-    if any(ch in value for ch in "<>") or any(ord(ch) < 32 for ch in value):
-        raise ValidationError(_("Use letters, digits and punctuation only, without < or >."))
-    return value
 
 
 class CheckInForm(forms.Form):
@@ -46,10 +40,10 @@ class CheckInForm(forms.Form):
     )
 
     def clean_guest_name(self) -> str:
-        return _plain(self.cleaned_data["guest_name"])
+        return plain_text(self.cleaned_data["guest_name"])
 
     def clean_citizenship(self) -> str:
-        return _plain(self.cleaned_data["citizenship"])
+        return plain_text(self.cleaned_data["citizenship"])
 
     def clean_birth_date(self) -> datetime.date:
         born = self.cleaned_data["birth_date"]
@@ -94,7 +88,7 @@ class StayForm(forms.Form):
         return email
 
     def clean_room_type(self) -> str:
-        return _plain(self.cleaned_data.get("room_type", ""))
+        return plain_text(self.cleaned_data.get("room_type", ""))
 
     def clean(self):
         data = super().clean()

@@ -3,7 +3,7 @@ what was ordered; the resort map."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cabinet import selectors as cabinet_selectors
+from cabinet.client_views import client_of
 from cabinet.hotel import selectors
 from cabinet.hotel.forms import CheckInForm
 from cabinet.hotel.models import MapPoint, Stay
@@ -20,12 +21,6 @@ from cabinet.rendering import render_cabinet
 from cabinet.verticals import vertical_required
 
 hotel_page = vertical_required("hotel")
-
-
-def _guest(request: HttpRequest):
-    if request.user.is_staff:
-        raise PermissionDenied("the guest area is for guests")
-    return cabinet_selectors.client_profile_of(request.user)
 
 
 def _steps(stay: Stay) -> list[dict[str, object]]:
@@ -64,7 +59,7 @@ def _stay_page(request: HttpRequest, stay: Stay) -> HttpResponse:
 @login_required
 @hotel_page
 def stay_home(request: HttpRequest) -> HttpResponse:
-    client = _guest(request)
+    client = client_of(request)
     stay = selectors.stay_now_or_next(client, timezone.localdate())
     if stay is None:
         past = selectors.past_stays_with_orders(client, timezone.localdate())
@@ -76,7 +71,7 @@ def stay_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @hotel_page
 def stay_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    stay = selectors.client_stay(_guest(request), pk)
+    stay = selectors.client_stay(client_of(request), pk)
     if stay is None:
         raise Http404
     return _stay_page(request, stay)
@@ -86,7 +81,7 @@ def stay_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @hotel_page
 def stay_check_in_view(request: HttpRequest, pk: int) -> HttpResponse:
-    client = _guest(request)
+    client = client_of(request)
     stay = selectors.client_stay(client, pk)
     if stay is None:
         raise Http404
@@ -124,7 +119,7 @@ def stay_check_in_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @hotel_page
 def stay_list(request: HttpRequest) -> HttpResponse:
-    client = _guest(request)
+    client = client_of(request)
     today = timezone.localdate()
     context = {
         "current": selectors.stay_now_or_next(client, today),

@@ -1,17 +1,10 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cabinet.forms import plain_text
 from cabinet.school.models import WEEKDAYS, Student
-
-
-def _plain(value: str) -> str:
-    value = " ".join(value.split())
-    if any(ch in value for ch in "<>") or any(ord(ch) < 32 for ch in value):
-        raise ValidationError(_("Use letters, digits and punctuation only, without < or >."))
-    return value
 
 
 class PlainTextMixin:
@@ -22,7 +15,7 @@ class PlainTextMixin:
         for name in self.plain_fields:
             if isinstance(data.get(name), str):
                 try:
-                    data[name] = _plain(data[name])
+                    data[name] = plain_text(data[name])
                 except ValidationError as exc:
                     self.add_error(name, exc)
         return data

@@ -5,14 +5,14 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cabinet import selectors as cabinet_selectors
+from cabinet.client_views import client_of
 from cabinet.rendering import render_cabinet
 from cabinet.school import selectors
 from cabinet.school.forms import PairingForm
@@ -23,17 +23,11 @@ from cabinet.verticals import vertical_required
 school_page = vertical_required("school")
 
 
-def _parent(request: HttpRequest):
-    if request.user.is_staff:
-        raise PermissionDenied("the family area is for families")
-    return cabinet_selectors.client_profile_of(request.user)
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 @school_page
 def children(request: HttpRequest) -> HttpResponse:
-    parent = _parent(request)
+    parent = client_of(request)
     form = PairingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -52,7 +46,7 @@ def children(request: HttpRequest) -> HttpResponse:
 @login_required
 @school_page
 def child(request: HttpRequest, pk: int) -> HttpResponse:
-    student = selectors.parent_child(_parent(request), pk)
+    student = selectors.parent_child(client_of(request), pk)
     if student is None:
         raise Http404
     today = timezone.localdate()

@@ -1,16 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cabinet.forms import plain_text
 from cabinet.shop.models import Address, ReturnRequest, Shipment
-
-
-def _plain(value: str) -> str:
-    value = " ".join(value.split())
-    if any(ch in value for ch in "<>") or any(ord(ch) < 32 for ch in value):
-        raise ValidationError(_("Use letters, digits and punctuation only, without < or >."))
-    return value
 
 
 class AddressForm(forms.ModelForm):
@@ -24,7 +17,7 @@ class AddressForm(forms.ModelForm):
         for name, value in list(data.items()):
             if isinstance(value, str):
                 try:
-                    data[name] = _plain(value)
+                    data[name] = plain_text(value)
                 except ValidationError as exc:
                     self.add_error(name, exc)
         return data
@@ -40,7 +33,7 @@ class ReturnForm(forms.Form):
     )  # fmt: skip
 
     def clean_comment(self) -> str:
-        return _plain(self.cleaned_data.get("comment", ""))
+        return plain_text(self.cleaned_data.get("comment", ""))
 
 
 class ShipmentForm(forms.Form):
@@ -50,7 +43,7 @@ class ShipmentForm(forms.Form):
                                        max_length=40)  # fmt: skip
 
     def clean_carrier(self) -> str:
-        return _plain(self.cleaned_data.get("carrier", ""))
+        return plain_text(self.cleaned_data.get("carrier", ""))
 
 
 class DecisionForm(forms.Form):
@@ -58,4 +51,4 @@ class DecisionForm(forms.Form):
     note = forms.CharField(max_length=300, required=False)
 
     def clean_note(self) -> str:
-        return _plain(self.cleaned_data.get("note", ""))
+        return plain_text(self.cleaned_data.get("note", ""))

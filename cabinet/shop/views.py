@@ -3,13 +3,13 @@ book; an order's delivery shows on the order page (shop/_order_panel.html)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cabinet import selectors as cabinet_selectors
+from cabinet.client_views import client_of, quantities_from
 from cabinet.rendering import render_cabinet
 from cabinet.shop import selectors
 from cabinet.shop.forms import AddressForm, ReturnForm
@@ -24,45 +24,23 @@ from cabinet.shop.services import (
 from cabinet.verticals import vertical_required
 
 shop_page = vertical_required("shop")
-MAX_ITEM_ID = 2**31
-
-
-def _customer(request: HttpRequest):
-    if request.user.is_staff:
-        raise PermissionDenied("the customer area is for customers")
-    return cabinet_selectors.client_profile_of(request.user)
 
 
 @require_GET
 @login_required
 @shop_page
 def return_list(request: HttpRequest) -> HttpResponse:
-    client = _customer(request)
+    client = client_of(request)
     return render_cabinet(
         request, "shop/returns.html", {"returns": selectors.client_returns(client)[:50]}
     )
-
-
-def _quantities(data) -> dict[int, int]:
-    wanted = {}
-    for name, value in data.items():
-        if not name.startswith("qty-"):
-            continue
-        try:
-            pk, qty = int(name[4:]), int(value or 0)
-        except ValueError as exc:
-            raise ValidationError(_("Quantities are whole numbers.")) from exc
-        if not 0 < pk < MAX_ITEM_ID or qty < 0:
-            raise ValidationError(_("Quantities are whole numbers from 0."))
-        wanted[pk] = qty
-    return wanted
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 @shop_page
 def return_new(request: HttpRequest, order_pk: int) -> HttpResponse:
-    client = _customer(request)
+    client = client_of(request)
     order = selectors.client_order_for_return(client, order_pk)
     if order is None:
         raise Http404
@@ -74,7 +52,7 @@ def return_new(request: HttpRequest, order_pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 return_request(
-                    client=client, order=order, quantities=_quantities(request.POST),
+                    client=client, order=order, quantities=quantities_from(request.POST),
                     reason=form.cleaned_data["reason"], comment=form.cleaned_data["comment"],
                 )  # fmt: skip
             except ValidationError as exc:
@@ -94,7 +72,7 @@ def return_new(request: HttpRequest, order_pk: int) -> HttpResponse:
 @login_required
 @shop_page
 def addresses(request: HttpRequest) -> HttpResponse:
-    client = _customer(request)
+    client = client_of(request)
     form = AddressForm(request.POST or None, initial={"recipient": request.user.get_full_name()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -113,7 +91,7 @@ def addresses(request: HttpRequest) -> HttpResponse:
 @login_required
 @shop_page
 def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    client = _customer(request)
+    client = client_of(request)
     address = selectors.client_address(client, pk)
     if address is None:
         raise Http404
@@ -131,7 +109,7 @@ def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @shop_page
 def address_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    address = selectors.client_address(_customer(request), pk)
+    address = selectors.client_address(client_of(request), pk)
     if address is None:
         raise Http404
     address_delete(address=address)
@@ -143,7 +121,7 @@ def address_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @shop_page
 def order_deliver_to(request: HttpRequest, order_pk: int) -> HttpResponse:
-    client = _customer(request)
+    client = client_of(request)
     order = selectors.client_order_for_return(client, order_pk)
     address = selectors.client_address(client, request.POST.get("address", ""))
     shipment = getattr(order, "shipment", None) if order else None
