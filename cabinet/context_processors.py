@@ -16,6 +16,7 @@ def cabinet(request: HttpRequest) -> dict[str, object]:
         "cabinet_base": "cabinet/base.html",
         "branding": SimpleLazyObject(branding_get),
         "community_on": SimpleLazyObject(lambda: policy_get().community_enabled),
+        "vertical": tenant.vertical,
         "vertical_nav": SimpleLazyObject(lambda: nav_for("nav")),
         "vertical_staff_nav": SimpleLazyObject(lambda: nav_for("staff_nav")),
     }
