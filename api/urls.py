@@ -1,8 +1,14 @@
 """/api/v1/ on both hosts, with each host's own OpenAPI schema and docs (served from static
 files by drf-spectacular-sidecar, no CDN)."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from api import client
 from api.branding import BrandingView
@@ -18,8 +24,20 @@ def _api_urlpatterns(
     return [
         path("api/v1/", include([path("", ApiRootView.as_view(), name="api-root"), *endpoints])),
         path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="api-schema"),
-        path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-        path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+        # Swagger UI with its set-up script served as a file (the CSP allows no inline script).
+        path(
+            "api/docs/",
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+            name="api-docs",
+        ),
+        # Redoc writes its styles into the page as it runs: this one page allows inline style.
+        path(
+            "api/redoc/",
+            csp_update({"style-src": [UNSAFE_INLINE]})(
+                SpectacularRedocView.as_view(url_name="api-schema")
+            ),
+            name="api-redoc",
+        ),
     ]
 
 

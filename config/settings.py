@@ -4,6 +4,7 @@ environment; README.md lists every variable. There are no production-only settin
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(environ.Env().str("KABINET_DATA_DIR", default=str(BASE_DIR / ".data")))
@@ -109,7 +110,30 @@ MIDDLEWARE = [
     "rbac.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+# --- Content-Security-Policy: our own origin only, no inline script or style ----------------
+# Pages carry no <script> or <style> of their own (the branding is /branding.css, htmx runs with
+# eval and its inline indicator styles off); only the API's Redoc page relaxes style-src, as
+# Redoc injects its styles at runtime. Set CSP_REPORT_ONLY to try a change without enforcing it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY, CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY, None
 
 TEMPLATES = [
     {

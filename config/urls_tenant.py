@@ -9,6 +9,7 @@ from tenants.views import tenant_media
 
 urlpatterns = [
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("branding.css", pwa.branding_css, name="branding-css"),
     path("sw.js", pwa.service_worker, name="service-worker"),
     path("icons/<int:size>.png", pwa.icon, name="pwa-icon"),
     path("offline/", pwa.offline, name="offline"),
