@@ -179,6 +179,14 @@ def seed_vertical(vertical: str) -> None:
         seed_module()
 
 
+WELCOME_OFFERS = {
+    Vertical.HOTEL: ("Welcome drink on us",
+                     "Show this offer at the desk or the bar, once, this month."),
+    Vertical.SHOP: ("10% off your next book", "Show this offer at the till, once, this month."),
+    Vertical.SCHOOL: ("A free trial lesson for a friend",
+                      "Bring a friend to any lesson this month; tell the office first."),
+}  # fmt: skip
+
 # Dated starter events, days from provisioning: (kind, title, description, where, day, hour,
 # minutes, places, price).
 EVENTS: dict[str, list[tuple]] = {
@@ -229,10 +237,9 @@ def _at(day: datetime, hour: int, minute: int = 0) -> datetime:
 def seed_upcoming_events(vertical: str) -> None:
     """Dated starter content, relative to today; runs at provisioning in the new schema."""
     today = timezone.localtime()
+    title, description = WELCOME_OFFERS.get(vertical, WELCOME_OFFERS[Vertical.HOTEL])
     Offer.objects.create(
-        title="Welcome drink on us",
-        description="Show this offer at the desk or the bar, once, this month.",
-        valid_until=today + timedelta(days=30),
+        title=title, description=description, valid_until=today + timedelta(days=30)
     )
     for kind, title, description, location, day, hour, minutes, capacity, price in EVENTS.get(
         vertical, []
