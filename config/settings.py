@@ -87,6 +87,13 @@ TENANT_POOL_SIZE = env.int("TENANT_POOL_SIZE", default=2)
 TENANT_DOMAIN_RESOLVER = env.str("TENANT_DOMAIN_RESOLVER", default="")
 # Days an archived tenant's schema is kept before it may be purged.
 TENANT_PURGE_RETENTION_DAYS = env.int("TENANT_PURGE_RETENTION_DAYS", default=30)
+# Per-tenant backups (tenants.backup): kept here, BACKUP_KEEP per tenant, and shipped to an
+# S3-compatible bucket when BACKUP_S3_BUCKET is set (credentials: the usual AWS_* variables).
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(DATA_DIR / "backups"))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+BACKUP_S3_BUCKET = env.str("BACKUP_S3_BUCKET", default="")
+BACKUP_S3_ENDPOINT_URL = env.str("BACKUP_S3_ENDPOINT_URL", default="")
+BACKUP_S3_REGION = env.str("BACKUP_S3_REGION", default="")
 # Where exports of archived tenants are kept (never served over HTTP).
 TENANT_EXPORT_DIR = env.str("TENANT_EXPORT_DIR", default=str(DATA_DIR / "exports"))
 # How often a process re-reads the routing version key from the shared cache (seconds).
@@ -412,6 +419,7 @@ CELERY_BEAT_SCHEDULE = {
     "reminders": {"task": "cabinet.send_reminders_everywhere", "schedule": 900.0},
     "expire-points": {"task": "cabinet.expire_points_everywhere", "schedule": 24 * 3600.0},
     "report-gauges": {"task": "cabinet.report_gauges_everywhere", "schedule": 24 * 3600.0},
+    "backup-tenants": {"task": "tenants.backup_all", "schedule": 24 * 3600.0},
     # Usage reaches Stripe within a minute; dunning and trials are checked hourly; the ledger is
     # reconciled against Stripe's meter summaries nightly.
     "billing-flush-usage": {"task": "billing.flush_usage", "schedule": 30.0},

@@ -18,3 +18,12 @@ def export_tenant(tenant_id: int) -> str:
     from tenants.models import Tenant
 
     return tenant_export(tenant=Tenant.objects.get(pk=tenant_id)).name
+
+
+@shared_task(name="tenants.backup_all", platform_level=True, acks_late=True, time_limit=3600,
+             soft_time_limit=3500)  # fmt: skip
+def backup_all() -> dict[str, str]:
+    """Nightly: a backup of every serving tenant, BACKUP_KEEP kept here and in the bucket."""
+    from tenants.backup import backup_all as run
+
+    return run()
