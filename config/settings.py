@@ -464,6 +464,8 @@ SPECTACULAR_SETTINGS = {
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+# The release events and traces are filed under (the image sets it to its git commit).
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="") or None
 if SENTRY_DSN:
     from config.sentry import init_sentry
 
@@ -471,6 +473,7 @@ if SENTRY_DSN:
         dsn=SENTRY_DSN,
         environment=SENTRY_ENVIRONMENT,
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        release=SENTRY_RELEASE,
     )
 
 LOGGING = {

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.static import serve
 
 from tenants.forms import SignupForm, slug_problem
+from tenants.models import Domain
 from tenants.signup import owner_handoff_url, tenant_signup
 
 
@@ -61,3 +62,17 @@ def tenant_media(request: HttpRequest, path: str) -> HttpResponse:
         return serve(request, path, document_root=default_storage.location)
     except SuspiciousFileOperation as exc:
         raise Http404 from exc
+
+
+@require_GET
+def tls_domain_check(request: HttpRequest) -> HttpResponse:
+    """For a TLS proxy's on-demand certificates (Caddy's `ask`): 200 when `?domain=` is a host
+    we serve — the platform, a cabinet's subdomain, or a custom domain whose DNS proof passed —
+    else 404, so nobody can make the proxy request certificates for names we do not serve."""
+    name = request.GET.get("domain", "").strip().lower().rstrip(".")[:253]
+    served = bool(name) and (
+        name == settings.PLATFORM_DOMAIN
+        or Domain.objects.filter(domain=name, is_verified=True).exists()
+    )
+    return HttpResponse("ok" if served else "not served", status=200 if served else 404,
+                        content_type="text/plain")  # fmt: skip
