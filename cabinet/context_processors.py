@@ -19,4 +19,5 @@ def cabinet(request: HttpRequest) -> dict[str, object]:
         "vertical": tenant.vertical,
         "vertical_nav": SimpleLazyObject(lambda: nav_for("nav")),
         "vertical_staff_nav": SimpleLazyObject(lambda: nav_for("staff_nav")),
+        "vertical_content": SimpleLazyObject(lambda: nav_for("content")),
     }

@@ -22,6 +22,7 @@ VERTICALS: dict[str, dict[str, Any]] = {
     "hotel": {
         "nav": [(_("My stay"), "hotel:stay"), (_("Map"), "hotel:map")],
         "staff_nav": [(_("Stays"), "hotel-staff:stays")],
+        "content": [(_("Map of the resort"), "map-points"), (_("Rooms"), "rooms")],
         "urls": "cabinet.hotel.urls",
         "staff_urls": "cabinet.hotel.staff_urls",
         "seed": "cabinet.hotel.starter.seed",

@@ -9,10 +9,14 @@ from rbac.models import StaffProfile, User
 Role = StaffProfile.Role
 
 CONTENT_PERMISSIONS = [
-    f"cabinet.{action}_{model}"
-    for model in ("catalogitem", "catalogcategory", "event", "infopage", "offer", "club")
+    f"{app}.{action}_{model}"
+    for app, model in (
+        ("cabinet", "catalogitem"), ("cabinet", "catalogcategory"), ("cabinet", "event"),
+        ("cabinet", "infopage"), ("cabinet", "offer"), ("cabinet", "club"),
+        ("hotel", "mappoint"), ("hotel", "room"),
+    )
     for action in ("add", "change", "delete", "view")
-]
+]  # fmt: skip
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cabinet.forms import plain_text
-from cabinet.hotel.models import Room, Stay
+from cabinet.hotel.models import MapPoint, Room, Stay
 from cabinet.models import CatalogItem
 from cabinet.staff.selectors import clients_for
 
@@ -106,3 +106,31 @@ class RoomChoiceForm(forms.Form):
 
 class StatusForm(forms.Form):
     to = forms.ChoiceField(choices=Stay.Status.choices)
+
+
+class MapPointForm(forms.ModelForm):
+    class Meta:
+        model = MapPoint
+        fields = ("name", "kind", "description", "x", "y", "position")
+        help_texts = {
+            "x": gettext_lazy("0 is the map's left edge, 100 its right edge."),
+            "y": gettext_lazy("0 is the map's top edge, 100 its bottom edge."),
+        }
+
+    def clean_name(self) -> str:
+        return plain_text(self.cleaned_data["name"])
+
+    def clean_description(self) -> str:
+        return plain_text(self.cleaned_data.get("description", ""))
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ("number", "kind")
+
+    def clean_number(self) -> str:
+        return plain_text(self.cleaned_data["number"])
+
+    def clean_kind(self) -> str:
+        return plain_text(self.cleaned_data.get("kind", ""))

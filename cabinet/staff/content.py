@@ -1,9 +1,12 @@
 """The owner and staff edit what the cabinet shows: information pages, the catalog of services
-and products, and events. Every change is audited."""
+and products, events; on a hotel, the map's points and the rooms. Each action needs the model's
+own permission (`<app>.view_/add_/change_/delete_<model>`, which the owner, admins and managers
+have); every change is audited."""
 
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import ProtectedError
 from django.forms import ModelForm
@@ -16,9 +19,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet import services
 from cabinet.forms import CatalogItemForm, ClubForm, EventForm, InfoPageForm, OfferForm
+from cabinet.hotel.forms import MapPointForm, RoomForm
+from cabinet.hotel.models import MapPoint, Room
 from cabinet.models import CatalogItem, Club, Event, InfoPage, Offer
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
+from cabinet.verticals import current_vertical
 
 StrOrPromise = str | Promise
 
@@ -30,6 +36,12 @@ class Resource:
     form: type[ModelForm]
     title: StrOrPromise
     columns: tuple[str, ...]
+    vertical: str = ""  # only on cabinets of this vertical
+
+    def require(self, user: object, action: str) -> None:
+        opts = self.model._meta
+        if not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
+            raise PermissionDenied(f"{action} {opts.model_name}")
 
     def queryset(self) -> models.QuerySet:
         queryset = self.model.objects.all()
@@ -58,14 +70,22 @@ RESOURCES = {
         gettext_lazy("Events"),
         ("title", "starts_at", "capacity", "price"),
     ),
-}
+    "map-points": Resource(
+        "map-points", MapPoint, MapPointForm, gettext_lazy("Map of the resort"),
+        ("name", "kind", "x", "y"), vertical="hotel",
+    ),
+    "rooms": Resource(
+        "rooms", Room, RoomForm, gettext_lazy("Rooms"), ("number", "kind"), vertical="hotel"
+    ),
+}  # fmt: skip
 
 
-def _resource(key: str) -> Resource:
-    try:
-        return RESOURCES[key]
-    except KeyError as exc:
-        raise Http404 from exc
+def _resource(key: str, request: HttpRequest, action: str) -> Resource:
+    resource = RESOURCES.get(key)
+    if resource is None or (resource.vertical and resource.vertical != current_vertical()):
+        raise Http404
+    resource.require(request.user, action)
+    return resource
 
 
 def _object(resource: Resource, pk: int) -> models.Model:
@@ -78,7 +98,7 @@ def _object(resource: Resource, pk: int) -> models.Model:
 @require_http_methods(["GET"])
 @staff_required
 def content_list(request: HttpRequest, kind: str) -> HttpResponse:
-    resource = _resource(kind)
+    resource = _resource(kind, request, "view")
     rows = [
         (obj, [getattr(obj, column) for column in resource.columns]) for obj in resource.queryset()
     ]
@@ -88,7 +108,7 @@ def content_list(request: HttpRequest, kind: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def content_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
-    resource = _resource(kind)
+    resource = _resource(kind, request, "add" if pk is None else "change")
     instance = _object(resource, pk) if pk is not None else None
     form = resource.form(request.POST or None, request.FILES or None, instance=instance)
     if request.method == "POST":
@@ -108,7 +128,7 @@ def content_edit(request: HttpRequest, kind: str, pk: int | None = None) -> Http
 @require_POST
 @staff_required
 def content_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    resource = _resource(kind)
+    resource = _resource(kind, request, "delete")
     obj = _object(resource, pk)
     try:
         services.content_delete(obj=obj, key=resource.key, request=request)

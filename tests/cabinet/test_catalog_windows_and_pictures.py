@@ -15,13 +15,18 @@ from PIL import Image
 from cabinet.models import CatalogItem, ClientProfile, Wallet
 from cabinet.orders import order_place
 from cabinet.wallet import wallet_top_up
+from rbac.models import StaffProfile
+from rbac.roles import role_set
 from tests.factories import UserFactory
 
 
 @pytest.fixture
 def staff_client(hotel, hotel_client):
+    """A manager: content is theirs to edit (the role's content permissions)."""
     with tenant_context(hotel):
-        hotel_client.force_login(UserFactory(is_staff=True))
+        manager = UserFactory(is_staff=True)
+        role_set(user=manager, role=StaffProfile.Role.MANAGER)
+        hotel_client.force_login(manager)
     return hotel_client
 
 

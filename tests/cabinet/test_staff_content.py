@@ -2,14 +2,18 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from cabinet.models import CatalogCategory, CatalogItem, Event, InfoPage
-from rbac.models import AuditEntry
+from rbac.models import AuditEntry, StaffProfile
+from rbac.roles import role_set
 from tests.factories import UserFactory
 
 
 @pytest.fixture
 def staff_client(hotel, hotel_client):
+    """A manager: content is theirs to edit (the role's content permissions)."""
     with tenant_context(hotel):
-        hotel_client.force_login(UserFactory(is_staff=True))
+        manager = UserFactory(is_staff=True)
+        role_set(user=manager, role=StaffProfile.Role.MANAGER)
+        hotel_client.force_login(manager)
     return hotel_client
 
 
@@ -92,3 +96,61 @@ def test_ids_of_another_tenant_or_unknown_kinds_are_404(shop, staff_client):
         assert Event.objects.filter(pk=their_event.pk).exists()
     assert staff_client.get("/staff/content/events/999999/").status_code == 404
     assert staff_client.get("/staff/content/users/").status_code == 404
+
+
+@pytest.mark.parametrize("role", [StaffProfile.Role.OPERATOR, StaffProfile.Role.VIEWER])
+def test_staff_without_content_permissions_cannot_change_it(hotel, hotel_client, role):
+    with tenant_context(hotel):
+        person = UserFactory(is_staff=True)
+        role_set(user=person, role=role)
+        hotel_client.force_login(person)
+        page = InfoPage.objects.first()
+
+    new = hotel_client.post(
+        "/staff/content/pages/new/", {"slug": "x", "kind": "info", "title": "Mine", "body": "b"}
+    )
+    edit = hotel_client.post(f"/staff/content/pages/{page.pk}/", {"title": "Hijacked"})
+    delete = hotel_client.post(f"/staff/content/pages/{page.pk}/delete/")
+
+    assert (new.status_code, edit.status_code, delete.status_code) == (403, 403, 403)
+    with tenant_context(hotel):
+        assert InfoPage.objects.filter(pk=page.pk, title=page.title).exists()
+        assert not InfoPage.objects.filter(title="Mine").exists()
+
+
+def test_a_hotel_edits_its_map_and_rooms_and_a_shop_has_none(hotel, shop, staff_client):
+    added = staff_client.post(
+        "/staff/content/map-points/new/",
+        {
+            "name": "Boat pier",
+            "kind": "transport",
+            "description": "Boats at 10 and 14",
+            "x": "12.5",
+            "y": "90",
+            "position": "9",
+        },
+    )
+    off_map = staff_client.post(
+        "/staff/content/map-points/new/",
+        {"name": "Moon", "kind": "sight", "x": "150", "y": "-3", "position": "1"},
+    )
+    room = staff_client.post("/staff/content/rooms/new/", {"number": "401", "kind": "Suite"})
+
+    assert added.status_code == 302
+    assert off_map.status_code == 400
+    assert room.status_code == 302
+    with tenant_context(hotel):
+        from cabinet.hotel.models import MapPoint, Room
+
+        assert MapPoint.objects.filter(name="Boat pier", x=12.5).exists()
+        assert Room.objects.filter(number="401").exists()
+    with tenant_context(shop):
+        from rbac.models import User
+
+        owner = User.objects.get(email="owner@shop.example.com")
+    from django.test import Client
+
+    desk = Client(HTTP_HOST="shop.localhost")
+    with tenant_context(shop):
+        desk.force_login(owner)
+    assert desk.get("/staff/content/map-points/").status_code == 404
