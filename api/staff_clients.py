@@ -40,6 +40,7 @@ class IsStaff(IsAuthenticated):
 
 class StaffClientsView(APIView):
     permission_classes = (IsStaff,)
+    key_scopes = {"GET": "clients:read"}
 
     @extend_schema(responses=ClientOutput(many=True), summary="Clients this staff member may see")
     def get(self, request: Request) -> Response:
@@ -55,6 +56,7 @@ class StaffClientsView(APIView):
 
 class StaffClientView(APIView):
     permission_classes = (IsStaff,)
+    key_scopes = {"GET": "clients:read"}
 
     @extend_schema(
         responses={

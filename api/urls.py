@@ -16,6 +16,7 @@ from api.me import MeView, TokenView
 from api.root import ApiRootView
 from api.signup import SignupView, SlugAvailabilityView
 from api.staff_clients import StaffClientsView, StaffClientView
+from api.staff_orders import StaffOrderStatusView, StaffOrdersView
 
 
 def _api_urlpatterns(
@@ -71,5 +72,11 @@ tenant_api_urlpatterns = _api_urlpatterns(
         path("documents/<str:token>/", client.DocumentView.as_view(), name="api-document"),
         path("staff/clients/", StaffClientsView.as_view(), name="api-staff-clients"),
         path("staff/clients/<int:pk>/", StaffClientView.as_view(), name="api-staff-client"),
+        path("staff/orders/", StaffOrdersView.as_view(), name="api-staff-orders"),
+        path(
+            "staff/orders/<int:pk>/status/",
+            StaffOrderStatusView.as_view(),
+            name="api-staff-order-status",
+        ),
     ],
 )

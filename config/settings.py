@@ -436,8 +436,10 @@ REST_FRAMEWORK = {
     # Token first: a bad or foreign token is a 401 that says "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        "api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.ApiKeyThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -446,6 +448,13 @@ REST_FRAMEWORK = {
     # keep the token endpoint from being a faster door than the sign-in page.
     "DEFAULT_THROTTLE_RATES": {"api_token": env.str("API_TOKEN_RATE", default="10/min")},
 }
+# Requests per API key, by the cabinet's plan (api.auth.ApiKeyThrottle).
+API_KEY_RATES = {
+    "free": env.str("API_KEY_RATE_FREE", default="60/min"),
+    "start": env.str("API_KEY_RATE_START", default="300/min"),
+    "business": env.str("API_KEY_RATE_BUSINESS", default="1200/min"),
+}
+API_KEY_RATE_DEFAULT = env.str("API_KEY_RATE_DEFAULT", default="60/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kabinet API",
     "DESCRIPTION": "The API of one Kabinet cabinet (tenant) or of the platform, by host.",

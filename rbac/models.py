@@ -244,3 +244,28 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role})"
+
+
+class ApiKey(models.Model):
+    """A key for the cabinet's integrations (a PMS, a shop system, a school's records): made by
+    the owner with scopes, shown once, kept only as a SHA-256 of the secret, revocable. A key
+    acts with its maker's permissions, narrowed to its scopes."""
+
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12, unique=True)  # shown in lists; finds the key
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey("rbac.User", on_delete=models.CASCADE, related_name="api_keys")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -2,6 +2,7 @@ from django.urls import path
 
 from cabinet import chat_views, community_views
 from cabinet.staff import (
+    api_keys,
     audit,
     billing,
     clients,
@@ -53,6 +54,8 @@ urlpatterns = [
     path("roles/", team.roles, name="roles"),
     path("team/invitations/<int:pk>/revoke/", team.invitation_cancel, name="invitation-revoke"),
     path("security/", team.security, name="security"),
+    path("api-keys/", api_keys.api_keys, name="api-keys"),
+    path("api-keys/<int:pk>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
     path("sign-in/", providers.provider_list, name="providers"),
     path("sign-in/<int:pk>/remove/", providers.provider_delete, name="provider-remove"),
     path("audit/", audit.audit_log, name="audit"),
