@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import limits, usage
+from cabinet import outgoing
 from cabinet.models import Booking, ClientProfile, Event, Notification, NotificationEvent
 from cabinet.notifications import in_language_of, notify
 from rbac.audit import audit_record
@@ -40,6 +41,12 @@ def cancel_deadline(event: Event) -> datetime:
 def seats_taken(event: Event) -> int:
     taken = event.bookings.filter(status=Booking.Status.CONFIRMED).aggregate(n=Sum("seats"))["n"]
     return taken or 0
+
+
+def outgoing_booking(booking: Booking) -> dict:
+    """A booking as the business's systems hear of it (cabinet.outgoing)."""
+    return {"booking": booking.pk, "event": booking.event_id, "client": booking.client_id,
+            "seats": booking.seats, "status": booking.status}  # fmt: skip
 
 
 @transaction.atomic
@@ -85,6 +92,7 @@ def booking_create(
         )  # fmt: skip
     audit_record(action=f"booking.{status}", actor=client.user, target=booking,
                  changes={"event": locked.pk, "seats": seats})  # fmt: skip
+    outgoing.emit("booking.created", lambda: outgoing_booking(booking))
     return booking
 
 
@@ -101,6 +109,7 @@ def booking_cancel(*, booking: Booking, by_client: bool = True) -> list[Booking]
     locked.status = Booking.Status.CANCELLED
     locked.save(update_fields=["status"])
     audit_record(action="booking.cancelled", actor=locked.client.user, target=locked)
+    outgoing.emit("booking.cancelled", lambda: outgoing_booking(locked))
     promoted = []
     free = locked_event.capacity - seats_taken(locked_event)
     for waiting in locked_event.bookings.filter(status=Booking.Status.WAITLISTED).order_by(

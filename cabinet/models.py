@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -843,3 +844,48 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} ({self.language})"
+
+
+# --- Outgoing webhooks ---------------------------------------------------------------------------
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of the business's own systems that hears of events in the cabinet, each delivery
+    signed with this endpoint's secret (cabinet.outgoing)."""
+
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=64)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at",)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE,
+                                 related_name="deliveries")  # fmt: skip
+    event = models.CharField(max_length=40)
+    event_id = models.UUIDField(default=uuid.uuid4)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id} ({self.status})"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import limits, usage
+from cabinet import outgoing
 from cabinet.models import (
     CatalogItem,
     ClientProfile,
@@ -45,6 +46,16 @@ class Quote:
     fee: Decimal
     total: Decimal
     currency: str
+
+
+def outgoing_order(order: Order) -> dict:
+    """An order as the business's systems hear of it (cabinet.outgoing)."""
+    return {
+        "order": order.pk, "client": order.client_id, "status": order.status,
+        "payment": order.payment, "total": str(order.total), "currency": order.currency,
+        "items": [{"name": line.name, "quantity": line.quantity, "unit_price": str(line.unit_price)}
+                  for line in order.items.all()],
+    }  # fmt: skip
 
 
 def quote(*, wanted: dict[int, int], payment: str) -> Quote:
@@ -116,6 +127,7 @@ def order_place(
     OrderStatusChange.objects.create(order=order, to_status=S.NEW, by=client.user)
     pay(client=client, order=order)
     usage.record("orders", 1, idempotency_key=f"order:{order.pk}")
+    outgoing.emit("order.created", lambda: outgoing_order(order))
     audit_record(action="order.placed", actor=client.user, target=order,
                  changes={"total": str(order.total), "payment": payment})  # fmt: skip
     from cabinet.tasks import build_receipt
@@ -144,6 +156,8 @@ def order_set_status(*, order: Order, to: str, by: User, notify_client: bool = T
     if to == S.CANCELLED:
         refund(order=locked)
     audit_record(action="order.status", actor=by, target=locked, changes={"status": [previous, to]})
+    outgoing.emit("order.status_changed",
+                  lambda: {**outgoing_order(locked), "previous": previous})  # fmt: skip
     if notify_client and by.pk != locked.client.user_id:
         with in_language_of(locked.client.user):  # the client's language, not the staff's
             title = _("Order #%(pk)s: %(status)s") % {

@@ -113,3 +113,16 @@ def report_gauges_everywhere() -> int:
     from tenants.tasks_base import send_to_each_tenant
 
     return send_to_each_tenant(report_gauges)
+
+
+@shared_task(name="cabinet.deliver_webhook", bind=True, max_retries=8, acks_late=True)
+def deliver_webhook(self, delivery_id: int) -> str:
+    """One delivery attempt; a pending one is retried later with back-off."""
+    from cabinet.models import WebhookDelivery
+    from cabinet.outgoing import deliver, retry_delay
+
+    status = deliver(delivery_id)
+    if status == WebhookDelivery.Status.PENDING:
+        attempts = WebhookDelivery.objects.get(pk=delivery_id).attempts
+        raise self.retry(countdown=retry_delay(attempts))
+    return status

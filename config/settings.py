@@ -272,6 +272,8 @@ SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 # An issuer's address is fetched by the server: private and loopback addresses are refused
 # unless this is set (tests and `make run` talk to a local fake).
 OAUTH_ALLOW_PRIVATE_ISSUERS = env.bool("OAUTH_ALLOW_PRIVATE_ISSUERS", default=DEBUG)
+# Outgoing webhooks to loopback and private addresses (and plain http): development and tests.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=DEBUG)
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_PASSKEY_SIGNUP_ENABLED = False

@@ -3,9 +3,7 @@ each an allauth `SocialApp` in the tenant's own schema, so one cabinet's provide
 secrets) are unknown to every other. The issuer's discovery document is fetched when the owner
 adds it, so a mistyped address is refused then, not when a client first tries it."""
 
-import ipaddress
 import json
-import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from rbac.audit import audit_record
 from rbac.models import User
+from rbac.net import refuse_private_host
 
 PROVIDER = "openid_connect"
 DISCOVERY = "/.well-known/openid-configuration"
@@ -42,20 +41,6 @@ def providers_list() -> list[SocialApp]:
     return list(SocialApp.objects.filter(provider=PROVIDER).order_by("name"))
 
 
-def _refuse_private_host(host: str) -> None:
-    """The server fetches what the owner typed: never an address inside our own network."""
-    if settings.OAUTH_ALLOW_PRIVATE_ISSUERS:
-        return
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443)}
-    except (socket.gaierror, UnicodeError) as exc:
-        raise ValidationError(_("This address does not resolve."), code="unresolvable") from exc
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global:
-            raise ValidationError(_("This address is not on the public internet."), code="private")
-
-
 def _server_url_clean(raw: str) -> str:
     url = raw.strip().removesuffix(DISCOVERY).rstrip("/")
     parts = urlsplit(url)
@@ -67,7 +52,7 @@ def _server_url_clean(raw: str) -> str:
             ),
             code="invalid",
         )
-    _refuse_private_host(parts.hostname)
+    refuse_private_host(parts.hostname, allow_private=settings.OAUTH_ALLOW_PRIVATE_ISSUERS)
     return url
 
 

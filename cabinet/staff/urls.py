@@ -15,6 +15,7 @@ from cabinet.staff import (
     team,
     templates_views,
     views,
+    webhooks,
 )
 
 app_name = "staff"
@@ -55,6 +56,9 @@ urlpatterns = [
     path("team/invitations/<int:pk>/revoke/", team.invitation_cancel, name="invitation-revoke"),
     path("security/", team.security, name="security"),
     path("api-keys/", api_keys.api_keys, name="api-keys"),
+    path("webhooks/", webhooks.webhooks, name="webhooks"),
+    path("webhooks/<int:pk>/remove/", webhooks.webhook_remove, name="webhook-remove"),
+    path("webhooks/deliveries/<int:pk>/replay/", webhooks.webhook_replay, name="webhook-replay"),
     path("api-keys/<int:pk>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
     path("sign-in/", providers.provider_list, name="providers"),
     path("sign-in/<int:pk>/remove/", providers.provider_delete, name="provider-remove"),

@@ -1,3 +1,5 @@
+import re
+
 from django_tenants.utils import tenant_context
 
 from cabinet.services import branding_update
@@ -8,7 +10,9 @@ def test_the_home_page_carries_the_tenants_branding(hotel, hotel_client):
     with tenant_context(hotel):
         branding_update(primary_colour="#123456", tagline="Sea, sun and you")
     html = hotel_client.get("/").content.decode()
-    assert "--brand-primary: #123456" in html
+    # the colours come from the cabinet's own stylesheet (no inline <style>: the CSP)
+    stylesheet = re.search(r'href="(/branding\.css\?v=\d+)"', html).group(1)
+    assert "--brand-primary: #123456" in hotel_client.get(stylesheet).content.decode()
     assert "Sea, sun and you" in html
     assert 'name="viewport"' in html
 
