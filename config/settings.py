@@ -235,6 +235,7 @@ ACCOUNT_FORMS = {
     "signup": "rbac.forms.SignupForm",
     "add_email": "rbac.forms.AddEmailForm",
     "change_email": "rbac.forms.ChangeEmailForm",
+    "request_login_code": "rbac.forms.RequestLoginCodeForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 # Sign in by email or by a verified phone, with the password or a one-time code (by email, or

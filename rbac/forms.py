@@ -67,3 +67,14 @@ class ChangeEmailForm(allauth_forms.ChangeEmailForm):
     def clean_email(self) -> str:
         _check_length(self.data.get("email"))
         return super().clean_email()
+
+
+class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
+    """django-allauth's, which with both email and phone optional accepts an empty form and then
+    fails (a 500): one of the two is required."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("email") and not cleaned.get("phone"):
+            raise ValidationError(_("Enter your email address or your phone number."))
+        return cleaned

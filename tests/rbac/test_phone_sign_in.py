@@ -261,3 +261,10 @@ def test_failed_sign_ins_by_phone_lock_the_account_and_are_audited(hotel, hotel_
     with tenant_context(hotel):
         (entry,) = AuditEntry.objects.filter(action="login.locked_out")
         assert entry.actor_label == guest.phone
+
+
+def test_asking_for_a_code_with_neither_email_nor_phone_is_a_400_not_a_500(hotel_client):
+    response = hotel_client.post("/accounts/login/code/", {})
+
+    assert response.status_code in (200, 400)  # allauth shows the form again with the error
+    assert "Enter your email address or your phone number." in response.content.decode()
