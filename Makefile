@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench-routing bench-provisioning bench-staff bench-metering clean
+.PHONY: install run test lint format bench-routing bench-provisioning bench-staff bench-metering isolation-probe clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench-staff: $(STAMP)
 
 bench-metering: $(STAMP)
 	$(BIN)/python -m tests.bench.metering
+
+isolation-probe: $(STAMP)
+	$(BIN)/python -m tests.probe.isolation
 
 clean:
 	rm -rf $(VENV) .data test-artifacts
