@@ -8,6 +8,7 @@ Requests are limited per key, at the rate of the cabinet's plan (API_KEY_RATES).
 
 from django.conf import settings
 from django.db import connection
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.request import Request
@@ -65,3 +66,19 @@ class ApiKeyThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: object) -> str:
         return f"throttle:api-key:{connection.schema_name}:{request.auth.pk}"
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the key: `Authorization: Api-Key kab_…`."""
+
+    target_class = "api.auth.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: object) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "An API key made by the cabinet's owner: `Api-Key kab_…`. It acts "
+            "with its maker's permissions, narrowed to its scopes.",
+        }
