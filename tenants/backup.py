@@ -16,11 +16,11 @@ is renamed to the new tenant's and the old one renamed back). A failure puts eve
 S3-compatible storage when BACKUP_S3_BUCKET is set.
 """
 
-import datetime as dt
 import hashlib
 import importlib.util
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -41,6 +41,8 @@ from tenants.models import Domain, Tenant, TenantStatus
 from tenants.routing import bump_routing_version
 from tenants.schema_templates import drop_schema, quote_schema_name
 from tenants.slugs import normalize_slug, schema_name_for
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 ARCHIVE_NAME = re.compile(r"^(?P<slug>[a-z0-9-]+)-(?P<stamp>\d{8}T\d{6}Z)\.tar\.gz$")
@@ -364,16 +366,22 @@ def backup_fetch(key: str, *, into: Path) -> Path:
     return target
 
 
-def backup_all(*, keep: int | None = None, now: dt.datetime | None = None) -> dict[str, str]:
-    """Back every serving tenant up, keep `keep` per tenant here and in the bucket."""
+def backup_all(*, keep: int | None = None) -> dict[str, str]:
+    """Back every serving tenant up, keep `keep` per tenant here and in the bucket. One tenant
+    that fails is logged (and so reaches Sentry) and does not stop the others."""
     keep = keep or settings.BACKUP_KEEP
     done = {}
     for tenant in Tenant.objects.exclude(schema_name=get_public_schema_name()).exclude(
-        status=TenantStatus.ARCHIVED
+        status__in=(TenantStatus.ARCHIVED, TenantStatus.PURGED)
     ):
-        path = tenant_backup(tenant)
-        if settings.BACKUP_S3_BUCKET:
-            backup_ship(path, slug=tenant.slug, keep=keep)
-        backups_prune(tenant.slug, keep=keep)
+        try:
+            path = tenant_backup(tenant)
+            if settings.BACKUP_S3_BUCKET:
+                backup_ship(path, slug=tenant.slug, keep=keep)
+            backups_prune(tenant.slug, keep=keep)
+        except Exception:
+            log.exception("backup of tenant %s failed", tenant.slug)
+            done[tenant.slug] = "failed"
+            continue
         done[tenant.slug] = path.name
     return done

@@ -200,3 +200,21 @@ def test_an_archive_of_another_format_is_refused(tmp_path, db):
 def test_the_command_says_what_is_missing(db, backups):
     with pytest.raises(Exception, match="no tenant 'nobody'"):
         call_command("backup_tenant", "nobody")
+
+
+def test_one_tenant_that_fails_does_not_stop_the_nightly_backups(db, backups, monkeypatch):
+    def fake_backup(tenant, folder=None):
+        if tenant.slug == "shop":
+            raise BackupError("pg_dump failed: disk full")
+        path = Path(backups) / tenant.slug / f"{tenant.slug}-20261130T010000Z.tar.gz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"archive")
+        return path
+
+    monkeypatch.setattr("tenants.backup.tenant_backup", fake_backup)
+
+    done = backup_all(keep=2)
+
+    assert done["shop"] == "failed"
+    assert done["hotel"].endswith(".tar.gz")
+    assert done["school"].endswith(".tar.gz")
