@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench-routing bench-provisioning bench-staff bench-metering isolation-probe clean
+.PHONY: install run test lint format bench-routing bench-provisioning bench-staff bench-metering isolation-probe load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench-metering: $(STAMP)
 
 isolation-probe: $(STAMP)
 	$(BIN)/python -m tests.probe.isolation
+
+load: $(STAMP)
+	$(BIN)/python -m tests.load.run
 
 clean:
 	rm -rf $(VENV) .data test-artifacts

@@ -1,0 +1,192 @@
+"""Load run: LOAD_USERS concurrent clients on cabinet pages and the API for LOAD_SECONDS.
+
+    make load                 (= .venv/bin/python -m tests.load.run; 50 users, 300 s)
+    LOAD_SECONDS=60 make load
+
+Three cabinets (one per vertical) are provisioned in a scratch database with their demo
+content; LOAD_USERS clients are spread over them, each signed in (a session cookie, and a DRF
+token for the API). gunicorn (gthread: WEB_WORKERS processes × 4 threads, as in production)
+serves them on 127.0.0.1. Each user walks, with no think time, through the pages a client uses
+— home, services, events, orders, wallet, the vertical's own page — and the API (catalog,
+orders, bookings, wallet). Printed: requests/s, p50/p99 over all and per endpoint (slowest
+first), and errors (anything but 200, and socket errors). Exits 1 on any error.
+"""
+
+import http.client
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from tests.bench.harness import (
+    BenchError,
+    bench_env,
+    drop_database,
+    exit_cleanly_on_sigterm,
+    gunicorn,
+    recreate_database,
+    run_step,
+    say,
+    server_url,
+)
+
+DATABASE = "kabinet_load"
+USERS = int(os.environ.get("LOAD_USERS", "50"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "300"))
+WEB_WORKERS = int(os.environ.get("LOAD_WEB_WORKERS", "3"))
+PAGES = {
+    "hotel": ["/", "/services/", "/events/", "/orders/", "/wallet/", "/stay/", "/map/"],
+    "shop": ["/", "/services/", "/events/", "/orders/", "/wallet/", "/returns/", "/addresses/"],
+    "school": ["/", "/services/", "/events/", "/orders/", "/wallet/", "/children/"],
+}
+API = ["/api/v1/catalog/", "/api/v1/orders/", "/api/v1/bookings/", "/api/v1/wallet/"]
+
+
+def prepare(env: dict[str, str]) -> list[dict[str, str]]:
+    """The cabinets, and one signed-in person per load user: host, session cookie, token."""
+    run_step(env, "manage.py", "migrate_schemas", "--shared", "-v", "0")
+    run_step(env, "manage.py", "platform_setup")
+    run_step(env, "manage.py", "seed_demo")
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django_tenants.utils import tenant_context
+    from rest_framework.authtoken.models import Token
+
+    from cabinet.models import ClientProfile
+    from rbac.services import client_create
+    from tenants.models import Tenant
+
+    people = []
+    tenants = list(Tenant.objects.filter(slug__in=list(PAGES)).order_by("slug"))
+    for n in range(USERS):
+        tenant = tenants[n % len(tenants)]
+        host = tenant.domains.get(is_primary=True).domain
+        with tenant_context(tenant):
+            user = client_create(email=f"load{n}@example.com", password="load-pass-123456",
+                                 full_name=f"Load {n}", email_verified=True)  # fmt: skip
+            ClientProfile.objects.create(user=user)
+            browser = Client(HTTP_HOST=host)
+            browser.force_login(user)
+            token = Token.objects.create(user=user).key
+            get_user_model()
+        people.append({
+            "host": host, "vertical": tenant.vertical, "token": token,
+            "cookie": browser.cookies[settings.SESSION_COOKIE_NAME].value,
+            "cookie_name": settings.SESSION_COOKIE_NAME,
+        })  # fmt: skip
+    from django.db import connections
+
+    connections.close_all()
+    return people
+
+
+def hammer(port: int, people: list[dict[str, str]]) -> tuple[dict[str, list[float]], list[str]]:
+    deadline = time.monotonic() + SECONDS
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def user(person: dict[str, str]) -> None:
+        paths = [(p, False) for p in PAGES[person["vertical"]]] + [(p, True) for p in API]
+        cookie = f"{person['cookie_name']}={person['cookie']}"
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        i = 0
+        mine: dict[str, list[float]] = defaultdict(list)
+        bad: list[str] = []
+        while time.monotonic() < deadline:
+            path, is_api = paths[i % len(paths)]
+            i += 1
+            headers = {"Host": person["host"]}
+            headers.update({"Authorization": f"Token {person['token']}"} if is_api
+                           else {"Cookie": cookie})  # fmt: skip
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                bad.append(f"{path}: {type(exc).__name__}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            mine[path].append(time.perf_counter() - started)
+            if response.status != 200:
+                bad.append(f"{path}: HTTP {response.status}")
+        conn.close()
+        with lock:
+            for path, samples in mine.items():
+                latencies[path].extend(samples)
+            errors.extend(bad)
+
+    threads = [threading.Thread(target=user, args=(p,)) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors
+
+
+def ms(samples: list[float], q: int) -> float:
+    if len(samples) < 2:
+        return samples[0] * 1000 if samples else 0.0
+    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1] * 1000
+
+
+def main() -> int:
+    exit_cleanly_on_sigterm()
+    url = server_url(DATABASE)
+    with tempfile.TemporaryDirectory(prefix="kabinet-load-") as data_dir:
+        env = bench_env(url, settings_module="config.settings", data_dir=Path(data_dir),
+                        TENANT_POOL_SIZE="0", DEBUG="false", STRIPE_API_KEY="")  # fmt: skip
+        say(f"load run: {USERS} users for {SECONDS:.0f} s, {os.cpu_count()} CPUs "
+            f"(server, database and load generator share them)")  # fmt: skip
+        recreate_database(url)
+        try:
+            started = time.monotonic()
+            people = prepare(env)
+            say(f"  {len(people)} signed-in users on 3 cabinets, ready in "
+                f"{time.monotonic() - started:.0f} s")  # fmt: skip
+            log = Path(data_dir) / "gunicorn.log"
+            args = ["--worker-class", "gthread", "--threads", "4"]
+            with gunicorn(env, log, probe_path="/health/", probe_host="localhost",
+                          workers=WEB_WORKERS, extra_args=args) as port:  # fmt: skip
+                wall = time.monotonic()
+                latencies, errors = hammer(port, people)
+                wall = time.monotonic() - wall
+        finally:
+            drop_database(url)
+    everything = [s for samples in latencies.values() for s in samples]
+    total = len(everything) + len(errors)
+    say(f"  {total:,} requests in {wall:.0f} s = {len(everything) / wall:,.0f} requests/s; "
+        f"p50 {ms(everything, 50):.0f} ms, p99 {ms(everything, 99):.0f} ms; "
+        f"{len(errors)} errors")  # fmt: skip
+    say("  per endpoint, slowest p99 first:")
+    rows = sorted(latencies.items(), key=lambda kv: ms(kv[1], 99), reverse=True)
+    for path, samples in rows:
+        say(f"    {path:<22} {len(samples):>7,} req  p50 {ms(samples, 50):>6.0f} ms  "
+            f"p99 {ms(samples, 99):>6.0f} ms")  # fmt: skip
+    if errors:
+        counts: dict[str, int] = defaultdict(int)
+        for error in errors:
+            counts[error] += 1
+        say("  errors: " + json.dumps(dict(sorted(counts.items())[:10])))
+    say(f"LOAD {'CLEAN' if not errors else 'HAD ERRORS'}: {len(errors)} errors")
+    return 0 if not errors else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        sys.stderr.write(f"load run failed: {error}\n")
+        sys.exit(1)
