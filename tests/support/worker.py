@@ -69,14 +69,23 @@ class WorkerProcess:
             self.process = subprocess.Popen(
                 command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
             )
-        wait_for(self._answers_ping, 30, f"worker {self.name} to answer a ping")
+        try:
+            wait_for(self._answers_ping, 30, f"worker {self.name} to answer a ping")
+        except BaseException:
+            self.kill()  # never leave a worker behind to take the next test's tasks
+            raise
         return self
 
     def _answers_ping(self) -> bool:
         assert self.process is not None
         if self.process.poll() is not None:
             raise AssertionError(f"worker exited early:\n{self.log()}")
-        return bool(current_app.control.ping(destination=[self.name], timeout=0.5))
+        try:
+            return bool(current_app.control.ping(destination=[self.name], timeout=0.5))
+        except ValueError:
+            # kombu's filesystem transport can read a reply file another process is still
+            # writing (an empty body, a JSONDecodeError): not an answer yet, ask again.
+            return False
 
     def stop(self, timeout: float = 30) -> None:
         """Warm shutdown, as Ctrl-C or a deploy would do it."""
