@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cabinet.hotel import selectors
 from cabinet.hotel.forms import RoomChoiceForm, StatusForm, StayForm
 from cabinet.hotel.models import Stay
-from cabinet.hotel.services import stay_assign_room, stay_create, stay_set_status
+from cabinet.hotel.services import TRANSITIONS, stay_assign_room, stay_create, stay_set_status
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
 from cabinet.verticals import vertical_required
@@ -70,7 +70,7 @@ def stay(request: HttpRequest, pk: int) -> HttpResponse:
         "room_form": RoomChoiceForm(initial={"room": stay.room_id}),
         "next_statuses": [
             (value, label) for value, label in Stay.Status.choices
-            if value in _next(stay)
+            if value in TRANSITIONS.get(stay.status, set())
         ],
         "orders": selectors.stay_orders(stay),
         "may_see_document": request.user.has_perm("cabinet.view_personal_data"),
@@ -78,10 +78,18 @@ def stay(request: HttpRequest, pk: int) -> HttpResponse:
     return render_cabinet(request, "hotel/staff_stay.html", context)
 
 
-def _next(stay: Stay) -> set[str]:
-    from cabinet.hotel.services import TRANSITIONS
-
-    return TRANSITIONS.get(stay.status, set())
+def _act(request: HttpRequest, stay: Stay, form, action, success: str, invalid: str):
+    """A stay page's form: `invalid` when it does not validate, else `action` on its data."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+    else:
+        try:
+            action(form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, success)
+    return HttpResponseRedirect(reverse("hotel-staff:stay", args=[stay.pk]))
 
 
 @require_POST
@@ -89,17 +97,11 @@ def _next(stay: Stay) -> set[str]:
 @hotel_page
 def stay_room(request: HttpRequest, pk: int) -> HttpResponse:
     stay = _stay_or_404(request, pk)
-    form = RoomChoiceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a room from the list."))
-    else:
-        try:
-            stay_assign_room(stay=stay, room=form.cleaned_data["room"], by=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("The room is saved."))
-    return HttpResponseRedirect(reverse("hotel-staff:stay", args=[stay.pk]))
+    return _act(
+        request, stay, RoomChoiceForm(request.POST),
+        lambda data: stay_assign_room(stay=stay, room=data["room"], by=request.user),
+        _("The room is saved."), _("Choose a room from the list."),
+    )  # fmt: skip
 
 
 @require_POST
@@ -107,17 +109,11 @@ def stay_room(request: HttpRequest, pk: int) -> HttpResponse:
 @hotel_page
 def stay_status(request: HttpRequest, pk: int) -> HttpResponse:
     stay = _stay_or_404(request, pk)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose what happened."))
-    else:
-        try:
-            stay_set_status(stay=stay, to=form.cleaned_data["to"], by=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Saved."))
-    return HttpResponseRedirect(reverse("hotel-staff:stay", args=[stay.pk]))
+    return _act(
+        request, stay, StatusForm(request.POST),
+        lambda data: stay_set_status(stay=stay, to=data["to"], by=request.user),
+        _("Saved."), _("Choose what happened."),
+    )  # fmt: skip
 
 
 @require_GET

@@ -103,6 +103,16 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_cabinet(request, "school/staff_class.html", context)
 
 
+def _form_action(
+    request: HttpRequest, school_class, form, action, success: str, invalid: str = ""
+) -> HttpResponseRedirect:
+    """A class page's form: its errors (or `invalid`) as a message, else `action` on its data."""
+    if not form.is_valid():
+        messages.error(request, invalid or " ".join(e for es in form.errors.values() for e in es))
+        return _back(school_class)
+    return _run(request, school_class, lambda: action(form.cleaned_data), success)
+
+
 def _run(request: HttpRequest, school_class, action, success: str) -> HttpResponseRedirect:
     try:
         action()
@@ -146,13 +156,9 @@ def class_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 @school_page
 def class_homework(request: HttpRequest, pk: int) -> HttpResponse:
     school_class = _class_or_404(request, pk)
-    form = HomeworkForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return _back(school_class)
-    return _run(
-        request, school_class,
-        lambda: homework_add(school_class=school_class, by=request.user, **form.cleaned_data),
+    return _form_action(
+        request, school_class, HomeworkForm(request.POST),
+        lambda data: homework_add(school_class=school_class, by=request.user, **data),
         _("The homework is set."),
     )  # fmt: skip
 
@@ -162,13 +168,9 @@ def class_homework(request: HttpRequest, pk: int) -> HttpResponse:
 @school_page
 def class_grade(request: HttpRequest, pk: int) -> HttpResponse:
     school_class = _class_or_404(request, pk)
-    form = GradeForm(request.POST, school_class=school_class)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return _back(school_class)
-    return _run(
-        request, school_class,
-        lambda: grade_give(school_class=school_class, by=request.user, **form.cleaned_data),
+    return _form_action(
+        request, school_class, GradeForm(request.POST, school_class=school_class),
+        lambda data: grade_give(school_class=school_class, by=request.user, **data),
         _("The grade is given."),
     )  # fmt: skip
 
@@ -178,15 +180,10 @@ def class_grade(request: HttpRequest, pk: int) -> HttpResponse:
 @school_page
 def class_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     school_class = _class_or_404(request, pk)
-    form = EnrolForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a student."))
-        return _back(school_class)
-    return _run(
-        request, school_class,
-        lambda: enrol(student=form.cleaned_data["student"], school_class=school_class,
-                      by=request.user),
-        _("The student is enrolled."),
+    return _form_action(
+        request, school_class, EnrolForm(request.POST),
+        lambda data: enrol(student=data["student"], school_class=school_class, by=request.user),
+        _("The student is enrolled."), invalid=_("Choose a student."),
     )  # fmt: skip
 
 
@@ -195,14 +192,10 @@ def class_enrol(request: HttpRequest, pk: int) -> HttpResponse:
 @school_page
 def class_lesson(request: HttpRequest, pk: int) -> HttpResponse:
     school_class = _class_or_404(request, pk)
-    form = LessonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose the day and the times."))
-        return _back(school_class)
-    return _run(
-        request, school_class,
-        lambda: lesson_add(school_class=school_class, by=request.user, **form.cleaned_data),
-        _("The lesson is in the timetable."),
+    return _form_action(
+        request, school_class, LessonForm(request.POST),
+        lambda data: lesson_add(school_class=school_class, by=request.user, **data),
+        _("The lesson is in the timetable."), invalid=_("Choose the day and the times."),
     )  # fmt: skip
 
 

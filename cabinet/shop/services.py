@@ -137,15 +137,8 @@ def _order_follows(order: Order, status: str, by: User) -> None:
 def returnable(order: Order, *, now: datetime.datetime | None = None) -> dict[int, int]:
     """{order item id: quantity that may still be returned}; empty when the order cannot be
     returned (not delivered yet, or the 30 days are over)."""
-    now = now or timezone.now()
-    shipment = getattr(order, "shipment", None)  # a reverse one-to-one: None when absent
-    if shipment is not None and shipment.delivered_at:
-        since = shipment.delivered_at
-    elif order.status == Order.Status.DONE:
-        since = order.created_at
-    else:
-        return {}
-    if now - since > datetime.timedelta(days=RETURN_DAYS):
+    deadline = return_deadline(order)
+    if deadline is None or (now or timezone.now()) > deadline:
         return {}
     taken = dict(
         ReturnLine.objects.filter(request__order=order)
@@ -158,9 +151,14 @@ def returnable(order: Order, *, now: datetime.datetime | None = None) -> dict[in
 
 
 def return_deadline(order: Order) -> datetime.datetime | None:
+    """When returns close: 30 days after delivery (or after a done order without a parcel);
+    None while the order has not arrived."""
     shipment = getattr(order, "shipment", None)  # a reverse one-to-one: None when absent
-    since = shipment.delivered_at if shipment and shipment.delivered_at else order.created_at
-    return since + datetime.timedelta(days=RETURN_DAYS)
+    if shipment is not None and shipment.delivered_at:
+        return shipment.delivered_at + datetime.timedelta(days=RETURN_DAYS)
+    if order.status == Order.Status.DONE:
+        return order.created_at + datetime.timedelta(days=RETURN_DAYS)
+    return None
 
 
 @transaction.atomic
