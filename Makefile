@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench-routing bench-provisioning bench-staff bench-metering isolation-probe load clean
+.PHONY: install run test lint format bench-routing bench-provisioning bench-staff bench-metering isolation-probe load fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ isolation-probe: $(STAMP)
 
 load: $(STAMP)
 	$(BIN)/python -m tests.load.run
+
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.run
 
 clean:
 	rm -rf $(VENV) .data test-artifacts

@@ -9,7 +9,6 @@ from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -22,6 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.errors import refused
+from api.inputs import JsonInput, query_of
 from billing import payments
 from cabinet import selectors
 from cabinet.bookings import booking_cancel, booking_create, cancel_deadline
@@ -43,6 +44,9 @@ class IsClient(IsAuthenticated):
 class ItemOutput(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     is_free = serializers.BooleanField()
+    available_days = serializers.CharField(
+        help_text="The days it is offered, 1 = Monday … 7 = Sunday; empty: every day."
+    )
     image = serializers.SerializerMethodField()
     available_now = serializers.SerializerMethodField()
 
@@ -105,13 +109,13 @@ class OrderOutput(serializers.ModelSerializer):
         return _document(Document.objects.filter(order=order).first(), request)
 
 
-class OrderLineInput(serializers.Serializer):
+class OrderLineInput(JsonInput):
     item = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     quantity = serializers.IntegerField(min_value=1, max_value=50)
 
 
-class OrderInput(serializers.Serializer):
-    items = OrderLineInput(many=True, allow_empty=False, max_length=20)
+class OrderInput(JsonInput):
+    items = serializers.ListField(child=OrderLineInput(), min_length=1, max_length=20)
     payment = serializers.ChoiceField(choices=Order.Payment.choices)
     submission_key = serializers.CharField(max_length=64, required=False)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -136,9 +140,14 @@ class EventOutput(serializers.ModelSerializer):
         return max(0, event.capacity - getattr(event, "taken", 0))
 
 
-class BookingInput(serializers.Serializer):
+class BookingInput(JsonInput):
     seats = serializers.IntegerField(min_value=1, max_value=10, default=1)
     waitlist = serializers.BooleanField(default=False)
+
+
+class BookingsQuery(serializers.Serializer):
+    when = serializers.ChoiceField(choices=["upcoming", "past", "visits"], required=False)
+    status = serializers.ChoiceField(choices=Booking.Status.choices, required=False)
 
 
 class BookingOutput(serializers.ModelSerializer):
@@ -166,8 +175,17 @@ class BookingDetailOutput(serializers.ModelSerializer):
         return _document(Document.objects.filter(booking=booking).first(), request)
 
 
-class TopUpInput(serializers.Serializer):
-    amount = serializers.DecimalField(
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "example": "50.00",
+     # 5 to 1000 (payments.TOPUP_MIN, TOPUP_MAX), at most two decimal places
+     "pattern": r"^(?:[5-9]|[1-9][0-9]{1,2})(?:\.[0-9]{1,2})?$|^1000(?:\.0{1,2})?$"}
+)  # fmt: skip
+class TopUpAmountField(serializers.DecimalField):
+    pass
+
+
+class TopUpInput(JsonInput):
+    amount = TopUpAmountField(
         max_digits=7, decimal_places=2, min_value=payments.TOPUP_MIN, max_value=payments.TOPUP_MAX
     )
 
@@ -195,7 +213,13 @@ class OrdersView(APIView):
 
     @extend_schema(
         request=OrderInput,
-        responses={201: OrderOutput, 400: OpenApiResponse(description="Why the order was refused")},
+        responses={
+            201: OrderOutput,
+            409: OpenApiResponse(
+                description="Refused as the cabinet stands now: an item not offered (now), "
+                "not enough balance, a limit reached"
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         form = OrderInput(data=request.data)
@@ -210,7 +234,7 @@ class OrdersView(APIView):
                 note=form.validated_data.get("note", ""),
             )  # fmt: skip
         except ValidationError as exc:
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+            return refused(exc)
         return Response(
             OrderOutput(order, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
@@ -238,7 +262,16 @@ class EventsView(APIView):
 class EventBookingView(APIView):
     permission_classes = (IsClient,)
 
-    @extend_schema(request=BookingInput, responses={201: BookingOutput, 400: OpenApiResponse()})
+    @extend_schema(
+        request=BookingInput,
+        responses={
+            201: BookingOutput,
+            409: OpenApiResponse(
+                description="Refused as the event stands now: full, closed for booking, "
+                "already booked, too many seats"
+            ),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         event = Event.objects.filter(pk=pk).first()
         if event is None:
@@ -248,7 +281,7 @@ class EventBookingView(APIView):
         try:
             booking = booking_create(event=event, client=_client(request), **form.validated_data)
         except ValidationError as exc:
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+            return refused(exc)
         return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)
 
 
@@ -264,18 +297,17 @@ class BookingsView(APIView):
     permission_classes = (IsClient,)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("when", str, enum=["upcoming", "past", "visits"], required=False),
-            OpenApiParameter("status", str, enum=Booking.Status.values, required=False),
-        ],
+        parameters=[BookingsQuery],
         responses=BookingDetailOutput(many=True),
         summary="The client's bookings (at most 100), newest event first",
     )
     def get(self, request: Request) -> Response:
+        query = BookingsQuery(data=query_of(request))
+        query.is_valid(raise_exception=True)
         bookings = selectors.client_bookings_filtered(
             _client(request),
-            when=str(request.query_params.get("when", ""))[:8],
-            status=str(request.query_params.get("status", ""))[:16],
+            when=query.validated_data.get("when", ""),
+            status=query.validated_data.get("status", ""),
         )
         data = BookingDetailOutput(bookings[:100], many=True, context={"request": request}).data
         return Response(data)
@@ -301,8 +333,8 @@ class BookingCancelView(APIView):
         request=None,
         responses={
             200: BookingDetailOutput,
-            400: OpenApiResponse(description="Too late to cancel"),
             404: OpenApiResponse(description="Not yours"),
+            409: OpenApiResponse(description="Too late to cancel, or cancelled already"),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -312,7 +344,7 @@ class BookingCancelView(APIView):
         try:
             booking_cancel(booking=booking)
         except ValidationError as exc:
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+            return refused(exc)
         booking.refresh_from_db()
         return Response(BookingDetailOutput(booking, context={"request": request}).data)
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from api.inputs import JsonInput
 from rbac.models import User
 from rbac.second_factor import totp_code_valid
 from tenants.second_factor import has_second_factor
@@ -37,7 +38,7 @@ class MeView(APIView):
         return Response(MeOutput(request.user).data)
 
 
-class TokenInput(serializers.Serializer):
+class TokenInput(JsonInput):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=1024, trim_whitespace=False)
     code = serializers.CharField(
@@ -47,6 +48,14 @@ class TokenInput(serializers.Serializer):
 
 class TokenOutput(serializers.Serializer):
     token = serializers.CharField()
+
+
+def _not_signed_in(detail: str) -> Response:
+    return Response(
+        {"detail": detail},
+        status=status.HTTP_401_UNAUTHORIZED,
+        headers={"WWW-Authenticate": "Token"},
+    )
 
 
 class TokenView(APIView):
@@ -62,7 +71,10 @@ class TokenView(APIView):
         request=TokenInput,
         responses={
             200: TokenOutput,
-            400: OpenApiResponse(description="Wrong email or password"),
+            401: OpenApiResponse(
+                description="Wrong email or password, or a missing or wrong two-factor code"
+            ),
+            403: OpenApiResponse(description="The email address is not verified yet"),
             429: OpenApiResponse(description="Too many attempts"),
         },
     )
@@ -75,18 +87,13 @@ class TokenView(APIView):
             password=form.validated_data["password"],
         )
         if user is None or not user.is_active:
-            return Response(
-                {"detail": "Wrong email or password."}, status=status.HTTP_400_BAD_REQUEST
-            )
+            return _not_signed_in("Wrong email or password.")
         if not EmailAddress.objects.filter(user=user, verified=True).exists():
             return Response(
                 {"detail": "Verify your email address first."}, status=status.HTTP_403_FORBIDDEN
             )
         if has_second_factor(user) and not totp_code_valid(user, form.validated_data.get("code")):
-            return Response(
-                {"detail": "This account uses two-factor sign-in: send a valid `code`."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return _not_signed_in("This account uses two-factor sign-in: send a valid `code`.")
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -7,18 +8,37 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenants.forms import SignupForm, slug_problem
+from api.inputs import JsonInput
+from tenants.forms import SignupForm, slug_problem, time_zone_choices
 from tenants.models import Vertical
 from tenants.signup import cabinet_url, owner_handoff_url, tenant_signup
+from tenants.slugs import SLUG_MAX, SLUG_MIN, SLUG_PATTERN
 
 
-class SignupInput(serializers.Serializer):
+class SignupInput(JsonInput):
+    """What the sign-up takes; the form (tenants.forms.SignupForm) is what checks it."""
+
     business_name = serializers.CharField(max_length=120)
-    slug = serializers.CharField(max_length=60)
+    slug = serializers.RegexField(
+        SLUG_PATTERN, min_length=SLUG_MIN, max_length=SLUG_MAX, trim_whitespace=False,
+        help_text="The cabinet's address: <slug>.<platform domain>. Some words are reserved.",
+    )  # fmt: skip
     vertical = serializers.ChoiceField(choices=Vertical.choices)
     owner_email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=1024, write_only=True, trim_whitespace=False)
-    language = serializers.ChoiceField(choices=[("en", "English"), ("ru", "Русский")], default="en")
+    password = serializers.CharField(
+        min_length=8, max_length=1024, write_only=True, trim_whitespace=False,
+        help_text="Not all digits, not a common password, not like the email.",
+    )  # fmt: skip
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    time_zone = serializers.ChoiceField(
+        choices=time_zone_choices(), default="UTC",
+        help_text="Where the business is: every time in the cabinet is shown in it.",
+    )  # fmt: skip
+
+    def validate_slug(self, value: str) -> str:
+        if "\n" in value:  # the pattern's `$` lets one final line break through
+            raise serializers.ValidationError("Latin letters, digits and hyphens only.")
+        return value
 
 
 class SignupOutput(serializers.Serializer):
@@ -45,14 +65,13 @@ class SignupView(APIView):
         responses={
             201: SignupOutput,
             400: OpenApiResponse(description="Field errors, keyed by field name"),
-            415: OpenApiResponse(description="Not JSON"),
         },
         summary="Create a cabinet",
     )
     def post(self, request: Request) -> Response:
-        if not isinstance(request.data, dict):
-            return Response({"detail": "Send a JSON object."}, status=status.HTTP_400_BAD_REQUEST)
-        form = SignupForm(data=request.data)
+        data = SignupInput(data=request.data)  # exactly what the schema says; then the rules
+        data.is_valid(raise_exception=True)
+        form = SignupForm(data=data.validated_data)
         if not form.is_valid():
             return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
         try:

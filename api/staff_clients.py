@@ -2,15 +2,16 @@
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.inputs import Pages, query_of
 from cabinet.staff import selectors
 from cabinet.staff.masking import client_view
 from cabinet.staff.quota import quota_consume
@@ -25,6 +26,7 @@ class ClientOutput(serializers.Serializer):
     address = serializers.CharField()
     birth_date = serializers.CharField()
     document_number = serializers.CharField()
+    notes = serializers.CharField()
     last_activity_at = serializers.CharField()
     masked = serializers.BooleanField()
 
@@ -38,20 +40,24 @@ class IsStaff(IsAuthenticated):
         return True
 
 
-class StaffClientsView(APIView):
+class StaffClientsView(GenericAPIView):
     permission_classes = (IsStaff,)
+    pagination_class = Pages
     key_scopes = {"GET": "clients:read"}
 
-    @extend_schema(responses=ClientOutput(many=True), summary="Clients this staff member may see")
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Name, email or phone contains")],
+        responses=ClientOutput(many=True),
+        summary="Clients this staff member may see",
+    )
     def get(self, request: Request) -> Response:
-        query = str(request.query_params.get("q", ""))[:100]
+        query = query_of(request).get("q", "")[:100]
         clients = selectors.client_search(selectors.clients_for(request.user), query)
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(clients, request, view=self)
+        page = self.paginate_queryset(clients)
         rows = [asdict(client_view(client, can_see_personal=False)) for client in page]
         audit_record(action="clients.listed", request=request._request,
                      changes={"ids": [row["id"] for row in rows], "api": True})  # fmt: skip
-        return paginator.get_paginated_response(rows)
+        return self.get_paginated_response(ClientOutput(rows, many=True).data)
 
 
 class StaffClientView(APIView):
@@ -73,4 +79,4 @@ class StaffClientView(APIView):
             raise Throttled(detail="You have opened many client records this hour.")
         audit_record(action="client.viewed", target=client, request=request._request)
         # Masked here as in the back office; fields are revealed one at a time, with a reason.
-        return Response(asdict(client_view(client, can_see_personal=False)))
+        return Response(ClientOutput(asdict(client_view(client, can_see_personal=False))).data)

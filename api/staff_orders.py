@@ -3,15 +3,16 @@ of the clients the caller may see, and moving one along — as the back office d
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.errors import refused
+from api.inputs import JsonInput, Pages, query_of
 from api.staff_clients import IsStaff
 from cabinet.models import Order
 from cabinet.orders import order_set_status
@@ -35,30 +36,32 @@ class StaffOrderOutput(serializers.ModelSerializer):
                   "items")  # fmt: skip
 
 
-class StatusInput(serializers.Serializer):
+class StatusInput(JsonInput):
     status = serializers.ChoiceField(choices=Order.Status.choices)
 
 
-class StaffOrdersView(APIView):
+class OrdersQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+
+
+class StaffOrdersView(GenericAPIView):
     permission_classes = (IsStaff,)
+    pagination_class = Pages
     key_scopes = {"GET": "orders:read"}
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=Order.Status.values)],
-        responses={200: StaffOrderOutput(many=True),
-                   400: OpenApiResponse(description="Unknown status")},
+        parameters=[OrdersQuery],
+        responses=StaffOrderOutput(many=True),
         summary="Orders of the clients this staff member (or key) may see, oldest first",
-    )  # fmt: skip
+    )
     def get(self, request: Request) -> Response:
+        query = OrdersQuery(data=query_of(request))
+        query.is_valid(raise_exception=True)
         orders = orders_for(request.user)
-        status = str(request.query_params.get("status", ""))[:16]
-        if status:
-            if status not in Order.Status.values:
-                raise ApiValidationError({"status": ["Unknown status."]})
-            orders = orders.filter(status=status)
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(orders, request, view=self)
-        return paginator.get_paginated_response(StaffOrderOutput(page, many=True).data)
+        if "status" in query.validated_data:
+            orders = orders.filter(status=query.validated_data["status"])
+        page = self.paginate_queryset(orders)
+        return self.get_paginated_response(StaffOrderOutput(page, many=True).data)
 
 
 class StaffOrderStatusView(APIView):
@@ -68,8 +71,9 @@ class StaffOrderStatusView(APIView):
     @extend_schema(
         request=StatusInput,
         responses={200: StaffOrderOutput,
-                   400: OpenApiResponse(description="Not a move this order can make"),
-                   404: OpenApiResponse(description="No such order, or not yours to see")},
+                   403: OpenApiResponse(description="Not staff, or not a move this role makes"),
+                   404: OpenApiResponse(description="No such order, or not yours to see"),
+                   409: OpenApiResponse(description="Not a move this order can make now")},
         summary="Move an order along (accepted, in progress, done, cancelled)",
     )  # fmt: skip
     def post(self, request: Request, pk: int) -> Response:
@@ -82,7 +86,7 @@ class StaffOrderStatusView(APIView):
             moved = order_set_status(order=order, to=data.validated_data["status"],
                                      by=request.user)  # fmt: skip
         except ValidationError as exc:
-            raise ApiValidationError({"status": exc.messages}) from exc
+            return refused(exc)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         return Response(StaffOrderOutput(orders_for(request.user).get(pk=moved.pk)).data)

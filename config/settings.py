@@ -435,7 +435,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",  # documents every operation's errors
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Token first: a bad or foreign token is a 401 that says "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -444,7 +446,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_CLASSES": ["api.auth.ApiKeyThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.inputs.Pages",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF throttles are not the brute-force guard (django-allauth's login limits are); they
@@ -460,9 +462,15 @@ API_KEY_RATES = {
 API_KEY_RATE_DEFAULT = env.str("API_KEY_RATE_DEFAULT", default="60/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kabinet API",
-    "DESCRIPTION": "The API of one Kabinet cabinet (tenant) or of the platform, by host.",
+    "DESCRIPTION": "The API of one Kabinet cabinet (tenant) or of the platform, by host. "
+    "Bodies are JSON. Errors are JSON too: `detail`, or each field's messages for a 400. "
+    "400: the request is malformed, fix it. 409: it is well-formed but the cabinet's present "
+    "state refuses it (sold out, too late, not enough balance); `detail` says why.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request and response bodies as separate components: a request's required, non-blank
+    # fields are said as such (minLength), and read-only fields are left out of requests.
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from api import errors
 from api.urls import public_api_urlpatterns
 from billing.webhooks import stripe_webhook
 from tenants.health import health
@@ -20,3 +21,6 @@ urlpatterns = [
     path("media/<path:path>", tenant_media, name="media"),
     *public_api_urlpatterns,
 ]
+
+handler404 = errors.page_not_found
+handler500 = errors.server_error

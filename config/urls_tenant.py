@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from api import errors
 from api.urls import tenant_api_urlpatterns
 from cabinet import account, notification_views, pwa, verticals
 from tenants.health import health
@@ -32,3 +33,6 @@ urlpatterns = [
     *verticals.urlpatterns(),  # a hotel's stays, a shop's returns, a school's classes
     path("", include("cabinet.urls")),
 ]
+
+handler404 = errors.page_not_found
+handler500 = errors.server_error

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 SLUG_MIN, SLUG_MAX = 3, 40
-_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
+_SLUG_RE = re.compile(SLUG_PATTERN)
 RESERVED_SLUGS = frozenset(
     {
         "www", "api", "admin", "control", "static", "media", "mail", "smtp", "imap", "pop",

@@ -104,7 +104,7 @@ def test_a_key_with_write_scope_moves_an_order_and_bad_moves_are_refused(hotel, 
     )
 
     assert (accepted.status_code, accepted.json()["status"]) == (200, "accepted")
-    assert backwards.status_code == 400
+    assert backwards.status_code == 409  # well-formed, but not a move this order can make
     assert nonsense.status_code == 400
     assert missing.status_code == 404
     with tenant_context(hotel):
@@ -183,3 +183,21 @@ def test_bad_key_forms_are_refused(hotel, data):
     assert desk.post("/staff/api-keys/", data).status_code == 400
     with tenant_context(hotel):
         assert not ApiKey.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=0", "limit=101", "limit=ten", "offset=-1", "offset=1e3", "limit=5&limit=6", "status="],
+)
+def test_paging_and_filters_outside_the_schema_are_400_not_a_guess(hotel, with_data, query):
+    _key, text = make_key(hotel, "orders:read")
+    response = api(hotel, text).get(f"/api/v1/staff/orders/?{query}")
+    assert response.status_code == 400
+    assert response.json()
+
+
+def test_paging_walks_the_orders(hotel, with_data):
+    _key, text = make_key(hotel, "orders:read")
+    page = api(hotel, text).get("/api/v1/staff/orders/?limit=1&offset=0").json()
+    assert page["count"] >= 1
+    assert len(page["results"]) == 1

@@ -36,3 +36,32 @@ def test_the_docs_load_everything_from_our_own_static_files(hotel_client):
 
 def test_unknown_api_paths_get_a_404_not_a_500(hotel_client):
     assert hotel_client.get("/api/v1/nothing-here/").status_code == 404
+
+
+def test_every_operation_documents_its_errors_with_a_body(hotel_client):
+    schema = hotel_client.get("/api/schema/", {"format": "json"}).json()
+    checked = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            errors = {code: r for code, r in responses.items() if code >= "400"}
+            assert errors, f"{method} {path} documents no errors"
+            for code, response in errors.items():
+                assert "application/json" in response.get("content", {}), (method, path, code)
+            if {} not in operation.get("security", [{}]):  # credentials needed
+                assert {"401", "403"} <= set(errors), (method, path)
+            if "{" in path:
+                assert "404" in errors, (method, path)
+            if "requestBody" in operation:
+                assert {"400", "415"} <= set(errors), (method, path)
+            checked += 1
+    assert checked >= 20
+    assert "429" in schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+    retry = schema["paths"]["/api/v1/staff/clients/{id}/"]["get"]["responses"]["429"]["headers"]
+    assert "Retry-After" in retry
+
+
+def test_unknown_api_paths_answer_json(hotel_client):
+    response = hotel_client.get("/api/v1/orders/not-a-number/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"

@@ -47,9 +47,12 @@ def test_catalog_order_and_wallet_through_the_api(hotel, api):
         {"items": [{"item": 1, "quantity": 0}], "payment": "balance"},
         {"items": [{"item": 1, "quantity": 51}], "payment": "balance"},
         {"items": [{"item": -5, "quantity": 1}], "payment": "balance"},
-        {"items": [{"item": 999999, "quantity": 1}], "payment": "balance"},
         {"items": [{"item": 1, "quantity": 1}], "payment": "gold"},
         {"items": "lots", "payment": "balance"},
+        {"items": [{"item": "1", "quantity": 1}], "payment": "balance"},  # a string, not an id
+        {"items": [{"item": 1, "quantity": True}], "payment": "balance"},
+        {"items": [{"item": 1, "quantity": 1}], "payment": "balance", "note": 12},
+        {"items": [{"item": 1, "quantity": 1}] * 21, "payment": "balance"},
         [1, 2, 3],
     ],
 )
@@ -60,10 +63,31 @@ def test_bad_orders_are_400_and_take_nothing(hotel, api, body):
         assert not Order.objects.exists()
 
 
+def test_a_well_formed_order_the_cabinet_cannot_take_is_a_409_with_the_reason(hotel, api):
+    response = post(api, "/api/v1/orders/", {"items": [{"item": 999999, "quantity": 1}],
+                                             "payment": "balance"})  # fmt: skip
+    assert response.status_code == 409
+    assert response.json()["detail"]
+    with tenant_context(hotel):
+        assert not Order.objects.exists()
+
+
+def test_the_api_takes_json_only(api):
+    form = api.post("/api/v1/orders/", {"payment": "balance"})  # multipart, as a browser posts
+    assert form.status_code == 415
+    assert "detail" in form.json()
+
+
+def test_a_path_that_names_no_endpoint_is_a_json_404(api):
+    response = api.get("/api/v1/events/abc/bookings/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
 def test_booking_through_the_api(hotel, api):
     event = api.get("/api/v1/events/").json()[0]
     assert post(api, f"/api/v1/events/{event['id']}/bookings/", {"seats": 2}).status_code == 201
-    assert post(api, f"/api/v1/events/{event['id']}/bookings/", {"seats": 1}).status_code == 400
+    assert post(api, f"/api/v1/events/{event['id']}/bookings/", {"seats": 1}).status_code == 409
     assert post(api, "/api/v1/events/999999/bookings/", {}).status_code == 404
 
 
@@ -87,3 +111,12 @@ def test_staff_and_strangers_are_kept_out_and_orders_are_private(hotel, api):
         401,
         403,
     )
+
+
+@pytest.mark.parametrize(
+    "query", ["when=", "when=someday", "status=lost", "when=past&when=upcoming"]
+)
+def test_booking_filters_that_mean_nothing_are_400(api, query):
+    response = api.get(f"/api/v1/bookings/?{query}")
+    assert response.status_code == 400
+    assert response.json()

@@ -2,12 +2,15 @@
 link, card top-ups, catalog pictures and opening hours — for the client only."""
 
 import datetime as dt
+import re
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
+from billing import payments
 from cabinet.bookings import booking_create
 from cabinet.documents import order_document_build, voucher_build
 from cabinet.models import CatalogItem, ClientProfile, Event
@@ -89,7 +92,7 @@ def test_the_catalog_says_when_an_item_can_be_ordered(hotel, guest):
     assert items["Bottle of champagne"]["image"] is None
 
 
-@pytest.mark.parametrize("amount", ["0", "4.99", "1000.01", "abc", "", "1e9", "NaN"])
+@pytest.mark.parametrize("amount", ["0", "4.99", "1000.01", "abc", "", "1e9", "NaN", 50, None, [5]])
 def test_top_up_refuses_absurd_amounts(hotel, guest, amount):
     response = api_for(hotel, guest.user).post("/api/v1/wallet/top-up/", {"amount": amount})
     assert response.status_code == 400
@@ -98,3 +101,14 @@ def test_top_up_refuses_absurd_amounts(hotel, guest, amount):
 def test_top_up_without_card_payments_is_a_409(hotel, guest):
     response = api_for(hotel, guest.user).post("/api/v1/wallet/top-up/", {"amount": "50"})
     assert response.status_code == 409
+
+
+def test_the_schema_states_the_top_up_limits_that_the_server_applies(hotel_client):
+    schema = hotel_client.get("/api/schema/", {"format": "json"}).json()
+    amount = schema["components"]["schemas"]["TopUpInputRequest"]["properties"]["amount"]
+    pattern = re.compile(amount["pattern"])
+    low, high = payments.TOPUP_MIN, payments.TOPUP_MAX
+    for inside in (f"{low}", f"{low:.0f}", "50", "99.9", f"{high:.0f}", f"{high}"):
+        assert pattern.search(inside), inside
+    for outside in (f"{low - Decimal('0.01')}", f"{high + Decimal('0.01')}", "0", "5.001", ""):
+        assert not pattern.search(outside), outside

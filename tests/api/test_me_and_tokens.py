@@ -53,14 +53,14 @@ def test_anonymous_me_is_401(hotel_client):
 @pytest.mark.parametrize(
     ("body", "status"),
     [
-        ({"email": "guest@hotel.example.com", "password": "wrong"}, 400),
-        ({"email": "nobody@hotel.example.com", "password": PASSWORD}, 400),
+        ({"email": "guest@hotel.example.com", "password": "wrong"}, 401),
+        ({"email": "nobody@hotel.example.com", "password": PASSWORD}, 401),
         ({"email": "not-an-email", "password": PASSWORD}, 400),
         ({"email": "a" * 300 + "@x.com", "password": PASSWORD}, 400),
         ({"password": PASSWORD}, 400),
     ],
 )
-def test_bad_credentials_get_a_clear_400(hotel, hotel_client, body, status):
+def test_bad_credentials_get_a_clear_4xx(hotel, hotel_client, body, status):
     with tenant_context(hotel):
         UserFactory(email="guest@hotel.example.com")
     response = hotel_client.post(
@@ -80,8 +80,8 @@ def test_two_factor_accounts_need_their_code_for_a_token(hotel, hotel_client):
     with tenant_context(hotel):
         guest = UserFactory()
         TOTP.activate(guest, secret)
-    assert token_for(hotel_client, guest.email).status_code == 400
-    assert token_for(hotel_client, guest.email, code="000000").status_code == 400
+    assert token_for(hotel_client, guest.email).status_code == 401
+    assert token_for(hotel_client, guest.email, code="000000").status_code == 401
     code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
     assert token_for(hotel_client, guest.email, code=code).status_code == 200
 

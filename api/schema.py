@@ -1,0 +1,103 @@
+"""The OpenAPI schema's account of errors: every operation lists the errors it can answer with,
+each with its body, so an integration can handle them from the schema alone.
+
+What each view declares with @extend_schema stays (its descriptions are the specific ones); this
+adds what follows from how the view is built, and a body to any declared error that lacks one:
+
+- 400 where a request body or query parameters are read: `ValidationError`, the field names
+  with their messages (or `detail` for the request as a whole);
+- 401 and 403 where credentials are read (a missing or unknown credential, a role or scope that
+  does not reach);
+- 404 where the path names an object;
+- 415 where a body is read (the API takes JSON);
+- 429 where requests are throttled;
+- any other error: `Error`, one `detail` in words for a person.
+
+A text field of a request also says that it takes no NUL character (DRF refuses one).
+"""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+VALIDATION_ERROR = {
+    "type": "object",
+    "description": "What was wrong with the request: each field's name with its messages "
+    "(a list of objects answers with one entry per item), or `detail` for the whole request.",
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": {},
+    "minProperties": 1,
+}
+
+
+class ErrorOutput(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, in words for a person.")
+
+
+ERROR_DESCRIPTIONS = {
+    "400": "The request is malformed: see the messages per field",
+    "401": "No credentials, or ones this cabinet does not know",
+    "403": "Signed in, but this role, key scope or check (CSRF) does not allow it",
+    "404": "No such object here, or not one this caller may see",
+    "415": "The body is not JSON",
+    "429": "Too many requests: wait the seconds that Retry-After says",
+}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+NO_NUL = "^[^\\u0000]+$"  # "+": where a blank value is allowed, it is a branch of its own
+RETRY_AFTER = {"schema": {"type": "integer"}, "description": "Seconds until a retry may pass"}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def _map_serializer_field(
+        self, field: serializers.Field, direction: str, bypass_extensions: bool = False
+    ) -> dict:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        free_text = schema.get("type") == "string" and not schema.keys() & {"pattern", "format"}
+        if direction == "request" and isinstance(field, serializers.CharField) and free_text:
+            schema["pattern"] = NO_NUL  # DRF refuses them, and PostgreSQL could not store them
+        return schema
+
+    def _get_response_bodies(self, direction: str = "response") -> dict:
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._error_codes():
+            responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code]})
+        for code, response in responses.items():
+            if code >= "400" and "content" not in response:
+                response["content"] = {"application/json": {"schema": self._error_schema(code)}}
+        if "429" in responses:
+            responses["429"].setdefault("headers", {"Retry-After": RETRY_AFTER})
+        return responses
+
+    def _error_codes(self) -> list[str]:
+        view = self.view
+        codes = []
+        reads_body = self.method in BODY_METHODS and self.get_request_serializer() is not None
+        if reads_body or self._get_parameters_of_kind("query"):
+            codes.append("400")
+        if view.authentication_classes:
+            codes.append("401")
+            if not all(p is AllowAny for p in view.permission_classes):
+                codes.append("403")
+        if "{" in self.path:
+            codes.append("404")
+        if reads_body:
+            codes.append("415")
+        if view.throttle_classes:
+            codes.append("429")
+        return codes
+
+    def _get_parameters_of_kind(self, kind: str) -> list[dict]:
+        return [p for p in self._get_parameters() if p.get("in") == kind]
+
+    def _error_schema(self, code: str) -> dict:
+        if code == "400":
+            component = ResolvedComponent(
+                name="ValidationError", type=ResolvedComponent.SCHEMA,
+                object="ValidationError", schema=VALIDATION_ERROR,
+            )  # fmt: skip
+            self.registry.register_on_missing(component)
+            return component.ref
+        return self.resolve_serializer(ErrorOutput, "response").ref
