@@ -3,6 +3,7 @@ the database, so they cannot fail on a host that has no schema."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -13,10 +14,18 @@ def bad_host(request: HttpRequest) -> HttpResponse:
     return render(request, "public/bad_host.html", status=400)
 
 
+def port_suffix(request: HttpRequest) -> str:
+    """`:<port>` when the address the visitor used named one (a development server), else "".
+
+    The port comes from the Host header, not from the port the server listens on: behind the
+    production proxy the server is on :8000 while visitors use https on 443, and a link to
+    `https://…:8000/` would lead nowhere."""
+    _domain, port = split_domain_port(request.get_host())
+    return f":{port}" if port and port not in ("80", "443") else ""
+
+
 def platform_url(request: HttpRequest) -> str:
-    port = request.get_port()
-    suffix = "" if port in ("80", "443") else f":{port}"
-    return f"{request.scheme}://{settings.PLATFORM_DOMAIN}{suffix}/"
+    return f"{request.scheme}://{settings.PLATFORM_DOMAIN}{port_suffix(request)}/"
 
 
 def no_such_cabinet(request: HttpRequest, hostname: str) -> HttpResponse:

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from tenants.forms import SignupForm
 from tenants.handoff import handoff_sign, handoff_url
 from tenants.models import Tenant, TenantStatus
+from tenants.pages import port_suffix
 from tenants.services import OwnerSpec, platform_domain_for, tenant_provision
 
 
@@ -30,9 +31,7 @@ def tenant_signup(*, form: SignupForm) -> Tenant:
 
 def cabinet_host(request: HttpRequest, tenant: Tenant) -> str:
     """The tenant's host as reached from this request (same scheme and port)."""
-    port = request.get_port()
-    host = platform_domain_for(tenant.slug)
-    return host if port in ("80", "443") else f"{host}:{port}"
+    return platform_domain_for(tenant.slug) + port_suffix(request)
 
 
 def cabinet_url(request: HttpRequest, tenant: Tenant) -> str:

@@ -203,3 +203,21 @@ def test_the_api_defaults_the_language_as_its_schema_says(platform_client):
     )
     assert response.status_code == 201
     assert Tenant.objects.get(slug="sunrise").default_language == "en"
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("localhost", "http://sunrise.localhost/"),  # behind the proxy: the server is on :8000
+        ("localhost:8000", "http://sunrise.localhost:8000/"),  # a development server
+        ("localhost:80", "http://sunrise.localhost/"),
+    ],
+)
+def test_the_new_cabinets_address_keeps_the_port_the_visitor_used(platform_client, host, expected):
+    response = platform_client.post(
+        "/api/v1/signup/", json.dumps(VALID), content_type="application/json",
+        HTTP_HOST=host, SERVER_PORT="8000",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    assert response.json()["cabinet_url"] == expected
+    assert response.json()["handoff_url"].startswith(expected)
