@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "cabinet.middleware.ClientActivityMiddleware",
     "rbac.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rbac.middleware.FormErrorStatusMiddleware",  # allauth's forms with errors are a 400
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]

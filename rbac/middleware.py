@@ -4,6 +4,7 @@ from collections.abc import Callable
 from allauth.usersessions.internal import usersessionkit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
@@ -102,3 +103,25 @@ def idle_unlock(request: HttpRequest) -> None:
     """The person proved who they are again: the session is live from now."""
     request.session.pop(LOCKED_KEY, None)
     request.session[SEEN_KEY] = time.time()
+
+
+class FormErrorStatusMiddleware:
+    """A form posted with errors is answered 400, not 200: django-allauth's pages (sign-in,
+    sign-up, password, two-factor) show the form again with its messages as a 200, which tells
+    scripts, monitors and browsers' password managers that it worked. Our own views say 400
+    themselves; this covers the views whose answer is a TemplateResponse with a `form`."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_template_response(
+        self, request: HttpRequest, response: TemplateResponse
+    ) -> TemplateResponse:
+        form = (response.context_data or {}).get("form")
+        invalid = form is not None and bool(getattr(form, "errors", None))
+        if request.method == "POST" and response.status_code == 200 and invalid:
+            response.status_code = 400
+        return response

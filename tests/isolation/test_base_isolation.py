@@ -36,7 +36,7 @@ def test_hotel_credentials_do_not_sign_in_on_shop(hotel, shop_client):
     response = shop_client.post(
         "/accounts/login/", {"login": "guest@example.com", "password": PASSWORD}
     )
-    assert response.status_code == 200  # the form again, with an error
+    assert response.status_code == 400  # the form again, with an error
     assert "_auth_user_id" not in shop_client.session
 
 
