@@ -646,9 +646,11 @@ class NotificationEvent(models.TextChoices):
     BOOKING = "booking", _("My bookings")
     CHAT_ANSWER = "chat_answer", _("An answer to my question")
     SLA_WARNING = "sla_warning", _("A request nears its deadline")
+    SCHOOL = "school", _("My children's grades, homework and absences")
 
 
 STAFF_EVENTS = {NotificationEvent.SLA_WARNING}  # offered to staff only
+VERTICAL_EVENTS = {NotificationEvent.SCHOOL: "school"}  # offered in that vertical's cabinets only
 
 
 class Channel(models.TextChoices):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cabinet.models import (
     STAFF_EVENTS,
+    VERTICAL_EVENTS,
     Channel,
     Notification,
     NotificationEvent,
@@ -51,7 +52,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
     events = [
         (event, label)
         for event, label in NotificationEvent.choices
-        if request.user.is_staff or event not in STAFF_EVENTS
+        if (request.user.is_staff or event not in STAFF_EVENTS)
+        and VERTICAL_EVENTS.get(event, request.tenant.vertical) == request.tenant.vertical
     ]
     if request.method == "POST":
         chosen = {

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabinet.models import ClientProfile
+from cabinet.school import notices
 from cabinet.school.models import (
     Attendance,
     Enrolment,
@@ -22,8 +23,10 @@ from cabinet.school.models import (
     SchoolClass,
     Student,
 )
+from cabinet.school.tasks import tell_parents_of_homework
 from rbac.audit import audit_record
 from rbac.models import User
+from tenants.tasks_base import enqueue_on_commit
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -151,6 +154,12 @@ def attendance_record(
         )  # fmt: skip
     audit_record(action="school.attendance", actor=by, target=school_class,
                  changes={"date": str(date), "marked": len(marks)})  # fmt: skip
+    missing = Attendance.objects.filter(
+        school_class=school_class, date=date, student_id__in=marks,
+        status__in=(Attendance.Status.ABSENT, Attendance.Status.LATE),
+    ).select_related("student", "school_class")  # fmt: skip
+    for attendance in missing:
+        notices.marked_missing(attendance)
     return len(marks)
 
 
@@ -166,6 +175,7 @@ def homework_add(
                                        created_by=by)  # fmt: skip
     audit_record(action="school.homework", actor=by, target=school_class,
                  changes={"title": title})  # fmt: skip
+    enqueue_on_commit(tell_parents_of_homework, homework.pk)
     return homework
 
 
@@ -181,4 +191,5 @@ def grade_give(
                                  value=value, comment=comment, given_by=by)  # fmt: skip
     audit_record(action="school.grade", actor=by, target=school_class,
                  changes={"student": student.pk, "value": value})  # fmt: skip
+    notices.grade_given(grade)
     return grade
