@@ -9,6 +9,8 @@ adds what follows from how the view is built, and a body to any declared error t
 - 401 and 403 where credentials are read (a missing or unknown credential, a role or scope that
   does not reach);
 - 404 where the path names an object;
+- 414 where the path or query carries parameters: a request line longer than the HTTP server
+  takes is refused before it reaches us (no body of ours);
 - 415 where a body is read (the API takes JSON);
 - 429 where requests are throttled;
 - any other error: `Error`, one `detail` in words for a person.
@@ -40,10 +42,12 @@ ERROR_DESCRIPTIONS = {
     "401": "No credentials, or ones this cabinet does not know",
     "403": "Signed in, but this role, key scope or check (CSRF) does not allow it",
     "404": "No such object here, or not one this caller may see",
+    "414": "The address is longer than the server takes (over 4 KB)",
     "415": "The body is not JSON",
     "429": "Too many requests: wait the seconds that Retry-After says",
 }
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+BODILESS = {"414"}  # said by the HTTP server in front of Django, in its own words
 NO_NUL = "^[^\\u0000]+$"  # "+": where a blank value is allowed, it is a branch of its own
 RETRY_AFTER = {"schema": {"type": "integer"}, "description": "Seconds until a retry may pass"}
 
@@ -65,7 +69,7 @@ class AutoSchema(SpectacularAutoSchema):
         for code in self._error_codes():
             responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code]})
         for code, response in responses.items():
-            if code >= "400" and "content" not in response:
+            if code >= "400" and code not in BODILESS and "content" not in response:
                 response["content"] = {"application/json": {"schema": self._error_schema(code)}}
         if "429" in responses:
             responses["429"].setdefault("headers", {"Retry-After": RETRY_AFTER})
@@ -83,6 +87,8 @@ class AutoSchema(SpectacularAutoSchema):
                 codes.append("403")
         if "{" in self.path:
             codes.append("404")
+        if "{" in self.path or self._get_parameters_of_kind("query"):
+            codes.append("414")
         if reads_body:
             codes.append("415")
         if view.throttle_classes:

@@ -2,7 +2,7 @@
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
 from rest_framework.generics import GenericAPIView
@@ -31,6 +31,13 @@ class ClientOutput(serializers.Serializer):
     masked = serializers.BooleanField()
 
 
+class ClientsQuery(serializers.Serializer):
+    q = serializers.CharField(
+        max_length=100, required=False, allow_blank=True,
+        help_text="Name, email or phone contains",
+    )  # fmt: skip
+
+
 class IsStaff(IsAuthenticated):
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not super().has_permission(request, view):
@@ -46,13 +53,16 @@ class StaffClientsView(GenericAPIView):
     key_scopes = {"GET": "clients:read"}
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, description="Name, email or phone contains")],
+        parameters=[ClientsQuery],
         responses=ClientOutput(many=True),
         summary="Clients this staff member may see",
     )
     def get(self, request: Request) -> Response:
-        query = query_of(request).get("q", "")[:100]
-        clients = selectors.client_search(selectors.clients_for(request.user), query)
+        query = ClientsQuery(data=query_of(request))
+        query.is_valid(raise_exception=True)
+        clients = selectors.client_search(
+            selectors.clients_for(request.user), query.validated_data.get("q", "")
+        )
         page = self.paginate_queryset(clients)
         rows = [asdict(client_view(client, can_see_personal=False)) for client in page]
         audit_record(action="clients.listed", request=request._request,

@@ -201,3 +201,9 @@ def test_paging_walks_the_orders(hotel, with_data):
     page = api(hotel, text).get("/api/v1/staff/orders/?limit=1&offset=0").json()
     assert page["count"] >= 1
     assert len(page["results"]) == 1
+
+
+def test_a_search_longer_than_the_schema_allows_is_a_400(hotel, with_data):
+    _key, text = make_key(hotel, "clients:read")
+    assert api(hotel, text).get("/api/v1/staff/clients/", {"q": "x" * 101}).status_code == 400
+    assert api(hotel, text).get("/api/v1/staff/clients/", {"q": "Nina"}).status_code == 200

@@ -47,7 +47,8 @@ def test_every_operation_documents_its_errors_with_a_body(hotel_client):
             errors = {code: r for code, r in responses.items() if code >= "400"}
             assert errors, f"{method} {path} documents no errors"
             for code, response in errors.items():
-                assert "application/json" in response.get("content", {}), (method, path, code)
+                if code != "414":  # the HTTP server's refusal, before Django: no body of ours
+                    assert "application/json" in response.get("content", {}), (method, path, code)
             if {} not in operation.get("security", [{}]):  # credentials needed
                 assert {"401", "403"} <= set(errors), (method, path)
             if "{" in path:

@@ -54,6 +54,7 @@ PLATFORM_UNCHECKED = ("--exclude-checks", "positive_data_acceptance")
 CLIENT_PATHS = ("--exclude-path-regex", "^/api/v1/staff/")
 STAFF_PATHS = ("--include-path-regex", "^/api/v1/(staff/|me/|branding/|$)")
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 # gunicorn's access log: `<status> <method> <path>` a line.
 ACCESS_FORMAT = "%(s)s %(m)s %(U)s"
 STATUS_LINE = re.compile(r"^(\d{3}) (\w+) (\S+)$")
@@ -99,7 +100,8 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
 def schemathesis(port: int, host: str, token: str | None, report: Path, *extra: str) -> int:
     """One schemathesis run against `host`'s schema; its exit status."""
     command = [
-        str(SCHEMATHESIS), "--no-color", "run", f"http://127.0.0.1:{port}/api/schema/",
+        str(SCHEMATHESIS), "--no-color", "--config-file", str(CONFIG),
+        "run", f"http://127.0.0.1:{port}/api/schema/",
         "--header", f"Host: {host}",
         "--checks", "all",
         "--max-examples", str(EXAMPLES),
