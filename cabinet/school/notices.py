@@ -50,7 +50,7 @@ def marked_missing(attendance: Attendance) -> int:
     def words() -> tuple[str, str]:
         values = {"child": attendance.student.full_name,
                   "class": attendance.school_class.name,
-                  "date": date_format(attendance.date, "SHORT_DATE_FORMAT")}  # fmt: skip
+                  "date": date_format(attendance.date, "D j M")}  # fmt: skip
         if attendance.status == Attendance.Status.ABSENT:
             title = _("%(child)s was absent from %(class)s on %(date)s") % values
         else:
@@ -76,7 +76,7 @@ def homework_set(homework: Homework) -> int:
                 "subject": homework.school_class.subject, "child": student.full_name,
                 "title": homework.title,
             }  # fmt: skip
-            due = _("Due %(date)s.") % {"date": date_format(homework.due_date, "SHORT_DATE_FORMAT")}
+            due = _("Due %(date)s.") % {"date": date_format(homework.due_date, "D j M")}
             return title, " ".join(filter(None, [due, homework.description[:500]]))
 
         told += tell_parents(student, key=f"homework:{homework.pk}", words=words)
