@@ -3,11 +3,13 @@ from decimal import Decimal
 from typing import Any
 
 from allauth.account.signals import user_signed_up
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django_tenants.utils import tenant_context
 
 from billing.signals import client_payment_received
-from cabinet.models import Branding, ClientProfile, NotificationEvent
+from cabinet.models import Branding, ClientProfile, InfoPage, NotificationEvent, Tier
+from cabinet.selectors import home_content_forget
 from cabinet.starter import seed_upcoming_events
 from rbac.models import User
 from tenants.models import Tenant, Vertical
@@ -69,3 +71,11 @@ def credit_card_payment(
                 % {"amount": amount, "currency": currency},
                 url="/wallet/", key=f"topup:{reference}",
             )  # fmt: skip
+
+
+@receiver([post_save, post_delete], sender=Tier)
+@receiver([post_save, post_delete], sender=InfoPage)
+def home_content_changed(**_kwargs: Any) -> None:
+    """Every client's home reads the tiers and the welcome page from the cache: a change shows
+    at once (in the tenant it was made in: the cache's keys carry the schema)."""
+    home_content_forget()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cabinet.models import Branding, CatalogItem, Event, InfoPage
 
 if TYPE_CHECKING:
-    from cabinet.models import Booking, CatalogCategory, ClientProfile, Order
+    from cabinet.models import Booking, CatalogCategory, ClientProfile, Order, Tier
 from rbac.models import User
 
 BRANDING_CACHE_KEY = "cabinet:branding"
@@ -35,6 +35,35 @@ def branding_get() -> Branding:
 
 def branding_forget() -> None:
     cache.delete(BRANDING_CACHE_KEY)
+
+
+# What every client's home reads and the owner seldom changes: kept per tenant (the cache's keys
+# carry the schema), forgotten when one is saved or deleted (cabinet.receivers).
+TIERS_CACHE_KEY = "cabinet:tiers"
+WELCOME_CACHE_KEY = "cabinet:welcome"
+CONTENT_CACHE_SECONDS = 300
+
+
+def loyalty_tiers() -> list["Tier"]:
+    from cabinet.models import Tier
+
+    return cache.get_or_set(
+        TIERS_CACHE_KEY, lambda: list(Tier.objects.all()), CONTENT_CACHE_SECONDS
+    )
+
+
+def welcome_page() -> "InfoPage | None":
+    """The published welcome page; cached as a one-item list, so "none" is cached too."""
+    found = cache.get_or_set(
+        WELCOME_CACHE_KEY,
+        lambda: list(InfoPage.objects.filter(kind=InfoPage.Kind.WELCOME, is_published=True)[:1]),
+        CONTENT_CACHE_SECONDS,
+    )
+    return found[0] if found else None
+
+
+def home_content_forget() -> None:
+    cache.delete_many([TIERS_CACHE_KEY, WELCOME_CACHE_KEY])
 
 
 @dataclass(frozen=True)
@@ -201,7 +230,8 @@ def client_booking(client: "ClientProfile", pk: object) -> "Booking | None":
 
 
 def client_dashboard(client: "ClientProfile") -> dict[str, object]:
-    """The client's home: a fixed number of queries whatever the data size."""
+    """The client's home: at most seven queries whatever the data size (five for a client with
+    an open order, a booking ahead or money spent)."""
     from cabinet.models import Booking, Order, Wallet
 
     wallet = Wallet.objects.filter(client=client).first()
@@ -217,21 +247,25 @@ def client_dashboard(client: "ClientProfile") -> dict[str, object]:
         .select_related("event")
         .order_by("event__starts_at")[:5]
     )
-    # Always this one query, so the page costs the same whatever the client has.
-    has_history = Order.objects.filter(client=client).exists() or bool(upcoming)
+    loyalty = client_loyalty(client)
+    has_history = (
+        bool(active or upcoming or loyalty["spent"])
+        or Order.objects.filter(client=client).exists()  # only done with points, or cancelled
+    )
     return {
-        **client_loyalty(client),
+        **loyalty,
         "wallet": wallet,
         "active_orders": active,
         "upcoming_bookings": upcoming,
         "is_new": not has_history,
-        "welcome": InfoPage.objects.filter(kind=InfoPage.Kind.WELCOME, is_published=True).first(),
+        "welcome": welcome_page(),
     }
 
 
 def client_loyalty(client: "ClientProfile") -> dict[str, object]:
-    """Tier by total spent, and the offers meant for this client now (two queries)."""
-    from cabinet.models import Offer, Order, Tier
+    """Tier by total spent, and the offers meant for this client now (two queries; the tiers
+    come from the cache)."""
+    from cabinet.models import Offer, Order
 
     spent = (
         Order.objects.filter(client=client, status=Order.Status.DONE)
@@ -239,7 +273,7 @@ def client_loyalty(client: "ClientProfile") -> dict[str, object]:
         .aggregate(total=Sum("total"))["total"]
         or 0
     )
-    tiers = list(Tier.objects.all())
+    tiers = loyalty_tiers()
     tier = next((t for t in reversed(tiers) if spent >= t.min_spent), None)
     next_tier = next((t for t in tiers if spent < t.min_spent), None)
     offers = list(
