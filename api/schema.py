@@ -13,7 +13,7 @@ adds what follows from how the view is built, and a body to any declared error t
   takes is refused before it reaches us (no body of ours);
 - 415 where a body is read (the API takes JSON);
 - 429 where requests are throttled;
-- any other error: `Error`, one `detail` in words for a person.
+- any other error: `ErrorOutput`, one `detail` in words for a person.
 
 A text field of a request also says that it takes no NUL character (DRF refuses one).
 """
