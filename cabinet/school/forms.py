@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cabinet.forms import plain_text
 from cabinet.school.models import WEEKDAYS, Student
@@ -27,7 +27,8 @@ class PairingForm(forms.Form):
 
 class ClassForm(PlainTextMixin, forms.Form):
     plain_fields = ("name", "subject", "room")
-    name = forms.CharField(label=gettext_lazy("Class"), max_length=80)
+    name = forms.CharField(label=pgettext_lazy("a school's group of students", "Class"),
+                           max_length=80)  # fmt: skip
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=80)
     teacher = forms.ModelChoiceField(
         label=gettext_lazy("Teacher"),
