@@ -14,6 +14,7 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -181,7 +182,7 @@ def document_download(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def events(request: HttpRequest) -> HttpResponse:
     client = client_of(request)
-    mine = {b.event_id: b for b in selectors.client_bookings(client).exclude(status="cancelled")}
+    mine = selectors.client_bookings_by_event(client)
     return render_cabinet(
         request, "cabinet/events.html", {"events": selectors.upcoming_events()[:100], "mine": mine}
     )
@@ -207,10 +208,7 @@ def event_calendar(request: HttpRequest) -> HttpResponse:
                 month = today.replace(day=1)
         if status == 400:
             messages.error(request, error)
-    mine = {
-        b.event_id: b
-        for b in selectors.client_bookings(client).exclude(status=Booking.Status.CANCELLED)
-    }
+    mine = selectors.client_bookings_by_event(client)
     context = {"month": selectors.event_calendar(month), "mine": mine, "today": today}
     return render_cabinet(request, "cabinet/event_calendar.html", context, status=status)
 
@@ -232,7 +230,16 @@ def event_book(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Booked: %s.") % event.title)
-    return HttpResponseRedirect(reverse("cabinet:events"))
+    return HttpResponseRedirect(back_to(request, reverse("cabinet:events")))
+
+
+def back_to(request: HttpRequest, default: str) -> str:
+    """The page a form says to return to (`next`, a path on this host), else `default`."""
+    following = request.POST.get("next", "")
+    same_site = url_has_allowed_host_and_scheme(
+        following, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return following if same_site and following.startswith("/") else default
 
 
 @require_GET

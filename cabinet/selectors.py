@@ -1,4 +1,5 @@
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -194,6 +195,18 @@ def upcoming_events() -> "QuerySet[Event]":
         )
         .order_by("starts_at")
     )
+
+
+def client_bookings_by_event(
+    client: "ClientProfile", events: "Iterable[Event] | None" = None
+) -> dict[int, "Booking"]:
+    """The client's live (not cancelled) booking of each event, by the event's id (one query)."""
+    from cabinet.models import Booking
+
+    bookings = client_bookings(client).exclude(status=Booking.Status.CANCELLED)
+    if events is not None:
+        bookings = bookings.filter(event__in=list(events))
+    return {booking.event_id: booking for booking in bookings}
 
 
 def client_bookings(client: "ClientProfile") -> "QuerySet[Booking]":

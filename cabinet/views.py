@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from cabinet.client_views import back_to
 from cabinet.models import InfoPage
 from cabinet.rendering import render_cabinet
 from cabinet.selectors import client_dashboard, client_profile_of
@@ -23,10 +23,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     """The person picks a language: remembered on their account, and in a cookie before they
     sign in."""
     language = request.POST.get("language", "")
-    following = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()}):
-        following = "/"
-    response = HttpResponseRedirect(following)
+    response = HttpResponseRedirect(back_to(request, "/"))
     if language not in dict(settings.LANGUAGES):
         return response
     if request.user.is_authenticated:

@@ -16,7 +16,7 @@ from cabinet.hotel import selectors
 from cabinet.hotel.forms import CheckInForm
 from cabinet.hotel.models import MapPoint, Stay
 from cabinet.hotel.services import stay_check_in
-from cabinet.models import InfoPage, Order
+from cabinet.models import Booking, Event, InfoPage, Order
 from cabinet.rendering import render_cabinet
 from cabinet.verticals import vertical_required
 
@@ -39,6 +39,18 @@ def _steps(stay: Stay) -> list[dict[str, object]]:
     ]  # fmt: skip
 
 
+def _events_for(stay: Stay) -> list[tuple[Event, Booking | None, int]]:
+    """The next excursions and events, each with the guest's booking of it, or the places one
+    tap books for the party (0: sold out)."""
+    events = list(cabinet_selectors.upcoming_events()[:4])
+    booked = cabinet_selectors.client_bookings_by_event(stay.client, events)
+    return [
+        (event, booked.get(event.pk),
+         max(0, min(stay.guests, event.max_seats_per_booking, event.capacity - event.taken)))
+        for event in events
+    ]  # fmt: skip
+
+
 def _stay_page(request: HttpRequest, stay: Stay) -> HttpResponse:
     included, extras = selectors.stay_offer(stay)
     context = {
@@ -47,7 +59,7 @@ def _stay_page(request: HttpRequest, stay: Stay) -> HttpResponse:
         "included": included,
         "extras": extras,
         "orders": selectors.stay_orders(stay),
-        "events": cabinet_selectors.upcoming_events()[:4],
+        "events": _events_for(stay),
         "pages": InfoPage.objects.filter(is_published=True, kind=InfoPage.Kind.INFO)[:6],
         "payments": Order.Payment.choices,
         "today": timezone.localdate(),

@@ -291,3 +291,46 @@ def test_the_stay_pages_cost_the_same_whatever_the_history(
         assert browser.get("/stays/").status_code == 200
     with django_assert_max_num_queries(11):
         assert browser.get("/stay/").status_code == 200
+
+
+def test_an_excursion_is_booked_for_the_party_in_one_tap_from_the_stay(hotel, anna):
+    from cabinet.models import Booking, Event
+
+    profile, _stay = anna
+    browser = as_(hotel, profile.user)
+    with tenant_context(hotel):
+        start = timezone.now() + dt.timedelta(days=4)
+        boat = Event.objects.create(
+            title="Boat trip",
+            starts_at=start,
+            capacity=10,
+            ends_at=start + dt.timedelta(hours=2),
+            max_seats_per_booking=6,
+        )
+        full = Event.objects.create(title="Sunset dinner", starts_at=start, capacity=0,
+                                    ends_at=start + dt.timedelta(hours=2))  # fmt: skip
+    page = browser.get("/stay/").content.decode()
+    assert "Book for 3 people" in page  # two adults and a child
+    assert "Sold out" in page
+
+    response = browser.post(f"/events/{boat.pk}/book/", {"seats": "3", "next": "/stay/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/stay/"
+    with tenant_context(hotel):
+        booking = Booking.objects.get(event=boat, client=profile)
+        assert booking.seats == 3
+        assert not Booking.objects.filter(event=full).exists()
+    assert f"/bookings/{booking.pk}/" in browser.get("/stay/").content.decode()
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "stay/", ""])
+def test_booking_returns_only_to_a_page_of_this_cabinet(hotel, anna, next_url):
+    from cabinet.models import Event
+
+    profile, _stay = anna
+    with tenant_context(hotel):
+        start = timezone.now() + dt.timedelta(days=4)
+        boat = Event.objects.create(title="Boat trip", starts_at=start, capacity=10,
+                                    ends_at=start + dt.timedelta(hours=2))  # fmt: skip
+    response = as_(hotel, profile.user).post(f"/events/{boat.pk}/book/", {"next": next_url})
+    assert response["Location"] == "/events/"
