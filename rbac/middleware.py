@@ -105,11 +105,15 @@ def idle_unlock(request: HttpRequest) -> None:
     request.session[SEEN_KEY] = time.time()
 
 
+RATE_LIMITED = {"too_many_login_attempts"}  # allauth's lockout: "try again later" is a 429
+
+
 class FormErrorStatusMiddleware:
-    """A form posted with errors is answered 400, not 200: django-allauth's pages (sign-in,
-    sign-up, password, two-factor) show the form again with its messages as a 200, which tells
-    scripts, monitors and browsers' password managers that it worked. Our own views say 400
-    themselves; this covers the views whose answer is a TemplateResponse with a `form`."""
+    """A form posted with errors is answered 400 (429 when it is a lockout), not 200:
+    django-allauth's pages (sign-in, sign-up, password, two-factor) show the form again with its
+    messages as a 200, which tells scripts, monitors and browsers' password managers that it
+    worked. Our own views say 400 themselves; this covers the views whose answer is a
+    TemplateResponse with a `form`."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -123,5 +127,6 @@ class FormErrorStatusMiddleware:
         form = (response.context_data or {}).get("form")
         invalid = form is not None and bool(getattr(form, "errors", None))
         if request.method == "POST" and response.status_code == 200 and invalid:
-            response.status_code = 400
+            codes = {error.code for errors in form.errors.as_data().values() for error in errors}
+            response.status_code = 429 if RATE_LIMITED & codes else 400
         return response

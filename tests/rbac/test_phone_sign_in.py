@@ -254,6 +254,7 @@ def test_failed_sign_ins_by_phone_lock_the_account_and_are_audited(hotel, hotel_
     for _ in range(5):
         hotel_client.post("/accounts/login/", {"login": PHONE, "password": "wrong"})
     response = hotel_client.post("/accounts/login/", {"login": PHONE, "password": PASSWORD})
+    assert response.status_code == 429
     assert "Too many failed login attempts" in response.content.decode()
     # the same number written another way is the same account, still locked
     hotel_client.post("/accounts/login/", {"login": "8 916 123-45-67", "password": PASSWORD})
