@@ -243,8 +243,9 @@ def client_booking(client: "ClientProfile", pk: object) -> "Booking | None":
 
 
 def client_dashboard(client: "ClientProfile") -> dict[str, object]:
-    """The client's home: at most seven queries whatever the data size (five for a client with
-    an open order, a booking ahead or money spent)."""
+    """The client's home: five queries whatever the data size, six for a client with no open
+    order, booking ahead or money spent (two more when the tiers and welcome page are not
+    cached)."""
     from cabinet.models import Booking, Order, Wallet
 
     wallet = Wallet.objects.filter(client=client).first()
