@@ -1,6 +1,9 @@
 """A hotel guest's pages: the stay, guided step by step; online check-in; earlier stays with
 what was ordered; the resort map."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -39,16 +42,23 @@ def _steps(stay: Stay) -> list[dict[str, object]]:
     ]  # fmt: skip
 
 
-def _events_for(stay: Stay) -> list[tuple[Event, Booking | None, int]]:
-    """The next excursions and events, each with the guest's booking of it, or the places one
-    tap books for the party (0: sold out)."""
+@dataclass(frozen=True)
+class EventForStay:
+    event: Event
+    booking: Booking | None  # the guest's, when they have booked it
+    seats: int  # what one tap books for the party; 0: sold out
+    total: Decimal  # those places at the event's price
+
+
+def _events_for(stay: Stay) -> list[EventForStay]:
+    """The next excursions and events, as the stay page offers them."""
     events = list(cabinet_selectors.upcoming_events()[:4])
     booked = cabinet_selectors.client_bookings_by_event(stay.client, events)
-    return [
-        (event, booked.get(event.pk),
-         max(0, min(stay.guests, event.max_seats_per_booking, event.capacity - event.taken)))
-        for event in events
-    ]  # fmt: skip
+    offers = []
+    for event in events:
+        seats = max(0, min(stay.guests, event.max_seats_per_booking, event.capacity - event.taken))
+        offers.append(EventForStay(event, booked.get(event.pk), seats, event.price * seats))
+    return offers
 
 
 def _stay_page(request: HttpRequest, stay: Stay) -> HttpResponse:

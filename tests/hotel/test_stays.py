@@ -304,6 +304,7 @@ def test_an_excursion_is_booked_for_the_party_in_one_tap_from_the_stay(hotel, an
             title="Boat trip",
             starts_at=start,
             capacity=10,
+            price=40,
             ends_at=start + dt.timedelta(hours=2),
             max_seats_per_booking=6,
         )
@@ -311,6 +312,7 @@ def test_an_excursion_is_booked_for_the_party_in_one_tap_from_the_stay(hotel, an
                                     ends_at=start + dt.timedelta(hours=2))  # fmt: skip
     page = browser.get("/stay/").content.decode()
     assert "Book for 3 people" in page  # two adults and a child
+    assert "120.00 EUR" in page  # 40.00 a place
     assert "Sold out" in page
 
     response = browser.post(f"/events/{boat.pk}/book/", {"seats": "3", "next": "/stay/"})
