@@ -112,3 +112,25 @@ def test_the_schema_states_the_top_up_limits_that_the_server_applies(hotel_clien
         assert pattern.search(inside), inside
     for outside in (f"{low - Decimal('0.01')}", f"{high + Decimal('0.01')}", "0", "5.001", ""):
         assert not pattern.search(outside), outside
+
+
+def test_the_lists_read_their_documents_in_the_same_query_whatever_their_length(
+    hotel, guest, django_assert_max_num_queries
+):
+    api = api_for(hotel, guest.user)
+    item_pk = None
+    for n in range(4):
+        with tenant_context(hotel):
+            item_pk = item_pk or CatalogItem.objects.get(name="Bottle of champagne").pk
+            order = order_place(client=guest, wanted={item_pk: 1}, payment="on_site",
+                                submission_key=f"many-{n}")  # fmt: skip
+            order_document_build(order_id=order.pk)
+            voucher_build(booking_id=booking_create(event=an_event(), client=guest).pk)
+    api.get("/api/v1/orders/")  # warm the session
+    with django_assert_max_num_queries(4):
+        orders = api.get("/api/v1/orders/").json()
+    with django_assert_max_num_queries(4):
+        bookings = api.get("/api/v1/bookings/").json()
+    assert len(orders) == len(bookings) == 4
+    assert all(o["document"]["kind"] for o in orders)
+    assert all(b["voucher"]["kind"] == "voucher" for b in bookings)
