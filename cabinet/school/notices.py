@@ -5,41 +5,43 @@ task) a no-op."""
 
 from collections.abc import Callable
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cabinet.models import NotificationEvent
 from cabinet.notifications import in_language_of, notify
-from cabinet.school.models import Attendance, Enrolment, Grade, Guardianship, Homework, Student
+from cabinet.school.models import Attendance, Grade, Guardianship, Homework, Student
 
-Words = Callable[[], tuple[str, str]]  # (title, body), called in the parent's language
+Words = Callable[[Student], tuple[str, str]]  # (title, body), called in the parent's language
 
 
-def tell_parents(student: Student, *, key: str, words: Words) -> int:
-    """Each parent of `student`; the number told."""
-    url = reverse("school:child", args=[student.pk])
+def tell_parents(guardianships: QuerySet[Guardianship], *, key: str, words: Words) -> int:
+    """Each parent of each child in `guardianships` (one query); the number told. The key
+    names the child too: a parent of two children in one class hears of both."""
     told = 0
-    guardianships = Guardianship.objects.filter(student=student).select_related("parent__user")
-    for guardianship in guardianships:
-        parent = guardianship.parent.user
+    for guardianship in guardianships.select_related("parent__user", "student"):
+        parent, student = guardianship.parent.user, guardianship.student
         with in_language_of(parent):
-            title, body = words()
+            title, body = words(student)
         sent = notify(recipient=parent, event=NotificationEvent.SCHOOL, title=title, body=body,
-                      url=url, key=f"school:{key}:{parent.pk}")  # fmt: skip
+                      url=reverse("school:child", args=[student.pk]),
+                      key=f"school:{key}:{student.pk}:{parent.pk}")  # fmt: skip
         told += sent is not None
     return told
 
 
 def grade_given(grade: Grade) -> int:
-    def words() -> tuple[str, str]:
+    def words(student: Student) -> tuple[str, str]:
         title = _("%(child)s: %(value)s in %(subject)s") % {
-            "child": grade.student.full_name, "value": grade.value,
+            "child": student.full_name, "value": grade.value,
             "subject": grade.school_class.subject,
         }  # fmt: skip
         return title, " — ".join(filter(None, [grade.title, grade.comment]))
 
-    return tell_parents(grade.student, key=f"grade:{grade.pk}", words=words)
+    parents = Guardianship.objects.filter(student_id=grade.student_id)
+    return tell_parents(parents, key=f"grade:{grade.pk}", words=words)
 
 
 def marked_missing(attendance: Attendance) -> int:
@@ -47,8 +49,8 @@ def marked_missing(attendance: Attendance) -> int:
     if attendance.status not in (Attendance.Status.ABSENT, Attendance.Status.LATE):
         return 0
 
-    def words() -> tuple[str, str]:
-        values = {"child": attendance.student.full_name,
+    def words(student: Student) -> tuple[str, str]:
+        values = {"child": student.full_name,
                   "class": attendance.school_class.name,
                   "date": date_format(attendance.date, "D j M")}  # fmt: skip
         if attendance.status == Attendance.Status.ABSENT:
@@ -57,27 +59,22 @@ def marked_missing(attendance: Attendance) -> int:
             title = _("%(child)s was late for %(class)s on %(date)s") % values
         return title, _("If this is a mistake, write to the school in Messages.")
 
+    parents = Guardianship.objects.filter(student_id=attendance.student_id)
     key = f"attendance:{attendance.pk}:{attendance.status}"
-    return tell_parents(attendance.student, key=key, words=words)
+    return tell_parents(parents, key=key, words=words)
 
 
 def homework_set(homework: Homework) -> int:
     """The parents of every student of the class (called by a worker: a class is many
     families)."""
-    told = 0
-    enrolled = Enrolment.objects.filter(school_class=homework.school_class).select_related(
-        "student"
-    )
-    for enrolment in enrolled:
-        student = enrolment.student
 
-        def words(student: Student = student) -> tuple[str, str]:
-            title = _("Homework in %(subject)s for %(child)s: %(title)s") % {
-                "subject": homework.school_class.subject, "child": student.full_name,
-                "title": homework.title,
-            }  # fmt: skip
-            due = _("Due %(date)s.") % {"date": date_format(homework.due_date, "D j M")}
-            return title, " ".join(filter(None, [due, homework.description[:500]]))
+    def words(student: Student) -> tuple[str, str]:
+        title = _("Homework in %(subject)s for %(child)s: %(title)s") % {
+            "subject": homework.school_class.subject, "child": student.full_name,
+            "title": homework.title,
+        }  # fmt: skip
+        due = _("Due %(date)s.") % {"date": date_format(homework.due_date, "D j M")}
+        return title, " ".join(filter(None, [due, homework.description[:500]]))
 
-        told += tell_parents(student, key=f"homework:{homework.pk}", words=words)
-    return told
+    parents = Guardianship.objects.filter(student__classes=homework.school_class)
+    return tell_parents(parents, key=f"homework:{homework.pk}", words=words)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from cabinet.models import Notification, NotificationEvent, NotificationSettings
-from cabinet.school.services import attendance_record, grade_give, homework_add
+from cabinet.school.services import attendance_record, grade_give, homework_add, parent_pair
 from rbac.models import User
 from tests.factories import UserFactory
 from tests.school.test_school import as_
@@ -86,3 +86,19 @@ def test_the_choice_is_offered_in_a_schools_cabinet_only(school, hotel, campus):
     with tenant_context(hotel):
         guest = UserFactory()
     assert label not in as_(hotel, guest).get("/account/notifications/").content.decode()
+
+
+def test_a_parent_of_two_children_in_the_class_hears_of_both(
+    school, campus, eager_tasks, django_capture_on_commit_callbacks
+):
+    with tenant_context(school):
+        parent_pair(parent=campus.clara, code=campus.lev.pairing_code)  # Lev is hers too
+    with tenant_context(school), django_capture_on_commit_callbacks(execute=True):
+        homework_add(school_class=campus.piano, title="Scales in D", description="",
+                     due_date=timezone.localdate() + dt.timedelta(days=2),
+                     by=campus.teacher)  # fmt: skip
+    with tenant_context(school):
+        titles = sorted(n.title for n in school_notes(campus.clara.user))
+        assert titles == ["Homework in Piano for Lev I: Scales in D",
+                          "Homework in Piano for Sofia P: Scales in D"]  # fmt: skip
+        assert len(school_notes(campus.daria.user)) == 1
