@@ -62,8 +62,7 @@ class Pages(LimitOffsetPagination):
     """`limit` (1–100) and `offset` (0 or more), as the schema says; anything else is a 400 rather
     than the first page."""
 
-    default_limit = 50
-    max_limit = 100
+    max_limit = 100  # default_limit: REST_FRAMEWORK["PAGE_SIZE"]
 
     def get_limit(self, request: Request) -> int:
         return self._number(request, self.limit_query_param, 1, self.max_limit, self.default_limit)

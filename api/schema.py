@@ -79,7 +79,8 @@ class AutoSchema(SpectacularAutoSchema):
         view = self.view
         codes = []
         reads_body = self.method in BODY_METHODS and self.get_request_serializer() is not None
-        if reads_body or self._get_parameters_of_kind("query"):
+        has_query = any(p.get("in") == "query" for p in self._get_parameters())
+        if reads_body or has_query:
             codes.append("400")
         if view.authentication_classes:
             codes.append("401")
@@ -87,16 +88,13 @@ class AutoSchema(SpectacularAutoSchema):
                 codes.append("403")
         if "{" in self.path:
             codes.append("404")
-        if "{" in self.path or self._get_parameters_of_kind("query"):
+        if "{" in self.path or has_query:
             codes.append("414")
         if reads_body:
             codes.append("415")
         if view.throttle_classes:
             codes.append("429")
         return codes
-
-    def _get_parameters_of_kind(self, kind: str) -> list[dict]:
-        return [p for p in self._get_parameters() if p.get("in") == kind]
 
     def _error_schema(self, code: str) -> dict:
         if code == "400":
