@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core import serializers
 from django.db import connection, models, transaction
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name
+from django_tenants.utils import get_public_schema_name, schema_exists
 
 from tenants.models import Domain, Tenant, TenantStatus
 from tenants.routing import bump_routing_version
@@ -162,16 +162,24 @@ def tenant_backup(tenant: Tenant, *, folder: Path | None = None) -> Path:
     args, env = _db_args()
     with tempfile.TemporaryDirectory(prefix="kabinet-backup-") as scratch:
         dump = Path(scratch) / "schema.dump"
-        _run([pg_tool("pg_dump"), *args, "--format=custom", "--no-owner",
-              "--schema", tenant.schema_name, "--file", str(dump)], env)  # fmt: skip
-        manifest = {
-            "format": FORMAT_VERSION,
-            "slug": tenant.slug,
-            "schema": tenant.schema_name,
-            "created_at": timezone.now().isoformat(),
-            "checksums": schema_checksums(tenant.schema_name),
-        }
-        rows = serializers.serialize("json", public_rows(tenant))
+        # One snapshot for the dump, the checksums and the public rows: a write while the
+        # backup runs lands in none of them, so the archive agrees with itself and restores.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute("SELECT pg_export_snapshot()")
+                (snapshot,) = cursor.fetchone()
+            _run([pg_tool("pg_dump"), *args, "--format=custom", "--no-owner",
+                  f"--snapshot={snapshot}", "--schema", tenant.schema_name,
+                  "--file", str(dump)], env)  # fmt: skip
+            manifest = {
+                "format": FORMAT_VERSION,
+                "slug": tenant.slug,
+                "schema": tenant.schema_name,
+                "created_at": timezone.now().isoformat(),
+                "checksums": schema_checksums(tenant.schema_name),
+            }
+            rows = serializers.serialize("json", public_rows(tenant))
         media = Path(settings.MEDIA_ROOT) / tenant.schema_name
         partial = target.with_suffix(".partial")
         with tarfile.open(partial, "w:gz") as archive:
@@ -210,12 +218,6 @@ def _safe_extract(archive: tarfile.TarFile, into: Path) -> None:
     archive.extractall(into, filter="data")
 
 
-def _schema_exists(name: str) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])
-        return cursor.fetchone() is not None
-
-
 def _rename_schema(old: str, new: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER SCHEMA {quote_schema_name(old)} RENAME TO {quote_schema_name(new)}")
@@ -235,11 +237,11 @@ def tenant_restore(archive_path: Path, *, as_slug: str | None = None) -> Tenant:
         schema = manifest["schema"]
         copy = as_slug is not None and normalize_slug(as_slug) != manifest["slug"]
         target_schema = schema_name_for(normalize_slug(as_slug)) if copy else schema
-        if copy and (_schema_exists(target_schema) or Tenant.objects.filter(
+        if copy and (schema_exists(target_schema) or Tenant.objects.filter(
             slug=normalize_slug(as_slug)).exists()):  # fmt: skip
             raise BackupError(f"a tenant {as_slug!r} exists already")
         aside = f"aside_{uuid.uuid4().hex[:12]}"
-        moved_aside = _schema_exists(schema)
+        moved_aside = schema_exists(schema)
         if moved_aside:
             _rename_schema(schema, aside)
         try:
@@ -255,8 +257,7 @@ def tenant_restore(archive_path: Path, *, as_slug: str | None = None) -> Tenant:
                 else:
                     tenant = _public_rows_restore(folder)
         except BaseException:
-            if _schema_exists(schema) and moved_aside:
-                drop_schema(schema)
+            drop_schema(schema)  # whatever pg_restore left (IF EXISTS), aside or not
             if moved_aside:
                 _rename_schema(aside, schema)
             raise

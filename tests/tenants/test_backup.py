@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile
+from cabinet.models import CatalogCategory, ClientProfile
+from tenants import backup
 from tenants.backup import (
     BackupError,
     backup_all,
@@ -100,6 +101,54 @@ def test_a_restore_over_a_live_tenant_swaps_the_old_data_out(
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'aside\\_%%'")
             assert cursor.fetchone()[0] == 0  # the side schema is gone
+
+
+def test_a_write_while_the_backup_runs_is_in_neither_the_dump_nor_its_checksums(
+    committed_tenant, django_db_blocker, backups, monkeypatch
+):
+    """pg_dump, the checksums and the public rows read one snapshot: a busy tenant's archive
+    still agrees with itself, so it restores."""
+    tenant = committed_tenant
+    real_run = backup._run
+
+    def write_then_run(command: list[str], env: dict) -> None:
+        if "pg_dump" in command[0]:  # another connection commits a row before the dump starts
+            other = connections.create_connection("default")
+            try:
+                with other.cursor() as cursor:
+                    cursor.execute("SELECT set_config('search_path', %s, false)",
+                                   [tenant.schema_name])  # fmt: skip
+                    cursor.execute("INSERT INTO cabinet_catalogcategory (name, position)"
+                                   " VALUES ('Written mid-backup', 0)")  # fmt: skip
+            finally:
+                other.close()
+        real_run(command, env)
+
+    with django_db_blocker.unblock():
+        monkeypatch.setattr(backup, "_run", write_then_run)
+        archive = tenant_backup(tenant)
+        monkeypatch.setattr(backup, "_run", real_run)
+        tenant_restore(archive)  # over the live tenant: refused if the checksums disagreed
+        with tenant_context(tenant):
+            assert not CatalogCategory.objects.filter(name="Written mid-backup").exists()
+
+
+def test_a_failed_restore_leaves_no_half_restored_schema(
+    committed_tenant, django_db_blocker, backups, monkeypatch
+):
+    tenant = committed_tenant
+    with django_db_blocker.unblock():
+        archive = tenant_backup(tenant)
+        schema = tenant.schema_name
+        tenant_destroy(tenant=tenant)
+        monkeypatch.setattr(backup, "schema_checksums", lambda _name: {"changed": [0, ""]})
+        with pytest.raises(BackupError):
+            tenant_restore(archive)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [schema])
+            assert cursor.fetchone()[0] == 0
+        monkeypatch.undo()
+        tenant.pk = tenant_restore(archive).pk  # the fixture drops it again at the end
 
 
 def test_a_copy_becomes_a_new_tenant_and_leaves_the_original_alone(
