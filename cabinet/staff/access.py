@@ -30,3 +30,17 @@ def staff_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def owner_required(view: View) -> View:
+    """The cabinet's owner only (its superuser): billing, team, domains, keys, webhooks, the
+    audit log. Other staff get a 403."""
+
+    @staff_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_superuser:
+            raise PermissionDenied("only the cabinet's owner may do this")
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -3,7 +3,7 @@ this once), see when each was last used, revoke it."""
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
+from cabinet.staff.access import owner_required
 from rbac.api_keys import SCOPES, api_key_create, api_key_revoke
 from rbac.models import ApiKey
 
@@ -25,15 +25,9 @@ class ApiKeyForm(forms.Form):
     )  # fmt: skip
 
 
-def _owner(request: HttpRequest) -> None:
-    if not request.user.is_superuser:
-        raise PermissionDenied("only the owner manages API keys")
-
-
 @require_http_methods(["GET", "POST"])
-@staff_required
+@owner_required
 def api_keys(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     form = ApiKeyForm(request.POST or None)
     shown_once = None
     if request.method == "POST" and form.is_valid():
@@ -54,9 +48,8 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _owner(request)
     key = ApiKey.objects.filter(pk=pk).first()
     if key is None:
         raise Http404

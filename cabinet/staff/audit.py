@@ -4,14 +4,13 @@ import csv
 import io
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
+from cabinet.staff.access import owner_required
 from rbac.audit import audit_record
 from rbac.selectors import audit_search
 
@@ -34,24 +33,17 @@ def _filters(request: HttpRequest) -> dict[str, object]:
     }
 
 
-def _owner(request: HttpRequest) -> None:
-    if not request.user.is_superuser:
-        raise PermissionDenied("only the owner reads the audit log")
-
-
 @require_GET
-@staff_required
+@owner_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     filters = _filters(request)
     page = Paginator(audit_search(**filters), 50).get_page(request.GET.get("page"))
     return render_cabinet(request, "staff/audit_log.html", {"page": page, "filters": filters})
 
 
 @require_GET
-@staff_required
+@owner_required
 def audit_export(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     filters = _filters(request)
     out = io.StringIO()
     writer = csv.writer(out)

@@ -3,7 +3,7 @@ against the plan as a chart, the plans to choose (Stripe Checkout), the billing 
 plan changes, cancellation) and the invoices. Other staff see the plan and usage only."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,14 +20,9 @@ from billing.subscriptions import (
     subscription_sync,
 )
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
+from cabinet.staff.access import owner_required, staff_required
 from cabinet.storage_quota import storage_use
 from rbac.audit import audit_record
-
-
-def _owner(request: HttpRequest) -> None:
-    if not request.user.is_superuser:
-        raise PermissionDenied("only the owner manages billing")
 
 
 def _here(request: HttpRequest, query: str = "") -> str:
@@ -78,9 +73,8 @@ def billing_overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def billing_checkout(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     plan = Plan.objects.filter(code=request.POST.get("plan", "")[:32]).first()
     if plan is None:
         messages.error(request, _("Choose one of the plans shown."))
@@ -102,9 +96,8 @@ def billing_checkout(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def billing_portal(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     try:
         url = portal_start(tenant=request.tenant, return_url=_here(request, "?checkout=done"))
     except BillingUnavailable as exc:
@@ -115,10 +108,9 @@ def billing_portal(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def payments_connect(request: HttpRequest) -> HttpResponse:
     """Open (once) and finish the business's own Stripe account, so clients can pay by card."""
-    _owner(request)
     if not gateway.is_configured():
         messages.error(request, _("This platform does not take card payments."))
         return HttpResponseRedirect(reverse("staff:billing"))

@@ -2,13 +2,13 @@
 make it the cabinet's main address."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
+from cabinet.staff.access import owner_required
 from rbac.audit import audit_record
 from tenants.domains import (
     domain_add,
@@ -19,11 +19,6 @@ from tenants.domains import (
 )
 from tenants.models import Domain
 from tenants.selectors import domain_get_for, domain_list_for
-
-
-def _owner(request: HttpRequest) -> None:
-    if not request.user.is_superuser:
-        raise PermissionDenied("only the owner manages domains")
 
 
 def _domain(request: HttpRequest, pk: int) -> Domain:
@@ -38,9 +33,8 @@ def _back() -> HttpResponseRedirect:
 
 
 @require_GET
-@staff_required
+@owner_required
 def domain_list(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     domains = [
         (domain, None if domain.is_verified else verification_record(domain))
         for domain in domain_list_for(tenant=request.tenant)
@@ -49,9 +43,8 @@ def domain_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def domain_create(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     hostname = request.POST.get("hostname", "")[:300]
     try:
         domain = domain_add(
@@ -67,9 +60,8 @@ def domain_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def domain_check(request: HttpRequest, pk: int) -> HttpResponse:
-    _owner(request)
     domain = _domain(request, pk)
     if domain_verify(domain=domain, actor_label=request.user.email):
         audit_record(action="domain.verified", target=domain, request=request)
@@ -80,9 +72,8 @@ def domain_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def domain_primary(request: HttpRequest, pk: int) -> HttpResponse:
-    _owner(request)
     domain = _domain(request, pk)
     try:
         domain_make_primary(domain=domain, actor_label=request.user.email)
@@ -94,9 +85,8 @@ def domain_primary(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def domain_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _owner(request)
     domain = _domain(request, pk)
     try:
         domain_remove(domain=domain, actor_label=request.user.email)

@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
-from cabinet.staff.team import _owner
+from cabinet.staff.access import owner_required
 from rbac.oauth import PRESETS, provider_add, provider_remove, providers_list
 
 
@@ -47,9 +46,8 @@ def _page(request: HttpRequest, form: ProviderForm, status: int = 200) -> HttpRe
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required
+@owner_required
 def provider_list(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     form = ProviderForm(request.POST or None)
     if request.method == "GET":
         return _page(request, form)
@@ -68,9 +66,8 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def provider_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _owner(request)
     provider_remove(actor=request.user, pk=pk)
     messages.success(request, _("The provider was removed."))
     return HttpResponseRedirect(reverse("staff:providers"))

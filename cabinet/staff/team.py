@@ -4,7 +4,7 @@ revoke invitations, set the cabinet's registration, idle timeout and two-factor 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
+from cabinet.staff.access import owner_required
 from rbac.audit import audit_record
 from rbac.models import SecurityPolicy, StaffProfile
 from rbac.policy import policy_get
@@ -29,11 +29,6 @@ from rbac.services import (
 )
 from tenants.forms import time_zone_choices
 from tenants.services import tenant_time_zone_set
-
-
-def _owner(request: HttpRequest) -> None:
-    if not request.user.is_superuser:
-        raise PermissionDenied("only the owner manages the team")
 
 
 class InviteForm(forms.Form):
@@ -92,9 +87,8 @@ class PolicyForm(forms.ModelForm):
 
 
 @require_GET
-@staff_required
+@owner_required
 def team(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     context = {
         "staff": staff_members().select_related("staff_profile"),
         "roles": [c for c in StaffProfile.Role.choices if c[0] != StaffProfile.Role.CUSTOM],
@@ -106,9 +100,8 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def invite(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
@@ -123,9 +116,8 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def invitation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    _owner(request)
     invitation = invitation_get(pk=pk)
     if invitation is None:
         raise Http404
@@ -134,9 +126,8 @@ def invitation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required
+@owner_required
 def security(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     policy = policy_get()
     tenant = request.tenant
     form = PolicyForm(request.POST or None, instance=policy,
@@ -180,10 +171,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def member_role(request: HttpRequest, pk: int) -> HttpResponse:
     """The owner sets a staff member's role and hourly read quota."""
-    _owner(request)
     member = staff_members().filter(pk=pk, is_superuser=False).first()
     if member is None:
         raise Http404
@@ -209,10 +199,9 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required
+@owner_required
 def roles(request: HttpRequest) -> HttpResponse:
     """The owner composes roles from abilities."""
-    _owner(request)
     if request.method == "POST":
         abilities = request.POST.getlist("abilities")
         try:

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from cabinet.models import MessageTemplate, NotificationEvent
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
-from cabinet.staff.team import _owner
+from cabinet.staff.access import owner_required
 from rbac.audit import audit_record
 
 
@@ -37,9 +36,8 @@ def _slots() -> list[tuple[str, str, str, str]]:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required
+@owner_required
 def message_templates(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     saved = {(t.event, t.language): t for t in MessageTemplate.objects.all()}
     status, errors = 200, {}
     if request.method == "POST":

@@ -3,7 +3,7 @@ signing secret, and the log of deliveries, any of which can be sent again."""
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cabinet.models import WebhookDelivery, WebhookEndpoint
 from cabinet.outgoing import EVENTS, endpoint_add, endpoint_remove, replay
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
+from cabinet.staff.access import owner_required
 
 
 class EndpointForm(forms.Form):
@@ -24,15 +24,9 @@ class EndpointForm(forms.Form):
     )  # fmt: skip
 
 
-def _owner(request: HttpRequest) -> None:
-    if not request.user.is_superuser:
-        raise PermissionDenied("only the owner manages webhooks")
-
-
 @require_http_methods(["GET", "POST"])
-@staff_required
+@owner_required
 def webhooks(request: HttpRequest) -> HttpResponse:
-    _owner(request)
     form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -55,9 +49,8 @@ def webhooks(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def webhook_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    _owner(request)
     endpoint = WebhookEndpoint.objects.filter(pk=pk).first()
     if endpoint is None:
         raise Http404
@@ -67,9 +60,8 @@ def webhook_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@owner_required
 def webhook_replay(request: HttpRequest, pk: int) -> HttpResponse:
-    _owner(request)
     delivery = WebhookDelivery.objects.filter(pk=pk).select_related("endpoint").first()
     if delivery is None:
         raise Http404
