@@ -48,6 +48,7 @@ def test_a_russian_name_typed_in_latin_is_caught_on_a_russian_page(module_tenant
     phone.goto(base + "/accounts/signup/")
     phone.locator("button[name=language][value=ru]").click()
     phone.locator("html[lang=ru]").wait_for(state="attached")  # the page is back, in Russian
+    phone.wait_for_load_state("load")  # and its scripts listen: the warning appears on input
     name = phone.locator("#id_full_name")
     name.press_sequentially("Bdfy Bdfyjd")  # "Иван Иванов"
     warning = phone.locator('[data-warning-for="id_full_name"]')
