@@ -75,6 +75,52 @@ class Branding(models.Model):
         return self.cover.storage.url(cover_small_name(self.cover.name)) if self.cover else ""
 
 
+class BusinessDetails(models.Model):
+    """What the business's receipts, invoices and vouchers say of it: its legal name, address and
+    tax id, VAT, and the prefixes of its numbering series. One row per schema."""
+
+    singleton = models.BooleanField(default=True, editable=False)
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    address = models.TextField(_("address"), max_length=500, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
+    vat_percent = models.DecimalField(
+        _("VAT %"), max_digits=4, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(50)],
+        help_text=_("Leave empty if your prices carry no VAT."),
+    )  # fmt: skip
+    receipt_prefix = models.CharField(_("receipts start with"), max_length=12, default="R-")
+    invoice_prefix = models.CharField(_("invoices start with"), max_length=12, default="INV-")
+    voucher_prefix = models.CharField(_("vouchers start with"), max_length=12, default="V-")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["singleton"], name="business_details_one_row"),
+            models.CheckConstraint(
+                condition=models.Q(singleton=True), name="business_details_singleton"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name or "business details"
+
+
+class DocumentSeries(models.Model):
+    """The last number given in one series (a kind of document, in one year): numbers are
+    handed out under a row lock, so two documents never share one and none is skipped."""
+
+    kind = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="document_series_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"
+
+
 class Currency(models.TextChoices):
     EUR = "EUR", "EUR"
     USD = "USD", "USD"
@@ -531,6 +577,7 @@ class Document(models.Model):
     order = models.OneToOneField(Order, null=True, blank=True, on_delete=models.CASCADE)
     booking = models.OneToOneField(Booking, null=True, blank=True, on_delete=models.CASCADE)
     file = models.FileField(upload_to="private/documents/")
+    number = models.CharField(_("number"), max_length=40, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from cabinet.models import Branding, cover_small_name
+from cabinet.models import Branding, BusinessDetails, cover_small_name
 from cabinet.selectors import branding_forget
 from cabinet.storage_quota import storage_changed, storage_check
 from rbac.audit import audit_record
@@ -63,6 +63,25 @@ def branding_change(*, request: HttpRequest, **fields: object) -> Branding:
     if changes:
         audit_record(action="branding.updated", target=branding, changes=changes, request=request)
     return branding
+
+
+@transaction.atomic
+def business_details_change(*, request: HttpRequest, **fields: object) -> BusinessDetails:
+    """The legal name, address, tax id, VAT and numbering that documents carry, audited."""
+    details = BusinessDetails.objects.select_for_update().first() or BusinessDetails()
+    changes = {
+        name: [str(getattr(details, name)), str(value)]
+        for name, value in fields.items()
+        if getattr(details, name) != value
+    }
+    for name in changes:
+        setattr(details, name, fields[name])
+    details.full_clean()
+    details.save()
+    if changes:
+        audit_record(action="business_details.updated", target=details, changes=changes,
+                     request=request)  # fmt: skip
+    return details
 
 
 def picture_check(upload: UploadedFile, *, max_bytes: int = LOGO_MAX_BYTES) -> None:

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet.contrast import TEXT_RATIO, WHITE, contrast_ratio, darkened_to
-from cabinet.models import FONT_PAIRINGS, Branding, FontChoice, hex_colour
+from cabinet.letterhead import business_details_get
+from cabinet.models import FONT_PAIRINGS, Branding, BusinessDetails, FontChoice, hex_colour
 from cabinet.rendering import render_cabinet
 from cabinet.selectors import branding_get
 from cabinet.services import (
@@ -23,6 +24,7 @@ from cabinet.services import (
     branding_cover_set,
     branding_logo_set,
     branding_picture_remove,
+    business_details_change,
     picture_check,
 )
 from cabinet.staff.access import owner_required
@@ -98,12 +100,28 @@ class BrandingForm(forms.ModelForm):
         return self.cleaned_data["accent_colour"].lower()
 
 
+class BusinessDetailsForm(forms.ModelForm):
+    class Meta:
+        model = BusinessDetails
+        fields = (
+            "legal_name", "address", "tax_id", "vat_percent",
+            "receipt_prefix", "invoice_prefix", "voucher_prefix",
+        )  # fmt: skip
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "legal_name": gettext_lazy("As registered, e.g. “Seaside Resorts LLC”."),
+            "tax_id": gettext_lazy("Your VAT or tax number, as receipts must show it."),
+        }
+
+
 @require_http_methods(["GET", "POST"])
 @owner_required
 def branding_edit(request: HttpRequest) -> HttpResponse:
     branding = branding_get()
     form = BrandingForm(request.POST or None, request.FILES or None, instance=_fresh(branding))
-    if request.method == "POST" and form.is_valid():
+    details = business_details_get()
+    legal = BusinessDetailsForm(request.POST or None, instance=details, prefix="legal")
+    if request.method == "POST" and form.is_valid() & legal.is_valid():  # both, for every error
         uploads = {
             field: (form.cleaned_data[field], store, max_bytes)
             for field, store, max_bytes in (
@@ -126,10 +144,12 @@ def branding_edit(request: HttpRequest) -> HttpResponse:
         if not form.errors:
             text = {name: form.cleaned_data[name] for name in BRANDING_TEXT_FIELDS}
             branding_change(request=request, **text)
+            business_details_change(request=request, **legal.cleaned_data)
             messages.success(request, _("Your cabinet's look is saved."))
             return HttpResponseRedirect(reverse("staff:branding"))
     context = {
         "form": form,
+        "legal": legal,
         "branding": branding_get(),
         "suggested_primary": getattr(form, "suggested_primary", ""),
     }

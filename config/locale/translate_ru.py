@@ -439,6 +439,28 @@ RU = {
     "Contrast with white: {ratio}:1 — passes AA.": "Контраст с белым: {ratio}:1 — соответствует AA.",
     "Contrast with white: {ratio}:1 — too low for AA (4.5:1). A darker shade, {fix}, passes.": "Контраст с белым: {ratio}:1 — мало для AA (4.5:1). Более тёмный оттенок, {fix}, подходит.",
     "Use {colour}": "Использовать {colour}",
+    # Documents: letterhead, numbers, VAT
+    "incl. VAT %(rate)s %%": "в т. ч. НДС %(rate)s %%",
+    "Invoice %(number)s": "Счёт %(number)s",
+    "Receipt %(number)s": "Чек %(number)s",
+    "On site, when you receive the order.": "На месте, при получении заказа.",
+    "Paid: %(how)s.": "Оплачено: %(how)s.",
+    "Order #%(order)s · %(when)s · %(client)s": "Заказ №%(order)s · %(when)s · %(client)s",
+    "Voucher: %(event)s": "Ваучер: %(event)s",
+    "Staff scan this to check you in.": "Сотрудник отсканирует код при входе.",
+    "legal name": "юридическое название",
+    "address": "адрес",
+    "tax id": "ИНН",
+    "VAT %": "НДС, %",
+    "Leave empty if your prices carry no VAT.": "Оставьте пустым, если цены без НДС.",
+    "receipts start with": "номера чеков начинаются с",
+    "invoices start with": "номера счетов начинаются с",
+    "vouchers start with": "номера ваучеров начинаются с",
+    "number": "номер",
+    "As registered, e.g. “Seaside Resorts LLC”.": "Как в регистрационных документах, например «ООО „Морской курорт“».",
+    "Your VAT or tax number, as receipts must show it.": "Ваш ИНН, как он должен быть указан в чеках.",
+    "On receipts and invoices": "В чеках и счетах",
+    "Your documents carry your logo and colours, and these details in their footer. Numbers run in a series per year, e.g. R-2026-000042.": "На ваших документах — ваш логотип и цвета, а внизу — эти реквизиты. Номера идут по порядку в пределах года, например R-2026-000042.",
 }
 
 

@@ -33,6 +33,10 @@ def _form(**overrides: object) -> dict:
         "primary_colour": "#0b5394",
         "accent_colour": "#f1c232",
         "font": "elegant",
+        # the page's second form, as a browser posts it untouched
+        "legal-receipt_prefix": "R-",
+        "legal-invoice_prefix": "INV-",
+        "legal-voucher_prefix": "V-",
     }
     return {**data, **overrides}
 
@@ -206,3 +210,58 @@ def test_the_proposed_fix_passes_and_keeps_the_hue(colour):
     fix = darkened_to(colour, ratio=4.5)
     assert contrast_ratio(fix, WHITE) >= 4.5
     assert contrast_ratio(fix, WHITE) < 5.2  # just enough darker, not black
+
+
+# --- documents carry the letterhead ----------------------------------------------------------
+
+
+def test_receipts_carry_the_business_details_numbers_and_vat(hotel, owner_client):
+    from decimal import Decimal
+
+    from pypdf import PdfReader
+
+    from cabinet.documents import order_document_build
+    from cabinet.models import CatalogItem, ClientProfile
+    from cabinet.orders import order_place
+    from cabinet.wallet import wallet_top_up
+
+    legal = {
+        "legal-legal_name": "Seaside Resorts LLC",
+        "legal-address": "1 Harbour Road\nPortville",
+        "legal-tax_id": "VAT DE123456789",
+        "legal-vat_percent": "20",
+        "legal-receipt_prefix": "SR-",
+        "legal-invoice_prefix": "INV-",
+        "legal-voucher_prefix": "V-",
+    }
+    assert owner_client.post("/staff/branding/", {**_form(), **legal}).status_code == 302
+    with tenant_context(hotel):
+        assert AuditEntry.objects.filter(action="business_details.updated").exists()
+        profile = ClientProfile.objects.create(user=UserFactory(full_name="Greta"))
+        wallet_top_up(client=profile, amount=Decimal("500.00"))
+        item = CatalogItem.objects.get(name="Bottle of champagne")
+        orders = [
+            order_place(client=profile, wanted={item.pk: n}, payment="balance", submission_key=k)
+            for n, k in ((1, "a"), (2, "b"))
+        ]
+        first, second = (order_document_build(order_id=order.pk) for order in orders)
+        with first.file.open("rb") as raw:
+            text = PdfReader(raw).pages[0].extract_text()
+    year = first.created_at.year
+    assert first.number == f"SR-{year}-000001"
+    assert second.number == f"SR-{year}-000002"
+    for expected in ("Villa Mare", f"Receipt SR-{year}-000001", "Seaside Resorts LLC",
+                     "1 Harbour Road Portville", "VAT DE123456789", "incl. VAT 20 %", "€7.50",
+                     "€45.00"):  # fmt: skip
+        assert expected in text, expected
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)  # no ISO dates on paper
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("legal-vat_percent", "120"), ("legal-receipt_prefix", "x" * 13)]
+)
+def test_absurd_business_details_are_refused(hotel, owner_client, field, value):
+    response = owner_client.post("/staff/branding/", {**_form(), field: value})
+    assert response.status_code == 400
+    with tenant_context(hotel):
+        assert Branding.objects.get().display_name != "Villa Mare"
