@@ -461,6 +461,15 @@ RU = {
     "Your VAT or tax number, as receipts must show it.": "Ваш ИНН, как он должен быть указан в чеках.",
     "On receipts and invoices": "В чеках и счетах",
     "Your documents carry your logo and colours, and these details in their footer. Numbers run in a series per year, e.g. R-2026-000042.": "На ваших документах — ваш логотип и цвета, а внизу — эти реквизиты. Номера идут по порядку в пределах года, например R-2026-000042.",
+    # Error pages
+    "This request could not be read": "Не удалось прочитать запрос",
+    "Something in the address or the form was not as we expect. Go back and try again; if it keeps happening, open the page afresh.": "Что-то в адресе или в форме оказалось не таким, как мы ждём. Вернитесь и попробуйте ещё раз; если повторится — откройте страницу заново.",
+    "Not for this account": "Недоступно для этой учётной записи",
+    "Your role does not include this page. If your work needs it, ask %(name)s, the cabinet's owner, to give you access.": "Ваша роль не включает эту страницу. Если она нужна для работы, попросите доступ у владельца кабинета — %(name)s.",
+    "Only the cabinet's owner can open this page.": "Эту страницу может открыть только владелец кабинета.",
+    "This page is for the business's staff. If you think you should see it, write to us in Messages.": "Эта страница — для сотрудников. Если вы считаете, что должны её видеть, напишите нам в «Сообщениях».",
+    "You need to sign in to see this page.": "Чтобы увидеть эту страницу, войдите.",
+    "Back to your work": "Вернуться к работе",
 }
 
 
