@@ -470,6 +470,13 @@ RU = {
     "This page is for the business's staff. If you think you should see it, write to us in Messages.": "Эта страница — для сотрудников. Если вы считаете, что должны её видеть, напишите нам в «Сообщениях».",
     "You need to sign in to see this page.": "Чтобы увидеть эту страницу, войдите.",
     "Back to your work": "Вернуться к работе",
+    # Account pages
+    "An unknown browser": "Неизвестный браузер",
+    "%(browser)s on %(system)s": "%(browser)s, %(system)s",
+    "Where your account is signed in now. If you do not recognise one, sign out the others and change your password.": "Где сейчас выполнен вход в вашу учётную запись. Если какое-то устройство вам незнакомо, завершите остальные сеансы и смените пароль.",
+    "This device": "Это устройство",
+    "signed in %(when)s": "вход %(when)s",
+    "last seen %(when)s": "активность %(when)s",
 }
 
 
