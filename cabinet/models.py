@@ -51,6 +51,9 @@ class Branding(models.Model):
     primary_colour = models.CharField(max_length=7, default="#1f5f8b", validators=[hex_colour])
     accent_colour = models.CharField(max_length=7, default="#e0a100", validators=[hex_colour])
     font = models.CharField(max_length=16, choices=FontChoice.choices, default=FontChoice.SYSTEM)
+    # The blocks of the clients' home page, in order (cabinet.home.BLOCKS); empty: the vertical's
+    # defaults.
+    home_blocks = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -8,7 +8,15 @@ from django.dispatch import receiver
 from django_tenants.utils import tenant_context
 
 from billing.signals import client_payment_received
-from cabinet.models import Branding, ClientProfile, InfoPage, NotificationEvent, Tier
+from cabinet.models import (
+    Branding,
+    BusinessDetails,
+    CatalogItem,
+    ClientProfile,
+    InfoPage,
+    NotificationEvent,
+    Tier,
+)
 from cabinet.selectors import home_content_forget
 from cabinet.starter import seed_upcoming_events
 from rbac.models import User
@@ -75,6 +83,8 @@ def credit_card_payment(
 
 @receiver([post_save, post_delete], sender=Tier)
 @receiver([post_save, post_delete], sender=InfoPage)
+@receiver([post_save, post_delete], sender=CatalogItem)
+@receiver([post_save, post_delete], sender=BusinessDetails)
 def home_content_changed(**_kwargs: Any) -> None:
     """Every client's home reads the tiers and the welcome page from the cache: a change shows
     at once (in the tenant it was made in: the cache's keys carry the schema)."""

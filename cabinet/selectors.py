@@ -42,6 +42,7 @@ def branding_forget() -> None:
 # carry the schema), forgotten when one is saved or deleted (cabinet.receivers).
 TIERS_CACHE_KEY = "cabinet:tiers"
 WELCOME_CACHE_KEY = "cabinet:welcome"
+SHOWCASE_CACHE_KEY = "cabinet:home-showcase"
 CONTENT_CACHE_SECONDS = 300
 
 
@@ -63,8 +64,27 @@ def welcome_page() -> "InfoPage | None":
     return found[0] if found else None
 
 
+def home_showcase() -> dict[str, list]:
+    """What the home page shows every visitor and seldom changes: services with pictures, the
+    information pages and the business's details (cached; forgotten when one is saved)."""
+    from cabinet.models import BusinessDetails
+
+    def read() -> dict[str, list]:
+        return {
+            "services": list(
+                CatalogItem.objects.filter(is_active=True)
+                .exclude(image="")
+                .order_by("category", "pk")[:4]
+            ),
+            "info": list(InfoPage.objects.filter(is_published=True, kind=InfoPage.Kind.INFO)[:6]),
+            "details": list(BusinessDetails.objects.all()[:1]),
+        }
+
+    return cache.get_or_set(SHOWCASE_CACHE_KEY, read, CONTENT_CACHE_SECONDS)
+
+
 def home_content_forget() -> None:
-    cache.delete_many([TIERS_CACHE_KEY, WELCOME_CACHE_KEY])
+    cache.delete_many([TIERS_CACHE_KEY, WELCOME_CACHE_KEY, SHOWCASE_CACHE_KEY])
 
 
 @dataclass(frozen=True)

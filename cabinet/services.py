@@ -66,6 +66,24 @@ def branding_change(*, request: HttpRequest, **fields: object) -> Branding:
 
 
 @transaction.atomic
+def home_blocks_set(*, request: HttpRequest, keys: list[str]) -> Branding:
+    """The blocks of the clients' home, in order ([] for the vertical's defaults), audited."""
+    from cabinet.home import BLOCKS
+
+    unknown = [key for key in keys if key not in BLOCKS]
+    if unknown or len(set(keys)) != len(keys):
+        raise ValidationError(_("There is no such block."), code="unknown")
+    branding = Branding.objects.select_for_update().first()
+    before = list(branding.home_blocks)
+    branding.home_blocks = keys
+    branding.save(update_fields=["home_blocks", "updated_at"])
+    _forget_branding()
+    audit_record(action="branding.home_updated", target=branding,
+                 changes={"home_blocks": [before, keys]}, request=request)  # fmt: skip
+    return branding
+
+
+@transaction.atomic
 def business_details_change(*, request: HttpRequest, **fields: object) -> BusinessDetails:
     """The legal name, address, tax id, VAT and numbering that documents carry, audited."""
     details = BusinessDetails.objects.select_for_update().first() or BusinessDetails()

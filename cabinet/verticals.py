@@ -17,7 +17,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 # Per vertical: client and staff links (label, URL name), the URL modules, the starter content
-# seeded into the vertical's template schema, and the demo content `make run` adds.
+# seeded into the vertical's template schema, the demo content `make run` adds, and its home page:
+# the default blocks ("home"), its own first block ("home_lead": provider, template) and a map.
 VERTICALS: dict[str, dict[str, Any]] = {
     "hotel": {
         "nav": [(_("My stay"), "hotel:stay"), (_("Map"), "hotel:map")],
@@ -27,6 +28,19 @@ VERTICALS: dict[str, dict[str, Any]] = {
         "staff_urls": "cabinet.hotel.staff_urls",
         "seed": "cabinet.hotel.starter.seed",
         "demo": "cabinet.hotel.demo.seed_demo",
+        # the guest's home leads with the stay; no "active orders" list: the stay page has them
+        "home": [
+            "lead",
+            "wallet",
+            "offers",
+            "first_steps",
+            "services",
+            "events",
+            "info",
+            "contacts",
+        ],
+        "home_lead": ("cabinet.hotel.home.stay_lead", "hotel/_home_lead.html"),
+        "map_url": "hotel:map",
     },
     "shop": {
         "nav": [(_("Returns"), "shop:returns"), (_("Addresses"), "shop:addresses")],

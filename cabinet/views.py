@@ -4,18 +4,21 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.client_views import back_to
+from cabinet.home import home_blocks
 from cabinet.models import InfoPage
 from cabinet.rendering import render_cabinet
-from cabinet.selectors import client_dashboard, client_profile_of
+from cabinet.selectors import branding_get, client_profile_of
 from rbac.services import user_language_set
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    context = {}
+    """The clients' home: the hero, then the blocks the owner chose (cabinet.home)."""
+    client = None
     if request.user.is_authenticated and not request.user.is_staff:
-        context["dashboard"] = client_dashboard(client_profile_of(request.user))
-    return render_cabinet(request, "cabinet/home.html", context)
+        client = client_profile_of(request.user)
+    blocks = home_blocks(client=client, saved=branding_get().home_blocks)
+    return render_cabinet(request, "cabinet/home.html", {"blocks": blocks})
 
 
 @require_POST

@@ -477,6 +477,52 @@ RU = {
     "This device": "Это устройство",
     "signed in %(when)s": "вход %(when)s",
     "last seen %(when)s": "активность %(when)s",
+    # The clients' home page and its editor
+    "Your stay, booking or order: what is next for the client": "Проживание, бронирование или заказ: что ждёт клиента дальше",
+    "Balance, points and loyalty level": "Баланс, баллы и уровень лояльности",
+    "First steps for a new client": "Первые шаги для нового клиента",
+    "Active orders and upcoming bookings": "Текущие заказы и ближайшие бронирования",
+    "Services, with pictures": "Услуги с фотографиями",
+    "Events coming up": "Ближайшие мероприятия",
+    "Information pages": "Информационные страницы",
+    "Contacts and how to find you": "Контакты и как вас найти",
+    "Your next booking": "Ваше ближайшее бронирование",
+    "See the booking": "Открыть бронирование",
+    "See all": "Все",
+    "Coming up": "Скоро",
+    "All events": "Все мероприятия",
+    "Good to know": "Полезно знать",
+    "Contacts": "Контакты",
+    "Write to us": "Написать нам",
+    "You are with us": "Вы у нас",
+    "Your stay starts tomorrow": "Ваше проживание начинается завтра",
+    "room %(number)s": "номер %(number)s",
+    "Checked in online: we are expecting you.": "Онлайн-регистрация пройдена: мы вас ждём.",
+    "There is no such block.": "Такого блока нет.",
+    "Your clients' home page is saved.": "Главная страница для клиентов сохранена.",
+    "Home page": "Главная страница",
+    "Your clients' home page": "Главная страница ваших клиентов",
+    "What a client sees first when they open your cabinet, under your cover photo and name. Switch blocks on or off and move them up or down; a block with nothing to show (no stay booked, no offers) stays hidden for that client.": "Что клиент видит первым, открыв ваш кабинет, — под обложкой и названием. Включайте и выключайте блоки, двигайте их вверх и вниз; блок, которому нечего показать (нет проживания, нет предложений), для этого клиента скрыт.",
+    "Move “%(name)s” up": "Поднять «%(name)s»",
+    "Move “%(name)s” down": "Опустить «%(name)s»",
+    "Back to the suggested layout": "Вернуть предложенный порядок",
+    "See the home page": "Открыть главную страницу",
+    "Choose what the home page shows": "Выбрать, что показывать на главной",
+}
+
+
+# Plural messages: (msgid, msgid_plural) -> the three Russian forms (1, 2–4, 5–20).
+RU_PLURAL = {
+    ("Your stay starts in %(days)s day", "Your stay starts in %(days)s days"): (
+        "Ваше проживание начнётся через %(days)s день",
+        "Ваше проживание начнётся через %(days)s дня",
+        "Ваше проживание начнётся через %(days)s дней",
+    ),
+    ("%(nights)s night", "%(nights)s nights"): (
+        "%(nights)s ночь",
+        "%(nights)s ночи",
+        "%(nights)s ночей",
+    ),
 }
 
 
@@ -485,6 +531,15 @@ def main() -> None:
     catalogue = polib.pofile(str(path))
     missing = []
     for entry in catalogue:
+        forms = RU_PLURAL.get((entry.msgid, entry.msgid_plural))
+        if forms and (not any(entry.msgstr_plural.values()) or "fuzzy" in entry.flags):
+            entry.msgstr_plural = dict(enumerate(forms))
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
+        if entry.msgid_plural:
+            if not all(entry.msgstr_plural.values()):
+                missing.append(entry.msgid)
+            continue
         if not entry.msgstr and entry.msgid in RU:
             entry.msgstr = RU[entry.msgid]
         if "fuzzy" in entry.flags and entry.msgid in RU:
