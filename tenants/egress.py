@@ -53,12 +53,17 @@ MAX_REDIRECTS = 3
 _CHUNK = 16 * 1024
 
 
+# Every failure of a guarded request (refused, too large, too slow, the network's) is one of
+# these, so callers need not import requests.
+RequestFailed = requests.RequestException
+
+
 class EgressRefused(requests.RequestException):
     """The destination is not one the server may reach."""
 
 
 class ResponseTooLarge(requests.RequestException):
-    """The answer is longer than the caller allows."""
+    """The answer is longer than the caller allows; `.response` has its status and headers."""
 
 
 class ResponseTooSlow(requests.Timeout):
@@ -138,6 +143,9 @@ class GuardedAdapter(IPFilterAdapter):
         try:
             response._content = self._read(response, started)
             response._content_consumed = True
+        except (ResponseTooLarge, ResponseTooSlow) as exc:
+            exc.response, exc.request = response, request
+            raise
         finally:
             response.close()
         return response

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 
 from tenants import egress
 from tests.support.fake_server import FakeService, QuietHandler, serving
+from tests.support.getaddrinfo import ScriptedResolver
 
 PUBLIC = "93.184.216.34"
 
@@ -91,29 +92,9 @@ def origin() -> Iterator[Origin]:
         yield fake
 
 
-class Resolver:
-    """socket.getaddrinfo for names the test sets: each name answers its addresses one per
-    lookup (the last one again after that); anything else goes to the real resolver."""
-
-    def __init__(self, real) -> None:
-        self.real = real
-        self.answers: dict[str, list[str]] = {}
-        self.lookups: list[str] = []
-
-    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):
-        name = host.decode() if isinstance(host, bytes) else host
-        if name not in self.answers:
-            return self.real(host, port, family, type, proto, flags)
-        self.lookups.append(name)
-        queue = self.answers[name]
-        address = queue.pop(0) if len(queue) > 1 else queue[0]
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        return [(family, socket.SOCK_STREAM, 6, "", (address, int(port or 0)))]
-
-
 @pytest.fixture
-def dns(monkeypatch) -> Resolver:
-    resolver = Resolver(socket.getaddrinfo)
+def dns(monkeypatch) -> ScriptedResolver:
+    resolver = ScriptedResolver(socket.getaddrinfo)
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     return resolver
 
