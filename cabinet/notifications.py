@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
@@ -20,12 +19,14 @@ from django.utils.translation import ngettext
 
 from cabinet.models import Channel, Delivery, Notification, NotificationSettings
 from rbac.models import User
+from tenants import egress
 from tenants.models import zone_or_utc
 from tenants.services import tenant_link
 from tenants.tasks_base import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 TELEGRAM_TIMEOUT = 10
+TELEGRAM_MAX_ANSWER_BYTES = 256 * 1024  # sendMessage answers with the message, a few KB
 # Fewer, more important messages: beyond BURST_LIMIT on one channel within BURST_WINDOW, the
 # rest of a burst waits and goes out as one digest when the window has passed.
 BURST_LIMIT = 3
@@ -179,13 +180,17 @@ def _send_telegram(user: User, title: str, body: str, url: str, event: str = "")
         raise DeliveryFailed("Telegram is not set up")
     api = f"{settings.TELEGRAM_API_BASE}/bot{settings.TELEGRAM_BOT_TOKEN}/sendMessage"
     text = f"{connection.tenant.name}: {title}\n{body}".strip()
+    guarded = egress.session(
+        allow_private=settings.TELEGRAM_ALLOW_PRIVATE, timeout=TELEGRAM_TIMEOUT,
+        max_bytes=TELEGRAM_MAX_ANSWER_BYTES,
+    )  # fmt: skip
     try:
-        response = requests.post(
-            api, json={"chat_id": prefs.telegram_chat_id, "text": text}, timeout=TELEGRAM_TIMEOUT
-        )
-    except requests.RequestException as exc:
+        with guarded as http:
+            response = http.post(api, json={"chat_id": prefs.telegram_chat_id, "text": text})
+        answer = response.json() if response.status_code == 200 else {}
+    except (egress.RequestFailed, ValueError) as exc:  # ValueError: the answer is not JSON
         raise DeliveryFailed(f"telegram: {type(exc).__name__}") from exc
-    if response.status_code != 200 or not response.json().get("ok"):
+    if not isinstance(answer, dict) or not answer.get("ok"):
         raise DeliveryFailed(f"telegram answered {response.status_code}")
 
 

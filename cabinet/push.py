@@ -1,6 +1,7 @@
 """Web push: browsers subscribe through the Push API, and notify() reaches them through their
 push service with VAPID and aes128gcm (pywebpush). Subscriptions the push service has dropped
-(404/410) are forgotten."""
+(404/410) are forgotten. The POST goes through the egress guard (tenants.egress): only to a
+public address, checked on the connection, the answer capped."""
 
 import base64
 import json
@@ -17,8 +18,10 @@ from pywebpush import WebPushException, webpush
 
 from cabinet.models import PushSubscription
 from rbac.models import User
+from tenants import egress
 
 PUSH_TIMEOUT = 10
+PUSH_MAX_ANSWER_BYTES = 64 * 1024  # push services answer 201 with an empty body
 
 
 @cache
@@ -103,24 +106,35 @@ def push_send(*, user: User, title: str, body: str, url: str) -> int:
     """To each of the person's devices; the number reached. Raises PushFailed when none was."""
     payload = json.dumps({"title": title, "body": body, "url": url or "/"})
     reached, errors = 0, []
-    for subscription in PushSubscription.objects.filter(user=user):
-        info = {"endpoint": subscription.endpoint,
-                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}  # fmt: skip
-        try:
-            webpush(
-                info, data=payload, vapid_private_key=vapid(), timeout=PUSH_TIMEOUT,
-                vapid_claims={"sub": settings.VAPID_SUBJECT},
-            )  # fmt: skip
-        except WebPushException as exc:
-            status = exc.response.status_code if exc.response is not None else None
-            if status in (404, 410):  # the browser unsubscribed: forget the device
-                subscription.delete()
-            else:
-                errors.append(f"push service answered {status}")
-        except OSError as exc:
-            errors.append(f"push: {type(exc).__name__}")
-        else:
-            reached += 1
+    guarded = egress.session(allow_private=settings.PUSH_ALLOW_LOCAL_ENDPOINTS,
+                             timeout=PUSH_TIMEOUT, max_bytes=PUSH_MAX_ANSWER_BYTES)  # fmt: skip
+    with guarded as http:
+        for subscription in PushSubscription.objects.filter(user=user):
+            reached += _push_one(http, subscription, payload, errors)
     if not reached:
         raise PushFailed("; ".join(errors) or "no device subscribed")
     return reached
+
+
+def _push_one(
+    http: egress.HTTPSession, subscription: PushSubscription, payload: str, errors: list[str]
+) -> int:
+    """1 when the push service took the message; 0 (and the reason in `errors`) otherwise."""
+    info = {"endpoint": subscription.endpoint,
+            "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}  # fmt: skip
+    try:
+        webpush(
+            info, data=payload, vapid_private_key=vapid(), timeout=PUSH_TIMEOUT,
+            vapid_claims={"sub": settings.VAPID_SUBJECT}, requests_session=http,
+        )  # fmt: skip
+    except WebPushException as exc:
+        status = exc.response.status_code if exc.response is not None else None
+        if status in (404, 410):  # the browser unsubscribed: forget the device
+            subscription.delete()
+        else:
+            errors.append(f"push service answered {status}")
+    except egress.RequestFailed as exc:  # the network's errors and the guard's refusals
+        errors.append(f"push: {type(exc).__name__}")
+    else:
+        return 1
+    return 0

@@ -299,6 +299,8 @@ else:
 # Telegram Bot API: the bot's token, and the API's address (tests point it at a local fake).
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org")
+# A Bot API server on loopback (a self-hosted one, the tests' fake) passes the egress guard.
+TELEGRAM_ALLOW_PRIVATE = env.bool("TELEGRAM_ALLOW_PRIVATE", default=DEBUG)
 # SMS through Twilio (rbac.sms); unset, SMS is not offered. TWILIO_API_BASE points tests at a
 # local fake.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")

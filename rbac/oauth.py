@@ -1,13 +1,16 @@
 """Sign-in providers chosen by a cabinet's owner: Google, GitLab or any OpenID Connect issuer,
 each an allauth `SocialApp` in the tenant's own schema, so one cabinet's providers (and client
 secrets) are unknown to every other. The issuer's discovery document is fetched when the owner
-adds it, so a mistyped address is refused then, not when a client first tries it."""
+adds it, so a mistyped address is refused then, not when a client first tries it.
+
+Every request to an issuer (discovery here; discovery, token, userinfo and JWKS made by
+allauth through SocialAccountAdapter.get_requests_session) goes through the egress guard
+(tenants.egress): public addresses only, checked on the connection, answers capped."""
 
 import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import requests
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,12 +20,14 @@ from django.utils.translation import gettext as _
 
 from rbac.audit import audit_record
 from rbac.models import User
-from rbac.net import refuse_private_host
+from tenants import egress
 
 PROVIDER = "openid_connect"
 DISCOVERY = "/.well-known/openid-configuration"
 DISCOVERY_TIMEOUT_SECONDS = 5
 DISCOVERY_MAX_BYTES = 64 * 1024
+# A JWKS or userinfo answer is small; a megabyte is far beyond any real one.
+PROVIDER_MAX_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,25 +57,47 @@ def _server_url_clean(raw: str) -> str:
             ),
             code="invalid",
         )
-    refuse_private_host(parts.hostname, allow_private=settings.OAUTH_ALLOW_PRIVATE_ISSUERS)
+    egress.refuse_private_host(
+        parts.hostname, port=parts.port or 443, allow_private=settings.OAUTH_ALLOW_PRIVATE_ISSUERS
+    )
     return url
+
+
+def provider_session() -> egress.HTTPSession:
+    """The session allauth's OpenID Connect client makes its requests with (discovery, token,
+    userinfo, JWKS): the egress guard's, redirects followed and each one checked again."""
+    return egress.session(
+        allow_private=settings.OAUTH_ALLOW_PRIVATE_ISSUERS, follow_redirects=True,
+        timeout=settings.SOCIALACCOUNT_REQUESTS_TIMEOUT, max_bytes=PROVIDER_MAX_BYTES,
+    )  # fmt: skip
 
 
 def discovery_fetch(server_url: str) -> dict:
     """The issuer's OpenID configuration, or a ValidationError saying what is wrong with it."""
+    guarded = egress.session(
+        allow_private=settings.OAUTH_ALLOW_PRIVATE_ISSUERS,
+        timeout=DISCOVERY_TIMEOUT_SECONDS, max_bytes=DISCOVERY_MAX_BYTES,
+    )  # fmt: skip
     try:
-        response = requests.get(
-            server_url + DISCOVERY, timeout=DISCOVERY_TIMEOUT_SECONDS, allow_redirects=False,
-            stream=True,
-        )  # fmt: skip
-        body = response.raw.read(DISCOVERY_MAX_BYTES + 1, decode_content=True)
-        response.close()
-    except requests.RequestException as exc:
+        with guarded as http:
+            response = http.get(server_url + DISCOVERY)
+    except egress.ResponseTooLarge as exc:
+        raise ValidationError(
+            _("The issuer's configuration is larger than %(kb)d KB.")
+            % {"kb": DISCOVERY_MAX_BYTES // 1024},
+            code="bad_discovery",
+        ) from exc
+    except egress.EgressRefused as exc:
+        raise ValidationError(
+            _("This address is not on the public internet."), code="private"
+        ) from exc
+    except egress.RequestFailed as exc:
         raise ValidationError(
             _("The issuer did not answer (%(error)s).") % {"error": type(exc).__name__},
             code="unreachable",
         ) from exc
-    if response.status_code != 200 or len(body) > DISCOVERY_MAX_BYTES:
+    body = response.content
+    if response.status_code != 200:
         raise ValidationError(
             _("The issuer answered %(status)s instead of its OpenID configuration.")
             % {"status": response.status_code},

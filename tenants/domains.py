@@ -1,14 +1,23 @@
 """Custom domains: the owner adds one, proves control of it with a DNS TXT record, and from then
 on it routes to the tenant (tenants.routing serves only verified domains) and can be made primary.
 
+A claim does not block the name's real owner: an unverified one lapses after
+UNVERIFIED_CLAIM_DAYS (the next cabinet to add the name gets it), and at any time whoever
+controls the name's DNS can take it over from another cabinet by publishing the TXT record
+`claim_record` gives their own cabinet (domain_take_over). DNS control is the proof, as for
+verifying; a verified domain moves too, since its DNS now says it belongs elsewhere.
+
 Each service owns its transaction and records a TenantEvent. The DNS lookup runs before, never
-inside, a transaction, and the resolver is injectable so tests need no network.
+inside, a transaction, and the resolver is injectable so tests need no network. These checks
+are DNS queries to the system's name servers; nothing connects to the tenant's host.
 """
 
+import datetime as dt
 import ipaddress
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from typing import Protocol
 
 import dns.exception
@@ -17,6 +26,8 @@ import dns.resolver
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -35,6 +46,8 @@ _LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 # What browsers (the WHATWG URL parser) read as an IPv4 address when it is the last label:
 # decimal or 0x-hex numbers, so `127.1` or `0x7f.0x1` never pass as a host name.
 _NUMERIC_LABEL_RE = re.compile(r"^(?:[0-9]+|0x[0-9a-f]*)$")
+# An unverified claim older than this no longer keeps the name from another cabinet.
+UNVERIFIED_CLAIM_DAYS = 7
 
 
 class Action:
@@ -42,6 +55,8 @@ class Action:
     VERIFIED = "verified"
     PRIMARY = "primary"
     REMOVED = "removed"
+    EXPIRED = "expired"  # an unverified claim lapsed and another cabinet added the name
+    TAKEN_OVER = "taken_over"  # the name's DNS proved it belongs to another cabinet
 
 
 # --- Host names -------------------------------------------------------------------------------
@@ -170,6 +185,40 @@ def verification_record(domain: Domain) -> tuple[str, str]:
     return f"{VERIFY_LABEL}.{domain.domain}", f"{VERIFY_VALUE_PREFIX}{domain.verification_token}"
 
 
+def _claim_token(*, tenant: Tenant, hostname: str) -> str:
+    # Derived, not stored: the same for this cabinet and name every time it is shown, and
+    # bound to both (a tenant's id is unique on the platform; its schema is named too).
+    return salted_hmac(
+        "kabinet.tenants.domains.claim", f"{tenant.pk}:{tenant.schema_name}:{hostname}"
+    ).hexdigest()[:32]
+
+
+def claim_record(*, tenant: Tenant, hostname: str) -> tuple[str, str]:
+    """The TXT record (name, value) that proves `tenant` controls `hostname`, which another
+    cabinet holds: publishing it lets domain_take_over move the name to `tenant`."""
+    name = normalize_hostname(hostname)
+    token = _claim_token(tenant=tenant, hostname=name)
+    return f"{VERIFY_LABEL}.{name}", f"{VERIFY_VALUE_PREFIX}{token}"
+
+
+def claim_expires_at(domain: Domain) -> dt.datetime | None:
+    """When an unverified claim stops keeping the name from other cabinets; None if verified."""
+    if domain.is_verified:
+        return None
+    return domain.created_at + dt.timedelta(days=UNVERIFIED_CLAIM_DAYS)
+
+
+def _lapsed(domain: Domain) -> bool:
+    expires = claim_expires_at(domain)
+    return expires is not None and expires <= timezone.now()
+
+
+def held_by_another(*, tenant: Tenant, hostname: str) -> bool:
+    """Whether another cabinet holds `hostname` now (verified, or a claim still running)."""
+    other = Domain.objects.filter(domain=hostname).exclude(tenant=tenant).first()
+    return other is not None and other.is_custom and not _lapsed(other)
+
+
 # --- Services ---------------------------------------------------------------------------------
 
 
@@ -192,11 +241,21 @@ def domain_add(*, tenant: Tenant, hostname: str, actor_label: str = "system") ->
     if tenant.is_public:
         raise ValueError("the platform's own tenant takes no custom domains")
     name = normalize_hostname(hostname)
-    taken = ValidationError(_("This domain is already connected to a cabinet."), code="taken")
-    if Domain.objects.filter(domain=name).exists():
+    taken = ValidationError(
+        _("This domain is already connected to a cabinet."), code="taken", params={"domain": name}
+    )
+    holder = Domain.objects.filter(domain=name).first()
+    if holder is not None and (
+        holder.tenant_id == tenant.pk or not holder.is_custom or not _lapsed(holder)
+    ):
         raise taken
     try:
         with transaction.atomic():
+            if holder is not None and not _release(
+                domain_pk=holder.pk, tenant_id=holder.tenant_id, action=Action.EXPIRED,
+                actor_label=actor_label, only_if=_lapsed,
+            ):  # fmt: skip
+                raise taken  # verified meanwhile
             domain = Domain.objects.create(
                 tenant=tenant,
                 domain=name,
@@ -274,6 +333,41 @@ def domain_make_primary(*, domain: Domain, actor_label: str = "system") -> Domai
     return target
 
 
+def _release(
+    *, domain_pk: int, tenant_id: int, action: str, actor_label: str,
+    only_if: Callable[[Domain], bool] | None = None,
+) -> bool:  # fmt: skip
+    """Detach a custom domain from its tenant, in the caller's transaction, locking the tenant's
+    domains in primary-key order (as domain_make_primary does); if it was the primary address,
+    the platform address (or another verified domain) becomes primary. False, changing nothing,
+    when `only_if` says the domain no longer qualifies; True when it is gone already."""
+    siblings = list(
+        Domain.objects.select_for_update()
+        .select_related("tenant")
+        .filter(tenant_id=tenant_id)
+        .order_by("pk")
+    )
+    target = next((d for d in siblings if d.pk == domain_pk), None)
+    if target is None:
+        return True
+    if only_if is not None and not only_if(target):
+        return False
+    if target.is_primary:
+        platform_host = f"{target.tenant.slug}.{_platform_domain()}"
+        fallbacks = sorted(
+            (d for d in siblings if d.pk != target.pk and d.is_verified),
+            key=lambda d: (d.domain != platform_host, d.is_custom, d.pk),
+        )
+        if fallbacks:
+            fallbacks[0].is_primary = True
+            fallbacks[0].save(update_fields=["is_primary"])
+    target.delete()
+    _record_event(
+        tenant_id=target.tenant_id, hostname=target.domain, action=action, actor_label=actor_label
+    )
+    return True
+
+
 def domain_remove(*, domain: Domain, actor_label: str = "system") -> None:
     """Detach a custom domain. The platform address `<slug>.<platform>` stays for good; if the
     removed domain was the primary one, the platform address becomes primary again."""
@@ -282,28 +376,45 @@ def domain_remove(*, domain: Domain, actor_label: str = "system") -> None:
             _("The cabinet's own address on the platform cannot be removed."), code="not_custom"
         )
     with transaction.atomic():
-        siblings = list(
-            Domain.objects.select_for_update()
-            .select_related("tenant")
-            .filter(tenant_id=domain.tenant_id)
-            .order_by("pk")
-        )
-        target = next((d for d in siblings if d.pk == domain.pk), None)
-        if target is None:
+        if not Domain.objects.filter(pk=domain.pk).exists():
             raise _gone()
-        if target.is_primary:
-            platform_host = f"{target.tenant.slug}.{_platform_domain()}"
-            fallbacks = sorted(
-                (d for d in siblings if d.pk != target.pk and d.is_verified),
-                key=lambda d: (d.domain != platform_host, d.is_custom, d.pk),
-            )
-            if fallbacks:
-                fallbacks[0].is_primary = True
-                fallbacks[0].save(update_fields=["is_primary"])
-        target.delete()
-        _record_event(
-            tenant_id=target.tenant_id,
-            hostname=target.domain,
-            action=Action.REMOVED,
-            actor_label=actor_label,
+        _release(domain_pk=domain.pk, tenant_id=domain.tenant_id, action=Action.REMOVED,
+                 actor_label=actor_label)  # fmt: skip
+
+
+def domain_take_over(
+    *, tenant: Tenant, hostname: str, resolver: Resolver | None = None, actor_label: str = "system"
+) -> Domain:
+    """Move `hostname` from the cabinet that holds it to `tenant`, verified, once the name's
+    DNS carries `claim_record(tenant, hostname)`. Raises ValidationError when the record is not
+    there (nothing changes) or when no other cabinet holds the name."""
+    if tenant.is_public:
+        raise ValueError("the platform's own tenant takes no custom domains")
+    name = normalize_hostname(hostname)
+    holder = Domain.objects.filter(domain=name).first()
+    if holder is None or holder.tenant_id == tenant.pk or not holder.is_custom:
+        raise ValidationError(_("No other cabinet holds this domain."), code="not_held")
+    record_name, value = claim_record(tenant=tenant, hostname=name)
+    published = {v.strip() for v in (resolver or default_resolver()).txt_records(record_name)}
+    if value not in published:
+        raise ValidationError(
+            _("The TXT record for %(domain)s was not found yet.") % {"domain": name},
+            code="not_found",
         )
+    try:
+        with transaction.atomic():
+            _release(domain_pk=holder.pk, tenant_id=holder.tenant_id,
+                     action=Action.TAKEN_OVER, actor_label=actor_label)  # fmt: skip
+            domain = Domain.objects.create(
+                tenant=tenant, domain=name, is_custom=True, is_verified=True, is_primary=False,
+                verification_token=value.removeprefix(VERIFY_VALUE_PREFIX),
+            )  # fmt: skip
+            _record_event(
+                tenant_id=tenant.pk, hostname=name, action=Action.TAKEN_OVER,
+                actor_label=actor_label,
+            )  # fmt: skip
+    except IntegrityError as exc:  # another cabinet added it in the same instant
+        raise ValidationError(
+            _("This domain is already connected to a cabinet."), code="taken"
+        ) from exc
+    return domain

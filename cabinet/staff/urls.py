@@ -76,6 +76,7 @@ urlpatterns = [
     path("billing/payments/connect/", billing.payments_connect, name="payments-connect"),
     path("domains/", domains.domain_list, name="domains"),
     path("domains/add/", domains.domain_create, name="domain-add"),
+    path("domains/take-over/", domains.domain_takeover, name="domain-takeover"),
     path("domains/<int:pk>/verify/", domains.domain_check, name="domain-verify"),
     path("domains/<int:pk>/primary/", domains.domain_primary, name="domain-primary"),
     path("domains/<int:pk>/remove/", domains.domain_delete, name="domain-remove"),

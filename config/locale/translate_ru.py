@@ -523,6 +523,18 @@ RU_PLURAL = {
         "%(nights)s ночи",
         "%(nights)s ночей",
     ),
+    "The issuer's configuration is larger than %(kb)d KB.": "Конфигурация провайдера больше %(kb)d КБ.",
+    "No other cabinet holds this domain.": "Этот домен не подключён к другому кабинету.",
+    "The TXT record for %(domain)s was not found yet.": "TXT-запись для %(domain)s пока не найдена.",
+    "%(domain)s is connected to another cabinet. If the domain is yours, prove it below and take it over.": "%(domain)s подключён к другому кабинету. Если домен ваш, докажите это ниже и заберите его.",
+    "%(domain)s added: publish its TXT record, then verify.": "%(domain)s добавлен: опубликуйте его TXT-запись, затем нажмите «Проверить».",
+    "%(domain)s is now this cabinet's and opens it.": "%(domain)s теперь принадлежит этому кабинету и открывает его.",
+    "%(domain)s is verified and now opens this cabinet.": "%(domain)s подтверждён и теперь открывает этот кабинет.",
+    "Verify it by %(date)s: after that another cabinet may add this domain.": "Подтвердите домен до %(date)s: после этого его сможет добавить другой кабинет.",
+    "Take over %(domain)s": "Забрать %(domain)s",
+    "Another cabinet has connected this domain. Whoever controls its DNS decides: publish this TXT record at your DNS provider, then press Take over. The domain moves to this cabinet, already verified.": "Этот домен подключил другой кабинет. Решает тот, кто управляет его DNS: опубликуйте эту TXT-запись у своего DNS-провайдера и нажмите «Забрать». Домен перейдёт в этот кабинет уже подтверждённым.",
+    "Take over": "Забрать",
+    "Point it at Kabinet with a CNAME record, and prove it is yours with the TXT record we show next, within %(days)s days.": "Направьте его на Kabinet CNAME-записью и в течение %(days)s дней подтвердите, что он ваш, TXT-записью, которую мы покажем.",
 }
 
 

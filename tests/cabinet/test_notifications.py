@@ -18,6 +18,7 @@ from tests.support.fake_telegram import fake_telegram
 def telegram(settings):
     with fake_telegram() as fake:
         settings.TELEGRAM_API_BASE = fake.url
+        settings.TELEGRAM_ALLOW_PRIVATE = True  # the fake listens on loopback
         settings.TELEGRAM_BOT_TOKEN = "123:TEST"
         yield fake
 
@@ -57,6 +58,23 @@ def test_the_same_event_notifies_once(hotel, guest):
     with tenant_context(hotel):
         assert notify(recipient=guest, event="order_status", title="x", key="k1") is not None
         assert notify(recipient=guest, event="order_status", title="x", key="k1") is None
+
+
+def test_telegram_goes_through_the_egress_guard(hotel, guest, telegram, settings):
+    # given a Bot API address on our own network, not allowed in production
+    from cabinet.notifications import DeliveryFailed
+
+    settings.TELEGRAM_ALLOW_PRIVATE = False
+    with tenant_context(hotel):
+        notification = notify(recipient=guest, event="order_status", title="Ready", key="eg")
+        delivery = Delivery.objects.get(notification=notification, channel="telegram")
+
+        # when the delivery runs, then the guard refuses the address and nothing is sent
+        with pytest.raises(DeliveryFailed, match="EgressRefused"):
+            delivery_run(delivery_id=delivery.pk)
+        delivery.refresh_from_db()
+    assert telegram.messages == []
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
 
 
 def test_a_redelivered_task_never_sends_twice(hotel, guest, telegram):

@@ -6,6 +6,7 @@ manages them, and a cabinet's events never reach another cabinet's addresses."""
 import hashlib
 import hmac
 import json
+import socket
 import uuid
 from http.server import BaseHTTPRequestHandler
 
@@ -20,12 +21,14 @@ from rbac.models import AuditEntry, StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory
 from tests.support.fake_server import FakeService, serving
+from tests.support.getaddrinfo import ScriptedResolver
 
 
 class Receiver(FakeService):
     def __init__(self) -> None:
         self.received: list[tuple[dict, bytes]] = []
         self.answers: list[int] = []
+        self.answer_body = b""
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -39,6 +42,7 @@ class Receiver(FakeService):
                 fake.received.append((dict(self.headers), body))
                 self.send_response(fake.answers.pop(0) if fake.answers else 204)
                 self.end_headers()
+                self.wfile.write(fake.answer_body)
 
         return Handler
 
@@ -192,3 +196,38 @@ def test_the_signature_helper_is_the_documented_one():
         signature("s3cret", b"{}", 1700000000)
         == "t=1700000000,v1=" + hmac.new(b"s3cret", b"1700000000.{}", hashlib.sha256).hexdigest()
     )
+
+
+def test_a_name_that_rebinds_inside_after_registration_is_never_posted_to(
+    hotel, settings, receiver, monkeypatch
+):
+    # given an address registered while its name pointed at the public internet
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    dns = ScriptedResolver()
+    port = receiver.server.server_address[1]
+    dns.answers["hooks.rebind.example"] = ["93.184.216.34", "127.0.0.1"]
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    with tenant_context(hotel):
+        endpoint_add(url=f"https://hooks.rebind.example:{port}/in", events=["order.created"],
+                     by=owner(hotel))  # fmt: skip
+        place_order(hotel)
+        delivery = WebhookDelivery.objects.get()
+
+        # when the name now answers our own machine and the delivery runs
+        status = deliver(delivery.pk)
+
+        # then the guard refused it on the connection: nothing reached the local service
+        delivery.refresh_from_db()
+    assert status == "pending"
+    assert "127.0.0.1" in delivery.last_error
+    assert receiver.received == []
+    assert dns.lookups == ["hooks.rebind.example"] * 2
+
+
+def test_a_big_answer_still_counts_by_its_status(hotel, receiver, monkeypatch):
+    monkeypatch.setattr("cabinet.outgoing.MAX_ANSWER_BYTES", 1024)
+    receiver.answers, receiver.answer_body = [200], b"<html>" + b"x" * 4096
+    with tenant_context(hotel):
+        endpoint_add(url=receiver.url, events=["order.created"], by=owner(hotel))
+        place_order(hotel)
+        assert deliver(WebhookDelivery.objects.get().pk) == "delivered"

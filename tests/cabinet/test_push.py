@@ -5,6 +5,7 @@ forgotten; hostile subscriptions are refused."""
 import base64
 import json
 import os
+import socket
 
 import http_ece
 import pytest
@@ -15,8 +16,10 @@ from django_tenants.utils import tenant_context
 
 from cabinet.models import ClientProfile, Delivery, NotificationSettings, PushSubscription
 from cabinet.notifications import DeliveryFailed, delivery_run, notify
+from cabinet.push import PushFailed, push_send
 from tests.factories import UserFactory
 from tests.support.fake_push import fake_push_service
+from tests.support.getaddrinfo import ScriptedResolver
 
 
 def b64(raw: bytes) -> str:
@@ -197,3 +200,23 @@ def test_the_browsers_push_services_are_accepted(hotel, guest, settings):
                      "https://updates.push.services.mozilla.com/wpush/v2/abc",
                      "https://web.push.apple.com/abc"):  # fmt: skip
         assert subscribe(client, Browser(endpoint).json).status_code == 201
+
+
+def test_a_push_service_name_that_points_inside_is_refused_on_the_connection(
+    hotel, guest, settings, monkeypatch
+):
+    # given a subscription at a real push service's name, which now answers our own network
+    settings.PUSH_ALLOW_LOCAL_ENDPOINTS = False
+    user, client = guest
+    assert (
+        subscribe(client, Browser("https://fcm.googleapis.com/fcm/send/abc").json).status_code
+        == 201
+    )
+    dns = ScriptedResolver()
+    dns.answers["fcm.googleapis.com"] = ["10.0.0.8"]
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+
+    # when a notification is pushed, then the guard refuses the address: nothing is sent
+    with tenant_context(hotel), pytest.raises(PushFailed, match="EgressRefused"):
+        push_send(user=user, title="Order #7", body="", url="/orders/7/")
+    assert dns.lookups == ["fcm.googleapis.com"]

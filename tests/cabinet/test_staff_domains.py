@@ -3,7 +3,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from rbac.models import AuditEntry, User
-from tenants.domains import verification_record
+from tenants.domains import claim_record, domain_add, verification_record
 from tenants.models import Domain
 from tests.conftest import OWNER_PASSWORD
 from tests.factories import UserFactory
@@ -63,3 +63,81 @@ def test_only_the_owner_manages_domains(hotel, hotel_client):
         with tenant_context(hotel):
             hotel_client.force_login(UserFactory(**person))
         assert hotel_client.get("/staff/domains/").status_code == 403
+
+
+def test_a_name_another_cabinet_holds_can_be_taken_over_from_the_page(hotel, shop, owner_client):
+    # given the shop claimed the hotel's name and never verified it
+    squat = domain_add(tenant=shop, hostname="cabinet.sunrise-hotel.test")
+
+    # when the hotel's owner adds it, the page explains and shows the record that proves it
+    added = owner_client.post(
+        "/staff/domains/add/", {"hostname": "cabinet.sunrise-hotel.test"}, follow=True
+    )
+    page = added.content.decode()
+    name, value = claim_record(tenant=hotel, hostname="cabinet.sunrise-hotel.test")
+    assert "connected to another cabinet" in page
+    assert name in page
+    assert value in page
+    assert verification_record(squat)[1] not in page  # the holder's token stays the holder's
+
+    # when the record is not there yet, nothing moves and the record is still shown
+    missing = owner_client.post(
+        "/staff/domains/take-over/", {"hostname": "cabinet.sunrise-hotel.test"}, follow=True
+    )
+    assert "was not found yet" in missing.content.decode()
+    assert value in missing.content.decode()
+    assert Domain.objects.get(domain="cabinet.sunrise-hotel.test").tenant == shop
+
+    # when it is published, "Take over" moves the name here, verified and routing
+    dns.RECORDS[name] = [value]
+    done = owner_client.post(
+        "/staff/domains/take-over/", {"hostname": "cabinet.sunrise-hotel.test"}, follow=True
+    )
+    assert "is now this cabinet" in done.content.decode()
+    domain = Domain.objects.get(domain="cabinet.sunrise-hotel.test")
+    assert (domain.tenant, domain.is_verified) == (hotel, True)
+    assert b"Hotel Test" in Client(HTTP_HOST=domain.domain).get("/").content
+    with tenant_context(hotel):
+        assert AuditEntry.objects.filter(action="domain.taken_over").exists()
+
+
+def test_the_take_over_page_in_russian(hotel, shop, owner_client):
+    domain_add(tenant=shop, hostname="kabinet.example.com")
+    with tenant_context(hotel):
+        User.objects.filter(email="owner@hotel.example.com").update(language="ru")
+    page = owner_client.get("/staff/domains/?claim=kabinet.example.com").content.decode()
+    assert "Забрать kabinet.example.com" in page
+    assert "Решает тот, кто управляет его DNS" in page
+
+
+def test_the_claim_box_shows_only_for_a_name_another_cabinet_holds(hotel, shop, owner_client):
+    domain_add(tenant=hotel, hostname="mine.sunrise-hotel.test")
+    for claim in (
+        "mine.sunrise-hotel.test",
+        "free.example.com",
+        "shop.localhost",
+        "<b>",
+        "x" * 999,
+    ):
+        page = owner_client.get("/staff/domains/", {"claim": claim}).content.decode()
+        assert 'id="take-over"' not in page
+
+
+def test_a_take_over_is_the_owners_alone(hotel, shop, hotel_client, settings):
+    settings.TENANT_DOMAIN_RESOLVER = "tests.support.dns.fake_resolver"
+    domain_add(tenant=shop, hostname="held.example.com")
+    name, value = claim_record(tenant=hotel, hostname="held.example.com")
+    dns.RECORDS[name] = [value]
+    with tenant_context(hotel):
+        hotel_client.force_login(UserFactory(is_staff=True))
+    response = hotel_client.post("/staff/domains/take-over/", {"hostname": "held.example.com"})
+    assert response.status_code == 403
+    assert Domain.objects.get(domain="held.example.com").tenant == shop
+    dns.RECORDS.clear()
+
+
+def test_an_unverified_domain_says_by_when_to_verify(owner_client):
+    owner_client.post("/staff/domains/add/", {"hostname": "late.sunrise-hotel.test"})
+    page = owner_client.get("/staff/domains/").content.decode()
+    assert "Verify it by" in page
+    assert "another cabinet may add this domain" in page

@@ -32,6 +32,7 @@ def channels(settings):
     """Telegram's Bot API and Twilio's API as local fakes; tasks run as they are sent."""
     with fake_telegram() as telegram, fake_twilio() as twilio:
         settings.TELEGRAM_API_BASE, settings.TELEGRAM_BOT_TOKEN = telegram.url, "123:TEST"
+        settings.TELEGRAM_ALLOW_PRIVATE = True  # the fake listens on loopback
         settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC" + "3" * 32, "token"
         settings.TWILIO_FROM, settings.TWILIO_API_BASE = "+15005550006", twilio.url
         sms.provider.cache_clear()

@@ -10,6 +10,7 @@ from django_tenants.utils import tenant_context
 
 from rbac import oauth
 from rbac.models import AuditEntry, SecurityPolicy, User
+from tenants import egress
 from tests.factories import PASSWORD, UserFactory
 from tests.support.fake_oidc import CLIENT_ID, CLIENT_SECRET, fake_oidc
 
@@ -211,3 +212,58 @@ def test_the_owner_removes_a_provider(hotel, owner_client, idp):
     with tenant_context(hotel):
         assert not SocialApp.objects.exists()
         assert AuditEntry.objects.filter(action="oauth.provider_removed").exists()
+
+
+# --- The egress guard: the issuer and every endpoint its discovery names ---------------------
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://169.254.169.254/latest/meta-data/iam", "http://10.0.0.5/token"]
+)
+def test_a_token_endpoint_inside_our_network_is_never_called(hotel, idp, monkeypatch, endpoint):
+    # given an issuer (allowed on loopback, as in development) whose discovery names an
+    # internal token endpoint
+    a_provider(hotel, idp)
+    config = {**idp.discovery(), "token_endpoint": endpoint}
+    monkeypatch.setattr(idp, "discovery", lambda: config)
+    refused: list[str] = []
+    real_send = egress.GuardedAdapter.send
+
+    def spy(adapter, request, *args, **kwargs):
+        try:
+            return real_send(adapter, request, *args, **kwargs)
+        except egress.EgressRefused:
+            refused.append(request.url)
+            raise
+
+    monkeypatch.setattr(egress.GuardedAdapter, "send", spy)
+    idp.next_identity = idp.identity_for("maria@idp.example.com")
+    browser = Client(HTTP_HOST="hotel.localhost")
+
+    # when a client signs in with it
+    response = through_the_provider(browser, idp)
+
+    # then the token request went to the guard, which refused it; the sign-in failed cleanly
+    assert refused == [endpoint]
+    assert idp.token_requests == []
+    assert response.status_code < 500
+    assert "_auth_user_id" not in browser.session
+    with tenant_context(hotel):
+        assert not User.objects.filter(email="maria@idp.example.com").exists()
+
+
+def test_allauths_requests_go_through_the_guard(hotel):
+    from allauth.socialaccount.adapter import get_adapter
+
+    with get_adapter().get_requests_session() as session:
+        assert isinstance(session.get_adapter("https://id.example.com/"), egress.GuardedAdapter)
+
+
+def test_an_oversized_discovery_document_is_refused(hotel, owner_client, idp, monkeypatch):
+    config = {**idp.discovery(), "padding": "x" * (oauth.DISCOVERY_MAX_BYTES + 1)}
+    monkeypatch.setattr(idp, "discovery", lambda: config)
+    response = add_provider(owner_client, idp)
+    assert response.status_code == 400
+    assert "larger than 64 KB" in response.content.decode()
+    with tenant_context(hotel):
+        assert not SocialApp.objects.exists()

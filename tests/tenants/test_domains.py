@@ -1,14 +1,20 @@
+import datetime as dt
+
 import dns.resolver
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import timezone
 
 from tenants.domains import (
+    UNVERIFIED_CLAIM_DAYS,
     DnsPythonResolver,
+    claim_record,
     default_resolver,
     domain_add,
     domain_make_primary,
     domain_remove,
+    domain_take_over,
     domain_verify,
     verification_record,
 )
@@ -443,3 +449,128 @@ def test_dnspython_resolver_joins_the_strings_of_each_record(monkeypatch):
         "kabinet-verify=abcdef",
         "v=spf1 -all",
     ]
+
+
+# --- a claim never blocks the real owner --------------------------------------------------------
+
+
+def claimed_long_ago(tenant: Tenant, hostname: str, days: int) -> Domain:
+    domain = domain_add(tenant=tenant, hostname=hostname)
+    Domain.objects.filter(pk=domain.pk).update(created_at=timezone.now() - dt.timedelta(days=days))
+    domain.refresh_from_db()
+    return domain
+
+
+def test_an_unverified_claim_lapses_and_the_next_cabinet_gets_the_name(hotel, shop):
+    # given the shop claimed the hotel's name more than a week ago and never verified it
+    stale = claimed_long_ago(shop, "book.hotel-example.com", days=UNVERIFIED_CLAIM_DAYS + 1)
+
+    # when the hotel adds it
+    domain = domain_add(tenant=hotel, hostname="book.hotel-example.com", actor_label="owner")
+
+    # then the hotel holds it (unverified, with its own token) and the shop's claim is gone
+    assert (domain.tenant, domain.is_verified) == (hotel, False)
+    assert not Domain.objects.filter(pk=stale.pk).exists()
+    assert domain.verification_token != stale.verification_token
+    assert domain_events(shop)[-1] == {"domain": "book.hotel-example.com", "action": "expired"}
+
+
+def test_a_fresh_claim_and_a_verified_domain_still_keep_the_name(hotel, shop):
+    claimed_long_ago(shop, "fresh.example.com", days=UNVERIFIED_CLAIM_DAYS - 1)
+    old_but_verified = verified_domain(shop, "proven.example.com")
+    Domain.objects.filter(pk=old_but_verified.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=365)
+    )
+    for name in ("fresh.example.com", "proven.example.com"):
+        with pytest.raises(ValidationError) as refused:
+            domain_add(tenant=hotel, hostname=name)
+        assert (refused.value.code, refused.value.params) == ("taken", {"domain": name})
+        assert Domain.objects.get(domain=name).tenant == shop
+
+
+def test_a_cabinets_own_lapsed_claim_is_not_released_by_adding_it_again(hotel):
+    own = claimed_long_ago(hotel, "mine.example.com", days=30)
+    with pytest.raises(ValidationError, match="already connected"):
+        domain_add(tenant=hotel, hostname="mine.example.com")
+    assert Domain.objects.filter(pk=own.pk).exists()
+
+
+def test_the_claim_record_is_the_cabinets_own_and_stable(hotel, shop):
+    name, value = claim_record(tenant=hotel, hostname="Shop.Example.com.")
+    assert name == "_kabinet-verify.shop.example.com"
+    assert value == claim_record(tenant=hotel, hostname="shop.example.com")[1]
+    assert value != claim_record(tenant=shop, hostname="shop.example.com")[1]
+    assert value != claim_record(tenant=hotel, hostname="other.example.com")[1]
+    assert value.startswith("kabinet-verify=")
+    assert len(value) > 40
+
+
+def test_the_real_owner_takes_over_a_fresh_claim_by_proving_dns(hotel, shop):
+    # given the shop claimed the hotel's name an hour ago
+    squat = domain_add(tenant=shop, hostname="cabinet.hotel-example.com")
+    name, value = claim_record(tenant=hotel, hostname="cabinet.hotel-example.com")
+    resolver = FakeResolver({name: [value]})
+
+    # when the hotel, which controls the name's DNS, takes it over
+    domain = domain_take_over(
+        tenant=hotel, hostname="cabinet.hotel-example.com", resolver=resolver, actor_label="owner"
+    )
+
+    # then the name is the hotel's, verified, and routes to it; the shop's claim is gone
+    assert (domain.tenant, domain.is_verified, domain.is_custom) == (hotel, True, True)
+    assert verification_record(domain) == (name, value)
+    assert not Domain.objects.filter(pk=squat.pk).exists()
+    assert b"Hotel Test" in Client(HTTP_HOST="cabinet.hotel-example.com").get("/").content
+    assert resolver.asked == [name]
+    assert domain_events(shop)[-1]["action"] == "taken_over"
+    assert domain_events(hotel)[-1] == {"domain": "cabinet.hotel-example.com",
+                                        "action": "taken_over"}  # fmt: skip
+
+
+def test_a_verified_primary_domain_moves_to_whoever_controls_its_dns_now(hotel, shop):
+    # given the shop verified the name once and made it its main address
+    old = verified_domain(shop, "moved.example.com")
+    domain_make_primary(domain=old)
+    name, value = claim_record(tenant=hotel, hostname="moved.example.com")
+
+    # when the hotel proves it controls the name now
+    domain_take_over(tenant=hotel, hostname="moved.example.com",
+                     resolver=FakeResolver({name: [value]}))  # fmt: skip
+
+    # then the name opens the hotel, and the shop's platform address is its main one again
+    assert Domain.objects.get(domain="moved.example.com").tenant == hotel
+    assert Domain.objects.get(tenant=shop, is_primary=True).domain == "shop.localhost"
+
+
+@pytest.mark.parametrize(
+    "published",
+    [
+        [],
+        ["kabinet-verify=wrong"],
+        "the holder's own token",
+        "the record another cabinet would publish",
+    ],
+)
+def test_without_the_takers_record_nothing_moves(hotel, shop, school, published):
+    squat = domain_add(tenant=shop, hostname="held.example.com")
+    name = f"_kabinet-verify.{squat.domain}"
+    if published == "the holder's own token":
+        published = [verification_record(squat)[1]]
+    elif published == "the record another cabinet would publish":
+        published = [claim_record(tenant=school, hostname=squat.domain)[1]]
+
+    with pytest.raises(ValidationError) as refused:
+        domain_take_over(tenant=hotel, hostname=squat.domain,
+                         resolver=FakeResolver({name: published}))  # fmt: skip
+
+    assert refused.value.code == "not_found"
+    assert Domain.objects.get(domain="held.example.com").tenant == shop
+
+
+def test_a_take_over_needs_another_holder(hotel):
+    with pytest.raises(ValidationError) as nobody:
+        domain_take_over(tenant=hotel, hostname="free.example.com", resolver=FakeResolver())
+    assert nobody.value.code == "not_held"
+    mine = domain_add(tenant=hotel, hostname="mine.example.com")
+    with pytest.raises(ValidationError):
+        domain_take_over(tenant=hotel, hostname=mine.domain, resolver=FakeResolver())
