@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import (
     BaseAuthentication,
@@ -138,3 +139,9 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "description": "An API key made by the cabinet's owner: `Api-Key kab_…`. It acts "
             "with its maker's permissions, narrowed to its scopes.",
         }
+
+
+class StaffSessionScheme(SessionScheme):
+    """The session, described as drf-spectacular describes DRF's own."""
+
+    target_class = "api.auth.StaffSessionAuthentication"

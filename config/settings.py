@@ -370,7 +370,9 @@ if SECURE_COOKIES:
     # `__Host-` cookies must be Secure, Path=/ and carry no Domain: browsers enforce host-only.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXY_COUNT > 0:
+        # TLS ends at our proxy, which says so; without one, nobody's X-Forwarded-Proto counts.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # a load balancer's probe may come over plain HTTP
     # Every cabinet is a subdomain on the platform's wildcard certificate: all of them are HTTPS.
