@@ -13,6 +13,4 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
 # Who may set X-Forwarded-Proto and friends. Behind proxies: their addresses (in the compose
 # stack the web port is published on 127.0.0.1 only, so "*" means "the host's own proxy");
 # without one: nobody.
-forwarded_allow_ips = (
-    os.environ.get("FORWARDED_ALLOW_IPS", "*") if TRUSTED_PROXY_COUNT > 0 else ""
-)
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*") if TRUSTED_PROXY_COUNT > 0 else ""

@@ -40,8 +40,13 @@ def test_twelve_wrong_passwords_from_twelve_addresses_lock_the_account(hotel, ho
 
     # when
     answers = [
-        ask(hotel_client, guest.email, f"guess-{n}", address=f"198.51.100.{n}",
-            forwarded=f"10.0.0.{n}")  # fmt: skip
+        ask(
+            hotel_client,
+            guest.email,
+            f"guess-{n}",
+            address=f"198.51.100.{n}",
+            forwarded=f"10.0.0.{n}",
+        )
         for n in range(1, 13)
     ]
     right = ask(hotel_client, guest.email, address="192.0.2.77", forwarded="10.9.9.9")
@@ -100,10 +105,12 @@ def test_every_failure_before_the_password_is_proven_answers_the_same(hotel, hot
     answers = {
         "wrong password": ask(hotel_client, "guest@hotel.example.com", "wrong"),
         "unknown person": ask(hotel_client, "nobody@hotel.example.com", address="203.0.113.2"),
-        "unverified, wrong password": ask(hotel_client, "new@hotel.example.com", "wrong",
-                                          address="203.0.113.3"),  # fmt: skip
-        "deactivated, right password": ask(hotel_client, "gone@hotel.example.com",
-                                           address="203.0.113.4"),  # fmt: skip
+        "unverified, wrong password": ask(
+            hotel_client, "new@hotel.example.com", "wrong", address="203.0.113.3"
+        ),
+        "deactivated, right password": ask(
+            hotel_client, "gone@hotel.example.com", address="203.0.113.4"
+        ),
     }
 
     # then

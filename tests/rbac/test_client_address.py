@@ -70,8 +70,9 @@ def test_without_a_proxy_forged_addresses_do_not_escape_the_per_address_limit(
 
     # when
     answers = [
-        failed_sign_in(hotel_client, f"person{n}@example.com", peer="198.51.100.7",
-                       forwarded=f"10.1.0.{n}")  # fmt: skip
+        failed_sign_in(
+            hotel_client, f"person{n}@example.com", peer="198.51.100.7", forwarded=f"10.1.0.{n}"
+        )
         for n in range(11)
     ]
 
@@ -85,8 +86,12 @@ def test_behind_a_proxy_the_hop_it_wrote_is_the_address_limited(hotel, hotel_cli
 
     # when
     answers = [
-        failed_sign_in(hotel_client, f"person{n}@example.com", peer="10.0.0.2",
-                       forwarded=f"10.1.0.{n}, 198.51.100.7")  # fmt: skip
+        failed_sign_in(
+            hotel_client,
+            f"person{n}@example.com",
+            peer="10.0.0.2",
+            forwarded=f"10.1.0.{n}, 198.51.100.7",
+        )
         for n in range(11)
     ]
 
@@ -100,8 +105,9 @@ def test_behind_a_proxy_different_clients_are_not_limited_together(hotel, hotel_
 
     # when
     answers = [
-        failed_sign_in(hotel_client, f"person{n}@example.com", peer="10.0.0.2",
-                       forwarded=f"198.51.100.{n}")  # fmt: skip
+        failed_sign_in(
+            hotel_client, f"person{n}@example.com", peer="10.0.0.2", forwarded=f"198.51.100.{n}"
+        )
         for n in range(12)
     ]
 
