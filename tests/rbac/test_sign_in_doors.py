@@ -4,10 +4,12 @@ API tokens expire and end with a password change, "sign out other sessions" and 
 
 import datetime as dt
 import json
+import re
 
 import pytest
 import time_machine
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.socialaccount.models import SocialAccount
 from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
@@ -16,6 +18,8 @@ from rest_framework.authtoken.models import Token
 from rbac.api_keys import api_key_create
 from rbac.models import AuditEntry, SecurityPolicy, User
 from tests.factories import PASSWORD, UserFactory
+from tests.rbac.test_oauth_providers import a_provider, through_the_provider
+from tests.support.fake_oidc import fake_oidc
 
 NEW_PASSWORD = "another-horse-battery-42"
 
@@ -265,3 +269,75 @@ def test_a_locked_unknown_address_gets_the_same_answer_as_a_locked_account(hotel
     unknown = code_sign_in_attempt("nobody@hotel.example.com", address="192.0.2.2")
 
     assert known.status_code == unknown.status_code == 429
+
+
+# --- The second factor is asked for at every door where it is on ----------------------------------
+
+
+def test_a_login_code_still_asks_for_the_second_factor(hotel, hotel_client):
+    # given
+    with tenant_context(hotel):
+        guest = UserFactory(email="guest@hotel.example.com")
+        TOTP.activate(guest, generate_totp_secret())
+    hotel_client.post("/accounts/login/code/", {"email": guest.email})
+    (code,) = re.findall(r"\b(\d{6})\b", mail.outbox[-1].body)[:1]
+
+    # when
+    response = hotel_client.post("/accounts/login/code/confirm/", {"code": code})
+
+    # then
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/2fa/authenticate/")
+    assert "_auth_user_id" not in hotel_client.session
+
+
+@pytest.fixture
+def idp_fake(settings):
+    settings.OAUTH_ALLOW_PRIVATE_ISSUERS = True
+    with fake_oidc() as fake:
+        yield fake
+
+
+def test_a_sign_in_provider_still_asks_for_the_second_factor(hotel, idp_fake):
+    idp = idp_fake
+    # given: a client who linked the provider and has an authenticator app
+    a_provider(hotel, idp)
+    with tenant_context(hotel):
+        guest = UserFactory(email="guest@hotel.example.com")
+        TOTP.activate(guest, generate_totp_secret())
+        SocialAccount.objects.create(
+            user=guest, provider="company-id", uid="sub-linked@idp.example.com"
+        )
+    idp.next_identity = idp.identity_for("linked@idp.example.com")
+    browser = Client(HTTP_HOST="hotel.localhost")
+
+    # when
+    response = through_the_provider(browser, idp)
+
+    # then
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/2fa/authenticate/")
+    assert "_auth_user_id" not in browser.session
+
+
+def test_failures_by_phone_are_counted_per_number_not_for_every_phone(hotel):
+    # given: two people signing in by phone
+    with tenant_context(hotel):
+        UserFactory(phone="+79161234567", phone_verified=True)
+        other = UserFactory(phone="+79167654321", phone_verified=True)
+    for n in range(6):
+        Client(HTTP_HOST="hotel.localhost", REMOTE_ADDR=f"198.51.100.{n}").post(
+            "/accounts/login/", {"login": "+79161234567", "password": "wrong"}
+        )
+
+    # when
+    response = Client(HTTP_HOST="hotel.localhost", REMOTE_ADDR="192.0.2.1").post(
+        "/accounts/login/", {"login": other.phone, "password": PASSWORD}
+    )
+    locked = Client(HTTP_HOST="hotel.localhost", REMOTE_ADDR="192.0.2.2").post(
+        "/accounts/login/", {"login": "+79161234567", "password": PASSWORD}
+    )
+
+    # then
+    assert response.status_code == 302
+    assert locked.status_code == 429
