@@ -1,4 +1,7 @@
-"""API keys on the API: `Authorization: Api-Key kab_…`.
+"""How the API knows who is asking: DRF tokens that expire, API keys, the session; the owner's
+"staff must use two-factor" on all three; throttles keyed on the real client address.
+
+API keys: `Authorization: Api-Key kab_…`.
 
 A key acts as the person who made it (the owner), narrowed to its scopes: each view says which
 scope each method needs (`key_scopes = {"GET": "clients:read"}`); a view that says nothing is
@@ -8,17 +11,56 @@ Requests are limited per key, at the rate of the cabinet's plan (API_KEY_RATES).
 
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    TokenAuthentication,
+    get_authorization_header,
+)
+from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from billing.limits import plan_for
 from rbac.api_keys import api_key_find
 from rbac.models import ApiKey, User
+from rbac.second_factor import staff_second_factor_missing
+from rbac.sign_in import api_token_expired
+from tenants.client_address import client_ip
 
 KEYWORD = "Api-Key"
+
+
+def _refuse_staff_without_second_factor(user: User) -> None:
+    if staff_second_factor_missing(user):
+        raise PermissionDenied(_("This cabinet asks staff to set up two-factor sign-in first."))
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """DRF's token, ending `API_TOKEN_TTL_HOURS` after it was issued (rbac.sign_in)."""
+
+    def authenticate_credentials(self, key: str) -> tuple[User, Token]:
+        user, token = super().authenticate_credentials(key)  # unknown or inactive: 401
+        if api_token_expired(token):
+            token.delete()
+            raise AuthenticationFailed(_("This token has expired: ask for a new one."))
+        _refuse_staff_without_second_factor(user)
+        return user, token
+
+
+class StaffSessionAuthentication(SessionAuthentication):
+    """The browser's session, with the same two-factor rule for staff as the token's."""
+
+    def authenticate(self, request: Request) -> tuple[User, None] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            _refuse_staff_without_second_factor(result[0])
+        return result
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -36,6 +78,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise PermissionDenied("This endpoint is not open to API keys.")
         if needed not in key.scopes:
             raise PermissionDenied(f"This key lacks the scope {needed!r}.")
+        _refuse_staff_without_second_factor(key.created_by)
         return key.created_by, key
 
     def authenticate_header(self, request: Request) -> str:
@@ -46,6 +89,20 @@ def _scope_needed(request: Request) -> str | None:
     match = getattr(request._request, "resolver_match", None)
     view_class = getattr(getattr(match, "func", None), "view_class", None)
     return getattr(view_class, "key_scopes", {}).get(request.method)
+
+
+class ClientAddressThrottle(SimpleRateThrottle):
+    """Keyed on the client's address behind our trusted proxies, never on a header it wrote."""
+
+    def get_ident(self, request: Request) -> str:
+        django_request: HttpRequest = getattr(request, "_request", request)
+        return client_ip(django_request)
+
+
+class TokenThrottle(ClientAddressThrottle, ScopedRateThrottle):
+    """`/api/v1/auth/token/` per client address (`API_TOKEN_RATE`). Not the brute-force guard,
+    which is allauth's per-account lockout (rbac.sign_in); this keeps the door no faster than
+    the sign-in page."""
 
 
 class ApiKeyThrottle(SimpleRateThrottle):
@@ -82,3 +139,9 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "description": "An API key made by the cabinet's owner: `Api-Key kab_…`. It acts "
             "with its maker's permissions, narrowed to its scopes.",
         }
+
+
+class StaffSessionScheme(SessionScheme):
+    """The session, described as drf-spectacular describes DRF's own."""
+
+    target_class = "api.auth.StaffSessionAuthentication"

@@ -1,18 +1,15 @@
-from allauth.account.models import EmailAddress
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from api.auth import TokenThrottle
 from api.inputs import JsonInput
 from rbac.models import User
-from rbac.second_factor import totp_code_valid
-from tenants.second_factor import has_second_factor
+from rbac.sign_in import SignInRefused, api_token_issue
 
 
 class MeOutput(serializers.ModelSerializer):
@@ -50,21 +47,22 @@ class TokenOutput(serializers.Serializer):
     token = serializers.CharField()
 
 
-def _not_signed_in(detail: str) -> Response:
+def _not_signed_in(detail: str, code: str) -> Response:
     return Response(
-        {"detail": detail},
+        {"detail": detail, "code": code},
         status=status.HTTP_401_UNAUTHORIZED,
         headers={"WWW-Authenticate": "Token"},
     )
 
 
 class TokenView(APIView):
-    """Exchange this cabinet's email and password for an API token. A token belongs to one
-    cabinet: it is stored in that cabinet's schema and means nothing anywhere else."""
+    """Exchange this cabinet's email and password (and two-factor code) for an API token, under
+    the sign-in page's own limits and lockout (rbac.sign_in). A token belongs to one cabinet: it
+    is stored in that cabinet's schema and means nothing anywhere else; it expires."""
 
     permission_classes = (AllowAny,)
     authentication_classes = ()
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (TokenThrottle,)
     throttle_scope = "api_token"
 
     @extend_schema(
@@ -72,30 +70,32 @@ class TokenView(APIView):
         responses={
             200: TokenOutput,
             401: OpenApiResponse(
-                description="Wrong email or password, or a missing or wrong two-factor code"
+                description="Wrong email or password (the same answer for an unknown or "
+                "unverified account), or, once the password is right, a missing or wrong "
+                "two-factor code"
             ),
-            403: OpenApiResponse(description="The email address is not verified yet"),
-            429: OpenApiResponse(description="Too many attempts"),
+            403: OpenApiResponse(
+                description="The password is right, but the email address is not verified "
+                "yet, or this cabinet asks staff to set up two-factor sign-in first"
+            ),
+            429: OpenApiResponse(description="Too many failed attempts for this account"),
         },
     )
     def post(self, request: Request) -> Response:
         form = TokenInput(data=request.data)
         form.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            username=form.validated_data["email"],
-            password=form.validated_data["password"],
-        )
-        if user is None or not user.is_active:
-            return _not_signed_in("Wrong email or password.")
-        if not EmailAddress.objects.filter(user=user, verified=True).exists():
-            return Response(
-                {"detail": "Verify your email address first."}, status=status.HTTP_403_FORBIDDEN
+        try:
+            token = api_token_issue(
+                request=request._request,
+                email=form.validated_data["email"],
+                password=form.validated_data["password"],
+                code=form.validated_data.get("code", ""),
             )
-        if has_second_factor(user) and not totp_code_valid(user, form.validated_data.get("code")):
-            return _not_signed_in("This account uses two-factor sign-in: send a valid `code`.")
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        except SignInRefused as refused:
+            if refused.status == status.HTTP_401_UNAUTHORIZED:
+                return _not_signed_in(refused.detail, refused.code)
+            return Response({"detail": refused.detail, "code": refused.code}, status=refused.status)
+        return Response({"token": token})
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request) -> Response:

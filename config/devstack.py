@@ -142,6 +142,9 @@ def fake_oidc_command(env: dict[str, str]) -> list[str]:
 
 def run() -> int:
     env = database_env()
+    # A development server: DEBUG on unless said otherwise. With it off, the server wants
+    # production settings and refuses to start without them (config/production.py).
+    env.setdefault("DEBUG", "true")
     port = env.get("PORT", "8000")
     fake_stripe = fake_stripe_env(env, port)
     fake_sms = fake_sms_env(env)
@@ -154,7 +157,8 @@ def run() -> int:
     log(f"web on http://{host}:{port}, Celery worker and beat on {broker}; Ctrl-C stops all")
     processes = {
         "web": [
-            PYTHON, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{host}:{port}",
+            PYTHON, "-m", "gunicorn", "-c", "docker/gunicorn.conf.py", "config.wsgi:application",
+            "--bind", f"{host}:{port}",
             "--workers", "2", "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
         ],
         "worker": [

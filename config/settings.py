@@ -6,15 +6,17 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
+from config.production import DEVELOPMENT_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(environ.Env().str("KABINET_DATA_DIR", default=str(BASE_DIR / ".data")))
 
 env = environ.Env()
 
+# DEBUG off is production: config/wsgi.py and asgi.py refuse to serve without a real SECRET_KEY,
+# ALLOWED_HOSTS, PLATFORM_DOMAIN and HSTS (config/production.py).
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str(
-    "SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789"
-)
+SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 # The platform's own host: the landing page, signup and the control panel live there; every
 # tenant is <slug>.<PLATFORM_DOMAIN>. `*.localhost` resolves to 127.0.0.1 in browsers and curl.
 PLATFORM_DOMAIN = env.str("PLATFORM_DOMAIN", default="localhost").lower()
@@ -23,6 +25,11 @@ PLATFORM_DOMAIN = env.str("PLATFORM_DOMAIN", default="localhost").lower()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG and PLATFORM_DOMAIN != "localhost")
+# How many reverse proxies of ours stand in front of the server (a TLS proxy: 1). The client's
+# address is the one the outermost of them saw (tenants.client_address.client_ip); with 0, every
+# X-Forwarded-For a client sends is ignored. Rate limits, lockouts, throttles, the audit log and
+# gunicorn (docker/gunicorn.conf.py) all read it so.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Apps: SHARED live in `public`, TENANT are created in every tenant schema -----------------
 SHARED_APPS = [
@@ -260,7 +267,9 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "rbac.tokens.TenantPasswordResetTokenGenerator"  # noqa: S105
 ACCOUNT_SESSION_REMEMBER = None
 # Brute force: at most 5 failed sign-ins per account in 5 minutes, 10 a minute per address;
-# a successful password reset (the "unlock" email) clears the account's count.
+# a successful password reset (the "unlock" email) clears the account's count. Every door counts
+# here: the sign-in page, a login code's or a second factor's wrong answers, and the API's token
+# (rbac.sign_in). The address is the client's behind TRUSTED_PROXY_COUNT proxies (the adapter).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
 # Sign-in providers (Google, GitLab, any OpenID Connect issuer) are the owner's, per cabinet
 # (rbac.oauth). A provider's email is never used to take over an existing account: the person
@@ -284,6 +293,11 @@ MFA_TOTP_ISSUER = "Kabinet"
 MFA_TOTP_TOLERANCE = 1  # one 30-second step either way: phones' clocks drift
 MFA_ADAPTER = "rbac.adapters.MFAAdapter"
 USERSESSIONS_TRACK_ACTIVITY = True
+# "Sign out other sessions" also revokes the person's API tokens (rbac.adapters).
+USERSESSIONS_ADAPTER = "rbac.adapters.UserSessionsAdapter"
+# An API token (DRF's authtoken, api.auth.ExpiringTokenAuthentication) lives this long after it
+# was issued; a password change, a deactivation or "sign out other sessions" ends it sooner.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 30)
 # Default idle timeout (a tenant changes its own in rbac.SecurityPolicy) and absolute lifetime.
 SESSION_IDLE_MINUTES_DEFAULT = env.int("SESSION_IDLE_MINUTES_DEFAULT", default=15)
 SESSION_COOKIE_AGE = env.int("SESSION_ABSOLUTE_HOURS", default=12) * 3600
@@ -350,16 +364,19 @@ CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Sent only on HTTPS responses; production refuses to start with it 0 (config/production.py).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 if SECURE_COOKIES:
     # `__Host-` cookies must be Secure, Path=/ and carry no Domain: browsers enforce host-only.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXY_COUNT > 0:
+        # TLS ends at our proxy, which says so; without one, nobody's X-Forwarded-Proto counts.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # a load balancer's probe may come over plain HTTP
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
     # Every cabinet is a subdomain on the platform's wildcard certificate: all of them are HTTPS.
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
@@ -443,10 +460,13 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Token first: a bad or foreign token is a 401 that says "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.auth.ExpiringTokenAuthentication",
         "api.auth.ApiKeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "api.auth.StaffSessionAuthentication",
     ],
+    # Throttles key on the client behind our proxies (api.auth.ClientAddressThrottle), never on
+    # the whole of a client-written X-Forwarded-For.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_CLASSES": ["api.auth.ApiKeyThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "api.inputs.Pages",

@@ -4,8 +4,10 @@ lockouts, staff landing in the back office."""
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ from rbac.audit import audit_record
 from rbac.models import SecurityPolicy, User
 from rbac.policy import policy_get
 from rbac.sms import PHONE_MAX_LENGTH, e164
+from tenants.client_address import client_ip
 from tenants.tasks_base import enqueue_on_commit
 
 LOCKOUT_AUDIT_SECONDS = 300
@@ -138,6 +141,26 @@ class AccountAdapter(DefaultAccountAdapter):
                 )
             raise
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # allauth keys the per-account count on the email (or username); a sign-in by phone
+        # would share one empty key with every other phone in the cabinet. Key it on the number.
+        if not credentials.get("email") and not credentials.get("username"):
+            phone = str(credentials.get("phone") or "")[:64]
+            if phone:
+                credentials = {**credentials, "email": "phone:" + (e164(phone) or phone)}
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # Rate limits, lockouts and the sessions list: the address behind our trusted proxies.
+        return client_ip(request)
+
+    def set_password(self, user: User, password: str) -> None:
+        # A changed, reset or newly set password ends the person's API tokens too.
+        from rbac.sign_in import api_tokens_revoke
+
+        super().set_password(user, password)
+        api_tokens_revoke(user=user, reason="password changed")
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if getattr(request.user, "is_staff", False) and _on_tenant_host(request):
             return "/staff/"
@@ -177,3 +200,19 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         from rbac.oauth import provider_session
 
         return provider_session()
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    def end_sessions(self, sessions: Any) -> None:
+        """ "Sign out other sessions" ends the person's API tokens as well."""
+        from rbac.sign_in import api_tokens_revoke
+
+        sessions = list(sessions)
+        super().end_sessions(sessions)
+        users = {session.user for session in sessions}
+        # The person asking, even when no other browser of theirs is signed in.
+        request = allauth_context.request
+        if request is not None and request.user.is_authenticated:
+            users.add(request.user)
+        for user in users:
+            api_tokens_revoke(user=user, reason="signed out of other sessions", request=request)

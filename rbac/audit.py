@@ -7,13 +7,14 @@ from typing import Any
 from django.http import HttpRequest
 
 from rbac.models import AuditEntry, User
+from tenants.client_address import client_ip as request_client_ip
 
 IMPERSONATION_SESSION_KEY = "kabinet_impersonation"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    # REMOTE_ADDR only: behind a proxy, the proxy layer must set it from a trusted header.
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    # The address behind our trusted proxies (TRUSTED_PROXY_COUNT), never one a client wrote.
+    return request_client_ip(request) if request is not None else None
 
 
 def audit_record(

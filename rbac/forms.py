@@ -2,11 +2,15 @@
 value to the column's length when it stores it, so an overlong email would become another one."""
 
 from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
+from allauth.core import context as allauth_context
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from rbac.sign_in import login_attempts_exhausted
 
 EMAIL_MAX_LENGTH = 254  # RFC 5321's limit, and our column's
 
@@ -77,4 +81,9 @@ class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
         cleaned = super().clean()
         if not self.errors and not cleaned.get("email") and not cleaned.get("phone"):
             raise ValidationError(_("Enter your email address or your phone number."))
+        # An account locked by failed sign-ins (wrong passwords, wrong codes) gets no new code:
+        # the lockout holds at this door too. Asked of the typed name, so it reveals no account.
+        named = {k: cleaned[k] for k in ("email", "phone") if cleaned.get(k)}
+        if not self.errors and named and login_attempts_exhausted(allauth_context.request, **named):
+            raise get_adapter().validation_error("too_many_login_attempts")
         return cleaned

@@ -1,7 +1,11 @@
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from allauth.account.signals import authentication_step_completed, user_logged_in
+from allauth.account.signals import (
+    authentication_step_completed,
+    login_code_rejected,
+    user_logged_in,
+)
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.db import transaction
 from django.db.models.signals import post_save
@@ -13,6 +17,7 @@ from rbac.middleware import idle_unlock
 from rbac.models import SecurityPolicy, User
 from rbac.policy import policy_forget
 from rbac.roles import roles_ensure
+from rbac.sign_in import account_failure_record
 from tenants.models import Tenant
 from tenants.services import OwnerSpec
 from tenants.signals import tenant_provisioned, tenant_status_changed
@@ -93,3 +98,11 @@ def roles_refresh(sender: Any, **kwargs: Any) -> None:
     if connection.schema_name == get_public_schema_name():
         return
     roles_ensure()
+
+
+@receiver(login_code_rejected)
+def count_rejected_login_code(
+    sender: type, request: HttpRequest, user: User, **kwargs: Any
+) -> None:
+    """A wrong sign-in code is a failed sign-in: it counts towards the account's lockout."""
+    account_failure_record(request=request, user=user)

@@ -7,6 +7,7 @@ ever contacted.
 
 import http.client
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -140,6 +141,11 @@ def bench_env(
     directory (file cache, filesystem broker, media) apart from `make run`'s."""
     env = dict(os.environ)
     env.pop("SENTRY_DSN", None)  # no tracing overhead, and nothing leaves the machine
+    # With DEBUG off a server wants production settings (config/production.py): a key of its
+    # own, named hosts, HSTS (sent only over HTTPS, so inert on these plain-HTTP servers).
+    env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    env.setdefault("ALLOWED_HOSTS", ".localhost,localhost,127.0.0.1")
+    env.setdefault("SECURE_HSTS_SECONDS", "31536000")
     env.update(
         DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE=settings_module,
