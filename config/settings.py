@@ -296,6 +296,9 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+# /health/ details (checks, workers, queue, pool) for a monitor sending `X-Health-Token: <it>`;
+# unset, only platform admins see them. Everyone else gets "ok" or "down".
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
 # Telegram Bot API: the bot's token, and the API's address (tests point it at a local fake).
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org")
