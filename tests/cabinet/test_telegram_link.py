@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures guest and telegram come from test_notifications, by name)
 """A Telegram chat id counts only once a code sent to it comes back: until then the chat linked
 before (if any) keeps getting the notifications and the new one gets nothing but the code."""
 
@@ -14,7 +15,7 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture
-def browser(hotel, guest):  # noqa: F811
+def browser(hotel, guest):
     client = Client(HTTP_HOST="hotel.localhost")
     with tenant_context(hotel):
         client.force_login(guest)
@@ -22,7 +23,7 @@ def browser(hotel, guest):  # noqa: F811
 
 
 @pytest.fixture
-def ask_code(browser, telegram, eager_tasks, django_capture_on_commit_callbacks):  # noqa: F811
+def ask_code(browser, telegram, eager_tasks, django_capture_on_commit_callbacks):
     """Save a chat id on the settings page; returns the code that reached that chat, if any."""
 
     def ask(chat_id: str) -> str | None:
@@ -47,7 +48,7 @@ def test_a_new_chat_gets_a_code_and_nothing_else_until_it_comes_back(
     guest,
     browser,
     ask_code,
-    telegram,  # noqa: F811
+    telegram,
 ):
     # when the guest types a new chat id
     code = ask_code("777")
@@ -75,7 +76,7 @@ def test_wrong_codes_link_nothing_and_the_last_try_forgets_the_chat(
     hotel,
     guest,
     browser,
-    ask_code,  # noqa: F811
+    ask_code,
 ):
     code = ask_code("777")
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
@@ -88,7 +89,7 @@ def test_wrong_codes_link_nothing_and_the_last_try_forgets_the_chat(
     assert "No code is waiting" in late.content.decode()
 
 
-def test_the_bot_writes_to_few_chats_an_hour(hotel, guest, browser, ask_code):  # noqa: F811
+def test_the_bot_writes_to_few_chats_an_hour(hotel, guest, browser, ask_code):
     codes = [ask_code(f"90{n}") for n in range(4)]
     refused = browser.get("/account/notifications/")
 
@@ -97,7 +98,7 @@ def test_the_bot_writes_to_few_chats_an_hour(hotel, guest, browser, ask_code):  
     assert refused.status_code == 200
 
 
-def test_someone_else_cannot_use_the_code(hotel, guest, ask_code, telegram):  # noqa: F811
+def test_someone_else_cannot_use_the_code(hotel, guest, ask_code, telegram):
     code = ask_code("777")
     other = Client(HTTP_HOST="hotel.localhost")
     with tenant_context(hotel):
@@ -114,12 +115,12 @@ def test_someone_else_cannot_use_the_code(hotel, guest, ask_code, telegram):  # 
             .exists()  # fmt: skip
 
 
-def test_clearing_the_field_unlinks_at_once(hotel, guest, browser, ask_code):  # noqa: F811
+def test_clearing_the_field_unlinks_at_once(hotel, guest, browser, ask_code):
     assert ask_code("") is None
     assert chat_of(hotel, guest) == ""
 
 
-def test_without_a_bot_nothing_is_sent_and_the_page_says_so(hotel, guest, browser, settings):  # noqa: F811
+def test_without_a_bot_nothing_is_sent_and_the_page_says_so(hotel, guest, browser, settings):
     settings.TELEGRAM_BOT_TOKEN = ""
 
     response = browser.post("/account/notifications/", {"telegram_chat_id": "777"}, follow=True)
