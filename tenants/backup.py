@@ -273,6 +273,7 @@ def tenant_restore(archive_path: Path, *, as_slug: str | None = None) -> Tenant:
                 _run([pg_tool("pg_restore"), *args, f"--role={role}", "--no-owner",
                       "--no-privileges", "--exit-on-error", "--schema", schema,
                       "--use-list", str(restore_list), str(dump)], env)  # fmt: skip
+            _check_restored_code(schema)
             if not copy and schema_checksums(schema) != manifest["checksums"]:
                 raise BackupError("the restored schema's checksums differ from the backup's")
             with transaction.atomic():
@@ -445,6 +446,72 @@ def _check_domain(domain: Domain, *, slug: str, tenant_id: int) -> None:
         raise BackupError(f"the archive claims the address {name!r}, which is not this tenant's")
     if Domain.objects.filter(domain__iexact=name).exclude(tenant_id=tenant_id).exists():
         raise BackupError(f"the archive claims {name!r}, another tenant's address")
+
+
+# -- What the restored schema will run as the application -----------------------------------
+
+# Objects of `%(schema)s` (tables, columns' defaults, constraints, indexes, triggers, views'
+# rules, functions, types) and what they depend on outside it: a view over another tenant's
+# table, a default or trigger calling a function of `public`... Only PostgreSQL's own may be.
+_FOREIGN_DEPENDENCIES = """
+WITH nsp AS (SELECT oid FROM pg_namespace WHERE nspname = %(schema)s),
+mine AS (
+  SELECT 'pg_class'::regclass AS classid, c.oid AS objid FROM pg_class c
+   WHERE c.relnamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_attrdef'::regclass, ad.oid FROM pg_attrdef ad
+   JOIN pg_class c ON c.oid = ad.adrelid WHERE c.relnamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_constraint'::regclass, co.oid FROM pg_constraint co
+   WHERE co.connamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_trigger'::regclass, t.oid FROM pg_trigger t
+   JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_rewrite'::regclass, r.oid FROM pg_rewrite r
+   JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p
+   WHERE p.pronamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_type'::regclass, ty.oid FROM pg_type ty
+   WHERE ty.typnamespace = (SELECT oid FROM nsp)
+)
+SELECT DISTINCT pg_describe_object(d.refclassid, d.refobjid, 0)
+FROM pg_depend d
+JOIN mine m ON m.classid = d.classid AND m.objid = d.objid
+LEFT JOIN pg_class c ON d.refclassid = 'pg_class'::regclass AND c.oid = d.refobjid
+LEFT JOIN pg_proc p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid
+LEFT JOIN pg_type ty ON d.refclassid = 'pg_type'::regclass AND ty.oid = d.refobjid
+JOIN pg_namespace n ON n.oid = coalesce(c.relnamespace, p.pronamespace, ty.typnamespace)
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', %(schema)s)
+ORDER BY 1
+"""
+# A function as the template has it: its name, arguments, language, body and how it runs.
+_FUNCTIONS = """
+SELECT p.proname, pg_get_function_identity_arguments(p.oid), l.lanname, md5(p.prosrc),
+       p.prosecdef, p.provolatile, coalesce(array_to_string(p.proconfig, ','), '')
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+WHERE p.pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = %(schema)s)
+"""
+
+
+def _check_restored_code(schema: str) -> None:
+    """The restored schema passes to the application's role, and its triggers, defaults and
+    views then run with the application's rights. So it may hold no function the base template
+    lacks (same name, body and settings; no SECURITY DEFINER of its own) and nothing that
+    reaches outside the schema (a view over another tenant's table, a default calling `public`)."""
+    from tenants.schema_templates import template_schema_name
+
+    template = template_schema_name()
+    with connection.cursor() as cursor:
+        cursor.execute(_FOREIGN_DEPENDENCIES, {"schema": schema})
+        outside = [name for (name,) in cursor.fetchall()]
+        if outside:
+            shown = "; ".join(outside[:5])
+            raise BackupError(f"the restored schema reaches outside itself: {shown}")
+        if not schema_exists(template):
+            raise BackupError(f"no template schema {template!r} to compare the functions with")
+        cursor.execute(_FUNCTIONS, {"schema": template})
+        known = set(cursor.fetchall())
+        cursor.execute(_FUNCTIONS, {"schema": schema})
+        foreign = sorted(row[0] for row in cursor.fetchall() if row not in known)
+    if foreign:
+        raise BackupError(f"the restored schema has functions the template has not: {foreign}")
 
 
 # -- The restore's own database role -------------------------------------------------------

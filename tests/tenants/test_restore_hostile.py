@@ -251,3 +251,37 @@ def test_what_a_dump_executes_cannot_reach_another_tenant(
             assert schema_checksums(schema) == before  # the live schema was put back
         finally:
             Tenant.objects.filter(slug="shop").update(name=shop_name)
+
+
+@pytest.mark.parametrize(
+    ("planted", "match"),
+    [
+        # runs with the application's rights at the next insert: a copy of the shop's schema
+        ("CREATE TABLE planted (id int, copied boolean"
+         " DEFAULT ((public.clone_schema('shop', 'stolen', VARIADIC ARRAY[]::public.cloneparms[]))"
+         " IS NULL))", "reaches outside itself"),
+        ("CREATE FUNCTION extra() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+         "functions the template has not"),
+    ],
+)  # fmt: skip
+def test_a_schema_that_would_run_foreign_code_as_the_application_is_refused(
+    committed_tenant, django_db_blocker, tmp_path, settings, planted, match
+):
+    """What the restore's role may create but the application would later run: a default that
+    calls a platform function, a function the template does not have."""
+    settings.BACKUP_DIR = str(tmp_path / "backups")
+    tenant = committed_tenant
+    with django_db_blocker.unblock():
+        with schema_context(tenant.schema_name), connection.cursor() as cursor:
+            cursor.execute(planted)
+        connection.set_schema_to_public()
+        archive = tenant_backup(tenant)
+        before = schema_checksums(tenant.schema_name)
+
+        with pytest.raises(BackupError, match=match):
+            tenant_restore(archive)
+
+        assert schema_checksums(tenant.schema_name) == before  # the live schema was put back
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'stolen'")
+            assert cursor.fetchone()[0] == 0
