@@ -15,7 +15,10 @@ dump may hold objects of that schema only (its table of contents is read first a
 elsewhere refuses the archive; `pg_restore` then runs with that schema and a filtered list); the
 public rows may be only the tenant's own row and rows that point at it (no users, no row or
 domain of another tenant). `pg_restore` runs as a role made for this one restore, which owns
-the new schema and nothing else, so whatever the dump executes cannot reach another schema.
+the new schema and nothing else, so whatever the dump executes cannot reach another schema. As
+the restored schema then runs with the application's rights, it may hold no function the base
+template lacks and nothing that depends on objects outside it (a default calling `public`'s
+functions, a view over another schema).
 
 A restore goes into a side schema first: the tenant's current schema (if any) is renamed aside,
 the dump is restored, and only then is the old one dropped (or, for a copy, the restored schema
