@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -11,7 +13,15 @@ from rest_framework.views import APIView
 from api.inputs import JsonInput
 from tenants.forms import SignupForm, slug_problem, time_zone_choices
 from tenants.models import Vertical
-from tenants.signup import cabinet_url, owner_handoff_url, tenant_signup
+from tenants.signup import (
+    SignupRateLimited,
+    cabinet_url,
+    owner_handoff_url,
+    signup_address_count,
+    signup_attempt_count,
+    signup_client,
+    tenant_signup,
+)
 from tenants.slugs import SLUG_MAX, SLUG_MIN, SLUG_PATTERN
 
 
@@ -69,13 +79,19 @@ class SignupView(APIView):
         summary="Create a cabinet",
     )
     def post(self, request: Request) -> Response:
-        data = SignupInput(data=request.data)  # exactly what the schema says; then the rules
-        data.is_valid(raise_exception=True)
-        form = SignupForm(data=data.validated_data)
-        if not form.is_valid():
-            return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
         try:
+            signup_attempt_count(client=signup_client(request))
+            data = SignupInput(data=request.data)  # exactly what the schema says; then the rules
+            data.is_valid(raise_exception=True)
+            form = SignupForm(data=data.validated_data)
+            if not form.is_valid():
+                return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+            signup_address_count(email=form.cleaned_data["owner_email"])
             tenant = tenant_signup(form=form)
+        except SignupRateLimited as exc:
+            raise Throttled(
+                wait=exc.retry_after, detail=_("Too many sign-ups at once. Please try again later.")
+            ) from exc
         except ValidationError:
             return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
         body = {

@@ -1,5 +1,5 @@
 """The person's notifications (in the cabinet) and their choices: which channel for which kind
-of event, quiet hours, their Telegram chat."""
+of event, quiet hours, their Telegram chat (linked once a code sent to it is typed back)."""
 
 import datetime as dt
 import json
@@ -22,7 +22,14 @@ from cabinet.models import (
     NotificationSettings,
     PushSubscription,
 )
-from cabinet.notifications import settings_for
+from cabinet.notifications import (
+    TelegramLinkRefused,
+    settings_for,
+    telegram_link_confirm,
+    telegram_link_pending,
+    telegram_link_start,
+    telegram_unlink,
+)
 from cabinet.push import public_key, subscription_save
 from cabinet.rendering import render_cabinet
 from cabinet.sms import provider as sms_provider
@@ -73,9 +80,20 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 "channels": chosen,
                 "quiet_from": _time(request.POST.get("quiet_from", "")),
                 "quiet_until": _time(request.POST.get("quiet_until", "")),
-                "telegram_chat_id": chat_id,
             },
         )
+        if not chat_id and prefs.telegram_chat_id:
+            telegram_unlink(user=request.user)
+        elif chat_id and chat_id != prefs.telegram_chat_id:
+            # The chat counts once the code we send there comes back (telegram_confirm).
+            try:
+                telegram_link_start(user=request.user, chat_id=chat_id)
+            except TelegramLinkRefused as exc:
+                messages.error(request, str(exc))
+                return HttpResponseRedirect(reverse("notification-settings"))
+            messages.success(request, _("Saved. We sent a code to that Telegram chat: type it "
+                                        "below to link the chat."))  # fmt: skip
+            return HttpResponseRedirect(reverse("notification-settings") + "#telegram")
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(reverse("notification-settings"))
     offered = [(c, label) for c, label in Channel.choices if c != Channel.SMS or sms_provider()]
@@ -90,10 +108,24 @@ def preferences(request: HttpRequest) -> HttpResponse:
     context = {
         "grid": grid,
         "prefs": prefs,
+        "telegram_pending": telegram_link_pending(request.user),
         "push_key": public_key(),
         "push_devices": request.user.push_subscriptions.count(),
     }
     return render_cabinet(request, "cabinet/notification_settings.html", context)
+
+
+@require_POST
+@login_required
+def telegram_confirm(request: HttpRequest) -> HttpResponse:
+    """The code sent to the Telegram chat being linked, typed back: then the chat counts."""
+    try:
+        telegram_link_confirm(user=request.user, code=request.POST.get("code", "")[:20])
+    except TelegramLinkRefused as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("notification-settings") + "#telegram")
+    messages.success(request, _("Telegram is linked: notifications you chose go there now."))
+    return HttpResponseRedirect(reverse("notification-settings"))
 
 
 @require_POST

@@ -4,17 +4,22 @@ marked sent in the same transaction that found it pending); quiet hours delay, t
 a burst on one channel becomes a few messages and then one digest."""
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cabinet.models import Channel, Delivery, Notification, NotificationSettings
@@ -174,8 +179,9 @@ def _send_email(user: User, title: str, body: str, url: str, event: str = "") ->
     message.send()
 
 
-def _send_telegram(user: User, title: str, body: str, url: str, event: str = "") -> None:
-    prefs = settings_for(user)
+def _send_telegram(user: User, title: str, body: str, url: str, event: str = "", *,
+                   prefs: NotificationSettings | None = None) -> None:  # fmt: skip
+    prefs = prefs or settings_for(user)  # a chat being linked passes its own (unsaved) prefs
     if not settings.TELEGRAM_BOT_TOKEN or not prefs.telegram_chat_id:
         raise DeliveryFailed("Telegram is not set up")
     api = f"{settings.TELEGRAM_API_BASE}/bot{settings.TELEGRAM_BOT_TOKEN}/sendMessage"
@@ -306,3 +312,83 @@ def digest_give_up(*, user_id: int, channel: str) -> None:
 def _absolute(url: str) -> str:
     """A cabinet path as a link that works from a mail client."""
     return tenant_link(connection.tenant, url) if url.startswith("/") else url
+
+
+# -- Linking a Telegram chat -----------------------------------------------------------------
+# A chat id counts only once a code sent to it comes back: until then it waits in the cache
+# (with the code's hash and the tries left) and `telegram_chat_id` keeps the chat linked before,
+# if any. A few codes an hour per person, so nobody makes the bot write to strangers' chats.
+
+TELEGRAM_CODE_TTL = 600
+TELEGRAM_CODE_TRIES = 5
+TELEGRAM_CODES_PER_HOUR = 3
+
+
+class TelegramLinkRefused(Exception):
+    """Why a chat cannot be linked now, in the person's words."""
+
+
+def _pending_key(user: User) -> str:
+    return f"telegram-link:{user.pk}"
+
+
+def _code_hash(user: User, code: str) -> str:
+    return hashlib.sha256(f"{connection.schema_name}:{user.pk}:{code}".encode()).hexdigest()
+
+
+def telegram_link_pending(user: User) -> str | None:
+    """The chat id waiting for its code, if any."""
+    pending = cache.get(_pending_key(user))
+    return pending["chat_id"] if pending else None
+
+
+def telegram_link_start(*, user: User, chat_id: str) -> None:
+    """Send a code to `chat_id` (by a task, after commit); the chat counts once it comes back."""
+    if not settings.TELEGRAM_BOT_TOKEN:
+        raise TelegramLinkRefused(_("Telegram is not available in this cabinet."))
+    sent_key = f"telegram-link-sent:{user.pk}:{timezone.now():%Y%m%d%H}"
+    cache.add(sent_key, 0, 3700)
+    if cache.incr(sent_key) > TELEGRAM_CODES_PER_HOUR:
+        raise TelegramLinkRefused(_("Too many codes this hour. Please try again later."))
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    pending = {"chat_id": chat_id, "hash": _code_hash(user, code), "tries": TELEGRAM_CODE_TRIES}
+    cache.set(_pending_key(user), pending, TELEGRAM_CODE_TTL)
+    from cabinet.tasks import send_telegram_link_code
+
+    enqueue_on_commit(send_telegram_link_code, user.pk, chat_id, code)
+
+
+def telegram_link_confirm(*, user: User, code: str) -> str:
+    """Link the waiting chat when `code` is the one sent to it; returns its id. Raises
+    TelegramLinkRefused for a wrong code (the last of the tries forgets the chat)."""
+    key = _pending_key(user)
+    pending = cache.get(key)
+    if not pending:
+        raise TelegramLinkRefused(_("No code is waiting: enter your chat id and save first."))
+    if not hmac.compare_digest(pending["hash"], _code_hash(user, code.strip())):
+        pending["tries"] -= 1
+        if pending["tries"] <= 0:
+            cache.delete(key)
+            raise TelegramLinkRefused(_("Wrong code, and no tries are left: ask for a new one."))
+        cache.set(key, pending, TELEGRAM_CODE_TTL)
+        raise TelegramLinkRefused(_("Wrong code. Check the message in Telegram."))
+    cache.delete(key)
+    NotificationSettings.objects.update_or_create(
+        user=user, defaults={"telegram_chat_id": pending["chat_id"]}
+    )
+    return pending["chat_id"]
+
+
+def telegram_unlink(*, user: User) -> None:
+    cache.delete(_pending_key(user))
+    NotificationSettings.objects.filter(user=user).update(telegram_chat_id="")
+
+
+def telegram_link_code_send(*, user_id: int, chat_id: str, code: str) -> None:
+    """The code, to the chat being linked, by the same transport as every Telegram delivery."""
+    user = User.objects.get(pk=user_id)
+    with in_language_of(user):
+        title = _("Your code to link this chat: %(code)s") % {"code": code}
+        body = _("Type it on the notification settings page. Did not ask for it? Ignore this.")
+    _send_telegram(user, title, body, "",
+                   prefs=NotificationSettings(user=user, telegram_chat_id=chat_id))  # fmt: skip

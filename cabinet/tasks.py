@@ -126,3 +126,15 @@ def deliver_webhook(self, delivery_id: int) -> str:
         attempts = WebhookDelivery.objects.get(pk=delivery_id).attempts
         raise self.retry(countdown=retry_delay(attempts))
     return status
+
+
+@shared_task(bind=True, name="cabinet.send_telegram_link_code", max_retries=3)
+def send_telegram_link_code(self: Any, user_id: int, chat_id: str, code: str) -> None:
+    """The code that links a Telegram chat, to that chat (retried a few times, then dropped:
+    the person asks for a new one)."""
+    from cabinet.notifications import DeliveryFailed, telegram_link_code_send
+
+    try:
+        telegram_link_code_send(user_id=user_id, chat_id=chat_id, code=code)
+    except DeliveryFailed as exc:
+        raise self.retry(countdown=10 * (self.request.retries + 1), exc=exc) from exc

@@ -310,6 +310,13 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+# /health/ details (checks, workers, queue, pool) for a monitor sending `X-Health-Token: <it>`;
+# unset, only platform admins see them. Everyone else gets "ok" or "down".
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+# Business signups (page and API): attempts per client address an hour, cabinets per owner's
+# email address a day (tenants.signup).
+SIGNUP_PER_CLIENT_PER_HOUR = env.int("SIGNUP_PER_CLIENT_PER_HOUR", default=10)
+SIGNUP_PER_ADDRESS_PER_DAY = env.int("SIGNUP_PER_ADDRESS_PER_DAY", default=3)
 # Telegram Bot API: the bot's token, and the API's address (tests point it at a local fake).
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org")

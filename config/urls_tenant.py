@@ -20,6 +20,11 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", account.account, name="account"),
     path("account/notifications/", notification_views.preferences, name="notification-settings"),
+    path(
+        "account/notifications/telegram/",
+        notification_views.telegram_confirm,
+        name="telegram-confirm",
+    ),
     path("notifications/", notification_views.inbox, name="notifications"),
     path("account/push/", notification_views.push_subscribe, name="push-subscribe"),
     path("account/push/off/", notification_views.push_forget, name="push-forget"),

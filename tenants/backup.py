@@ -9,6 +9,17 @@ tenant, its domains and every shared row that points at it: billing, events; as 
 its media folder, and a manifest with a checksum of every table of the schema (row count and
 the md5 of its ordered rows), so a restore can prove it brought back the same data.
 
+A restore trusts nothing in the archive. The manifest must name the tenant's own schema (the
+one its slug maps to; never `public`, a template, a spare, or a schema of another tenant); the
+dump may hold objects of that schema only (its table of contents is read first and any object
+elsewhere refuses the archive; `pg_restore` then runs with that schema and a filtered list); the
+public rows may be only the tenant's own row and rows that point at it (no users, no row or
+domain of another tenant). `pg_restore` runs as a role made for this one restore, which owns
+the new schema and nothing else, so whatever the dump executes cannot reach another schema. As
+the restored schema then runs with the application's rights, it may hold no function the base
+template lacks and nothing that depends on objects outside it (a default calling `public`'s
+functions, a view over another schema).
+
 A restore goes into a side schema first: the tenant's current schema (if any) is renamed aside,
 the dump is restored, and only then is the old one dropped (or, for a copy, the restored schema
 is renamed to the new tenant's and the old one renamed back). A failure puts everything back.
@@ -28,11 +39,15 @@ import subprocess
 import tarfile
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
+from django.core.exceptions import ValidationError
+from django.core.serializers.base import DeserializationError, DeserializedObject
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_exists
@@ -40,7 +55,7 @@ from django_tenants.utils import get_public_schema_name, schema_exists
 from tenants.models import Domain, Tenant, TenantStatus
 from tenants.routing import bump_routing_version
 from tenants.schema_templates import drop_schema, quote_schema_name
-from tenants.slugs import normalize_slug, schema_name_for
+from tenants.slugs import normalize_slug, schema_is_reserved, schema_name_for
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +132,13 @@ def schema_checksums(schema_name: str) -> dict[str, list]:
             count, digest = cursor.fetchone()
             sums[table] = [count, digest]
     return sums
+
+
+def _tenant_fields_by_model() -> dict[type[models.Model], list[str]]:
+    found: dict[type[models.Model], list[str]] = {}
+    for model, field in _shared_models_pointing_at_tenants():
+        found.setdefault(model, []).append(field)
+    return found
 
 
 def _shared_models_pointing_at_tenants() -> list[tuple[type[models.Model], str]]:
@@ -225,17 +247,21 @@ def _rename_schema(old: str, new: str) -> None:
 
 def tenant_restore(archive_path: Path, *, as_slug: str | None = None) -> Tenant:
     """Bring a tenant back from its archive: the same tenant (swapped in over the current one,
-    or recreated after it was dropped), or with `as_slug` a new tenant holding a copy."""
+    or recreated after it was dropped), or with `as_slug` a new tenant holding a copy. Refuses
+    (BackupError) an archive whose manifest, dump or public rows reach beyond that tenant."""
     connection.set_schema_to_public()
     with tempfile.TemporaryDirectory(prefix="kabinet-restore-") as scratch:
         folder = Path(scratch)
         with tarfile.open(archive_path, "r:gz") as archive:
             _safe_extract(archive, folder)
-        manifest = json.loads((folder / "manifest.json").read_text())
-        if manifest.get("format") != FORMAT_VERSION:
-            raise BackupError(f"unknown backup format {manifest.get('format')!r}")
-        schema = manifest["schema"]
-        copy = as_slug is not None and normalize_slug(as_slug) != manifest["slug"]
+        manifest = _read_manifest(folder)
+        schema, slug = manifest["schema"], manifest["slug"]
+        rows = _checked_public_rows(folder, slug=slug, schema=schema)
+        dump = folder / "schema.dump"
+        if not dump.is_file():
+            raise BackupError("the archive holds no schema dump")
+        restore_list = _checked_restore_list(dump, schema=schema, into=folder)
+        copy = as_slug is not None and normalize_slug(as_slug) != slug
         target_schema = schema_name_for(normalize_slug(as_slug)) if copy else schema
         if copy and (schema_exists(target_schema) or Tenant.objects.filter(
             slug=normalize_slug(as_slug)).exists()):  # fmt: skip
@@ -246,16 +272,19 @@ def tenant_restore(archive_path: Path, *, as_slug: str | None = None) -> Tenant:
             _rename_schema(schema, aside)
         try:
             args, env = _db_args()
-            _run([pg_tool("pg_restore"), *args, "--no-owner", "--exit-on-error",
-                  str(folder / "schema.dump")], env)  # fmt: skip
+            with restore_role(schema) as role:
+                _run([pg_tool("pg_restore"), *args, f"--role={role}", "--no-owner",
+                      "--no-privileges", "--exit-on-error", "--schema", schema,
+                      "--use-list", str(restore_list), str(dump)], env)  # fmt: skip
+            _check_restored_code(schema)
             if not copy and schema_checksums(schema) != manifest["checksums"]:
                 raise BackupError("the restored schema's checksums differ from the backup's")
             with transaction.atomic():
                 if copy:
                     _rename_schema(schema, target_schema)
-                    tenant = _public_rows_as_copy(folder, manifest, as_slug, target_schema)
+                    tenant = _public_rows_as_copy(rows, as_slug, target_schema)
                 else:
-                    tenant = _public_rows_restore(folder)
+                    tenant = _public_rows_restore(rows)
         except BaseException:
             drop_schema(schema)  # whatever pg_restore left (IF EXISTS), aside or not
             if moved_aside:
@@ -271,10 +300,255 @@ def tenant_restore(archive_path: Path, *, as_slug: str | None = None) -> Tenant:
     return tenant
 
 
-def _public_rows_restore(folder: Path) -> Tenant:
-    """The tenant's rows in `public` as they were in the backup (same ids)."""
-    objects = list(serializers.deserialize("json", (folder / "public.json").read_text()))
-    tenant_row = next(o for o in objects if isinstance(o.object, Tenant))
+# -- What an archive may hold ----------------------------------------------------------------
+
+
+def _read_manifest(folder: Path) -> dict:
+    """The manifest, if it names a tenant's own schema: the one its slug maps to, never a
+    reserved one (public, templates, spares), never one that another tenant holds."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise BackupError("the archive has no readable manifest") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise BackupError(f"unknown backup format {found!r}")
+    slug, schema = manifest.get("slug"), manifest.get("schema")
+    if not isinstance(slug, str) or not isinstance(schema, str):
+        raise BackupError("the manifest names no tenant")
+    if not isinstance(manifest.get("checksums"), dict):
+        raise BackupError("the manifest has no checksums")
+    if schema_is_reserved(schema):
+        raise BackupError(f"the manifest names the platform's schema {schema!r}, no tenant's")
+    try:
+        if normalize_slug(slug) != slug:
+            raise ValidationError("not normalized")
+    except ValidationError as exc:
+        raise BackupError(f"the manifest's slug {slug!r} is not a tenant's") from exc
+    if schema != schema_name_for(slug):
+        raise BackupError(f"the manifest's schema {schema!r} is not that of tenant {slug!r}")
+    holder = Tenant.objects.filter(schema_name=schema).first()
+    if holder is not None and holder.slug != slug:
+        raise BackupError(f"the schema {schema!r} belongs to another tenant")
+    by_slug = Tenant.objects.filter(slug=slug).first()
+    if by_slug is not None and by_slug.schema_name != schema:
+        raise BackupError(f"tenant {slug!r} has another schema than the manifest's")
+    if holder is None and schema_exists(schema):
+        raise BackupError(f"a schema {schema!r} exists and is no tenant's; not touching it")
+    return manifest
+
+
+# Entries of `pg_restore --list` whose type is more than one word; any other type is one word.
+_TOC_TYPES = sorted(
+    ("TABLE DATA", "SEQUENCE SET", "SEQUENCE OWNED BY", "FK CONSTRAINT", "DEFAULT ACL",
+     "MATERIALIZED VIEW DATA", "MATERIALIZED VIEW", "TEXT SEARCH CONFIGURATION",
+     "TEXT SEARCH DICTIONARY", "TEXT SEARCH PARSER", "TEXT SEARCH TEMPLATE", "EVENT TRIGGER",
+     "FOREIGN TABLE", "FOREIGN DATA WRAPPER", "SERVER", "USER MAPPING", "LARGE OBJECT",
+     "BLOB DATA", "BLOB METADATA", "ROW SECURITY", "OPERATOR CLASS", "OPERATOR FAMILY",
+     "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA", "SUBSCRIPTION TABLE",
+     "TRANSFORM", "ACCESS METHOD", "PROCEDURAL LANGUAGE", "STATISTICS DATA"),
+    key=len, reverse=True,
+)  # fmt: skip
+_TOC_LINE = re.compile(r"^(?P<id>\d+); \d+ \d+ (?P<rest>.+)$")
+
+
+def _toc_entry(line: str) -> tuple[str, str, str] | None:
+    """(type, namespace, the rest) of one line of `pg_restore --list`; None for comments."""
+    line = line.strip()
+    if not line or line.startswith(";"):
+        return None
+    match = _TOC_LINE.match(line)
+    if match is None:
+        raise BackupError(f"unreadable entry in the dump's table of contents: {line[:200]!r}")
+    rest = match.group("rest")
+    kind = next((k for k in _TOC_TYPES if rest.startswith(k + " ")), rest.split(" ", 1)[0])
+    namespace, _sep, name = rest[len(kind) + 1 :].partition(" ")
+    return kind, namespace, name
+
+
+def _checked_restore_list(dump: Path, *, schema: str, into: Path) -> Path:
+    """The dump's table of contents, refused when any object is outside `schema`, minus the
+    CREATE SCHEMA (the restore makes the schema itself, owned by its role): for --use-list."""
+    _args, env = _db_args()
+    listed = subprocess.run(  # noqa: S603 (pg_restore --list of the archive being restored)
+        [pg_tool("pg_restore"), "--list", str(dump)], capture_output=True, text=True, env=env,
+        check=False,
+    )  # fmt: skip
+    if listed.returncode != 0:
+        raise BackupError(f"pg_restore cannot read the dump: {listed.stderr.strip()[:500]}")
+    kept, outside = [], []
+    for line in listed.stdout.splitlines():
+        entry = _toc_entry(line)
+        if entry is None:
+            continue
+        kind, namespace, name = entry
+        if namespace == schema:
+            kept.append(line)
+        elif kind == "SCHEMA" and namespace == "-" and name.split(" ")[0] == schema:
+            continue
+        else:
+            outside.append(f"{kind} {namespace} {name}".strip())
+    if outside:
+        shown = "; ".join(outside[:5]) + (" …" if len(outside) > 5 else "")
+        raise BackupError(f"the dump holds objects outside schema {schema!r}: {shown}")
+    path = into / "restore.list"
+    path.write_text("\n".join(kept) + "\n")
+    return path
+
+
+def _checked_public_rows(folder: Path, *, slug: str, schema: str) -> list[DeserializedObject]:
+    """The archive's public rows, tenant first, if they are this tenant's alone: its own
+    Tenant row (same slug, schema and, when it exists, id) and rows of the shared models that
+    point at it and only at it, none of which would overwrite another tenant's row or claim
+    its address. Users, another tenant's rows or anything else refuse the archive."""
+    try:
+        objects = list(serializers.deserialize("json", (folder / "public.json").read_text()))
+    except (OSError, DeserializationError, ValueError) as exc:
+        raise BackupError(f"the archive's public rows are unreadable: {exc}"[:500]) from exc
+    tenants = [o for o in objects if type(o.object) is Tenant]
+    if len(tenants) != 1:
+        raise BackupError("the archive's public rows must hold exactly one tenant")
+    tenant_item = tenants[0]
+    tenant = tenant_item.object
+    if tenant.slug != slug or tenant.schema_name != schema:
+        raise BackupError("the archive's tenant row is not the manifest's tenant")
+    current = Tenant.objects.filter(schema_name=schema).first()
+    if current is not None and current.pk != tenant.pk:
+        raise BackupError("the archive's tenant row has another tenant's id")
+    if current is None and Tenant.objects.filter(pk=tenant.pk).exists():
+        raise BackupError("the archive's tenant row would overwrite another tenant")
+    tenant_fields = _tenant_fields_by_model()
+    for item in objects:
+        if item is tenant_item:
+            continue
+        model, row = type(item.object), item.object
+        fields = tenant_fields.get(model)
+        if fields is None:
+            raise BackupError(
+                f"the archive carries {model._meta.label} rows, which no restore may write"
+            )
+        if item.m2m_data or any(getattr(row, f"{f}_id") != tenant.pk for f in fields):
+            raise BackupError(f"the archive carries another tenant's {model._meta.label} row")
+        theirs = model.objects.filter(pk=row.pk)
+        for field in fields:
+            theirs = theirs.exclude(**{f"{field}_id": tenant.pk})
+        if row.pk is None or theirs.exists():
+            raise BackupError(f"a {model._meta.label} row would overwrite another tenant's")
+        if model is Domain:
+            _check_domain(row, slug=slug, tenant_id=tenant.pk)
+    return [tenant_item, *(o for o in objects if o is not tenant_item)]
+
+
+def _check_domain(domain: Domain, *, slug: str, tenant_id: int) -> None:
+    from tenants.services import platform_domain_for
+
+    name = domain.domain.lower()
+    platform = settings.PLATFORM_DOMAIN.lower()
+    ours = platform_domain_for(slug).lower()
+    if (name == platform or name.endswith("." + platform)) and name != ours:
+        raise BackupError(f"the archive claims the address {name!r}, which is not this tenant's")
+    if Domain.objects.filter(domain__iexact=name).exclude(tenant_id=tenant_id).exists():
+        raise BackupError(f"the archive claims {name!r}, another tenant's address")
+
+
+# -- What the restored schema will run as the application -----------------------------------
+
+# Objects of `%(schema)s` (tables, columns' defaults, constraints, indexes, triggers, views'
+# rules, functions, types) and what they depend on outside it: a view over another tenant's
+# table, a default or trigger calling a function of `public`... Only PostgreSQL's own may be.
+_FOREIGN_DEPENDENCIES = """
+WITH nsp AS (SELECT oid FROM pg_namespace WHERE nspname = %(schema)s),
+mine AS (
+  SELECT 'pg_class'::regclass AS classid, c.oid AS objid FROM pg_class c
+   WHERE c.relnamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_attrdef'::regclass, ad.oid FROM pg_attrdef ad
+   JOIN pg_class c ON c.oid = ad.adrelid WHERE c.relnamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_constraint'::regclass, co.oid FROM pg_constraint co
+   WHERE co.connamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_trigger'::regclass, t.oid FROM pg_trigger t
+   JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_rewrite'::regclass, r.oid FROM pg_rewrite r
+   JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p
+   WHERE p.pronamespace = (SELECT oid FROM nsp)
+  UNION ALL SELECT 'pg_type'::regclass, ty.oid FROM pg_type ty
+   WHERE ty.typnamespace = (SELECT oid FROM nsp)
+)
+SELECT DISTINCT pg_describe_object(d.refclassid, d.refobjid, 0)
+FROM pg_depend d
+JOIN mine m ON m.classid = d.classid AND m.objid = d.objid
+LEFT JOIN pg_class c ON d.refclassid = 'pg_class'::regclass AND c.oid = d.refobjid
+LEFT JOIN pg_proc p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid
+LEFT JOIN pg_type ty ON d.refclassid = 'pg_type'::regclass AND ty.oid = d.refobjid
+JOIN pg_namespace n ON n.oid = coalesce(c.relnamespace, p.pronamespace, ty.typnamespace)
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', %(schema)s)
+ORDER BY 1
+"""
+# A function as the template has it: its name, arguments, language, body and how it runs.
+_FUNCTIONS = """
+SELECT p.proname, pg_get_function_identity_arguments(p.oid), l.lanname, md5(p.prosrc),
+       p.prosecdef, p.provolatile, coalesce(array_to_string(p.proconfig, ','), '')
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+WHERE p.pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = %(schema)s)
+"""
+
+
+def _check_restored_code(schema: str) -> None:
+    """The restored schema passes to the application's role, and its triggers, defaults and
+    views then run with the application's rights. So it may hold no function the base template
+    lacks (same name, body and settings; no SECURITY DEFINER of its own) and nothing that
+    reaches outside the schema (a view over another tenant's table, a default calling `public`)."""
+    from tenants.schema_templates import template_schema_name
+
+    template = template_schema_name()
+    with connection.cursor() as cursor:
+        cursor.execute(_FOREIGN_DEPENDENCIES, {"schema": schema})
+        outside = [name for (name,) in cursor.fetchall()]
+        if outside:
+            shown = "; ".join(outside[:5])
+            raise BackupError(f"the restored schema reaches outside itself: {shown}")
+        if not schema_exists(template):
+            raise BackupError(f"no template schema {template!r} to compare the functions with")
+        cursor.execute(_FUNCTIONS, {"schema": template})
+        known = set(cursor.fetchall())
+        cursor.execute(_FUNCTIONS, {"schema": schema})
+        foreign = sorted(row[0] for row in cursor.fetchall() if row not in known)
+    if foreign:
+        raise BackupError(f"the restored schema has functions the template has not: {foreign}")
+
+
+# -- The restore's own database role -------------------------------------------------------
+
+
+@contextmanager
+def restore_role(schema: str) -> Iterator[str]:
+    """A role made for one restore: it owns the new, empty `schema` and nothing else (no
+    login, no superuser, no membership of any role), so the dump's statements, functions and
+    index expressions run without rights on `public` or another tenant's schema. Afterwards
+    the schema and everything in it pass to the application's role and the role is dropped.
+    The application's role needs CREATEROLE when it is not a superuser (docker/ grants it)."""
+    role = f"kabinet_restore_{uuid.uuid4().hex[:12]}"
+    grant_options = " WITH INHERIT TRUE, SET TRUE" if connection.pg_version >= 160000 else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE ROLE {role} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT"
+            " NOREPLICATION NOBYPASSRLS"
+        )
+        try:
+            cursor.execute(f"GRANT {role} TO CURRENT_USER{grant_options}")
+            cursor.execute(f"CREATE SCHEMA {quote_schema_name(schema)} AUTHORIZATION {role}")
+            yield role
+        finally:
+            try:
+                cursor.execute(f"REASSIGN OWNED BY {role} TO CURRENT_USER")
+                cursor.execute(f"DROP OWNED BY {role}")
+            finally:
+                cursor.execute(f"DROP ROLE {role}")
+
+
+def _public_rows_restore(objects: list[DeserializedObject]) -> Tenant:
+    """The tenant's rows in `public` as they were in the backup (same ids), checked."""
+    tenant_row = objects[0]
     for model, field in _shared_models_pointing_at_tenants():
         model.objects.filter(**{f"{field}_id": tenant_row.object.pk}).delete()
     tenant_row.save()
@@ -284,13 +558,12 @@ def _public_rows_restore(folder: Path) -> Tenant:
     return Tenant.objects.get(pk=tenant_row.object.pk)
 
 
-def _public_rows_as_copy(folder: Path, manifest: dict, as_slug: str, schema: str) -> Tenant:
+def _public_rows_as_copy(objects: list[DeserializedObject], as_slug: str, schema: str) -> Tenant:
     """A new tenant with the backup's settings and data, its own address, and no billing of
     its own yet (a copy starts its own trial when the owner subscribes)."""
     from tenants.services import platform_domain_for
 
-    objects = serializers.deserialize("json", (folder / "public.json").read_text())
-    original = next(o.object for o in objects if isinstance(o.object, Tenant))
+    original = objects[0].object
     slug = normalize_slug(as_slug)
     original.pk, original.slug, original.schema_name = None, slug, schema
     original.name = f"{original.name} (copy)"[:100]

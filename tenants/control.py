@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tenants import selectors
 from tenants.export import latest_export
+from tenants.health import health_details
 from tenants.lifecycle import Actor, allowed_transitions, purge_allowed_from, tenant_transition
 from tenants.models import Tenant, TenantEvent, TenantStatus, Vertical
 from tenants.pool import pool_status
@@ -28,6 +29,17 @@ from tenants.tasks import refill_pool
 
 View = Callable[..., HttpResponse]
 MAX_REASON = 500
+
+
+def is_platform_admin(request: HttpRequest) -> bool:
+    """A platform admin, signed in on the platform's host with a second factor."""
+    tenant = getattr(request, "tenant", None)
+    user = getattr(request, "user", None)
+    return bool(
+        tenant is not None and tenant.is_public
+        and user is not None and user.is_authenticated and user.is_staff
+        and has_second_factor(user)
+    )  # fmt: skip
 
 
 def platform_admin_required(view: View) -> View:
@@ -193,3 +205,10 @@ def kpis(request: HttpRequest) -> HttpResponse:
     return render(
         request, "control/kpis.html", {"kpis": selectors.platform_kpis(), "extra_stats": extra}
     )
+
+
+@require_GET
+@platform_admin_required
+def health_view(request: HttpRequest) -> HttpResponse:
+    """What /health/ tells admins only: each check, the workers, the queue, the warm pool."""
+    return render(request, "control/health.html", {"health": health_details()})

@@ -20,4 +20,5 @@ urlpatterns = [
     path("pool/", control.pool, name="pool"),
     path("pool/refill/", control.pool_refill_view, name="pool-refill"),
     path("kpis/", control.kpis, name="kpis"),
+    path("health/", control.health_view, name="health"),
 ]

@@ -1,5 +1,15 @@
-"""A business signs up: its cabinet is provisioned and its owner handed over to it, signed in."""
+"""A business signs up: its cabinet is provisioned and its owner handed over to it, signed in.
 
+Signups are limited per client (every attempt from one address, SIGNUP_PER_CLIENT_PER_HOUR)
+and per owner's email address (valid signups for one address, SIGNUP_PER_ADDRESS_PER_DAY), on
+the page and through the API alike, in the platform's cache (not a tenant's: one count
+whichever host is asked)."""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
@@ -8,6 +18,40 @@ from tenants.handoff import handoff_sign, handoff_url
 from tenants.models import Tenant, TenantStatus
 from tenants.pages import port_suffix
 from tenants.services import OwnerSpec, platform_domain_for, tenant_provision
+
+
+class SignupRateLimited(Exception):
+    """Too many signups from this client or for this address; try again in `retry_after` s."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def signup_client(request: HttpRequest) -> str:
+    """The client's address behind our trusted proxies: the one allauth's rate limits use."""
+    from allauth.account.adapter import get_adapter
+
+    return get_adapter().get_client_ip(request)
+
+
+def _count(key: str, *, limit: int, window: int) -> None:
+    bucket = int(time.time()) // window
+    cache, full_key = caches["platform"], f"signup-rate:{key}:{bucket}"
+    cache.add(full_key, 0, window + 60)
+    if cache.incr(full_key) > limit:
+        raise SignupRateLimited(retry_after=window - int(time.time()) % window)
+
+
+def signup_attempt_count(*, client: str) -> None:
+    """One more signup attempt from `client`; raises SignupRateLimited past the hourly limit."""
+    _count(f"client:{client}", limit=settings.SIGNUP_PER_CLIENT_PER_HOUR, window=3600)
+
+
+def signup_address_count(*, email: str) -> None:
+    """One more valid signup for this owner's address; raises past the daily limit."""
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    _count(f"address:{digest}", limit=settings.SIGNUP_PER_ADDRESS_PER_DAY, window=86400)
 
 
 def tenant_signup(*, form: SignupForm) -> Tenant:

@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -35,9 +36,29 @@ def normalize_slug(raw: str) -> str:
         )
     if slug.startswith("xn--") or "--" in slug[2:4] or slug.startswith("pg-"):
         raise ValidationError(_("This address is not available."), code="reserved")
-    if slug in RESERVED_SLUGS:
+    if slug in RESERVED_SLUGS or schema_is_reserved(schema_name_for(slug)):
         raise ValidationError(_("This address is reserved."), code="reserved")
     return slug
+
+
+# Schemas the platform itself names: `public`, PostgreSQL's own, the templates every cabinet is
+# cloned from (tpl_base, tpl_<vertical>), the warm pool's spares and a restore's side schemas.
+# A tenant whose slug mapped onto one of them would own (or overwrite) the platform's.
+RESERVED_SCHEMAS = frozenset({"public", "information_schema"})
+RESERVED_SCHEMA_PREFIXES = ("pg_", "spare_", "aside_")
+
+
+def template_schema_prefix() -> str:
+    """`tpl_` for the default TENANT_TEMPLATE_SCHEMA `tpl_base` (as schema_templates names them)."""
+    return settings.TENANT_TEMPLATE_SCHEMA.removesuffix("_base") + "_"
+
+
+def schema_is_reserved(schema_name: str) -> bool:
+    return (
+        schema_name in RESERVED_SCHEMAS
+        or schema_name == settings.TENANT_TEMPLATE_SCHEMA
+        or schema_name.startswith((*RESERVED_SCHEMA_PREFIXES, template_schema_prefix()))
+    )
 
 
 def schema_name_for(slug: str) -> str:

@@ -4,12 +4,20 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.static import serve
 
 from tenants.forms import SignupForm, slug_problem
 from tenants.models import Domain
-from tenants.signup import owner_handoff_url, tenant_signup
+from tenants.signup import (
+    SignupRateLimited,
+    owner_handoff_url,
+    signup_address_count,
+    signup_attempt_count,
+    signup_client,
+    tenant_signup,
+)
 
 
 @require_GET
@@ -26,15 +34,21 @@ def signup(request: HttpRequest) -> HttpResponse:
         translation.activate(language)
         request.LANGUAGE_CODE = language
     form = SignupForm(request.POST)
-    if form.is_valid():
-        try:
+    try:
+        signup_attempt_count(client=signup_client(request))
+        if form.is_valid():
+            signup_address_count(email=form.cleaned_data["owner_email"])
             tenant = tenant_signup(form=form)
-        except ValidationError:
-            pass  # the form now carries the error next to the address field
-        else:
             return HttpResponseRedirect(
                 owner_handoff_url(request, tenant, form.cleaned_data["owner_email"])
             )
+    except SignupRateLimited as exc:
+        form.add_error(None, _("Too many sign-ups at once. Please try again later."))
+        response = render(request, "public/signup.html", {"form": form}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except ValidationError:
+        pass  # the form now carries the error next to the address field
     return render(request, "public/signup.html", {"form": form}, status=400)
 
 

@@ -25,6 +25,7 @@ app_name = "staff"
 urlpatterns = [
     path("", views.home, name="home"),
     path("handoff/", views.handoff, name="handoff"),
+    path("impersonation/exit/", views.impersonation_exit, name="impersonation-exit"),
     path("messages/", chat_views.staff_inbox, name="chats"),
     path("messages/templates/", templates_views.message_templates, name="message-templates"),
     path("messages/<int:pk>/", chat_views.staff_thread, name="chat"),

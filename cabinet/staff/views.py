@@ -1,17 +1,18 @@
 from datetime import timedelta
 
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet.rendering import render_cabinet
 from cabinet.selectors import staff_overview
 from cabinet.staff.access import staff_required
 from rbac.audit import IMPERSONATION_SESSION_KEY, audit_record
 from rbac.services import HandoffRefused, handoff_consume
+from tenants.pages import platform_url
 
 IMPERSONATION_MINUTES = 30
 
@@ -45,6 +46,23 @@ def handoff(request: HttpRequest) -> HttpResponse:
     else:
         audit_record(action="login.handoff", actor=user, request=request)
     return HttpResponseRedirect(reverse("staff:home"))
+
+
+@require_POST
+def impersonation_exit(request: HttpRequest) -> HttpResponse:
+    """The banner's *Exit*: the platform admin leaves the cabinet (signed out here, recorded)
+    and goes back to this tenant's page in the control panel."""
+    data = request.session.get(IMPERSONATION_SESSION_KEY)
+    if not data or not request.user.is_authenticated:
+        return HttpResponseRedirect(reverse("staff:home"))
+    audit_record(
+        action="impersonation.ended",
+        actor_label=f"platform: {data.get('by', '')} as {request.user.email}",
+        reason=data.get("reason", ""),
+        request=request,
+    )
+    logout(request)
+    return HttpResponseRedirect(f"{platform_url(request)}control/tenants/{connection.tenant.pk}/")
 
 
 @require_GET

@@ -133,11 +133,11 @@ def test_the_settings_page_saves_choices_and_refuses_nonsense(hotel, guest):
     with tenant_context(hotel):
         prefs = NotificationSettings.objects.get(user=guest)
         assert prefs.channels["chat_answer"] == ["telegram"]
-        assert prefs.telegram_chat_id == "777"
+        assert prefs.telegram_chat_id == "4242"  # a new chat counts once its code comes back
         assert prefs.quiet_until is None
     browser.post("/account/notifications/", {"telegram_chat_id": "<script>"})
     with tenant_context(hotel):
-        assert NotificationSettings.objects.get(user=guest).telegram_chat_id == "777"
+        assert NotificationSettings.objects.get(user=guest).telegram_chat_id == "4242"
 
 
 def test_staff_see_each_attempt_on_the_client_card_and_others_see_nothing(

@@ -80,6 +80,11 @@ def test_confirmation_reminder_and_answer_on_the_chosen_channels(
     phone.locator('input[name="telegram_chat_id"]').fill("5151")
     screenshot(phone, "notify-1-choose-channels")
     phone.get_by_role("button", name=re.compile("Save")).click()
+    # the chat counts once the code the bot sent there is typed back
+    (sent,) = [m for m in telegram.messages if m["chat_id"] == "5151"]
+    phone.get_by_label("Code").fill(re.search(r"\b(\d{6})\b", sent["text"]).group(1))
+    phone.get_by_role("button", name="Link", exact=True).click()
+    assert "Telegram is linked" in phone.locator(".flash").first.inner_text()
     # books the excursion: one confirmation on each channel
     phone.goto(base + "/events/")
     phone.locator("article", has_text="Lighthouse walk").get_by_role("button", name="Book").click()
