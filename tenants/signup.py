@@ -13,6 +13,7 @@ from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from tenants.client_address import client_ip
 from tenants.forms import SignupForm
 from tenants.handoff import handoff_sign, handoff_url
 from tenants.models import Tenant, TenantStatus
@@ -29,10 +30,9 @@ class SignupRateLimited(Exception):
 
 
 def signup_client(request: HttpRequest) -> str:
-    """The client's address behind our trusted proxies: the one allauth's rate limits use."""
-    from allauth.account.adapter import get_adapter
-
-    return get_adapter().get_client_ip(request)
+    """The client's address behind our trusted proxies (TRUSTED_PROXY_COUNT): the one allauth's
+    rate limits, the throttles and the audit log use."""
+    return client_ip(request)
 
 
 def _count(key: str, *, limit: int, window: int) -> None:
