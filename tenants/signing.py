@@ -17,6 +17,7 @@ import secrets
 import string
 from typing import Any
 
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.db import connection
 from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
@@ -123,3 +124,14 @@ def hmac_sha256(key: str, message: bytes) -> str:
     """Hex HMAC-SHA256 under a caller's own shared secret (outgoing webhook signatures, whose
     receivers check them with the secret they were given)."""
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+class SchemaPasswordResetTokenGenerator(PasswordResetTokenGenerator):
+    """Django's password reset tokens (HMAC of the user's id, password hash, last sign-in and
+    email), with the schema in the HMAC's salt."""
+
+    purpose = "password-reset"
+
+    @property
+    def key_salt(self) -> str:  # type: ignore[override]
+        return salt(self.purpose)
