@@ -8,7 +8,6 @@ inside, a transaction, and the resolver is injectable so tests need no network.
 import ipaddress
 import logging
 import re
-import secrets
 from typing import Protocol
 
 import dns.exception
@@ -20,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from tenants import signing
 from tenants.models import Domain, Tenant, TenantEvent
 
 logger = logging.getLogger(__name__)
@@ -203,7 +203,9 @@ def domain_add(*, tenant: Tenant, hostname: str, actor_label: str = "system") ->
                 is_custom=True,
                 is_verified=False,
                 is_primary=False,
-                verification_token=secrets.token_urlsafe(24),
+                verification_token=signing.token_mint(
+                    "tenants.domain-verification", length=32, schema=tenant.schema_name
+                ),
             )
             _record_event(
                 tenant_id=tenant.pk, hostname=name, action=Action.ADDED, actor_label=actor_label
