@@ -8,7 +8,9 @@ drawn the same random value; for a password reset, the same email and password h
 sends it to B's host over HTTP, to the probe's gunicorn. Each replay is also made with a forged
 artifact of the same shape. A replay "succeeds" when B answers it differently from the forged
 one, shows B's marker, or changes B's state (an address verified, an account made, a guest
-checked in). `run` returns kind -> (attempts, successes).
+checked in). Each replay has a control: the same artifact at home, in A, must be answered
+differently from a forgery there, or the probe stops (a replay that nothing could make succeed
+would prove nothing). `run` returns kind -> (attempts, successes).
 """
 
 import http.client
@@ -60,26 +62,43 @@ class Caller:
             connection.close()
 
 
+class ControlFailed(RuntimeError):
+    """The genuine artifact did not work at home either: the replay would prove nothing."""
+
+
+def _differ(answer: Answer, forged: Answer) -> bool:
+    # a redirect's query (?next=<the path>) names the artifact itself: compare where it goes
+    return (answer.status, answer.location.split("?")[0]) != (
+        forged.status, forged.location.split("?")[0]
+    )  # fmt: skip
+
+
 @dataclass
 class Replay:
-    """One artifact of A sent to B, next to a forged one of the same shape."""
+    """One artifact of A sent to B, next to a forged one of the same shape; and the same pair
+    at home in A, as the control."""
 
     kind: str
-    caller: Caller
     method: str
     path: str
     forged_path: str
+    caller: Caller  # on B's host
+    home: Caller  # on A's host
     data: dict[str, str] = field(default_factory=dict)
     forged_data: dict[str, str] = field(default_factory=dict)
     marker: str = ""  # something of B's that the answer must not show
+    home_marker: str = ""  # what the genuine artifact shows at home
     changed: Callable[[], bool] = lambda: False  # B's state after the replay
-    forged_caller: Caller | None = None  # when the forgery travels in a header
+    forged_caller: Caller | None = None  # when the forgery travels in a header (on B's host)
+    home_forger: Caller | None = None  # the same, on A's host
+
+    def _pair(self, caller: Caller, forger: Caller) -> tuple[Answer, Answer]:
+        forged = forger.send(self.method, self.forged_path, self.forged_data or self.data)
+        return caller.send(self.method, self.path, self.data), forged
 
     def succeeded(self) -> tuple[bool, str]:
-        forger = self.forged_caller or self.caller
-        forged = forger.send(self.method, self.forged_path, self.forged_data or self.data)
-        answer = self.caller.send(self.method, self.path, self.data)
-        if (answer.status, answer.location) != (forged.status, forged.location):
+        answer, forged = self._pair(self.caller, self.forged_caller or self.caller)
+        if _differ(answer, forged):
             return True, f"{answer.status} {answer.location} (forged: {forged.status})"
         if self.marker and self.marker in answer.body:
             return True, f"{answer.status}, shows {self.marker!r}"
@@ -87,36 +106,64 @@ class Replay:
             return True, "changed B's state"
         return False, ""
 
-
-def _cookie(tenant, user, host: str) -> str:
-    from django.conf import settings
-
-    from tests.probe.isolation import logged_in_client
-
-    return logged_in_client(tenant, user, host).cookies[settings.SESSION_COOKIE_NAME].value
+    def works_at_home(self) -> bool:
+        answer, forged = self._pair(self.home, self.home_forger or self.home)
+        return _differ(answer, forged) or bool(self.home_marker and self.home_marker in answer.body)
 
 
-def _in(tenant, make: Callable[[], object]) -> object:
+@dataclass
+class Scene:
+    """Two seeded cabinets (tests.probe.isolation.seed() results), the key their colliding rows
+    share, and the probe's server."""
+
+    a: dict
+    b: dict
+    pk: int
+    port: int
+    a_host: str
+    b_host: str
+    tag: str
+
+    def on_a(self, user=None, **headers: str) -> Caller:
+        return self._caller(self.a, self.a_host, user, headers)
+
+    def on_b(self, user=None, **headers: str) -> Caller:
+        return self._caller(self.b, self.b_host, user, headers)
+
+    def _caller(self, side: dict, host: str, user, headers: dict[str, str]) -> Caller:
+        from django.conf import settings
+
+        from tests.probe.isolation import logged_in_client
+
+        session = ""
+        if user is not None:
+            browser = logged_in_client(side["tenant"], user, host)
+            session = browser.cookies[settings.SESSION_COOKIE_NAME].value
+        return Caller(self.port, host, session, headers)
+
+
+def _in(side: dict, make: Callable[[], object]) -> object:
+    """`make()` inside a seeded cabinet."""
     from django_tenants.utils import tenant_context
 
-    with tenant_context(tenant):
+    with tenant_context(side["tenant"]):
         return make()
 
 
-def _twin_users(a, b, pk: int, tag: str):
+def _twin_users(scene: Scene):
     """A user with the same id, email and password hash in A and B."""
     from rbac.models import User
     from tests.factories import UserFactory
 
-    email = f"twin-{pk}@probe.example.com"
-    a_user = _in(a, lambda: UserFactory(pk=pk, email=email, full_name=f"Aprobe twin {pk}"))
+    pk, email = scene.pk, f"twin-{scene.pk}@probe.example.com"
+    a_user = _in(scene.a, lambda: UserFactory(pk=pk, email=email, full_name=f"Aprobe twin {pk}"))
 
-    def twin():
-        user = UserFactory(pk=pk, email=email, full_name=f"{tag} twin {pk}")
+    def twin() -> User:
+        UserFactory(pk=pk, email=email, full_name=f"{scene.tag} twin {pk}")
         User.objects.filter(pk=pk).update(password=a_user.password, last_login=a_user.last_login)
-        return user
+        return User.objects.get(pk=pk)
 
-    return a_user, _in(b, twin)
+    return a_user, _in(scene.b, twin)
 
 
 def _forge(token: str) -> str:
@@ -125,7 +172,7 @@ def _forge(token: str) -> str:
     return token[:-4] + tail
 
 
-def _email_confirmation(a, b, pk: int, port: int, b_host: str, tag: str) -> list[Replay]:
+def _email_confirmation(scene: Scene) -> list[Replay]:
     from allauth.account.models import EmailAddress, get_emailconfirmation_model
     from django.utils import timezone
 
@@ -133,43 +180,44 @@ def _email_confirmation(a, b, pk: int, port: int, b_host: str, tag: str) -> list
 
     def unverified(email: str) -> EmailAddress:
         user = UserFactory(email=email, email_verified=False)
-        EmailAddress.objects.filter(user=user).update(id=pk)
-        return EmailAddress.objects.get(pk=pk)
+        EmailAddress.objects.filter(user=user).update(id=scene.pk)
+        return EmailAddress.objects.get(pk=scene.pk)
+
+    a_email = f"aprobe-{scene.pk}@probe.example.com"
 
     def mint() -> str:
-        confirmation = get_emailconfirmation_model().create(unverified(f"a-{pk}@probe.example.com"))
+        confirmation = get_emailconfirmation_model().create(unverified(a_email))
         if hasattr(confirmation, "sent"):  # stored keys count from when they were mailed
             confirmation.sent = timezone.now()
             confirmation.save(update_fields=["sent"])
         return confirmation.key
 
-    key = _in(a, mint)
-    marker = f"{tag.lower()}-{pk}@probe.example.com"
-    _in(b, lambda: unverified(marker))
-    verified = lambda: _in(b, lambda: EmailAddress.objects.get(pk=pk).verified)  # noqa: E731
-    caller = Caller(port, b_host)
+    key = _in(scene.a, mint)
+    marker = f"{scene.tag.lower()}-{scene.pk}@probe.example.com"
+    _in(scene.b, lambda: unverified(marker))
+    verified = lambda: _in(scene.b, lambda: EmailAddress.objects.get(pk=scene.pk).verified)  # noqa: E731
     path, forged = f"/accounts/confirm-email/{key}/", f"/accounts/confirm-email/{_forge(key)}/"
+    common = {"caller": scene.on_b(), "home": scene.on_a(), "marker": marker,
+              "home_marker": a_email}  # fmt: skip
     return [
-        Replay("email-confirmation", caller, "GET", path, forged, marker=marker),
-        Replay("email-confirmation", caller, "POST", path, forged, marker=marker,
-               changed=verified),
-    ]  # fmt: skip
+        Replay("email-confirmation", "GET", path, forged, **common),
+        Replay("email-confirmation", "POST", path, forged, changed=verified, **common),
+    ]
 
 
-def _password_reset(a, b, pk: int, port: int, b_host: str, tag: str) -> list[Replay]:
+def _password_reset(scene: Scene) -> list[Replay]:
     from allauth.account.utils import user_pk_to_url_str
 
     from rbac.tokens import TenantPasswordResetTokenGenerator
 
-    a_user, _b_user = _twin_users(a, b, pk, tag)
-    key = _in(a, lambda: TenantPasswordResetTokenGenerator().make_token(a_user))
-    uid = user_pk_to_url_str(a_user)
-    return [Replay("password-reset", Caller(port, b_host), "GET",
-                   f"/accounts/password/reset/key/{uid}-{key}/",
-                   f"/accounts/password/reset/key/{uid}-{_forge(key)}/")]  # fmt: skip
+    a_user, _b_user = _twin_users(scene)
+    key = _in(scene.a, lambda: TenantPasswordResetTokenGenerator().make_token(a_user))
+    base = f"/accounts/password/reset/key/{user_pk_to_url_str(a_user)}"
+    return [Replay("password-reset", "GET", f"{base}-{key}/", f"{base}-{_forge(key)}/",
+                   caller=scene.on_b(), home=scene.on_a())]  # fmt: skip
 
 
-def _voucher(a, b, pk: int, port: int, b_host: str, tag: str) -> list[Replay]:
+def _voucher(scene: Scene) -> list[Replay]:
     import datetime as dt
 
     from django.utils import timezone
@@ -183,126 +231,138 @@ def _voucher(a, b, pk: int, port: int, b_host: str, tag: str) -> list[Replay]:
         event = Event.objects.create(title=f"{guest} evening", starts_at=start,
                                      ends_at=start + dt.timedelta(hours=2))  # fmt: skip
         client = ClientProfile.objects.create(user=UserFactory(full_name=guest))
-        return Booking.objects.create(pk=pk, event=event, client=client, seats=1,
+        return Booking.objects.create(pk=scene.pk, event=event, client=client, seats=1,
                                       status=Booking.Status.CONFIRMED)  # fmt: skip
 
-    code = _in(a, lambda: voucher_code(booking("Aprobe guest")))
-    marker = f"{tag} guest {pk}"
-    _in(b, lambda: booking(marker))
+    code = _in(scene.a, lambda: voucher_code(booking(f"Aprobe guest {scene.pk}")))
+    marker = f"{scene.tag} guest {scene.pk}"
+    _in(scene.b, lambda: booking(marker))
     checked_in = lambda: _in(  # noqa: E731
-        b, lambda: Booking.objects.get(pk=pk).checked_in_at is not None
+        scene.b, lambda: Booking.objects.get(pk=scene.pk).checked_in_at is not None
     )
-    door = Caller(port, b_host, _cookie(b["tenant"], b["owner"], b_host))
-    return [Replay("voucher", door, "POST", "/staff/vouchers/", "/staff/vouchers/",
+    return [Replay("voucher", "POST", "/staff/vouchers/", "/staff/vouchers/",
+                   caller=scene.on_b(scene.b["owner"]), home=scene.on_a(scene.a["owner"]),
                    data={"code": code, "action": "check_in"},
                    forged_data={"code": _forge(code), "action": "check_in"},
                    marker=marker, changed=checked_in)]  # fmt: skip
 
 
-def _document(a, b, pk: int, port: int, b_host: str, tag: str) -> list[Replay]:
+def _document(scene: Scene) -> list[Replay]:
     from django.core.files.base import ContentFile
 
     from cabinet.documents import document_link
     from cabinet.models import ClientProfile, Document
 
-    a_user, b_user = _twin_users(a, b, pk, tag)
+    a_user, b_user = _twin_users(scene)
 
     def document(user, text: str) -> Document:
-        made = Document(pk=pk, client=ClientProfile.objects.create(user=user),
+        made = Document(pk=scene.pk, client=ClientProfile.objects.create(user=user),
                         kind=Document.Kind.RECEIPT)  # fmt: skip
-        made.file.save(f"receipt-{pk}.pdf", ContentFile(text.encode()), save=False)
+        made.file.save(f"receipt-{scene.pk}.pdf", ContentFile(text.encode()), save=False)
         made.save()
         return made
 
-    link = _in(a, lambda: document_link(document(a_user, "Aprobe receipt"), user_id=pk))
-    _in(b, lambda: document(b_user, f"{tag} receipt"))
-    caller = Caller(port, b_host, _cookie(b["tenant"], b_user, b_host))
+    link = _in(scene.a, lambda: document_link(document(a_user, "Aprobe receipt"), user_id=scene.pk))
+    _in(scene.b, lambda: document(b_user, f"{scene.tag} receipt"))
     token = link.rstrip("/").rsplit("/", 1)[1]
+    common = {"caller": scene.on_b(b_user), "home": scene.on_a(a_user),
+              "marker": f"{scene.tag} receipt"}  # fmt: skip
     return [
-        Replay("document-link", caller, "GET", link, link.replace(token, _forge(token)),
-               marker=f"{tag} receipt"),
-        Replay("document-link", caller, "GET", f"/api/v1/documents/{token}/",
-               f"/api/v1/documents/{_forge(token)}/", marker=f"{tag} receipt"),
+        Replay("document-link", "GET", link, link.replace(token, _forge(token)), **common),
+        Replay("document-link", "GET", f"/api/v1/documents/{token}/",
+               f"/api/v1/documents/{_forge(token)}/", **common),
     ]  # fmt: skip
 
 
-def _export(a, b, pk: int, port: int, b_host: str, tag: str) -> list[Replay]:
+def _export(scene: Scene) -> list[Replay]:
     from django.core.files.base import ContentFile
 
     from cabinet.account import download_url
     from rbac.models import DataExport
 
-    a_user, b_user = _twin_users(a, b, pk, tag)
+    a_user, b_user = _twin_users(scene)
 
     def export(user, text: str) -> DataExport:
-        made = DataExport(pk=pk, user=user, status=DataExport.Status.READY, progress=100)
-        made.json_file.save(f"export-{pk}.json", ContentFile(text.encode()), save=False)
+        made = DataExport(pk=scene.pk, user=user, status=DataExport.Status.READY, progress=100)
+        made.json_file.save(f"export-{scene.pk}.json", ContentFile(text.encode()), save=False)
         made.save()
         return made
 
-    link = _in(a, lambda: download_url(export(a_user, '{"who": "Aprobe"}'), "json"))
-    _in(b, lambda: export(b_user, f'{{"who": "{tag}"}}'))
+    link = _in(scene.a, lambda: download_url(export(a_user, '{"who": "Aprobe"}'), "json"))
+    _in(scene.b, lambda: export(b_user, f'{{"who": "{scene.tag}"}}'))
     token = link.rstrip("/").rsplit("/", 1)[1]
-    caller = Caller(port, b_host, _cookie(b["tenant"], b_user, b_host))
-    return [Replay("export-download", caller, "GET", link, link.replace(token, _forge(token)),
-                   marker=f'"who": "{tag}"')]  # fmt: skip
+    return [Replay("export-download", "GET", link, link.replace(token, _forge(token)),
+                   caller=scene.on_b(b_user), home=scene.on_a(a_user),
+                   marker=f'"who": "{scene.tag}"')]  # fmt: skip
 
 
-def _invitation(a, b, pk: int, port: int, b_host: str, tag: str) -> list[Replay]:
+def _invitation(scene: Scene) -> list[Replay]:
     from unittest import mock
 
     from rbac.models import StaffInvitation, User
     from rbac.services import staff_invite
 
     sent: list[tuple] = []
+    a_email = f"aprobe-{scene.pk}@probe.example.com"
     with mock.patch("rbac.services.enqueue_on_commit", lambda task, *args: sent.append(args)):
-        invitation = _in(a, lambda: staff_invite(invited_by=a["owner"],
-                                                 email=f"a-{pk}@probe.example.com"))  # fmt: skip
+        invitation = _in(scene.a, lambda: staff_invite(invited_by=scene.a["owner"],
+                                                       email=a_email))  # fmt: skip
     ((_pk, token),) = sent
-    marker = f"{tag.lower()}-{pk}@probe.example.com"
-    _in(b, lambda: StaffInvitation.objects.create(
-        pk=invitation.pk, email=marker, role=invitation.role, invited_by=b["owner"],
+    marker = f"{scene.tag.lower()}-{scene.pk}@probe.example.com"
+    _in(scene.b, lambda: StaffInvitation.objects.create(
+        pk=invitation.pk, email=marker, role=invitation.role, invited_by=scene.b["owner"],
         expires_at=invitation.expires_at, token_hash=invitation.token_hash,
     ))  # fmt: skip
-    joined = lambda: _in(b, lambda: User.objects.filter(email=marker).exists())  # noqa: E731
-    caller = Caller(port, b_host)
+    joined = lambda: _in(scene.b, lambda: User.objects.filter(email=marker).exists())  # noqa: E731
     path, forged = f"/staff/join/{token}/", f"/staff/join/{_forge(token)}/"
     data = {"full_name": "Mallory", "password": "probe-pass-phrase-42"}
+    common = {"caller": scene.on_b(), "home": scene.on_a(), "marker": marker}
     return [
-        Replay("invitation", caller, "GET", path, forged, marker=marker),
-        Replay("invitation", caller, "POST", path, forged, data=data, marker=marker,
-               changed=joined),
-    ]  # fmt: skip
+        Replay("invitation", "GET", path, forged, **common),
+        Replay("invitation", "POST", path, forged, data=data, changed=joined, **common),
+    ]
 
 
-def _handoff(a, b, pk: int, port: int, b_host: str, tag: str) -> list[Replay]:
+def _handoff(scene: Scene) -> list[Replay]:
     from tenants.handoff import handoff_sign
 
-    email = b["owner"].email  # the one person a hand-off into B could name
-    token = handoff_sign(schema_name=a["tenant"].schema_name, email=email)
-    return [Replay("handoff", Caller(port, b_host), "POST", "/staff/handoff/", "/staff/handoff/",
-                   data={"t": token}, forged_data={"t": _forge(token)})]  # fmt: skip
+    # naming B's owner, the one person a hand-off into B could carry
+    token = handoff_sign(schema_name=scene.a["tenant"].schema_name, email=scene.b["owner"].email)
+    home_token = handoff_sign(schema_name=scene.a["tenant"].schema_name,
+                              email=scene.a["owner"].email)  # fmt: skip
+    replay = Replay("handoff", "POST", "/staff/handoff/", "/staff/handoff/",
+                    caller=scene.on_b(), home=scene.on_a(),
+                    data={"t": token}, forged_data={"t": _forge(token)})  # fmt: skip
+    at_home = Replay("handoff", "POST", "/staff/handoff/", "/staff/handoff/",
+                     caller=scene.on_a(), home=scene.on_a(),
+                     data={"t": home_token}, forged_data={"t": _forge(home_token)})  # fmt: skip
+    replay.works_at_home = at_home.works_at_home  # type: ignore[method-assign]
+    return [replay]
 
 
-def _api_key(a, b, pk: int, port: int, b_host: str, tag: str) -> list[Replay]:
+def _api_key(scene: Scene) -> list[Replay]:
     from rbac.api_keys import SCOPES, api_key_create
     from rbac.models import ApiKey
 
-    key, text = _in(a, lambda: api_key_create(name=f"twin {pk}", scopes=list(SCOPES),
-                                              by=a["owner"]))  # fmt: skip
+    def mint() -> tuple[ApiKey, str]:
+        return api_key_create(name=f"twin {scene.pk}", scopes=list(SCOPES), by=scene.a["owner"])
+
+    key, text = _in(scene.a, mint)
 
     def twin() -> ApiKey:
         free = not ApiKey.objects.filter(pk=key.pk).exists()
         return ApiKey.objects.create(
-            pk=key.pk if free else None, name=f"{tag} twin", prefix=key.prefix,
-            secret_hash=key.secret_hash, scopes=key.scopes, created_by=b["owner"],
+            pk=key.pk if free else None, name=f"{scene.tag} twin", prefix=key.prefix,
+            secret_hash=key.secret_hash, scopes=key.scopes, created_by=scene.b["owner"],
         )  # fmt: skip
 
-    _in(b, twin)
-    path = "/api/v1/staff/clients/"
-    real = Caller(port, b_host, headers={"Authorization": f"Api-Key {text}"})
-    forged = Caller(port, b_host, headers={"Authorization": f"Api-Key {_forge(text)}"})
-    return [Replay("api-key", real, "GET", path, path, marker=tag, forged_caller=forged)]
+    _in(scene.b, twin)
+    path, real, forged = "/api/v1/staff/clients/", f"Api-Key {text}", f"Api-Key {_forge(text)}"
+    return [Replay("api-key", "GET", path, path, marker=scene.tag,
+                   caller=scene.on_b(Authorization=real),
+                   forged_caller=scene.on_b(Authorization=forged),
+                   home=scene.on_a(Authorization=real),
+                   home_forger=scene.on_a(Authorization=forged))]  # fmt: skip
 
 
 MINTERS = {
@@ -327,18 +387,23 @@ def run(
 
     from tenants.services import platform_domain_for
 
+    a_host = platform_domain_for(a["tenant"].slug)
     b_host = platform_domain_for(b["tenant"].slug)
     counts: dict[str, tuple[int, int]] = {}
     found = found if found is not None else []
     for kind, mint in MINTERS.items():
         attempts = successes = 0
-        for replay in mint(a, b, next(_keys), port, b_host, tag):
+        scene = Scene(a, b, next(_keys), port, a_host, b_host, tag)
+        for replay in mint(scene):
             connection.set_schema_to_public()
             succeeded, why = replay.succeeded()
             attempts += 1
             if succeeded:
                 successes += 1
                 found.append(f"{kind}: {replay.method} {replay.path} -> {why}")
+            connection.set_schema_to_public()
+            if not replay.works_at_home():
+                raise ControlFailed(f"{kind}: {replay.method} {replay.path} does not work in A")
         counts[kind] = (attempts, successes)
     connection.set_schema_to_public()
     return counts
