@@ -359,3 +359,30 @@ def test_a_webhook_body_names_its_cabinet_under_the_signature(hotel, shop, setti
     stamp = int(hotel_headers["Kabinet-Signature"].split(",")[0][2:])
     assert hotel_headers["Kabinet-Signature"] == signature(secret, hotel_body, stamp)
     assert signature(secret, hotel_body, stamp) != signature(secret, shop_body, stamp)
+
+
+# --- Login codes --------------------------------------------------------------------------------
+
+
+def test_a_hotel_login_code_does_not_sign_in_the_shop_twin_waiting_for_a_code(hotel, shop):
+    # given the same person (same id and email) in hotel and shop, each waiting for a code
+    pk = same_pk()
+    _twin_user(hotel, pk, "twin@example.com")
+    _twin_user(shop, pk, "twin@example.com")
+    hotel_browser = Client(HTTP_HOST=host_of(hotel))
+    shop_browser = Client(HTTP_HOST=host_of(shop))
+    hotel_browser.post("/accounts/login/code/", {"email": "twin@example.com"})
+    hotel_code = re.findall(r"\b\d{6}\b", mail.outbox[-1].body)[0]
+    shop_browser.post("/accounts/login/code/", {"email": "twin@example.com"})
+    shop_code = re.findall(r"\b\d{6}\b", mail.outbox[-1].body)[0]
+    assert hotel_code != shop_code  # one in a million: the codes are drawn independently
+    forged = "000000" if "000000" not in (hotel_code, shop_code) else "111111"
+    # when the hotel's code is typed into the shop's flow (after a made-up one)
+    refused = shop_browser.post("/accounts/login/code/confirm/", {"code": forged})
+    foreign = shop_browser.post("/accounts/login/code/confirm/", {"code": hotel_code})
+    # then it is refused as the made-up one is, and nobody is signed in
+    assert foreign.status_code == refused.status_code
+    assert "_auth_user_id" not in shop_browser.session
+    # and the shop's own code still signs in there
+    shop_browser.post("/accounts/login/code/confirm/", {"code": shop_code})
+    assert shop_browser.session["_auth_user_id"] == str(pk)
