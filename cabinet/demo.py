@@ -28,6 +28,7 @@ class DemoTenant:
     owner_email: str
     client_email: str
     client_name: str
+    look: dict[str, str]  # colours and fonts, so the three demos look like three businesses
 
 
 DEMO_PASSWORD_OWNER = "demo-owner-pass"  # noqa: S105  (printed for the visitor to use)
@@ -42,6 +43,7 @@ DEMO_TENANTS = (
         welcome="Book excursions, order to your room and talk to reception in your language.",
         owner_email="owner@hotel.example.com", client_email="guest@hotel.example.com",
         client_name="Anna Guest",
+        look={"primary_colour": "#0e5a5a", "accent_colour": "#e8b04a", "font": "elegant"},
     ),
     DemoTenant(
         slug="shop", name="Corner Bookshop", vertical=Vertical.SHOP,
@@ -49,6 +51,7 @@ DEMO_TENANTS = (
         welcome="Track your orders, reorder in one tap and spend your loyalty points.",
         owner_email="owner@shop.example.com", client_email="reader@shop.example.com",
         client_name="Boris Reader",
+        look={"primary_colour": "#7b2d42", "accent_colour": "#d9a441", "font": "classic"},
     ),
     DemoTenant(
         slug="school", name="Northfield Music School", vertical=Vertical.SCHOOL,
@@ -56,6 +59,7 @@ DEMO_TENANTS = (
         welcome="See the timetable, your child's homework and grades, and message teachers.",
         owner_email="owner@school.example.com", client_email="parent@school.example.com",
         client_name="Clara Parent",
+        look={"primary_colour": "#2151a8", "accent_colour": "#ff7a59", "font": "friendly"},
     ),
 )  # fmt: skip
 
@@ -81,7 +85,7 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         status=TenantStatus.ACTIVE,
     )
     with tenant_context(tenant):
-        branding_update(tagline=demo.tagline, welcome_text=demo.welcome)
+        branding_update(tagline=demo.tagline, welcome_text=demo.welcome, **demo.look)
         client = client_create(
             email=demo.client_email,
             password=DEMO_PASSWORD_CLIENT,

@@ -1,25 +1,43 @@
 """Receipts, invoices and vouchers as PDF, made by a worker, private to their client
 and permitted staff; served only through signed links that expire."""
 
+from decimal import Decimal
+
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cabinet.letterhead import business_details_get, document_number_take, letterhead_get
 from cabinet.models import Booking, Document, Order
+from cabinet.money import money
 from cabinet.notifications import in_language_of
 from rbac.documents import Section, pdf_document
 from rbac.models import User
 from tenants import signing
+from tenants.services import tenant_link
 
+CENT = Decimal("0.01")
 LINK_PURPOSE = "cabinet.document-link"
 VOUCHER_PURPOSE = "cabinet.voucher"
 LINK_MAX_AGE = 600
 
 
-def _money(amount: object, currency: str) -> str:
-    return f"{amount} {currency}"
+def _when(moment: object) -> str:
+    """A date and time as the reader's language writes it (7 December 2026, 14:30)."""
+    return date_format(timezone.localtime(moment), "j E Y, H:i")
+
+
+def _vat_row(total: object, currency: str) -> tuple[str, str] | None:
+    """The VAT included in a total, when the business charges VAT (prices include it)."""
+    rate = business_details_get().vat_percent
+    if not rate:
+        return None
+    included = (total * rate / (100 + rate)).quantize(CENT)
+    label = _("incl. VAT %(rate)s %%") % {"rate": f"{rate.normalize():f}"}
+    return label, money(included, currency)
 
 
 def _save(document: Document, name: str, pdf: bytes) -> Document:
@@ -41,28 +59,34 @@ def order_document_build(*, order_id: int) -> Document | None:
         return existing
     to_pay = order.payment == Order.Payment.ON_SITE
     kind = Document.Kind.INVOICE if to_pay else Document.Kind.RECEIPT
-    tenant_name = getattr(connection.tenant, "name", "Kabinet")
+    number = document_number_take(kind)
     with in_language_of(order.client.user):
         rows = [
-            (f"{line.quantity} × {line.name}", _money(line.line_total, order.currency))
+            (f"{line.quantity} × {line.name}", money(line.line_total, order.currency))
             for line in order.items.all()
         ]
-        rows += [(_("Fee"), _money(order.fee, order.currency)),
-                 (_("Total"), _money(order.total, order.currency))]  # fmt: skip
+        if order.fee:
+            rows.append((_("Fee"), money(order.fee, order.currency)))
+        vat = _vat_row(order.total, order.currency)
+        if vat:
+            rows.append(vat)
+        rows.append((_("Amount due") if to_pay else _("Total"), money(order.total, order.currency)))
         if to_pay:
-            rows.append((_("Amount due"), _money(order.total, order.currency)))
-            rows.append((_("Payment"), _("on site, when you receive the order")))
-            title = _("%(cabinet)s: invoice for order #%(number)s")
+            title = _("Invoice %(number)s") % {"number": number}
+            payment = _("On site, when you receive the order.")
         else:
-            rows.append((_("Paid"), str(order.get_payment_display())))
-            title = _("%(cabinet)s: receipt for order #%(number)s")
-        when = timezone.localtime(order.created_at)
+            title = _("Receipt %(number)s") % {"number": number}
+            payment = _("Paid: %(how)s.") % {"how": order.get_payment_display()}
         pdf = pdf_document(
-            title=title % {"cabinet": tenant_name, "number": order.pk},
-            subtitle=f"{order.client.user.get_full_name()} · {when:%Y-%m-%d %H:%M}",
-            sections=[Section(title=_("Order"), rows=rows)],
-        )
-    document = Document(client=order.client, kind=kind, order=order)
+            title=title,
+            subtitle=_("Order #%(order)s · %(when)s · %(client)s")
+            % {"order": order.pk, "when": _when(order.created_at),
+               "client": order.client.user.get_full_name()},
+            sections=[Section(title=_("Order"), rows=rows, note=payment, amounts=True)],
+            letterhead=letterhead_get(),
+            number=number,
+        )  # fmt: skip
+    document = Document(client=order.client, kind=kind, order=order, number=number)
     return _save(document, f"{kind}-{order.pk}", pdf)
 
 
@@ -92,26 +116,37 @@ def voucher_build(*, booking_id: int) -> Document | None:
     if existing is not None:
         return existing
     event = booking.event
-    tenant_name = getattr(connection.tenant, "name", "Kabinet")
+    number = document_number_take(Document.Kind.VOUCHER)
+    code = voucher_code(booking)
     with in_language_of(booking.client.user):
-        starts = timezone.localtime(event.starts_at)
         rows = [
             (_("Guest"), booking.client.user.get_full_name()),
-            (_("When"), f"{starts:%Y-%m-%d %H:%M} – {timezone.localtime(event.ends_at):%H:%M}"),
+            (_("When"), f"{_when(event.starts_at)} – {timezone.localtime(event.ends_at):%H:%M}"),
             (_("Where"), event.location),
             (_("Places"), str(booking.seats)),
-            (_("Price"), _money(event.price * booking.seats, event.currency)
+            (_("Price"), money(event.price * booking.seats, event.currency)
              if event.price else str(_("Free"))),
-            (_("Voucher code"), voucher_code(booking)),
+            (_("Voucher code"), code),
         ]  # fmt: skip
         pdf = pdf_document(
-            title=_("%(cabinet)s: voucher for %(event)s")
-            % {"cabinet": tenant_name, "event": event.title},
+            title=_("Voucher: %(event)s") % {"event": event.title},
             subtitle=_("Show this voucher (printed or on your phone) when you arrive."),
             sections=[Section(title=str(event.title), rows=rows)],
+            letterhead=letterhead_get(),
+            number=number,
+            qr=voucher_check_url(code),
+            qr_caption=_("Staff scan this to check you in."),
         )
-    document = Document(client=booking.client, kind=Document.Kind.VOUCHER, booking=booking)
+    document = Document(
+        client=booking.client, kind=Document.Kind.VOUCHER, booking=booking, number=number
+    )
     return _save(document, f"voucher-{booking.pk}", pdf)
+
+
+def voucher_check_url(code: str) -> str:
+    """What a voucher's QR code holds: the door check's page on this cabinet, with the code,
+    so a member of staff scans it with any camera and lands on the verdict."""
+    return tenant_link(connection.tenant, f"{reverse('staff:voucher-check')}?code={code}")
 
 
 def document_link(document: Document, *, user_id: int) -> str:

@@ -12,18 +12,31 @@ hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a6b5c."
 
 
 class FontChoice(models.TextChoices):
-    SYSTEM = "system", _("System (fast, native)")
-    SERIF = "serif", _("Serif (classic)")
-    ROUNDED = "rounded", _("Rounded (friendly)")
-    MONO = "mono", _("Monospace (technical)")
+    """Font pairings (headings / text) shipped in our static files, Latin and Cyrillic."""
+
+    SYSTEM = "system", _("System: the phone's own font, fastest")
+    MODERN = "modern", _("Modern: Inter")
+    CLASSIC = "classic", _("Classic: Lora headings, Inter text")
+    ELEGANT = "elegant", _("Elegant: Playfair Display headings, Manrope text")
+    FRIENDLY = "friendly", _("Friendly: Nunito")
 
 
-FONT_STACKS = {
-    FontChoice.SYSTEM: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
-    FontChoice.SERIF: 'Georgia, "Times New Roman", serif',
-    FontChoice.ROUNDED: '"Trebuchet MS", "Segoe UI", system-ui, sans-serif',
-    FontChoice.MONO: 'ui-monospace, "SFMono-Regular", Menlo, monospace',
+SYSTEM_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
+SERIF_FALLBACK = 'Georgia, "Times New Roman", serif'
+# (headings, text) for each pairing; the families are declared in static/css/fonts.css.
+FONT_PAIRINGS = {
+    FontChoice.SYSTEM: (SYSTEM_STACK, SYSTEM_STACK),
+    FontChoice.MODERN: (f'"Inter", {SYSTEM_STACK}', f'"Inter", {SYSTEM_STACK}'),
+    FontChoice.CLASSIC: (f'"Lora", {SERIF_FALLBACK}', f'"Inter", {SYSTEM_STACK}'),
+    FontChoice.ELEGANT: (f'"Playfair Display", {SERIF_FALLBACK}', f'"Manrope", {SYSTEM_STACK}'),
+    FontChoice.FRIENDLY: (f'"Nunito", {SYSTEM_STACK}', f'"Nunito", {SYSTEM_STACK}'),
 }
+
+
+def cover_small_name(name: str) -> str:
+    """Where the phone-sized rendition of a cover photo is kept, beside the full one."""
+    stem, _dot, extension = name.rpartition(".")
+    return f"{stem}-small.{extension}"
 
 
 class Branding(models.Model):
@@ -34,6 +47,7 @@ class Branding(models.Model):
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     welcome_text = models.TextField(_("welcome text"), max_length=2000, blank=True)
     logo = models.ImageField(_("logo"), upload_to="branding/", blank=True)
+    cover = models.ImageField(_("cover photo"), upload_to="branding/", blank=True)
     primary_colour = models.CharField(max_length=7, default="#1f5f8b", validators=[hex_colour])
     accent_colour = models.CharField(max_length=7, default="#e0a100", validators=[hex_colour])
     font = models.CharField(max_length=16, choices=FontChoice.choices, default=FontChoice.SYSTEM)
@@ -50,7 +64,61 @@ class Branding(models.Model):
 
     @property
     def font_stack(self) -> str:
-        return FONT_STACKS.get(self.font, FONT_STACKS[FontChoice.SYSTEM])
+        return FONT_PAIRINGS.get(self.font, FONT_PAIRINGS[FontChoice.SYSTEM])[1]
+
+    @property
+    def heading_font_stack(self) -> str:
+        return FONT_PAIRINGS.get(self.font, FONT_PAIRINGS[FontChoice.SYSTEM])[0]
+
+    @property
+    def cover_small_url(self) -> str:
+        return self.cover.storage.url(cover_small_name(self.cover.name)) if self.cover else ""
+
+
+class BusinessDetails(models.Model):
+    """What the business's receipts, invoices and vouchers say of it: its legal name, address and
+    tax id, VAT, and the prefixes of its numbering series. One row per schema."""
+
+    singleton = models.BooleanField(default=True, editable=False)
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    address = models.TextField(_("address"), max_length=500, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
+    vat_percent = models.DecimalField(
+        _("VAT %"), max_digits=4, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(50)],
+        help_text=_("Leave empty if your prices carry no VAT."),
+    )  # fmt: skip
+    receipt_prefix = models.CharField(_("receipts start with"), max_length=12, default="R-")
+    invoice_prefix = models.CharField(_("invoices start with"), max_length=12, default="INV-")
+    voucher_prefix = models.CharField(_("vouchers start with"), max_length=12, default="V-")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["singleton"], name="business_details_one_row"),
+            models.CheckConstraint(
+                condition=models.Q(singleton=True), name="business_details_singleton"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name or "business details"
+
+
+class DocumentSeries(models.Model):
+    """The last number given in one series (a kind of document, in one year): numbers are
+    handed out under a row lock, so two documents never share one and none is skipped."""
+
+    kind = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="document_series_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"
 
 
 class Currency(models.TextChoices):
@@ -509,6 +577,7 @@ class Document(models.Model):
     order = models.OneToOneField(Order, null=True, blank=True, on_delete=models.CASCADE)
     booking = models.OneToOneField(Booking, null=True, blank=True, on_delete=models.CASCADE)
     file = models.FileField(upload_to="private/documents/")
+    number = models.CharField(_("number"), max_length=40, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -10,9 +10,11 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from PIL import Image, ImageDraw, ImageFont
 
+from cabinet.contrast import readable_on
 from cabinet.selectors import branding_get
 
-ICON_SIZES = (192, 512)
+ICON_SIZES = (192, 512)  # in the manifest
+OTHER_ICON_SIZES = (32, 180)  # the favicon and the apple-touch-icon
 
 
 @require_GET
@@ -25,8 +27,11 @@ def branding_css(request: HttpRequest) -> HttpResponse:
     body = (
         ":root {\n"
         f"  --brand-primary: {branding.primary_colour};\n"
+        f"  --brand-on-primary: {readable_on(branding.primary_colour)};\n"
         f"  --brand-accent: {branding.accent_colour};\n"
+        f"  --brand-on-accent: {readable_on(branding.accent_colour)};\n"
         f"  --brand-font: {branding.font_stack};\n"
+        f"  --brand-font-heading: {branding.heading_font_stack};\n"
         "}\n"
     )
     return HttpResponse(body, content_type="text/css; charset=utf-8")
@@ -36,6 +41,7 @@ def branding_css(request: HttpRequest) -> HttpResponse:
 @cache_control(max_age=3600)
 def manifest(request: HttpRequest) -> HttpResponse:
     branding = branding_get()
+    version = int(branding.updated_at.timestamp()) if branding.updated_at else 0
     body = {
         "name": branding.display_name,
         "short_name": branding.display_name[:12],
@@ -45,8 +51,8 @@ def manifest(request: HttpRequest) -> HttpResponse:
         "background_color": "#f6f7f9",
         "theme_color": branding.primary_colour,
         "icons": [
-            {"src": f"/icons/{size}.png", "sizes": f"{size}x{size}", "type": "image/png",
-             "purpose": "any maskable"}
+            {"src": f"/icons/{size}.png?v={version}", "sizes": f"{size}x{size}",
+             "type": "image/png", "purpose": "any maskable"}
             for size in ICON_SIZES
         ],
     }  # fmt: skip
@@ -57,7 +63,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
 @cache_control(max_age=86400)
 def icon(request: HttpRequest, size: int) -> HttpResponse:
     """The tenant's logo on its colour, or its initial when it has no logo."""
-    if size not in ICON_SIZES:
+    if size not in ICON_SIZES + OTHER_ICON_SIZES:
         size = 192
     branding = branding_get()
     image = Image.new("RGB", (size, size), branding.primary_colour)
@@ -70,7 +76,8 @@ def icon(request: HttpRequest, size: int) -> HttpResponse:
         draw = ImageDraw.Draw(image)
         font = ImageFont.load_default(size=int(size * 0.55))
         letter = (branding.display_name[:1] or "K").upper()
-        draw.text((size / 2, size / 2), letter, fill="white", font=font, anchor="mm")
+        draw.text((size / 2, size / 2), letter, fill=readable_on(branding.primary_colour),
+                  font=font, anchor="mm")  # fmt: skip
     out = io.BytesIO()
     image.save(out, format="PNG")
     return HttpResponse(out.getvalue(), content_type="image/png")

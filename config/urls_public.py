@@ -22,5 +22,7 @@ urlpatterns = [
     *public_api_urlpatterns,
 ]
 
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
 handler404 = errors.page_not_found
 handler500 = errors.server_error

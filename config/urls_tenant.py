@@ -34,5 +34,7 @@ urlpatterns = [
     path("", include("cabinet.urls")),
 ]
 
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
 handler404 = errors.page_not_found
 handler500 = errors.server_error

@@ -78,3 +78,8 @@ def audit_search(
     if until:
         entries = entries.filter(at__date__lte=until)
     return entries
+
+
+def owner_contact() -> "User | None":
+    """Whom a member of staff asks for access: the cabinet's owner."""
+    return User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()

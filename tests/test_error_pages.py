@@ -47,3 +47,64 @@ def test_an_api_server_error_is_json(rf):
     response = errors.server_error(rf.get("/api/v1/orders/"))
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
+
+
+# --- in the cabinet's own look, and a 403 that says whom to ask ------------------------------
+
+
+def test_error_pages_wear_the_cabinets_branding(hotel, hotel_client):
+    from django_tenants.utils import tenant_context
+
+    from cabinet.services import branding_update
+
+    with tenant_context(hotel):
+        branding_update(display_name="Villa Mare")
+    html = hotel_client.get("/no-such-page/").content.decode()
+    assert "Villa Mare" in html
+    assert "/branding.css" in html  # the cabinet's colours and fonts
+
+
+def test_a_403_tells_staff_whom_to_ask(hotel, hotel_client):
+    from django_tenants.utils import tenant_context
+
+    from rbac.models import User
+    from tests.factories import UserFactory
+
+    with tenant_context(hotel):
+        owner = User.objects.get(email="owner@hotel.example.com")
+        hotel_client.force_login(UserFactory(is_staff=True))
+    response = hotel_client.get("/staff/branding/")  # the owner's page
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "ask" in html
+    assert f"mailto:{owner.email}" in html
+    assert 'href="/staff/"' in html  # a way back to work
+
+
+def test_a_403_sends_a_client_to_messages(hotel, hotel_client):
+    from django_tenants.utils import tenant_context
+
+    from tests.factories import UserFactory
+
+    with tenant_context(hotel):
+        hotel_client.force_login(UserFactory())
+    response = hotel_client.get("/staff/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "This page is for the business" in html
+    assert 'href="/messages/"' in html
+
+
+def test_the_api_answers_403_in_json(rf):
+    from django.core.exceptions import PermissionDenied
+
+    response = errors.permission_denied(rf.get("/api/v1/orders/"), PermissionDenied())
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("urlconf", ["config.urls_tenant", "config.urls_public"])
+def test_400_and_403_are_ours_too(urlconf):
+    resolver = get_resolver(urlconf)
+    assert resolver.resolve_error_handler(400) is errors.bad_request
+    assert resolver.resolve_error_handler(403) is errors.permission_denied

@@ -42,11 +42,13 @@ def event_bookings(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def voucher_check(request: HttpRequest) -> HttpResponse:
-    """Type (or scan into the field) the code on a guest's voucher: is it a live booking?"""
+    """Type the code on a guest's voucher, or scan its QR code (which opens this page with the
+    code): is it a live booking? Checking in is a POST."""
     context: dict[str, object] = {"code": ""}
     status = 200
-    if request.method == "POST":
-        code = request.POST.get("code", "").strip().upper()[:VOUCHER_CODE_MAX]
+    given = request.POST if request.method == "POST" else request.GET
+    if request.method == "POST" or "code" in given:
+        code = given.get("code", "").strip().upper()[:VOUCHER_CODE_MAX]
         booking = booking_for_voucher(code)
         context["code"] = code
         if booking is None or booking.status != Booking.Status.CONFIRMED:
@@ -54,7 +56,7 @@ def voucher_check(request: HttpRequest) -> HttpResponse:
             status = 404 if booking is None else 409
         else:
             already = booking.checked_in_at
-            if request.POST.get("action") == "check_in":
+            if request.method == "POST" and request.POST.get("action") == "check_in":
                 booking = booking_check_in(booking=booking, by=request.user)
             context["booking"] = booking
             context["already_checked_in"] = already

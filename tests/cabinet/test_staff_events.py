@@ -131,3 +131,26 @@ def test_checking_in_records_a_visit_once_and_a_reused_voucher_is_noticed(hotel,
         "Boat trip"
         not in staff_browser(hotel, other).get("/bookings/?when=visits").content.decode()
     )
+
+
+def test_the_vouchers_qr_code_opens_the_door_check_with_its_code(hotel, scene):
+    from pypdf import PdfReader
+
+    from cabinet.documents import voucher_build, voucher_check_url
+
+    with tenant_context(hotel):
+        code = voucher_code(scene["first"])
+        document = voucher_build(booking_id=scene["first"].pk)
+        with document.file.open("rb") as raw:
+            page = PdfReader(raw).pages[0]
+            assert len(page.images) == 1  # the QR code
+        url = voucher_check_url(code)
+    assert url.startswith("http://hotel.localhost")
+    assert url.endswith(f"/staff/vouchers/?code={code}")
+    # scanning it opens the verdict; checking in stays a deliberate POST
+    response = staff_browser(hotel, scene["operator"]).get(url.split("localhost", 1)[1])
+    assert response.status_code == 200
+    assert "Valid" in response.content.decode()
+    with tenant_context(hotel):
+        scene["first"].refresh_from_db()
+        assert scene["first"].checked_in_at is None

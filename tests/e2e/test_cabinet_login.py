@@ -37,7 +37,7 @@ def test_a_client_signs_in_to_the_branded_cabinet_on_a_phone(
     phone.get_by_label("Email").fill(EMAIL)
     phone.get_by_label("Password").fill(PASSWORD)
     screenshot(phone, "cabinet-login-phone")
-    phone.get_by_role("button", name="Sign In", exact=True).click()
+    phone.get_by_role("button", name="Sign in", exact=True).click()
     # then the cabinet greets her by name
     phone.wait_for_url(base + "/")
     assert "Welcome back, Anna" in phone.locator("h1").inner_text()

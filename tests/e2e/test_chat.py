@@ -33,7 +33,7 @@ def sign_in(page, base: str, email: str, password: str) -> None:
     page.goto(base + "/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_the_guest_sees_the_answer_appear_without_reloading(

@@ -33,7 +33,7 @@ def test_register_verify_enrol_totp_and_sign_in_with_a_code(
     phone.get_by_label("Email").fill(EMAIL)
     phone.get_by_label("Password").fill(PASSWORD)
     screenshot(phone, "identity-1-register")
-    phone.get_by_role("button", name="Sign Up").click()
+    phone.get_by_role("button", name="Sign up").click()
     assert "Verify" in phone.locator("h1").inner_text()
     screenshot(phone, "identity-2-verify-sent")
     # verify with the link from the outbox
@@ -65,10 +65,10 @@ def test_register_verify_enrol_totp_and_sign_in_with_a_code(
     screenshot(phone, "identity-6-cyrillic-warning")
     # sign in with the password and then a code
     phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign In", exact=True).click()
+    phone.get_by_role("button", name="Sign in", exact=True).click()
     phone.get_by_label("Code", exact=True).fill(code_for(secret, steps_ahead=1))
     screenshot(phone, "identity-7-code")
-    phone.get_by_role("button", name="Sign In", exact=True).click()
+    phone.get_by_role("button", name="Sign in", exact=True).click()
     assert "Welcome back" in phone.locator("h1").inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     # after the cabinet's idle timeout, the next click asks for the password again
@@ -85,7 +85,7 @@ def test_register_verify_enrol_totp_and_sign_in_with_a_code(
     other.goto(f"http://hotel.localhost:{live_port}/accounts/login/")
     other.get_by_label("Email").fill(EMAIL)
     other.get_by_label("Password").fill(PASSWORD)
-    other.get_by_role("button", name="Sign In", exact=True).click()
+    other.get_by_role("button", name="Sign in", exact=True).click()
     assert "not correct" in other.content()
     screenshot(other, "identity-9-other-cabinet-refuses")
     shop.close()

@@ -17,7 +17,7 @@ def test_the_wrong_layout_is_warned_both_ways(module_tenant, live_port, phone):
     phone.get_by_label("Password").press_sequentially("пароль для отеля 2026")
     # allowed, but questioned while typing
     assert "Cyrillic" in phone.locator('[data-warning-for="id_password1"]').inner_text()
-    phone.get_by_role("button", name="Sign Up").click()
+    phone.get_by_role("button", name="Sign up").click()
     assert "Verify" in phone.locator("h1").inner_text()
     # later, signing in with the keyboard in Latin: the page says so before sending
     phone.goto(base + "/accounts/login/")

@@ -61,7 +61,7 @@ def sign_in(page, base: str, email: str, password: str) -> None:
     page.goto(base + "/accounts/login/")
     page.get_by_label("Email or phone").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_confirmation_reminder_and_answer_on_the_chosen_channels(

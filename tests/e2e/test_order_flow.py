@@ -36,7 +36,7 @@ def test_order_room_service_pay_from_balance_and_download_the_receipt(
     phone.goto(base + "/accounts/login/")
     phone.get_by_label("Email").fill(EMAIL)
     phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign In", exact=True).click()
+    phone.get_by_role("button", name="Sign in", exact=True).click()
     # browse services: what is free and what costs money
     phone.get_by_role("link", name="Services").click()
     assert phone.locator(".badge-active", has_text="Free").count() >= 1
@@ -57,7 +57,7 @@ def test_order_room_service_pay_from_balance_and_download_the_receipt(
     desk.goto(base + "/accounts/login/")
     desk.get_by_label("Email").fill(module_tenant.owner_email)
     desk.get_by_label("Password").fill("owner-pass-4-tests")
-    desk.get_by_role("button", name="Sign In", exact=True).click()
+    desk.get_by_role("button", name="Sign in", exact=True).click()
     desk.goto(base + "/staff/orders/")
     desk.get_by_role("button", name="Accept").first.click()
     screenshot(desk, "order-4-staff-accepts")

@@ -72,13 +72,13 @@ def test_sunrise_hotel_signs_up_and_an_admin_steers_it(platform, live_port, brow
     page.goto(platform + "/control/")
     page.get_by_label("Email").fill(ADMIN)
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     # platform admins always give their second factor
     page.get_by_label("Code", exact=True).fill(
         format_hotp_value(hotp_value(ADMIN_TOTP_SECRET, int(time.time()) // 30))
     )
     screenshot(page, "control-second-factor")
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_label("Search").fill("sunrise")
     page.get_by_role("button", name="Filter").click()
     page.get_by_role("link", name="Sunrise Hotel").click()

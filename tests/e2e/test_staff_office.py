@@ -44,7 +44,7 @@ def test_the_owner_invites_an_operator_who_sees_only_her_two_clients(
     owner.goto(base + "/accounts/login/")
     owner.get_by_label("Email").fill(module_tenant.owner_email)
     owner.get_by_label("Password").fill(OWNER_PASSWORD)
-    owner.get_by_role("button", name="Sign In", exact=True).click()
+    owner.get_by_role("button", name="Sign in", exact=True).click()
     # invite Olga as an operator
     mail.outbox.clear()
     owner.goto(base + "/staff/team/")

@@ -26,7 +26,7 @@ def sign_in(page, base: str, email: str) -> None:
     page.goto(base + "/accounts/login/")
     page.get_by_label("Email or phone").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def fits(page) -> None:

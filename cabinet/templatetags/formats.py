@@ -1,0 +1,22 @@
+"""Locale-aware formats for templates:
+`{% load formats %}{{ order.total|money:order.currency }}`."""
+
+from decimal import Decimal
+
+from django import template
+
+from cabinet.money import money as format_money
+from rbac.devices import device_name
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | int | str | None, currency: str) -> str:
+    return format_money(amount, currency)
+
+
+@register.filter
+def device(user_agent: str) -> str:
+    """ "Chrome on Linux", "Mobile Safari on iOS (iPhone)": a browser as a person names it."""
+    return device_name(user_agent)
