@@ -3,7 +3,6 @@
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -19,14 +18,15 @@ from rbac.account import (
 )
 from rbac.models import DataExport
 from rbac.selectors import export_get_for, export_latest, sign_in_methods
+from tenants import signing
 
-DOWNLOAD_SALT = "kabinet.cabinet.account.download"
+DOWNLOAD_PURPOSE = "cabinet.account-download"
 DOWNLOAD_MAX_AGE = 600  # a download link works for ten minutes
 
 
 def download_url(export: DataExport, kind: str) -> str:
-    token = signing.dumps({"e": export.pk, "k": kind, "u": export.user_id}, salt=DOWNLOAD_SALT)
-    return reverse("account-download", args=[token])
+    claim = {"e": export.pk, "k": kind, "u": export.user_id}
+    return reverse("account-download", args=[signing.sign(DOWNLOAD_PURPOSE, claim)])
 
 
 def _export_context(export: DataExport | None) -> dict[str, object]:
@@ -69,11 +69,10 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def download(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        claim = signing.loads(token, salt=DOWNLOAD_SALT, max_age=DOWNLOAD_MAX_AGE)
-    except signing.BadSignature as exc:
-        raise Http404 from exc
-    if claim.get("u") != request.user.pk or claim.get("k") not in ("json", "pdf"):
+    claim = signing.unsign(DOWNLOAD_PURPOSE, token, max_age=DOWNLOAD_MAX_AGE)
+    if not isinstance(claim, dict) or claim.get("u") != request.user.pk:
+        raise Http404
+    if claim.get("k") not in ("json", "pdf"):
         raise Http404
     export = export_get_for(user=request.user, pk=claim.get("e"))
     field = getattr(export, f"{claim['k']}_file", None) if export else None

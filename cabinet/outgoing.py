@@ -8,16 +8,16 @@ committed), then POSTed by a task as JSON with these headers:
     Kabinet-Delivery: <uuid>            the same on every retry and replay: deduplicate on it
     Kabinet-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>
 
+The body names the cabinet (`"cabinet": "<slug>"`), so the signature covers it too: a delivery
+replayed to an endpoint of another cabinet that happens to share its secret still says whose it is.
+
 A 2xx answer delivers it; anything else is retried with back-off (30 s, 1, 2, 4 … minutes, 8
 tries), logged on the delivery, and can be replayed from the back office. Addresses inside our
 own network are refused at registration, and at delivery by the egress guard (tenants.egress),
 which checks the address it connects to, on the connection itself.
 """
 
-import hashlib
-import hmac
 import json
-import secrets
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from cabinet.models import WebhookDelivery, WebhookEndpoint
 from rbac.audit import audit_record
 from rbac.models import User
-from tenants import egress
+from tenants import egress, signing
 from tenants.tasks_base import enqueue_on_commit
 
 EVENTS = {
@@ -50,8 +50,8 @@ MAX_ANSWER_BYTES = 64 * 1024
 
 
 def signature(secret: str, body: bytes, timestamp: int) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
+    digest = signing.hmac_sha256(secret, f"{timestamp}.".encode() + body)
+    return f"t={timestamp},v1={digest}"
 
 
 def _url_clean(raw: str) -> str:
@@ -74,7 +74,7 @@ def endpoint_add(*, url: str, events: list[str], by: User) -> WebhookEndpoint:
     if WebhookEndpoint.objects.count() >= MAX_ENDPOINTS:
         raise ValidationError(_("At most %(n)d addresses.") % {"n": MAX_ENDPOINTS}, code="many")
     endpoint = WebhookEndpoint.objects.create(
-        url=_url_clean(url), events=sorted(set(events)), secret=secrets.token_hex(32)
+        url=_url_clean(url), events=sorted(set(events)), secret=signing.secret_mint()
     )
     audit_record(action="webhook.added", actor=by, target=endpoint,
                  changes={"url": endpoint.url, "events": endpoint.events})  # fmt: skip
@@ -112,6 +112,7 @@ def deliver(delivery_id: int) -> str:
         return "gone" if delivery is None else delivery.status
     body = json.dumps(
         {"id": str(delivery.event_id), "event": delivery.event,
+         "cabinet": getattr(connection.tenant, "slug", connection.schema_name),
          "created_at": delivery.created_at.isoformat(), "data": delivery.payload},
         cls=DjangoJSONEncoder,
     ).encode()  # fmt: skip

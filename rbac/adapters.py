@@ -21,10 +21,12 @@ from rbac.audit import audit_record
 from rbac.models import SecurityPolicy, User
 from rbac.policy import policy_get
 from rbac.sms import PHONE_MAX_LENGTH, e164
+from tenants import signing
 from tenants.client_address import client_ip
 from tenants.tasks_base import enqueue_on_commit
 
 LOCKOUT_AUDIT_SECONDS = 300
+EMAIL_CONFIRMATION_PURPOSE = "rbac.email-confirmation"
 
 
 def _tenant_name() -> str:
@@ -84,6 +86,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def format_email_subject(self, subject: str) -> str:
         return f"[{_tenant_name()}] {subject}"
+
+    def generate_emailconfirmation_key(self, email: str) -> str:
+        """A random key stored in this cabinet's table (ACCOUNT_EMAIL_CONFIRMATION_HMAC off:
+        allauth's HMAC key signs the bare EmailAddress id, which repeats across cabinets), its
+        last 16 characters an HMAC that names the cabinet."""
+        return signing.token_mint(EMAIL_CONFIRMATION_PURPOSE)
 
     # --- Phones: a sign-in phone lives on the user, and counts once it is verified -----------
 

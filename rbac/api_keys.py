@@ -1,13 +1,13 @@
 """API keys for a cabinet's integrations.
 
 A key reads `kab_<prefix>_<secret>`: the prefix finds it, the secret is compared (in constant
-time) with its SHA-256. Only the owner makes and revokes keys; a key acts with the permissions
-of the person who made it, narrowed to its scopes, and stops working when either is gone.
+time) with its SHA-256. The secret ends with a tag that binds it to this cabinet
+(tenants.signing.token_mint), checked before anything is looked up: another cabinet's key gets
+the answer a made-up one gets. Only the owner makes and revokes keys; a key acts with the
+permissions of the person who made it, narrowed to its scopes, and stops working when either is
+gone.
 """
 
-import hashlib
-import hmac
-import secrets
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from rbac.audit import audit_record
 from rbac.models import ApiKey, User
+from tenants import signing
 
 SCOPES = {
     "clients:read": gettext_lazy("Read the clients (masked, as in the back office)"),
@@ -26,10 +27,10 @@ SCOPES = {
 }
 MAX_KEYS = 20
 LAST_USED_EVERY = timedelta(minutes=1)  # last-used time is written at most this often
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+PURPOSE = "rbac.api-key"
+# Keys made before secrets carried the cabinet's tag (43 characters of token_urlsafe): still
+# found only in this cabinet's table, so they keep working until their owner rotates them.
+UNTAGGED_LENGTH = 43
 
 
 @transaction.atomic
@@ -45,8 +46,8 @@ def api_key_create(*, name: str, scopes: list[str], by: User) -> tuple[ApiKey, s
     if ApiKey.objects.filter(revoked_at__isnull=True).count() >= MAX_KEYS:
         raise ValidationError(_("Revoke a key before making another (at most %(n)d).")
                               % {"n": MAX_KEYS})  # fmt: skip
-    prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
-    key = ApiKey.objects.create(name=name, prefix=prefix, secret_hash=_hash(secret),
+    prefix, secret = signing.hex_mint(4), signing.token_mint(PURPOSE)
+    key = ApiKey.objects.create(name=name, prefix=prefix, secret_hash=signing.token_hash(secret),
                                 scopes=sorted(set(scopes)), created_by=by)  # fmt: skip
     audit_record(action="api_key.created", actor=by, target=key,
                  changes={"name": name, "scopes": key.scopes})  # fmt: skip
@@ -70,12 +71,14 @@ def api_key_find(raw: str) -> ApiKey | None:
     parts = raw.split("_", 2) if raw.startswith("kab_") else []
     if len(parts) != 3 or not parts[1] or len(raw) > 120:
         return None
+    if len(parts[2]) != UNTAGGED_LENGTH and not signing.token_belongs(PURPOSE, parts[2]):
+        return None  # forged, or another cabinet's
     key = (
         ApiKey.objects.select_related("created_by")
         .filter(prefix=parts[1], revoked_at__isnull=True)
         .first()
     )
-    if key is None or not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
+    if key is None or not signing.hashes_match(key.secret_hash, parts[2]):
         return None
     if not key.created_by.is_active:
         return None

@@ -1,5 +1,3 @@
-import hashlib
-import secrets
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -14,6 +12,7 @@ from billing import limits
 from rbac.audit import audit_record
 from rbac.models import HandoffUse, SecurityPolicy, StaffInvitation, StaffProfile, User
 from rbac.roles import role_set
+from tenants import signing
 from tenants.handoff import Handoff, HandoffInvalid, handoff_read
 from tenants.tasks_base import enqueue_on_commit
 
@@ -72,8 +71,7 @@ class InvitationRefused(Exception):
     """The invitation link does not work: unknown, used, revoked or expired."""
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+INVITATION_PURPOSE = "rbac.staff-invitation"
 
 
 @transaction.atomic
@@ -100,14 +98,14 @@ def staff_invite(
     StaffInvitation.objects.filter(email__iexact=email, accepted_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-    token = secrets.token_urlsafe(32)
+    token = signing.token_mint(INVITATION_PURPOSE)  # names this cabinet, checked on use
     invitation = StaffInvitation.objects.create(
         email=email,
         full_name=full_name.strip()[:150],
         role=role,
         invited_by=invited_by,
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
-        token_hash=_token_hash(token),
+        token_hash=signing.token_hash(token),
     )
     audit_record(action="staff.invited", actor=invited_by, target=invitation,
                  changes={"email": email})  # fmt: skip
@@ -118,7 +116,9 @@ def staff_invite(
 
 
 def invitation_for(token: str) -> StaffInvitation:
-    invitation = StaffInvitation.objects.filter(token_hash=_token_hash(token[:200])).first()
+    if not signing.token_belongs(INVITATION_PURPOSE, token):  # forged, or another cabinet's
+        raise InvitationRefused("this invitation link is not valid any more")
+    invitation = StaffInvitation.objects.filter(token_hash=signing.token_hash(token)).first()
     if invitation is None or not invitation.is_pending:
         raise InvitationRefused("this invitation link is not valid any more")
     return invitation

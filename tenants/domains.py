@@ -16,7 +16,6 @@ import datetime as dt
 import ipaddress
 import logging
 import re
-import secrets
 from collections.abc import Callable
 from typing import Protocol
 
@@ -27,10 +26,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from tenants import signing
 from tenants.models import Domain, Tenant, TenantEvent
 
 logger = logging.getLogger(__name__)
@@ -188,9 +187,9 @@ def verification_record(domain: Domain) -> tuple[str, str]:
 def _claim_token(*, tenant: Tenant, hostname: str) -> str:
     # Derived, not stored: the same for this cabinet and name every time it is shown, and
     # bound to both (a tenant's id is unique on the platform; its schema is named too).
-    return salted_hmac(
-        "kabinet.tenants.domains.claim", f"{tenant.pk}:{tenant.schema_name}:{hostname}"
-    ).hexdigest()[:32]
+    return signing.digest(
+        "tenants.domains.claim", f"{tenant.pk}:{hostname}", schema=tenant.schema_name
+    )[:32]
 
 
 def claim_record(*, tenant: Tenant, hostname: str) -> tuple[str, str]:
@@ -262,7 +261,9 @@ def domain_add(*, tenant: Tenant, hostname: str, actor_label: str = "system") ->
                 is_custom=True,
                 is_verified=False,
                 is_primary=False,
-                verification_token=secrets.token_urlsafe(24),
+                verification_token=signing.token_mint(
+                    "tenants.domain-verification", length=32, schema=tenant.schema_name
+                ),
             )
             _record_event(
                 tenant_id=tenant.pk, hostname=name, action=Action.ADDED, actor_label=actor_label

@@ -5,12 +5,11 @@ The platform signs (schema, email, nonce[, impersonation]); the cabinet checks t
 the age and the schema, and records the nonce so the token works once (rbac.HandoffUse).
 """
 
-import secrets
 from dataclasses import dataclass
 
-from django.core import signing
+from tenants import signing
 
-SALT = "kabinet.tenants.handoff"
+PURPOSE = "tenants.handoff"
 MAX_AGE_SECONDS = 60
 
 
@@ -28,19 +27,18 @@ class Handoff:
 
 
 def handoff_sign(*, schema_name: str, email: str, impersonator: str = "", reason: str = "") -> str:
-    payload = {"s": schema_name, "e": email, "n": secrets.token_urlsafe(18)}
+    """Signed on the platform's host for the cabinet `schema_name`: its schema is in the salt
+    (so only that cabinet can read it) and in the payload."""
+    payload = {"s": schema_name, "e": email, "n": signing.nonce()}
     if impersonator:
         payload.update(i=impersonator, r=reason)
-    return signing.dumps(payload, salt=SALT, compress=True)
+    return signing.sign(PURPOSE, payload, schema=schema_name, compress=True)
 
 
 def handoff_read(token: str, *, schema_name: str, max_age: int = MAX_AGE_SECONDS) -> Handoff:
-    try:
-        payload = signing.loads(token, salt=SALT, max_age=max_age)
-    except signing.BadSignature as exc:  # includes SignatureExpired
-        raise HandoffInvalid(str(exc)) from exc
+    payload = signing.unsign(PURPOSE, token, max_age=max_age, schema=schema_name)
     if not isinstance(payload, dict) or payload.get("s") != schema_name:
-        raise HandoffInvalid("token for another cabinet")
+        raise HandoffInvalid("expired, tampered with, or for another cabinet")
     return Handoff(
         schema_name=payload["s"],
         email=str(payload.get("e", "")),

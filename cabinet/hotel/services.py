@@ -1,7 +1,6 @@
 """What changes a stay: staff book it, assign a room and move it along; the guest checks in
 online before arrival. One transaction each, audited."""
 
-import secrets
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -18,6 +17,7 @@ from cabinet.notifications import in_language_of, notify
 from cabinet.storage_quota import storage_changed, storage_check
 from rbac.audit import audit_record
 from rbac.models import User
+from tenants import signing
 
 # No 0/O, 1/I/L: a code read out over the phone is typed right.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -32,7 +32,7 @@ TRANSITIONS = {
 
 
 def _code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    return signing.code_mint(CODE_ALPHABET, 6)
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@ homework and grades (the class's teacher), and a parent's link to their child (t
 code). One transaction each, audited."""
 
 import datetime
-import secrets
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +25,7 @@ from cabinet.school.models import (
 from cabinet.school.tasks import tell_parents_of_homework
 from rbac.audit import audit_record
 from rbac.models import User
+from tenants import signing
 from tenants.tasks_base import enqueue_on_commit
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -79,7 +79,7 @@ def lesson_add(*, school_class: SchoolClass, weekday: int, starts, ends, by: Use
 def student_create(*, full_name: str, birth_date: datetime.date | None, by: User) -> Student:
     _require_office(by)
     for _attempt in range(5):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = signing.code_mint(CODE_ALPHABET, CODE_LENGTH)
         try:
             with transaction.atomic():
                 student = Student.objects.create(

@@ -11,7 +11,12 @@ A request "succeeds" when it does better with A's credentials than with none: a 
 anonymous caller gets a redirect to sign-in, a 401, a 403 or a 404, or an answer that shows
 one of B's marker strings that an anonymous caller does not see. Afterwards B's schema must
 hold exactly what it held before (table checksums), but for the tables a refused request may
-write (the audit log, sessions). The probe prints the counts and exits 1 on any success.
+write (the audit log, sessions).
+
+The second half (tests/probe/artifacts.py) mints every kind of artifact in A (confirmation keys,
+reset links, vouchers, document and export links, invitations, hand-offs, API keys), makes B's
+ids collide with it, and replays it over HTTP at a gunicorn serving the same database. The probe
+prints the counts per kind and exits 1 on any success in either half.
 """
 
 import contextlib
@@ -23,10 +28,19 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from tests.bench.harness import BenchError, bench_env, drop_database, recreate_database, say
+from tests.bench.harness import (
+    BenchError,
+    bench_env,
+    drop_database,
+    gunicorn,
+    recreate_database,
+    say,
+)
 from tests.bench.harness import server_url as bench_server_url
+from tests.probe import artifacts
 
-DATABASE = "kabinet_isolation_probe"
+# Its own scratch database, dropped at the end; name another to run two probes side by side.
+DATABASE = os.environ.get("KABINET_PROBE_DATABASE", "kabinet_isolation_probe")
 # Tables a refused request may legitimately write in B: who tried what, and sessions.
 MAY_CHANGE = {"rbac_auditentry", "django_session", "usersessions_usersession"}
 INT_PARAM = re.compile(r"<int:(\w+)>")
@@ -245,7 +259,7 @@ def _text(response) -> str:
         return ""
 
 
-def run() -> int:
+def run(env: dict[str, str], data_dir: Path) -> int:
     import logging
 
     import django
@@ -259,9 +273,11 @@ def run() -> int:
         call_command("platform_setup")
     total_requests = total_successes = 0
     all_found: list[str] = []
+    pairs = []
     for vertical in ("hotel", "shop", "school"):
         a = seed(vertical, "Aprobe")
         b = seed(vertical, "Bprobe")
+        pairs.append((vertical, a, b))
         markers = ["Bprobe"]
         requests, successes, found = probe(a, b, markers)
         say(f"  {vertical:<7} {requests:>6,} requests with A's credentials on B's host: "
@@ -269,11 +285,23 @@ def run() -> int:
         total_requests += requests
         total_successes += successes
         all_found.extend(found)
+    say("artifacts: what A signs or mints, replayed on B's host where the ids collide")
+    replays = artifact_successes = 0
+    with gunicorn(env, data_dir / "gunicorn.log", probe_path="/health/",
+                  probe_host="localhost", workers=2) as port:  # fmt: skip
+        for vertical, a, b in pairs:
+            counts = artifacts.run(a=a, b=b, port=port, found=all_found)
+            for kind, (attempts, successes) in counts.items():
+                say(f"  {vertical:<7} {kind:<20} {attempts:>2} replays: {successes} successes")
+                replays += attempts
+                artifact_successes += successes
     for line in all_found[:50]:
         say(f"    {line}")
     say(f"ISOLATION {'HOLDS' if not total_successes else 'BROKEN'}: {total_successes} "
         f"successes in {total_requests:,} cross-tenant requests")  # fmt: skip
-    return 0 if not total_successes else 1
+    say(f"ARTIFACTS {'HOLD' if not artifact_successes else 'BROKEN'}: {artifact_successes} "
+        f"successes in {replays} replays")  # fmt: skip
+    return 0 if not (total_successes or artifact_successes) else 1
 
 
 def main() -> int:
@@ -285,7 +313,7 @@ def main() -> int:
         say("isolation probe: tenant A's credentials against tenant B's host and ids")
         recreate_database(url)
         try:
-            return run()
+            return run(env, Path(data_dir))
         finally:
             with contextlib.suppress(Exception):
                 from django.db import connections
