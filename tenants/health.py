@@ -11,7 +11,6 @@ HEALTH_TOKEN setting. The workers are pinged at most once per WORKER_PING_CACHE_
 whoever asks, the answer kept in the shared cache.
 """
 
-import hmac
 from collections.abc import Callable
 
 from celery import current_app
@@ -19,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -90,7 +90,7 @@ def queue_length() -> int | None:
 def may_see_details(request: HttpRequest) -> bool:
     token = settings.HEALTH_TOKEN
     sent = request.META.get(HEALTH_TOKEN_HEADER, "")
-    if token and sent and hmac.compare_digest(sent.encode(), token.encode()):
+    if token and sent and constant_time_compare(sent, token):
         return True
     from tenants.control import is_platform_admin
 
