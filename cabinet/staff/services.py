@@ -21,11 +21,17 @@ VIEW = "cabinet.view_clientprofile"
 
 @transaction.atomic
 def client_assign(
-    *, client: ClientProfile, staff: User, by: User, request: HttpRequest | None = None
+    *,
+    client: ClientProfile,
+    staff: User,
+    by: User | None,
+    request: HttpRequest | None = None,
+    rule: str = "rule for new clients",
 ) -> Assignment:
     """Hand the client to `staff`: the previous assignee loses the object permission and the
-    new one gains it, in the same transaction as the assignment itself."""
-    if not (by.is_superuser or by.has_perm("cabinet.assign_clients")):
+    new one gains it, in the same transaction as the assignment itself. `by` None is a rule
+    (the owner's for new clients, cabinet.staff.assignment), audited under its name."""
+    if by is not None and not (by.is_superuser or by.has_perm("cabinet.assign_clients")):
         raise PermissionDenied("cannot assign clients")
     if not staff.is_staff or not staff.is_active:
         raise ValidationError(_("Clients are assigned to active staff members only."))
@@ -42,6 +48,7 @@ def client_assign(
     audit_record(
         action="client.assigned",
         actor=by,
+        actor_label="" if by is not None else rule,
         target=locked,
         changes={"staff": [current.staff.email if current else "", staff.email]},
         request=request,
