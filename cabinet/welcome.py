@@ -79,7 +79,7 @@ def _redeem(request: HttpRequest, form: WelcomeForm) -> tuple[HttpResponse | Non
     try:
         user = client_invitation_accept(invitation=invitation, password=data["password"])
     except ValidationError as exc:
-        field = None if exc.code == "spent" else "password"
+        field = None if getattr(exc, "code", None) == "spent" else "password"
         form.add_error(field, exc)
         return None, 400
     record_authentication(request, user, method="code", **credentials)
