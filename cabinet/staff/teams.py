@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet.models import WorkRequest
@@ -192,7 +193,8 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("%(count)d clients moved.") % {"count": moved})
+        text = ngettext("%(count)d client moved.", "%(count)d clients moved.", moved)
+        messages.success(request, text % {"count": moved})
     return _back()
 
 
@@ -215,8 +217,8 @@ def deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(name)s is deactivated: %(clients)d clients and %(work)d open requests "
-                  "handed over, %(sessions)d sessions ended.")
+                _("%(name)s is deactivated. Handed over: clients %(clients)d, open requests "
+                  "%(work)d. Sessions ended: %(sessions)d.")
                 % {"name": member.get_full_name(), **summary},
             )  # fmt: skip
             return _back()
