@@ -122,8 +122,9 @@ def test_an_emailed_invitation_verifies_the_address_and_signs_the_guest_in(
         assert EmailAddress.objects.get(email="mail@example.com").verified
 
 
-def test_an_sms_invitation_proves_the_phone_and_she_signs_in_by_phone_later(hotel, desk, twilio, eager_tasks,
-                                                                          django_capture_on_commit_callbacks):  # fmt: skip
+def test_an_sms_invitation_proves_the_phone_and_she_signs_in_by_phone_later(
+    hotel, desk, twilio, eager_tasks, django_capture_on_commit_callbacks
+):
     # when the desk creates a client with only a phone and texts her the invitation
     with django_capture_on_commit_callbacks(execute=True):
         response = create(desk, phone="8 916 555-12-34", then="sms")
@@ -180,10 +181,8 @@ def test_duplicates_and_bad_input_are_a_clear_400_and_nothing_is_created(
 def test_a_wrong_code_is_refused_and_repeated_tries_hit_allauths_lock(hotel, desk):
     code = slip_code(create(desk, email="locked@example.com").content.decode())
     guest = Client(HTTP_HOST="hotel.localhost")
-    statuses = [
-        guest.post("/welcome/", {"login": "locked@example.com", "code": "WRONG123", "password": PASSWORD}).status_code
-        for _ in range(6)
-    ]  # fmt: skip
+    wrong = {"login": "locked@example.com", "code": "WRONG123", "password": PASSWORD}
+    statuses = [guest.post("/welcome/", wrong).status_code for _ in range(6)]
     assert statuses[0] == 400
     assert statuses[-1] == 429
     # even the right code waits for the lock to pass

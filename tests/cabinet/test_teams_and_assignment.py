@@ -240,8 +240,8 @@ def test_only_the_owner_runs_teams_and_others_get_nothing(hotel, owner):
         browser = as_(hotel, user)
         assert browser.get("/staff/teams/").status_code == 403
         assert browser.post("/staff/teams/new/", {"name": "Mine"}).status_code == 403
-        assert browser.post("/staff/teams/bulk/", {"source": "unassigned",
-                                                   "to": f"staff:{user.pk}"}).status_code == 403  # fmt: skip
+        bulk = {"source": "unassigned", "to": f"staff:{user.pk}"}
+        assert browser.post("/staff/teams/bulk/", bulk).status_code == 403
         assert 'href="/staff/teams/"' not in browser.get("/staff/").content.decode()
     assert as_(hotel, guest).get("/staff/teams/").status_code == 403
     assert Client(HTTP_HOST="hotel.localhost").get("/staff/teams/").status_code == 302

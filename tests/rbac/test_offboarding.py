@@ -109,8 +109,8 @@ def test_deactivating_ends_every_way_in_hands_work_over_and_keeps_history(hotel,
         # one audited action, with each step; her own history still names her
         summary = AuditEntry.objects.get(action="staff.offboarded")
         assert (summary.actor, summary.target_id) == (owner, str(maria.pk))
-        assert summary.changes["clients"] == 2 and summary.changes["work"] == 1
-        assert summary.changes["tokens"] == 1 and summary.changes["authenticators"] == 1
+        assert (summary.changes["clients"], summary.changes["work"]) == (2, 1)
+        assert (summary.changes["tokens"], summary.changes["authenticators"]) == (1, 1)
         assert summary.changes["sessions"] >= 2
         assert AuditEntry.objects.filter(action="staff.deactivated", reason="Left").exists()
         assert AuditEntry.objects.filter(action="request.reassigned").count() == 1
