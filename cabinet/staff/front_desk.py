@@ -111,6 +111,7 @@ class Slip:
     expires_at: datetime
     wifi: InfoPage | None
     client: ClientProfile
+    language: str  # the guest's: the slip is for them, whatever the desk's language
 
 
 def slip_for(request: HttpRequest, *, client: ClientProfile, code: str, expires: datetime) -> Slip:
@@ -127,6 +128,7 @@ def slip_for(request: HttpRequest, *, client: ClientProfile, code: str, expires:
         expires_at=expires,
         wifi=wifi,
         client=client,
+        language=user.language or tenant.default_language or settings.LANGUAGE_CODE,
     )
 
 

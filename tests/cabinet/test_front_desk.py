@@ -273,8 +273,11 @@ def test_who_may_use_the_front_desk(hotel, shop):
         assert not ClientInvitation.objects.exists()
 
 
-def test_the_front_desk_speaks_russian(hotel, desk):
+def test_the_front_desk_speaks_russian_and_the_slip_speaks_the_guests_language(hotel, desk):
     desk.cookies["django_language"] = "ru"
     page = desk.get("/staff/front-desk/")
     assert page.status_code == 200
     assert "Новый клиент" in page.content.decode()
+    slip = create(desk, email="anna@example.com", language="en").content.decode()
+    assert "Карточка входа" in slip  # the desk's page is Russian
+    assert "Your personal cabinet is ready." in slip  # the slip is in English, for her
