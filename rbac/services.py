@@ -220,10 +220,17 @@ def _revoke_access(member: User) -> dict[str, int]:
 
     tracked = list(UserSession.objects.filter(user=member).values_list("session_key", flat=True))
     sessions = Session.objects.filter(session_key__in=tracked).delete()[0]
-    # Sessions opened before allauth tracked them: those still live name the user's id.
-    live = Session.objects.filter(expire_date__gt=timezone.now())
-    stale = [s.session_key for s in live.iterator() if s.get_decoded().get("_auth_user_id")
-             == str(member.pk)]  # fmt: skip
+    # allauth records every sign-in and the middleware every session in use, so what it does
+    # not know is little (a session made by django's own login() and not used since): only
+    # those are decoded to find hers — about 0.1 ms each — never the whole table.
+    untracked = Session.objects.filter(expire_date__gt=timezone.now()).exclude(
+        session_key__in=UserSession.objects.values("session_key")
+    )
+    stale = [
+        s.session_key
+        for s in untracked.iterator()
+        if s.get_decoded().get("_auth_user_id") == str(member.pk)
+    ]
     sessions += Session.objects.filter(session_key__in=stale).delete()[0]
     UserSession.objects.filter(user=member).delete()
     return {
@@ -397,10 +404,16 @@ def client_account_create(
     if not verdict.allowed:
         raise ValidationError(verdict.message, code="client_limit")
     address = email or f"{secrets.token_hex(8)}@{PHONE_ONLY_DOMAIN}"
-    user = User.objects.create_user(
-        email=address, password=None, full_name=" ".join(full_name.split())[:150],
-        language=language, phone=phone or "",
-    )  # fmt: skip
+    try:
+        with transaction.atomic():  # two desks typing the same email at once: one wins
+            user = User.objects.create_user(
+                email=address, password=None, full_name=" ".join(full_name.split())[:150],
+                language=language, phone=phone or "",
+            )  # fmt: skip
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("A person with this email or phone already has an account here."), code="duplicate"
+        ) from exc
     if email:
         EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
     audit_record(action="client.created_at_desk", actor=by, target=user,

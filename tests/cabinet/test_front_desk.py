@@ -281,3 +281,18 @@ def test_the_front_desk_speaks_russian_and_the_slip_speaks_the_guests_language(h
     slip = create(desk, email="anna@example.com", language="en").content.decode()
     assert "Карточка входа" in slip  # the desk's page is Russian
     assert "Your personal cabinet is ready." in slip  # the slip is in English, for her
+
+
+def test_two_desks_racing_for_one_email_get_a_clear_400_not_a_500(hotel, desk, monkeypatch):
+    # given another desk's insert that this one's duplicate check did not see yet
+    with tenant_context(hotel):
+        UserFactory(email="race@example.com")
+    monkeypatch.setattr("cabinet.staff.front_desk.client_duplicate", lambda **kwargs: False)
+    monkeypatch.setattr("rbac.services.client_account_duplicate", lambda **kwargs: None)
+    # when this desk creates the same person
+    response = create(desk, email="race@example.com")
+    # then the database's constraint answers, in words
+    assert response.status_code == 400
+    assert "already has an account" in response.content.decode()
+    with tenant_context(hotel):
+        assert User.objects.filter(email="race@example.com").count() == 1
