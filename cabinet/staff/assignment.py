@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from cabinet.models import Assignment, ClientProfile, WorkRequest
 from cabinet.staff.selectors import assignable_staff
-from cabinet.staff.services import client_assign
+from cabinet.staff.services import client_assign, clients_assign_many
 from rbac.audit import audit_record
 from rbac.models import NewClientRule, Team, User
 from rbac.services import staff_deactivate
@@ -99,19 +99,22 @@ def clients_move(
     exclude: User | None = None,
 ) -> int:
     """Assign each client to `to` (a team: to its least-loaded member at that moment, counting
-    the moves made so far). How many were moved."""
+    the moves made so far). How many were moved (those already there are not)."""
     if to.staff is not None:
+        moves = [(client, to.staff) for client in clients]
+    else:
+        members = [m for m in team_members(to.team) if exclude is None or m.pk != exclude.pk]
+        people = {m.pk: m for m in members}
+        load = loads(members)
+        moves = []
         for client in clients:
-            client_assign(client=client, staff=to.staff, by=by, request=request)
-        return len(clients)
-    members = [m for m in team_members(to.team) if exclude is None or m.pk != exclude.pk]
-    people = {m.pk: m for m in members}
-    load = loads(members)
-    for client in clients:
-        pk = _least_loaded(load)
-        client_assign(client=client, staff=people[pk], by=by, request=request)
-        load[pk] += 1
-    return len(clients)
+            pk = _least_loaded(load)
+            moves.append((client, people[pk]))
+            load[pk] += 1
+    if len(moves) == 1:  # one client (the card): the single path, with its row lock
+        client_assign(client=moves[0][0], staff=moves[0][1], by=by, request=request)
+        return 1
+    return clients_assign_many(moves=moves, by=by, request=request)
 
 
 def bulk_sources(*, source: str) -> QuerySet[ClientProfile] | None:

@@ -270,3 +270,23 @@ def test_the_teams_page_costs_the_same_queries_for_two_or_twenty_people(hotel, o
             client_assign(client=client_named(n), staff=person, by=owner)
     assert count() == few
     assert few <= 20
+
+
+def test_a_bulk_move_costs_the_same_statements_for_5_or_50_clients(hotel, owner):
+    from cabinet.staff.assignment import Target, clients_bulk_assign
+
+    def move(n: int, to: User) -> int:
+        with tenant_context(hotel):
+            for k in range(n):
+                client_assign(client=client_named(1000 * n + k), staff=owner, by=owner)
+            with CaptureQueriesContext(connection) as queries:
+                moved = clients_bulk_assign(
+                    source=f"staff:{owner.pk}", to=Target(staff=to), by=owner
+                )
+            assert moved == n
+            assert Assignment.objects.filter(staff=to, ended_at__isnull=True).count() == n
+        return len(queries)
+
+    with tenant_context(hotel):
+        first, second = staff("first"), staff("second")
+    assert move(5, first) == move(50, second)
