@@ -431,6 +431,13 @@ def client_invitation_issue(*, user: User, channel: str, by: User) -> tuple[Clie
     once this commits, or returned for the printed slip. The code itself is never stored."""
     if user.is_staff or not user.is_active:
         raise ValidationError(_("Only active clients are invited here."))
+    if user.has_usable_password():
+        # A code sets the password: for someone who has one, it would let staff into their
+        # account. They reset their own with "Forgot your password?".
+        raise ValidationError(
+            _("This client already has a password; they can reset it themselves."),
+            code="has_password",
+        )
     if channel not in ClientInvitation.Channel.values:
         raise ValidationError(_("Choose how to send the invitation."))
     if channel == ClientInvitation.Channel.EMAIL and not has_real_email(user):

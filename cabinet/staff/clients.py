@@ -92,7 +92,7 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "history": selectors.client_history(client),
         "wallet": wallet_for(client),
         "can_adjust": can_adjust_wallet(request.user),
-        "can_invite": can_front_desk(request.user),
+        "can_invite": can_front_desk(request.user) and not client.user.has_usable_password(),
         "teams": teams(),
     }
     return render_cabinet(request, "staff/client_card.html", context)

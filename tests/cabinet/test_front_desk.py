@@ -296,3 +296,17 @@ def test_two_desks_racing_for_one_email_get_a_clear_400_not_a_500(hotel, desk, m
     assert "already has an account" in response.content.decode()
     with tenant_context(hotel):
         assert User.objects.filter(email="race@example.com").count() == 1
+
+
+def test_no_code_for_a_client_who_has_a_password(hotel):
+    # given a client who signed up herself, and the owner who may see her
+    with tenant_context(hotel):
+        owner = User.objects.get(email="owner@hotel.example.com")
+        client = ClientProfile.objects.create(user=UserFactory(email="own@example.com"))
+    browser = as_(hotel, owner)
+    assert "/invite/" not in browser.get(f"/staff/clients/{client.pk}/").content.decode()
+    # when staff ask for a slip anyway, then nothing is issued: a code would set her password
+    response = browser.post(f"/staff/clients/{client.pk}/invite/", {"channel": "slip"}, follow=True)
+    assert "already has a password" in response.content.decode()
+    with tenant_context(hotel):
+        assert not ClientInvitation.objects.exists()
