@@ -23,4 +23,20 @@ def cabinet(request: HttpRequest) -> dict[str, object]:
         "vertical_content": SimpleLazyObject(lambda: nav_for("content")),
         "client_nav": SimpleLazyObject(lambda: client_navigation(request)),
         "staff_nav": SimpleLazyObject(lambda: staff_navigation(request)),
+        "staff_links": SimpleLazyObject(lambda: staff_links(request)),
+    }
+
+
+def staff_links(request: HttpRequest) -> dict[str, bool]:
+    """Which of the back office's role-dependent links this person may open."""
+    from cabinet.staff.front_desk import can_front_desk
+    from cabinet.staff.selectors import staff_role
+
+    user = request.user
+    if not (user.is_authenticated and user.is_staff):
+        return {"front_desk": False, "teams": False}
+    return {
+        "front_desk": can_front_desk(user),
+        "teams": user.is_superuser
+        or (staff_role(user) == "manager" and bool(user.staff_profile.team_id)),
     }

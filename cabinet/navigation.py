@@ -74,6 +74,9 @@ def _content_items(user: User) -> list[Item]:
 
 
 def staff_navigation(request: HttpRequest) -> dict[str, object]:
+    from cabinet.staff.front_desk import can_front_desk
+    from cabinet.staff.selectors import staff_role
+
     user = request.user
     vertical = current_vertical()
     work: list[tuple[object, str, str, Visible]] = [
@@ -103,9 +106,14 @@ def staff_navigation(request: HttpRequest) -> dict[str, object]:
         (_("Billing"), reverse("staff:billing"), "credit-card", _owner),
         (_("Audit log"), reverse("staff:audit"), "scroll-text", _owner),
     ]
+    clients = [Item(_("Clients"), reverse("staff:clients"), "users")]
+    if can_front_desk(user):
+        clients.append(Item(_("Front desk"), reverse("staff:front-desk"), "user"))
+    if user.is_superuser or (staff_role(user) == "manager" and bool(user.staff_profile.team_id)):
+        clients.append(Item(_("Teams"), reverse("staff:teams"), "users-round"))
     groups = [
         Group(_("Work"), [Item(*row[:3]) for row in work if row[3](user)]),
-        Group(_("Clients"), [Item(_("Clients"), reverse("staff:clients"), "users")]),
+        Group(_("Clients"), clients),
         Group(_("Content"), _content_items(user)),
         Group(_("Settings"), [Item(*row[:3]) for row in settings_items if row[3](user)]),
     ]

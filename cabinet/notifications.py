@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from cabinet.models import Channel, Delivery, Notification, NotificationSettings
 from rbac.models import User
+from rbac.services import has_real_email
 from tenants import egress, signing
 from tenants.models import zone_or_utc
 from tenants.services import tenant_link
@@ -99,6 +100,8 @@ def notify(*, recipient: User, event: str, title: str, body: str = "", url: str 
             continue
         if channel == Channel.SMS and not _sms_possible(recipient):
             continue
+        if channel == Channel.EMAIL and not has_real_email(recipient):
+            continue  # a phone-only client (the front desk's): their address is a stand-in
         _queue(notification, channel, now=now, not_before=not_before)
     return notification
 

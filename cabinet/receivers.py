@@ -41,9 +41,14 @@ def set_up_new_cabinet(sender: type[Tenant], tenant: Tenant, **kwargs: Any) -> N
 
 @receiver(user_signed_up)
 def create_client_profile(sender: type, request: object, user: User, **kwargs: Any) -> None:
-    """Every person who registers in the cabinet is a client with a profile staff can serve."""
+    """Every person who registers in the cabinet is a client with a profile staff can serve,
+    assigned by the owner's rule for new clients (if any)."""
     if not user.is_staff:
-        ClientProfile.objects.get_or_create(user=user)
+        from cabinet.staff.assignment import new_client_route
+
+        profile, created = ClientProfile.objects.get_or_create(user=user)
+        if created:
+            new_client_route(client=profile)
 
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from cabinet import chat_views, client_views, community_views, views
+from cabinet import chat_views, client_views, community_views, views, welcome
 
 app_name = "cabinet"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("language/", views.language_set, name="language"),
+    path("welcome/", welcome.welcome, name="welcome"),
     path("services/", client_views.services, name="services"),
     path("info/", views.info_page, name="info"),
     path("info/<slug:slug>/", views.info_page, name="info-page"),

@@ -27,6 +27,55 @@ def audit_record(
     reason: str = "",
     request: HttpRequest | None = None,
 ) -> AuditEntry:
+    return AuditEntry.objects.create(
+        **_entry_fields(
+            action=action,
+            actor=actor,
+            actor_label=actor_label,
+            target=target,
+            changes=changes,
+            reason=reason,
+            request=request,
+        )
+    )
+
+
+def audit_record_many(
+    *,
+    action: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    entries: list[tuple[Any, dict[str, Any]]],
+    request: HttpRequest | None = None,
+) -> int:
+    """One entry per (target, changes), written in one statement (a bulk action's rows)."""
+    rows = [
+        AuditEntry(
+            **_entry_fields(
+                action=action,
+                actor=actor,
+                actor_label=actor_label,
+                target=target,
+                changes=changes,
+                request=request,
+            )
+        )
+        for target, changes in entries
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+def _entry_fields(
+    *,
+    action: str,
+    actor: User | None,
+    actor_label: str,
+    target: Any,
+    changes: dict[str, Any] | None,
+    request: HttpRequest | None,
+    reason: str = "",
+) -> dict[str, Any]:
     session_hash, impersonated_by = "", ""
     if request is not None:
         key = getattr(request.session, "session_key", None) or ""
@@ -35,18 +84,18 @@ def audit_record(
         impersonated_by = impersonation.get("by", "")
         if actor is None and getattr(request, "user", None) and request.user.is_authenticated:
             actor = request.user
-    return AuditEntry.objects.create(
-        actor=actor,
-        actor_label=actor_label or (actor.email if actor else "system"),
-        action=action,
-        target_type=type(target).__name__.lower() if target is not None else "",
-        target_id=str(getattr(target, "pk", "") or "") if target is not None else "",
-        changes=changes or {},
-        reason=reason[:500],
-        ip=client_ip(request),
-        session_hash=session_hash,
-        impersonated_by=impersonated_by,
-    )
+    return {
+        "actor": actor,
+        "actor_label": actor_label or (actor.email if actor else "system"),
+        "action": action,
+        "target_type": type(target).__name__.lower() if target is not None else "",
+        "target_id": str(getattr(target, "pk", "") or "") if target is not None else "",
+        "changes": changes or {},
+        "reason": reason[:500],
+        "ip": client_ip(request),
+        "session_hash": session_hash,
+        "impersonated_by": impersonated_by,
+    }
 
 
 def audit_prune(*, retention_days: int) -> int:

@@ -217,10 +217,85 @@ class DataExport(models.Model):
 
 
 class Team(models.Model):
+    """A group of staff with its managers (members whose role is manager): a manager sees the
+    clients assigned to the team's members and the team's figures."""
+
     name = models.CharField(_("name"), max_length=80, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("name", "id")
 
     def __str__(self) -> str:
         return self.name
+
+
+class NewClientRule(models.Model):
+    """Who a new client (signed up, or created at the front desk) is assigned to. One row per
+    schema; none until the owner sets it."""
+
+    class Rule(models.TextChoices):
+        NONE = "none", _("Nobody: the owner and admins assign them")
+        ROUND_ROBIN = "round_robin", _("In turn, within a team")
+        LEAST_LOADED = "least_loaded", _("To whoever has the fewest clients")
+
+    singleton = models.BooleanField(default=True, editable=False, unique=True)
+    rule = models.CharField(max_length=16, choices=Rule.choices, default=Rule.NONE)
+    # Round-robin needs a team; least-loaded uses it when given, else every active staff member.
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    # Round-robin's place: the last person it chose (the next one in order follows).
+    last_staff = models.ForeignKey(
+        "rbac.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(rule="round_robin") | models.Q(team__isnull=False),
+                name="round_robin_needs_a_team",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.rule
+
+
+class ClientInvitation(models.Model):
+    """A way in for a client the front desk created: a one-time code sent by email or SMS, or
+    printed on a login slip. Only an HMAC of the code is kept; it works once, until it expires,
+    and a newer invitation of the same person revokes it."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+        SLIP = "slip", _("Printed slip")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="client_invitations")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    code_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_client_invitation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} invitation of {self.user_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return not self.used_at and not self.revoked_at and timezone.now() < self.expires_at
 
 
 class StaffProfile(models.Model):

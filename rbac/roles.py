@@ -22,15 +22,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",
         "cabinet.assign_clients", "cabinet.change_clientprofile", "cabinet.adjust_wallet",
         "cabinet.moderate_community", "school.view_all_classes", "school.manage_classes",
-        *CONTENT_PERMISSIONS,
+        "cabinet.add_clientprofile", *CONTENT_PERMISSIONS,
     ],
     Role.MANAGER: [
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
         "cabinet.change_clientprofile", "cabinet.adjust_wallet", "cabinet.moderate_community",
-        "school.view_all_classes", *CONTENT_PERMISSIONS,
+        "school.view_all_classes", "cabinet.add_clientprofile", *CONTENT_PERMISSIONS,
     ],
     Role.OPERATOR: [
         "cabinet.view_personal_data", "cabinet.change_clientprofile", "cabinet.moderate_community",
+        "cabinet.add_clientprofile",
     ],
     Role.VIEWER: [],
 }  # fmt: skip
@@ -45,6 +46,7 @@ PERMISSION_CATALOG: dict[str, list[str]] = {
     "Export the client list": ["cabinet.export_clients"],
     "Assign clients to staff": ["cabinet.assign_clients"],
     "Edit client notes": ["cabinet.change_clientprofile"],
+    "Create and invite clients (front desk)": ["cabinet.add_clientprofile"],
     "Adjust balances and points, with a reason": ["cabinet.adjust_wallet"],
     "Moderate the community (hide, lock, ban)": ["cabinet.moderate_community"],
     "Manage services, pages, events, offers and clubs": CONTENT_PERMISSIONS,

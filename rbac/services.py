@@ -6,11 +6,21 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from billing import limits
 from rbac.audit import audit_record
-from rbac.models import HandoffUse, SecurityPolicy, StaffInvitation, StaffProfile, User
+from rbac.models import (
+    ClientInvitation,
+    HandoffUse,
+    NewClientRule,
+    SecurityPolicy,
+    StaffInvitation,
+    StaffProfile,
+    Team,
+    User,
+)
 from rbac.roles import role_set
 from tenants import signing
 from tenants.handoff import Handoff, HandoffInvalid, handoff_read
@@ -190,3 +200,324 @@ def owners_tell_quota_reached(*, staff: User) -> None:
     from rbac.tasks import tell_owner_about_quota
 
     enqueue_on_commit(tell_owner_about_quota, staff.pk)
+
+
+# --- Offboarding: switching a staff member off, and back on ----------------------------------
+
+
+class OffboardingRefused(Exception):
+    """Nobody deactivates the owner, nor themselves; a seat must be free to come back."""
+
+
+def _revoke_access(member: User) -> dict[str, int]:
+    """End every way `member` has in: their sessions (allauth's tracked ones and any other of
+    theirs), DRF tokens, API keys and second factors (passkeys, TOTP, recovery codes)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+    from rest_framework.authtoken.models import Token
+
+    from rbac.models import ApiKey
+
+    tracked = list(UserSession.objects.filter(user=member).values_list("session_key", flat=True))
+    sessions = Session.objects.filter(session_key__in=tracked).delete()[0]
+    # allauth records every sign-in and the middleware every session in use, so what it does
+    # not know is little (a session made by django's own login() and not used since): only
+    # those are decoded to find hers — about 0.1 ms each — never the whole table.
+    untracked = Session.objects.filter(expire_date__gt=timezone.now()).exclude(
+        session_key__in=UserSession.objects.values("session_key")
+    )
+    stale = [
+        s.session_key
+        for s in untracked.iterator()
+        if s.get_decoded().get("_auth_user_id") == str(member.pk)
+    ]
+    sessions += Session.objects.filter(session_key__in=stale).delete()[0]
+    UserSession.objects.filter(user=member).delete()
+    return {
+        "sessions": sessions,
+        "tokens": Token.objects.filter(user=member).delete()[0],
+        "api_keys": ApiKey.objects.filter(created_by=member, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        ),
+        "authenticators": Authenticator.objects.filter(user=member).delete()[0],
+    }
+
+
+def staff_deactivate(*, member: User, by: User, reason: str = "") -> dict[str, int]:
+    """Switch a staff member off: inactive (their seat is free: seats count active staff), every
+    session, token, key and second factor revoked at once. Runs inside the caller's transaction
+    (cabinet's offboarding hands their clients and work over in the same one); their rows stay,
+    so their history stays theirs."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("staff_deactivate runs inside the offboarding transaction")
+    locked = User.objects.select_for_update().get(pk=member.pk)
+    if locked.is_superuser:
+        raise OffboardingRefused(_("Nobody can deactivate the cabinet's owner."))
+    if locked.pk == by.pk:
+        raise OffboardingRefused(_("You cannot deactivate yourself."))
+    if not locked.is_staff:
+        raise OffboardingRefused(_("Only staff members are deactivated here."))
+    if not locked.is_active:
+        raise OffboardingRefused(_("%s is already deactivated.") % locked.get_full_name())
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    revoked = _revoke_access(locked)
+    audit_record(action="staff.deactivated", actor=by, target=locked,
+                 changes={"email": locked.email, **revoked}, reason=reason[:500])  # fmt: skip
+    member.is_active = False
+    return revoked
+
+
+@transaction.atomic
+def staff_reactivate(*, member: User, by: User) -> User:
+    """Bring a deactivated staff member back, if the plan has a seat for them. They sign in
+    again with their password; second factors are set up anew."""
+    if not by.is_superuser:
+        raise OffboardingRefused(_("Only the owner reactivates staff."))
+    locked = User.objects.select_for_update().get(pk=member.pk)
+    if not locked.is_staff or locked.is_active:
+        raise OffboardingRefused(_("This person is not deactivated."))
+    seats_taken = (
+        User.objects.select_for_update().filter(is_staff=True, is_active=True).count()
+        + StaffInvitation.objects.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).count()
+    )
+    verdict = limits.check("staff_seats", current=seats_taken)
+    if not verdict.allowed:
+        raise ValidationError(verdict.message, code="seat_limit")
+    locked.is_active = True
+    locked.save(update_fields=["is_active"])
+    audit_record(action="staff.reactivated", actor=by, target=locked,
+                 changes={"email": locked.email})  # fmt: skip
+    return locked
+
+
+# --- Teams and the rule for new clients --------------------------------------------------------
+
+
+@transaction.atomic
+def team_create(*, name: str, by: User) -> Team:
+    name = " ".join(name.split())[:80]
+    if not name:
+        raise ValidationError(_("Give the team a name."))
+    if Team.objects.filter(name__iexact=name).exists():
+        raise ValidationError(_("There is already a team with this name."))
+    team = Team.objects.create(name=name)
+    audit_record(action="team.created", actor=by, target=team, changes={"name": name})
+    return team
+
+
+@transaction.atomic
+def team_delete(*, team: Team, by: User) -> None:
+    """The team goes; its members stay, without a team (managers lose nothing else)."""
+    audit_record(action="team.deleted", actor=by, target=team, changes={"name": team.name})
+    team.delete()
+
+
+@transaction.atomic
+def team_member_set(*, member: User, team: Team | None, manager: bool, by: User) -> StaffProfile:
+    """Put a staff member in a team (or none) and name them its manager or not. A manager's
+    role is the built-in manager role (their team's clients and figures); naming someone no
+    longer manager makes them an operator. Admins and custom roles keep their role."""
+    if member.is_superuser or not member.is_staff:
+        raise ValidationError(_("The owner is in no team."))
+    profile = StaffProfile.objects.select_for_update().filter(user=member).first()
+    role = profile.role if profile else StaffProfile.Role.OPERATOR
+    custom = profile.custom_role if profile else None
+    before = (profile.team_id if profile else None, role)
+    if manager:
+        if team is None:
+            raise ValidationError(_("A manager manages a team: choose one."))
+        role, custom = StaffProfile.Role.MANAGER, None
+    elif role == StaffProfile.Role.MANAGER:
+        role = StaffProfile.Role.OPERATOR
+    profile = role_set(user=member, role=role, team_id=team.pk if team else None, custom=custom)
+    audit_record(
+        action="team.member_set", actor=by, target=member,
+        changes={"team": [before[0], team.pk if team else None], "role": [before[1], role]},
+    )  # fmt: skip
+    return profile
+
+
+@transaction.atomic
+def new_client_rule_set(*, rule: str, team: Team | None, by: User) -> NewClientRule:
+    if rule not in NewClientRule.Rule.values:
+        raise ValidationError(_("Choose a rule."))
+    if rule == NewClientRule.Rule.ROUND_ROBIN and team is None:
+        raise ValidationError(_("Round-robin needs a team."))
+    current = NewClientRule.objects.select_for_update().first() or NewClientRule()
+    before = (current.rule, current.team_id)
+    current.rule, current.team = rule, team
+    current.save()
+    audit_record(action="new_client_rule.set", actor=by, target=current,
+                 changes={"rule": [before[0], rule],
+                          "team": [before[1], team.pk if team else None]})  # fmt: skip
+    return current
+
+
+# --- Clients the front desk creates, and their ways in -----------------------------------------
+
+CLIENT_INVITATION_DAYS = 14
+# No 0/O, 1/I/L: read aloud at a desk and typed from paper.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def client_code_hash(*, user_id: int, code: str) -> str:
+    """An HMAC of the code under the platform's key, bound to this schema and person: the same
+    code is worthless for anyone else, here or in another cabinet."""
+    normal = "".join(ch for ch in code.upper() if ch.isalnum())
+    return signing.digest("rbac.client-invitation", f"{user_id}:{normal}")
+
+
+def client_account_duplicate(*, email: str, phone: str) -> User | None:
+    """The account that already has this email or (sign-in) phone, if any."""
+    if email and (found := User.objects.filter(email__iexact=email).first()):
+        return found
+    if phone and (found := User.objects.filter(phone=phone).first()):
+        return found
+    return None
+
+
+PHONE_ONLY_DOMAIN = "phone.invalid"  # RFC 2606: never delivered, never anyone's address
+
+
+def client_account_create(
+    *, full_name: str, email: str, phone: str, language: str, by: User
+) -> User:
+    """A client account made at the front desk, in the caller's transaction: no password until
+    they redeem an invitation. A client with only a phone gets an address under `.invalid`
+    (the model wants one; it has no allauth EmailAddress, so nothing is ever sent to it)."""
+    if not email and not phone:
+        raise ValidationError(_("Give an email or a phone."))
+    if client_account_duplicate(email=email, phone=phone) is not None:
+        raise ValidationError(
+            _("A person with this email or phone already has an account here."), code="duplicate"
+        )
+    clients = User.objects.filter(is_staff=False, is_active=True).count()
+    verdict = limits.check("clients", current=clients)
+    if not verdict.allowed:
+        raise ValidationError(verdict.message, code="client_limit")
+    address = email or f"{signing.hex_mint(8)}@{PHONE_ONLY_DOMAIN}"
+    try:
+        with transaction.atomic():  # two desks typing the same email at once: one wins
+            user = User.objects.create_user(
+                email=address, password=None, full_name=" ".join(full_name.split())[:150],
+                language=language, phone=phone or "",
+            )  # fmt: skip
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("A person with this email or phone already has an account here."), code="duplicate"
+        ) from exc
+    if email:
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    audit_record(action="client.created_at_desk", actor=by, target=user,
+                 changes={"email": bool(email), "phone": bool(phone)})  # fmt: skip
+    return user
+
+
+def has_real_email(user: User) -> bool:
+    return not user.email.endswith("@" + PHONE_ONLY_DOMAIN)
+
+
+@transaction.atomic
+def client_invitation_issue(*, user: User, channel: str, by: User) -> tuple[ClientInvitation, str]:
+    """A new one-time code for `user` (any older open one stops working), sent by email or SMS
+    once this commits, or returned for the printed slip. The code itself is never stored."""
+    if user.is_staff or not user.is_active:
+        raise ValidationError(_("Only active clients are invited here."))
+    if user.has_usable_password():
+        # A code sets the password: for someone who has one, it would let staff into their
+        # account. They reset their own with "Forgot your password?".
+        raise ValidationError(
+            _("This client already has a password; they can reset it themselves."),
+            code="has_password",
+        )
+    if channel not in ClientInvitation.Channel.values:
+        raise ValidationError(_("Choose how to send the invitation."))
+    if channel == ClientInvitation.Channel.EMAIL and not has_real_email(user):
+        raise ValidationError(_("This client has no email address."))
+    if channel == ClientInvitation.Channel.SMS and not user.phone:
+        raise ValidationError(_("This client has no phone number."))
+    now = timezone.now()
+    ClientInvitation.objects.select_for_update().filter(
+        user=user, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    code = signing.code_mint(CODE_ALPHABET, CODE_LENGTH)
+    invitation = ClientInvitation.objects.create(
+        user=user, channel=channel, code_hash=client_code_hash(user_id=user.pk, code=code),
+        created_by=by, expires_at=now + timedelta(days=CLIENT_INVITATION_DAYS),
+    )  # fmt: skip
+    audit_record(action="client.invited", actor=by, target=user, changes={"channel": channel})
+    if channel != ClientInvitation.Channel.SLIP:
+        from rbac.tasks import send_client_invitation
+
+        enqueue_on_commit(send_client_invitation, invitation.pk, code)
+    return invitation, code
+
+
+def client_by_login(login: str) -> User | None:
+    """The client a login names: an email, or a phone in any usual spelling."""
+    from rbac.sms import e164
+
+    login = login.strip()[:254]
+    if not login:
+        return None
+    clients = User.objects.filter(is_staff=False, is_active=True)
+    if "@" in login:
+        return clients.filter(email__iexact=login).first()
+    number = e164(login)
+    return clients.filter(phone=number).first() if number else None
+
+
+def client_invitation_match(*, login: str, code: str) -> ClientInvitation | None:
+    """The pending invitation that `login` and `code` name together, or None."""
+    user = client_by_login(login)
+    if user is None or not code.strip():
+        return None
+    invitation = ClientInvitation.objects.filter(
+        user=user, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).first()
+    if invitation is None:
+        return None
+    expected = client_code_hash(user_id=user.pk, code=code[:64])
+    return invitation if constant_time_compare(invitation.code_hash, expected) else None
+
+
+@transaction.atomic
+def client_invitation_accept(*, invitation: ClientInvitation, password: str) -> User:
+    """The invited client chose a password: the code is spent, and the channel it came through
+    is proven theirs (an emailed code verifies the email, a texted one the phone; a slip handed
+    over at the desk verifies a phone-only client's phone, and leaves an email to allauth's
+    usual confirmation). Signing in afterwards is allauth's flow, in the view."""
+    locked = ClientInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not locked.is_pending:
+        raise ValidationError(_("This code was already used or has expired."), code="spent")
+    user = User.objects.select_for_update().get(pk=locked.user_id)
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    channel = locked.channel
+    if channel == ClientInvitation.Channel.EMAIL:
+        EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+    proves_phone = channel == ClientInvitation.Channel.SMS or (
+        channel == ClientInvitation.Channel.SLIP and not has_real_email(user)
+    )
+    if proves_phone and user.phone and not user.phone_verified:
+        taken = User.objects.filter(phone=user.phone, phone_verified=True).exclude(pk=user.pk)
+        if not taken.exists():
+            user.phone_verified = True
+            user.save(update_fields=["phone_verified"])
+    if not has_real_email(user):
+        # allauth asks every sign-in for a verified address: a phone-only client's stand-in
+        # counts as one (it is nobody's and never written to), so signing in by phone works.
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"primary": True, "verified": True}
+        )
+    locked.used_at = timezone.now()
+    locked.save(update_fields=["used_at"])
+    audit_record(action="client.invitation_accepted", actor=user, target=user,
+                 changes={"channel": channel})  # fmt: skip
+    return user

@@ -111,3 +111,49 @@ def send_sign_in_code(phone: str, text: str) -> str:
     """Text a one-time code (phone verification or sign-in) to `phone`; a code expires within
     minutes, so a few quick retries and no more."""
     return sms_to(phone, text)
+
+
+@shared_task(name="rbac.send_client_invitation", autoretry_for=(OSError, SmsFailed),
+             retry_backoff=True, max_retries=5)  # fmt: skip
+def send_client_invitation(invitation_id: int, code: str) -> bool:
+    """Email or text a client the front desk created their login and one-time code, in their
+    language; nothing to do once the code was used, revoked or expired."""
+    from urllib.parse import urlencode
+
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from rbac.models import ClientInvitation
+    from tenants.services import tenant_link
+
+    invitation = ClientInvitation.objects.select_related("user").filter(pk=invitation_id).first()
+    if invitation is None or not invitation.is_pending:
+        return False
+    tenant, user = connection.tenant, invitation.user
+    login = user.email if invitation.channel == ClientInvitation.Channel.EMAIL else user.phone
+    link = tenant_link(tenant, "/welcome/")
+    if invitation.channel == ClientInvitation.Channel.EMAIL:  # the form arrives filled in
+        link += "?" + urlencode({"login": login, "code": code})
+    with translation.override(user.language or tenant.default_language or "en"):
+        if invitation.channel == ClientInvitation.Channel.SMS:
+            text = gettext(
+                "%(cabinet)s: your cabinet is ready. Open %(link)s, sign in as %(login)s with "
+                "the code %(code)s and choose a password."
+            ) % {"cabinet": tenant.name, "link": link, "login": login, "code": code}
+            sms_to(user.phone, text)
+            return True
+        context = {
+            "user": user, "cabinet_name": tenant.name, "link": link, "login": login,
+            "code": code, "expires_at": invitation.expires_at,
+        }  # fmt: skip
+        message = EmailMultiAlternatives(
+            subject=f"[{tenant.name}] " + gettext("Your personal cabinet"),
+            body=render_to_string("emails/client_invitation.txt", context),
+            from_email=f"{tenant.name} <{settings.DEFAULT_FROM_EMAIL}>",
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string("emails/client_invitation.html", context), "text/html"
+        )
+        message.send()
+    return True

@@ -17,9 +17,11 @@ from cabinet.models import ClientProfile
 from cabinet.rendering import render_cabinet
 from cabinet.staff import selectors
 from cabinet.staff.access import staff_required
+from cabinet.staff.assignment import clients_move, target_parse, teams
+from cabinet.staff.front_desk import can_front_desk
 from cabinet.staff.masking import PERSONAL_FIELDS, client_view
 from cabinet.staff.quota import export_allowed, quota_consume, quota_first_refusal
-from cabinet.staff.services import client_assign, client_reveal, clients_csv
+from cabinet.staff.services import client_reveal, clients_csv
 from cabinet.wallet import wallet_adjust, wallet_for
 from rbac.audit import audit_record
 from rbac.models import User
@@ -90,6 +92,8 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "history": selectors.client_history(client),
         "wallet": wallet_for(client),
         "can_adjust": can_adjust_wallet(request.user),
+        "can_invite": can_front_desk(request.user) and not client.user.has_usable_password(),
+        "teams": teams(),
     }
     return render_cabinet(request, "staff/client_card.html", context)
 
@@ -149,16 +153,21 @@ def client_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_get_for(request.user, pk)
     if client is None:
         raise Http404
-    staff = selectors.assignable_staff().filter(pk=request.POST.get("staff") or 0).first()
-    if staff is None:
+    raw = request.POST.get("staff", "")[:40]
+    if not raw:
         messages.error(request, _("Choose a staff member."))
+        return HttpResponseRedirect(reverse("staff:client", args=[client.pk]))
+    # A person's id, or "team:<id>" (its least-loaded member); a forged one is a 404.
+    target = target_parse(raw if raw.startswith("team:") else f"staff:{raw}")
+    if target is None:
+        raise Http404
+    try:
+        clients_move(clients=[client], to=target, by=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
-        try:
-            client_assign(client=client, staff=staff, by=request.user, request=request)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Assigned to %s.") % staff.get_full_name())
+        staff = selectors.current_assignment(client).staff
+        messages.success(request, _("Assigned to %s.") % staff.get_full_name())
     return HttpResponseRedirect(reverse("staff:client", args=[client.pk]))
 
 

@@ -4,6 +4,7 @@ transaction), revealing a masked field (audited, with a reason), exports (waterm
 import csv
 import io
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -11,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from cabinet.models import Assignment, ClientProfile
+from cabinet.models import Assignment, ClientProfile, ClientProfileUserObjectPermission
 from cabinet.staff.masking import PERSONAL_FIELDS, client_view, personal_value
-from rbac.audit import audit_record
+from rbac.audit import audit_record, audit_record_many
 from rbac.models import User
 
 VIEW = "cabinet.view_clientprofile"
@@ -21,11 +22,17 @@ VIEW = "cabinet.view_clientprofile"
 
 @transaction.atomic
 def client_assign(
-    *, client: ClientProfile, staff: User, by: User, request: HttpRequest | None = None
+    *,
+    client: ClientProfile,
+    staff: User,
+    by: User | None,
+    request: HttpRequest | None = None,
+    rule: str = "rule for new clients",
 ) -> Assignment:
     """Hand the client to `staff`: the previous assignee loses the object permission and the
-    new one gains it, in the same transaction as the assignment itself."""
-    if not (by.is_superuser or by.has_perm("cabinet.assign_clients")):
+    new one gains it, in the same transaction as the assignment itself. `by` None is a rule
+    (the owner's for new clients, cabinet.staff.assignment), audited under its name."""
+    if by is not None and not (by.is_superuser or by.has_perm("cabinet.assign_clients")):
         raise PermissionDenied("cannot assign clients")
     if not staff.is_staff or not staff.is_active:
         raise ValidationError(_("Clients are assigned to active staff members only."))
@@ -42,11 +49,81 @@ def client_assign(
     audit_record(
         action="client.assigned",
         actor=by,
+        actor_label="" if by is not None else rule,
         target=locked,
         changes={"staff": [current.staff.email if current else "", staff.email]},
         request=request,
     )
     return assignment
+
+
+@transaction.atomic
+def clients_assign_many(
+    *,
+    moves: list[tuple[ClientProfile, User]],
+    by: User | None,
+    request: HttpRequest | None = None,
+) -> int:
+    """`client_assign` for many clients at once (bulk moves, offboarding): the same rows — the
+    old assignments ended, their object permissions revoked, the new ones granted, one audit
+    entry per client — in a fixed number of statements. Clients already with their target are
+    left alone. How many moved."""
+    if by is not None and not (by.is_superuser or by.has_perm("cabinet.assign_clients")):
+        raise PermissionDenied("cannot assign clients")
+    if any(not staff.is_staff or not staff.is_active for _client, staff in moves):
+        raise ValidationError(_("Clients are assigned to active staff members only."))
+    ids = [client.pk for client, _staff in moves]
+    locked = {c.pk: c for c in ClientProfile.objects.select_for_update().filter(pk__in=ids)}
+    current = {
+        a.client_id: a
+        for a in Assignment.objects.filter(client_id__in=ids, ended_at__isnull=True)
+        .select_related("staff")
+    }  # fmt: skip
+    todo = [
+        (locked[client.pk], staff)
+        for client, staff in moves
+        if client.pk in locked
+        and (client.pk not in current or current[client.pk].staff_id != staff.pk)
+    ]
+    if not todo:
+        return 0
+    now = timezone.now()
+    ending = [current[client.pk] for client, _staff in todo if client.pk in current]
+    Assignment.objects.filter(pk__in=[a.pk for a in ending]).update(ended_at=now)
+    view = Permission.objects.get(content_type__app_label="cabinet", codename="view_clientprofile")
+    before: dict[int, list[int]] = {}
+    for assignment in ending:
+        before.setdefault(assignment.staff_id, []).append(assignment.client_id)
+    for staff_id, client_ids in before.items():
+        ClientProfileUserObjectPermission.objects.filter(
+            user_id=staff_id, permission=view, content_object_id__in=client_ids
+        ).delete()
+    Assignment.objects.bulk_create(
+        [
+            Assignment(client=client, staff=staff, assigned_by=by, assigned_at=now)
+            for client, staff in todo
+        ],
+        batch_size=500,
+    )
+    ClientProfileUserObjectPermission.objects.bulk_create(
+        [
+            ClientProfileUserObjectPermission(user=staff, permission=view, content_object=client)
+            for client, staff in todo
+        ],
+        batch_size=500,
+        ignore_conflicts=True,
+    )
+    previous = {a.client_id: a.staff.email for a in ending}
+    audit_record_many(
+        action="client.assigned",
+        actor=by,
+        entries=[
+            (client, {"staff": [previous.get(client.pk, ""), staff.email]})
+            for client, staff in todo
+        ],
+        request=request,
+    )
+    return len(todo)
 
 
 def client_reveal(
@@ -59,8 +136,14 @@ def client_reveal(
     reason = reason.strip()
     if len(reason) < 3:
         raise ValidationError(_("Say why you need it: the reason goes into the audit log."))
-    audit_record(action="client.revealed", actor=staff, target=client,
-                 changes={"field": field}, reason=reason[:500], request=request)  # fmt: skip
+    audit_record(
+        action="client.revealed",
+        actor=staff,
+        target=client,
+        changes={"field": field},
+        reason=reason[:500],
+        request=request,
+    )
     return personal_value(client, field)
 
 
@@ -79,8 +162,9 @@ def clients_csv(*, clients: list[ClientProfile], staff: User, request: HttpReque
         view = client_view(client, can_see_personal=can_see)
         writer.writerow([view.id, view.name, view.email, view.phone, view.address,
                          view.birth_date, view.last_activity_at])  # fmt: skip
-    audit_record(action="clients.exported", actor=staff, changes={"rows": len(clients)},
-                 request=request)  # fmt: skip
+    audit_record(
+        action="clients.exported", actor=staff, changes={"rows": len(clients)}, request=request
+    )
     return out.getvalue().encode()
 
 
