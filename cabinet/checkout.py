@@ -100,7 +100,7 @@ def _balance_refusal(client: ClientProfile, priced: Priced) -> str | None:
     if wallet.currency != priced.currency:
         return _("Your balance is in %(currency)s.") % {"currency": wallet.currency}
     if wallet.balance < priced.total:
-        return _("Your balance is %(short)s %(currency)s short.") % {
+        return _("Your balance is too low for this: %(short)s %(currency)s short.") % {
             "short": priced.total - wallet.balance, "currency": priced.currency,
         }  # fmt: skip
     return None

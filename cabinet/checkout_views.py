@@ -39,10 +39,14 @@ def _page_url(checkout: Checkout) -> str:
     return reverse("cabinet:checkout", args=[checkout.token])
 
 
-def checkout_context(request: HttpRequest, client: ClientProfile, checkout: Checkout) -> dict:
+def checkout_context(
+    request: HttpRequest, client: ClientProfile, checkout: Checkout, *, preferred: str = ""
+) -> dict:
+    """The lines and ways to pay; the first way that can pay is chosen unless the client
+    preferred another that can."""
     priced = price_checkout(checkout)
     choices = payment_choices(client, priced)
-    chosen = request.GET.get("payment", "")[:8]
+    chosen = request.GET.get("payment", "")[:8] or preferred[:8]
     usable = [c.key for c in choices if c.refusal is None]
     if chosen not in usable:
         chosen = usable[0] if usable else ""
@@ -60,14 +64,14 @@ def checkout_context(request: HttpRequest, client: ClientProfile, checkout: Chec
 
 
 def render_checkout(
-    request: HttpRequest, client: ClientProfile, checkout: Checkout, *, status: int = 200
+    request: HttpRequest, client: ClientProfile, checkout: Checkout, *, preferred: str = ""
 ) -> HttpResponse:
     try:
-        context = checkout_context(request, client, checkout)
+        context = checkout_context(request, client, checkout, preferred=preferred)
     except ValidationError as exc:  # the cart no longer prices: an item gone, the event past
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(reverse("cabinet:services"), status=303)
-    return render_cabinet(request, "cabinet/checkout.html", context, status=status)
+    return render_cabinet(request, "cabinet/checkout.html", context)
 
 
 def _checkout_or_404(request: HttpRequest, token: str) -> tuple[ClientProfile, Checkout]:

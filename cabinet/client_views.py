@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import payments
 from cabinet import selectors
 from cabinet.bookings import booking_cancel, booking_create, booking_ics, cancel_deadline
+from cabinet.checkout import checkout_open_booking, checkout_open_order
 from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, Document, Event, LedgerEntry, Order
 from cabinet.orders import order_place, order_set_status
@@ -65,7 +66,11 @@ def services(request: HttpRequest) -> HttpResponse:
     now = timezone.localtime()
     closed = {item.pk for _category, items in catalog for item in items
               if not item.is_available_at(now)}  # fmt: skip
-    return render_cabinet(request, "cabinet/services.html", {"catalog": catalog, "closed": closed})
+    from cabinet.loyalty import loyalty_settings
+
+    context = {"catalog": catalog, "closed": closed,
+               "on_site_allowed": loyalty_settings().on_site_allowed}  # fmt: skip
+    return render_cabinet(request, "cabinet/services.html", context)
 
 
 @require_POST
@@ -73,8 +78,7 @@ def services(request: HttpRequest) -> HttpResponse:
 def order_review(request: HttpRequest) -> HttpResponse:
     """The cart becomes a checkout: its lines, discounts and total, and the ways to pay, before
     the client confirms."""
-    from cabinet.checkout import checkout_open_order
-    from cabinet.checkout_views import render_checkout
+    from cabinet.checkout_views import render_checkout  # it imports this module
 
     client = client_of(request)
     try:
@@ -82,7 +86,7 @@ def order_review(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(reverse("cabinet:services"))
-    return render_checkout(request, client, checkout)
+    return render_checkout(request, client, checkout, preferred=request.POST.get("payment", ""))
 
 
 @require_POST
@@ -90,8 +94,6 @@ def order_review(request: HttpRequest) -> HttpResponse:
 def order_create(request: HttpRequest) -> HttpResponse:
     """Place and pay in one post (the older form's way). A refused payment keeps the cart: the
     client lands on its checkout, told why, with a top-up offered."""
-    from cabinet.checkout import checkout_open_order
-
     client = client_of(request)
     try:
         wanted = quantities_from(request.POST)
@@ -172,6 +174,7 @@ def order_reorder(request: HttpRequest, pk: int) -> HttpResponse:
     request.POST = request.POST.copy()
     request.POST.update({f"qty-{line.item_id}": str(line.quantity)
                          for line in order.items.all() if line.item_id})  # fmt: skip
+    request.POST["payment"] = order.payment
     return order_review(request)
 
 
@@ -231,8 +234,6 @@ def event_book(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         seats = int(request.POST.get("seats", "1"))
         if event.price and not waitlist:  # a priced event is paid through its checkout
-            from cabinet.checkout import checkout_open_booking
-
             checkout = checkout_open_booking(event=event, client=client, seats=seats)
             return HttpResponseRedirect(reverse("cabinet:checkout", args=[checkout.token]), 303)
         booking_create(event=event, client=client, seats=seats, waitlist=waitlist)
