@@ -679,9 +679,9 @@ class Checkout(models.Model):
     seats = models.PositiveSmallIntegerField(default=1)
     code = models.CharField(max_length=32, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    payment = models.CharField(max_length=8, blank=True)
+    payment = models.CharField(max_length=8, choices=Order.Payment.choices, blank=True)
     order = models.OneToOneField(
-        "cabinet.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkout"
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkout"
     )
     booking = models.OneToOneField(
         "cabinet.Booking", null=True, blank=True, on_delete=models.SET_NULL,
