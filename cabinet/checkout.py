@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -363,7 +364,7 @@ def checkout_confirm(
     method.take(locked)
     locked.save()
     if offer is not None:
-        Offer.objects.filter(pk=offer.pk).update(uses=offer.uses + 1)
+        Offer.objects.filter(pk=offer.pk).update(uses=F("uses") + 1)
         OfferRedemption.objects.create(
             offer=offer, client=locked.client, checkout=locked,
             discount=-sum((ln.amount for ln in priced.lines if ln.kind == "offer"), Decimal(0)),
@@ -399,8 +400,7 @@ def checkout_refund(
         fields.append("status")
         redemption = OfferRedemption.objects.filter(checkout=locked, released_at__isnull=True)
         for used in redemption.select_related("offer"):
-            Offer.objects.select_for_update(of=("self",)).filter(pk=used.offer_id).first()
-            Offer.objects.filter(pk=used.offer_id, uses__gt=0).update(uses=used.offer.uses - 1)
+            Offer.objects.filter(pk=used.offer_id, uses__gt=0).update(uses=F("uses") - 1)
             used.released_at = timezone.now()
             used.save(update_fields=["released_at"])
     locked.save(update_fields=fields)
