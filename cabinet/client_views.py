@@ -23,7 +23,7 @@ from cabinet import selectors
 from cabinet.bookings import booking_cancel, booking_create, booking_ics, cancel_deadline
 from cabinet.checkout import checkout_open_booking, checkout_open_order
 from cabinet.documents import document_for, document_link
-from cabinet.models import Booking, Document, Event, LedgerEntry, Order
+from cabinet.models import Booking, Checkout, Document, Event, LedgerEntry, Order
 from cabinet.orders import order_place, order_set_status
 from cabinet.rendering import render_cabinet
 from cabinet.wallet import wallet_for
@@ -143,9 +143,10 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     document = Document.objects.filter(order=order).first()
     link = document_link(document, user_id=request.user.pk) if document else None
+    paid = Checkout.objects.filter(order=order).first()
     return render_cabinet(
         request, "cabinet/order_detail.html",
-        {"order": order, "receipt": link, "document": document},
+        {"order": order, "receipt": link, "document": document, "paid": paid},
     )  # fmt: skip
 
 
@@ -286,6 +287,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_cancel": booking.status != Booking.Status.CANCELLED
         and (booking.status == Booking.Status.WAITLISTED or now <= cancel_deadline(booking.event)),
         "is_past": booking.event.starts_at <= now,
+        "paid": Checkout.objects.filter(booking=booking).first(),
     }
     return render_cabinet(request, "cabinet/booking_detail.html", context)
 
