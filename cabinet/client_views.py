@@ -236,7 +236,8 @@ def event_book(request: HttpRequest, pk: int) -> HttpResponse:
         seats = int(request.POST.get("seats", "1"))
         if event.price and not waitlist:  # a priced event is paid through its checkout
             checkout = checkout_open_booking(event=event, client=client, seats=seats)
-            return HttpResponseRedirect(reverse("cabinet:checkout", args=[checkout.token]), 303)
+            target = reverse("cabinet:checkout", args=[checkout.token])
+            return HttpResponseRedirect(target, status=303)
         booking_create(event=event, client=client, seats=seats, waitlist=waitlist)
     except ValueError:
         messages.error(request, _("Places are a whole number."))

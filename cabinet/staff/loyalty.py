@@ -73,7 +73,8 @@ def club_members(request: HttpRequest, pk: int) -> HttpResponse:
             client = visible.filter(user__email__iexact=email).first() if email else None
             if client is None:
                 messages.error(request, _("None of your clients has this email."))
-                return HttpResponseRedirect(reverse("staff:club-members", args=[club.pk]), 303)
+                target = reverse("staff:club-members", args=[club.pk])
+                return HttpResponseRedirect(target, status=303)
             club_join(club=club, client=client, by=request.user)
             messages.success(request, _("Added to the club."))
         return HttpResponseRedirect(reverse("staff:club-members", args=[club.pk]), status=303)
