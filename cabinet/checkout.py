@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from cabinet.loyalty import (
@@ -102,7 +103,8 @@ def _balance_refusal(client: ClientProfile, priced: Priced) -> str | None:
         return _("Your balance is in %(currency)s.") % {"currency": wallet.currency}
     if wallet.balance < priced.total:
         return _("Your balance is too low for this: %(short)s %(currency)s short.") % {
-            "short": priced.total - wallet.balance, "currency": priced.currency,
+            "short": number_format(priced.total - wallet.balance, 2),
+            "currency": priced.currency,
         }  # fmt: skip
     return None
 
