@@ -409,3 +409,40 @@ def test_the_review_page_costs_a_fixed_number_of_queries(hotel, guest):
         return sum(not q["sql"].startswith("SET search_path") for q in queries.captured_queries)
 
     assert count(large) == count(small)
+
+
+def test_a_checkout_of_another_tenant_is_404(hotel, shop, guest):
+    # given a hotel guest's open checkout, and a shop client
+    with tenant_context(hotel):
+        checkout = checkout_open_order(client=guest, wanted={champagne().pk: 1})
+    with tenant_context(shop):
+        shopper = UserFactory()
+        ClientProfile.objects.create(user=shopper)
+    # then the shop's cabinet does not know its token
+    browser = signed_in(shop, shopper)
+    assert browser.get(f"/checkout/{checkout.token}/").status_code == 404
+    assert (
+        browser.post(f"/checkout/{checkout.token}/pay/", {"payment": "on_site"}).status_code == 404
+    )
+
+
+def test_a_paid_event_earns_points_when_the_voucher_is_checked_by_the_owners_rule(hotel, guest):
+    from cabinet.bookings import booking_check_in
+
+    with tenant_context(hotel):
+        owner = User.objects.get(email="owner@hotel.example.com")
+        paid = checkout_confirm(
+            checkout=checkout_open_booking(client=guest, event=excursion(), seats=2),
+            payment="balance",
+        )
+        booking_check_in(booking=paid.booking, by=owner)
+        booking_check_in(booking=paid.booking, by=owner)
+        assert Wallet.objects.get(client=guest).points == 25  # 5 % of 50.00, once
+        LoyaltySettings.objects.create(earn_on_bookings=False)
+        other = checkout_confirm(
+            checkout=checkout_open_booking(client=guest, event=excursion(hours=72), seats=1),
+            payment="balance",
+        )
+        booking_check_in(booking=other.booking, by=owner)
+        assert Wallet.objects.get(client=guest).points == 25
+        assert ledger_matches_wallet(guest)
