@@ -97,8 +97,12 @@ def booking_create(
 
 
 @transaction.atomic
-def booking_cancel(*, booking: Booking, by_client: bool = True) -> list[Booking]:
-    """Cancel; the freed places go to the waitlist in order. The promoted bookings."""
+def booking_cancel(
+    *, booking: Booking, by_client: bool = True, by: User | None = None
+) -> list[Booking]:
+    """Cancel; a paid booking is refunded in full, the way it was paid (a client may cancel
+    only until the event's free-cancellation deadline; staff at any time). The freed places go
+    to the waitlist in order. The promoted bookings."""
     locked_event = Event.objects.select_for_update().get(pk=booking.event_id)
     locked = Booking.objects.select_for_update().get(pk=booking.pk)
     if locked.status == Booking.Status.CANCELLED:
@@ -109,6 +113,7 @@ def booking_cancel(*, booking: Booking, by_client: bool = True) -> list[Booking]
     locked.status = Booking.Status.CANCELLED
     locked.save(update_fields=["status"])
     audit_record(action="booking.cancelled", actor=locked.client.user, target=locked)
+    _refund_paid(locked, by=by)
     outgoing.emit("booking.cancelled", lambda: outgoing_booking(locked))
     promoted = []
     free = locked_event.capacity - seats_taken(locked_event)
@@ -132,6 +137,16 @@ def booking_cancel(*, booking: Booking, by_client: bool = True) -> list[Booking]
     return promoted
 
 
+def _refund_paid(booking: Booking, *, by: User | None) -> None:
+    from cabinet.checkout import checkout_refund
+    from cabinet.models import Checkout
+
+    checkout = Checkout.objects.filter(booking=booking, status=Checkout.Status.PAID).first()
+    if checkout is not None and checkout.refundable > 0:
+        checkout_refund(checkout=checkout, by=by or booking.client.user,
+                        reason="booking cancelled")  # fmt: skip
+
+
 @transaction.atomic
 def booking_check_in(*, booking: Booking, by: User) -> Booking:
     """The guest came: their voucher was checked at the door. Once; a second check shows when
@@ -143,6 +158,12 @@ def booking_check_in(*, booking: Booking, by: User) -> Booking:
         locked.checked_in_at = timezone.now()
         locked.save(update_fields=["checked_in_at"])
         audit_record(action="booking.checked_in", actor=by, target=locked)
+        from cabinet.checkout import booking_earn_points
+        from cabinet.models import Checkout
+
+        paid = Checkout.objects.filter(booking=locked).first()
+        if paid is not None:
+            booking_earn_points(checkout=paid)  # came to a paid event: the owner's points
     return locked
 
 

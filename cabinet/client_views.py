@@ -14,16 +14,17 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from billing import payments
 from cabinet import selectors
 from cabinet.bookings import booking_cancel, booking_create, booking_ics, cancel_deadline
+from cabinet.checkout import checkout_open_booking, checkout_open_order
 from cabinet.documents import document_for, document_link
-from cabinet.models import Booking, Document, Event, LedgerEntry, Order
-from cabinet.orders import order_place, order_set_status, quote
+from cabinet.models import Booking, Checkout, Document, Event, LedgerEntry, Order
+from cabinet.orders import order_place, order_set_status
 from cabinet.rendering import render_cabinet
 from cabinet.wallet import wallet_for
 
@@ -65,47 +66,56 @@ def services(request: HttpRequest) -> HttpResponse:
     now = timezone.localtime()
     closed = {item.pk for _category, items in catalog for item in items
               if not item.is_available_at(now)}  # fmt: skip
-    return render_cabinet(request, "cabinet/services.html", {"catalog": catalog, "closed": closed})
+    from cabinet.loyalty import loyalty_settings
+
+    context = {"catalog": catalog, "closed": closed,
+               "on_site_allowed": loyalty_settings().on_site_allowed}  # fmt: skip
+    return render_cabinet(request, "cabinet/services.html", context)
 
 
 @require_POST
 @login_required
 def order_review(request: HttpRequest) -> HttpResponse:
-    """The total, with any fee, before the client confirms."""
+    """The cart becomes a checkout: its lines, discounts and total, and the ways to pay, before
+    the client confirms."""
+    from cabinet.checkout_views import render_checkout  # it imports this module
+
     client = client_of(request)
     try:
-        wanted = quantities_from(request.POST)
-        priced = quote(wanted=wanted, payment=request.POST.get("payment", ""))
+        checkout = checkout_open_order(client=client, wanted=quantities_from(request.POST))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(reverse("cabinet:services"))
-    context = {
-        "quote": priced,
-        "payment": request.POST.get("payment"),
-        "payment_label": dict(Order.Payment.choices)[request.POST.get("payment")],
-        "wanted": wanted,
-        "wallet": wallet_for(client),
-        "submission_key": uuid.uuid4().hex,
-        "points_needed": int(priced.total * 10),
-    }
-    return render_cabinet(request, "cabinet/order_review.html", context)
+    return render_checkout(request, client, checkout, preferred=request.POST.get("payment", ""))
 
 
 @require_POST
 @login_required
 def order_create(request: HttpRequest) -> HttpResponse:
+    """Place and pay in one post (the older form's way). A refused payment keeps the cart: the
+    client lands on its checkout, told why, with a top-up offered."""
     client = client_of(request)
     try:
-        order = order_place(
-            client=client,
-            wanted=quantities_from(request.POST),
-            payment=request.POST.get("payment", ""),
-            submission_key=request.POST.get("submission_key", "")[:64] or uuid.uuid4().hex,
-            note=request.POST.get("note", ""),
-        )
+        wanted = quantities_from(request.POST)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(reverse("cabinet:services"))
+    try:
+        order = order_place(
+            client=client,
+            wanted=wanted,
+            payment=request.POST.get("payment", ""),
+            submission_key=request.POST.get("submission_key", "")[:64] or uuid.uuid4().hex,
+            note=request.POST.get("note", ""),
+            code=request.POST.get("code", "")[:64],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        try:
+            kept = checkout_open_order(client=client, wanted=wanted)
+        except ValidationError:
+            return HttpResponseRedirect(reverse("cabinet:services"))
+        return HttpResponseRedirect(reverse("cabinet:checkout", args=[kept.token]), status=303)
     messages.success(request, _("Thank you! Order #%s is placed.") % order.pk)
     return HttpResponseRedirect(reverse("cabinet:order", args=[order.pk]))
 
@@ -133,9 +143,10 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     document = Document.objects.filter(order=order).first()
     link = document_link(document, user_id=request.user.pk) if document else None
+    paid = Checkout.objects.filter(order=order).first()
     return render_cabinet(
         request, "cabinet/order_detail.html",
-        {"order": order, "receipt": link, "document": document},
+        {"order": order, "receipt": link, "document": document, "paid": paid},
     )  # fmt: skip
 
 
@@ -220,10 +231,14 @@ def event_book(request: HttpRequest, pk: int) -> HttpResponse:
     event = Event.objects.filter(pk=pk).first()
     if event is None:
         raise Http404
+    waitlist = request.POST.get("waitlist") == "1"
     try:
         seats = int(request.POST.get("seats", "1"))
-        booking_create(event=event, client=client, seats=seats,
-                       waitlist=request.POST.get("waitlist") == "1")  # fmt: skip
+        if event.price and not waitlist:  # a priced event is paid through its checkout
+            checkout = checkout_open_booking(event=event, client=client, seats=seats)
+            target = reverse("cabinet:checkout", args=[checkout.token])
+            return HttpResponseRedirect(target, status=303)
+        booking_create(event=event, client=client, seats=seats, waitlist=waitlist)
     except ValueError:
         messages.error(request, _("Places are a whole number."))
     except ValidationError as exc:
@@ -273,6 +288,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_cancel": booking.status != Booking.Status.CANCELLED
         and (booking.status == Booking.Status.WAITLISTED or now <= cancel_deadline(booking.event)),
         "is_past": booking.event.starts_at <= now,
+        "paid": Checkout.objects.filter(booking=booking).first(),
     }
     return render_cabinet(request, "cabinet/booking_detail.html", context)
 
@@ -333,13 +349,18 @@ def wallet_top_up_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Top up between %(min)s and %(max)s.")
                        % {"min": payments.TOPUP_MIN, "max": payments.TOPUP_MAX})  # fmt: skip
         return HttpResponseRedirect(reverse("cabinet:wallet"), status=303)
+    following = back_to(request, reverse("cabinet:wallet"))  # a checkout waiting for the money
     back = request.build_absolute_uri(reverse("cabinet:wallet-top-up-done"))
+    if following != reverse("cabinet:wallet"):
+        back = f"{back}?{urlencode({'next': following})}&"
+    else:
+        back = f"{back}?"
     try:
         url = payments.topup_start(
             tenant=request.tenant, client_ref=str(client.pk), amount=amount,
             currency=wallet_for(client).currency,
-            success_url=f"{back}?session={{CHECKOUT_SESSION_ID}}",
-            cancel_url=request.build_absolute_uri(reverse("cabinet:wallet")),
+            success_url=f"{back}session={{CHECKOUT_SESSION_ID}}",
+            cancel_url=request.build_absolute_uri(following),
             attempt=uuid.uuid4().hex,
         )  # fmt: skip
     except payments.PaymentsUnavailable:
@@ -370,4 +391,9 @@ def wallet_top_up_done(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, _("We will add the payment to your balance as soon as it is "
                                  "confirmed."))  # fmt: skip
-    return HttpResponseRedirect(reverse("cabinet:wallet"), status=303)
+    following = request.GET.get("next", "")[:200]
+    if not (following.startswith("/checkout/") and url_has_allowed_host_and_scheme(
+        following, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )):  # fmt: skip
+        following = reverse("cabinet:wallet")
+    return HttpResponseRedirect(following, status=303)

@@ -103,18 +103,67 @@ class EventForm(forms.ModelForm):
 
 
 class OfferForm(forms.ModelForm):
+    """An offer for everyone or for one target (a client by email, a tier, a club, a segment);
+    with a code, clients redeem it at checkout within its limits."""
+
+    client_email = forms.EmailField(
+        label=_("For one client (their email)"), required=False,
+        help_text=_("Leave the targets empty to offer it to every client."),
+    )  # fmt: skip
+
     class Meta:
         model = Offer
-        fields = ("title", "description", "club", "valid_until", "is_active")
+        fields = (
+            "title", "description", "code", "discount_percent", "discount_amount", "tier",
+            "club", "segment", "max_uses", "max_uses_per_client", "valid_until", "is_active",
+        )  # fmt: skip
         widgets = {
             "valid_until": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             )
         }
-        help_texts = {"club": _("Leave empty to offer it to every client.")}
+        help_texts = {
+            "code": _("What clients type at checkout, e.g. SUMMER10. Leave empty for no code."),
+            "discount_amount": _("Taken off after the percent, in the order's currency."),
+            "max_uses": _("Leave empty for no limit in all."),
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.client_id:
+            self.fields["client_email"].initial = self.instance.client.user.email
+        self.order_fields(["title", "description", "code", "discount_percent", "discount_amount",
+                           "client_email"])  # fmt: skip
+
+    def clean_code(self) -> str:
+        from cabinet.loyalty import normalise_code
+
+        return normalise_code(self.cleaned_data.get("code", ""))
+
+    def clean(self) -> dict[str, object]:
+        from cabinet.models import ClientProfile
+
+        cleaned = super().clean() or {}
+        email = cleaned.get("client_email")
+        client = None
+        if email:
+            client = ClientProfile.objects.filter(user__email__iexact=email).first()
+            if client is None:
+                self.add_error("client_email", _("No client has this email."))
+        self.instance.client = client
+        targets = [bool(client), bool(cleaned.get("tier")), bool(cleaned.get("club")),
+                   bool(cleaned.get("segment"))]  # fmt: skip
+        if sum(targets) > 1:
+            raise forms.ValidationError(_("Choose one target at most: a client, a tier, a club "
+                                          "or a segment."))  # fmt: skip
+        return cleaned
 
 
 class ClubForm(forms.ModelForm):
     class Meta:
         model = Club
-        fields = ("name", "description")
+        fields = ("name", "description", "discount_percent", "perks", "is_open")
+        help_texts = {
+            "discount_percent": _("Members pay this much less on every order and booking."),
+            "perks": _("What members get, one perk a line."),
+        }

@@ -1,5 +1,6 @@
 import datetime
 import uuid
+from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -435,6 +436,7 @@ class LedgerEntry(models.Model):
         REDEEM = "redeem", _("Points spent")
         ADJUST = "adjust", _("Adjustment")
         EXPIRE = "expire", _("Points expired")
+        REFUND = "refund", _("Refund")
 
     class Account(models.TextChoices):
         BALANCE = "balance", _("Balance")
@@ -445,6 +447,9 @@ class LedgerEntry(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)  # signed
     order = models.ForeignKey("cabinet.Order", null=True, blank=True, on_delete=models.SET_NULL)
+    checkout = models.ForeignKey(
+        "cabinet.Checkout", null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger"
+    )
     # One entry per key: an order earns its points once however often the task runs.
     idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
     note = models.CharField(max_length=200, blank=True)
@@ -610,18 +615,40 @@ class Tier(models.Model):
 
 
 class Club(models.Model):
-    """A segment of clients with its own offers (a family club, regulars, a class's parents)."""
+    """A segment of clients with its own prices and perks (a family club, regulars, a class's
+    parents). Clients join and leave themselves when the club is open; staff add and remove."""
 
     name = models.CharField(_("name"), max_length=80, unique=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
+    discount_percent = models.PositiveSmallIntegerField(
+        _("club price: discount %"), default=0, validators=[MaxValueValidator(90)]
+    )
+    perks = models.TextField(_("perks"), max_length=2000, blank=True)
+    is_open = models.BooleanField(_("clients may join and leave themselves"), default=True)
     members = models.ManyToManyField(ClientProfile, blank=True, related_name="clubs")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__lte=90), name="club_discount_max"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
+class Segment(models.TextChoices):
+    """Groups of clients an offer can target, computed from what the cabinet knows."""
+
+    NEW = "new", _("New clients (nothing finished yet)")
+    BIRTHDAY = "birthday", _("Birthday this month")
+    LAPSED = "lapsed", _("Not ordered for 90 days")
+
+
 class Offer(models.Model):
-    """An offer for everyone, for a club's members, or for one client; shown until it expires."""
+    """An offer for everyone, or for one client, a tier, a club or a segment; shown until it
+    expires. With a code it is redeemed at checkout, within its use limits."""
 
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=2000, blank=True)
@@ -631,6 +658,23 @@ class Offer(models.Model):
     client = models.ForeignKey(
         ClientProfile, null=True, blank=True, on_delete=models.CASCADE, related_name="offers"
     )
+    tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.CASCADE, related_name="offers"
+    )
+    segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices, blank=True)
+    code = models.CharField(_("code"), max_length=32, blank=True)
+    discount_percent = models.PositiveSmallIntegerField(
+        _("discount %"), default=0, validators=[MaxValueValidator(90)]
+    )
+    discount_amount = models.DecimalField(
+        _("discount amount"), max_digits=10, decimal_places=2, default=0,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
+    max_uses = models.PositiveIntegerField(_("uses in all"), null=True, blank=True)
+    max_uses_per_client = models.PositiveSmallIntegerField(
+        _("uses per client"), default=1, validators=[MinValueValidator(1)]
+    )
+    uses = models.PositiveIntegerField(default=0, editable=False)
     valid_until = models.DateTimeField(_("valid until"))
     is_active = models.BooleanField(default=True)
 
@@ -638,13 +682,138 @@ class Offer(models.Model):
         ordering = ("valid_until",)
         constraints = [
             models.CheckConstraint(
-                condition=~(models.Q(club__isnull=False) & models.Q(client__isnull=False)),
-                name="offer_for_a_club_or_a_client_not_both",
-            )
+                condition=(
+                    models.Q(club__isnull=True, tier__isnull=True, segment="")
+                    | models.Q(client__isnull=True, tier__isnull=True, segment="")
+                    | models.Q(client__isnull=True, club__isnull=True, segment="")
+                    | models.Q(client__isnull=True, club__isnull=True, tier__isnull=True)
+                ),
+                name="offer_has_at_most_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="offer_code_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_uses__isnull=True)
+                | models.Q(uses__lte=models.F("max_uses")),
+                name="offer_uses_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__lte=90), name="offer_discount_max"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class LoyaltySettings(models.Model):
+    """The owner's rules for paying and earning. One row per schema; until saved, defaults."""
+
+    singleton = models.BooleanField(default=True, editable=False)
+    on_site_allowed = models.BooleanField(_("clients may choose to pay on site"), default=True)
+    earn_percent = models.PositiveSmallIntegerField(
+        _("points earned, % of what was paid"), default=5, validators=[MaxValueValidator(50)]
+    )
+    earn_on_bookings = models.BooleanField(_("paid events earn points too"), default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["singleton"], name="loyalty_settings_one_row"),
+            models.CheckConstraint(
+                condition=models.Q(singleton=True), name="loyalty_settings_singleton"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "loyalty settings"
+
+
+class Checkout(models.Model):
+    """One priced thing a client reviews, pays and may get refunded: an order's items or an
+    event's places. Open, it is the cart (a refused payment leaves it as it was); paid, it keeps
+    the lines as shown, how it was paid and what went back."""
+
+    class Kind(models.TextChoices):
+        ORDER = "order", _("Order")
+        BOOKING = "booking", _("Booking")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Not paid yet")
+        PAID = "paid", _("Paid")
+        REFUNDED = "refunded", _("Refunded")
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="checkouts")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    items = models.JSONField(default=dict, blank=True)  # {"item id": quantity}
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL)
+    seats = models.PositiveSmallIntegerField(default=1)
+    code = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    payment = models.CharField(max_length=8, choices=Order.Payment.choices, blank=True)
+    order = models.OneToOneField(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkout"
+    )
+    booking = models.OneToOneField(
+        "cabinet.Booking", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="checkout",
+    )  # fmt: skip
+    offer = models.ForeignKey(Offer, null=True, blank=True, on_delete=models.SET_NULL)
+    lines = models.JSONField(default=list, blank=True)  # as shown when paid
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    fee = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    points_paid = models.PositiveIntegerField(default=0)
+    points_refunded = models.PositiveIntegerField(default=0)
+    refunded = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(refunded__gte=0, refunded__lte=models.F("total")),
+                name="checkout_refund_within_total",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(points_refunded__lte=models.F("points_paid")),
+                name="checkout_points_refund_within_paid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"checkout {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def refundable(self) -> Decimal:
+        return self.total - self.refunded
+
+
+class OfferRedemption(models.Model):
+    """An offer used at a paid checkout: what it took off and what the checkout brought in.
+    Released (and its use given back) when the checkout is refunded in full."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="redemptions")
+    client = models.ForeignKey(
+        ClientProfile, null=True, on_delete=models.SET_NULL, related_name="redemptions"
+    )
+    checkout = models.OneToOneField(Checkout, on_delete=models.CASCADE, related_name="redemption")
+    discount = models.DecimalField(max_digits=12, decimal_places=2)
+    revenue = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    created_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["offer", "client"])]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} at checkout {self.checkout_id}"
 
 
 # --- Chat with staff ---------------------------------------------------------------------------

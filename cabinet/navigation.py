@@ -92,10 +92,13 @@ def staff_navigation(request: HttpRequest) -> dict[str, object]:
     work += [
         (_("Door check"), reverse("staff:voucher-check"), "ticket", _anyone),
         (_("KPIs"), reverse("staff:kpi"), "chart-column", _anyone),
-    ]
+        (_("Payments"), reverse("staff:payments"), "credit-card",
+         lambda user: user.has_perm("cabinet.adjust_wallet")),
+    ]  # fmt: skip
     settings_items: list[tuple[object, str, str, Visible]] = [
         (_("Branding"), reverse("staff:branding"), "palette", _owner),
         (_("Home page"), reverse("staff:home-page"), "layout-dashboard", _owner),
+        (_("Paying and points"), reverse("staff:loyalty"), "wallet", _owner),
         (_("Message templates"), reverse("staff:message-templates"), "file-text", _owner),
         (_("Team"), reverse("staff:team"), "users-round", _owner),
         (_("Security"), reverse("staff:security"), "shield", _owner),
@@ -149,6 +152,7 @@ def client_navigation(request: HttpRequest) -> dict[str, object]:
         Item(_("My bookings"), reverse("cabinet:bookings"), "ticket"),
         Item(_("Orders"), reverse("cabinet:orders"), "shopping-bag"),
         Item(_("Balance"), reverse("cabinet:wallet"), "wallet"),
+        Item(_("Loyalty"), reverse("cabinet:loyalty"), "sparkles"),
         Item(_("Good to know"), reverse("cabinet:info"), "info"),
     ]
     if policy_get().community_enabled:

@@ -1,18 +1,18 @@
-"""Orders: the client picks items, sees the total (and any fee) before confirming, pays from
-balance or points or on site; staff move the status, each change kept and announced."""
+"""Orders: the client picks items and pays them through a checkout (cabinet.checkout: the lines,
+discounts and total before confirming; balance, points or on site); staff move the status,
+each change kept and announced; a cancelled order is refunded the way it was paid."""
 
-from dataclasses import dataclass
-from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import limits, usage
 from cabinet import outgoing
+from cabinet.loyalty import normalise_code
 from cabinet.models import (
-    CatalogItem,
+    Checkout,
     ClientProfile,
     NotificationEvent,
     Order,
@@ -20,14 +20,13 @@ from cabinet.models import (
     OrderStatusChange,
 )
 from cabinet.notifications import in_language_of, notify
-from cabinet.wallet import pay, points_earn_for, refund
+from cabinet.wallet import points_earn_for, refund
 from rbac.audit import audit_record
 from rbac.models import User
 from tenants.tasks_base import enqueue_on_commit
 
-MAX_LINES = 20
-MAX_QUANTITY = 50
-ON_SITE_FEE = Decimal("0.00")
+if TYPE_CHECKING:
+    from cabinet.checkout import Priced
 
 S = Order.Status
 TRANSITIONS = {
@@ -37,15 +36,6 @@ TRANSITIONS = {
     S.DONE: set(),
     S.CANCELLED: set(),
 }
-
-
-@dataclass(frozen=True)
-class Quote:
-    lines: list[tuple[CatalogItem, int, Decimal]]
-    subtotal: Decimal
-    fee: Decimal
-    total: Decimal
-    currency: str
 
 
 def outgoing_order(order: Order) -> dict:
@@ -58,49 +48,36 @@ def outgoing_order(order: Order) -> dict:
     }  # fmt: skip
 
 
-def quote(*, wanted: dict[int, int], payment: str) -> Quote:
-    """Prices come from the catalog, never from the request."""
-    if payment not in Order.Payment.values:
-        raise ValidationError(_("Choose how to pay."), code="payment")
-    wanted = {pk: qty for pk, qty in wanted.items() if qty}
-    if not wanted:
-        raise ValidationError(_("Choose at least one item."), code="empty")
-    if len(wanted) > MAX_LINES or any(not 0 < qty <= MAX_QUANTITY for qty in wanted.values()):
-        raise ValidationError(
-            _("Order between 1 and %(max)d of each item.") % {"max": MAX_QUANTITY}, code="quantity"
-        )
-    items = {i.pk: i for i in CatalogItem.objects.filter(pk__in=wanted, is_active=True)}
-    if set(items) != set(wanted):
-        raise ValidationError(_("Some of these items are not available."), code="unavailable")
-    now = timezone.localtime()
-    closed = [item for item in items.values() if not item.is_available_at(now)]
-    if closed:
-        item = closed[0]
-        raise ValidationError(
-            _("%(name)s can be ordered only %(when)s.")
-            % {"name": item.name, "when": item.availability_label},
-            code="closed",
-        )
-    currencies = {item.currency for item in items.values()}
-    if len(currencies) > 1:
-        raise ValidationError(_("Order items of one currency at a time."), code="currency")
-    lines = [(items[pk], qty, items[pk].price * qty) for pk, qty in wanted.items()]
-    subtotal = sum((line for _i, _q, line in lines), Decimal("0"))
-    fee = ON_SITE_FEE if payment == Order.Payment.ON_SITE else Decimal("0")
-    return Quote(lines, subtotal, fee, subtotal + fee, currencies.pop())
-
-
 @transaction.atomic
 def order_place(
     *, client: ClientProfile, wanted: dict[int, int], payment: str, submission_key: str,
-    note: str = "",
+    note: str = "", code: str = "",
 ) -> Order:  # fmt: skip
-    """Place and pay an order. The same submission key places it once (a double-submitted form
-    returns the first order); a failed payment leaves nothing behind."""
+    """Price, pay and place an order in one step, through a checkout (the API's way and the
+    form's). The same submission key places it once (a double-submitted form returns the first
+    order); a failed payment leaves nothing behind."""
+    from cabinet.checkout import checkout_confirm, checkout_open_order
+
     existing = Order.objects.filter(submission_key=submission_key[:64], client=client).first()
     if existing is not None:
         return existing
-    priced = quote(wanted=wanted, payment=payment)
+    checkout = checkout_open_order(client=client, wanted=wanted)
+    if code:
+        checkout.code = normalise_code(code)
+        checkout.save(update_fields=["code"])
+    paid = checkout_confirm(checkout=checkout, payment=payment, note=note,
+                            submission_key=submission_key)  # fmt: skip
+    assert paid.order is not None
+    return paid.order
+
+
+def order_create_paid(
+    *, client: ClientProfile, priced: "Priced", payment: str, note: str, submission_key: str
+) -> Order:
+    """The order of a checkout being confirmed, inside its transaction (cabinet.checkout takes
+    the payment once the order exists)."""
+    if payment not in Order.Payment.values:
+        raise ValidationError(_("Choose how to pay."), code="payment")
     if not limits.check("orders").allowed:
         raise ValidationError(limits.CLIENT_REFUSAL, code="plan_limit")
     try:
@@ -113,19 +90,11 @@ def order_place(
     except IntegrityError as exc:
         raise ValidationError(_("This form was already sent."), code="duplicate") from exc
     OrderItem.objects.bulk_create(
-        OrderItem(
-            order=order,
-            item=item,
-            name=item.name,
-            unit_price=item.price,
-            unit=item.unit,
-            quantity=qty,
-            line_total=line,
-        )
-        for item, qty, line in priced.lines
-    )
+        OrderItem(order=order, item=item, name=item.name, unit_price=item.price, unit=item.unit,
+                  quantity=qty, line_total=item.price * qty)
+        for item, qty in priced.items.values()
+    )  # fmt: skip
     OrderStatusChange.objects.create(order=order, to_status=S.NEW, by=client.user)
-    pay(client=client, order=order)
     usage.record("orders", 1, idempotency_key=f"order:{order.pk}")
     outgoing.emit("order.created", lambda: outgoing_order(order))
     audit_record(action="order.placed", actor=client.user, target=order,
@@ -154,7 +123,7 @@ def order_set_status(*, order: Order, to: str, by: User, notify_client: bool = T
     locked.save(update_fields=["status"])
     OrderStatusChange.objects.create(order=locked, from_status=previous, to_status=to, by=by)
     if to == S.CANCELLED:
-        refund(order=locked)
+        _refund_cancelled(locked, by=by)
     audit_record(action="order.status", actor=by, target=locked, changes={"status": [previous, to]})
     outgoing.emit("order.status_changed",
                   lambda: {**outgoing_order(locked), "previous": previous})  # fmt: skip
@@ -172,6 +141,17 @@ def order_set_status(*, order: Order, to: str, by: User, notify_client: bool = T
 
         enqueue_on_commit(earn_points, locked.pk)
     return locked
+
+
+def _refund_cancelled(order: Order, *, by: User) -> None:
+    """A cancelled order gives back all that is left of its payment, the way it came."""
+    from cabinet.checkout import checkout_refund
+
+    checkout = Checkout.objects.filter(order=order).first()
+    if checkout is None:
+        refund(order=order)  # paid before checkouts existed
+    elif checkout.status == Checkout.Status.PAID and checkout.refundable > 0:
+        checkout_refund(checkout=checkout, by=by, reason="order cancelled")
 
 
 def order_earn_points(*, order_id: int) -> None:

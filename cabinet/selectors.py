@@ -312,8 +312,11 @@ def client_loyalty(client: "ClientProfile") -> dict[str, object]:
     next_tier = next((t for t in tiers if spent < t.min_spent), None)
     offers = list(
         Offer.objects.filter(is_active=True, valid_until__gte=timezone.now())
-        .filter(
-            Q(client=client) | Q(club__members=client) | Q(client__isnull=True, club__isnull=True)
+        .filter(  # everyone's, theirs, their clubs', their tier's (segments: the loyalty page)
+            Q(client=client)
+            | Q(club__members=client)
+            | Q(tier__isnull=False, tier=tier)
+            | Q(client__isnull=True, club__isnull=True, tier__isnull=True, segment="")
         )
         .distinct()
         .select_related("club")[:10]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cabinet import chat_views, client_views, community_views, views, welcome
+from cabinet import chat_views, checkout_views, client_views, community_views, views, welcome
 
 app_name = "cabinet"
 
@@ -17,6 +17,15 @@ urlpatterns = [
     path("orders/<int:pk>/", client_views.order_detail, name="order"),
     path("orders/<int:pk>/cancel/", client_views.order_cancel, name="order-cancel"),
     path("orders/<int:pk>/again/", client_views.order_reorder, name="order-again"),
+    path("checkout/<uuid:token>/", checkout_views.checkout_page, name="checkout"),
+    path("checkout/<uuid:token>/code/", checkout_views.checkout_code, name="checkout-code"),
+    path("checkout/<uuid:token>/pay/", checkout_views.checkout_pay, name="checkout-pay"),
+    path("loyalty/", checkout_views.loyalty_page, name="loyalty"),
+    path(
+        "loyalty/clubs/<int:pk>/<slug:action>/",
+        checkout_views.club_membership,
+        name="club-membership",
+    ),
     path("events/", client_views.events, name="events"),
     path("events/calendar/", client_views.event_calendar, name="event-calendar"),
     path("events/<int:pk>/book/", client_views.event_book, name="event-book"),

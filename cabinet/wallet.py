@@ -12,13 +12,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cabinet.models import ClientProfile, LedgerEntry, Order, Wallet
+from cabinet.models import Checkout, ClientProfile, LedgerEntry, Order, Wallet
 from rbac.audit import audit_record
 from rbac.models import User
 from rbac.policy import policy_get
 
 POINTS_PER_EURO = 10  # redeem: 10 points pay 1.00
-EARN_RATE = Decimal("0.05")  # earn: 5 % of what was paid, in points (1 point per 0.10)
 
 
 class InsufficientFunds(ValidationError):
@@ -32,13 +31,14 @@ def wallet_for(client: ClientProfile, *, lock: bool = False) -> Wallet:
     return wallet
 
 
-def _apply(
+def ledger_apply(
     *,
     client: ClientProfile,
     account: str,
     kind: str,
     amount: Decimal,
     order: Order | None = None,
+    checkout: Checkout | None = None,
     key: str | None = None,
     note: str = "",
 ) -> LedgerEntry | None:
@@ -60,12 +60,15 @@ def _apply(
         with transaction.atomic():
             entry = LedgerEntry.objects.create(
                 client=client, account=account, kind=kind, amount=amount, order=order,
-                idempotency_key=key, note=note[:200],
+                checkout=checkout, idempotency_key=key, note=note[:200],
             )  # fmt: skip
     except IntegrityError:  # the same key, applied by a racing call a moment ago
         return None
     wallet.save(update_fields=["balance", "points"])
     return entry
+
+
+_apply = ledger_apply  # the name the module's own callers use
 
 
 @transaction.atomic
@@ -119,37 +122,35 @@ def wallet_adjust(
     return entry
 
 
-def pay(*, client: ClientProfile, order: Order) -> None:
-    """Inside the order's transaction: take the total from the balance or in points."""
-    if order.payment == Order.Payment.BALANCE:
-        _apply(client=client, account=LedgerEntry.Account.BALANCE, kind=LedgerEntry.Kind.SPEND,
-               amount=-order.total, order=order, key=f"pay:order:{order.pk}")  # fmt: skip
-    elif order.payment == Order.Payment.POINTS:
-        points = int((order.total * POINTS_PER_EURO).to_integral_value())
-        _apply(client=client, account=LedgerEntry.Account.POINTS, kind=LedgerEntry.Kind.REDEEM,
-               amount=Decimal(-points), order=order, key=f"pay:order:{order.pk}")  # fmt: skip
-
-
 def refund(*, order: Order) -> None:
-    """Give back what a cancelled order took (once)."""
+    """Give back what a cancelled order took (once). Orders paid through a checkout are refunded
+    by cabinet.checkout; this is for the orders paid before checkouts existed."""
     paid = LedgerEntry.objects.filter(idempotency_key=f"pay:order:{order.pk}").first()
     if paid is not None:
-        _apply(client=order.client, account=paid.account, kind=LedgerEntry.Kind.ADJUST,
+        _apply(client=order.client, account=paid.account, kind=LedgerEntry.Kind.REFUND,
                amount=-paid.amount, order=order, key=f"refund:order:{order.pk}",
                note="refund of a cancelled order")  # fmt: skip
 
 
 @transaction.atomic
 def points_earn_for(*, order: Order) -> LedgerEntry | None:
-    """Points for a finished, paid order: once per order, however often this runs."""
+    """Points for a finished, paid order, by the owner's rule: once per order, however often
+    this runs."""
     if order.status != Order.Status.DONE or order.payment == Order.Payment.POINTS:
         return None
-    points = int((order.total * EARN_RATE * POINTS_PER_EURO).to_integral_value())
+    from cabinet.loyalty import loyalty_settings
+
+    kept = order.total
+    checkout = Checkout.objects.filter(order=order).first()
+    if checkout is not None:
+        kept = checkout.total - checkout.refunded
+    percent = loyalty_settings().earn_percent
+    points = int((kept * percent * POINTS_PER_EURO / 100).to_integral_value())
     if points <= 0:
         return None
     return _apply(client=order.client, account=LedgerEntry.Account.POINTS,
                   kind=LedgerEntry.Kind.EARN, amount=Decimal(points), order=order,
-                  key=f"earn:order:{order.pk}")  # fmt: skip
+                  checkout=checkout, key=f"earn:order:{order.pk}")  # fmt: skip
 
 
 def points_expire(*, now: datetime | None = None) -> int:

@@ -60,9 +60,12 @@ RESOURCES = {
         ("name", "category", "price", "unit"),
     ),
     "offers": Resource(
-        "offers", Offer, OfferForm, gettext_lazy("Offers"), ("title", "club", "valid_until")
+        "offers", Offer, OfferForm, gettext_lazy("Offers and promo codes"),
+        ("title", "code", "valid_until", "uses"),
     ),
-    "clubs": Resource("clubs", Club, ClubForm, gettext_lazy("Clubs"), ("name",)),
+    "clubs": Resource(
+        "clubs", Club, ClubForm, gettext_lazy("Clubs"), ("name", "discount_percent", "is_open")
+    ),
     "events": Resource(
         "events",
         Event,

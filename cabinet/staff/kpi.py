@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Min, QuerySet
+from django.db.models import Count, F, Min, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from cabinet.models import Order, OrderStatusChange, Thread, WorkRequest
+from cabinet.models import OfferRedemption, Order, OrderStatusChange, Thread, WorkRequest
 from rbac.models import AuditEntry, User
 from tenants.charts import BarChart, bar_chart
 
@@ -119,6 +119,39 @@ def _money(amounts: list[tuple[str, Decimal]]) -> str:
     for currency, total in amounts:
         sums[currency] = sums.get(currency, Decimal(0)) + total
     return ", ".join(f"{total:.2f} {currency}" for currency, total in sorted(sums.items())) or "—"
+
+
+@dataclass(frozen=True)
+class OfferFigures:
+    title: str
+    code: str
+    redemptions: int
+    discount: str  # per currency, as revenue
+    revenue: str  # what the checkouts brought in, less their refunds
+
+
+def offer_figures(*, days: int) -> list[OfferFigures]:
+    """Redemptions and revenue per offer in the period; a checkout refunded in full gave its
+    use back and does not count. One query."""
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        OfferRedemption.objects.filter(created_at__gte=since, released_at__isnull=True)
+        .values("offer_id", "offer__title", "offer__code", "currency")
+        .annotate(n=Count("id"), discount=Sum("discount"),
+                  revenue=Sum(F("checkout__total") - F("checkout__refunded")))
+        .order_by("offer__title", "offer_id", "currency")
+    )  # fmt: skip
+    by_offer: dict[int, dict] = {}
+    for row in rows:
+        fresh = {"title": row["offer__title"], "code": row["offer__code"], "n": 0, "d": [], "r": []}
+        entry = by_offer.setdefault(row["offer_id"], fresh)
+        entry["n"] += row["n"]
+        entry["d"].append((row["currency"], row["discount"]))
+        entry["r"].append((row["currency"], row["revenue"]))
+    return [
+        OfferFigures(e["title"], e["code"], e["n"], _money(e["d"]), _money(e["r"]))
+        for e in by_offer.values()
+    ]
 
 
 def kpi_charts(rows: list[EmployeeKpi]) -> dict[str, BarChart]:

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cabinet.models import WorkRequest
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
-from cabinet.staff.kpi import kpi_charts, kpis
+from cabinet.staff.kpi import kpi_charts, kpis, offer_figures
 from cabinet.staff.selectors import staff_role
 from cabinet.staff.work import (
     request_check,
@@ -92,4 +92,6 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
         everyone = kpis(staff=User.objects.filter(is_staff=True, is_active=True), days=days)
         leaderboard = sorted(everyone, key=lambda r: -r.closed)[:10]
     context = {"rows": rows, "charts": kpi_charts(rows), "days": days, "leaderboard": leaderboard}
+    if role in ("owner", "admin"):  # the business's figures, not a person's
+        context["offers"] = offer_figures(days=days)
     return render_cabinet(request, "staff/kpi.html", context)

@@ -1,0 +1,161 @@
+"""The client's checkout pages (review, offer code, confirm) and their loyalty page (tier,
+clubs to join or leave, offers with their codes)."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from billing import payments
+from cabinet.checkout import (
+    checkout_confirm,
+    checkout_set_code,
+    open_checkout_of,
+    payment_choices,
+    price_checkout,
+)
+from cabinet.client_views import client_of
+from cabinet.loyalty import offers_for, tier_for
+from cabinet.models import Checkout, ClientProfile, Club
+from cabinet.rendering import render_cabinet
+from cabinet.selectors import loyalty_tiers
+from cabinet.wallet import wallet_for
+
+
+def _done_url(checkout: Checkout) -> str:
+    if checkout.order_id:
+        return reverse("cabinet:order", args=[checkout.order_id])
+    if checkout.booking_id:
+        return reverse("cabinet:booking", args=[checkout.booking_id])
+    return reverse("cabinet:home")
+
+
+def _page_url(checkout: Checkout) -> str:
+    return reverse("cabinet:checkout", args=[checkout.token])
+
+
+def checkout_context(
+    request: HttpRequest, client: ClientProfile, checkout: Checkout, *, preferred: str = ""
+) -> dict:
+    """The lines and ways to pay; the first way that can pay is chosen unless the client
+    preferred another that can."""
+    priced = price_checkout(checkout)
+    choices = payment_choices(client, priced)
+    chosen = request.GET.get("payment", "")[:8] or preferred[:8]
+    usable = [c.key for c in choices if c.refusal is None]
+    if chosen not in usable:
+        chosen = usable[0] if usable else ""
+    wallet = wallet_for(client)
+    short = max(priced.total - wallet.balance, Decimal("0"))
+    top_up = max(short, payments.TOPUP_MIN).quantize(Decimal("0.01")) if short else None
+    return {
+        "checkout": checkout, "priced": priced, "choices": choices, "chosen": chosen,
+        "wallet": wallet, "short": short, "top_up": top_up,
+        "top_up_fits": top_up is not None and top_up <= payments.TOPUP_MAX,
+        "card_payments": payments.card_payments_enabled(request.tenant),
+        "submission_key": checkout.token.hex,
+        "back": reverse("cabinet:events") if checkout.event_id else reverse("cabinet:services"),
+    }  # fmt: skip
+
+
+def render_checkout(
+    request: HttpRequest, client: ClientProfile, checkout: Checkout, *, preferred: str = ""
+) -> HttpResponse:
+    try:
+        context = checkout_context(request, client, checkout, preferred=preferred)
+    except ValidationError as exc:  # the cart no longer prices: an item gone, the event past
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("cabinet:services"), status=303)
+    return render_cabinet(request, "cabinet/checkout.html", context)
+
+
+def _checkout_or_404(request: HttpRequest, token: str) -> tuple[ClientProfile, Checkout]:
+    client = client_of(request)
+    checkout = open_checkout_of(client, token)
+    if checkout is None:
+        raise Http404
+    return client, checkout
+
+
+@require_GET
+@login_required
+def checkout_page(request: HttpRequest, token: str) -> HttpResponse:
+    client, checkout = _checkout_or_404(request, token)
+    if checkout.status != Checkout.Status.OPEN:
+        return HttpResponseRedirect(_done_url(checkout))
+    return render_checkout(request, client, checkout)
+
+
+@require_POST
+@login_required
+def checkout_code(request: HttpRequest, token: str) -> HttpResponse:
+    _client, checkout = _checkout_or_404(request, token)
+    code = request.POST.get("code", "")[:64]
+    try:
+        checkout_set_code(checkout=checkout, code=code)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if checkout.code:
+            messages.success(request, _("The code is applied."))
+    return HttpResponseRedirect(_page_url(checkout), status=303)
+
+
+@require_POST
+@login_required
+def checkout_pay(request: HttpRequest, token: str) -> HttpResponse:
+    """Confirm and pay. Refused, the checkout stays as it was and says why."""
+    _client, checkout = _checkout_or_404(request, token)
+    try:
+        paid = checkout_confirm(checkout=checkout, payment=request.POST.get("payment", "")[:8],
+                                note=request.POST.get("note", ""))  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(_page_url(checkout), status=303)
+    if paid.order_id:
+        messages.success(request, _("Thank you! Order #%s is placed.") % paid.order_id)
+    else:
+        messages.success(request, _("Booked: %s.") % (paid.event.title if paid.event else ""))
+    return HttpResponseRedirect(_done_url(paid), status=303)
+
+
+@require_GET
+@login_required
+def loyalty_page(request: HttpRequest) -> HttpResponse:
+    client = client_of(request)
+    tiers = loyalty_tiers()
+    tier = tier_for(client, tiers)
+    mine = set(client.clubs.values_list("pk", flat=True))
+    clubs = [club for club in Club.objects.order_by("name") if club.is_open or club.pk in mine]
+    context = {
+        "tier": tier, "tiers": tiers, "clubs": clubs, "mine": mine,
+        "offers": offers_for(client, tier).select_related("club", "tier")[:20],
+        "wallet": wallet_for(client),
+    }  # fmt: skip
+    return render_cabinet(request, "cabinet/loyalty.html", context)
+
+
+@require_POST
+@login_required
+def club_membership(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    from cabinet.loyalty import club_join, club_leave
+
+    client = client_of(request)
+    club = Club.objects.filter(pk=pk).first()
+    if club is None or action not in ("join", "leave"):
+        raise Http404
+    try:
+        if action == "join":
+            club_join(club=club, client=client, by=request.user)
+            messages.success(request, _("Welcome to %s.") % club.name)
+        else:
+            club_leave(club=club, client=client, by=request.user)
+            messages.success(request, _("You have left %s.") % club.name)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return HttpResponseRedirect(reverse("cabinet:loyalty"), status=303)
