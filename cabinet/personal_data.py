@@ -120,6 +120,9 @@ def _client_sections(client: ClientProfile) -> list[PersonalDataSection]:
                     birth_date=client.birth_date,
                     document_number=client.document_number,
                     other_clients_may_message_you=client.accepts_direct_messages,
+                    preferences=client.preferences,
+                    news_and_offers_by_email=client.marketing_consent,
+                    consent_given=client.marketing_consent_at,
                     client_since=client.created_at,
                     last_activity=client.last_activity_at,
                 )
@@ -334,6 +337,7 @@ def personal_data_erase(*, user: User) -> None:
         Order.objects.filter(client=client).exclude(note="").update(note="")
         client.phone, client.address, client.birth_date, client.document_number = "", "", None, ""
         client.notes, client.accepts_direct_messages = "", False
+        client.preferences, client.marketing_consent, client.marketing_consent_at = "", False, None
         client.save()
     Notification.objects.filter(user=user).delete()
     PushSubscription.objects.filter(user=user).delete()
