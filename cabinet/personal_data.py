@@ -204,6 +204,30 @@ def _client_sections(client: ClientProfile) -> list[PersonalDataSection]:
     ]
 
 
+def _staff_work_rows(user: User) -> list[dict[str, str]]:
+    work_rows = [
+        row(serves_client=a.client_id, from_=a.assigned_at, until=a.ended_at)
+        for a in Assignment.objects.filter(Q(staff=user) | Q(assigned_by=user))
+    ]
+    work_rows += [
+        row(request=w.title, status=w.status, opened=w.created_at, done=w.done_at)
+        for w in WorkRequest.objects.filter(assignee=user)
+    ]
+    work_rows += [
+        row(conversation_assigned=t.pk, subject=t.subject)
+        for t in Thread.objects.filter(assignee=user)
+    ]
+    work_rows += [
+        row(order=c.order_id, status_changed_to=c.to_status, at=c.at)
+        for c in OrderStatusChange.objects.filter(by=user)
+    ]
+    work_rows += [
+        row(message_in_conversation=m.thread_id, at=m.created_at, text=m.body)
+        for m in Message.objects.filter(author=user, from_staff=True)
+    ]
+    return work_rows
+
+
 def _person_sections(user: User) -> list[PersonalDataSection]:
     settings = NotificationSettings.objects.filter(user=user).first()
     notification_rows = (
@@ -257,27 +281,7 @@ def _person_sections(user: User) -> list[PersonalDataSection]:
         )
         for m in DirectMessage.objects.filter(conversation__in=conversations).order_by("pk")
     ]
-    work_rows = [
-        row(serves_client=a.client_id, from_=a.assigned_at, until=a.ended_at)
-        for a in Assignment.objects.filter(Q(staff=user) | Q(assigned_by=user))
-    ]
-    work_rows += [
-        row(request=w.title, status=w.status, opened=w.created_at, done=w.done_at)
-        for w in WorkRequest.objects.filter(assignee=user)
-    ]
-    work_rows += [
-        row(conversation_assigned=t.pk, subject=t.subject)
-        for t in Thread.objects.filter(assignee=user)
-    ]
-    work_rows += [
-        row(order=c.order_id, status_changed_to=c.to_status, at=c.at)
-        for c in OrderStatusChange.objects.filter(by=user)
-    ]
-    work_rows += [
-        row(message_in_conversation=m.thread_id, at=m.created_at, text=m.body)
-        for m in Message.objects.filter(author=user, from_staff=True)
-    ]
-    return [
+    sections = [
         PersonalDataSection(
             title="Notifications",
             records=notification_rows,
@@ -297,18 +301,22 @@ def _person_sections(user: User) -> list[PersonalDataSection]:
             records=direct_rows,
             sources=("cabinet.DirectConversation", "cabinet.DirectMessage"),
         ),
-        PersonalDataSection(
-            title="Work as staff",
-            records=work_rows,
-            sources=(
-                "cabinet.Assignment",
-                "cabinet.WorkRequest",
-                "cabinet.Thread",
-                "cabinet.OrderStatusChange",
-                "cabinet.Message",
-            ),
-        ),
     ]
+    if user.is_staff:
+        sections.append(
+            PersonalDataSection(
+                title="Work as staff",
+                records=_staff_work_rows(user),
+                sources=(
+                    "cabinet.Assignment",
+                    "cabinet.WorkRequest",
+                    "cabinet.Thread",
+                    "cabinet.OrderStatusChange",
+                    "cabinet.Message",
+                ),
+            )
+        )
+    return sections
 
 
 def personal_data_sections(*, user: User) -> list[PersonalDataSection]:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -81,7 +82,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, _("Your profile is saved."))
+                # in the language just chosen, which the next page is shown in
+                with translation.override(user.language or translation.get_language()):
+                    messages.success(request, _("Your profile is saved."))
                 return HttpResponseRedirect(reverse("account-profile"))
         status = 400
     else:

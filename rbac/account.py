@@ -158,7 +158,9 @@ def _activity_section(user: User) -> PersonalDataSection:
 def personal_data_sections(*, user: User) -> list[PersonalDataSection]:
     """Everything held about the person: the account's own sections, then each app's answer to
     personal_data_requested, then the audit log's."""
-    sections = [_profile_section(user), _sign_in_section(user), _staff_section(user)]
+    sections = [_profile_section(user), _sign_in_section(user)]
+    if user.is_staff:
+        sections.append(_staff_section(user))
     for _receiver, answer in personal_data_requested.send(sender=User, user=user):
         sections.extend(answer or [])
     sections.append(_activity_section(user))

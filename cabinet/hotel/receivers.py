@@ -7,6 +7,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from cabinet.hotel.models import Stay
+from cabinet.verticals import current_vertical
 from rbac.models import User
 from rbac.signals import (
     PersonalDataSection,
@@ -18,6 +19,8 @@ from rbac.signals import (
 
 @receiver(personal_data_requested, dispatch_uid="hotel-personal-data")
 def export_stays(sender: type[User], user: User, **kwargs: Any) -> list[PersonalDataSection]:
+    if current_vertical() != "hotel":
+        return []
     stays = Stay.objects.filter(client__user=user).select_related("room")
     return [
         PersonalDataSection(

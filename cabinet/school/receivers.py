@@ -7,6 +7,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from cabinet.school.models import Attendance, Grade, Guardianship, Homework, SchoolClass, Student
+from cabinet.verticals import current_vertical
 from rbac.models import User
 from rbac.signals import (
     PersonalDataSection,
@@ -67,6 +68,8 @@ def _teaching_records(user: User) -> list[dict[str, str]]:
 
 @receiver(personal_data_requested, dispatch_uid="school-personal-data")
 def export_children(sender: type[User], user: User, **kwargs: Any) -> list[PersonalDataSection]:
+    if current_vertical() != "school":
+        return []
     return [
         PersonalDataSection(
             title="Children, their grades, attendance and homework",

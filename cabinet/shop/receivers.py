@@ -27,6 +27,8 @@ def order_ships(sender: type, instance: Order, created: bool, **kwargs: object) 
 @receiver(personal_data_requested, dispatch_uid="shop-personal-data")
 def export_shop_data(sender: type[User], user: User, **kwargs: Any) -> list[PersonalDataSection]:
     """A customer's address book, parcels and returns, for their data export."""
+    if current_vertical() != "shop":
+        return []
     return [
         PersonalDataSection(
             title="Addresses",

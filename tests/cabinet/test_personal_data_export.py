@@ -48,14 +48,19 @@ def models_referring_to_a_person() -> set[str]:
     return found
 
 
-def test_every_model_that_refers_to_a_person_is_in_the_export(hotel):
-    # given a person in a cabinet
-    with tenant_context(hotel):
-        user = UserFactory()
-        ClientProfile.objects.create(user=user)
-        # when their export's sections are built
-        sections = personal_data_sections(user=user)
-    exported = {source for section in sections for source in section.sources}
+def test_every_model_that_refers_to_a_person_is_in_the_export(hotel, shop, school):
+    # given a client and a member of staff in a cabinet of each vertical
+    exported = set()
+    for tenant in (hotel, shop, school):
+        with tenant_context(tenant):
+            client = UserFactory()
+            ClientProfile.objects.create(user=client)
+            staff = UserFactory(is_staff=True)
+            # when their exports' sections are built
+            for person in (client, staff):
+                exported |= {
+                    s for section in personal_data_sections(user=person) for s in section.sources
+                }
 
     # then every model that refers to a person is read by some section, or excused in words
     referring = models_referring_to_a_person()
@@ -63,6 +68,18 @@ def test_every_model_that_refers_to_a_person_is_in_the_export(hotel):
     assert not missing, f"not in the personal data export: {sorted(missing)}"
     assert set(NOT_EXPORTED) <= referring, "an exclusion names a model that no longer refers"
     assert exported <= {m._meta.label for m in apps.get_models()}, "a section names no model"
+
+
+def test_a_vertical_answers_only_in_its_own_cabinets_and_staff_work_only_for_staff(hotel):
+    with tenant_context(hotel):
+        client = UserFactory()
+        ClientProfile.objects.create(user=client)
+        titles = [s.title for s in personal_data_sections(user=client)]
+    assert "Stays and online check-in" in titles
+    assert "Addresses" not in titles
+    assert "Children, their grades, attendance and homework" not in titles
+    assert "Work as staff" not in titles
+    assert "Work in the back office" not in titles
 
 
 def test_every_section_reads_back_as_text(hotel):
