@@ -23,8 +23,8 @@ from cabinet.school.models import Student
 from cabinet.shop.models import Address
 from cabinet.wallet import wallet_top_up
 from rbac.account import personal_data_sections
-from rbac.models import User
-from tests.factories import UserFactory
+from rbac.models import AuditEntry, User
+from tests.factories import PASSWORD, UserFactory
 
 # Models that refer to a person but are deliberately not read by any export section.
 NOT_EXPORTED = {
@@ -209,3 +209,20 @@ def test_nobody_else_gets_the_persons_records(hotel, shop, role):
             text = all_text({"s": [s.__dict__ for s in personal_data_sections(user=other)]})
     # then their export has none of the guest's words
     assert "private words" not in text
+
+
+def test_what_was_done_to_the_account_through_a_page_is_in_its_activity(hotel, hotel_client):
+    # given a client who asked, through the page, for their account to be deleted
+    with tenant_context(hotel):
+        user = UserFactory()
+        hotel_client.force_login(user)
+    hotel_client.post("/account/delete/", {"password": PASSWORD})
+    # when their export is built
+    with tenant_context(hotel):
+        sections = personal_data_sections(user=user)
+    # then the entry about their account (target: request.user) is in it
+    activity = next(s for s in sections if s.title == "Activity recorded for you")
+    assert "account.deletion_scheduled" in [r["what"] for r in activity.records]
+    with tenant_context(hotel):
+        entry = AuditEntry.objects.get(action="account.deletion_scheduled", target_id=user.pk)
+        assert entry.target_type == "user"
