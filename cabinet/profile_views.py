@@ -33,7 +33,9 @@ class ProfileForm(forms.Form):
         input_formats=["%Y-%m-%d"],
     )
     language = forms.ChoiceField(
-        label=gettext_lazy("Language"), choices=[("", "—"), *settings.LANGUAGES], required=False
+        label=gettext_lazy("Language"),
+        choices=[("", gettext_lazy("The cabinet's language")), *settings.LANGUAGES],
+        required=False,
     )
     preferences = forms.CharField(
         label=gettext_lazy("Preferences"),

@@ -421,6 +421,7 @@ RU = {
     "Add a phone": "Добавить телефон",
     "Your name, birthday, language, preferences and whether we may send you news and offers.": "Ваше имя, день рождения, язык, пожелания и согласие на новости и предложения.",
     "Edit my profile": "Изменить профиль",
+    "The cabinet's language": "Язык кабинета",
 }
 
 
