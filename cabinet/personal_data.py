@@ -31,7 +31,7 @@ from cabinet.models import (
     WorkRequest,
 )
 from rbac.models import AuditEntry, User
-from rbac.signals import PersonalDataSection
+from rbac.signals import PersonalDataSection, file_delete_on_commit
 from rbac.signals import personal_record as row
 
 
@@ -331,10 +331,10 @@ def personal_data_erase(*, user: User) -> None:
     client = ClientProfile.objects.filter(user=user).first()
     if client is not None:
         for document in Document.objects.filter(client=client):
-            document.file.delete(save=False)
+            file_delete_on_commit(document.file)
         Document.objects.filter(client=client).delete()
         for message in Message.objects.filter(thread__client=client).exclude(attachment=""):
-            message.attachment.delete(save=False)
+            file_delete_on_commit(message.attachment)
         Thread.objects.filter(client=client).delete()
         Booking.objects.filter(client=client).delete()
         WorkRequest.objects.filter(client=client).delete()

@@ -23,6 +23,7 @@ from rbac.documents import Section, pdf_document
 from rbac.models import ApiKey, AuditEntry, DataExport, StaffInvitation, StaffProfile, User
 from rbac.signals import (
     PersonalDataSection,
+    file_delete_on_commit,
     personal_data_erasing,
     personal_data_requested,
     personal_record,
@@ -280,8 +281,8 @@ def account_erase(*, user: User) -> bool:
         audit_record(action="account.deleted", actor_label=f"user {user.pk}",
                      reason="deleted at the person's request")  # fmt: skip
         for export in user.data_exports.all():
-            export.json_file.delete(save=False)
-            export.pdf_file.delete(save=False)
+            file_delete_on_commit(export.json_file)
+            file_delete_on_commit(export.pdf_file)
         user.data_exports.all().delete()
         personal_data_erasing.send(sender=User, user=user)
         try:

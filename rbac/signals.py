@@ -13,6 +13,8 @@ personal_data_erasing(user)    sent inside the deletion's transaction, before th
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.dispatch import Signal
 
 personal_data_requested = Signal()
@@ -39,3 +41,11 @@ def personal_record(**fields: object) -> dict[str, str]:
             text = str(value)
         record[name.replace("_", " ")] = text
     return record
+
+
+def file_delete_on_commit(file: FieldFile) -> None:
+    """For personal_data_erasing receivers: the stored file goes once the erasure commits (a
+    rolled-back erasure leaves the row and its file as they were)."""
+    if file:
+        storage, name = file.storage, file.name
+        transaction.on_commit(lambda: storage.delete(name))

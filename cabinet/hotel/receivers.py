@@ -11,6 +11,7 @@ from cabinet.verticals import current_vertical
 from rbac.models import User
 from rbac.signals import (
     PersonalDataSection,
+    file_delete_on_commit,
     personal_data_erasing,
     personal_data_requested,
     personal_record,
@@ -52,7 +53,7 @@ def export_stays(sender: type[User], user: User, **kwargs: Any) -> list[Personal
 @receiver(personal_data_erasing, dispatch_uid="hotel-personal-data-erase")
 def erase_check_in(sender: type[User], user: User, **kwargs: Any) -> None:
     for stay in Stay.objects.filter(client__user=user).exclude(document=""):
-        stay.document.delete(save=False)
+        file_delete_on_commit(stay.document)
     Stay.objects.filter(client__user=user).update(
         guest_name="",
         guest_birth_date=None,
