@@ -10,7 +10,9 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -226,3 +228,28 @@ def test_what_was_done_to_the_account_through_a_page_is_in_its_activity(hotel, h
     with tenant_context(hotel):
         entry = AuditEntry.objects.get(action="account.deletion_scheduled", target_id=user.pk)
         assert entry.target_type == "user"
+
+
+def test_the_exports_queries_do_not_grow_with_the_persons_records(hotel):
+    # given a guest with one order and one message, and another with five of each
+    def a_guest_with(n: int) -> User:
+        user = UserFactory()
+        client = ClientProfile.objects.create(user=user)
+        wallet_top_up(client=client, amount=Decimal("500.00"))
+        item = CatalogItem.objects.get(name="Bottle of champagne")
+        for i in range(n):
+            order_place(
+                client=client, wanted={item.pk: 1}, payment="balance", submission_key=f"q{n}-{i}"
+            )
+            message_post(thread=general_thread(client), author=user, body=f"message {i}")
+        return user
+
+    with tenant_context(hotel):
+        few, many = a_guest_with(1), a_guest_with(5)
+        # when each one's export is built
+        with CaptureQueriesContext(connection) as for_few:
+            personal_data_sections(user=few)
+        with CaptureQueriesContext(connection) as for_many:
+            personal_data_sections(user=many)
+    # then the number of queries is the same
+    assert len(for_many.captured_queries) == len(for_few.captured_queries)
