@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -7,7 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import TokenThrottle
+from api.client import IsClient
 from api.inputs import JsonInput
+from cabinet.models import ClientProfile
+from cabinet.profile import PREFERENCES_MAX, client_profile_update, client_profile_values
+from cabinet.selectors import client_profile_of
 from rbac.models import User
 from rbac.sign_in import SignInRefused, api_token_issue
 
@@ -104,3 +110,67 @@ class TokenView(APIView):
         if header.startswith("Token "):
             Token.objects.filter(key=header.removeprefix("Token ").strip()[:40]).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProfileOutput(serializers.Serializer):
+    email = serializers.EmailField(help_text="Changed in the cabinet, verified by a link first.")
+    phone = serializers.CharField(help_text="The verified sign-in phone; changed by a code.")
+    full_name = serializers.CharField()
+    language = serializers.CharField()
+    birth_date = serializers.DateField(allow_null=True)
+    preferences = serializers.CharField()
+    marketing_consent = serializers.BooleanField()
+    marketing_consent_at = serializers.DateTimeField(allow_null=True)
+
+
+class ProfileInput(JsonInput):
+    full_name = serializers.CharField(max_length=150, required=False)
+    language = serializers.ChoiceField(
+        choices=["", *dict(settings.LANGUAGES)], required=False, allow_blank=True
+    )
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    preferences = serializers.CharField(
+        max_length=PREFERENCES_MAX, required=False, allow_blank=True
+    )
+    marketing_consent = serializers.BooleanField(required=False)
+
+
+def _profile_output(user: User, profile: ClientProfile) -> dict:
+    return ProfileOutput(
+        {
+            **client_profile_values(user, profile),
+            "email": user.email,
+            "phone": user.phone if user.phone_verified else "",
+            "marketing_consent_at": profile.marketing_consent_at,
+        }
+    ).data
+
+
+class MeProfileView(APIView):
+    """The client's own profile, as on /account/profile/. Email and phone are read here and
+    changed in the cabinet, where a new one is verified before it replaces the old one."""
+
+    permission_classes = (IsClient,)
+
+    @extend_schema(responses={200: ProfileOutput})
+    def get(self, request: Request) -> Response:
+        return Response(_profile_output(request.user, client_profile_of(request.user)))
+
+    @extend_schema(
+        request=ProfileInput,
+        responses={
+            200: ProfileOutput,
+            400: OpenApiResponse(description="A field is invalid (a birthday in the future …)"),
+        },
+        summary="Change some of the profile's fields; the others stay as they are",
+    )
+    def patch(self, request: Request) -> Response:
+        form = ProfileInput(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        user = request.user
+        values = {**client_profile_values(user, client_profile_of(user)), **form.validated_data}
+        try:
+            profile = client_profile_update(user=user, **values)
+        except ValidationError as exc:
+            raise serializers.ValidationError({exc.code or "detail": exc.messages}) from exc
+        return Response(_profile_output(user, profile))

@@ -12,7 +12,7 @@ from drf_spectacular.views import (
 
 from api import client
 from api.branding import BrandingView
-from api.me import MeView, TokenView
+from api.me import MeProfileView, MeView, TokenView
 from api.root import ApiRootView
 from api.signup import SignupView, SlugAvailabilityView
 from api.staff_clients import StaffClientsView, StaffClientView
@@ -54,6 +54,7 @@ tenant_api_urlpatterns = _api_urlpatterns(
     endpoints=[
         path("branding/", BrandingView.as_view(), name="api-branding"),
         path("me/", MeView.as_view(), name="api-me"),
+        path("me/profile/", MeProfileView.as_view(), name="api-me-profile"),
         path("auth/token/", TokenView.as_view(), name="api-token"),
         path("catalog/", client.CatalogView.as_view(), name="api-catalog"),
         path("orders/", client.OrdersView.as_view(), name="api-orders"),

@@ -1,7 +1,8 @@
 """Bookings of events: never more seats than the event has (the event row is locked while
 counting), a waitlist that moves up when a seat frees, and an .ics for the calendar."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from billing import limits, usage
 from cabinet import outgoing
+from cabinet.calendar_files import event_ics
 from cabinet.models import Booking, ClientProfile, Event, Notification, NotificationEvent
 from cabinet.notifications import in_language_of, notify
 from rbac.audit import audit_record
@@ -167,25 +169,18 @@ def booking_check_in(*, booking: Booking, by: User) -> Booking:
     return locked
 
 
-def booking_ics(booking: Booking, *, cabinet_name: str, host: str) -> str:
+def booking_ics(booking: Booking, *, cabinet_name: str, host: str, zone: ZoneInfo) -> bytes:
     event = booking.event
-
-    def stamp(value: datetime) -> str:
-        return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-    def text(value: str) -> str:
-        return (
-            value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-        )
-
-    lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//Kabinet//{text(cabinet_name)}//EN",
-        "BEGIN:VEVENT", f"UID:booking-{booking.pk}@{host}", f"DTSTAMP:{stamp(timezone.now())}",
-        f"DTSTART:{stamp(event.starts_at)}", f"DTEND:{stamp(event.ends_at)}",
-        f"SUMMARY:{text(event.title)}", f"LOCATION:{text(event.location)}",
-        f"DESCRIPTION:{text(event.description)}", "END:VEVENT", "END:VCALENDAR",
-    ]  # fmt: skip
-    return "\r\n".join(lines) + "\r\n"
+    return event_ics(
+        uid=f"booking-{booking.pk}@{host}",
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        zone=zone,
+        location=event.location,
+        description=event.description,
+        producer=cabinet_name,
+    )
 
 
 def booking_reminders_send(*, now: datetime | None = None) -> int:

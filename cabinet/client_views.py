@@ -314,7 +314,12 @@ def booking_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     booking = selectors.client_booking(client_of(request), pk)
     if booking is None:
         raise Http404
-    body = booking_ics(booking, cabinet_name=connection.tenant.name, host=request.get_host())
+    body = booking_ics(
+        booking,
+        cabinet_name=connection.tenant.name,
+        host=request.get_host(),
+        zone=connection.tenant.zone,
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="booking-{booking.pk}.ics"'
     return response

@@ -302,6 +302,11 @@ class ClientProfile(models.Model):
     document_number = models.CharField(_("document number"), max_length=64, blank=True)
     # Other clients may write to them directly (where the owner allows it); off until they say so.
     accepts_direct_messages = models.BooleanField(_("other clients may message me"), default=False)
+    # The client's own words on their profile: what staff should know (a feather-free pillow).
+    preferences = models.TextField(_("preferences"), max_length=1000, blank=True)
+    # News and offers by email only with the client's consent, recorded with when it was given.
+    marketing_consent = models.BooleanField(_("news and offers by email"), default=False)
+    marketing_consent_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(_("staff notes"), max_length=4000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)

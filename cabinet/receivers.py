@@ -17,9 +17,11 @@ from cabinet.models import (
     NotificationEvent,
     Tier,
 )
+from cabinet.personal_data import personal_data_erase, personal_data_sections
 from cabinet.selectors import home_content_forget
 from cabinet.starter import seed_upcoming_events
 from rbac.models import User
+from rbac.signals import PersonalDataSection, personal_data_erasing, personal_data_requested
 from tenants.models import Tenant, Vertical
 from tenants.signals import tenant_provisioned
 
@@ -94,3 +96,15 @@ def home_content_changed(**_kwargs: Any) -> None:
     """Every client's home reads the tiers and the welcome page from the cache: a change shows
     at once (in the tenant it was made in: the cache's keys carry the schema)."""
     home_content_forget()
+
+
+@receiver(personal_data_requested, dispatch_uid="cabinet-personal-data")
+def export_personal_data(
+    sender: type[User], user: User, **kwargs: Any
+) -> list[PersonalDataSection]:
+    return personal_data_sections(user=user)
+
+
+@receiver(personal_data_erasing, dispatch_uid="cabinet-personal-data-erase")
+def erase_personal_data(sender: type[User], user: User, **kwargs: Any) -> None:
+    personal_data_erase(user=user)

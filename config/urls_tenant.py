@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from api import errors
 from api.urls import tenant_api_urlpatterns
-from cabinet import account, notification_views, pwa, verticals
+from cabinet import account, notification_views, profile_views, pwa, verticals
 from tenants.health import health
 from tenants.views import tenant_media
 
@@ -19,6 +19,7 @@ urlpatterns = [
     *tenant_api_urlpatterns,
     path("accounts/", include("allauth.urls")),
     path("account/", account.account, name="account"),
+    path("account/profile/", profile_views.profile, name="account-profile"),
     path("account/notifications/", notification_views.preferences, name="notification-settings"),
     path(
         "account/notifications/telegram/",

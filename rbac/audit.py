@@ -17,6 +17,12 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request_client_ip(request) if request is not None else None
 
 
+def _type_of(target: Any) -> str:
+    """A model's name ("user"), also through request.user's SimpleLazyObject."""
+    meta = getattr(target, "_meta", None)
+    return getattr(meta, "model_name", None) or type(target).__name__.lower()
+
+
 def audit_record(
     *,
     action: str,
@@ -88,7 +94,7 @@ def _entry_fields(
         "actor": actor,
         "actor_label": actor_label or (actor.email if actor else "system"),
         "action": action,
-        "target_type": type(target).__name__.lower() if target is not None else "",
+        "target_type": _type_of(target) if target is not None else "",
         "target_id": str(getattr(target, "pk", "") or "") if target is not None else "",
         "changes": changes or {},
         "reason": reason[:500],

@@ -9,3 +9,6 @@ class HotelConfig(AppConfig):
     label = "hotel"
     verbose_name = "Hotel"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cabinet.hotel import receivers  # noqa: F401 — its answers to the personal-data signals

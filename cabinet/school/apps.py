@@ -9,3 +9,6 @@ class SchoolConfig(AppConfig):
     label = "school"
     verbose_name = "School"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cabinet.school import receivers  # noqa: F401 — its answers to the personal-data signals

@@ -1,7 +1,5 @@
 """The owner's audit log: search, filter, export. Exports are themselves audited."""
 
-import csv
-import io
 from datetime import date
 
 from django.core.paginator import Paginator
@@ -13,6 +11,7 @@ from cabinet.rendering import render_cabinet
 from cabinet.staff.access import owner_required
 from rbac.audit import audit_record
 from rbac.selectors import audit_search
+from rbac.spreadsheets import csv_response
 
 EXPORT_ROWS = 50_000
 
@@ -45,23 +44,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @owner_required
 def audit_export(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [f"# Audit log exported by {request.user.email} at {timezone.now():%Y-%m-%d %H:%M} UTC"]
-    )
-    writer.writerow(
-        ["at", "actor", "action", "target", "changes", "reason", "ip", "impersonated_by"]
-    )
-    rows = 0
+    rows: list[list[object]] = [
+        [f"# Audit log exported by {request.user.email} at {timezone.now():%Y-%m-%d %H:%M} UTC"],
+        ["at", "actor", "action", "target", "changes", "reason", "ip", "impersonated_by"],
+    ]
     for entry in audit_search(**filters)[:EXPORT_ROWS].iterator():
-        writer.writerow([entry.at.isoformat(), entry.actor_label, entry.action,
-                         f"{entry.target_type}:{entry.target_id}", entry.changes, entry.reason,
-                         entry.ip or "", entry.impersonated_by])  # fmt: skip
-        rows += 1
-    audit_record(action="audit.exported", request=request, changes={"rows": rows})
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="audit-{timezone.now():%Y%m%d-%H%M}.csv"'
-    )
-    return response
+        rows.append([entry.at.isoformat(), entry.actor_label, entry.action,
+                     f"{entry.target_type}:{entry.target_id}", entry.changes, entry.reason,
+                     entry.ip or "", entry.impersonated_by])  # fmt: skip
+    audit_record(action="audit.exported", request=request, changes={"rows": len(rows) - 2})
+    return csv_response(rows, filename=f"audit-{timezone.now():%Y%m%d-%H%M}.csv")

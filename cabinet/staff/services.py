@@ -1,9 +1,6 @@
 """Writes of the back office about clients: assignment (with its object permissions, in one
 transaction), revealing a masked field (audited, with a reason), exports (watermarked)."""
 
-import csv
-import io
-
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,6 +13,7 @@ from cabinet.models import Assignment, ClientProfile, ClientProfileUserObjectPer
 from cabinet.staff.masking import PERSONAL_FIELDS, client_view, personal_value
 from rbac.audit import audit_record, audit_record_many
 from rbac.models import User
+from rbac.spreadsheets import csv_bytes
 
 VIEW = "cabinet.view_clientprofile"
 
@@ -153,19 +151,18 @@ def clients_csv(*, clients: list[ClientProfile], staff: User, request: HttpReque
     if not (staff.is_superuser or staff.has_perm("cabinet.export_clients")):
         raise PermissionDenied("cannot export clients")
     can_see = staff.is_superuser or staff.has_perm("cabinet.view_personal_data")
-    out = io.StringIO()
-    writer = csv.writer(out)
     stamp = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
-    writer.writerow([f"# Exported by {staff.email} at {stamp}. Do not forward."])
-    writer.writerow(["id", "name", "email", "phone", "address", "birth_date", "last_activity"])
+    rows: list[list[object]] = [
+        [f"# Exported by {staff.email} at {stamp}. Do not forward."],
+        ["id", "name", "email", "phone", "address", "birth_date", "last_activity"],
+    ]
     for client in clients:
         view = client_view(client, can_see_personal=can_see)
-        writer.writerow([view.id, view.name, view.email, view.phone, view.address,
-                         view.birth_date, view.last_activity_at])  # fmt: skip
-    audit_record(
-        action="clients.exported", actor=staff, changes={"rows": len(clients)}, request=request
-    )
-    return out.getvalue().encode()
+        rows.append([view.id, view.name, view.email, view.phone, view.address,
+                     view.birth_date, view.last_activity_at])  # fmt: skip
+    audit_record(action="clients.exported", actor=staff, changes={"rows": len(clients)},
+                 request=request)  # fmt: skip
+    return csv_bytes(rows)
 
 
 def client_profile_ensure(*, user: User) -> ClientProfile:

@@ -196,7 +196,7 @@ def test_only_permitted_staff_assign(hotel, office):
 def test_export_is_its_own_permission_watermarked_and_limited(hotel, office):
     assert as_(hotel, office.operator).post("/staff/clients/export/").status_code == 403
     admin = as_(hotel, office.admin)
-    body = admin.post("/staff/clients/export/").content.decode()
+    body = admin.post("/staff/clients/export/").content.decode("utf-8-sig")
     assert body.startswith("# Exported by admin@hotel.example.com at ")
     assert body.count("\n") == 2 + 5
     admin.post("/staff/clients/export/")

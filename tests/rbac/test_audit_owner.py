@@ -35,7 +35,7 @@ def test_the_owner_searches_and_filters_the_audit_log(hotel, owner_client):
 
 
 def test_the_export_carries_who_made_it_and_is_audited(hotel, owner_client):
-    body = owner_client.get("/staff/audit/export/").content.decode()
+    body = owner_client.get("/staff/audit/export/").content.decode("utf-8-sig")
     assert body.startswith("# Audit log exported by owner@hotel.example.com")
     with tenant_context(hotel):
         assert AuditEntry.objects.filter(action="audit.exported").exists()
