@@ -6,6 +6,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,7 +26,8 @@ from api.errors import refused
 from api.inputs import JsonInput, query_of
 from billing import payments
 from cabinet import selectors
-from cabinet.bookings import booking_cancel, booking_create, cancel_deadline
+from cabinet.bookings import PaymentRequired, booking_cancel, cancel_deadline, client_booking_create
+from cabinet.checkout import checkout_open_booking
 from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, CatalogItem, Document, Event, Order, Wallet
 from cabinet.orders import order_place
@@ -263,6 +265,11 @@ class EventsView(APIView):
         return Response(EventOutput(selectors.upcoming_events()[:100], many=True).data)
 
 
+class PaymentRequiredOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    checkout_url = serializers.URLField()
+
+
 class EventBookingView(APIView):
     permission_classes = (IsClient,)
 
@@ -270,9 +277,14 @@ class EventBookingView(APIView):
         request=BookingInput,
         responses={
             201: BookingOutput,
+            402: OpenApiResponse(
+                response=PaymentRequiredOutput,
+                description="The event is paid: nothing is booked; the client confirms and pays "
+                "at the checkout the answer links to",
+            ),
             409: OpenApiResponse(
                 description="Refused as the event stands now: full, closed for booking, "
-                "already booked, too many seats"
+                "already booked, too many seats, a paid event's waitlist"
             ),
         },
     )
@@ -282,8 +294,21 @@ class EventBookingView(APIView):
             raise NotFound()
         form = BookingInput(data=request.data)
         form.is_valid(raise_exception=True)
+        client = _client(request)
         try:
-            booking = booking_create(event=event, client=_client(request), **form.validated_data)
+            booking = client_booking_create(event=event, client=client, **form.validated_data)
+        except PaymentRequired as exc:
+            if form.validated_data.get("waitlist"):
+                return refused(exc)
+            try:
+                checkout = checkout_open_booking(
+                    event=event, client=client, seats=form.validated_data.get("seats", 1)
+                )
+            except ValidationError as refusal:
+                return refused(refusal)
+            url = request.build_absolute_uri(reverse("cabinet:checkout", args=[checkout.token]))
+            body = {"detail": " ".join(exc.messages), "checkout_url": url}
+            return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
         except ValidationError as exc:
             return refused(exc)
         return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from billing import limits, usage
 from cabinet import outgoing
@@ -23,6 +24,26 @@ from tenants.tasks_base import enqueue_on_commit
 
 class SoldOut(ValidationError):
     pass
+
+
+PAID_AT_CHECKOUT = _lazy("This event is paid: confirm and pay for it at checkout.")
+PAID_WAITLIST = _lazy("This event is paid and full: its waitlist is not open. Try again later.")
+
+
+class PaymentRequired(ValidationError):
+    """A priced event is booked through its checkout, never by a bare request."""
+
+
+def client_booking_create(
+    *, event: Event, client: ClientProfile, seats: int = 1, waitlist: bool = False
+) -> Booking:
+    """A client's own request to book (a page or the API): a free event books at once; a paid
+    one is refused with PaymentRequired, waitlist included (a promoted place would otherwise be
+    confirmed unpaid), so the caller sends the client to the event's checkout."""
+    if event.price:
+        message = PAID_WAITLIST if waitlist else PAID_AT_CHECKOUT
+        raise PaymentRequired(str(message), code="payment_required")
+    return booking_create(event=event, client=client, seats=seats, waitlist=waitlist)
 
 
 def _voucher_later(booking: Booking) -> None:

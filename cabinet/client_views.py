@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing import payments
 from cabinet import selectors
-from cabinet.bookings import booking_cancel, booking_create, booking_ics, cancel_deadline
+from cabinet.bookings import booking_cancel, booking_ics, cancel_deadline, client_booking_create
 from cabinet.checkout import checkout_open_booking, checkout_open_order
 from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, Checkout, Document, Event, LedgerEntry, Order
@@ -238,7 +238,7 @@ def event_book(request: HttpRequest, pk: int) -> HttpResponse:
             checkout = checkout_open_booking(event=event, client=client, seats=seats)
             target = reverse("cabinet:checkout", args=[checkout.token])
             return HttpResponseRedirect(target, status=303)
-        booking_create(event=event, client=client, seats=seats, waitlist=waitlist)
+        client_booking_create(event=event, client=client, seats=seats, waitlist=waitlist)
     except ValueError:
         messages.error(request, _("Places are a whole number."))
     except ValidationError as exc:

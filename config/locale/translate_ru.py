@@ -638,6 +638,9 @@ RU = {
     "Back to the suggested layout": "Вернуть предложенный порядок",
     "See the home page": "Открыть главную страницу",
     "Choose what the home page shows": "Выбрать, что показывать на главной",
+    # Paid events: never booked without payment
+    "This event is paid: confirm and pay for it at checkout.": "Это мероприятие платное: подтвердите и оплатите его при оформлении.",
+    "This event is paid and full: its waitlist is not open. Try again later.": "Это платное мероприятие заполнено, и лист ожидания не открыт. Попробуйте позже.",
 }
 
 
