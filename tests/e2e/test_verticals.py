@@ -65,7 +65,7 @@ def test_a_hotel_guest_checks_in_online_and_orders_an_extra(
     base = f"http://{host_of(vertical_tenant)}:{live_port}"
 
     sign_in(phone, base, "nora@guest.example.com")
-    phone.get_by_role("link", name="My stay").click()
+    phone.get_by_role("navigation", name="Cabinet").get_by_role("link", name="My stay").click()
     fits(phone)
     screenshot(phone, "hotel-1-stay")
     phone.get_by_role("link", name="Check in online").click()
