@@ -17,6 +17,9 @@ The second half (tests/probe/artifacts.py) mints every kind of artifact in A (co
 reset links, vouchers, document and export links, invitations, hand-offs, API keys), makes B's
 ids collide with it, and replays it over HTTP at a gunicorn serving the same database. The probe
 prints the counts per kind and exits 1 on any success in either half.
+
+Last, the sign-in doors (tests/probe/doors.py, run in its own process) are hammered with a new
+forwarded address per request; it prints its counts per door and fails on any success.
 """
 
 import contextlib
@@ -322,9 +325,19 @@ def main() -> int:
             drop_database(url)
 
 
+def doors() -> int:
+    """The sign-in doors half (tests/probe/doors.py) in a process of its own: it sets Django up
+    against its own scratch database."""
+    import subprocess
+
+    say("sign-in doors: every door hammered from rotating forwarded addresses")
+    return subprocess.run([sys.executable, "-m", "tests.probe.doors"], check=False).returncode
+
+
 if __name__ == "__main__":
     try:
-        sys.exit(main())
+        isolation = main()
     except BenchError as error:
         sys.stderr.write(f"isolation probe failed: {error}\n")
         sys.exit(1)
+    sys.exit(isolation or doors())
