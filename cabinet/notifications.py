@@ -17,7 +17,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -368,7 +367,7 @@ def telegram_link_confirm(*, user: User, code: str) -> str:
     pending = cache.get(key)
     if not pending:
         raise TelegramLinkRefused(_("No code is waiting: enter your chat id and save first."))
-    if not constant_time_compare(pending["hash"], _code_hash(user, code.strip()[:12])):
+    if not signing.same(pending["hash"], _code_hash(user, code.strip()[:12])):
         pending["tries"] -= 1
         if pending["tries"] <= 0:
             cache.delete(key)

@@ -6,7 +6,6 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from billing import limits
@@ -483,7 +482,7 @@ def client_invitation_match(*, login: str, code: str) -> ClientInvitation | None
     if invitation is None:
         return None
     expected = client_code_hash(user_id=user.pk, code=code[:64])
-    return invitation if constant_time_compare(invitation.code_hash, expected) else None
+    return invitation if signing.same(invitation.code_hash, expected) else None
 
 
 @transaction.atomic

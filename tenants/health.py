@@ -18,9 +18,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from tenants import signing
 
 WORKER_PING_TIMEOUT = 1.0
 WORKER_PING_CACHE_SECONDS = 30
@@ -90,7 +91,7 @@ def queue_length() -> int | None:
 def may_see_details(request: HttpRequest) -> bool:
     token = settings.HEALTH_TOKEN
     sent = request.META.get(HEALTH_TOKEN_HEADER, "")
-    if token and sent and constant_time_compare(sent, token):
+    if token and sent and signing.same(sent, token):
         return True
     from tenants.control import is_platform_admin
 

@@ -120,6 +120,12 @@ def hex_mint(nbytes: int) -> str:
     return secrets.token_hex(nbytes)
 
 
+def same(presented: str, expected: str) -> bool:
+    """Whether a secret someone presents equals the expected one, compared in constant time
+    (an operator's health token, a stored keyed hash against a freshly computed one)."""
+    return constant_time_compare(str(presented), str(expected))
+
+
 def hmac_sha256(key: str, message: bytes) -> str:
     """Hex HMAC-SHA256 under a caller's own shared secret (outgoing webhook signatures, whose
     receivers check them with the secret they were given)."""
