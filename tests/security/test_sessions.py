@@ -7,6 +7,7 @@ import time_machine
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from rbac.account import account_erase
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -66,3 +67,20 @@ def test_changing_second_factors_long_after_signing_in_asks_for_the_password(hot
     for page in pages:
         assert page.status_code == 302
         assert page["Location"].startswith("/accounts/reauthenticate/")
+
+
+def test_a_deleted_accounts_sessions_end_with_it(hotel, hotel_client):
+    # given: a signed-in client
+    with tenant_context(hotel):
+        guest = UserFactory()
+    hotel_client.post("/accounts/login/", {"login": guest.email, "password": PASSWORD})
+    assert hotel_client.get("/account/").status_code == 200
+
+    # when: the account is erased (the nightly purge's own call)
+    with tenant_context(hotel):
+        account_erase(user=guest)
+
+    # then: the browser is signed out
+    response = hotel_client.get("/account/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
