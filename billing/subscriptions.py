@@ -184,9 +184,9 @@ def subscription_apply(subscription_pk: int, current: gateway.StripeSubscription
     """Apply Stripe's `current` state of the subscription, and move the tenant accordingly."""
     now = timezone.now()
     with transaction.atomic():
-        sub = (
-            Subscription.objects.select_for_update().select_related("plan").get(pk=subscription_pk)
-        )
+        # The row alone: locked with a join, a wait behind a plan change re-checks the join
+        # against the old plan row and finds no row (and would queue a plan's tenants).
+        sub = Subscription.objects.select_for_update(of=("self",)).get(pk=subscription_pk)
         status = STRIPE_STATUSES.get(current.status, sub.status)
         plan = (
             Plan.objects.filter(stripe_price_id__in=current.price_ids).first()

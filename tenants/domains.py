@@ -283,7 +283,7 @@ def domain_remove(*, domain: Domain, actor_label: str = "system") -> None:
         )
     with transaction.atomic():
         siblings = list(
-            Domain.objects.select_for_update()
+            Domain.objects.select_for_update(of=("self",))
             .select_related("tenant")
             .filter(tenant_id=domain.tenant_id)
             .order_by("pk")
