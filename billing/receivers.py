@@ -12,6 +12,7 @@ from billing.models import Metric, Plan, StripeEvent, Subscription, UsageCheck, 
 from billing.reports import mrr, overage_to_date, paying_count, usage_report
 from billing.subscriptions import account_open, invoices_for
 from billing.usage import month_bounds
+from billing.webhooks import stuck_events
 from tenants.models import Tenant
 from tenants.signals import (
     ControlPanel,
@@ -62,7 +63,11 @@ def revenue(sender: Any, **kwargs: Any) -> list[tuple[str, str]]:
     stats = [(f"MRR ({currency})", f"{total:,.2f}") for currency, total in mrr().items()]
     stats += [(f"overage this month ({currency})", f"{total:,.2f}")
               for currency, total in overage_to_date().items()]  # fmt: skip
-    return [*stats, ("paying tenants", str(paying_count()))]
+    return [
+        *stats,
+        ("paying tenants", str(paying_count())),
+        ("Stripe events stuck", str(stuck_events().count())),
+    ]
 
 
 @receiver(control_tenant_panels)
