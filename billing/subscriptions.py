@@ -172,8 +172,9 @@ class SyncResult:
     refused: str = ""  # why the tenant's move was refused, when it was
 
 
-class SyncConflict(Exception):
-    """Other applies kept writing newer state while this one read Stripe; retried later."""
+class SyncConflict(gateway.StripeFailure):
+    """Other applies kept writing while this one read Stripe: try again later, as when Stripe
+    cannot be reached (callers that handle that handle this)."""
 
 
 SYNC_TRIES = 5
