@@ -34,8 +34,10 @@ def open_account(sender: Any, tenant: Tenant, **kwargs: Any) -> None:
 def plans_and_usage(sender: Any, tenants: list[Tenant], **kwargs: Any) -> dict[int, dict[str, str]]:
     ids = [t.pk for t in tenants]
     default = Plan.objects.filter(is_default=True).first()
-    plans = dict(
-        Subscription.objects.filter(tenant_id__in=ids).values_list("tenant_id", "plan__name")
+    plans = dict(  # a cancelled subscription's plan no longer applies: the default one does
+        Subscription.objects.filter(
+            tenant_id__in=ids, status__in=Subscription.PLAN_STATUSES
+        ).values_list("tenant_id", "plan__name")
     )
     start, end = month_bounds(timezone.now())
     usage: dict[int, dict[str, int]] = {}

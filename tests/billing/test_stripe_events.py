@@ -404,3 +404,19 @@ def test_a_top_up_by_a_delayed_method_is_credited_once_when_it_clears(
         assert LedgerEntry.objects.filter(idempotency_key=f"stripe:{session_id}").count() == (
             1 if clears else 0
         )
+
+
+def test_the_control_panel_shows_the_default_plan_for_a_cancelled_subscription(
+    hotel, admin_client
+):
+    # given the hotel's Start subscription, cancelled at Stripe and applied
+    Subscription.objects.filter(tenant=hotel).update(
+        plan=Plan.objects.get(code="start"), status="canceled"
+    )
+    # when an admin lists the tenants and opens the hotel
+    listing = admin_client.get("/control/").content.decode()
+    detail = admin_client.get(f"/control/tenants/{hotel.pk}/").content.decode()
+    # then the list says Free (the plan that applies), the page says why
+    assert "Free" in listing
+    assert "Start" not in listing
+    assert "now on the default plan" in detail

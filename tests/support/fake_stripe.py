@@ -462,7 +462,17 @@ class FakeStripe(FakeService):
                 "object": "subscription",
                 "customer": session["customer"],
                 "status": "active",
-                "created": now,
+                # Stripe's order of creation: a plan switch's subscription is newer than the one
+                # it replaces even within one second (their creation times would tie)
+                "created": max(
+                    [
+                        now,
+                        *(
+                            o["created"] + 1
+                            for o in self.of_kind("subscription", customer=session["customer"])
+                        ),
+                    ]
+                ),
                 "cancel_at_period_end": False,
                 "metadata": session["subscription_data"].get("metadata", {}),
                 "items": {"object": "list", "data": items},
