@@ -406,9 +406,7 @@ def test_a_top_up_by_a_delayed_method_is_credited_once_when_it_clears(
         )
 
 
-def test_the_control_panel_shows_the_default_plan_for_a_cancelled_subscription(
-    hotel, admin_client
-):
+def test_the_control_panel_shows_the_default_plan_for_a_cancelled_subscription(hotel, admin_client):
     # given the hotel's Start subscription, cancelled at Stripe and applied
     Subscription.objects.filter(tenant=hotel).update(
         plan=Plan.objects.get(code="start"), status="canceled"
