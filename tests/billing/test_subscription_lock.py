@@ -60,6 +60,24 @@ def test_the_old_lock_with_the_joined_plan_finds_no_row_after_the_wait(subscript
     assert found is None
 
 
+def test_locking_only_the_row_but_still_joining_the_plan_finds_no_row_either(subscription):
+    """Why the apply locks the row without the join: `of=("self",)` stops locking the plan row
+    (tenants on one plan no longer queue behind each other), but PostgreSQL still re-checks the
+    join with the plan row it read before the wait, which no longer matches the new plan_id."""
+    business = Plan.objects.get(code="business")
+
+    def lock_self_with_join() -> Subscription | None:
+        with transaction.atomic():
+            return (
+                Subscription.objects.select_for_update(of=("self",))
+                .select_related("plan")
+                .filter(pk=subscription.pk)
+                .first()
+            )
+
+    assert _while_the_plan_changes(subscription.pk, business.pk, lock_self_with_join) is None
+
+
 def test_the_apply_waits_for_the_plan_change_and_finds_the_row(subscription):
     # given the same plan change held open, and Stripe reporting the subscription active
     business = Plan.objects.get(code="business")
