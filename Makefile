@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench-routing bench-provisioning bench-staff bench-metering isolation-probe load fuzz clean
+.PHONY: install run test lint format bench-routing bench-provisioning bench-staff bench-metering isolation-probe load fuzz billing-property clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ load: $(STAMP)
 
 fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run
+
+# The Stripe intake's property test at full size (the suite runs 8 sequences); prints its figures.
+billing-property: $(STAMP)
+	BILLING_PROPERTY_SEQUENCES=$${BILLING_PROPERTY_SEQUENCES:-500} $(BIN)/python -m config.devstack test tests/billing/test_event_property.py -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .data test-artifacts

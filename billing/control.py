@@ -1,17 +1,21 @@
 """The control panel's plan pages (/control/plans/): platform admins list and edit the plans —
 prices, quotas and overage prices. An edited plan reaches Stripe as new prices (billing.plans);
-subscriptions already running keep their prices until they change plan."""
+subscriptions already running keep their prices until they change plan.
+
+/control/plans/events/ lists the Stripe events not applied yet — those stuck past the alert
+age first, with their tries and last error — and applies one again on request."""
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import gateway
-from billing.models import Plan
+from billing.models import Plan, StripeEvent
 from billing.reports import mrr, overage_to_date, paying_count
+from billing.webhooks import stripe_event_apply, stuck_events
 from tenants.control import actor_of, platform_admin_required
 
 
@@ -57,6 +61,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             "mrr": mrr(),
             "overage": overage_to_date(),
             "paying": paying_count(),
+            "stuck": stuck_events().count(),
         },
     )
 
@@ -80,3 +85,35 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         {"form": form, "plan": plan},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_GET
+@platform_admin_required
+def stripe_events(request: HttpRequest) -> HttpResponse:
+    pending = StripeEvent.objects.filter(outcome=StripeEvent.Outcome.PENDING).order_by(
+        "received_at", "id"
+    )
+    return render(
+        request,
+        "control/stripe_events.html",
+        {
+            "stuck": list(stuck_events()[:100]),
+            "pending": list(pending[:100]),
+            "skipped": list(StripeEvent.objects.filter(outcome=StripeEvent.Outcome.SKIPPED)[:20]),
+        },
+    )
+
+
+@require_POST
+@platform_admin_required
+def stripe_event_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(StripeEvent, pk=pk)
+    try:
+        outcome = stripe_event_apply(event.pk)  # network: no transaction is open here
+    except Exception as exc:  # shown to the admin, kept on the event; Sentry has the trace
+        messages.error(request, f"Event {event.event_id} failed again: {type(exc).__name__}.")
+    else:
+        messages.success(
+            request, f"Event {event.event_id}: {outcome} (by {actor_of(request).label})."
+        )
+    return HttpResponseRedirect(reverse("billing-control:events"))

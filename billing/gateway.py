@@ -9,6 +9,7 @@ Stripe), so the library's own request code is what runs.
 """
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -190,6 +191,7 @@ class StripeSubscription:
     current_period_start: dt.datetime | None
     current_period_end: dt.datetime | None
     cancel_at_period_end: bool
+    created: dt.datetime | None = None  # when Stripe created it: a plan switch makes a newer one
 
 
 def _when(timestamp: int | None) -> dt.datetime | None:
@@ -222,6 +224,7 @@ def subscription_current(customer: str) -> StripeSubscription | None:
         current_period_start=_when(start),
         current_period_end=_when(end),
         cancel_at_period_end=bool(raw.get("cancel_at_period_end")),
+        created=_when(raw.get("created")),
     )
 
 
@@ -382,7 +385,8 @@ def topup_session_get(*, account: str, session_id: str) -> PaymentSession | None
 def webhook_event(payload: bytes, signature: str) -> dict[str, Any]:
     """The event in a webhook body, once its signature and timestamp check out against the
     endpoint's secret (or the Connect endpoint's, for connected accounts' events); raises
-    SignatureInvalid otherwise, ValueError when the body is not JSON."""
+    SignatureInvalid otherwise (a timestamp too old, or from the future, included), ValueError
+    when the body is not JSON."""
     secrets = [settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET]
     failure: stripe.SignatureVerificationError | None = None
     for secret in filter(None, secrets):
@@ -393,5 +397,17 @@ def webhook_event(payload: bytes, signature: str) -> dict[str, Any]:
         except stripe.SignatureVerificationError as exc:
             failure = exc
             continue
+        if _signed_at(signature) > time.time() + settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS:
+            # The library refuses only stale stamps; one from the future is no delivery either.
+            raise stripe.SignatureVerificationError("timestamp in the future", signature)
         return event.to_dict()
     raise failure or stripe.SignatureVerificationError("no webhook secret", signature)
+
+
+def _signed_at(signature: str) -> int:
+    """The `t=` of a Stripe-Signature header (verified by then)."""
+    for part in signature.split(","):
+        key, _sep, value = part.strip().partition("=")
+        if key == "t" and value.isdigit():
+            return int(value)
+    return 0

@@ -172,6 +172,12 @@ class Subscription(models.Model):
     # Since when Stripe has reported the payment failing; dunning counts from here.
     past_due_since = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
+    # How many times Stripe's state was written here: an apply writes only if no other apply
+    # wrote since it began reading Stripe (compare and set), so older state never overwrites
+    # newer. `stripe_created` is the applied Stripe subscription's creation time: an older
+    # subscription (one a plan switch replaced) never replaces a newer one.
+    stripe_version = models.PositiveBigIntegerField(default=0)
+    stripe_created = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -201,12 +207,25 @@ class StripeEvent(models.Model):
     customer_id = models.CharField(max_length=64, blank=True)
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(null=True, blank=True)  # Stripe's `created`
     processed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
     note = models.CharField(max_length=500, blank=True)
+    # Tries so far and the last error: a pending event is retried by its task with back-off,
+    # then by the periodic sweep; one still pending past the alert age is reported once.
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-received_at", "-id")
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                condition=Q(outcome="pending"),
+                name="billing_event_pending_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type} ({self.outcome})"

@@ -12,6 +12,7 @@ from billing.models import Metric, Plan, StripeEvent, Subscription, UsageCheck, 
 from billing.reports import mrr, overage_to_date, paying_count, usage_report
 from billing.subscriptions import account_open, invoices_for
 from billing.usage import month_bounds
+from billing.webhooks import stuck_events
 from tenants.models import Tenant
 from tenants.signals import (
     ControlPanel,
@@ -33,8 +34,10 @@ def open_account(sender: Any, tenant: Tenant, **kwargs: Any) -> None:
 def plans_and_usage(sender: Any, tenants: list[Tenant], **kwargs: Any) -> dict[int, dict[str, str]]:
     ids = [t.pk for t in tenants]
     default = Plan.objects.filter(is_default=True).first()
-    plans = dict(
-        Subscription.objects.filter(tenant_id__in=ids).values_list("tenant_id", "plan__name")
+    plans = dict(  # a cancelled subscription's plan no longer applies: the default one does
+        Subscription.objects.filter(
+            tenant_id__in=ids, status__in=Subscription.PLAN_STATUSES
+        ).values_list("tenant_id", "plan__name")
     )
     start, end = month_bounds(timezone.now())
     usage: dict[int, dict[str, int]] = {}
@@ -62,7 +65,11 @@ def revenue(sender: Any, **kwargs: Any) -> list[tuple[str, str]]:
     stats = [(f"MRR ({currency})", f"{total:,.2f}") for currency, total in mrr().items()]
     stats += [(f"overage this month ({currency})", f"{total:,.2f}")
               for currency, total in overage_to_date().items()]  # fmt: skip
-    return [*stats, ("paying tenants", str(paying_count()))]
+    return [
+        *stats,
+        ("paying tenants", str(paying_count())),
+        ("Stripe events stuck", str(stuck_events().count())),
+    ]
 
 
 @receiver(control_tenant_panels)

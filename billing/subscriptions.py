@@ -32,7 +32,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from billing import gateway
 from billing.models import Plan, Subscription
 from billing.plans import plan_sync
-from tenants.lifecycle import Actor, tenant_transition
+from tenants.lifecycle import TRANSITIONS, Actor, tenant_transition
 from tenants.models import Tenant, TenantEvent
 from tenants.models import TenantStatus as S
 from tenants.services import tenant_link
@@ -169,67 +169,198 @@ class SyncResult:
     status: str
     plan: str
     moved_to: str | None
+    refused: str = ""  # why the tenant's move was refused, when it was
+
+
+class SyncConflict(gateway.StripeFailure):
+    """Other applies kept writing while this one read Stripe: try again later, as when Stripe
+    cannot be reached (callers that handle that handle this)."""
+
+
+SYNC_TRIES = 5
 
 
 def subscription_sync(subscription: Subscription) -> SyncResult | None:
     """Read the customer's subscription from Stripe now and apply it. None when Stripe has no
-    subscription for the customer (nothing to apply)."""
-    current = gateway.subscription_current(subscription.stripe_customer_id)
-    if current is None:
-        return None
-    return subscription_apply(subscription.pk, current)
+    subscription for the customer (nothing to apply).
+
+    Ordered without a lock held across the network: the version is read before Stripe is,
+    and the state is written only if no other apply wrote since (compare and set). A write
+    therefore always comes from a read that began after the previous write committed — newer
+    state — and an apply that lost the race reads Stripe again."""
+    for _try in range(SYNC_TRIES):
+        version = (
+            Subscription.objects.filter(pk=subscription.pk)
+            .values_list("stripe_version", flat=True)
+            .get()
+        )
+        current = gateway.subscription_current(subscription.stripe_customer_id)
+        if current is None:
+            return None
+        result = subscription_apply(subscription.pk, current, read_at_version=version)
+        if result is not None:
+            return result
+    raise SyncConflict(f"subscription {subscription.pk} kept changing while it was read")
 
 
-def subscription_apply(subscription_pk: int, current: gateway.StripeSubscription) -> SyncResult:
-    """Apply Stripe's `current` state of the subscription, and move the tenant accordingly."""
+def subscription_apply(
+    subscription_pk: int,
+    current: gateway.StripeSubscription,
+    *,
+    read_at_version: int | None = None,
+) -> SyncResult | None:
+    """Apply Stripe's `current` state of the subscription, and move the tenant accordingly.
+    With `read_at_version`, only if no other apply wrote since that version was read (else
+    None: read again). A subscription older than the applied one (replaced by a plan switch)
+    changes nothing."""
     now = timezone.now()
     with transaction.atomic():
-        sub = (
-            Subscription.objects.select_for_update().select_related("plan").get(pk=subscription_pk)
+        # The row alone: locked with a join, a wait behind a plan change re-checks the join
+        # against the old plan row and finds no row (and would queue a plan's tenants).
+        sub = Subscription.objects.select_for_update(of=("self",)).get(pk=subscription_pk)
+        if read_at_version is not None and sub.stripe_version != read_at_version:
+            return None
+        older = (
+            sub.stripe_created is not None
+            and current.created is not None
+            and current.id != sub.stripe_subscription_id
+            and current.created < sub.stripe_created
         )
-        status = STRIPE_STATUSES.get(current.status, sub.status)
-        plan = (
-            Plan.objects.filter(stripe_price_id__in=current.price_ids).first()
-            if current.price_ids
-            else None
-        ) or (
-            # On prices of an edited plan (or any price of its product): still that plan.
-            Plan.objects.filter(stripe_product_id__in=current.product_ids).first()
-            if current.product_ids
-            else None
-        )
-        sub.stripe_subscription_id = current.id
-        sub.status = status
-        sub.plan = plan or sub.plan
-        sub.current_period_start = current.current_period_start
-        sub.current_period_end = current.current_period_end
-        sub.cancel_at_period_end = current.cancel_at_period_end
-        sub.synced_at = now
-        if status == Subscription.Status.PAST_DUE:
-            sub.past_due_since = sub.past_due_since or now
-        elif status == Subscription.Status.ACTIVE:
-            sub.past_due_since = None
-            sub.trial_ends_at = None
-        sub.save()
+        if not older:
+            _write(sub, current, now)
         tenant = Tenant.objects.get(pk=sub.tenant_id)
-        moved_to = _lifecycle_follow(tenant, sub)
-    return SyncResult(status=sub.status, plan=sub.plan.code, moved_to=moved_to)
+        moved_to, refused = _lifecycle_follow(tenant, sub)
+    return SyncResult(status=sub.status, plan=sub.plan.code, moved_to=moved_to, refused=refused)
 
 
-def _lifecycle_follow(tenant: Tenant, sub: Subscription) -> str | None:
-    if sub.status == Subscription.Status.ACTIVE:
-        if tenant.status in (S.TRIAL, *DUNNING_STATUSES) or (
-            tenant.status == S.SUSPENDED and _suspended_by_billing(tenant)
-        ):
-            return _move(tenant, S.ACTIVE, "Stripe reports the subscription paid and active.")
-    elif sub.status == Subscription.Status.PAST_DUE:
-        if tenant.status in (S.TRIAL, S.ACTIVE):
-            return _move(tenant, S.PAST_DUE, "Stripe reports a failed payment (past due).")
-    elif sub.status == Subscription.Status.CANCELED and tenant.status == S.TRIAL:
-        return _move(
-            tenant, S.ACTIVE, "The subscription was cancelled: free plan.", notice_key="canceled"
-        )
-    return None
+def _write(sub: Subscription, current: gateway.StripeSubscription, now: dt.datetime) -> None:
+    status = STRIPE_STATUSES.get(current.status, sub.status)
+    plan = (
+        Plan.objects.filter(stripe_price_id__in=current.price_ids).first()
+        if current.price_ids
+        else None
+    ) or (
+        # On prices of an edited plan (or any price of its product): still that plan.
+        Plan.objects.filter(stripe_product_id__in=current.product_ids).first()
+        if current.product_ids
+        else None
+    )
+    sub.stripe_subscription_id = current.id
+    sub.stripe_created = current.created or sub.stripe_created
+    sub.status = status
+    sub.plan = plan or sub.plan
+    sub.current_period_start = current.current_period_start
+    sub.current_period_end = current.current_period_end
+    sub.cancel_at_period_end = current.cancel_at_period_end
+    sub.synced_at = now
+    sub.stripe_version += 1
+    if status != Subscription.Status.TRIALING:  # Stripe bills it now: our own trial is over
+        sub.trial_ends_at = None
+    if status == Subscription.Status.PAST_DUE:
+        sub.past_due_since = sub.past_due_since or now
+    else:
+        sub.past_due_since = None
+    sub.save()
+
+
+# -- the tenant's lifecycle as a function of the subscription ----------------------------------
+
+# Where the tenant goes, given the subscription's status (ours) and the tenant's status; None:
+# it stays. Two targets depend on more than the pair:
+FREE_OR_READ_ONLY = "free_or_read_only"  # active on the free default plan if there is one,
+#                                          else read-only
+IF_BILLING_SUSPENDED = "if_billing_suspended"  # active again, unless an admin suspended it
+_SUB = Subscription.Status
+LIFECYCLE: dict[str, dict[str, str | None]] = {
+    _SUB.TRIALING: {},  # our own trial, no Stripe subscription: nothing to follow
+    _SUB.ACTIVE: {
+        S.TRIAL: S.ACTIVE,
+        S.PAST_DUE: S.ACTIVE,
+        S.GRACE: S.ACTIVE,
+        S.READ_ONLY: S.ACTIVE,
+        S.SUSPENDED: IF_BILLING_SUSPENDED,
+    },
+    _SUB.PAST_DUE: {
+        S.TRIAL: S.PAST_DUE,
+        S.ACTIVE: S.PAST_DUE,
+        # past_due → grace → read_only → suspended is dunning's, by the clock
+    },
+    _SUB.CANCELED: {
+        S.TRIAL: FREE_OR_READ_ONLY,
+        S.ACTIVE: FREE_OR_READ_ONLY,
+        S.PAST_DUE: FREE_OR_READ_ONLY,  # Stripe's usual end of dunning: never stays past due
+        S.GRACE: FREE_OR_READ_ONLY,
+        S.READ_ONLY: FREE_OR_READ_ONLY,
+        S.SUSPENDED: IF_BILLING_SUSPENDED,
+    },
+}
+
+
+def lifecycle_target(
+    sub_status: str, tenant_status: str, *, free_plan: bool, billing_suspended: bool
+) -> str | None:
+    """The status the tenant should have (None: leave it as it is). A pure function of the
+    subscription's current state, whatever path led there."""
+    target = LIFECYCLE.get(sub_status, {}).get(tenant_status)
+    if target == IF_BILLING_SUSPENDED:
+        if not billing_suspended:
+            return None
+        target = S.ACTIVE if sub_status == _SUB.ACTIVE or free_plan else None
+    if target == FREE_OR_READ_ONLY:
+        target = S.ACTIVE if free_plan else S.READ_ONLY
+    return None if target == tenant_status else target
+
+
+def transition_path(start: str, goal: str) -> list[str]:
+    """The shortest way from `start` to `goal` that the tenant state machine allows (each
+    step audited), e.g. past_due → grace → read_only; [] when there is none."""
+    paths: dict[str, list[str]] = {start: []}
+    queue = [start]
+    while queue:
+        here = queue.pop(0)
+        if here == goal:
+            return paths[here]
+        for step in sorted(TRANSITIONS.get(here, frozenset())):
+            if step not in paths and step != S.PURGED:
+                paths[step] = [*paths[here], step]
+                queue.append(step)
+    return []
+
+
+def _has_free_default_plan() -> bool:
+    return Plan.objects.filter(is_default=True, monthly_price=0).exists()
+
+
+def _lifecycle_follow(tenant: Tenant, sub: Subscription) -> tuple[str | None, str]:
+    """Move the tenant where `lifecycle_target` says; (where it went, why a move was refused)."""
+    target = lifecycle_target(
+        sub.status,
+        tenant.status,
+        free_plan=_has_free_default_plan(),
+        billing_suspended=tenant.status == S.SUSPENDED and _suspended_by_billing(tenant),
+    )
+    if target is None:
+        return None, ""
+    moved: str | None = None
+    for step in transition_path(tenant.status, target):
+        reason, notice = _reason(sub.status, step)
+        notice = notice if step == target else "none"  # the owner hears of where it ends
+        try:
+            moved = _move(tenant, step, reason, notice_key=notice)
+        except ValidationError as exc:  # the tenant moved meanwhile (an admin): theirs stands
+            log.warning("billing could not move tenant %s to %s: %s", tenant.pk, step, exc)
+            return moved, f"tenant move to {step} refused: {'; '.join(exc.messages)}"
+    return moved, ""
+
+
+def _reason(sub_status: str, to: str) -> tuple[str, str]:
+    if sub_status == _SUB.CANCELED and to == S.ACTIVE:
+        return "The subscription was cancelled: free plan.", "canceled"
+    if sub_status == _SUB.CANCELED:
+        return "The subscription was cancelled and there is no free plan.", ""
+    if to == S.ACTIVE:
+        return "Stripe reports the subscription paid and active.", ""
+    return "Stripe reports a failed payment (past due).", ""
 
 
 def _suspended_by_billing(tenant: Tenant) -> bool:

@@ -27,11 +27,31 @@ def open_customer(tenant_id: int) -> str:
     return customer_ensure(Tenant.objects.get(pk=tenant_id))
 
 
-@shared_task(name="billing.apply_stripe_event", platform_level=True, acks_late=True, **RETRY)
+@shared_task(
+    name="billing.apply_stripe_event",
+    platform_level=True,
+    acks_late=True,
+    # Any error, not only Stripe's (a lock conflict, a database blip): an event must not stay
+    # pending. Past the retries, the sweep below applies it again and reports it if it stays.
+    **{**RETRY, "autoretry_for": (Exception,)},
+)
 def apply_stripe_event(event_pk: int) -> str:
     from billing.webhooks import stripe_event_apply
 
     return stripe_event_apply(event_pk)
+
+
+@shared_task(name="billing.sweep_stripe_events", platform_level=True, acks_late=True)
+def sweep_stripe_events() -> dict[str, int]:
+    from billing.webhooks import stripe_events_sweep
+
+    report = stripe_events_sweep()
+    return {
+        "applied": report.applied,
+        "pending": report.pending,
+        "failed": report.failed,
+        "alerted": report.alerted,
+    }
 
 
 @shared_task(name="billing.flush_usage", platform_level=True, acks_late=True)

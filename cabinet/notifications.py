@@ -239,7 +239,7 @@ def delivery_run(*, delivery_id: int) -> str:
     delivered twice (a worker restart) sends once."""
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True)
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("notification__user")
             .filter(pk=delivery_id)
             .first()
@@ -272,7 +272,7 @@ def digest_run(*, user_id: int, channel: str) -> str:
     delivery sent in the same transaction (a redelivered task finds nothing left)."""
     with transaction.atomic():
         held = list(
-            Delivery.objects.select_for_update(skip_locked=True)
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(notification__user=user_id, channel=channel, status=Delivery.Status.HELD)
             .select_related("notification__user")
             .order_by("notification__created_at", "pk")

@@ -455,6 +455,8 @@ CELERY_BEAT_SCHEDULE = {
     # reconciled against Stripe's meter summaries nightly.
     "billing-flush-usage": {"task": "billing.flush_usage", "schedule": 30.0},
     "billing-dunning": {"task": "billing.advance_dunning", "schedule": 3600.0},
+    # Stripe events still pending after a few minutes are applied again, stuck ones reported.
+    "billing-sweep-stripe-events": {"task": "billing.sweep_stripe_events", "schedule": 60.0},
     "billing-reconcile": {"task": "billing.reconcile_usage", "schedule": 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

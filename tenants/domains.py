@@ -343,7 +343,7 @@ def _release(
     the platform address (or another verified domain) becomes primary. False, changing nothing,
     when `only_if` says the domain no longer qualifies; True when it is gone already."""
     siblings = list(
-        Domain.objects.select_for_update()
+        Domain.objects.select_for_update(of=("self",))
         .select_related("tenant")
         .filter(tenant_id=tenant_id)
         .order_by("pk")

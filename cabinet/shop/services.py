@@ -81,7 +81,7 @@ def shipment_update(
     *, shipment: Shipment, status: str, carrier: str = "", tracking_number: str = "", by: User
 ) -> Shipment:
     locked = (
-        Shipment.objects.select_for_update()
+        Shipment.objects.select_for_update(of=("self",))
         .select_related("order__client__user")
         .get(pk=shipment.pk)
     )
@@ -206,7 +206,9 @@ def return_decide(*, request: ReturnRequest, to: str, by: User, note: str = "") 
     """Staff approve (the customer sends it back), decline, or — once it is back — refund it
     to the customer's store credit (once)."""
     locked = (
-        ReturnRequest.objects.select_for_update().select_related("client__user").get(pk=request.pk)
+        ReturnRequest.objects.select_for_update(of=("self",))
+        .select_related("client__user")
+        .get(pk=request.pk)
     )
     if to not in RETURN_STEPS.get(locked.status, set()):
         raise ValidationError(_("This return cannot change that way."), code="transition")

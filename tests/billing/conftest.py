@@ -3,7 +3,10 @@ from collections.abc import Iterator
 
 import pytest
 from django.test import Client
+from django_tenants.utils import tenant_context
 
+from rbac.models import User
+from tests.control.test_control_panel import make_admin
 from tests.support.fake_stripe import FakeStripe, fake_stripe, sign
 
 WEBHOOK_SECRET = "whsec_kabinet_tests"
@@ -29,3 +32,19 @@ def deliver(client: Client, event: dict, *, secret: str = WEBHOOK_SECRET, **kwar
         HTTP_STRIPE_SIGNATURE=sign(body, secret, kwargs.pop("timestamp", None)),
         **kwargs,
     )
+
+
+@pytest.fixture
+def owner_client(hotel, hotel_client) -> Client:
+    """The hotel's owner, signed in on the hotel's host."""
+    with tenant_context(hotel):
+        hotel_client.force_login(User.objects.get(email="owner@hotel.example.com"))
+    return hotel_client
+
+
+@pytest.fixture
+def admin_client(platform_client) -> Client:
+    """A platform admin, signed in to the control panel."""
+    admin, _secret = make_admin()
+    platform_client.force_login(admin)
+    return platform_client

@@ -6,14 +6,6 @@ from django_tenants.utils import tenant_context
 from billing import usage
 from billing.models import Plan, Subscription
 from billing.reports import overage_to_date
-from tests.control.test_control_panel import make_admin
-
-
-@pytest.fixture
-def admin_client(platform_client):
-    admin, _secret = make_admin()
-    platform_client.force_login(admin)
-    return platform_client
 
 
 def plan_form(plan: Plan, **changes) -> dict:

@@ -429,14 +429,16 @@ class FakeStripe(FakeService):
 
     # -- what a customer does on Stripe's pages, and test controls --------------------------
 
-    def pay_checkout(self, session_id: str) -> dict[str, Any]:
+    def pay_checkout(self, session_id: str, *, delayed: bool = False) -> dict[str, Any]:
         """The customer pays on the Checkout page: a subscription starts, its first invoice is
-        paid, and the events Stripe sends for that are emitted."""
+        paid, and the events Stripe sends for that are emitted. `delayed`: a one-time payment
+        by a method that clears later (a bank debit) — complete but unpaid until
+        `settle_payment`."""
         session = self.get(session_id, "checkout.session")
         if session["status"] != "open":
             return session
         if session["mode"] == "payment":
-            session.update(status="complete", payment_status="paid")
+            session.update(status="complete", payment_status="unpaid" if delayed else "paid")
             self.emit("checkout.session.completed", session, account=session["account"])
             self._save()
             return session
@@ -460,7 +462,17 @@ class FakeStripe(FakeService):
                 "object": "subscription",
                 "customer": session["customer"],
                 "status": "active",
-                "created": now,
+                # Stripe's order of creation: a plan switch's subscription is newer than the one
+                # it replaces even within one second (their creation times would tie)
+                "created": max(
+                    [
+                        now,
+                        *(
+                            o["created"] + 1
+                            for o in self.of_kind("subscription", customer=session["customer"])
+                        ),
+                    ]
+                ),
                 "cancel_at_period_end": False,
                 "metadata": session["subscription_data"].get("metadata", {}),
                 "items": {"object": "list", "data": items},
@@ -500,6 +512,18 @@ class FakeStripe(FakeService):
         subscription["latest_invoice"] = invoice["id"]
         self.emit("invoice.paid" if paid else "invoice.payment_failed", invoice)
         return invoice
+
+    def settle_payment(self, session_id: str, *, succeeded: bool = True) -> dict[str, Any]:
+        """A delayed payment of a completed one-time session clears (or fails)."""
+        session = self.get(session_id, "checkout.session")
+        if session["status"] != "complete" or session["payment_status"] != "unpaid":
+            return session
+        if succeeded:
+            session["payment_status"] = "paid"
+        kind = "succeeded" if succeeded else "failed"
+        self.emit(f"checkout.session.async_payment_{kind}", session, account=session["account"])
+        self._save()
+        return session
 
     def live_subscription(self, customer: str) -> dict[str, Any]:
         for sub in self.of_kind("subscription", customer=customer):
