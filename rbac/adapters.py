@@ -170,9 +170,14 @@ class AccountAdapter(DefaultAccountAdapter):
         api_tokens_revoke(user=user, reason="password changed")
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        if getattr(request.user, "is_staff", False) and _on_tenant_host(request):
+        if not _on_tenant_host(request):
+            return "/control/"  # the platform host has no cabinet: its people are its admins
+        if getattr(request.user, "is_staff", False):
             return "/staff/"
         return super().get_login_redirect_url(request)
+
+    def get_logout_redirect_url(self, request: HttpRequest) -> str:
+        return "/" if not _on_tenant_host(request) else super().get_logout_redirect_url(request)
 
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=False)

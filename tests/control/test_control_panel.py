@@ -205,3 +205,17 @@ def test_rows_show_the_plan_and_this_months_usage_and_the_detail_a_usage_chart(a
     detail = admin_client.get(f"/control/tenants/{hotel.pk}/").content.decode()
     assert "Usage — Business plan" in detail
     assert detail.count("<rect") >= 30
+
+
+def test_a_platform_admin_signing_in_without_a_next_lands_on_the_control_panel(platform_client):
+    # given: an admin with a second factor, signing in from the bare sign-in page
+    _admin, secret = make_admin()
+    response = platform_client.post(
+        "/accounts/login/", {"login": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    assert response.status_code == 302
+    # when: the second factor is given
+    response = platform_client.post(response["Location"], {"code": current_code(secret)})
+    # then: the control panel, not a 500 looking for a cabinet's home
+    assert response.status_code == 302
+    assert response["Location"] == "/control/"
