@@ -47,7 +47,7 @@ def sign_in(phone, base: str, email: str) -> None:
     phone.goto(base + "/accounts/login/")
     phone.get_by_label("Email").fill(email)
     phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign In", exact=True).click()
+    phone.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def fits(phone) -> None:

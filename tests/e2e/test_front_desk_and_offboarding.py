@@ -63,6 +63,7 @@ def test_front_desk_slip_welcome_and_offboarding_at_375_px(
     desk_ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
     desk = desk_ctx.new_page()
     sign_in(desk, base, olga.email, OLGA_PASSWORD)
+    desk.get_by_text("More", exact=True).click()  # on a phone the rest of the menu is a sheet
     desk.get_by_role("link", name="Front desk").click()
     desk.get_by_label("Name").fill("Jane Guest")
     desk.get_by_label("Phone").fill("+44 7911 123456")
