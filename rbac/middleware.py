@@ -3,6 +3,7 @@ from collections.abc import Callable
 
 from allauth.usersessions.internal import usersessionkit
 from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -16,6 +17,9 @@ SEEN_KEY = "kabinet_seen_at"
 # The last-seen mark is rewritten (a session save) at most this often, not on every request.
 SEEN_RESOLUTION_SECONDS = 30
 LOCKED_KEY = "kabinet_idle_locked"
+# When the person signed in: a session ends SESSION_COOKIE_AGE after it however busy it is (the
+# cookie's own expiry slides with every save, so it alone is no absolute lifetime).
+STARTED_KEY = "kabinet_signed_in_at"
 # Reached while the session is locked: the re-authentication itself, signing out, and assets.
 IDLE_EXEMPT_PREFIXES = ("/accounts/reauthenticate/", "/accounts/logout/", "/static/", "/health/",
                         "/media/", "/accounts/2fa/authenticate/")  # fmt: skip
@@ -82,6 +86,14 @@ class IdleTimeoutMiddleware:
             return self.get_response(request)
         session = request.session
         now = time.time()
+        started = session.get(STARTED_KEY)
+        if started is None:  # a session from before this rule: its lifetime counts from now
+            session[STARTED_KEY] = now
+        elif now - started > settings.SESSION_COOKIE_AGE:
+            audit_record(action="session.expired", request=request)
+            logout(request)
+            target = reverse("account_login")
+            return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         if not request.path.startswith(IDLE_EXEMPT_PREFIXES):
             seen = session.get(SEEN_KEY)
             limit = policy_get().idle_timeout_minutes * 60
@@ -97,6 +109,11 @@ class IdleTimeoutMiddleware:
                 session[SEEN_KEY] = now
         request.idle_timeout_seconds = policy_get().idle_timeout_minutes * 60  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+def session_started(request: HttpRequest) -> None:
+    """A sign-in starts the session's absolute lifetime."""
+    request.session[STARTED_KEY] = time.time()
 
 
 def idle_unlock(request: HttpRequest) -> None:

@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from rbac.audit import audit_record
-from rbac.middleware import idle_unlock
+from rbac.middleware import idle_unlock, session_started
 from rbac.models import SecurityPolicy, User
 from rbac.policy import policy_forget
 from rbac.roles import roles_ensure
@@ -65,6 +65,7 @@ def unlock_idle_session(sender: type, request: HttpRequest, **kwargs: Any) -> No
 @receiver(user_logged_in)
 def audit_login(sender: type, request: HttpRequest, user: User, **kwargs: Any) -> None:
     idle_unlock(request)
+    session_started(request)
     audit_record(action="login", actor=user, request=request)
 
 

@@ -64,3 +64,12 @@ def test_the_demo_school_links_the_parent_to_two_children_with_grades(school):
         assert Homework.objects.filter(due_date__gte=timezone.localdate()).exists()
         teacher = User.objects.get(email="teacher@school.example.com")
         assert teacher.classes_taught.count() == 2
+
+
+def test_demo_accounts_are_never_seeded_on_a_production_server(settings):
+    # their passwords are published: a server with DEBUG off refuses them (ASVS 6.3.2)
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="published passwords"):
+        call_command("seed_demo")

@@ -64,7 +64,7 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
     """The demo cabinets; a token for the hotel's client and one for a member of its staff."""
     run_step(env, "manage.py", "migrate_schemas", "--shared", "-v", "0")
     run_step(env, "manage.py", "platform_setup")
-    run_step(env, "manage.py", "seed_demo")
+    run_step(env, "manage.py", "seed_demo", "--published-passwords")
     os.environ.update(env)
     import django
 

@@ -57,7 +57,7 @@ def prepare(env: dict[str, str]) -> list[dict[str, str]]:
     """The cabinets, and one signed-in person per load user: host, session cookie, token."""
     run_step(env, "manage.py", "migrate_schemas", "--shared", "-v", "0")
     run_step(env, "manage.py", "platform_setup")
-    run_step(env, "manage.py", "seed_demo")
+    run_step(env, "manage.py", "seed_demo", "--published-passwords")
     os.environ.update(env)
     import django
 

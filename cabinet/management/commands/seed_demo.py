@@ -1,7 +1,8 @@
 import os
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cabinet.demo import (
     DEMO_ADMIN_EMAIL,
@@ -18,7 +19,19 @@ from cabinet.demo import (
 class Command(BaseCommand):
     help = "Create the demo tenants (hotel, shop, school) unless they exist; print how to sign in."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--published-passwords", action="store_true",
+            help="Seed even with DEBUG off (a load or fuzz run on a scratch database): the demo "
+            "accounts' passwords are printed and in the source, so never on a real server.",
+        )  # fmt: skip
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["published_passwords"]:
+            raise CommandError(
+                "The demo accounts have published passwords: seed_demo runs only with DEBUG on "
+                "(make run), or with --published-passwords on a scratch database."
+            )
         port = os.environ.get("PORT", "8000")
         platform = f"http://localhost:{port}"
         lines = ["", "Demo cabinets (sign in with email and password):"]
