@@ -73,12 +73,12 @@ def doctor() -> int:
     return 1 if problems else 0
 
 
-def read_dotenv() -> None:
-    """Read .env like config/settings.py does, so the database chosen there is the one used."""
-    import environ
-
-    dotenv = BASE_DIR / ".env"
+def read_dotenv(dotenv: Path = BASE_DIR / ".env") -> None:
+    """Fill os.environ from a .env file when it exists, never overriding a variable already set.
+    config/settings.py calls it too, so `make run`, `make manage` and manage.py agree."""
     if dotenv.is_file():
+        import environ
+
         environ.Env.read_env(dotenv, overwrite=False)
 
 
