@@ -13,6 +13,7 @@ already set in the real environment wins over it. This module is for development
 CI; production runs the processes from docker/ under its own supervisor.
 """
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -48,18 +49,9 @@ def missing_prerequisites() -> list[str]:
             "sudo apt-get install python3.11 python3.11-venv, then make PYTHON=python3.11 ..."
         )
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    try:
-        import ensurepip
-        import venv  # noqa: F401
-    except ImportError:
+    # Debian and Ubuntu ship ensurepip (which gives a new virtualenv its pip) in python3.X-venv.
+    if not all(importlib.util.find_spec(module) for module in ("venv", "ensurepip")):
         problems.append(f"the venv module is missing: sudo apt-get install python{version}-venv")
-    else:
-        # Debian and Ubuntu ship venv without the pip wheels it installs (python3-venv has them).
-        wheels = Path(ensurepip.__file__).parent / "_bundled"
-        if not any(wheels.glob("pip-*.whl")):
-            problems.append(
-                f"the venv module cannot install pip: sudo apt-get install python{version}-venv"
-            )
     for tool, package in (("make", "make"), ("git", "git")):
         if not shutil.which(tool):
             problems.append(f"{tool} is missing: sudo apt-get install {package}")

@@ -7,6 +7,7 @@
 """
 
 import ast
+import importlib.util
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from config import devstack
 from config.devstack import read_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,3 +240,32 @@ def test_deptry_fails_on_an_undeclared_import(tmp_path: Path) -> None:
     # Then deptry fails and names it
     assert result.returncode == 1
     assert "'markdown_it' imported but" in result.stdout + result.stderr
+
+
+# --- A fresh machine ------------------------------------------------------------------------
+
+
+def test_doctor_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a Debian without python3-venv (no ensurepip), git or make
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "ensurepip" else real_find_spec(name, *args),
+    )
+    monkeypatch.setattr(shutil, "which", lambda tool, *args, **kwargs: None)
+    # When the doctor looks
+    problems = devstack.missing_prerequisites()
+    # Then it names each missing piece with the package that brings it
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert problems == [
+        f"the venv module is missing: sudo apt-get install python{version}-venv",
+        "make is missing: sudo apt-get install make",
+        "git is missing: sudo apt-get install git",
+    ]
+
+
+def test_doctor_is_quiet_on_a_complete_machine() -> None:
+    # Given this machine (Python 3.11+, venv, make and git), the doctor finds nothing
+    assert devstack.missing_prerequisites() == []
+    assert devstack.doctor() == 0
