@@ -184,7 +184,12 @@ def test_settings_read_the_root_dotenv(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PLATFORM_DOMAIN=from-dotenv.example\n")
     # When its settings are loaded in a fresh process
     code = "import config.settings as s; print(s.PLATFORM_DOMAIN)"
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    # (the copy comes first on the path; the project's other packages after it)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
     )
