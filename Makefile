@@ -87,4 +87,4 @@ fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run
 
 clean:
-	rm -rf $(VENV) .data test-artifacts
+	rm -rf $(VENV) $(VENV).new .data test-artifacts
