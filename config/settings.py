@@ -6,9 +6,13 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
+from config.devstack import read_dotenv
 from config.production import DEVELOPMENT_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Development: a .env at the root (see .env.example) fills in what the real environment does not
+# set; it never overrides a variable that is already set. Production has no such file.
+read_dotenv(BASE_DIR / ".env")
 DATA_DIR = Path(environ.Env().str("KABINET_DATA_DIR", default=str(BASE_DIR / ".data")))
 
 env = environ.Env()
