@@ -9,6 +9,7 @@ from django.db.models import Q
 from cabinet.models import (
     Assignment,
     Booking,
+    Checkout,
     ClientProfile,
     ClientProfileUserObjectPermission,
     Club,
@@ -23,6 +24,7 @@ from cabinet.models import (
     Notification,
     NotificationSettings,
     Offer,
+    OfferRedemption,
     Order,
     OrderStatusChange,
     PushSubscription,
@@ -163,6 +165,36 @@ def _client_sections(client: ClientProfile) -> list[PersonalDataSection]:
                 for o in Offer.objects.filter(client=client)
             ],
             sources=("cabinet.Club", "cabinet.Offer"),
+        ),
+        PersonalDataSection(
+            title="Payments at checkout",
+            records=[
+                row(
+                    checkout=c.kind,
+                    status=c.status,
+                    payment=c.payment,
+                    subtotal=c.subtotal,
+                    discount=c.discount,
+                    total=c.total,
+                    refunded=c.refunded,
+                    currency=c.currency,
+                    code=c.code,
+                    paid=c.paid_at,
+                    opened=c.created_at,
+                )
+                for c in Checkout.objects.filter(client=client)
+            ]
+            + [
+                row(
+                    offer=r.offer.title,
+                    discount=r.discount,
+                    paid=r.revenue,
+                    currency=r.currency,
+                    at=r.created_at,
+                )
+                for r in OfferRedemption.objects.filter(client=client).select_related("offer")
+            ],
+            sources=("cabinet.Checkout", "cabinet.OfferRedemption"),
         ),
         PersonalDataSection(
             title="Documents",

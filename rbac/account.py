@@ -20,7 +20,15 @@ from rest_framework.authtoken.models import Token
 
 from rbac.audit import audit_record
 from rbac.documents import Section, pdf_document
-from rbac.models import ApiKey, AuditEntry, DataExport, StaffInvitation, StaffProfile, User
+from rbac.models import (
+    ApiKey,
+    AuditEntry,
+    ClientInvitation,
+    DataExport,
+    StaffInvitation,
+    StaffProfile,
+    User,
+)
 from rbac.signals import (
     PersonalDataSection,
     file_delete_on_commit,
@@ -103,10 +111,21 @@ def _sign_in_section(user: User) -> PersonalDataSection:
         personal_record(data_export=e.created_at, status=e.status)
         for e in DataExport.objects.filter(user=user)
     ]
+    records += [
+        personal_record(
+            sign_in_code_sent_by=i.channel,
+            made=i.created_at,
+            used=i.used_at,
+            revoked=i.revoked_at,
+            expires=i.expires_at,
+        )
+        for i in ClientInvitation.objects.filter(user=user)
+    ]
     return PersonalDataSection(
         title="Ways in and sessions",
         records=records,
         sources=(
+            "rbac.ClientInvitation",
             "account.EmailAddress",
             "mfa.Authenticator",
             "usersessions.UserSession",

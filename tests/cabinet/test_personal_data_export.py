@@ -35,6 +35,8 @@ NOT_EXPORTED = {
     "cabinet.ClientProfileUserObjectPermission": "staff's access grant, made from an Assignment "
     "(exported as 'Who serves you')",
     "cabinet.ClientProfileGroupObjectPermission": "a group's access grant; names no person",
+    "rbac.NewClientRule": "the cabinet's rule for new clients; its round-robin pointer names the "
+    "staff member chosen last, which is the rule's state, not data about that person",
 }
 
 
