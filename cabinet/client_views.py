@@ -24,6 +24,7 @@ from cabinet.bookings import booking_cancel, booking_create, booking_ics, cancel
 from cabinet.checkout import checkout_open_booking, checkout_open_order
 from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, Checkout, Document, Event, LedgerEntry, Order
+from cabinet.money import money
 from cabinet.orders import order_place, order_set_status
 from cabinet.rendering import render_cabinet
 from cabinet.wallet import wallet_for
@@ -391,8 +392,8 @@ def wallet_top_up_done(request: HttpRequest) -> HttpResponse:
     except payments.PaymentFailed:
         result = None
     if result is not None and result.paid:
-        messages.success(request, _("%(amount)s %(currency)s added to your balance.")
-                         % {"amount": result.amount, "currency": result.currency})  # fmt: skip
+        messages.success(request, _("%(amount)s added to your balance.")
+                         % {"amount": money(result.amount, result.currency)})  # fmt: skip
     else:
         messages.info(request, _("We will add the payment to your balance as soon as it is "
                                  "confirmed."))  # fmt: skip
