@@ -72,7 +72,7 @@ def test_the_owner_connects_stripe_and_a_client_tops_up_once(
     # the client comes back first: credited at once
     back = paid["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
     page = browser.get("/" + back.split("/", 3)[3], follow=True).content.decode()
-    assert "50.00 EUR added to your balance" in page
+    assert "€50.00 added to your balance" in page
     assert balance(hotel, client) == Decimal("50.00")
     # then the webhook arrives (twice, as Stripe may): nothing more is credited
     event = next(e for e in stripe_fake.events if e["type"] == "checkout.session.completed")
