@@ -352,8 +352,10 @@ def wallet_top_up_start(request: HttpRequest) -> HttpResponse:
         if not payments.TOPUP_MIN <= amount <= payments.TOPUP_MAX:
             raise ValueError
     except (ArithmeticError, ValueError):
+        currency = wallet_for(client).currency
         messages.error(request, _("Top up between %(min)s and %(max)s.")
-                       % {"min": payments.TOPUP_MIN, "max": payments.TOPUP_MAX})  # fmt: skip
+                       % {"min": money(payments.TOPUP_MIN, currency),
+                          "max": money(payments.TOPUP_MAX, currency)})  # fmt: skip
         return HttpResponseRedirect(reverse("cabinet:wallet"), status=303)
     following = back_to(request, reverse("cabinet:wallet"))  # a checkout waiting for the money
     back = request.build_absolute_uri(reverse("cabinet:wallet-top-up-done"))

@@ -134,7 +134,7 @@ def test_absurd_amounts_are_refused_before_stripe(hotel, stripe_fake, amount):
     before = len(stripe_fake.requests)
     response = browser.post("/wallet/top-up/", {"amount": amount}, follow=True)
     assert response.status_code == 200
-    assert "Top up between 5.00 and 1000.00" in response.content.decode()
+    assert "Top up between €5.00 and €1,000.00" in response.content.decode()
     assert len(stripe_fake.requests) == before
 
 
