@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from billing.limits import WARNING_DENOMINATOR, WARNING_NUMERATOR, plan_for
 from billing.models import (
@@ -86,7 +87,7 @@ def usage_report(tenant: Tenant, *, now: dt.datetime | None = None) -> UsageRepo
         lines.append(MeterLine(metric, str(Metric(metric).label), used, quota, percent, level))
     points = [
         (
-            (first_day + dt.timedelta(days=d)).strftime("%d %b"),
+            date_format(first_day + dt.timedelta(days=d), "MONTH_DAY_FORMAT"),
             per_day.get(first_day + dt.timedelta(days=d), 0),
         )
         for d in range(CHART_DAYS)

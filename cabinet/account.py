@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -96,7 +97,7 @@ def deletion(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             _("Your account will be deleted on %(date)s. You can cancel until then.")
-            % {"date": f"{user.deletion_scheduled_for:%Y-%m-%d}"},
+            % {"date": date_format(user.deletion_scheduled_for, "DATE_FORMAT")},
         )
     return HttpResponseRedirect(reverse("account") + "#delete")
 

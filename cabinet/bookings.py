@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -44,6 +45,12 @@ def client_booking_create(
         message = PAID_WAITLIST if waitlist else PAID_AT_CHECKOUT
         raise PaymentRequired(str(message), code="payment_required")
     return booking_create(event=event, client=client, seats=seats, waitlist=waitlist)
+
+
+def _when_where(event: Event) -> str:
+    """ "7 Dec, 14:30 Hall A" in the active language (a notification's body)."""
+    when = date_format(timezone.localtime(event.starts_at), "DAY_TIME_FORMAT")
+    return f"{when} {event.location}".strip()
 
 
 def _voucher_later(booking: Booking) -> None:
@@ -107,10 +114,11 @@ def booking_create(
     if status == Booking.Status.CONFIRMED:
         usage.record("bookings", 1, idempotency_key=f"booking:{booking.pk}")
         _voucher_later(booking)
+        with in_language_of(client.user):
+            title = _("Booked: %(title)s") % {"title": locked.title}
+            body = _when_where(locked)
         notify(
-            recipient=client.user, event=NotificationEvent.BOOKING,
-            title=_("Booked: %(title)s") % {"title": locked.title},
-            body=f"{timezone.localtime(locked.starts_at):%d %b %H:%M} {locked.location}".strip(),
+            recipient=client.user, event=NotificationEvent.BOOKING, title=title, body=body,
             url=f"/bookings/{booking.pk}/", key=f"booking:{booking.pk}:confirmed",
         )  # fmt: skip
     audit_record(action=f"booking.{status}", actor=client.user, target=booking,
@@ -241,9 +249,9 @@ def booking_reminders_send(*, now: datetime | None = None) -> int:
         with in_language_of(user):
             title = _("Reminder: %(title)s at %(time)s") % {
                 "title": event.title,
-                "time": f"{when:%H:%M}",
+                "time": date_format(when, "TIME_FORMAT"),
             }
-        body = f"{when:%d %b %H:%M} {event.location}".strip()
+            body = _when_where(event)
         if notify(recipient=user, event=NotificationEvent.BOOKING, title=title,
                   body=body, url="/events/", key=f"booking:{booking.pk}:reminder"):  # fmt: skip
             sent += 1

@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from cabinet.loyalty import (
@@ -38,6 +37,7 @@ from cabinet.models import (
     Offer,
     OfferRedemption,
 )
+from cabinet.money import money
 from cabinet.wallet import POINTS_PER_EURO, InsufficientFunds, ledger_apply, wallet_for
 from rbac.audit import audit_record
 from rbac.models import User
@@ -102,10 +102,9 @@ def _balance_refusal(client: ClientProfile, priced: Priced) -> str | None:
     if wallet.currency != priced.currency:
         return _("Your balance is in %(currency)s.") % {"currency": wallet.currency}
     if wallet.balance < priced.total:
-        return _("Your balance is too low for this: %(short)s %(currency)s short.") % {
-            "short": number_format(priced.total - wallet.balance, 2),
-            "currency": priced.currency,
-        }  # fmt: skip
+        return _("Your balance is too low for this: %(short)s short.") % {
+            "short": money(priced.total - wallet.balance, priced.currency)
+        }
     return None
 
 

@@ -24,6 +24,7 @@ from cabinet.bookings import booking_cancel, booking_ics, cancel_deadline, clien
 from cabinet.checkout import checkout_open_booking, checkout_open_order
 from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, Checkout, Document, Event, LedgerEntry, Order
+from cabinet.money import money
 from cabinet.orders import order_place, order_set_status
 from cabinet.rendering import render_cabinet
 from cabinet.wallet import wallet_for
@@ -351,8 +352,10 @@ def wallet_top_up_start(request: HttpRequest) -> HttpResponse:
         if not payments.TOPUP_MIN <= amount <= payments.TOPUP_MAX:
             raise ValueError
     except (ArithmeticError, ValueError):
+        currency = wallet_for(client).currency
         messages.error(request, _("Top up between %(min)s and %(max)s.")
-                       % {"min": payments.TOPUP_MIN, "max": payments.TOPUP_MAX})  # fmt: skip
+                       % {"min": money(payments.TOPUP_MIN, currency),
+                          "max": money(payments.TOPUP_MAX, currency)})  # fmt: skip
         return HttpResponseRedirect(reverse("cabinet:wallet"), status=303)
     following = back_to(request, reverse("cabinet:wallet"))  # a checkout waiting for the money
     back = request.build_absolute_uri(reverse("cabinet:wallet-top-up-done"))
@@ -391,8 +394,8 @@ def wallet_top_up_done(request: HttpRequest) -> HttpResponse:
     except payments.PaymentFailed:
         result = None
     if result is not None and result.paid:
-        messages.success(request, _("%(amount)s %(currency)s added to your balance.")
-                         % {"amount": result.amount, "currency": result.currency})  # fmt: skip
+        messages.success(request, _("%(amount)s added to your balance.")
+                         % {"amount": money(result.amount, result.currency)})  # fmt: skip
     else:
         messages.info(request, _("We will add the payment to your balance as soon as it is "
                                  "confirmed."))  # fmt: skip

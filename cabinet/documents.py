@@ -27,7 +27,7 @@ LINK_MAX_AGE = 600
 
 def _when(moment: object) -> str:
     """A date and time as the reader's language writes it (7 December 2026, 14:30)."""
-    return date_format(timezone.localtime(moment), "j E Y, H:i")
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def _vat_row(total: object, currency: str) -> tuple[str, str] | None:

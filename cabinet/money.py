@@ -14,7 +14,8 @@ def money(amount: Decimal | int | str | None, currency: str, *, language: str | 
         return ""
     locale = (language or translation.get_language() or "en").replace("-", "_")
     try:
-        shown = format_currency(Decimal(str(amount)), currency, locale=locale)
+        # Stripe writes codes in lower case ("eur"); CLDR knows them in upper case.
+        shown = format_currency(Decimal(str(amount)), currency.upper(), locale=locale)
     except (ValueError, ArithmeticError):  # an unknown locale or a malformed amount
         return f"{amount} {currency}"
     # Where the locale has no symbol it writes the code against the digits ("RUB3.00").

@@ -17,6 +17,7 @@ from cabinet.models import (
     NotificationEvent,
     Tier,
 )
+from cabinet.money import money
 from cabinet.personal_data import personal_data_erase, personal_data_sections
 from cabinet.selectors import home_content_forget
 from cabinet.starter import seed_upcoming_events
@@ -82,8 +83,8 @@ def credit_card_payment(
         with in_language_of(client.user):
             notify(
                 recipient=client.user, event=NotificationEvent.ORDER_STATUS,
-                title=_("%(amount)s %(currency)s added to your balance")
-                % {"amount": amount, "currency": currency},
+                title=_("%(amount)s added to your balance")
+                % {"amount": money(amount, currency)},
                 url="/wallet/", key=f"topup:{reference}",
             )  # fmt: skip
 

@@ -397,6 +397,7 @@ if SECURE_COOKIES:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]  # date styles per language: config/formats/<lang>/
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

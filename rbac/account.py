@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 from rest_framework.authtoken.models import Token
@@ -209,7 +210,7 @@ def data_export_build(*, export_id: int) -> DataExport | None:
     }
     pdf = pdf_document(
         title=f"{tenant_name}: your data",
-        subtitle=f"{user.email} · {made_at:%Y-%m-%d %H:%M} UTC",
+        subtitle=f"{user.email} · {date_format(made_at, 'DATETIME_FORMAT')} UTC",
         sections=[
             Section(
                 title=s.title,

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from tenants.charts import bar_chart
 from tenants.models import Domain, Tenant, TenantEvent, TenantStatus
@@ -54,7 +55,7 @@ def _daily(counts: dict, days: int) -> list[tuple[str, float]]:
     today = timezone.localdate()
     return [
         (
-            (today - timedelta(days=offset)).strftime("%d %b"),
+            date_format(today - timedelta(days=offset), "MONTH_DAY_FORMAT"),
             counts.get(today - timedelta(days=offset), 0),
         )
         for offset in range(days - 1, -1, -1)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, tenant_context
 
@@ -140,7 +141,7 @@ def tenant_purge(*, tenant: Tenant, confirmation: str, actor: Actor) -> None:
     if timezone.now() < purge_allowed_from(tenant):
         raise ValidationError(
             _("The retention period runs until %(date)s.")
-            % {"date": f"{purge_allowed_from(tenant):%Y-%m-%d}"},
+            % {"date": date_format(purge_allowed_from(tenant), "DATE_FORMAT")},
             code="retention",
         )
     if latest_export(tenant) is None:

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cabinet.chat import attachment_clean
@@ -65,7 +66,7 @@ def stay_create(
     guest = client.user
     with in_language_of(guest):
         title = _("Your stay from %(arrival)s is booked: check in online before you come") % {
-            "arrival": arrival.strftime("%d.%m.%Y")
+            "arrival": date_format(arrival, "DATE_FORMAT")
         }
     url = reverse("hotel:stay-detail", args=[stay.pk])
     notify(recipient=guest, event=NotificationEvent.BOOKING, title=title, url=url,

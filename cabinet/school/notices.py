@@ -52,7 +52,7 @@ def marked_missing(attendance: Attendance) -> int:
     def words(student: Student) -> tuple[str, str]:
         values = {"child": student.full_name,
                   "class": attendance.school_class.name,
-                  "date": date_format(attendance.date, "D j M")}  # fmt: skip
+                  "date": date_format(attendance.date, "WEEKDAY_DAY_FORMAT")}  # fmt: skip
         if attendance.status == Attendance.Status.ABSENT:
             title = _("%(child)s was absent from %(class)s on %(date)s") % values
         else:
@@ -73,7 +73,7 @@ def homework_set(homework: Homework) -> int:
             "subject": homework.school_class.subject, "child": student.full_name,
             "title": homework.title,
         }  # fmt: skip
-        due = _("Due %(date)s.") % {"date": date_format(homework.due_date, "D j M")}
+        due = _("Due %(date)s.") % {"date": date_format(homework.due_date, "WEEKDAY_DAY_FORMAT")}
         return title, " ".join(filter(None, [due, homework.description[:500]]))
 
     parents = Guardianship.objects.filter(student__classes=homework.school_class)

@@ -18,7 +18,11 @@ def client_address(client: ClientProfile, pk: object) -> Address | None:
 
 
 def client_returns(client: ClientProfile) -> QuerySet[ReturnRequest]:
-    return ReturnRequest.objects.filter(client=client).prefetch_related("lines__order_item")
+    return (
+        ReturnRequest.objects.filter(client=client)
+        .select_related("order")
+        .prefetch_related("lines__order_item")
+    )
 
 
 def client_order_for_return(client: ClientProfile, pk: object) -> Order | None:
@@ -37,6 +41,6 @@ def staff_shipments(staff: User) -> QuerySet[Shipment]:
 def staff_returns(staff: User) -> QuerySet[ReturnRequest]:
     return (
         ReturnRequest.objects.filter(client__in=clients_for(staff))
-        .select_related("client__user")
+        .select_related("client__user", "order")
         .prefetch_related("lines__order_item")
     )

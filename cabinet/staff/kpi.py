@@ -11,6 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from cabinet.models import OfferRedemption, Order, OrderStatusChange, Thread, WorkRequest
+from cabinet.money import money
 from rbac.models import AuditEntry, User
 from tenants.charts import BarChart, bar_chart
 
@@ -118,7 +119,7 @@ def _money(amounts: list[tuple[str, Decimal]]) -> str:
     sums: dict[str, Decimal] = {}
     for currency, total in amounts:
         sums[currency] = sums.get(currency, Decimal(0)) + total
-    return ", ".join(f"{total:.2f} {currency}" for currency, total in sorted(sums.items())) or "—"
+    return ", ".join(money(total, currency) for currency, total in sorted(sums.items())) or "—"
 
 
 @dataclass(frozen=True)

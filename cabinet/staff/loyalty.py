@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cabinet.checkout import checkout_refund
 from cabinet.loyalty import club_join, club_leave, loyalty_settings, loyalty_settings_save
 from cabinet.models import Checkout, Club
+from cabinet.money import money
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import owner_required, staff_required
 from cabinet.staff.selectors import client_search, clients_for
@@ -135,6 +136,6 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("%(amount)s %(currency)s refunded the way it was paid.")
-                         % {"amount": given, "currency": checkout.currency})  # fmt: skip
+        messages.success(request, _("%(amount)s refunded the way it was paid.")
+                         % {"amount": money(given, checkout.currency)})  # fmt: skip
     return HttpResponseRedirect(reverse("staff:payments"), status=303)

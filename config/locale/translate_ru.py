@@ -13,6 +13,19 @@ from pathlib import Path
 import polib
 
 RU = {
+    # Amounts through money(): the currency is part of the amount (issue 18, point 7).
+    "%(amount)s added to your balance": "%(amount)s зачислено на ваш баланс",
+    "%(amount)s added to your balance.": "%(amount)s зачислено на ваш баланс.",
+    "Your balance is too low for this: %(short)s short.": "На балансе не хватает %(short)s.",
+    "Your balance is %(short)s short.": "На балансе не хватает %(short)s.",
+    "%(amount)s refunded the way it was paid.": "%(amount)s возвращено тем же способом, каким было оплачено.",
+    "%(amount)s refunded": "Возвращено %(amount)s",
+    "You save %(saved)s.": "Вы экономите %(saved)s.",
+    "you have %(balance)s": "на балансе %(balance)s",
+    "Confirm and pay %(total)s": "Подтвердить и оплатить %(total)s",
+    # Charts with their data as a table (issue 18, point 9).
+    "Show as a table": "Показать таблицей",
+    "max %(top)s": "макс. %(top)s",
     # The client's profile (cabinet/profile.py, cabinet/profile_views.py)
     "Your profile": "Ваш профиль",
     "Your name": "Ваше имя",
@@ -646,6 +659,7 @@ RU = {
 
 # Plural messages: (msgid, msgid_plural) -> the three Russian forms (1, 2–4, 5–20).
 RU_PLURAL = {
+    ("%(n)s place", "%(n)s places"): ("%(n)s место", "%(n)s места", "%(n)s мест", "%(n)s места"),
     ("Your stay starts in %(days)s day", "Your stay starts in %(days)s days"): (
         "Ваше проживание начнётся через %(days)s день",
         "Ваше проживание начнётся через %(days)s дня",

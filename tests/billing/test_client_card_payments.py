@@ -72,7 +72,7 @@ def test_the_owner_connects_stripe_and_a_client_tops_up_once(
     # the client comes back first: credited at once
     back = paid["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
     page = browser.get("/" + back.split("/", 3)[3], follow=True).content.decode()
-    assert "50.00 EUR added to your balance" in page
+    assert "€50.00 added to your balance" in page
     assert balance(hotel, client) == Decimal("50.00")
     # then the webhook arrives (twice, as Stripe may): nothing more is credited
     event = next(e for e in stripe_fake.events if e["type"] == "checkout.session.completed")
@@ -134,7 +134,7 @@ def test_absurd_amounts_are_refused_before_stripe(hotel, stripe_fake, amount):
     before = len(stripe_fake.requests)
     response = browser.post("/wallet/top-up/", {"amount": amount}, follow=True)
     assert response.status_code == 200
-    assert "Top up between 5.00 and 1000.00" in response.content.decode()
+    assert "Top up between €5.00 and €1,000.00" in response.content.decode()
     assert len(stripe_fake.requests) == before
 
 

@@ -77,7 +77,7 @@ def test_the_owner_subscribes_through_checkout(
     page = owner_client.get("/staff/billing/").content.decode()
     assert "Your plan: Start" in page
     assert "FAKE-" in page  # the paid invoice is listed
-    assert "29.00 EUR" in page
+    assert "€29.00" in page
 
 
 def test_only_the_owner_starts_a_checkout_or_the_portal(hotel, hotel_client, stripe_fake):

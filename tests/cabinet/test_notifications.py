@@ -5,6 +5,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_tenants.utils import tenant_context
 
 from cabinet.models import CatalogItem, ClientProfile, Delivery, Notification, NotificationSettings
@@ -180,7 +181,8 @@ def test_a_booking_is_confirmed_and_reminded_the_evening_before_once_on_each_cha
             assert booking_reminders_send() == 0  # the next quarter hour: nothing new
     reminders = [m["text"] for m in telegram.messages if "Reminder" in m["text"]]
     local = timezone.localtime(start)
-    assert reminders == [f"Hotel Test: Reminder: Boat trip at {local:%H:%M}\n{local:%d %b %H:%M}"]
+    when = date_format(local, "DAY_TIME_FORMAT")  # "10 Dec, 11:00"
+    assert reminders == [f"Hotel Test: Reminder: Boat trip at {local:%H:%M}\n{when}"]
     assert len([m for m in mail.outbox if "Reminder: Boat trip" in m.subject]) == 1
     with tenant_context(hotel):
         assert Notification.objects.filter(user=guest, title__startswith="Reminder").count() == 1
@@ -229,7 +231,7 @@ def test_a_russian_guest_is_reminded_in_russian(hotel, guest):
         booking_create(event=trip, client=guest.client_profile)
     with time_machine.travel(start - dt.timedelta(hours=12)), tenant_context(hotel):
         assert booking_reminders_send() == 1
-        (reminder,) = Notification.objects.filter(user=guest).exclude(title__startswith="Booked")
+        (reminder,) = Notification.objects.filter(user=guest, dedupe_key__endswith=":reminder")
         assert reminder.title.startswith("Напоминание: Катер в ")
 
 

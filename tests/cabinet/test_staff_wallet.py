@@ -42,7 +42,7 @@ def wallet(hotel, client) -> Wallet:
 
 def test_a_goodwill_credit_and_a_points_correction_are_recorded(hotel, guest, owner):
     desk = browser_for(hotel, owner)
-    assert "20.00 EUR" in desk.get(f"/staff/clients/{guest.pk}/").content.decode()
+    assert "€20.00" in desk.get(f"/staff/clients/{guest.pk}/").content.decode()
     data = {"account": "balance", "amount": "10", "reason": "cold breakfast"}
     assert desk.post(f"/staff/clients/{guest.pk}/wallet/", data).status_code == 302
     desk.post(f"/staff/clients/{guest.pk}/wallet/",

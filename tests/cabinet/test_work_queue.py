@@ -6,6 +6,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from cabinet.models import ClientProfile, RequestType, WorkRequest
+from cabinet.money import money
 from cabinet.staff.services import client_assign
 from cabinet.staff.work import request_create
 from rbac.models import AuditEntry, StaffProfile, User
@@ -154,8 +155,8 @@ def test_kpis_count_orders_done_with_revenue_and_chat_response_times(hotel, desk
     with time_machine.travel(start + dt.timedelta(hours=1)):
         page = as_(hotel, desk["owner"]).get("/staff/kpi/", {"days": "7"})
     (row,) = [r for r in page.context["rows"] if r.user == olga]
-    assert (row.orders_done, row.revenue) == (1, f"{order.total:.2f} {order.currency}")
+    assert (row.orders_done, row.revenue) == (1, money(order.total, order.currency))
     assert (row.chats_answered, row.chat_first_response_minutes, row.chat_close_minutes) == (
         1, 6.0, 20.0,
     )  # fmt: skip
-    assert f"{order.total:.2f} {order.currency}" in page.content.decode()
+    assert money(order.total, order.currency) in page.content.decode()

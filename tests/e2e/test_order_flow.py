@@ -46,7 +46,7 @@ def test_order_room_service_pay_from_balance_and_download_the_receipt(
     phone.get_by_role("button", name="Review my order").click()
     assert "45.00" in phone.locator(".total").inner_text()
     screenshot(phone, "order-2-review")
-    phone.get_by_role("button", name="Confirm and pay 45.00 EUR").click()
+    phone.get_by_role("button", name="Confirm and pay €45.00").click()
     assert "New" in phone.locator("#order-status").inner_text()
     order_url = phone.url
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375

@@ -82,9 +82,9 @@ def test_a_hotel_guest_checks_in_online_and_orders_an_extra(
     assert "We expect you at 16:45" in phone.content()
     screenshot(phone, "hotel-3-checked-in")
     parking = phone.locator("form.extra-row", has_text="Parking")
-    assert "36.00 EUR" in parking.inner_text()  # 12.00 a night, three nights
+    assert "€36.00" in parking.inner_text()  # 12.00 a night, three nights
     parking.get_by_role("button", name="Add").click()
-    phone.get_by_role("button", name="Confirm and pay 36.00 EUR").click()
+    phone.get_by_role("button", name="Confirm and pay €36.00").click()
     fits(phone)
     screenshot(phone, "hotel-4-extra-ordered")
     phone.get_by_text("More", exact=True).click()  # on a phone the rest of the menu is a sheet
