@@ -654,6 +654,23 @@ RU = {
     # Paid events: never booked without payment
     "This event is paid: confirm and pay for it at checkout.": "Это мероприятие платное: подтвердите и оплатите его при оформлении.",
     "This event is paid and full: its waitlist is not open. Try again later.": "Это платное мероприятие заполнено, и лист ожидания не открыт. Попробуйте позже.",
+    # The app shells' navigation
+    "Skip to the content": "Перейти к содержимому",
+    "Content": "Содержимое",
+    "Details": "Подробнее",
+    "Message templates": "Шаблоны сообщений",
+    "Door check": "Проверка на входе",
+    "Work": "Работа",
+    "More": "Ещё",
+    "You": "Вы",
+    "Cabinet": "Кабинет",
+    "My bookings": "Мои бронирования",
+    "Front desk": "Стойка регистрации",
+    "Teams": "Команды",
+    "Sign-in providers": "Способы входа",
+    "Settings": "Настройки",
+    "Table": "Таблица",
+    "Sign Out": "Выйти",
 }
 
 
