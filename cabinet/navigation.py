@@ -151,6 +151,7 @@ def client_navigation(request: HttpRequest) -> dict[str, object]:
         Item(_("Events"), reverse("cabinet:events"), "calendar-days"),
         Item(_("My bookings"), reverse("cabinet:bookings"), "ticket"),
         Item(_("Orders"), reverse("cabinet:orders"), "shopping-bag"),
+        Item(_("My requests"), reverse("cabinet:requests"), "list-checks"),
         Item(_("Balance"), reverse("cabinet:wallet"), "wallet"),
         Item(_("Loyalty"), reverse("cabinet:loyalty"), "sparkles"),
         Item(_("Good to know"), reverse("cabinet:info"), "info"),
