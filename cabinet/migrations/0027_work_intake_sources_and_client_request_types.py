@@ -5,54 +5,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0026_client_profile_preferences_and_marketing_consent'),
+        ("cabinet", "0026_client_profile_preferences_and_marketing_consent"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='requesttype',
-            name='client_requestable',
-            field=models.BooleanField(default=False, verbose_name='clients may ask for it'),
+            model_name="requesttype",
+            name="client_requestable",
+            field=models.BooleanField(default=False, verbose_name="clients may ask for it"),
         ),
         migrations.AddField(
-            model_name='requesttype',
-            name='code',
-            field=models.SlugField(blank=True, default='', max_length=40, verbose_name='intake code'),
+            model_name="requesttype",
+            name="code",
+            field=models.SlugField(
+                blank=True, default="", max_length=40, verbose_name="intake code"
+            ),
         ),
         migrations.AddField(
-            model_name='requesttype',
-            name='form_hint',
-            field=models.CharField(blank=True, max_length=200, verbose_name='question to the client'),
+            model_name="requesttype",
+            name="form_hint",
+            field=models.CharField(
+                blank=True, max_length=200, verbose_name="question to the client"
+            ),
         ),
         migrations.AddField(
-            model_name='workrequest',
-            name='details',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='details'),
+            model_name="workrequest",
+            name="details",
+            field=models.TextField(blank=True, max_length=2000, verbose_name="details"),
         ),
         migrations.AddField(
-            model_name='workrequest',
-            name='source',
-            field=models.CharField(blank=True, default='', max_length=80),
+            model_name="workrequest",
+            name="source",
+            field=models.CharField(blank=True, default="", max_length=80),
         ),
         migrations.AlterField(
-            model_name='messagetemplate',
-            name='event',
-            field=models.CharField(choices=[('order_status', 'My order changed'), ('booking', 'My bookings'), ('chat_answer', 'An answer to my question'), ('sla_warning', 'A request nears its deadline'), ('new_work', 'New work for me or my team'), ('school', "My children's grades, homework and absences")], max_length=16),
+            model_name="messagetemplate",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("order_status", "My order changed"),
+                    ("booking", "My bookings"),
+                    ("chat_answer", "An answer to my question"),
+                    ("sla_warning", "A request nears its deadline"),
+                    ("new_work", "New work for me or my team"),
+                    ("school", "My children's grades, homework and absences"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='event',
-            field=models.CharField(choices=[('order_status', 'My order changed'), ('booking', 'My bookings'), ('chat_answer', 'An answer to my question'), ('sla_warning', 'A request nears its deadline'), ('new_work', 'New work for me or my team'), ('school', "My children's grades, homework and absences")], max_length=16),
+            model_name="notification",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("order_status", "My order changed"),
+                    ("booking", "My bookings"),
+                    ("chat_answer", "An answer to my question"),
+                    ("sla_warning", "A request nears its deadline"),
+                    ("new_work", "New work for me or my team"),
+                    ("school", "My children's grades, homework and absences"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='requesttype',
-            constraint=models.UniqueConstraint(condition=models.Q(('code', ''), _negated=True), fields=('code',), name='one_request_type_per_code'),
+            model_name="requesttype",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("code", ""), _negated=True),
+                fields=("code",),
+                name="one_request_type_per_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('source', ''), _negated=True), ('status__in', ['new', 'in_progress'])), fields=('source',), name='one_open_work_item_per_source'),
+            model_name="workrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    models.Q(("source", ""), _negated=True), ("status__in", ["new", "in_progress"])
+                ),
+                fields=("source",),
+                name="one_open_work_item_per_source",
+            ),
         ),
     ]
