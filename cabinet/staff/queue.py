@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.models import WorkRequest
+from cabinet.navigation import staff_badge_counts
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
 from cabinet.staff.kpi import kpi_charts, kpis, offer_figures
@@ -26,8 +27,24 @@ OPEN = (WorkRequest.Status.NEW, WorkRequest.Status.IN_PROGRESS)
 @require_GET
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
-    open_requests = list(requests_for(request.user).filter(status__in=OPEN)[:200])
-    return render_cabinet(request, "staff/queue.html", {"requests": open_requests})
+    """Everything open that this person may take; with ?mine=1, "My work": what they hold,
+    the nearest deadline first."""
+    mine = request.GET.get("mine") == "1"
+    found = requests_for(request.user).filter(status__in=OPEN)
+    if mine:
+        found = found.filter(assignee=request.user).order_by("due_at", "pk")
+    context = {"requests": list(found[:200]), "mine": mine}
+    return render_cabinet(request, "staff/queue.html", context)
+
+
+@require_GET
+@staff_required
+def badges(request: HttpRequest) -> HttpResponse:
+    """The navigation's badges, swapped in place by HTMX every few seconds."""
+    counts = staff_badge_counts(request.user)
+    return render_cabinet(
+        request, "staff/_nav_badges.html", {"counts": counts, "places": ("side", "tab", "more")}
+    )
 
 
 def _work(request: HttpRequest, pk: int) -> WorkRequest:

@@ -37,6 +37,7 @@ urlpatterns = [
     path("orders/", orders.order_queue, name="orders"),
     path("orders/<int:pk>/move/", orders.order_move, name="order-move"),
     path("queue/", queue.queue, name="queue"),
+    path("badges/", queue.badges, name="badges"),
     path("queue/<int:pk>/", queue.work_detail, name="work"),
     path("queue/<int:pk>/<slug:action>/", queue.work_action, name="work-action"),
     path("kpi/", queue.kpi_dashboard, name="kpi"),
