@@ -2,6 +2,7 @@ import datetime
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -410,6 +411,8 @@ class WorkRequest(models.Model):
     estimated_minutes = models.PositiveIntegerField(default=30)
     spent_minutes = models.PositiveIntegerField(default=0)
     checklist_done = models.JSONField(default=list, blank=True)
+    # when each step was ticked ({"0": iso time}): the KPIs' "time per step"
+    step_times = models.JSONField(default=dict, blank=True)
     # the client action it came from ("thread:12", "order:7", "form:<key>"); while the item is
     # open a second event from the same source finds it instead of making another
     source = models.CharField(max_length=80, blank=True, default="")
@@ -902,6 +905,12 @@ class Message(models.Model):
 class CannedAnswer(models.Model):
     title = models.CharField(_("title"), max_length=80, unique=True)
     body = models.TextField(_("text"), max_length=2000)
+    # offered to clients who read this language ("" for everyone), for this type of request
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+    request_type = models.ForeignKey(
+        RequestType, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="canned_answers", verbose_name=_("request type"),
+    )  # fmt: skip
 
     def __str__(self) -> str:
         return self.title

@@ -45,7 +45,8 @@ class Group:
 
 VERTICAL_ICONS = {"hotel": "bed-double", "shop": "package", "school": "graduation-cap"}
 CONTENT_ICONS = {"catalog": "sparkles", "events": "calendar-days", "offers": "receipt",
-                 "clubs": "users-round", "map-points": "map"}  # fmt: skip
+                 "clubs": "users-round", "map-points": "map", "request-types": "list-checks",
+                 "canned-answers": "message-circle"}  # fmt: skip
 
 
 def _mark_current(items: list[Item], path: str) -> None:

@@ -8,7 +8,7 @@ from cabinet.models import WorkRequest
 from cabinet.navigation import staff_badge_counts
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
-from cabinet.staff.kpi import kpi_charts, kpis, offer_figures
+from cabinet.staff.kpi import kpi_charts, kpis, offer_figures, process_figures
 from cabinet.staff.selectors import staff_role
 from cabinet.staff.work import (
     request_check,
@@ -108,7 +108,8 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     if policy_get().kpi_leaderboard:
         everyone = kpis(staff=User.objects.filter(is_staff=True, is_active=True), days=days)
         leaderboard = sorted(everyone, key=lambda r: -r.closed)[:10]
-    context = {"rows": rows, "charts": kpi_charts(rows), "days": days, "leaderboard": leaderboard}
+    context = {"rows": rows, "charts": kpi_charts(rows), "days": days, "leaderboard": leaderboard,
+               "processes": process_figures(staff=staff, days=days)}  # fmt: skip
     if role in ("owner", "admin"):  # the business's figures, not a person's
         context["offers"] = offer_figures(days=days)
     return render_cabinet(request, "staff/kpi.html", context)

@@ -86,7 +86,13 @@ def request_check(*, work: WorkRequest, staff: User, step: int) -> WorkRequest:
     done = set(locked.checklist_done)
     done ^= {step}
     locked.checklist_done = sorted(done)
-    locked.save(update_fields=["checklist_done"])
+    times = dict(locked.step_times)
+    if step in done:
+        times[str(step)] = timezone.now().isoformat()
+    else:
+        times.pop(str(step), None)
+    locked.step_times = times
+    locked.save(update_fields=["checklist_done", "step_times"])
     return locked
 
 
