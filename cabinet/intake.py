@@ -15,12 +15,18 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cabinet.models import ClientProfile, NotificationEvent, RequestType, WorkRequest
+from cabinet.models import (
+    CannedAnswer,
+    ClientProfile,
+    NotificationEvent,
+    RequestType,
+    WorkRequest,
+)
 from cabinet.notifications import in_language_of, notify
 from cabinet.verticals import VERTICALS, current_vertical
 from rbac.audit import audit_record
@@ -168,3 +174,15 @@ def client_request_submit(
 def client_work(client: ClientProfile) -> QuerySet[WorkRequest]:
     """The client's own requests, newest first, with their status (what the client sees)."""
     return WorkRequest.objects.filter(client=client).select_related("type").order_by("-created_at")
+
+
+def canned_answers_for(client: ClientProfile) -> QuerySet[CannedAnswer]:
+    """The canned answers staff may send this client: those in the client's language and those
+    for everyone; the ones for a type of request this client has open come first."""
+    language = (client.user.language or "")[:2]
+    open_types = WorkRequest.objects.filter(client=client, status__in=OPEN).values("type_id")
+    return (
+        CannedAnswer.objects.filter(Q(language="") | Q(language=language))
+        .annotate(for_open=Exists(open_types.filter(type_id=OuterRef("request_type_id"))))
+        .order_by("-for_open", "title")
+    )
