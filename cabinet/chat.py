@@ -14,6 +14,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from cabinet.images import image_reencoded
+from cabinet.intake import work_close, work_open
 from cabinet.models import Booking, ClientProfile, Message, NotificationEvent, Order, Thread
 from cabinet.notifications import in_language_of, notify
 from cabinet.storage_quota import storage_changed, storage_check
@@ -130,6 +131,7 @@ def message_post(
             if locked.assignee_id is None:
                 updates["assignee"] = author
             audit_record(action="chat.answered", actor=author, target=locked)
+            work_close(source=f"thread:{locked.pk}", by=author)
             with in_language_of(locked.client.user):  # the client's language, not the staff's
                 title = _("%(who)s answered you") % {"who": author.get_short_name()}
             notify(
@@ -138,6 +140,8 @@ def message_post(
             )  # fmt: skip
         else:
             updates["staff_unread"] = F("staff_unread") + 1
+            work_open(client=locked.client, kind="chat", source=f"thread:{locked.pk}",
+                      title=locked.subject, details=body[:300])  # fmt: skip
         Thread.objects.filter(pk=locked.pk).update(**updates)
     return message
 
@@ -157,3 +161,4 @@ def thread_close(*, thread: Thread, by: User) -> None:
         status=Thread.Status.CLOSED, closed_at=timezone.now()
     )
     audit_record(action="chat.closed", actor=by, target=thread)
+    work_close(source=f"thread:{thread.pk}", by=by)

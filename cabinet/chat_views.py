@@ -17,6 +17,7 @@ from cabinet.chat import (
     thread_close,
     thread_read,
 )
+from cabinet.intake import canned_answers_for
 from cabinet.models import CannedAnswer, Message, Thread
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
@@ -179,7 +180,7 @@ def staff_thread(request: HttpRequest, pk: int) -> HttpResponse:
     items = list(thread.messages.select_related("author"))
     return render_cabinet(request, "staff/chat_thread.html", {
         "thread": thread, "items": items, "last_id": items[-1].pk if items else 0,
-        "canned": CannedAnswer.objects.all(),
+        "canned": canned_answers_for(thread.client),
         "poll_url": reverse("staff:chat-poll", args=[thread.pk]),
     })  # fmt: skip
 

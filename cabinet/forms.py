@@ -4,7 +4,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from cabinet.images import image_file
-from cabinet.models import CatalogItem, Club, Event, InfoPage, Offer
+from cabinet.models import (
+    CannedAnswer,
+    CatalogItem,
+    Club,
+    Event,
+    InfoPage,
+    Offer,
+    RequestType,
+)
 from cabinet.storage_quota import storage_changed, storage_check
 
 
@@ -167,3 +175,47 @@ class ClubForm(forms.ModelForm):
             "discount_percent": _("Members pay this much less on every order and booking."),
             "perks": _("What members get, one perk a line."),
         }
+
+
+class StepsField(forms.CharField):
+    """A list of short steps, typed one a line."""
+
+    widget = forms.Textarea(attrs={"rows": 5})
+
+    def prepare_value(self, value: object) -> object:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: object) -> list[str]:
+        lines = [" ".join(line.split()) for line in str(value or "").splitlines()]
+        steps = [line[:200] for line in lines if line]
+        if len(steps) > 20:
+            raise forms.ValidationError(_("At most 20 steps."))
+        return steps
+
+
+class RequestTypeForm(forms.ModelForm):
+    """The owner's standard process for a kind of request: how fast, which steps, and whether
+    clients may ask for it from their cabinet (with the question they answer)."""
+
+    checklist = StepsField(label=_("Steps, one a line"), required=False)
+
+    class Meta:
+        model = RequestType
+        fields = ("name", "sla_minutes", "checklist", "client_requestable", "form_hint")
+        help_texts = {
+            "sla_minutes": _("New requests of this type are due this many minutes after they "
+                             "arrive."),
+            "client_requestable": _("Clients see it under My requests and can send it."),
+        }  # fmt: skip
+
+    def clean_sla_minutes(self) -> int:
+        minutes = self.cleaned_data["sla_minutes"]
+        if not 5 <= minutes <= 60 * 24 * 14:
+            raise forms.ValidationError(_("Between 5 minutes and 14 days."))
+        return minutes
+
+
+class CannedAnswerForm(forms.ModelForm):
+    class Meta:
+        model = CannedAnswer
+        fields = ("title", "body", "language", "request_type")

@@ -2,6 +2,7 @@ import datetime
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -368,6 +369,18 @@ class RequestType(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
     sla_minutes = models.PositiveIntegerField(_("answer within minutes"), default=240)
     checklist = models.JSONField(_("steps"), default=list, blank=True)
+    # what intake files under this type ("chat", "order", a vertical's "checkin"…); "" for the
+    # owner's own types
+    code = models.SlugField(_("intake code"), max_length=40, blank=True, default="")
+    client_requestable = models.BooleanField(_("clients may ask for it"), default=False)
+    form_hint = models.CharField(_("question to the client"), max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="one_request_type_per_code"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -398,9 +411,22 @@ class WorkRequest(models.Model):
     estimated_minutes = models.PositiveIntegerField(default=30)
     spent_minutes = models.PositiveIntegerField(default=0)
     checklist_done = models.JSONField(default=list, blank=True)
+    # when each step was ticked ({"0": iso time}): the KPIs' "time per step"
+    step_times = models.JSONField(default=dict, blank=True)
+    # the client action it came from ("thread:12", "order:7", "form:<key>"); while the item is
+    # open a second event from the same source finds it instead of making another
+    source = models.CharField(max_length=80, blank=True, default="")
+    details = models.TextField(_("details"), max_length=2000, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["assignee", "status"]), models.Index(fields=["due_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=~models.Q(source="") & models.Q(status__in=["new", "in_progress"]),
+                name="one_open_work_item_per_source",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -879,6 +905,12 @@ class Message(models.Model):
 class CannedAnswer(models.Model):
     title = models.CharField(_("title"), max_length=80, unique=True)
     body = models.TextField(_("text"), max_length=2000)
+    # offered to clients who read this language ("" for everyone), for this type of request
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+    request_type = models.ForeignKey(
+        RequestType, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="canned_answers", verbose_name=_("request type"),
+    )  # fmt: skip
 
     def __str__(self) -> str:
         return self.title
@@ -892,10 +924,11 @@ class NotificationEvent(models.TextChoices):
     BOOKING = "booking", _("My bookings")
     CHAT_ANSWER = "chat_answer", _("An answer to my question")
     SLA_WARNING = "sla_warning", _("A request nears its deadline")
+    NEW_WORK = "new_work", _("New work for me or my team")
     SCHOOL = "school", _("My children's grades, homework and absences")
 
 
-STAFF_EVENTS = {NotificationEvent.SLA_WARNING}  # offered to staff only
+STAFF_EVENTS = {NotificationEvent.SLA_WARNING, NotificationEvent.NEW_WORK}  # offered to staff only
 VERTICAL_EVENTS = {NotificationEvent.SCHOOL: "school"}  # offered in that vertical's cabinets only
 
 

@@ -34,6 +34,7 @@ class Item:
     url: str
     icon: str
     current: bool = False
+    badge_key: str = ""  # the live count shown on it (staff_badge_counts), polled by HTMX
 
 
 @dataclass
@@ -44,7 +45,8 @@ class Group:
 
 VERTICAL_ICONS = {"hotel": "bed-double", "shop": "package", "school": "graduation-cap"}
 CONTENT_ICONS = {"catalog": "sparkles", "events": "calendar-days", "offers": "receipt",
-                 "clubs": "users-round", "map-points": "map"}  # fmt: skip
+                 "clubs": "users-round", "map-points": "map", "request-types": "list-checks",
+                 "canned-answers": "message-circle"}  # fmt: skip
 
 
 def _mark_current(items: list[Item], path: str) -> None:
@@ -124,10 +126,27 @@ def staff_navigation(request: HttpRequest) -> dict[str, object]:
     everything = [item for group in groups for item in group.items]
     _mark_current(everything, request.path)
     by_url = {item.url: item for item in everything}
+    by_url[reverse("staff:queue")].badge_key = "queue"
+    by_url[reverse("staff:chats")].badge_key = "messages"
     by_url[reverse("staff:home")].current = request.path == reverse("staff:home")
     tabs = [by_url[url] for url in (reverse("staff:home"), reverse("staff:queue"),
                                     reverse("staff:chats"), reverse("staff:clients"))]  # fmt: skip
     return {"groups": groups, "tabs": tabs, "more_current": not any(tab.current for tab in tabs)}
+
+
+def staff_badge_counts(user: User) -> dict[str, int]:
+    """The navigation's unread badges: new work this person may take (theirs, or unassigned
+    work of the clients they see) and conversations with unread client messages. Two counts,
+    asked by the badge endpoint rather than by every page."""
+    from cabinet.models import Thread, WorkRequest
+    from cabinet.staff.selectors import clients_for
+    from cabinet.staff.work import requests_for
+
+    queue = requests_for(user).filter(status=WorkRequest.Status.NEW).count()
+    messages = Thread.objects.filter(
+        client__in=clients_for(user).values("pk"), staff_unread__gt=0
+    ).count()
+    return {"queue": queue, "messages": messages}
 
 
 # --- Clients -----------------------------------------------------------------------------------
@@ -151,6 +170,7 @@ def client_navigation(request: HttpRequest) -> dict[str, object]:
         Item(_("Events"), reverse("cabinet:events"), "calendar-days"),
         Item(_("My bookings"), reverse("cabinet:bookings"), "ticket"),
         Item(_("Orders"), reverse("cabinet:orders"), "shopping-bag"),
+        Item(_("My requests"), reverse("cabinet:requests"), "list-checks"),
         Item(_("Balance"), reverse("cabinet:wallet"), "wallet"),
         Item(_("Loyalty"), reverse("cabinet:loyalty"), "sparkles"),
         Item(_("Good to know"), reverse("cabinet:info"), "info"),

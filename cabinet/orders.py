@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from billing import limits, usage
 from cabinet import outgoing
+from cabinet.intake import work_close, work_open
 from cabinet.loyalty import normalise_code
 from cabinet.models import (
     Checkout,
@@ -95,6 +96,8 @@ def order_create_paid(
         for item, qty in priced.items.values()
     )  # fmt: skip
     OrderStatusChange.objects.create(order=order, to_status=S.NEW, by=client.user)
+    work_open(client=client, kind="order", source=f"order:{order.pk}",
+              title=_("Order #%(pk)s") % {"pk": order.pk})  # fmt: skip
     usage.record("orders", 1, idempotency_key=f"order:{order.pk}")
     outgoing.emit("order.created", lambda: outgoing_order(order))
     audit_record(action="order.placed", actor=client.user, target=order,
@@ -124,6 +127,8 @@ def order_set_status(*, order: Order, to: str, by: User, notify_client: bool = T
     OrderStatusChange.objects.create(order=locked, from_status=previous, to_status=to, by=by)
     if to == S.CANCELLED:
         _refund_cancelled(locked, by=by)
+    if previous == S.NEW:  # confirmed or cancelled: nobody needs to confirm it any more
+        work_close(source=f"order:{locked.pk}", by=by, cancelled=is_client)
     audit_record(action="order.status", actor=by, target=locked, changes={"status": [previous, to]})
     outgoing.emit("order.status_changed",
                   lambda: {**outgoing_order(locked), "previous": previous})  # fmt: skip

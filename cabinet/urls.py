@@ -1,6 +1,14 @@
 from django.urls import path
 
-from cabinet import chat_views, checkout_views, client_views, community_views, views, welcome
+from cabinet import (
+    chat_views,
+    checkout_views,
+    client_views,
+    community_views,
+    request_views,
+    views,
+    welcome,
+)
 
 app_name = "cabinet"
 
@@ -45,6 +53,8 @@ urlpatterns = [
     path("wallet/", client_views.wallet, name="wallet"),
     path("wallet/top-up/", client_views.wallet_top_up_start, name="wallet-top-up"),
     path("wallet/top-up/done/", client_views.wallet_top_up_done, name="wallet-top-up-done"),
+    path("requests/", request_views.client_requests, name="requests"),
+    path("requests/send/", request_views.client_request_send, name="request-send"),
     path("messages/", chat_views.client_chat, name="chat"),
     path("messages/poll/", chat_views.client_poll, name="chat-poll"),
     path("messages/send/", chat_views.client_send, name="chat-send"),

@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 # Per vertical: client and staff links (label, URL name), the URL modules, the starter content
 # seeded into the vertical's template schema, the demo content `make run` adds, and its home page:
-# the default blocks ("home"), its own first block ("home_lead": provider, template) and a map.
+# the default blocks ("home"), its own first block ("home_lead": provider, template), a map, and
+# the kinds of work its actions open in the staff queue ("work_types", read by cabinet.intake).
 VERTICALS: dict[str, dict[str, Any]] = {
     "hotel": {
         "nav": [(_("My stay"), "hotel:stay"), (_("Map"), "hotel:map")],
@@ -41,6 +42,14 @@ VERTICALS: dict[str, dict[str, Any]] = {
         ],
         "home_lead": ("cabinet.hotel.home.stay_lead", "hotel/_home_lead.html"),
         "map_url": "hotel:map",
+        # the kinds of work the vertical's actions open (cabinet.intake): name, SLA, checklist
+        "work_types": {
+            "checkin": (
+                _("Online check-in to review"),
+                120,
+                [_("Check the document"), _("Assign a room"), _("Confirm to the guest")],
+            ),
+        },
     },
     "shop": {
         "nav": [(_("Returns"), "shop:returns"), (_("Addresses"), "shop:addresses")],
@@ -52,6 +61,13 @@ VERTICALS: dict[str, dict[str, Any]] = {
         "urls": "cabinet.shop.urls",
         "staff_urls": "cabinet.shop.staff_urls",
         "demo": "cabinet.shop.demo.seed_demo",
+        "work_types": {
+            "return": (
+                _("Return to decide"),
+                480,
+                [_("Check the order and the reason"), _("Approve or decline")],
+            ),
+        },
     },
     "school": {
         "nav": [(_("My children"), "school:children")],
@@ -60,6 +76,9 @@ VERTICALS: dict[str, dict[str, Any]] = {
         "staff_urls": "cabinet.school.staff_urls",
         "seed": "cabinet.school.starter.seed",
         "demo": "cabinet.school.demo.seed_demo",
+        "work_types": {  # in a school, whoever writes in the chat is a parent
+            "chat": (_("Parent's message"), 240, [_("Read the history"), _("Answer the parent")]),
+        },
     },
 }
 

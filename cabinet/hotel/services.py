@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cabinet.chat import attachment_clean
 from cabinet.hotel.models import Room, Stay
+from cabinet.intake import work_close, work_open
 from cabinet.models import CatalogItem, ClientProfile, NotificationEvent
 from cabinet.notifications import in_language_of, notify
 from cabinet.storage_quota import storage_changed, storage_check
@@ -106,6 +107,9 @@ def stay_check_in(
     locked.save()
     audit_record(action="stay.checked_in_online", actor=locked.client.user, target=locked,
                  changes={"arrival_time": str(arrival_time)})  # fmt: skip
+    work_open(client=locked.client, kind="checkin", source=f"stay:{locked.pk}:checkin",
+              title=_("Check-in: %(name)s") % {"name": guest_name},
+              details=str(arrival_time))  # fmt: skip
     return locked
 
 
@@ -123,6 +127,7 @@ def stay_set_status(*, stay: Stay, to: str, by: User) -> Stay:
     locked.save(update_fields=["status"])
     audit_record(action="stay.status", actor=by, target=locked,
                  changes={"from": before, "to": to})  # fmt: skip
+    work_close(source=f"stay:{locked.pk}:checkin", by=by, cancelled=to == S.CANCELLED)
     return locked
 
 

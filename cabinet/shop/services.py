@@ -9,6 +9,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cabinet.intake import work_close, work_open
 from cabinet.models import ClientProfile, NotificationEvent, Order
 from cabinet.notifications import in_language_of, notify
 from cabinet.orders import TRANSITIONS as ORDER_TRANSITIONS
@@ -192,6 +193,9 @@ def return_request(
     )
     audit_record(action="return.requested", actor=client.user, target=request,
                  changes={"order": locked.pk, "amount": str(amount)})  # fmt: skip
+    work_open(client=client, kind="return", source=f"return:{request.pk}",
+              title=_("Return for order #%(pk)s") % {"pk": locked.pk},
+              details=request.comment)  # fmt: skip
     return request
 
 
@@ -221,6 +225,7 @@ def return_decide(*, request: ReturnRequest, to: str, by: User, note: str = "") 
                       note=f"refund of return {locked.pk}", key=f"return:{locked.pk}")  # fmt: skip
     audit_record(action="return.decided", actor=by, target=locked,
                  changes={"status": to, "amount": str(locked.amount)})  # fmt: skip
+    work_close(source=f"return:{locked.pk}", by=by)
     guest = locked.client.user
     with in_language_of(guest):
         title = _("Your return for order #%(pk)s: %(status)s") % {

@@ -18,6 +18,7 @@ from cabinet.rendering import render_cabinet
 from cabinet.staff import selectors
 from cabinet.staff.access import staff_required
 from cabinet.staff.assignment import clients_move, target_parse, teams
+from cabinet.staff.client_notes import can_edit_notes
 from cabinet.staff.front_desk import can_front_desk
 from cabinet.staff.masking import PERSONAL_FIELDS, client_view
 from cabinet.staff.quota import export_allowed, quota_consume, quota_first_refusal
@@ -94,6 +95,7 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "can_adjust": can_adjust_wallet(request.user),
         "can_invite": can_front_desk(request.user) and not client.user.has_usable_password(),
         "teams": teams(),
+        "can_edit_notes": can_edit_notes(request.user),
     }
     return render_cabinet(request, "staff/client_card.html", context)
 

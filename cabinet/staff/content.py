@@ -18,10 +18,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet import services
-from cabinet.forms import CatalogItemForm, ClubForm, EventForm, InfoPageForm, OfferForm
+from cabinet.forms import (
+    CannedAnswerForm,
+    CatalogItemForm,
+    ClubForm,
+    EventForm,
+    InfoPageForm,
+    OfferForm,
+    RequestTypeForm,
+)
 from cabinet.hotel.forms import MapPointForm, RoomForm
 from cabinet.hotel.models import MapPoint, Room
-from cabinet.models import CatalogItem, Club, Event, InfoPage, Offer
+from cabinet.models import CannedAnswer, CatalogItem, Club, Event, InfoPage, Offer, RequestType
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
 from cabinet.verticals import current_vertical
@@ -45,7 +53,11 @@ class Resource:
 
     def queryset(self) -> models.QuerySet:
         queryset = self.model.objects.all()
-        return queryset.select_related("category") if self.model is CatalogItem else queryset
+        if self.model is CatalogItem:
+            return queryset.select_related("category")
+        if self.model is CannedAnswer:
+            return queryset.select_related("request_type")
+        return queryset
 
 
 RESOURCES = {
@@ -79,6 +91,15 @@ RESOURCES = {
     ),
     "rooms": Resource(
         "rooms", Room, RoomForm, gettext_lazy("Rooms"), ("number", "kind"), vertical="hotel"
+    ),
+    # the standard processes (issue 19): what intake files requests under, and the answers to them
+    "request-types": Resource(
+        "request-types", RequestType, RequestTypeForm, gettext_lazy("Request types"),
+        ("name", "sla_minutes", "client_requestable"),
+    ),
+    "canned-answers": Resource(
+        "canned-answers", CannedAnswer, CannedAnswerForm, gettext_lazy("Canned answers"),
+        ("title", "language", "request_type"),
     ),
 }  # fmt: skip
 

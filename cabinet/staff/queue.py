@@ -5,9 +5,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.models import WorkRequest
+from cabinet.navigation import staff_badge_counts
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
-from cabinet.staff.kpi import kpi_charts, kpis, offer_figures
+from cabinet.staff.kpi import kpi_charts, kpis, offer_figures, process_figures
 from cabinet.staff.selectors import staff_role
 from cabinet.staff.work import (
     request_check,
@@ -26,8 +27,24 @@ OPEN = (WorkRequest.Status.NEW, WorkRequest.Status.IN_PROGRESS)
 @require_GET
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
-    open_requests = list(requests_for(request.user).filter(status__in=OPEN)[:200])
-    return render_cabinet(request, "staff/queue.html", {"requests": open_requests})
+    """Everything open that this person may take; with ?mine=1, "My work": what they hold,
+    the nearest deadline first."""
+    mine = request.GET.get("mine") == "1"
+    found = requests_for(request.user).filter(status__in=OPEN)
+    if mine:
+        found = found.filter(assignee=request.user).order_by("due_at", "pk")
+    context = {"requests": list(found[:200]), "mine": mine}
+    return render_cabinet(request, "staff/queue.html", context)
+
+
+@require_GET
+@staff_required
+def badges(request: HttpRequest) -> HttpResponse:
+    """The navigation's badges, swapped in place by HTMX every few seconds."""
+    counts = staff_badge_counts(request.user)
+    return render_cabinet(
+        request, "staff/_nav_badges.html", {"counts": counts, "places": ("side", "tab", "more")}
+    )
 
 
 def _work(request: HttpRequest, pk: int) -> WorkRequest:
@@ -91,7 +108,8 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     if policy_get().kpi_leaderboard:
         everyone = kpis(staff=User.objects.filter(is_staff=True, is_active=True), days=days)
         leaderboard = sorted(everyone, key=lambda r: -r.closed)[:10]
-    context = {"rows": rows, "charts": kpi_charts(rows), "days": days, "leaderboard": leaderboard}
+    context = {"rows": rows, "charts": kpi_charts(rows), "days": days, "leaderboard": leaderboard,
+               "processes": process_figures(staff=staff, days=days)}  # fmt: skip
     if role in ("owner", "admin"):  # the business's figures, not a person's
         context["offers"] = offer_figures(days=days)
     return render_cabinet(request, "staff/kpi.html", context)

@@ -13,7 +13,7 @@ from cabinet.models import ClientProfile, NotificationEvent, RequestType, WorkRe
 from cabinet.notifications import in_language_of, notify
 from cabinet.staff.selectors import clients_for
 from rbac.audit import audit_record
-from rbac.models import User
+from rbac.models import StaffProfile, User
 
 
 def requests_for(staff: User) -> QuerySet[WorkRequest]:
@@ -48,7 +48,7 @@ def request_create(
 
 @transaction.atomic
 def request_take(*, work: WorkRequest, staff: User) -> WorkRequest:
-    locked = WorkRequest.objects.select_for_update().get(pk=work.pk)
+    locked = WorkRequest.objects.select_for_update(of=("self",)).get(pk=work.pk)
     if locked.assignee_id and locked.assignee_id != staff.pk:
         raise ValidationError(_("Someone else is already handling this request."))
     if locked.status in (WorkRequest.Status.DONE, WorkRequest.Status.CANCELLED):
@@ -86,7 +86,13 @@ def request_check(*, work: WorkRequest, staff: User, step: int) -> WorkRequest:
     done = set(locked.checklist_done)
     done ^= {step}
     locked.checklist_done = sorted(done)
-    locked.save(update_fields=["checklist_done"])
+    times = dict(locked.step_times)
+    if step in done:
+        times[str(step)] = timezone.now().isoformat()
+    else:
+        times.pop(str(step), None)
+    locked.step_times = times
+    locked.save(update_fields=["checklist_done", "step_times"])
     return locked
 
 
@@ -113,8 +119,26 @@ def request_close(*, work: WorkRequest, staff: User, spent_minutes: int) -> Work
 SLA_WARNING_MINUTES = 30
 
 
+def _team_managers(work: WorkRequest) -> list[User]:
+    """The managers of the team of whoever holds the request, or else of the client's person."""
+    holder = work.assignee if work.assignee and work.assignee.is_active else None
+    if holder is None:
+        assignment = work.client.assignments.filter(ended_at__isnull=True).first()
+        holder = assignment.staff if assignment else None
+    profile = getattr(holder, "staff_profile", None) if holder else None
+    if profile is None or not profile.team_id:
+        return []
+    return list(
+        User.objects.filter(
+            is_active=True, staff_profile__team_id=profile.team_id,
+            staff_profile__role=StaffProfile.Role.MANAGER,
+        ).order_by("pk")
+    )  # fmt: skip
+
+
 def requests_sla_warn(*, now: datetime | None = None) -> int:
-    """Warn whoever holds each open request (the owners, while nobody does) once, when its SLA
+    """Warn whoever holds each open request and the managers of their team (while nobody holds
+    it: the managers of the client's team, or the owners if it has none) once, when its SLA
     deadline is less than SLA_WARNING_MINUTES away. Idempotent through notify()'s key. The number
     of warnings sent now."""
     now = now or timezone.now()
@@ -124,14 +148,17 @@ def requests_sla_warn(*, now: datetime | None = None) -> int:
             due_at__gt=now,
             due_at__lte=now + timedelta(minutes=SLA_WARNING_MINUTES),
         )
-        .select_related("assignee")
+        .select_related("assignee__staff_profile")
         .order_by("due_at", "pk")
     )
     owners = None
     sent = 0
     for work in due.iterator(chunk_size=500):
+        managers = _team_managers(work)
         if work.assignee and work.assignee.is_active:
-            recipients = [work.assignee]
+            recipients = [work.assignee, *(m for m in managers if m.pk != work.assignee_id)]
+        elif managers:
+            recipients = managers
         else:
             if owners is None:
                 owners = list(User.objects.filter(is_superuser=True, is_active=True))
