@@ -230,12 +230,23 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# ASVS 5.0 V6.2 (docs/security.md): at least 8 characters and no maximum, no composition rules
+# (so no NumericPasswordValidator: weak all-digit passwords are in the common and breached
+# lists), not built of the context's words, not common, not known from a breach.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "rbac.passwords.ContextWordsValidator"},
+    {"NAME": "rbac.passwords.BreachedPasswordValidator"},
 ]
+# A k-anonymity range service in the "Pwned Passwords" style (rbac.passwords): only the first 5
+# characters of the password's SHA-1 are sent. Empty: the breached-password check is off.
+PWNED_PASSWORDS_URL = env.str(
+    "PWNED_PASSWORDS_URL", default="https://api.pwnedpasswords.com/range/"
+)
+# A range service on loopback (a self-hosted mirror in development, the tests' fake).
+PWNED_PASSWORDS_ALLOW_PRIVATE = DEBUG
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "cabinet:home"
 LOGOUT_REDIRECT_URL = "cabinet:home"
@@ -295,7 +306,7 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_PASSKEY_SIGNUP_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = PLATFORM_DOMAIN == "localhost"
 MFA_TOTP_ISSUER = "Kabinet"
-MFA_TOTP_TOLERANCE = 1  # one 30-second step either way: phones' clocks drift
+MFA_TOTP_TOLERANCE = 0  # ASVS 6.5.5: a code is good for its own 30-second step only
 MFA_ADAPTER = "rbac.adapters.MFAAdapter"
 USERSESSIONS_TRACK_ACTIVITY = True
 # "Sign out other sessions" also revokes the person's API tokens (rbac.adapters).

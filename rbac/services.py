@@ -133,15 +133,26 @@ def invitation_for(token: str) -> StaffInvitation:
     return invitation
 
 
-@transaction.atomic
 def invitation_accept(*, token: str, password: str, full_name: str = "") -> User:
-    """Create the staff account the invitation names; the link then stops working."""
+    """Create the staff account the invitation names; the link then stops working. The
+    password is checked first, outside the transaction (the breached-password check asks a
+    service over the network)."""
     invitation = invitation_for(token)
+    full_name = (full_name or invitation.full_name).strip()[:150]
+    password_validation.validate_password(
+        password, User(email=invitation.email, full_name=full_name)
+    )
+    return _invitation_accept_locked(invitation=invitation, password=password, full_name=full_name)
+
+
+@transaction.atomic
+def _invitation_accept_locked(
+    *, invitation: StaffInvitation, password: str, full_name: str
+) -> User:
     locked = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
     if not locked.is_pending:
         raise InvitationRefused("this invitation link is not valid any more")
-    user = User(email=locked.email, full_name=(full_name or locked.full_name).strip()[:150])
-    password_validation.validate_password(password, user)
+    user = User(email=locked.email, full_name=full_name)
     user.is_staff = True
     user.set_password(password)
     user.save()
@@ -485,17 +496,22 @@ def client_invitation_match(*, login: str, code: str) -> ClientInvitation | None
     return invitation if signing.same(invitation.code_hash, expected) else None
 
 
-@transaction.atomic
 def client_invitation_accept(*, invitation: ClientInvitation, password: str) -> User:
     """The invited client chose a password: the code is spent, and the channel it came through
     is proven theirs (an emailed code verifies the email, a texted one the phone; a slip handed
     over at the desk verifies a phone-only client's phone, and leaves an email to allauth's
-    usual confirmation). Signing in afterwards is allauth's flow, in the view."""
+    usual confirmation). Signing in afterwards is allauth's flow, in the view. The password is
+    checked before the transaction (the breached-password check is a network call)."""
+    password_validation.validate_password(password, User.objects.get(pk=invitation.user_id))
+    return _client_invitation_accept_locked(invitation=invitation, password=password)
+
+
+@transaction.atomic
+def _client_invitation_accept_locked(*, invitation: ClientInvitation, password: str) -> User:
     locked = ClientInvitation.objects.select_for_update().get(pk=invitation.pk)
     if not locked.is_pending:
         raise ValidationError(_("This code was already used or has expired."), code="spent")
     user = User.objects.select_for_update().get(pk=locked.user_id)
-    password_validation.validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     channel = locked.channel

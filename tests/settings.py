@@ -13,6 +13,8 @@ os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"kabinet-test-{_RUN_ID}")
 os.environ.setdefault("TENANT_POOL_SIZE", "0")  # pool tests fill it explicitly
 # Two suites on one server (two developers, a helper) must not share a test database.
 os.environ.setdefault("TEST_DATABASE_NAME", f"test_kabinet_{_RUN_ID}")
+# No breached-password service unless a test serves the fake one (tests/support/fake_pwned.py).
+os.environ.setdefault("PWNED_PASSWORDS_URL", "")
 
 from config.settings import *  # noqa: E402, F403
 
