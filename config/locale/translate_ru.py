@@ -726,6 +726,11 @@ RU = {
     "Check-in: %(name)s": "Регистрация: %(name)s",
     "Order #%(pk)s": "Заказ №%(pk)s",
     "Return for order #%(pk)s": "Возврат по заказу №%(pk)s",
+    # Passwords and second factors, ASVS V6 (rbac/passwords.py, docs/security.md).
+    "This password is too easy to guess here: it is made of this site's or your own name. Add words of your own.": "Этот пароль здесь легко угадать: он составлен из названия сайта или вашего имени. Добавьте свои слова.",
+    "Your password can’t be made of this site’s name or your own name.": "Пароль не может состоять из названия сайта или вашего имени.",
+    "This password has appeared in a data breach elsewhere, so attackers try it first. Choose another one.": "Этот пароль уже попадал в утечки данных на других сайтах, и злоумышленники пробуют его первым. Выберите другой.",
+    "Your password can’t be one that is known from a data breach.": "Пароль не может быть из известных утечек данных.",
 }
 
 
