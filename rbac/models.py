@@ -273,7 +273,7 @@ class ClientInvitation(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="client_invitations")
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=200)  # a salted password hash of the code
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
