@@ -735,6 +735,8 @@ RU = {
     "A code by SMS is only as safe as your phone number. Someone who talks your mobile operator into moving your number to their SIM card (a “SIM swap”), or who reads your texts on a lost or shared phone or through a weakness of the phone network, gets your codes and can sign in as you.": "Код по SMS защищён не лучше, чем ваш номер телефона. Тот, кто уговорит оператора перевыпустить ваш номер на свою SIM-карту («подмена SIM»), или прочитает ваши SMS на потерянном или чужом телефоне либо через уязвимость телефонной сети, получит ваши коды и сможет войти от вашего имени.",
     "An authenticator app or a passkey is safer: its codes never travel over the phone network and stay on your device.": "Приложение-аутентификатор или ключ доступа надёжнее: их коды не передаются по телефонной сети и остаются на вашем устройстве.",
     "Set up an authenticator app or a passkey": "Настроить приложение-аутентификатор или ключ доступа",
+    "We sent you a sign-in code: send it back as `code` with your password.": "Мы отправили вам код входа: пришлите его в поле `code` вместе с паролем.",
+    "That sign-in code is not right.": "Неверный код входа.",
     "SMS codes can be intercepted or taken over with your number (a “SIM swap”); an authenticator app or a passkey, which you can add later, is safer.": "SMS-коды можно перехватить или получить вместе с вашим номером («подмена SIM»); приложение-аутентификатор или ключ доступа, которые можно добавить позже, надёжнее.",
 }
 

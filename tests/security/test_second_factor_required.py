@@ -185,3 +185,30 @@ def test_a_staff_member_with_a_factor_works_as_before(hotel, staff_default):
     assert browser.get("/staff/").status_code == 200
     with tenant_context(hotel):
         assert User.objects.get(pk=operator.pk).is_staff
+
+
+def test_the_api_asks_a_client_without_a_second_factor_for_an_emailed_code(
+    hotel, hotel_client, codes_required
+):
+    # given: a client with a password and no second factor
+    with tenant_context(hotel):
+        guest = UserFactory(email="guest@hotel.example.com")
+
+    def ask(**extra: str) -> object:
+        body = json.dumps({"email": guest.email, "password": PASSWORD, **extra})
+        return hotel_client.post("/api/v1/auth/token/", body, content_type="application/json")
+
+    # when: the password alone, then a wrong code, then the emailed one
+    first = ask()
+    code = last_code()
+    wrong = ask(code="000000" if code != "000000" else "111111")
+    right = ask(code=code)
+    again = ask(code=code)
+
+    # then: a code is sent, only it opens, and only once
+    assert (first.status_code, first.json()["code"]) == (401, "sign_in_code_sent")
+    assert mail.outbox[-2].to == [guest.email] or mail.outbox[0].to == [guest.email]
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "sign_in_code_wrong")
+    assert right.status_code == 200
+    assert "token" in right.json()
+    assert again.status_code == 401
