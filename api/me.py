@@ -78,7 +78,8 @@ class TokenView(APIView):
             401: OpenApiResponse(
                 description="Wrong email or password (the same answer for an unknown or "
                 "unverified account), or, once the password is right, a missing or wrong "
-                "two-factor code"
+                "two-factor code, or (no second factor) a sign-in code just sent by email or "
+                "SMS (`sign_in_code_sent`) or a wrong one"
             ),
             403: OpenApiResponse(
                 description="The password is right, but the email address is not verified "

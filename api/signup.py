@@ -37,7 +37,8 @@ class SignupInput(JsonInput):
     owner_email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
         min_length=8, max_length=1024, write_only=True, trim_whitespace=False,
-        help_text="Not all digits, not a common password, not like the email.",
+        help_text="At least 8 characters; not a common or breached password, not made of the "
+        "site's name or the email.",
     )  # fmt: skip
     language = serializers.ChoiceField(choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
     time_zone = serializers.ChoiceField(

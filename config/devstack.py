@@ -190,6 +190,11 @@ def run() -> int:
     # A development server: DEBUG on unless said otherwise. With it off, the server wants
     # production settings and refuses to start without them (config/production.py).
     env.setdefault("DEBUG", "true")
+    # The demo's published accounts sign in with their password alone (docs/security.md, 6.3.3):
+    # no emailed code on a new browser, staff not sent to set up a second factor. Set these to
+    # true in .env to try the production behaviour.
+    env.setdefault("SIGN_IN_NEW_BROWSER_CODE", "false")
+    env.setdefault("STAFF_TWO_FACTOR_DEFAULT", "false")
     port = env.get("PORT", "8000")
     fake_stripe = fake_stripe_env(env, port)
     fake_sms = fake_sms_env(env)

@@ -230,12 +230,23 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# ASVS 5.0 V6.2 (docs/security.md): at least 8 characters and no maximum, no composition rules
+# (so no NumericPasswordValidator: weak all-digit passwords are in the common and breached
+# lists), not built of the context's words, not common, not known from a breach.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "rbac.passwords.ContextWordsValidator"},
+    {"NAME": "rbac.passwords.BreachedPasswordValidator"},
 ]
+# A k-anonymity range service in the "Pwned Passwords" style (rbac.passwords): only the first 5
+# characters of the password's SHA-1 are sent. Empty: the breached-password check is off.
+PWNED_PASSWORDS_URL = env.str(
+    "PWNED_PASSWORDS_URL", default="https://api.pwnedpasswords.com/range/"
+)
+# A range service on loopback (a self-hosted mirror in development, the tests' fake).
+PWNED_PASSWORDS_ALLOW_PRIVATE = DEBUG
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "cabinet:home"
 LOGOUT_REDIRECT_URL = "cabinet:home"
@@ -255,6 +266,18 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email", "phone"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*"]
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# ASVS 6.3.3 (docs/security.md): a password alone does not sign in on a browser not seen before.
+# It is followed by a one-time code (email, or SMS for a phone-only client) unless the person
+# has an authenticator app or passkey (then that is asked); after the code the person may trust
+# the browser for 14 days (allauth's trust cookie, void once the password or a factor changes).
+# A code sign-in is itself possession of a verified channel. Off only for the test suite's
+# cabinets (tests/settings.py); tests of the rule turn it on.
+SIGN_IN_NEW_BROWSER_CODE = env.bool("SIGN_IN_NEW_BROWSER_CODE", default=True)
+ACCOUNT_LOGIN_BY_CODE_REQUIRED = {"password"} if SIGN_IN_NEW_BROWSER_CODE else False
+ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED = True
+# Staff must use a second factor (the owner's "staff must use two-factor", on by default): one
+# without a factor is sent to set one up, on every door. Off only for the test suite's cabinets.
+STAFF_TWO_FACTOR_DEFAULT = env.bool("STAFF_TWO_FACTOR_DEFAULT", default=True)
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
 # Six digits, as phones suggest from an SMS: three tries per code, a code lives three minutes
 # (fifteen for a phone's verification), and codes are requested at most 3 a minute per number.
@@ -295,7 +318,7 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_PASSKEY_SIGNUP_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = PLATFORM_DOMAIN == "localhost"
 MFA_TOTP_ISSUER = "Kabinet"
-MFA_TOTP_TOLERANCE = 1  # one 30-second step either way: phones' clocks drift
+MFA_TOTP_TOLERANCE = 0  # ASVS 6.5.5: a code is good for its own 30-second step only
 MFA_ADAPTER = "rbac.adapters.MFAAdapter"
 USERSESSIONS_TRACK_ACTIVITY = True
 # "Sign out other sessions" also revokes the person's API tokens (rbac.adapters).

@@ -14,6 +14,8 @@ urlpatterns = [
     path("signup/check/", signup_slug_check, name="signup-slug-check"),
     path("control/plans/", include("billing.control_urls")),
     path("control/", include("tenants.control_urls")),
+    # OpenID Connect with the ID token's signature always checked (before allauth's own).
+    path("accounts/oidc/", include("rbac.oidc")),
     path("accounts/", include("allauth.urls")),
     path("billing/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     path("health/", health, name="health"),

@@ -17,6 +17,8 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("media/<path:path>", tenant_media, name="media"),
     *tenant_api_urlpatterns,
+    # OpenID Connect with the ID token's signature always checked (before allauth's own).
+    path("accounts/oidc/", include("rbac.oidc")),
     path("accounts/", include("allauth.urls")),
     path("account/", account.account, name="account"),
     path("account/profile/", profile_views.profile, name="account-profile"),

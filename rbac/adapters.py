@@ -6,6 +6,8 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django import forms
@@ -27,6 +29,7 @@ from tenants.tasks_base import enqueue_on_commit
 
 LOCKOUT_AUDIT_SECONDS = 300
 EMAIL_CONFIRMATION_PURPOSE = "rbac.email-confirmation"
+LOGIN_CODE_MAIL = "account/email/login_code"
 
 
 def _tenant_name() -> str:
@@ -81,8 +84,28 @@ class AccountAdapter(DefaultAccountAdapter):
         return f"{_tenant_name()} <{settings.DEFAULT_FROM_EMAIL}>"
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        from rbac.services import PHONE_ONLY_DOMAIN
+
+        if template_prefix == LOGIN_CODE_MAIL and email.endswith("@" + PHONE_ONLY_DOMAIN):
+            # A phone-only client's stand-in address is nobody's: the sign-in code allauth asks
+            # for after a password on a new browser goes to the verified phone instead.
+            user = User.objects.filter(email=email, phone_verified=True).first()
+            if user is not None:
+                self.send_verification_code_sms(user, user.phone, context["code"])
+            return
         # The email templates also get `branding` from the cabinet's context processor.
         super().send_mail(template_prefix, email, {**context, "cabinet_name": _tenant_name()})
+
+    def is_login_by_code_required(self, login: Any) -> bool:
+        """ASVS 6.3.3 (docs/security.md): a password is followed by a one-time code (by email,
+        or SMS for a phone-only client) on a browser the person has not trusted, unless they
+        have an authenticator app or a passkey, which allauth's two-factor stage asks for."""
+        user = login.user
+        if user is not None and is_mfa_enabled(
+            user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        ):
+            return False
+        return super().is_login_by_code_required(login)
 
     def format_email_subject(self, subject: str) -> str:
         return f"[{_tenant_name()}] {subject}"
@@ -189,8 +212,19 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    """Second factors' secrets (TOTP keys, the recovery codes' seed) are kept sealed
+    (`tenants.signing.seal`): a leaked database gives neither codes nor keys (ASVS 6.5.2)."""
+
+    SEAL_PURPOSE = "mfa.secret"
+
     def get_totp_issuer(self) -> str:
         return _tenant_name()
+
+    def encrypt(self, text: str) -> str:
+        return signing.seal(self.SEAL_PURPOSE, text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return signing.unseal(self.SEAL_PURPOSE, encrypted_text)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

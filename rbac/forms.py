@@ -49,6 +49,10 @@ class SignupForm(allauth_forms.SignupForm):
         super().__init__(*args, **kwargs)
         if "phone" in self.fields:
             self.fields["phone"].label = _("Phone, for signing in by SMS (optional)")
+            self.fields["phone"].help_text = _(
+                "SMS codes can be intercepted or taken over with your number (a “SIM swap”); "
+                "an authenticator app or a passkey, which you can add later, is safer."
+            )
 
     def clean_full_name(self) -> str:
         name = " ".join(self.cleaned_data.get("full_name", "").split())

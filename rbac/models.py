@@ -1,5 +1,6 @@
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -116,6 +117,12 @@ class HandoffUse(models.Model):
         return self.nonce
 
 
+def staff_two_factor_default() -> bool:
+    """ASVS 6.3.3: staff use a second factor unless the owner turns it off
+    (STAFF_TWO_FACTOR_DEFAULT, on unless the environment says otherwise)."""
+    return settings.STAFF_TWO_FACTOR_DEFAULT
+
+
 class SecurityPolicy(models.Model):
     """How this cabinet guards its doors, set by its owner. One row per schema."""
 
@@ -132,7 +139,9 @@ class SecurityPolicy(models.Model):
         _("sign out after idle minutes"), default=15,
         validators=[MinValueValidator(2), MaxValueValidator(24 * 60)],
     )  # fmt: skip
-    require_staff_mfa = models.BooleanField(_("staff must use two-factor sign-in"), default=False)
+    require_staff_mfa = models.BooleanField(
+        _("staff must use two-factor sign-in"), default=staff_two_factor_default
+    )
     kpi_leaderboard = models.BooleanField(_("show staff a leaderboard"), default=True)
     audit_retention_days = models.PositiveIntegerField(
         _("keep the audit log for days"), default=730,
@@ -273,7 +282,7 @@ class ClientInvitation(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="client_invitations")
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=200)  # a salted password hash of the code
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -133,15 +134,26 @@ def invitation_for(token: str) -> StaffInvitation:
     return invitation
 
 
-@transaction.atomic
 def invitation_accept(*, token: str, password: str, full_name: str = "") -> User:
-    """Create the staff account the invitation names; the link then stops working."""
+    """Create the staff account the invitation names; the link then stops working. The
+    password is checked first, outside the transaction (the breached-password check asks a
+    service over the network)."""
     invitation = invitation_for(token)
+    full_name = (full_name or invitation.full_name).strip()[:150]
+    password_validation.validate_password(
+        password, User(email=invitation.email, full_name=full_name)
+    )
+    return _invitation_accept_locked(invitation=invitation, password=password, full_name=full_name)
+
+
+@transaction.atomic
+def _invitation_accept_locked(
+    *, invitation: StaffInvitation, password: str, full_name: str
+) -> User:
     locked = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
     if not locked.is_pending:
         raise InvitationRefused("this invitation link is not valid any more")
-    user = User(email=locked.email, full_name=(full_name or locked.full_name).strip()[:150])
-    password_validation.validate_password(password, user)
+    user = User(email=locked.email, full_name=full_name)
     user.is_staff = True
     user.set_password(password)
     user.save()
@@ -364,11 +376,27 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 
 
-def client_code_hash(*, user_id: int, code: str) -> str:
-    """An HMAC of the code under the platform's key, bound to this schema and person: the same
-    code is worthless for anyone else, here or in another cabinet."""
+def _client_code_secret(*, user_id: int, code: str) -> str:
+    """What is hashed for a front-desk code: the code as typed on a phone (case, dashes and
+    spaces ignored), bound to this cabinet and person."""
     normal = "".join(ch for ch in code.upper() if ch.isalnum())
-    return signing.digest("rbac.client-invitation", f"{user_id}:{normal}")
+    return f"{signing.current_schema()}:{user_id}:{normal}"
+
+
+def client_code_hash(*, user_id: int, code: str) -> str:
+    """A salted password hash (PASSWORD_HASHERS: Argon2) of the code (ASVS 6.5.2): a leaked
+    table gives no code back, and the same code never hashes the same twice."""
+    return make_password(_client_code_secret(user_id=user_id, code=code))
+
+
+def client_code_matches(*, user_id: int, code: str, stored: str) -> bool:
+    """Whether `code` is the one hashed in `stored`. Invitations made before codes were
+    password-hashed (an HMAC of 64 hex characters) are checked as they were made, until they
+    expire (14 days)."""
+    if "$" not in stored:
+        normal = "".join(ch for ch in code.upper() if ch.isalnum())
+        return signing.same(stored, signing.digest("rbac.client-invitation", f"{user_id}:{normal}"))
+    return check_password(_client_code_secret(user_id=user_id, code=code), stored)
 
 
 def client_account_duplicate(*, email: str, phone: str) -> User | None:
@@ -481,21 +509,26 @@ def client_invitation_match(*, login: str, code: str) -> ClientInvitation | None
     ).first()
     if invitation is None:
         return None
-    expected = client_code_hash(user_id=user.pk, code=code[:64])
-    return invitation if signing.same(invitation.code_hash, expected) else None
+    matches = client_code_matches(user_id=user.pk, code=code[:64], stored=invitation.code_hash)
+    return invitation if matches else None
 
 
-@transaction.atomic
 def client_invitation_accept(*, invitation: ClientInvitation, password: str) -> User:
     """The invited client chose a password: the code is spent, and the channel it came through
     is proven theirs (an emailed code verifies the email, a texted one the phone; a slip handed
     over at the desk verifies a phone-only client's phone, and leaves an email to allauth's
-    usual confirmation). Signing in afterwards is allauth's flow, in the view."""
+    usual confirmation). Signing in afterwards is allauth's flow, in the view. The password is
+    checked before the transaction (the breached-password check is a network call)."""
+    password_validation.validate_password(password, User.objects.get(pk=invitation.user_id))
+    return _client_invitation_accept_locked(invitation=invitation, password=password)
+
+
+@transaction.atomic
+def _client_invitation_accept_locked(*, invitation: ClientInvitation, password: str) -> User:
     locked = ClientInvitation.objects.select_for_update().get(pk=invitation.pk)
     if not locked.is_pending:
         raise ValidationError(_("This code was already used or has expired."), code="spent")
     user = User.objects.select_for_update().get(pk=locked.user_id)
-    password_validation.validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     channel = locked.channel

@@ -11,12 +11,14 @@ This is the only module that calls the signing, HMAC and random primitives; a te
 (tests/isolation/test_signing_call_sites.py) fails when another one does.
 """
 
+import base64
 import hashlib
 import hmac
 import secrets
 import string
 from typing import Any
 
+from cryptography.fernet import Fernet
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.db import connection
@@ -118,6 +120,31 @@ def code_mint(alphabet: str, length: int) -> str:
 def hex_mint(nbytes: int) -> str:
     """A random lookup prefix (an API key's): not a secret, found only in the cabinet's table."""
     return secrets.token_hex(nbytes)
+
+
+# --- Secrets kept encrypted at rest (the schema in the key's salt) ------------------------------
+
+SEALED_PREFIX = "sealed1:"
+
+
+def _fernet(purpose: str, schema: str | None) -> Fernet:
+    key = salted_hmac(salt(purpose, schema=schema), "fernet-key", algorithm="sha256").digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(purpose: str, text: str, *, schema: str | None = None) -> str:
+    """`text` encrypted and authenticated (Fernet) under a key derived from the platform key,
+    the purpose and the schema: a database dump alone reveals nothing, and a sealed value
+    copied into another cabinet does not open there."""
+    return SEALED_PREFIX + _fernet(purpose, schema).encrypt(text.encode()).decode()
+
+
+def unseal(purpose: str, sealed: str, *, schema: str | None = None) -> str:
+    """The text `seal` sealed. A value stored before sealing (no prefix) is returned as it is;
+    one sealed elsewhere or tampered with raises `InvalidToken`."""
+    if not sealed.startswith(SEALED_PREFIX):
+        return sealed
+    return _fernet(purpose, schema).decrypt(sealed.removeprefix(SEALED_PREFIX).encode()).decode()
 
 
 def same(presented: str, expected: str) -> bool:

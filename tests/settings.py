@@ -13,6 +13,13 @@ os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"kabinet-test-{_RUN_ID}")
 os.environ.setdefault("TENANT_POOL_SIZE", "0")  # pool tests fill it explicitly
 # Two suites on one server (two developers, a helper) must not share a test database.
 os.environ.setdefault("TEST_DATABASE_NAME", f"test_kabinet_{_RUN_ID}")
+# No breached-password service unless a test serves the fake one (tests/support/fake_pwned.py).
+os.environ.setdefault("PWNED_PASSWORDS_URL", "")
+# The suite's cabinets behave as ones made before ASVS 6.3.3: a password signs in at once and
+# the owner's "staff must use two-factor" starts off. Tests of those rules turn them on
+# (tests/security/test_second_factor_required.py).
+os.environ.setdefault("SIGN_IN_NEW_BROWSER_CODE", "false")
+os.environ.setdefault("STAFF_TWO_FACTOR_DEFAULT", "false")
 
 from config.settings import *  # noqa: E402, F403
 

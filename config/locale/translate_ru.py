@@ -726,6 +726,18 @@ RU = {
     "Check-in: %(name)s": "Регистрация: %(name)s",
     "Order #%(pk)s": "Заказ №%(pk)s",
     "Return for order #%(pk)s": "Возврат по заказу №%(pk)s",
+    # Passwords and second factors, ASVS V6 (rbac/passwords.py, docs/security.md).
+    "This password is too easy to guess here: it is made of this site's or your own name. Add words of your own.": "Этот пароль здесь легко угадать: он составлен из названия сайта или вашего имени. Добавьте свои слова.",
+    "Your password can’t be made of this site’s name or your own name.": "Пароль не может состоять из названия сайта или вашего имени.",
+    "This password has appeared in a data breach elsewhere, so attackers try it first. Choose another one.": "Этот пароль уже попадал в утечки данных на других сайтах, и злоумышленники пробуют его первым. Выберите другой.",
+    "Your password can’t be one that is known from a data breach.": "Пароль не может быть из известных утечек данных.",
+    "Before you rely on SMS": "Прежде чем полагаться на SMS",
+    "A code by SMS is only as safe as your phone number. Someone who talks your mobile operator into moving your number to their SIM card (a “SIM swap”), or who reads your texts on a lost or shared phone or through a weakness of the phone network, gets your codes and can sign in as you.": "Код по SMS защищён не лучше, чем ваш номер телефона. Тот, кто уговорит оператора перевыпустить ваш номер на свою SIM-карту («подмена SIM»), или прочитает ваши SMS на потерянном или чужом телефоне либо через уязвимость телефонной сети, получит ваши коды и сможет войти от вашего имени.",
+    "An authenticator app or a passkey is safer: its codes never travel over the phone network and stay on your device.": "Приложение-аутентификатор или ключ доступа надёжнее: их коды не передаются по телефонной сети и остаются на вашем устройстве.",
+    "Set up an authenticator app or a passkey": "Настроить приложение-аутентификатор или ключ доступа",
+    "We sent you a sign-in code: send it back as `code` with your password.": "Мы отправили вам код входа: пришлите его в поле `code` вместе с паролем.",
+    "That sign-in code is not right.": "Неверный код входа.",
+    "SMS codes can be intercepted or taken over with your number (a “SIM swap”); an authenticator app or a passkey, which you can add later, is safer.": "SMS-коды можно перехватить или получить вместе с вашим номером («подмена SIM»); приложение-аутентификатор или ключ доступа, которые можно добавить позже, надёжнее.",
 }
 
 

@@ -267,3 +267,44 @@ def test_an_oversized_discovery_document_is_refused(hotel, owner_client, idp, mo
     assert "larger than 64 KB" in response.content.decode()
     with tenant_context(hotel):
         assert not SocialApp.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fault", ["bad_signature", "wrong_kid", "alg_none", "hs256_with_public_key"]
+)
+def test_an_id_token_with_a_bad_signature_signs_nobody_in(hotel, idp, fault):
+    # given: the provider answers the token request itself (where allauth skips the
+    # signature), with an ID token whose signature is wrong in one way
+    a_provider(hotel, idp)
+    idp.id_token_fault = fault
+    idp.next_identity = idp.identity_for("maria@idp.example.com", "Maria Lopez")
+
+    # when: a client comes back through it
+    browser = Client(HTTP_HOST="hotel.localhost")
+    response = through_the_provider(browser, idp)
+
+    # then: nobody is signed in and no account is made
+    assert response.status_code == 401  # allauth's "sign-in failed" page
+    assert "_auth_user_id" not in browser.session
+    with tenant_context(hotel):
+        assert not User.objects.filter(email="maria@idp.example.com").exists()
+        assert not SocialAccount.objects.exists()
+
+
+def test_the_issuers_keys_are_fetched_through_the_guard_once_an_hour(hotel, idp, monkeypatch):
+    # given: a provider, and the guard's session counted
+    a_provider(hotel, idp)
+    sessions = []
+    real = oauth.provider_session
+    monkeypatch.setattr("rbac.oidc.provider_session", lambda: sessions.append(1) or real())
+
+    # when: two clients sign in through it
+    for email in ("one@idp.example.com", "two@idp.example.com"):
+        idp.next_identity = idp.identity_for(email)
+        browser = Client(HTTP_HOST="hotel.localhost")
+        through_the_provider(browser, idp)
+        assert "_auth_user_id" in browser.session
+
+    # then: the key set was fetched once, through the egress guard
+    assert idp.jwks_requests == 1
+    assert sessions == [1]

@@ -269,3 +269,31 @@ def test_asking_for_a_code_with_neither_email_nor_phone_is_a_400_not_a_500(hotel
 
     assert response.status_code in (200, 400)  # allauth shows the form again with the error
     assert "Enter your email address or your phone number." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "risk", "safer"),
+    [
+        ("en", "SIM swap", "Set up an authenticator app or a passkey"),
+        ("ru", "подмена SIM", "Настроить приложение-аутентификатор или ключ доступа"),
+    ],
+)
+def test_adding_a_phone_explains_the_risks_of_sms_and_points_to_safer_factors(
+    hotel, language, risk, safer
+):
+    # given: a signed-in client who reads the site in her language
+    with tenant_context(hotel):
+        guest = UserFactory(language=language)
+    browser = signed_in(Client(HTTP_HOST="hotel.localhost"), guest.email)
+
+    # when: she opens the page to add a phone, and the signup page offers one
+    page = browser.get("/accounts/phone/change/").content.decode()
+    visitor = Client(HTTP_HOST="hotel.localhost")
+    visitor.cookies["django_language"] = language
+    signup = visitor.get("/accounts/signup/")
+
+    # then: both name the risk (SIM swap, interception), and the page links to TOTP and passkeys
+    assert risk in page
+    assert safer in page
+    assert 'href="/accounts/2fa/"' in page
+    assert risk in signup.content.decode()

@@ -129,3 +129,26 @@ def test_a_password_reset_still_asks_for_the_second_factor(hotel, hotel_client):
     assert sign_in.status_code == 302
     assert sign_in["Location"].startswith("/accounts/2fa/authenticate/")
     assert "_auth_user_id" not in hotel_client.session
+
+
+def test_an_authenticator_code_lives_only_its_own_thirty_seconds(hotel, hotel_client):
+    # given: a person with an authenticator app, and the code of the step before this one
+    secret = generate_totp_secret()
+    with tenant_context(hotel):
+        guest = UserFactory(email="guest@hotel.example.com")
+        TOTP.activate(guest, secret)
+    step = int(time.time()) // 30
+
+    def ask(code: str) -> int:
+        body = json.dumps({"email": guest.email, "password": PASSWORD, "code": code})
+        return hotel_client.post(
+            "/api/v1/auth/token/", body, content_type="application/json"
+        ).status_code
+
+    # when: last step's code, then next step's, then this step's are sent
+    previous = ask(format_hotp_value(hotp_value(secret, step - 1)))
+    following = ask(format_hotp_value(hotp_value(secret, step + 1)))
+    current = ask(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+
+    # then: only the current step's code is good (MFA_TOTP_TOLERANCE = 0)
+    assert (previous, following, current) == (401, 401, 200)

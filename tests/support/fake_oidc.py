@@ -1,7 +1,9 @@
-"""A local OpenID Connect identity provider: discovery, an authorize page, token and userinfo
-endpoints, so allauth's real OIDC client runs against it. A test sets `next_identity` and the
+"""A local OpenID Connect identity provider: discovery, an authorize page, token, userinfo and
+JWKS endpoints, so allauth's real OIDC client runs against it. A test sets `next_identity` and the
 authorize endpoint signs that person in at once; without it (`make run`) a small form asks for
-an email address and a name."""
+an email address and a name. ID tokens are signed RS256 with a key of its own, published in its
+JWKS; `id_token_fault` makes the next ones wrong ("bad_signature", "wrong_kid", "alg_none",
+"hs256_with_public_key") to show that the cabinet refuses them."""
 
 import html
 import json
@@ -13,6 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 from tests.support.fake_server import FakeService, QuietHandler, serving
 
@@ -27,6 +32,10 @@ class FakeOidc(FakeService):
         self.codes: dict[str, dict] = {}  # code -> the identity and nonce it stands for
         self.tokens: dict[str, dict] = {}  # access token -> identity
         self.token_requests: list[dict] = []
+        self.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "fake-oidc-1"
+        self.id_token_fault = ""
+        self.jwks_requests = 0
 
     def identity_for(self, email: str, name: str = "") -> dict:
         return {"sub": "sub-" + email, "email": email, "email_verified": True, "name": name}
@@ -54,7 +63,8 @@ class FakeOidc(FakeService):
                 if path == "/.well-known/openid-configuration":
                     return self.reply(200, fake.discovery())
                 if path == "/jwks":
-                    return self.reply(200, {"keys": []})
+                    fake.jwks_requests += 1
+                    return self.reply(200, fake.jwks())
                 if path == "/authorize":
                     if query.get("client_id") != fake.client_id:
                         return self.reply(400, "<p>unknown client_id</p>")
@@ -99,7 +109,7 @@ class FakeOidc(FakeService):
             "jwks_uri": f"{self.url}/jwks",
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["HS256"],
+            "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_post"],
         }
 
@@ -120,8 +130,29 @@ class FakeOidc(FakeService):
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": 300,
-            "id_token": jwt.encode(claims, self.client_secret, algorithm="HS256"),
+            "id_token": self.id_token(claims),
         }
+
+    def jwks(self) -> dict:
+        public = json.loads(RSAAlgorithm.to_jwk(self.signing_key.public_key()))
+        return {"keys": [{**public, "kid": self.kid, "alg": "RS256", "use": "sig"}]}
+
+    def id_token(self, claims: dict) -> str:
+        """The ID token for `claims`: signed with the published key, or wrong as told."""
+        fault, headers = self.id_token_fault, {"kid": self.kid}
+        if fault == "alg_none":
+            return jwt.encode(claims, None, algorithm="none", headers=headers)
+        if fault == "hs256_with_public_key":  # the classic algorithm confusion
+            public_pem = self.signing_key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            return _hs256_unchecked(claims, public_pem, headers)
+        if fault == "wrong_kid":
+            headers = {"kid": "someone-elses-key"}
+        key = self.signing_key
+        if fault == "bad_signature":
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return jwt.encode(claims, key, algorithm="RS256", headers=headers)
 
     def authorize_page(self, query: dict) -> str:
         hidden = "".join(
@@ -137,6 +168,22 @@ class FakeOidc(FakeService):
             "<p><label>Name<br><input name=name></label></p>"
             "<button type=submit>Continue</button></form></body>"
         )
+
+
+def _hs256_unchecked(claims: dict, secret: bytes, headers: dict) -> str:
+    """An HS256 token keyed with `secret` even when it is a PEM public key (PyJWT refuses to
+    make one; an attacker does not ask PyJWT)."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT", **headers}).encode())
+    payload = b64(json.dumps(claims).encode())
+    mac = hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{b64(mac)}"
 
 
 @contextmanager
