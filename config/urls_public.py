@@ -5,6 +5,7 @@ from django.urls import include, path
 from api import errors
 from api.urls import public_api_urlpatterns
 from billing.webhooks import stripe_webhook
+from rbac import session_views
 from tenants.health import health
 from tenants.views import landing, signup, signup_slug_check, tenant_media, tls_domain_check
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("signup/check/", signup_slug_check, name="signup-slug-check"),
     path("control/plans/", include("billing.control_urls")),
     path("control/", include("tenants.control_urls")),
+    *session_views.urlpatterns,  # the sessions page, before allauth's own
     path("accounts/", include("allauth.urls")),
     path("billing/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     path("health/", health, name="health"),

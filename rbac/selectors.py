@@ -83,3 +83,13 @@ def audit_search(
 def owner_contact() -> "User | None":
     """Whom a member of staff asks for access: the cabinet's owner."""
     return User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+
+
+def user_session_get(*, user: User, pk: object) -> "UserSession | None":  # noqa: F821
+    """One of `user`'s own tracked sessions, by its id; None for another's, a gone or a bad id."""
+    from allauth.usersessions.models import UserSession
+
+    raw = str(pk or "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:  # bigint's range
+        return None
+    return UserSession.objects.filter(user=user, pk=int(raw)).first()
