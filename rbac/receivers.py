@@ -22,11 +22,16 @@ from rbac.middleware import idle_unlock, session_started
 from rbac.models import SecurityPolicy, User
 from rbac.policy import policy_forget
 from rbac.roles import roles_ensure
-from rbac.sessions import password_sessions_end, session_key_renew, sessions_offer
+from rbac.sessions import (
+    cabinet_sessions_end,
+    password_sessions_end,
+    session_key_renew,
+    sessions_offer,
+)
 from rbac.sign_in import account_failure_record
 from tenants.models import Tenant
 from tenants.services import OwnerSpec
-from tenants.signals import tenant_provisioned, tenant_status_changed
+from tenants.signals import tenant_provisioned, tenant_sign_out_everyone, tenant_status_changed
 
 
 @receiver(tenant_provisioned)
@@ -61,6 +66,14 @@ def audit_status_change(
         changes={"status": [from_status, to_status]},
         reason=reason,
     )
+
+
+@receiver(tenant_sign_out_everyone)
+def end_every_session(
+    sender: type[Tenant], tenant: Tenant, actor_label: str, reason: str, **kwargs: Any
+) -> int:
+    """A platform admin signs everyone out of this cabinet (we are inside its schema)."""
+    return cabinet_sessions_end(actor_label=f"platform: {actor_label}", reason=reason)
 
 
 @receiver(authentication_step_completed)
