@@ -1,3 +1,4 @@
+from allauth.usersessions.models import UserSession
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -85,10 +86,8 @@ def owner_contact() -> "User | None":
     return User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
 
 
-def user_session_get(*, user: User, pk: object) -> "UserSession | None":  # noqa: F821
+def user_session_get(*, user: User, pk: object) -> UserSession | None:
     """One of `user`'s own tracked sessions, by its id; None for another's, a gone or a bad id."""
-    from allauth.usersessions.models import UserSession
-
     raw = str(pk or "")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:  # bigint's range
         return None

@@ -1,6 +1,6 @@
 """The person's sessions page (/accounts/sessions/, django-allauth's list with more to it): every
 device signed in, each ended alone or all the others at once, after proving who they are again
-(ASVS 7.5.2); and the offer to end the others after a password or a second factor changed
+(ASVS 7.5.2); and the answer to the offer to end the others after a second factor changed
 (ASVS 7.4.3)."""
 
 from allauth.account.decorators import reauthentication_required
@@ -27,10 +27,6 @@ ALWAYS = {"app": "", "allow_get": True}
 @method_decorator(reauthentication_required(**ALWAYS), name="dispatch")
 class SessionsView(ListUserSessionsView):
     template_name = "usersessions/usersession_list.html"
-
-    def get_context_data(self, **kwargs: object) -> dict[str, object]:
-        return {**super().get_context_data(**kwargs),
-                "offer": sessions_offer_pending(self.request)}  # fmt: skip
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if request.POST.get("action") != "one":
@@ -59,7 +55,7 @@ def sessions_offer_answer(request: HttpRequest) -> HttpResponse:
         back = request.POST.get("back", "")
         safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
         return HttpResponseRedirect(back if back and safe else reverse("usersessions_list"))
-    if reason is None:  # no change of password or second factor just now: prove it again
+    if reason is None:  # no second factor changed just now: the sessions page asks for proof
         messages.info(request, _("Choose the sessions to sign out here."))
         return HttpResponseRedirect(reverse("usersessions_list"))
     flows.sessions.end_other_sessions(request, request.user)

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.test import Client
 from django_tenants.utils import tenant_context
 
@@ -115,8 +116,6 @@ def test_re_authenticating_gets_a_new_session_key_and_the_old_one_is_dead(hotel,
     assert replay.get("/account/")["Location"].startswith("/accounts/login/")
     # and the sessions list follows the session to its new key
     with tenant_context(hotel):
-        from allauth.usersessions.models import UserSession
-
         assert list(
             UserSession.objects.filter(user=guest).values_list("session_key", flat=True)
         ) == [renewed]
