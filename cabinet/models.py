@@ -321,6 +321,7 @@ class ClientProfile(models.Model):
             ("assign_clients", "Can assign clients to staff"),
             ("adjust_wallet", "Can adjust a client's balance or points, with a reason"),
             ("moderate_community", "Can hide and lock community posts and ban their authors"),
+            ("end_client_sessions", "Can sign a client out of every device"),
         ]
 
     def __str__(self) -> str:

@@ -167,6 +167,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.platform",
                 "cabinet.context_processors.cabinet",
+                "rbac.context_processors.sessions_offer",
             ],
         },
     },
@@ -291,14 +292,21 @@ ACCOUNT_EMAIL_CONFIRMATION_HMAC = False  # keys per cabinet (rbac.adapters), not
 ACCOUNT_CHANGE_EMAIL = True  # a new address is verified before it replaces the old one
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
+# A new password keeps this browser signed in and signs out every other one (Django's session
+# hash; rbac.receivers also deletes their rows and says so), and ends the API tokens.
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Adding or changing an email or phone, removing the phone and setting a password ask for the
+# password (or a code) again when the last proof is older than five minutes (ASVS 7.5.1).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "rbac.tokens.TenantPasswordResetTokenGenerator"  # noqa: S105
 ACCOUNT_SESSION_REMEMBER = None
 # Brute force: at most 5 failed sign-ins per account in 5 minutes, 10 a minute per address;
 # a successful password reset (the "unlock" email) clears the account's count. Every door counts
 # here: the sign-in page, a login code's or a second factor's wrong answers, and the API's token
 # (rbac.sign_in). The address is the client's behind TRUSTED_PROXY_COUNT proxies (the adapter).
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# A phone change is 2 a minute per person (allauth: 1), because the attempt that re-authentication
+# stops counts as well as the one it resumes; each still sends at most one text.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key", "change_phone": "2/m/user"}
 # Sign-in providers (Google, GitLab, any OpenID Connect issuer) are the owner's, per cabinet
 # (rbac.oauth). A provider's email is never used to take over an existing account: the person
 # signs in first and then links the provider. No provider tokens are kept.

@@ -5,6 +5,7 @@ from django.urls import include, path
 from api import errors
 from api.urls import public_api_urlpatterns
 from billing.webhooks import stripe_webhook
+from rbac import session_views
 from tenants.health import health
 from tenants.views import landing, signup, signup_slug_check, tenant_media, tls_domain_check
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("control/", include("tenants.control_urls")),
     # OpenID Connect with the ID token's signature always checked (before allauth's own).
     path("accounts/oidc/", include("rbac.oidc")),
+    *session_views.urlpatterns,  # the sessions page, before allauth's own
     path("accounts/", include("allauth.urls")),
     path("billing/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     path("health/", health, name="health"),

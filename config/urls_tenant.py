@@ -5,6 +5,7 @@ from django.urls import include, path
 from api import errors
 from api.urls import tenant_api_urlpatterns
 from cabinet import account, notification_views, profile_views, pwa, verticals
+from rbac import session_views
 from tenants.health import health
 from tenants.views import tenant_media
 
@@ -19,6 +20,7 @@ urlpatterns = [
     *tenant_api_urlpatterns,
     # OpenID Connect with the ID token's signature always checked (before allauth's own).
     path("accounts/oidc/", include("rbac.oidc")),
+    *session_views.urlpatterns,  # the sessions page, before allauth's own
     path("accounts/", include("allauth.urls")),
     path("account/", account.account, name="account"),
     path("account/profile/", profile_views.profile, name="account-profile"),

@@ -21,7 +21,8 @@ LOCKED_KEY = "kabinet_idle_locked"
 # cookie's own expiry slides with every save, so it alone is no absolute lifetime).
 STARTED_KEY = "kabinet_signed_in_at"
 # Reached while the session is locked: the re-authentication itself, signing out, and assets.
-IDLE_EXEMPT_PREFIXES = ("/accounts/reauthenticate/", "/accounts/logout/", "/static/", "/health/",
+IDLE_EXEMPT_PREFIXES = ("/accounts/reauthenticate/", "/accounts/2fa/reauthenticate/",
+                        "/accounts/logout/", "/static/", "/health/",
                         "/media/", "/accounts/2fa/authenticate/")  # fmt: skip
 
 Handler = Callable[[HttpRequest], HttpResponse]

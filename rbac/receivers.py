@@ -4,23 +4,34 @@ from allauth.account.models import EmailAddress
 from allauth.account.signals import (
     authentication_step_completed,
     login_code_rejected,
+    password_changed,
+    password_reset,
+    password_set,
     user_logged_in,
 )
 from allauth.mfa.signals import authenticator_added, authenticator_removed
+from django.contrib import messages
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from rbac.audit import audit_record
 from rbac.middleware import idle_unlock, session_started
 from rbac.models import SecurityPolicy, User
 from rbac.policy import policy_forget
 from rbac.roles import roles_ensure
+from rbac.sessions import (
+    cabinet_sessions_end,
+    password_sessions_end,
+    session_key_renew,
+    sessions_offer,
+)
 from rbac.sign_in import account_failure_record
 from tenants.models import Tenant
 from tenants.services import OwnerSpec
-from tenants.signals import tenant_provisioned, tenant_status_changed
+from tenants.signals import tenant_provisioned, tenant_sign_out_everyone, tenant_status_changed
 
 
 @receiver(tenant_provisioned)
@@ -57,9 +68,21 @@ def audit_status_change(
     )
 
 
+@receiver(tenant_sign_out_everyone)
+def end_every_session(
+    sender: type[Tenant], tenant: Tenant, actor_label: str, reason: str, **kwargs: Any
+) -> int:
+    """A platform admin signs everyone out of this cabinet (we are inside its schema)."""
+    return cabinet_sessions_end(actor_label=f"platform: {actor_label}", reason=reason)
+
+
 @receiver(authentication_step_completed)
 def unlock_idle_session(sender: type, request: HttpRequest, **kwargs: Any) -> None:
     idle_unlock(request)
+    if kwargs.get("reauthenticated") and request.user.is_authenticated:
+        # Proving who one is again (the idle lock's password, a code, a second factor) gets a
+        # new session key, as signing in does (ASVS 7.2.4): a key seen before is worth nothing.
+        session_key_renew(request)
 
 
 @receiver(user_logged_in)
@@ -74,6 +97,7 @@ def audit_second_factor_added(
     sender: type, request: HttpRequest, authenticator: Any, **kw: Any
 ) -> None:
     audit_record(action="mfa.added", changes={"type": authenticator.type}, request=request)
+    sessions_offer(request, reason="second_factor")
 
 
 @receiver(authenticator_removed)
@@ -81,6 +105,21 @@ def audit_second_factor_removed(
     sender: type, request: HttpRequest, authenticator: Any, **kw: Any
 ) -> None:
     audit_record(action="mfa.removed", changes={"type": authenticator.type}, request=request)
+    sessions_offer(request, reason="second_factor")
+
+
+@receiver(password_changed)
+@receiver(password_set)
+@receiver(password_reset)
+def end_other_sessions_on_a_new_password(
+    sender: type, request: HttpRequest, user: User, **kwargs: Any
+) -> None:
+    """A new password signs out every other browser of the person (and set_password ended their
+    API tokens): the page says so (ASVS 7.4.3)."""
+    reset = kwargs.get("signal") is password_reset
+    reason = "password reset" if reset else "password changed"
+    password_sessions_end(user=user, request=request, reason=reason)
+    messages.info(request, gettext("Your other sessions are signed out and your API tokens ended."))
 
 
 @receiver(post_save, sender=SecurityPolicy)

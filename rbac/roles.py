@@ -22,12 +22,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",
         "cabinet.assign_clients", "cabinet.change_clientprofile", "cabinet.adjust_wallet",
         "cabinet.moderate_community", "school.view_all_classes", "school.manage_classes",
-        "cabinet.add_clientprofile", *CONTENT_PERMISSIONS,
+        "cabinet.add_clientprofile", "cabinet.end_client_sessions", *CONTENT_PERMISSIONS,
     ],
     Role.MANAGER: [
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
         "cabinet.change_clientprofile", "cabinet.adjust_wallet", "cabinet.moderate_community",
-        "school.view_all_classes", "cabinet.add_clientprofile", *CONTENT_PERMISSIONS,
+        "school.view_all_classes", "cabinet.add_clientprofile", "cabinet.end_client_sessions",
+        *CONTENT_PERMISSIONS,
     ],
     Role.OPERATOR: [
         "cabinet.view_personal_data", "cabinet.change_clientprofile", "cabinet.moderate_community",
@@ -49,6 +50,7 @@ PERMISSION_CATALOG: dict[str, list[str]] = {
     "Create and invite clients (front desk)": ["cabinet.add_clientprofile"],
     "Adjust balances and points, with a reason": ["cabinet.adjust_wallet"],
     "Moderate the community (hide, lock, ban)": ["cabinet.moderate_community"],
+    "Sign a client out of every device": ["cabinet.end_client_sessions"],
     "Manage services, pages, events, offers and clubs": CONTENT_PERMISSIONS,
     "See every class (schools)": ["school.view_all_classes"],
     "Create classes and students, enrol (schools)": ["school.manage_classes"],

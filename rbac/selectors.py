@@ -1,3 +1,4 @@
+from allauth.usersessions.models import UserSession
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -83,3 +84,11 @@ def audit_search(
 def owner_contact() -> "User | None":
     """Whom a member of staff asks for access: the cabinet's owner."""
     return User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+
+
+def user_session_get(*, user: User, pk: object) -> UserSession | None:
+    """One of `user`'s own tracked sessions, by its id; None for another's, a gone or a bad id."""
+    raw = str(pk or "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:  # bigint's range
+        return None
+    return UserSession.objects.filter(user=user, pk=int(raw)).first()

@@ -224,27 +224,12 @@ def _revoke_access(member: User) -> dict[str, int]:
     """End every way `member` has in: their sessions (allauth's tracked ones and any other of
     theirs), DRF tokens, API keys and second factors (passkeys, TOTP, recovery codes)."""
     from allauth.mfa.models import Authenticator
-    from allauth.usersessions.models import UserSession
-    from django.contrib.sessions.models import Session
     from rest_framework.authtoken.models import Token
 
     from rbac.models import ApiKey
+    from rbac.sessions import user_sessions_delete
 
-    tracked = list(UserSession.objects.filter(user=member).values_list("session_key", flat=True))
-    sessions = Session.objects.filter(session_key__in=tracked).delete()[0]
-    # allauth records every sign-in and the middleware every session in use, so what it does
-    # not know is little (a session made by django's own login() and not used since): only
-    # those are decoded to find hers — about 0.1 ms each — never the whole table.
-    untracked = Session.objects.filter(expire_date__gt=timezone.now()).exclude(
-        session_key__in=UserSession.objects.values("session_key")
-    )
-    stale = [
-        s.session_key
-        for s in untracked.iterator()
-        if s.get_decoded().get("_auth_user_id") == str(member.pk)
-    ]
-    sessions += Session.objects.filter(session_key__in=stale).delete()[0]
-    UserSession.objects.filter(user=member).delete()
+    sessions = user_sessions_delete(user=member)
     return {
         "sessions": sessions,
         "tokens": Token.objects.filter(user=member).delete()[0],

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tenants import selectors
@@ -22,7 +23,7 @@ from tenants.models import Tenant, TenantEvent, TenantStatus, Vertical
 from tenants.pool import pool_status
 from tenants.schema_templates import template_version
 from tenants.second_factor import has_second_factor
-from tenants.services import tenant_purge
+from tenants.services import tenant_purge, tenant_sign_everyone_out
 from tenants.signals import control_kpi_stats, control_tenant_panels, control_tenant_rows
 from tenants.signup import owner_handoff_url
 from tenants.tasks import refill_pool
@@ -102,7 +103,10 @@ def tenants(request: HttpRequest) -> HttpResponse:
 @require_GET
 @platform_admin_required
 def tenant_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    tenant = _get_tenant(pk)
+    return _detail_page(request, _get_tenant(pk))
+
+
+def _detail_page(request: HttpRequest, tenant: Tenant, status: int = 200) -> HttpResponse:
     return render(
         request,
         "control/tenant_detail.html",
@@ -119,6 +123,7 @@ def tenant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "purge_from": purge_allowed_from(tenant),
         },
+        status=status,
     )
 
 
@@ -162,6 +167,29 @@ def tenant_impersonate(request: HttpRequest, pk: int) -> HttpResponse:
         request, tenant, tenant.owner_email, impersonator=request.user.email, reason=reason
     )
     return HttpResponseRedirect(url)
+
+
+@require_POST
+@platform_admin_required
+def tenant_sign_out_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign everyone out of one cabinet (ASVS 7.4.5): its sessions and API tokens, nothing else."""
+    tenant = _get_tenant(pk)
+    try:
+        ended = tenant_sign_everyone_out(tenant=tenant, actor=actor_of(request),
+                                         reason=_reason(request))  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _detail_page(request, tenant, status=400)
+    messages.success(
+        request,
+        ngettext(
+            "Everyone is signed out of %(name)s: %(count)d session ended, and every API token.",
+            "Everyone is signed out of %(name)s: %(count)d sessions ended, and every API token.",
+            ended,
+        )
+        % {"name": tenant.name, "count": ended},
+    )
+    return HttpResponseRedirect(reverse("control:tenant", args=[tenant.pk]))
 
 
 @require_POST

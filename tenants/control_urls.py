@@ -17,6 +17,7 @@ urlpatterns = [
     path("tenants/<int:pk>/status/", control.tenant_status, name="tenant-status"),
     path("tenants/<int:pk>/impersonate/", control.tenant_impersonate, name="tenant-impersonate"),
     path("tenants/<int:pk>/purge/", control.tenant_purge_view, name="tenant-purge"),
+    path("tenants/<int:pk>/sign-out/", control.tenant_sign_out_view, name="tenant-sign-out"),
     path("pool/", control.pool, name="pool"),
     path("pool/refill/", control.pool_refill_view, name="pool-refill"),
     path("kpis/", control.kpis, name="kpis"),

@@ -106,6 +106,7 @@ class TenantEvent(models.Model):
         IMPERSONATION = "impersonation", _("Impersonation started")
         DOMAIN = "domain", _("Domain changed")
         EXPORT = "export", _("Data exported")
+        SIGN_OUT = "sign_out", _("Everyone signed out")
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -17,7 +17,7 @@ from tenants.lifecycle import Actor, purge_allowed_from
 from tenants.models import Domain, Tenant, TenantEvent, TenantStatus
 from tenants.pool import spare_claim
 from tenants.schema_templates import clone_template, drop_schema
-from tenants.signals import tenant_provisioned
+from tenants.signals import tenant_provisioned, tenant_sign_out_everyone
 from tenants.slugs import normalize_slug, schema_name_for
 
 
@@ -127,6 +127,24 @@ def tenant_time_zone_set(*, tenant: Tenant, time_zone: str) -> Tenant:
 
 def tenant_media_root(tenant: Tenant) -> Path:
     return Path(settings.MEDIA_ROOT) / tenant.schema_name
+
+
+def tenant_sign_everyone_out(*, tenant: Tenant, actor: Actor, reason: str) -> int:
+    """A platform admin ends every session and API token of one cabinet (its own schema only);
+    nobody is deactivated. Recorded on the platform's trail and in the cabinet's audit log."""
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise ValidationError(_("Say why: the reason goes into the audit log."), code="reason")
+    with transaction.atomic(), tenant_context(tenant):
+        answers = tenant_sign_out_everyone.send(
+            sender=Tenant, tenant=tenant, actor_label=actor.label, reason=reason
+        )
+        ended = sum(int(answer or 0) for _receiver, answer in answers)
+        TenantEvent.objects.create(
+            tenant=tenant, kind=TenantEvent.Kind.SIGN_OUT, actor_id=actor.id,
+            actor_label=actor.label, reason=reason, detail={"sessions": ended},
+        )  # fmt: skip
+    return ended
 
 
 def tenant_purge(*, tenant: Tenant, confirmation: str, actor: Actor) -> None:

@@ -15,6 +15,11 @@ tenant_provisioned = Signal()
 #                                   writes it into the tenant's audit log.
 tenant_status_changed = Signal()
 
+# tenant_sign_out_everyone(tenant, actor_label, reason)  sent inside the tenant's schema by a
+#                                   platform admin's "sign everyone out": rbac ends the schema's
+#                                   sessions and API tokens and writes the tenant's audit log.
+tenant_sign_out_everyone = Signal()
+
 # What the control panel shows that lower apps cannot know (billing's plan and usage). Receivers
 # of control_tenant_rows(tenants) return {tenant_id: {"plan": str, "usage": str}}; receivers of
 # control_tenant_panels(tenant) return a list of ControlPanel.

@@ -23,6 +23,7 @@ from cabinet.staff.front_desk import can_front_desk
 from cabinet.staff.masking import PERSONAL_FIELDS, client_view
 from cabinet.staff.quota import export_allowed, quota_consume, quota_first_refusal
 from cabinet.staff.services import client_reveal, clients_csv
+from cabinet.staff.sessions import can_end_client_sessions
 from cabinet.wallet import wallet_adjust, wallet_for
 from rbac.audit import audit_record
 from rbac.models import User
@@ -96,6 +97,7 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "can_invite": can_front_desk(request.user) and not client.user.has_usable_password(),
         "teams": teams(),
         "can_edit_notes": can_edit_notes(request.user),
+        "can_end_sessions": can_end_client_sessions(request.user),
     }
     return render_cabinet(request, "staff/client_card.html", context)
 

@@ -128,9 +128,8 @@ def invitation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @owner_required
 def security(request: HttpRequest) -> HttpResponse:
-    policy = policy_get()
     tenant = request.tenant
-    form = PolicyForm(request.POST or None, instance=policy,
+    form = PolicyForm(request.POST or None, instance=policy_get(),
                       initial={"time_zone": tenant.time_zone})  # fmt: skip
     if request.method == "POST" and form.is_valid():
         zone = form.cleaned_data.pop("time_zone") or tenant.time_zone
@@ -142,8 +141,16 @@ def security(request: HttpRequest) -> HttpResponse:
             tenant_time_zone_set(tenant=tenant, time_zone=zone)
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(reverse("staff:security"))
-    status = 400 if request.method == "POST" else 200
-    return render_cabinet(request, "staff/security.html", {"form": form}, status=status)
+    return security_page(request, form=form, status=400 if request.method == "POST" else 200)
+
+
+def security_page(
+    request: HttpRequest, *, form: PolicyForm | None = None, status: int = 200, **extra: object
+) -> HttpResponse:
+    """The security page: the policy form, and signing everyone out (cabinet.staff.sessions)."""
+    if form is None:
+        form = PolicyForm(instance=policy_get(), initial={"time_zone": request.tenant.time_zone})
+    return render_cabinet(request, "staff/security.html", {"form": form, **extra}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

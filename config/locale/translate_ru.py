@@ -738,11 +738,58 @@ RU = {
     "We sent you a sign-in code: send it back as `code` with your password.": "Мы отправили вам код входа: пришлите его в поле `code` вместе с паролем.",
     "That sign-in code is not right.": "Неверный код входа.",
     "SMS codes can be intercepted or taken over with your number (a “SIM swap”); an authenticator app or a passkey, which you can add later, is safer.": "SMS-коды можно перехватить или получить вместе с вашим номером («подмена SIM»); приложение-аутентификатор или ключ доступа, которые можно добавить позже, надёжнее.",
+    # Sessions: re-authentication, ending one or all, administrators signing people out (ASVS V7).
+    "That session is signed out.": "Этот сеанс завершён.",
+    "Choose the sessions to sign out here.": "Выберите здесь, какие сеансы завершить.",
+    "Your other sessions and API tokens are signed out.": "Остальные ваши сеансы и API-токены завершены.",
+    "Your other sessions are signed out and your API tokens ended.": "Остальные ваши сеансы завершены, API-токены отозваны.",
+    "Your two-factor sign-in changed": "Двухфакторный вход изменён",
+    "Sign out everywhere else? Anyone using your account on another device, and integrations with your API tokens, will have to sign in again.": "Выйти на всех остальных устройствах? Всем, кто пользуется вашей учётной записью на другом устройстве, и интеграциям с вашими API-токенами придётся войти заново.",
+    "Sign out everywhere else": "Выйти на всех остальных устройствах",
+    "Keep them signed in": "Оставить как есть",
+    "Sign out this device": "Выйти на этом устройстве",
+    "Signing out everywhere else ends your other sessions and your API tokens; integrations using a token will have to sign in again. You will be asked for your password first.": "Выход на всех остальных устройствах завершает остальные сеансы и отзывает API-токены; интеграциям с токеном придётся войти заново. Сначала мы попросим ваш пароль.",
+    "Tick the box to confirm that everyone will be signed out.": "Отметьте галочку, чтобы подтвердить: из кабинета выйдут все.",
+    "Sign out of every device": "Выйти на всех устройствах",
+    "ends their sessions and API tokens; they can sign in again": "завершает сеансы и отзывает API-токены; войти снова можно",
+    "If the client lost a phone or thinks someone else is in their account: sign them out of every device and end their API tokens. They can sign in again with their password.": "Если клиент потерял телефон или думает, что в его учётную запись вошёл кто-то другой: завершите все его сеансы и отзовите API-токены. Войти снова он сможет со своим паролем.",
+    "Sign everyone out": "Завершить все сеансы",
+    "Ends every session in this cabinet — staff and clients — and every API token, except your own session here. Nobody is deactivated: each person signs in again with their password. Use it if you think someone got into accounts they should not be in.": "Завершает все сеансы в этом кабинете — сотрудников и клиентов — и отзывает все API-токены, кроме вашего текущего сеанса. Никто не отключается: каждый снова входит со своим паролем. Пригодится, если кто-то, похоже, попал в чужие учётные записи.",
+    "I understand that everyone will be signed out": "Я понимаю, что из кабинета выйдут все",
+    "Ends every session and API token in this cabinet only — staff, clients and the owner; nobody is deactivated. Recorded here and in the cabinet's own audit log.": "Завершает все сеансы и API-токены только этого кабинета — сотрудников, клиентов и владельца; никто не отключается. Записывается здесь и в журнале аудита самого кабинета.",
+    "e.g. the owner reports a leaked password": "например, владелец сообщил об утечке пароля",
+    "Sign everyone out of %(slug)s": "Завершить все сеансы в %(slug)s",
+    "Everyone signed out": "Все сеансы завершены",
+    "Reason": "Причина",
 }
 
 
 # Plural messages: (msgid, msgid_plural) -> the three Russian forms (1, 2–4, 5–20).
 RU_PLURAL = {
+    (
+        "%(name)s is signed out of %(count)d session and their API tokens are ended. They can sign in again.",
+        "%(name)s is signed out of %(count)d sessions and their API tokens are ended. They can sign in again.",
+    ): (
+        "%(name)s: завершён %(count)d сеанс, API-токены отозваны. Войти снова можно.",
+        "%(name)s: завершено %(count)d сеанса, API-токены отозваны. Войти снова можно.",
+        "%(name)s: завершено %(count)d сеансов, API-токены отозваны. Войти снова можно.",
+    ),
+    (
+        "Everyone is signed out: %(count)d session ended, and every API token.",
+        "Everyone is signed out: %(count)d sessions ended, and every API token.",
+    ): (
+        "Все вышли: завершён %(count)d сеанс, все API-токены отозваны.",
+        "Все вышли: завершено %(count)d сеанса, все API-токены отозваны.",
+        "Все вышли: завершено %(count)d сеансов, все API-токены отозваны.",
+    ),
+    (
+        "Everyone is signed out of %(name)s: %(count)d session ended, and every API token.",
+        "Everyone is signed out of %(name)s: %(count)d sessions ended, and every API token.",
+    ): (
+        "Все вышли из %(name)s: завершён %(count)d сеанс, все API-токены отозваны.",
+        "Все вышли из %(name)s: завершено %(count)d сеанса, все API-токены отозваны.",
+        "Все вышли из %(name)s: завершено %(count)d сеансов, все API-токены отозваны.",
+    ),
     ("%(n)s place", "%(n)s places"): ("%(n)s место", "%(n)s места", "%(n)s мест", "%(n)s места"),
     ("Your stay starts in %(days)s day", "Your stay starts in %(days)s days"): (
         "Ваше проживание начнётся через %(days)s день",

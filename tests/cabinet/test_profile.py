@@ -15,6 +15,7 @@ from django_tenants.utils import tenant_context
 from cabinet.models import ClientProfile
 from rbac.models import AuditEntry, User
 from tests.factories import PASSWORD, UserFactory
+from tests.support.sign_in import reauthenticated
 
 OLD_PHONE, NEW_PHONE = "+79161234567", "+79167654321"
 
@@ -139,6 +140,7 @@ def test_a_new_email_replaces_the_old_only_once_confirmed(hotel, guest):
         browser.post("/accounts/login/", {"login": guest.email, "password": PASSWORD}).status_code
         == 302
     )
+    reauthenticated(browser)
     old = guest.email
     # when they ask to change their email (allauth's flow, linked from the profile)
     mail.outbox.clear()
@@ -167,7 +169,7 @@ def test_a_new_phone_replaces_the_old_only_once_verified(
     hotel, guest, twilio, eager_tasks, django_capture_on_commit_callbacks
 ):
     # given the guest with a verified phone
-    browser = signed_in(hotel, guest)
+    browser = reauthenticated(signed_in(hotel, guest))
     # when they enter a new one
     with django_capture_on_commit_callbacks(execute=True):
         response = browser.post("/accounts/phone/change/", {"phone": NEW_PHONE})

@@ -13,6 +13,7 @@ from rbac.models import AuditEntry, SecurityPolicy, User
 from tenants import egress
 from tests.factories import PASSWORD, UserFactory
 from tests.support.fake_oidc import CLIENT_ID, CLIENT_SECRET, fake_oidc
+from tests.support.sign_in import reauthenticated
 
 
 @pytest.fixture
@@ -106,6 +107,7 @@ def test_a_client_links_the_provider_then_removes_it(hotel, hotel_client, idp):
     with tenant_context(hotel):
         guest = UserFactory(email="guest@hotel.example.com")
     hotel_client.post("/accounts/login/", {"login": guest.email, "password": PASSWORD})
+    reauthenticated(hotel_client)
     idp.next_identity = idp.identity_for("someone.else@idp.example.com")
     through_the_provider(hotel_client, idp, process="connect")
     with tenant_context(hotel):

@@ -10,6 +10,7 @@ from django_tenants.utils import tenant_context
 
 from rbac.models import AuditEntry, User
 from tests.factories import PASSWORD, UserFactory
+from tests.support.sign_in import reauthenticated
 
 PHONE = "+79161234567"
 
@@ -52,6 +53,7 @@ def test_a_client_adds_a_phone_and_verifies_it_with_an_sms_code(hotel, hotel_cli
     with tenant_context(hotel):
         guest = UserFactory()
     signed_in(hotel_client, guest.email)
+    reauthenticated(hotel_client)
     with texts:
         response = hotel_client.post("/accounts/phone/change/", {"phone": "8 (916) 123-45-67"})
     assert response.status_code == 302
@@ -73,6 +75,7 @@ def test_a_wrong_code_does_not_verify_the_phone(hotel, hotel_client, texts):
     with tenant_context(hotel):
         guest = UserFactory()
     signed_in(hotel_client, guest.email)
+    reauthenticated(hotel_client)
     with texts:
         hotel_client.post("/accounts/phone/change/", {"phone": PHONE})
     wrong = "000000" if texts.last_code() != "000000" else "111111"
@@ -165,6 +168,7 @@ def test_a_phone_verified_by_someone_else_cannot_be_taken(hotel, hotel_client, t
         owner_of_the_number = a_guest_with_a_verified_phone()
         other = UserFactory()
     signed_in(hotel_client, other.email)
+    reauthenticated(hotel_client)
     with texts:
         hotel_client.post("/accounts/phone/change/", {"phone": PHONE})
     # The page looks the same as for a free number (nobody learns whose number it is); even
@@ -210,6 +214,7 @@ def test_the_client_removes_their_phone(hotel, hotel_client):
     with tenant_context(hotel):
         guest = a_guest_with_a_verified_phone()
     signed_in(hotel_client, guest.email)
+    reauthenticated(hotel_client)
     response = hotel_client.post("/account/phone/remove/")
     assert response.status_code == 302
     with tenant_context(hotel):

@@ -20,6 +20,7 @@ from rbac.models import AuditEntry, SecurityPolicy, User
 from tests.factories import PASSWORD, UserFactory
 from tests.rbac.test_oauth_providers import a_provider, through_the_provider
 from tests.support.fake_oidc import fake_oidc
+from tests.support.sign_in import reauthenticated
 
 NEW_PASSWORD = "another-horse-battery-42"
 
@@ -125,7 +126,8 @@ def test_signing_out_other_sessions_ends_the_token_too(hotel):
     page = browser.get("/accounts/sessions/")
     assert "API tokens" in page.content.decode()
 
-    # when
+    # when: they sign out everywhere else (proving their password first)
+    reauthenticated(browser)
     response = browser.post("/accounts/sessions/")
 
     # then: the token is gone; this browser stays signed in
