@@ -22,6 +22,7 @@ from cabinet.forms import (
     CannedAnswerForm,
     CatalogItemForm,
     ClubForm,
+    CustomFieldForm,
     EventForm,
     InfoPageForm,
     OfferForm,
@@ -29,7 +30,16 @@ from cabinet.forms import (
 )
 from cabinet.hotel.forms import MapPointForm, RoomForm
 from cabinet.hotel.models import MapPoint, Room
-from cabinet.models import CannedAnswer, CatalogItem, Club, Event, InfoPage, Offer, RequestType
+from cabinet.models import (
+    CannedAnswer,
+    CatalogItem,
+    Club,
+    CustomField,
+    Event,
+    InfoPage,
+    Offer,
+    RequestType,
+)
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
 from cabinet.verticals import current_vertical
@@ -100,6 +110,11 @@ RESOURCES = {
     "canned-answers": Resource(
         "canned-answers", CannedAnswer, CannedAnswerForm, gettext_lazy("Canned answers"),
         ("title", "language", "request_type"),
+    ),
+    # fields the owner adds to clients, orders, bookings, stays and students (issue 22)
+    "fields": Resource(
+        "fields", CustomField, CustomFieldForm, gettext_lazy("Custom fields"),
+        ("label", "target", "kind", "access", "required", "active"),
     ),
 }  # fmt: skip
 
