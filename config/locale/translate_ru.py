@@ -14,6 +14,8 @@ import polib
 
 RU = {
     # Fields the owner defines (issue 22, point 3) and the role editor's abilities
+    "Give an object of field keys and values.": "Передайте объект: ключи полей и их значения.",
+    "There is no such field you may write.": "Такого поля, доступного вам для записи, нет.",
     "Choose what the field is added to.": "Выберите, к чему добавить поле.",
     "Start the key with a letter: car_plate, allergies.": "Ключ должен начинаться с латинской буквы: car_plate, allergies.",
     "Give at least one choice, one per line.": "Укажите хотя бы один вариант, по одному в строке.",

@@ -317,3 +317,73 @@ def test_the_staff_order_queue_stays_at_its_query_count_with_fields(shop):
                                  status="new", submission_key=f"k{n}")  # fmt: skip
     assert orders_page_queries() <= few + 2  # the orders and their items, not a query per order
     assert "Custom fields" in owner.get("/staff/orders/").content.decode()
+
+
+# --- The API: typed in each cabinet's schema ----------------------------------------------------
+
+
+def test_the_cabinets_schema_types_its_own_fields_and_another_cabinets_does_not(hotel, shop):
+    with tenant_context(hotel):
+        a_field(target="client", label="Diet", kind="choice", access="client",
+                choices=["Vegan", "Halal"])  # fmt: skip
+        a_field(target="client", label="Visits per year", kind="number", access="client")
+        a_field(target="client", label="ID scan", kind="file", access="personal")
+        a_field(target="client", label="Risk note", kind="text", access="staff")
+    schema = Client(HTTP_HOST="hotel.localhost").get("/api/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    mine = components["ProfileOutput"]["properties"]["custom"]["properties"]
+    assert mine["diet"]["enum"] == ["Vegan", "Halal", None]
+    assert mine["visits_per_year"]["type"] == "number"
+    assert "id_scan" in mine
+    assert "risk_note" not in mine  # staff only: not the client's to see
+    writable = components["PatchedProfileInputRequest"]["properties"]["custom"]["properties"]
+    assert "id_scan" not in writable  # files are uploaded in the cabinet
+    staff = components["ClientOutput"]["properties"]["custom"]["properties"]
+    assert "risk_note" in staff
+    assert staff["id_scan"]["type"] == "string"  # masked for staff
+    other = Client(HTTP_HOST="shop.localhost").get("/api/schema/", {"format": "json"}).json()
+    assert (
+        other["components"]["schemas"]["ProfileOutput"]["properties"]["custom"]["properties"] == {}
+    )
+
+
+def test_the_client_reads_and_writes_their_fields_through_the_api(hotel):
+    with tenant_context(hotel):
+        a_field(target="client", label="Diet", kind="choice", access="client",
+                choices=["Vegan", "Halal"])  # fmt: skip
+        a_field(target="client", label="Allergies", kind="text", access="personal")
+        a_field(target="client", label="Risk note", kind="text", access="staff")
+        guest = a_guest()
+    api = browser_for(hotel, guest.user)
+    bad = api.patch("/api/v1/me/profile/", {"custom": {"diet": "Paleo", "risk_note": "x"}},
+                    content_type="application/json")  # fmt: skip
+    assert bad.status_code == 400
+    assert set(bad.json()["custom"]) == {"diet", "risk_note"}
+    ok = api.patch("/api/v1/me/profile/", {"custom": {"diet": "Vegan", "allergies": "Nuts"}},
+                   content_type="application/json")  # fmt: skip
+    assert ok.status_code == 200
+    assert ok.json()["custom"] == {"diet": "Vegan", "allergies": "Nuts"}
+    owner = browser_for(hotel, owner_of(hotel))
+    record = owner.get(f"/api/v1/staff/clients/{guest.pk}/").json()
+    assert record["custom"] == {"diet": "Vegan", "allergies": "•••", "risk_note": None}
+
+
+def test_the_staff_client_list_reads_the_fields_once_not_per_client(hotel):
+    with tenant_context(hotel):
+        a_field(target="client", label="Diet", kind="text", access="client")
+        for n in range(3):
+            a_guest(f"guest{n}@guest.example.com")
+    owner = browser_for(hotel, owner_of(hotel))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert owner.get("/api/v1/staff/clients/").status_code == 200
+        # the search_path set again after the test's own tenant_context is not the page's
+        return sum(not q["sql"].startswith("SET search_path") for q in captured.captured_queries)
+
+    queries()  # the first request warms the session's caches
+    few = queries()
+    with tenant_context(hotel):
+        for n in range(3, 9):
+            a_guest(f"guest{n}@guest.example.com")
+    assert queries() == few
