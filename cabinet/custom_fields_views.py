@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -150,9 +151,17 @@ def staff_details(request: HttpRequest, target: str, pk: int) -> HttpResponse:
             return HttpResponseRedirect(request.path)
         status = 400
     audit_record(action="custom_fields.viewed", target=record, request=request)
-    context = {"panel": staff_panel(request.user, record, spec.key), "form": form,
-               "record": record, "target": spec.key}  # fmt: skip
+    context = {
+        "panel": staff_panel(request.user, record, spec.key), "form": form, "record": record,
+        "target": spec.key, "back": _staff_page_of(spec.key, record),
+    }  # fmt: skip
     return render_cabinet(request, "staff/custom_details.html", context, status=status)
+
+
+def _staff_page_of(target: str, record: models.Model) -> str:
+    """The record's own back-office page, where there is one."""
+    names = {"client": "staff:client", "stay": "hotel-staff:stay"}
+    return reverse(names[target], args=[record.pk]) if target in names else ""
 
 
 @require_POST

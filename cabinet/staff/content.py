@@ -134,13 +134,30 @@ def _object(resource: Resource, pk: int) -> models.Model:
         raise Http404 from exc
 
 
+def _cells(obj: models.Model, columns: tuple[str, ...]) -> list[object]:
+    """A row as a person reads it: a choice by its label, a yes by the field's name (a no left
+    out), nothing for an empty value — never "True", "False" or "None"."""
+    cells: list[object] = []
+    for column in columns:
+        field = obj._meta.get_field(column)
+        value = getattr(obj, column)
+        if isinstance(field, models.BooleanField):
+            if value:
+                cells.append(field.verbose_name)
+        elif getattr(field, "choices", None):
+            cells.append(getattr(obj, f"get_{column}_display")())
+        elif value not in (None, ""):
+            cells.append(value)
+        elif not cells:
+            cells.append("—")  # the title column is never blank
+    return cells
+
+
 @require_http_methods(["GET"])
 @staff_required
 def content_list(request: HttpRequest, kind: str) -> HttpResponse:
     resource = _resource(kind, request, "view")
-    rows = [
-        (obj, [getattr(obj, column) for column in resource.columns]) for obj in resource.queryset()
-    ]
+    rows = [(obj, _cells(obj, resource.columns)) for obj in resource.queryset()]
     return render_cabinet(request, "staff/content_list.html", {"resource": resource, "rows": rows})
 
 
