@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -10,7 +11,9 @@ from rest_framework.views import APIView
 
 from api.auth import TokenThrottle
 from api.client import IsClient
+from api.custom_fields import fields_of, values_field, values_in, values_out
 from api.inputs import JsonInput
+from cabinet import custom_fields
 from cabinet.models import ClientProfile
 from cabinet.profile import PREFERENCES_MAX, client_profile_update, client_profile_values
 from cabinet.selectors import client_profile_of
@@ -122,6 +125,7 @@ class ProfileOutput(serializers.Serializer):
     preferences = serializers.CharField()
     marketing_consent = serializers.BooleanField()
     marketing_consent_at = serializers.DateTimeField(allow_null=True)
+    custom = values_field("client", "client")
 
 
 class ProfileInput(JsonInput):
@@ -134,6 +138,7 @@ class ProfileInput(JsonInput):
         max_length=PREFERENCES_MAX, required=False, allow_blank=True
     )
     marketing_consent = serializers.BooleanField(required=False)
+    custom = values_field("client", "client", required=False)
 
 
 def _profile_output(user: User, profile: ClientProfile) -> dict:
@@ -143,8 +148,17 @@ def _profile_output(user: User, profile: ClientProfile) -> dict:
             "email": user.email,
             "phone": user.phone if user.phone_verified else "",
             "marketing_consent_at": profile.marketing_consent_at,
+            "custom": values_out(profile, fields_of("client", "client"), "client"),
         }
     ).data
+
+
+def _custom_save(profile: ClientProfile, values: dict, request: Request) -> None:
+    try:
+        custom_fields.values_save(record=profile, target="client", values=values,
+                                  by=request.user, request=request._request)  # fmt: skip
+    except ValidationError as exc:
+        raise serializers.ValidationError({"custom": exc.messages}) from exc
 
 
 class MeProfileView(APIView):
@@ -169,9 +183,15 @@ class MeProfileView(APIView):
         form = ProfileInput(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         user = request.user
-        values = {**client_profile_values(user, client_profile_of(user)), **form.validated_data}
+        profile = client_profile_of(user)
+        changes = dict(form.validated_data)
+        custom = values_in(changes.pop("custom"), "client", "client") if "custom" in changes else {}
+        values = {**client_profile_values(user, profile), **changes}
         try:
-            profile = client_profile_update(user=user, **values)
+            with transaction.atomic():
+                profile = client_profile_update(user=user, **values)
+                if custom:
+                    _custom_save(profile, custom, request)
         except ValidationError as exc:
             raise serializers.ValidationError({exc.code or "detail": exc.messages}) from exc
         return Response(_profile_output(user, profile))

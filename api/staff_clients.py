@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.custom_fields import fields_of, values_field, values_out
 from api.inputs import Pages, query_of
 from cabinet.staff import selectors
 from cabinet.staff.masking import client_view
@@ -29,6 +30,7 @@ class ClientOutput(serializers.Serializer):
     notes = serializers.CharField()
     last_activity_at = serializers.CharField()
     masked = serializers.BooleanField()
+    custom = values_field("client", "staff")
 
 
 class ClientsQuery(serializers.Serializer):
@@ -64,7 +66,12 @@ class StaffClientsView(GenericAPIView):
             selectors.clients_for(request.user), query.validated_data.get("q", "")
         )
         page = self.paginate_queryset(clients)
-        rows = [asdict(client_view(client, can_see_personal=False)) for client in page]
+        fields = fields_of("client", "staff")
+        rows = [
+            {**asdict(client_view(client, can_see_personal=False)),
+             "custom": values_out(client, fields, "staff")}
+            for client in page
+        ]  # fmt: skip
         audit_record(action="clients.listed", request=request._request,
                      changes={"ids": [row["id"] for row in rows], "api": True})  # fmt: skip
         return self.get_paginated_response(ClientOutput(rows, many=True).data)
@@ -89,4 +96,6 @@ class StaffClientView(APIView):
             raise Throttled(detail="You have opened many client records this hour.")
         audit_record(action="client.viewed", target=client, request=request._request)
         # Masked here as in the back office; fields are revealed one at a time, with a reason.
-        return Response(ClientOutput(asdict(client_view(client, can_see_personal=False))).data)
+        row = asdict(client_view(client, can_see_personal=False))
+        row["custom"] = values_out(client, fields_of("client", "staff"), "staff")
+        return Response(ClientOutput(row).data)

@@ -8,6 +8,7 @@ from cabinet.models import (
     CannedAnswer,
     CatalogItem,
     Club,
+    CustomField,
     Event,
     InfoPage,
     Offer,
@@ -219,3 +220,47 @@ class CannedAnswerForm(forms.ModelForm):
     class Meta:
         model = CannedAnswer
         fields = ("title", "body", "language", "request_type")
+
+
+class ChoicesField(StepsField):
+    """A choice field's options, typed one a line."""
+
+    def to_python(self, value: object) -> list[str]:
+        from cabinet.custom_fields import choices_parse
+
+        return choices_parse(str(value or ""))
+
+
+class CustomFieldForm(forms.ModelForm):
+    """A field the owner adds (issue 22, point 3): where, what type, who sees it."""
+
+    choices = ChoicesField(label=_("Choices, one a line"), required=False,
+                           help_text=_("For a choice field only."))  # fmt: skip
+
+    class Meta:
+        model = CustomField
+        fields = ("target", "label", "key", "kind", "choices", "access", "required", "help_text",
+                  "position", "active")  # fmt: skip
+        help_texts = {"key": _("Its name in the API and exports; made from the label if empty.")}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        from cabinet.custom_fields import TARGETS
+
+        self.fields["key"].required = False
+        available = {key for key, target in TARGETS.items() if target.available()}
+        self.fields["target"].choices = [
+            (value, label) for value, label in self.fields["target"].choices if value in available
+        ]
+        if self.instance.pk:  # values are stored under the key and the type: both stay
+            for name in ("target", "key", "kind"):
+                self.fields[name].disabled = True
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        from cabinet.custom_fields import definition_clean
+
+        try:
+            definition_clean(self.instance)
+        except ValidationError as exc:
+            self.add_error(None, exc)

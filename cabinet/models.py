@@ -3,6 +3,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -309,10 +310,13 @@ class ClientProfile(models.Model):
     marketing_consent = models.BooleanField(_("news and offers by email"), default=False)
     marketing_consent_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(_("staff notes"), max_length=4000, blank=True)
+    # The owner's own fields (CustomField, target "client"): {key: value}, see custom_fields.py.
+    custom = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        indexes = [GinIndex(fields=["custom"], name="clientprofile_custom_gin")]
         permissions = [
             ("view_personal_data", "Can reveal a client's masked field, with a reason"),
             ("export_clients", "Can export the client list"),
@@ -524,9 +528,11 @@ class Order(models.Model):
     # The form's one-time token: a double-submitted form places the order once.
     submission_key = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    custom = models.JSONField(default=dict, blank=True)  # the owner's fields, target "order"
 
     class Meta:
         ordering = ("-created_at", "-id")
+        indexes = [GinIndex(fields=["custom"], name="order_custom_gin")]
         constraints = [
             models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_gte_0")
         ]
@@ -586,9 +592,11 @@ class Booking(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # When staff checked the client's voucher at the door: a visit, in the client's history.
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    custom = models.JSONField(default=dict, blank=True)  # the owner's fields, target "booking"
 
     class Meta:
         ordering = ("created_at", "id")
+        indexes = [GinIndex(fields=["custom"], name="booking_custom_gin")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(seats__gte=1, seats__lte=10), name="booking_seats_range"
@@ -1171,3 +1179,53 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+class CustomField(models.Model):
+    """A field the owner adds to clients, orders, bookings, stays or students, without code.
+    Values live on the record itself, in its `custom` JSON column (GIN-indexed): read with the
+    row, erased and exported with it; see cabinet/custom_fields.py for why not a value table."""
+
+    class Target(models.TextChoices):
+        CLIENT = "client", _("Clients")
+        ORDER = "order", _("Orders")
+        BOOKING = "booking", _("Event bookings")
+        STAY = "stay", _("Stays")
+        STUDENT = "student", _("Students")
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Choice")
+        YES_NO = "yes_no", _("Yes or no")
+        FILE = "file", _("File")
+
+    class Access(models.TextChoices):
+        CLIENT = "client", _("The client sees and edits it")
+        STAFF = "staff", _("Staff only")
+        PERSONAL = "personal", _("Personal data: the client edits it, staff see it masked")
+
+    target = models.CharField(_("added to"), max_length=10, choices=Target.choices)
+    key = models.SlugField(_("key"), max_length=40, help_text=_("Its name in the API and exports."))
+    label = models.CharField(_("label"), max_length=80)
+    help_text = models.CharField(_("hint"), max_length=200, blank=True)
+    kind = models.CharField(_("type"), max_length=8, choices=Kind.choices, default=Kind.TEXT)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    access = models.CharField(_("who sees it"), max_length=8, choices=Access.choices,
+                              default=Access.STAFF)  # fmt: skip
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(
+        _("in use"), default=True, help_text=_("Switched off, it is hidden; its values are kept.")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("target", "position", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["target", "key"], name="one_custom_field_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.label

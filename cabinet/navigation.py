@@ -46,7 +46,7 @@ class Group:
 VERTICAL_ICONS = {"hotel": "bed-double", "shop": "package", "school": "graduation-cap"}
 CONTENT_ICONS = {"catalog": "sparkles", "events": "calendar-days", "offers": "receipt",
                  "clubs": "users-round", "map-points": "map", "request-types": "list-checks",
-                 "canned-answers": "message-circle"}  # fmt: skip
+                 "canned-answers": "message-circle", "fields": "list-checks"}  # fmt: skip
 
 
 def _mark_current(items: list[Item], path: str) -> None:

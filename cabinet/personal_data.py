@@ -6,6 +6,7 @@ requests, status changes they made)."""
 
 from django.db.models import Q
 
+from cabinet import custom_fields
 from cabinet.models import (
     Assignment,
     Booking,
@@ -131,6 +132,7 @@ def _client_sections(client: ClientProfile) -> list[PersonalDataSection]:
             ],
             sources=("cabinet.ClientProfile",),
         ),
+        custom_fields.personal_section(client),
         PersonalDataSection(
             title="Orders",
             records=order_rows,
@@ -362,6 +364,7 @@ def personal_data_erase(*, user: User) -> None:
     history, the wallet and its ledger — the business's accounting, in its revenue figures."""
     client = ClientProfile.objects.filter(user=user).first()
     if client is not None:
+        custom_fields.personal_erase(client)  # before the bookings below go
         for document in Document.objects.filter(client=client):
             file_delete_on_commit(document.file)
         Document.objects.filter(client=client).delete()
@@ -376,7 +379,7 @@ def personal_data_erase(*, user: User) -> None:
         ClientProfileUserObjectPermission.objects.filter(content_object=client).delete()
         Order.objects.filter(client=client).exclude(note="").update(note="")
         client.phone, client.address, client.birth_date, client.document_number = "", "", None, ""
-        client.notes, client.accepts_direct_messages = "", False
+        client.notes, client.accepts_direct_messages, client.custom = "", False, {}
         client.preferences, client.marketing_consent, client.marketing_consent_at = "", False, None
         client.save()
     Notification.objects.filter(user=user).delete()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from cabinet import custom_fields
 from cabinet.profile import (
     PREFERENCES_MAX,
     birth_date_check,
@@ -76,11 +78,21 @@ def profile(request: HttpRequest) -> HttpResponse:
     if user.is_staff:
         return HttpResponseRedirect(reverse("account"))
     client = client_profile_of(user)
+    # the owner's own fields on clients that the client fills in (issue 22, point 3)
+    own_fields = custom_fields.fields_for("client", audience="client")
+    extra_class = custom_fields.form_class(own_fields)
     if request.method == "POST":
         form = ProfileForm(request.POST)
-        if form.is_valid():
+        extra = extra_class(request.POST, request.FILES)
+        if form.is_valid() and extra.is_valid():
             try:
-                client_profile_update(user=user, **form.cleaned_data)
+                with transaction.atomic():
+                    client_profile_update(user=user, **form.cleaned_data)
+                    custom_fields.values_save(
+                        record=client, target="client", by=user, request=request,
+                        values=custom_fields.form_values(own_fields, extra.cleaned_data),
+                        files=custom_fields.form_files(own_fields, request.FILES),
+                    )  # fmt: skip
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -91,6 +103,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         form = ProfileForm(initial=client_profile_values(user, client))
+        extra = extra_class(initial=custom_fields.form_initial(client, own_fields))
         status = 200
-    context = {"form": form, "client": client, **_ways_in(request)}
+    files = custom_fields.shown_values(client, own_fields, audience="client")
+    context = {"form": form, "extra": extra, "client": client, "files": files, **_ways_in(request)}
     return render_cabinet(request, "cabinet/profile.html", context, status=status)

@@ -5,6 +5,7 @@ from cabinet import (
     checkout_views,
     client_views,
     community_views,
+    custom_fields_views,
     request_views,
     views,
     welcome,
@@ -20,6 +21,14 @@ urlpatterns = [
     path("info/", views.info_page, name="info"),
     path("info/<slug:slug>/", views.info_page, name="info-page"),
     path("orders/", client_views.order_list, name="orders"),
+    path(
+        "details/<slug:target>/<int:pk>/", custom_fields_views.client_details, name="custom-details"
+    ),
+    path(
+        "details/<slug:target>/<int:pk>/file/<slug:key>/",
+        custom_fields_views.client_file,
+        name="custom-file",
+    ),
     path("orders/review/", client_views.order_review, name="order-review"),
     path("orders/place/", client_views.order_create, name="order-place"),
     path("orders/<int:pk>/", client_views.order_detail, name="order"),

@@ -543,6 +543,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # each cabinet's own fields, typed in its schema (api/custom_fields.py)
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.custom_fields.schema_hook",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "cabinet.models.Order.Status",
         "BookingStatusEnum": "cabinet.models.Booking.Status",

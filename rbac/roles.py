@@ -3,6 +3,7 @@ exactly these permissions, and object permissions (django-guardian) for what is 
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from rbac.models import StaffProfile, User
 
@@ -17,12 +18,17 @@ CONTENT_PERMISSIONS = [
     )
     for action in ("add", "change", "delete", "view")
 ]  # fmt: skip
+# the owner's own fields on clients, orders, bookings, stays and students (issue 22)
+FIELD_PERMISSIONS = [
+    f"cabinet.{action}_customfield" for action in ("add", "change", "delete", "view")
+]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",
         "cabinet.assign_clients", "cabinet.change_clientprofile", "cabinet.adjust_wallet",
         "cabinet.moderate_community", "school.view_all_classes", "school.manage_classes",
         "cabinet.add_clientprofile", "cabinet.end_client_sessions", *CONTENT_PERMISSIONS,
+        *FIELD_PERMISSIONS,
     ],
     Role.MANAGER: [
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
@@ -41,19 +47,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 # What an owner may compose a custom role from: the permissions that mean something to them.
 PERMISSION_CATALOG: dict[str, list[str]] = {
-    "See every client": ["cabinet.view_all_clients"],
-    "See the team's clients": ["cabinet.view_team_clients"],
-    "Reveal a masked field, with a reason": ["cabinet.view_personal_data"],
-    "Export the client list": ["cabinet.export_clients"],
-    "Assign clients to staff": ["cabinet.assign_clients"],
-    "Edit client notes": ["cabinet.change_clientprofile"],
-    "Create and invite clients (front desk)": ["cabinet.add_clientprofile"],
-    "Adjust balances and points, with a reason": ["cabinet.adjust_wallet"],
-    "Moderate the community (hide, lock, ban)": ["cabinet.moderate_community"],
-    "Sign a client out of every device": ["cabinet.end_client_sessions"],
-    "Manage services, pages, events, offers and clubs": CONTENT_PERMISSIONS,
-    "See every class (schools)": ["school.view_all_classes"],
-    "Create classes and students, enrol (schools)": ["school.manage_classes"],
+    gettext_noop("See every client"): ["cabinet.view_all_clients"],
+    gettext_noop("See the team's clients"): ["cabinet.view_team_clients"],
+    gettext_noop("Reveal a masked field, with a reason"): ["cabinet.view_personal_data"],
+    gettext_noop("Export the client list"): ["cabinet.export_clients"],
+    gettext_noop("Assign clients to staff"): ["cabinet.assign_clients"],
+    gettext_noop("Edit client notes and custom fields"): ["cabinet.change_clientprofile"],
+    gettext_noop("Create and invite clients (front desk)"): ["cabinet.add_clientprofile"],
+    gettext_noop("Adjust balances and points, with a reason"): ["cabinet.adjust_wallet"],
+    gettext_noop("Moderate the community (hide, lock, ban)"): ["cabinet.moderate_community"],
+    gettext_noop("Sign a client out of every device"): ["cabinet.end_client_sessions"],
+    gettext_noop("Manage services, pages, events, offers and clubs"): CONTENT_PERMISSIONS,
+    gettext_noop("Define custom fields"): FIELD_PERMISSIONS,
+    gettext_noop("See every class (schools)"): ["school.view_all_classes"],
+    gettext_noop("Create classes and students, enrol (schools)"): ["school.manage_classes"],
 }
 CUSTOM_PREFIX = "custom:"
 

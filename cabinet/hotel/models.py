@@ -3,6 +3,7 @@ check-in before arrival, and the resort's map with its points of interest."""
 
 import datetime
 
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -62,6 +63,7 @@ class Stay(models.Model):
     arrival_time = models.TimeField(_("expected arrival time"), null=True, blank=True)
     checked_in_online_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    custom = models.JSONField(default=dict, blank=True)  # the owner's fields, target "stay"
 
     class Meta:
         ordering = ("-arrival", "-id")
@@ -71,7 +73,10 @@ class Stay(models.Model):
             ),
             models.CheckConstraint(condition=Q(adults__gte=1), name="hotel_stay_one_adult"),
         ]
-        indexes = [models.Index(fields=["client", "-arrival"], name="hotel_stay_client_idx")]
+        indexes = [
+            models.Index(fields=["client", "-arrival"], name="hotel_stay_client_idx"),
+            GinIndex(fields=["custom"], name="hotel_stay_custom_gin"),
+        ]
 
     def __str__(self) -> str:
         return self.reservation_code

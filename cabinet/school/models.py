@@ -2,6 +2,7 @@
 and homework; parents (clients) linked to their children by the school's pairing code, who see
 and never submit; teachers (staff) who see only the classes they teach."""
 
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -64,9 +65,11 @@ class Student(models.Model):
     parents = models.ManyToManyField(ClientProfile, through="Guardianship", related_name="children")
     classes = models.ManyToManyField(SchoolClass, through="Enrolment", related_name="students")
     created_at = models.DateTimeField(default=timezone.now)
+    custom = models.JSONField(default=dict, blank=True)  # the owner's fields, target "student"
 
     class Meta:
         ordering = ("full_name", "id")
+        indexes = [GinIndex(fields=["custom"], name="school_student_custom_gin")]
 
     def __str__(self) -> str:
         return self.full_name

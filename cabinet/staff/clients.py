@@ -86,6 +86,7 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
     audit_record(action="client.viewed", target=client, request=request)
     context = {
         "client": client_view(client, can_see_personal=False),
+        "client_record": client,  # for the owner's fields (custom_fields tag)
         "assignment": selectors.current_assignment(client),
         "can_assign": request.user.is_superuser or request.user.has_perm("cabinet.assign_clients"),
         "can_reveal": can_reveal(request.user),

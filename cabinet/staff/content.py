@@ -22,6 +22,7 @@ from cabinet.forms import (
     CannedAnswerForm,
     CatalogItemForm,
     ClubForm,
+    CustomFieldForm,
     EventForm,
     InfoPageForm,
     OfferForm,
@@ -29,7 +30,16 @@ from cabinet.forms import (
 )
 from cabinet.hotel.forms import MapPointForm, RoomForm
 from cabinet.hotel.models import MapPoint, Room
-from cabinet.models import CannedAnswer, CatalogItem, Club, Event, InfoPage, Offer, RequestType
+from cabinet.models import (
+    CannedAnswer,
+    CatalogItem,
+    Club,
+    CustomField,
+    Event,
+    InfoPage,
+    Offer,
+    RequestType,
+)
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
 from cabinet.verticals import current_vertical
@@ -101,6 +111,11 @@ RESOURCES = {
         "canned-answers", CannedAnswer, CannedAnswerForm, gettext_lazy("Canned answers"),
         ("title", "language", "request_type"),
     ),
+    # fields the owner adds to clients, orders, bookings, stays and students (issue 22)
+    "fields": Resource(
+        "fields", CustomField, CustomFieldForm, gettext_lazy("Custom fields"),
+        ("label", "target", "kind", "access", "required", "active"),
+    ),
 }  # fmt: skip
 
 
@@ -119,13 +134,30 @@ def _object(resource: Resource, pk: int) -> models.Model:
         raise Http404 from exc
 
 
+def _cells(obj: models.Model, columns: tuple[str, ...]) -> list[object]:
+    """A row as a person reads it: a choice by its label, a yes by the field's name (a no left
+    out), nothing for an empty value — never "True", "False" or "None"."""
+    cells: list[object] = []
+    for column in columns:
+        field = obj._meta.get_field(column)
+        value = getattr(obj, column)
+        if isinstance(field, models.BooleanField):
+            if value:
+                cells.append(field.verbose_name)
+        elif getattr(field, "choices", None):
+            cells.append(getattr(obj, f"get_{column}_display")())
+        elif value not in (None, ""):
+            cells.append(value)
+        elif not cells:
+            cells.append("—")  # the title column is never blank
+    return cells
+
+
 @require_http_methods(["GET"])
 @staff_required
 def content_list(request: HttpRequest, kind: str) -> HttpResponse:
     resource = _resource(kind, request, "view")
-    rows = [
-        (obj, [getattr(obj, column) for column in resource.columns]) for obj in resource.queryset()
-    ]
+    rows = [(obj, _cells(obj, resource.columns)) for obj in resource.queryset()]
     return render_cabinet(request, "staff/content_list.html", {"resource": resource, "rows": rows})
 
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cabinet.bookings import booking_check_in
 from cabinet.documents import booking_for_voucher
-from cabinet.models import Booking, Event
+from cabinet.models import Booking, CustomField, Event
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
 from cabinet.staff.selectors import clients_for
@@ -35,7 +35,12 @@ def event_bookings(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [(b, b.client_id in visible) for b in bookings]
     confirmed = sum(b.seats for b in bookings if b.status == Booking.Status.CONFIRMED)
     audit_record(action="event.bookings_viewed", actor=request.user, target=event, request=request)
-    context = {"event": event, "rows": rows, "confirmed": confirmed}
+    context = {
+        "event": event,
+        "rows": rows,
+        "confirmed": confirmed,
+        "has_fields": CustomField.objects.filter(target="booking", active=True).exists(),
+    }
     return render_cabinet(request, "staff/event_bookings.html", context)
 
 

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from cabinet.models import Order
+from cabinet.models import CustomField, Order
 from cabinet.orders import TRANSITIONS, order_set_status
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
@@ -33,7 +33,10 @@ def order_queue(request: HttpRequest) -> HttpResponse:
         (order, sorted(TRANSITIONS.get(order.status, set())))
         for order in orders_for(request.user).filter(status__in=OPEN)[:200]
     ]
-    return render_cabinet(request, "staff/orders.html", {"orders": orders})
+    has_fields = CustomField.objects.filter(target="order", active=True).exists()
+    return render_cabinet(
+        request, "staff/orders.html", {"orders": orders, "has_fields": has_fields}
+    )
 
 
 @require_POST

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from cabinet import custom_fields
 from cabinet.models import Assignment, ClientProfile, ClientProfileUserObjectPermission
 from cabinet.staff.masking import PERSONAL_FIELDS, client_view, personal_value
 from rbac.audit import audit_record, audit_record_many
@@ -152,14 +153,16 @@ def clients_csv(*, clients: list[ClientProfile], staff: User, request: HttpReque
         raise PermissionDenied("cannot export clients")
     can_see = staff.is_superuser or staff.has_perm("cabinet.view_personal_data")
     stamp = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
+    extra_headers, extra_cells = custom_fields.export_columns("client", can_see_personal=can_see)
     rows: list[list[object]] = [
         [f"# Exported by {staff.email} at {stamp}. Do not forward."],
-        ["id", "name", "email", "phone", "address", "birth_date", "last_activity"],
-    ]
+        ["id", "name", "email", "phone", "address", "birth_date", "last_activity",
+         *extra_headers],
+    ]  # fmt: skip
     for client in clients:
         view = client_view(client, can_see_personal=can_see)
         rows.append([view.id, view.name, view.email, view.phone, view.address,
-                     view.birth_date, view.last_activity_at])  # fmt: skip
+                     view.birth_date, view.last_activity_at, *extra_cells(client)])  # fmt: skip
     audit_record(action="clients.exported", actor=staff, changes={"rows": len(clients)},
                  request=request)  # fmt: skip
     return csv_bytes(rows)

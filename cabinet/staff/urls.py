@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cabinet import chat_views, community_views
+from cabinet import chat_views, community_views, custom_fields_views
 from cabinet.staff import (
     api_keys,
     audit,
@@ -44,6 +44,19 @@ urlpatterns = [
     path("queue/<int:pk>/<slug:action>/", queue.work_action, name="work-action"),
     path("kpi/", queue.kpi_dashboard, name="kpi"),
     path("clients/", clients.client_list, name="clients"),
+    path(
+        "details/<slug:target>/<int:pk>/", custom_fields_views.staff_details, name="custom-details"
+    ),
+    path(
+        "details/<slug:target>/<int:pk>/reveal/",
+        custom_fields_views.staff_reveal,
+        name="custom-reveal",
+    ),
+    path(
+        "details/<slug:target>/<int:pk>/file/<slug:key>/",
+        custom_fields_views.staff_file,
+        name="custom-file",
+    ),
     path("clients/export/", clients.client_export, name="clients-export"),
     path("clients/<int:pk>/", clients.client_card, name="client"),
     path("clients/<int:pk>/reveal/", clients.client_reveal_view, name="client-reveal"),
