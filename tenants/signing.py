@@ -18,7 +18,8 @@ import secrets
 import string
 from typing import Any
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.db import connection
@@ -127,9 +128,15 @@ def hex_mint(nbytes: int) -> str:
 SEALED_PREFIX = "sealed1:"
 
 
-def _fernet(purpose: str, schema: str | None) -> Fernet:
-    key = salted_hmac(salt(purpose, schema=schema), "fernet-key", algorithm="sha256").digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+def _fernet(purpose: str, schema: str | None) -> MultiFernet:
+    """Sealed under the current platform key; opened under it or any key in
+    SECRET_KEY_FALLBACKS, so rotating the key does not lock people out of their authenticator."""
+    keys = []
+    for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+        key = salted_hmac(salt(purpose, schema=schema), "fernet-key", secret=secret,
+                          algorithm="sha256").digest()  # fmt: skip
+        keys.append(Fernet(base64.urlsafe_b64encode(key)))
+    return MultiFernet(keys)
 
 
 def seal(purpose: str, text: str, *, schema: str | None = None) -> str:

@@ -79,6 +79,7 @@ RU = {
     "Moderate the community (hide, lock, ban)": "Модерировать сообщество (скрывать, закрывать, блокировать)",
     "Manage services, pages, events, offers and clubs": "Управлять услугами, страницами, событиями, предложениями и клубами",
     "Define custom fields": "Создавать свои поля",
+    "your phone": "ваш телефон",
     "Sign a client out of every device": "Выводить клиента из аккаунта на всех устройствах",
     "See every class (schools)": "Видеть все классы (школы)",
     "Create classes and students, enrol (schools)": "Создавать классы и учеников, зачислять (школы)",

@@ -130,6 +130,9 @@ def test_a_phone_only_client_gets_the_code_by_sms(
     (sms,) = twilio.sms
     assert sms["To"] == guest.phone
     (code,) = re.findall(r"\b(\d{6})\b", sms["Body"])
+    page = hotel_client.get("/accounts/login/code/confirm/").content.decode()
+    assert "phone.invalid" not in page  # the page says where the code really went
+    assert "your phone" in page
     confirmed = hotel_client.post("/accounts/login/code/confirm/", {"code": code})
     assert confirmed.status_code == 302
     assert (

@@ -78,3 +78,19 @@ def test_a_sealed_secret_does_not_open_in_another_cabinet(hotel, shop):
     assert signing.unseal("mfa.secret", sealed, schema=hotel.schema_name) == "JBSWY3DPEHPK3PXP"
     with pytest.raises(InvalidToken):
         signing.unseal("mfa.secret", sealed, schema=shop.schema_name)
+
+
+def test_a_sealed_secret_still_opens_after_the_platform_key_is_rotated(settings):
+    # given: an authenticator key sealed under today's platform key
+    sealed = signing.seal("mfa", "JBSWY3DPEHPK3PXP", schema="hotel")
+
+    # when: the key is rotated, the old one kept among the fallbacks
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-platform-key-" + "x" * 40
+
+    # then: the secret still opens, and new seals use the new key
+    assert signing.unseal("mfa", sealed, schema="hotel") == "JBSWY3DPEHPK3PXP"
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(InvalidToken):
+        signing.unseal("mfa", sealed, schema="hotel")
+    assert signing.unseal("mfa", signing.seal("mfa", "k", schema="hotel"), schema="hotel") == "k"
