@@ -22,16 +22,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",
         "cabinet.assign_clients", "cabinet.change_clientprofile", "cabinet.adjust_wallet",
         "cabinet.moderate_community", "school.view_all_classes", "school.manage_classes",
-        "cabinet.add_clientprofile", *CONTENT_PERMISSIONS,
+        "cabinet.add_clientprofile", "cabinet.answer_reviews", "cabinet.manage_surveys",
+        *CONTENT_PERMISSIONS,
     ],
     Role.MANAGER: [
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
         "cabinet.change_clientprofile", "cabinet.adjust_wallet", "cabinet.moderate_community",
-        "school.view_all_classes", "cabinet.add_clientprofile", *CONTENT_PERMISSIONS,
+        "school.view_all_classes", "cabinet.add_clientprofile", "cabinet.answer_reviews",
+        "cabinet.manage_surveys", *CONTENT_PERMISSIONS,
     ],
     Role.OPERATOR: [
         "cabinet.view_personal_data", "cabinet.change_clientprofile", "cabinet.moderate_community",
-        "cabinet.add_clientprofile",
+        "cabinet.add_clientprofile", "cabinet.answer_reviews",
     ],
     Role.VIEWER: [],
 }  # fmt: skip
@@ -50,6 +52,8 @@ PERMISSION_CATALOG: dict[str, list[str]] = {
     "Adjust balances and points, with a reason": ["cabinet.adjust_wallet"],
     "Moderate the community (hide, lock, ban)": ["cabinet.moderate_community"],
     "Manage services, pages, events, offers and clubs": CONTENT_PERMISSIONS,
+    "Answer client reviews": ["cabinet.answer_reviews"],
+    "Design and send surveys, see their results": ["cabinet.manage_surveys"],
     "See every class (schools)": ["school.view_all_classes"],
     "Create classes and students, enrol (schools)": ["school.manage_classes"],
 }
