@@ -26,13 +26,14 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Coalesce, Concat, JSONObject
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -88,9 +89,14 @@ def texts_from(data: Any, prefix: str) -> dict[str, str]:
 # --- Reviews: asked once -----------------------------------------------------------------------
 
 
+def _signed_link(kind: str, pk: int) -> str:
+    """The page of a review or a survey place ("review", "survey") by a signed token: it opens
+    that one, in this cabinet only."""
+    return reverse(f"cabinet:{kind}", args=[signing.sign(f"cabinet.{kind}", pk)])
+
+
 def review_link(review: Review) -> str:
-    """The review's page, by a signed token: it opens for this review in this cabinet only."""
-    return reverse("cabinet:review", args=[signing.sign("cabinet.review", review.pk)])
+    return _signed_link("review", review.pk)
 
 
 def review_from_token(token: str) -> Review | None:
@@ -384,7 +390,7 @@ def survey_send(*, survey: Survey, by: User) -> int:
 
 
 def survey_link(response: SurveyResponse) -> str:
-    return reverse("cabinet:survey", args=[signing.sign("cabinet.survey", response.pk)])
+    return _signed_link("survey", response.pk)
 
 
 def response_from_token(token: str) -> SurveyResponse | None:
@@ -486,11 +492,22 @@ def client_surveys_waiting(client: ClientProfile) -> QuerySet[SurveyResponse]:
 
 def feedback_asks(client: ClientProfile, *, limit: int = 3) -> list[tuple[str, str]]:
     """(title, link) of what the client was asked and has not answered yet, newest first: the
-    card on their home page. Two queries."""
-    reviews = client_reviews(client).filter(answered_at__isnull=True)[:limit]
-    asks = [(review.title, review_link(review)) for review in reviews]
-    asks += [(localised(r.survey.title), survey_link(r)) for r in client_surveys_waiting(client)]
-    return asks[:limit]
+    card on their home page. One query (reviews and surveys as one union)."""
+    reviews = (
+        client_reviews(client)
+        .filter(answered_at__isnull=True)
+        .annotate(kind=Value("review"), texts=JSONObject(text=F("title")), at=F("asked_at"))
+        .values_list("kind", "pk", "texts", "at")
+    )
+    surveys = (
+        client_surveys_waiting(client)
+        .annotate(kind=Value("survey"), texts=F("survey__title"), at=F("invited_at"))
+        .values_list("kind", "pk", "texts", "at")
+    )
+    asks = []
+    for kind, pk, texts, _at in reviews.union(surveys).order_by("-at")[:limit]:
+        asks.append((localised(texts), _signed_link(kind, pk)))
+    return asks
 
 
 # --- Results -----------------------------------------------------------------------------------
