@@ -2,6 +2,8 @@
 reviews), one review's page and one survey's page. The last two open by a signed link (from an
 email or a message) that names the review or the survey place and the cabinet."""
 
+from contextlib import AbstractContextManager, nullcontext
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -34,6 +36,12 @@ def _holder_only(request: HttpRequest, client: ClientProfile) -> None:
         raise Http404
 
 
+def _their_language(request: HttpRequest, client: ClientProfile) -> AbstractContextManager:
+    """Opened from an email without signing in: the client's own language (signed in, the
+    request already speaks the language they chose)."""
+    return nullcontext() if request.user.is_authenticated else in_language_of(client.user)
+
+
 @require_GET
 @login_required
 def feedback(request: HttpRequest) -> HttpResponse:
@@ -53,7 +61,7 @@ def review_page(request: HttpRequest, token: str) -> HttpResponse:
     if review is None:
         raise Http404
     _holder_only(request, review.client)
-    with in_language_of(review.client.user):  # a link from an email: the client's language
+    with _their_language(request, review.client):
         return _review_page(request, review)
 
 
@@ -103,7 +111,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     if response is None or response.survey.sent_at is None:
         raise Http404
     _holder_only(request, response.client)
-    with in_language_of(response.client.user):
+    with _their_language(request, response.client):
         return _survey_page(request, response)
 
 
