@@ -49,6 +49,7 @@ from cabinet.models import (
     SurveyQuestion,
     SurveyResponse,
     Tier,
+    WorkRequest,
 )
 from cabinet.notifications import in_language_of, notify
 from rbac.audit import audit_record
@@ -192,8 +193,6 @@ def review_submit(*, review: Review, rating: object, comment: str) -> Review:
 
 def _low_score_work(*, client: ClientProfile, source: str, title: str, details: str) -> None:
     """One work item per low score, ever (closed or not, a second one is never made)."""
-    from cabinet.models import WorkRequest
-
     if WorkRequest.objects.filter(source=source).exists():
         return
     work_open(client=client, kind="review", source=source, title=title, details=details)
@@ -284,6 +283,18 @@ def survey_create(
     SurveyQuestion.objects.create(survey=survey, kind=question_kind, text=text, required=True)
     audit_record(action="survey.created", actor=by, target=survey, changes={"kind": kind})
     return survey
+
+
+def surveys_all() -> QuerySet[Survey]:
+    """The cabinet's surveys, newest first, with how many they went to and how many answered."""
+    return Survey.objects.annotate(
+        invited=Count("responses"),
+        answered=Count("responses", filter=Q(responses__answered_at__isnull=False)),
+    ).order_by("-created_at", "-id")
+
+
+def survey_get(pk: int) -> Survey | None:
+    return Survey.objects.select_related("tier", "club").filter(pk=pk).first()
 
 
 def _draft(survey: Survey) -> Survey:

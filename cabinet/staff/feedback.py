@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cabinet.feedback import (
     LANGUAGES,
+    LOW_RATING,
     choices_from,
     localised,
     question_add,
@@ -27,8 +28,10 @@ from cabinet.feedback import (
     survey_audience,
     survey_create,
     survey_export_rows,
+    survey_get,
     survey_results,
     survey_send,
+    surveys_all,
     texts_from,
 )
 from cabinet.models import Club, Survey, SurveyQuestion, Tier
@@ -69,7 +72,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     show = show if show in SHOWN else "all"
     reviews = reviews_for(request.user).filter(answered_at__isnull=False)
     if show == "low":
-        reviews = reviews.filter(rating__lte=2)
+        reviews = reviews.filter(rating__lte=LOW_RATING)
     elif show == "unanswered":
         reviews = reviews.filter(reply="")
     page = Paginator(reviews, 30).get_page(request.GET.get("page"))
@@ -95,7 +98,7 @@ def review_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _survey(pk: int) -> Survey:
-    survey = Survey.objects.filter(pk=pk).first()
+    survey = survey_get(pk)
     if survey is None:
         raise Http404
     return survey
@@ -128,10 +131,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Survey created. Add questions, then send it."))
             return HttpResponseRedirect(reverse("staff:survey", args=[survey.pk]), status=303)
-    surveys = [
-        (survey, localised(survey.title))
-        for survey in Survey.objects.prefetch_related("responses").order_by("-created_at")[:100]
-    ]
+    surveys = [(survey, localised(survey.title)) for survey in surveys_all()[:100]]
     context = {
         "surveys": surveys, "error": error, "kinds": Survey.Kind.choices,
         "audiences": Survey.Audience.choices, "tiers": list(Tier.objects.order_by("min_spent")),

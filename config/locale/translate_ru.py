@@ -861,6 +861,7 @@ RU = {
     "Loyalty level (when sent to a level)": "Уровень лояльности (если отправляете уровню)",
     "Club (when sent to a club)": "Клуб (если отправляете клубу)",
     "Create the survey": "Создать опрос",
+    "What it was about": "О чём этот отзыв",
 }
 
 
