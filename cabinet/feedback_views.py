@@ -58,7 +58,7 @@ def feedback(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review_page(request: HttpRequest, token: str) -> HttpResponse:
     review = review_from_token(token)
-    if review is None:
+    if review is None or not review.client.user.is_active:
         raise Http404
     _holder_only(request, review.client)
     with _their_language(request, review.client):
@@ -108,7 +108,7 @@ def _questions(response: SurveyResponse, data: dict, errors: dict) -> list[dict]
 @require_http_methods(["GET", "POST"])
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     response = response_from_token(token)
-    if response is None or response.survey.sent_at is None:
+    if response is None or response.survey.sent_at is None or not response.client.user.is_active:
         raise Http404
     _holder_only(request, response.client)
     with _their_language(request, response.client):

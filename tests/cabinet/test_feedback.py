@@ -423,6 +423,7 @@ def test_the_owner_designs_sends_and_reads_a_survey_with_its_chart_and_export(ho
     # results: the NPS, a chart with its data table; the export has the answers as written
     results = owner.get(page).content.decode()
     assert "NPS 100" in results
+    assert "1/1" in owner.get("/staff/surveys/").content.decode()  # answered / sent to
     assert "<svg" in results
     assert "Show as a table" in results
     export = owner.get(f"{page}export/")
