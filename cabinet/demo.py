@@ -7,7 +7,23 @@ from allauth.account.models import EmailAddress
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, RequestType
+from cabinet.feedback import (
+    question_add,
+    review_ask,
+    review_reply,
+    review_submit,
+    survey_answer,
+    survey_create,
+    survey_send,
+)
+from cabinet.models import (
+    CatalogItem,
+    ClientProfile,
+    RequestType,
+    Survey,
+    SurveyQuestion,
+    SurveyResponse,
+)
 from cabinet.services import branding_update
 from cabinet.staff.work import request_create
 from cabinet.verticals import vertical_hook
@@ -99,12 +115,68 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         if demo_content is not None:
             owner = User.objects.get(email__iexact=demo.owner_email)
             demo_content(guest=profile, owner=owner, password=DEMO_PASSWORD_CLIENT)
+        seed_feedback(guest=profile, owner=User.objects.get(email__iexact=demo.owner_email),
+                      domain=demo.client_email.split("@")[1])  # fmt: skip
         first_type = RequestType.objects.order_by("pk").first()
         if first_type is not None:
             request_create(
                 client=profile, type=first_type, title=f"{first_type.name}: first request"
             )
     return tenant
+
+
+# Three more clients who rated something and answered the survey (email, name, rating, comment,
+# the owner's answer); the demo client is asked too, so the home page shows the card.
+DEMO_REVIEWERS = (
+    ("marta", "Marta Visitor", 5, "Lovely people, and every answer came within minutes.",
+     "Thank you, Marta: see you again soon!"),
+    ("ivan", "Ivan Traveller", 2, "I waited forty minutes and nobody told me why.", ""),
+    ("lena", "Lena Regular", 4, "", ""),
+)  # fmt: skip
+
+
+def seed_feedback(*, guest: ClientProfile, owner: User, domain: str) -> None:
+    """A few reviews (one low, so the queue has its work item; one answered) and one NPS survey
+    with answers, all through the services a real cabinet uses."""
+    services = list(CatalogItem.objects.order_by("pk").values_list("name", flat=True)[:3])
+    services = services or ["Our service"]
+    survey = survey_create(
+        kind=Survey.Kind.NPS, title={"en": "How are we doing?", "ru": "Как мы работаем?"},
+        intro={"en": "Three questions, one minute.", "ru": "Три вопроса, одна минута."},
+        audience=Survey.Audience.EVERYONE, by=owner,
+    )  # fmt: skip
+    reason = question_add(
+        survey=survey, kind=SurveyQuestion.Kind.CHOICE,
+        text={"en": "What did you come for?", "ru": "Зачем вы к нам пришли?"},
+        choices=[{"en": "Rest", "ru": "Отдохнуть"}, {"en": "Work", "ru": "По работе"},
+                 {"en": "A gift", "ru": "За подарком"}],
+        required=True, by=owner,
+    )  # fmt: skip
+    question_add(survey=survey, kind=SurveyQuestion.Kind.TEXT,
+                 text={"en": "What should we do better?", "ru": "Что нам сделать лучше?"},
+                 choices=[], required=False, by=owner)  # fmt: skip
+    people = []
+    for n, (slug, name, rating, comment, answer) in enumerate(DEMO_REVIEWERS):
+        user = client_create(email=f"{slug}@{domain}", password=DEMO_PASSWORD_CLIENT,
+                             full_name=name, email_verified=True)  # fmt: skip
+        client = ClientProfile.objects.create(user=user)
+        people.append((client, rating))
+        service = services[n % len(services)]
+        review = review_ask(client=client, subject=f"demo:{slug}", title=service, service=service,
+                            staff=owner)  # fmt: skip
+        if review is not None:
+            review = review_submit(review=review, rating=rating, comment=comment)
+            if answer:
+                review_reply(review=review, text=answer, by=owner)
+    if not guest.reviews.exists():  # a vertical's finished stay or order may have asked already
+        review_ask(client=guest, subject="demo:guest", title=services[0], service=services[0])
+    survey_send(survey=survey, by=owner)
+    nps = survey.questions.order_by("position", "pk").first()
+    for n, (client, rating) in enumerate(people):
+        response = SurveyResponse.objects.get(survey=survey, client=client)
+        survey_answer(response=response, data={
+            f"q{nps.pk}": str(min(10, rating * 2)), f"q{reason.pk}": str(n % 3),
+        })  # fmt: skip
 
 
 def seed_platform_admin() -> bool:

@@ -41,6 +41,9 @@ CORE_WORK_TYPES: dict[str, tuple[object, int, list[object]]] = {
     "order": (gettext_lazy("Order to confirm"), 120,
               [gettext_lazy("Check the items are available"), gettext_lazy("Accept or cancel")]),
     "form": (gettext_lazy("Client request"), 240, [gettext_lazy("Do what was asked")]),
+    "review": (gettext_lazy("Low rating"), 240,
+               [gettext_lazy("Read the review"), gettext_lazy("Call or write to the client"),
+                gettext_lazy("Answer the review")]),
 }  # fmt: skip
 
 

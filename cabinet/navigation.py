@@ -94,6 +94,10 @@ def staff_navigation(request: HttpRequest) -> dict[str, object]:
     work += [
         (_("Door check"), reverse("staff:voucher-check"), "ticket", _anyone),
         (_("KPIs"), reverse("staff:kpi"), "chart-column", _anyone),
+        (_("Reviews"), reverse("staff:reviews"), "star",
+         lambda user: user.has_perm("cabinet.answer_reviews")),
+        (_("Surveys"), reverse("staff:surveys"), "megaphone",
+         lambda user: user.has_perm("cabinet.manage_surveys")),
         (_("Payments"), reverse("staff:payments"), "credit-card",
          lambda user: user.has_perm("cabinet.adjust_wallet")),
     ]  # fmt: skip
@@ -171,6 +175,7 @@ def client_navigation(request: HttpRequest) -> dict[str, object]:
         Item(_("My bookings"), reverse("cabinet:bookings"), "ticket"),
         Item(_("Orders"), reverse("cabinet:orders"), "shopping-bag"),
         Item(_("My requests"), reverse("cabinet:requests"), "list-checks"),
+        Item(_("Reviews and surveys"), reverse("cabinet:feedback"), "star"),
         Item(_("Balance"), reverse("cabinet:wallet"), "wallet"),
         Item(_("Loyalty"), reverse("cabinet:loyalty"), "sparkles"),
         Item(_("Good to know"), reverse("cabinet:info"), "info"),

@@ -142,9 +142,11 @@ def order_set_status(*, order: Order, to: str, by: User, notify_client: bool = T
             url=f"/orders/{locked.pk}/", key=f"order:{locked.pk}:{to}",
         )  # fmt: skip
     if to == S.DONE:
+        from cabinet.feedback import review_ask_for_order
         from cabinet.tasks import earn_points
 
         enqueue_on_commit(earn_points, locked.pk)
+        review_ask_for_order(locked, by=by)
     return locked
 
 

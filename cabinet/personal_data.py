@@ -29,6 +29,9 @@ from cabinet.models import (
     Order,
     OrderStatusChange,
     PushSubscription,
+    Review,
+    Survey,
+    SurveyResponse,
     Thread,
     Wallet,
     WorkRequest,
@@ -220,6 +223,31 @@ def _client_sections(client: ClientProfile) -> list[PersonalDataSection]:
             sources=("cabinet.WorkRequest",),
         ),
         PersonalDataSection(
+            title="Reviews and survey answers",
+            records=[
+                row(
+                    about=r.title,
+                    asked=r.asked_at,
+                    rating=r.rating,
+                    comment=r.comment,
+                    rated=r.answered_at,
+                    our_answer=r.reply,
+                    answered=r.replied_at,
+                )
+                for r in Review.objects.filter(client=client).order_by("asked_at")
+            ]
+            + [
+                row(
+                    survey=str(s.survey),
+                    sent=s.invited_at,
+                    answered=s.answered_at,
+                    answers=s.answers,
+                )
+                for s in SurveyResponse.objects.filter(client=client).select_related("survey")
+            ],
+            sources=("cabinet.Review", "cabinet.SurveyResponse"),
+        ),
+        PersonalDataSection(
             title="Who serves you",
             records=[
                 row(staff=a.staff.get_full_name(), from_=a.assigned_at, until=a.ended_at)
@@ -259,6 +287,16 @@ def _staff_work_rows(user: User) -> list[dict[str, str]]:
         row(message_in_conversation=m.thread_id, at=m.created_at, text=m.body)
         for m in Message.objects.filter(author=user, from_staff=True)
     ]
+    work_rows += [
+        row(review_of_your_work=r.title, rating=r.rating, at=r.answered_at)
+        for r in Review.objects.filter(staff=user, answered_at__isnull=False)
+    ]
+    work_rows += [
+        row(you_answered_review=r.title, answer=r.reply, at=r.replied_at)
+        for r in Review.objects.filter(replied_by=user)
+    ]
+    work_rows += [row(survey_you_made=str(s), at=s.created_at) for s in Survey.objects.filter(
+        created_by=user)]  # fmt: skip
     return work_rows
 
 
@@ -347,6 +385,8 @@ def _person_sections(user: User) -> list[PersonalDataSection]:
                     "cabinet.Thread",
                     "cabinet.OrderStatusChange",
                     "cabinet.Message",
+                    "cabinet.Review",
+                    "cabinet.Survey",
                 ),
             )
         )
@@ -373,6 +413,8 @@ def personal_data_erase(*, user: User) -> None:
         Thread.objects.filter(client=client).delete()
         Booking.objects.filter(client=client).delete()
         WorkRequest.objects.filter(client=client).delete()
+        Review.objects.filter(client=client).delete()
+        SurveyResponse.objects.filter(client=client).delete()
         Offer.objects.filter(client=client).delete()
         client.clubs.clear()
         Assignment.objects.filter(client=client).delete()

@@ -70,11 +70,21 @@ def deliver_digest(self: Any, user_id: int, channel: str) -> str:
 
 @shared_task(name="cabinet.send_reminders")
 def send_reminders() -> int:
-    """Clients of their coming bookings, staff of requests near their SLA deadline."""
+    """Clients of their coming bookings (and, once, of the events they attended: a review),
+    staff of requests near their SLA deadline."""
     from cabinet.bookings import booking_reminders_send
+    from cabinet.feedback import reviews_ask_after_events
     from cabinet.staff.work import requests_sla_warn
 
-    return booking_reminders_send() + requests_sla_warn()
+    return booking_reminders_send() + requests_sla_warn() + reviews_ask_after_events()
+
+
+@shared_task(name="cabinet.announce_survey", acks_late=True)
+def announce_survey(survey_id: int) -> int:
+    """Idempotent: each client hears of a survey once however often this runs."""
+    from cabinet.feedback import survey_announce
+
+    return survey_announce(survey_id=survey_id)
 
 
 @shared_task(name="cabinet.send_reminders_everywhere", platform_level=True)

@@ -6,6 +6,7 @@ from cabinet import (
     client_views,
     community_views,
     custom_fields_views,
+    feedback_views,
     request_views,
     views,
     welcome,
@@ -74,4 +75,7 @@ urlpatterns = [
     path("orders/<int:pk>/ask/", chat_views.ask_about_order, name="order-ask"),
     path("bookings/<int:pk>/ask/", chat_views.ask_about_booking, name="booking-ask"),
     path("documents/<str:token>/", client_views.document_download, name="document"),
+    path("feedback/", feedback_views.feedback, name="feedback"),
+    path("feedback/review/<str:token>/", feedback_views.review_page, name="review"),
+    path("feedback/survey/<str:token>/", feedback_views.survey_page, name="survey"),
 ]

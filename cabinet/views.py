@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.client_views import back_to
+from cabinet.feedback import feedback_asks
 from cabinet.home import home_blocks
 from cabinet.models import InfoPage
 from cabinet.rendering import render_cabinet
@@ -18,7 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and not request.user.is_staff:
         client = client_profile_of(request.user)
     blocks = home_blocks(client=client, saved=branding_get().home_blocks)
-    return render_cabinet(request, "cabinet/home.html", {"blocks": blocks})
+    asks = feedback_asks(client) if client is not None else []
+    return render_cabinet(request, "cabinet/home.html", {"blocks": blocks, "feedback_asks": asks})
 
 
 @require_POST

@@ -27,18 +27,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",
         "cabinet.assign_clients", "cabinet.change_clientprofile", "cabinet.adjust_wallet",
         "cabinet.moderate_community", "school.view_all_classes", "school.manage_classes",
-        "cabinet.add_clientprofile", "cabinet.end_client_sessions", *CONTENT_PERMISSIONS,
-        *FIELD_PERMISSIONS,
+        "cabinet.add_clientprofile", "cabinet.end_client_sessions", "cabinet.answer_reviews",
+        "cabinet.manage_surveys", *CONTENT_PERMISSIONS, *FIELD_PERMISSIONS,
     ],
     Role.MANAGER: [
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
         "cabinet.change_clientprofile", "cabinet.adjust_wallet", "cabinet.moderate_community",
         "school.view_all_classes", "cabinet.add_clientprofile", "cabinet.end_client_sessions",
-        *CONTENT_PERMISSIONS,
+        "cabinet.answer_reviews", "cabinet.manage_surveys", *CONTENT_PERMISSIONS,
     ],
     Role.OPERATOR: [
         "cabinet.view_personal_data", "cabinet.change_clientprofile", "cabinet.moderate_community",
-        "cabinet.add_clientprofile",
+        "cabinet.add_clientprofile", "cabinet.answer_reviews",
     ],
     Role.VIEWER: [],
 }  # fmt: skip
@@ -59,6 +59,8 @@ PERMISSION_CATALOG: dict[str, list[str]] = {
     gettext_noop("Sign a client out of every device"): ["cabinet.end_client_sessions"],
     gettext_noop("Manage services, pages, events, offers and clubs"): CONTENT_PERMISSIONS,
     gettext_noop("Define custom fields"): FIELD_PERMISSIONS,
+    gettext_noop("Answer client reviews"): ["cabinet.answer_reviews"],
+    gettext_noop("Design and send surveys, see their results"): ["cabinet.manage_surveys"],
     gettext_noop("See every class (schools)"): ["school.view_all_classes"],
     gettext_noop("Create classes and students, enrol (schools)"): ["school.manage_classes"],
 }

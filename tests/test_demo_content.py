@@ -73,3 +73,24 @@ def test_demo_accounts_are_never_seeded_on_a_production_server(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="published passwords"):
         call_command("seed_demo")
+
+
+def test_the_demo_has_reviews_to_answer_and_a_survey_with_answers(shop):
+    from cabinet.demo import seed_feedback
+    from cabinet.feedback import survey_results
+    from cabinet.models import Review, Survey, WorkRequest
+
+    with tenant_context(shop):
+        guest = seeded(shop)
+        owner = User.objects.get(email="owner@shop.example.com")
+        seed_feedback(guest=guest, owner=owner, domain="shop.example.com")
+        rated = Review.objects.filter(answered_at__isnull=False)
+        assert rated.count() == 3
+        assert rated.exclude(reply="").count() == 1
+        assert WorkRequest.objects.filter(source__startswith="review:").count() == 1
+        assert Review.objects.filter(client=guest, answered_at__isnull=True).exists()
+        survey = Survey.objects.get(title__en="How are we doing?")
+        results, invited, answered = survey_results(survey)
+        assert answered == 3
+        assert invited >= 4  # the demo client is asked too
+        assert results[0].nps is not None

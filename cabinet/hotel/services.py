@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cabinet.chat import attachment_clean
+from cabinet.feedback import review_ask
 from cabinet.hotel.models import Room, Stay
 from cabinet.intake import work_close, work_open
 from cabinet.models import CatalogItem, ClientProfile, NotificationEvent
@@ -128,6 +129,15 @@ def stay_set_status(*, stay: Stay, to: str, by: User) -> Stay:
     audit_record(action="stay.status", actor=by, target=locked,
                  changes={"from": before, "to": to})  # fmt: skip
     work_close(source=f"stay:{locked.pk}:checkin", by=by, cancelled=to == S.CANCELLED)
+    if to == S.DEPARTED:
+        guest = locked.client.user
+        with in_language_of(guest):
+            title = _("Your stay from %(arrival)s") % {
+                "arrival": date_format(locked.arrival, "DATE_FORMAT")
+            }
+        review_ask(client=locked.client, subject=f"stay:{locked.pk}", title=title,
+                   service=locked.room_type or (locked.room.kind if locked.room else ""),
+                   staff=by, url=reverse("hotel:stay-detail", args=[locked.pk]))  # fmt: skip
     return locked
 
 

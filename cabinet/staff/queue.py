@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cabinet.feedback import review_figures
 from cabinet.models import WorkRequest
 from cabinet.navigation import staff_badge_counts
 from cabinet.rendering import render_cabinet
@@ -109,7 +110,10 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
         everyone = kpis(staff=User.objects.filter(is_staff=True, is_active=True), days=days)
         leaderboard = sorted(everyone, key=lambda r: -r.closed)[:10]
     context = {"rows": rows, "charts": kpi_charts(rows), "days": days, "leaderboard": leaderboard,
-               "processes": process_figures(staff=staff, days=days)}  # fmt: skip
+               "processes": process_figures(staff=staff, days=days),
+               "ratings": review_figures(staff=staff, days=days)}  # fmt: skip
     if role in ("owner", "admin"):  # the business's figures, not a person's
         context["offers"] = offer_figures(days=days)
+    else:
+        context["ratings"]["services"] = None
     return render_cabinet(request, "staff/kpi.html", context)

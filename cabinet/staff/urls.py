@@ -11,6 +11,7 @@ from cabinet.staff import (
     content,
     domains,
     events,
+    feedback,
     front_desk,
     home_page,
     loyalty,
@@ -43,6 +44,18 @@ urlpatterns = [
     path("queue/<int:pk>/", queue.work_detail, name="work"),
     path("queue/<int:pk>/<slug:action>/", queue.work_action, name="work-action"),
     path("kpi/", queue.kpi_dashboard, name="kpi"),
+    path("reviews/", feedback.review_list, name="reviews"),
+    path("reviews/<int:pk>/reply/", feedback.review_reply_view, name="review-reply"),
+    path("surveys/", feedback.survey_list, name="surveys"),
+    path("surveys/<int:pk>/", feedback.survey_detail, name="survey"),
+    path("surveys/<int:pk>/questions/", feedback.survey_question_add, name="survey-question-add"),
+    path(
+        "surveys/<int:pk>/questions/<int:question>/remove/",
+        feedback.survey_question_remove,
+        name="survey-question-remove",
+    ),
+    path("surveys/<int:pk>/send/", feedback.survey_send_view, name="survey-send"),
+    path("surveys/<int:pk>/export/", feedback.survey_export, name="survey-export"),
     path("clients/", clients.client_list, name="clients"),
     path(
         "details/<slug:target>/<int:pk>/", custom_fields_views.staff_details, name="custom-details"
