@@ -926,6 +926,7 @@ class NotificationEvent(models.TextChoices):
     SLA_WARNING = "sla_warning", _("A request nears its deadline")
     NEW_WORK = "new_work", _("New work for me or my team")
     SCHOOL = "school", _("My children's grades, homework and absences")
+    MEMBERSHIP = "membership", _("My memberships and their payments")
 
 
 STAFF_EVENTS = {NotificationEvent.SLA_WARNING, NotificationEvent.NEW_WORK}  # offered to staff only
@@ -1170,3 +1171,11 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+# The business's recurring plans for its clients, and their subscriptions (a module of its own).
+from cabinet.memberships.models import (  # noqa: E402, F401
+    Membership,
+    MembershipInvoice,
+    MembershipPlan,
+)

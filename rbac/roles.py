@@ -17,12 +17,16 @@ CONTENT_PERMISSIONS = [
     )
     for action in ("add", "change", "delete", "view")
 ]  # fmt: skip
+# The business's recurring plans for its clients (cabinet.memberships); admins manage them.
+MEMBERSHIP_PERMISSIONS = [
+    f"cabinet.{action}_membershipplan" for action in ("add", "change", "view")
+]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",
         "cabinet.assign_clients", "cabinet.change_clientprofile", "cabinet.adjust_wallet",
         "cabinet.moderate_community", "school.view_all_classes", "school.manage_classes",
-        "cabinet.add_clientprofile", *CONTENT_PERMISSIONS,
+        "cabinet.add_clientprofile", *CONTENT_PERMISSIONS, *MEMBERSHIP_PERMISSIONS,
     ],
     Role.MANAGER: [
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
@@ -49,6 +53,7 @@ PERMISSION_CATALOG: dict[str, list[str]] = {
     "Create and invite clients (front desk)": ["cabinet.add_clientprofile"],
     "Adjust balances and points, with a reason": ["cabinet.adjust_wallet"],
     "Moderate the community (hide, lock, ban)": ["cabinet.moderate_community"],
+    "Manage membership plans and see their subscribers": MEMBERSHIP_PERMISSIONS,
     "Manage services, pages, events, offers and clubs": CONTENT_PERMISSIONS,
     "See every class (schools)": ["school.view_all_classes"],
     "Create classes and students, enrol (schools)": ["school.manage_classes"],
