@@ -1,6 +1,9 @@
 """Reads of plans and memberships, scoped: a client sees their own memberships; staff see the
 subscribers among the clients they may see (cabinet.staff.selectors.clients_for)."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from cabinet.memberships.models import Membership, MembershipInvoice, MembershipPlan
@@ -51,3 +54,20 @@ def plan_subscribers(*, staff: User, plan: MembershipPlan) -> QuerySet[Membershi
         .select_related("client__user")
         .order_by("status", "-created_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class MembershipFigures:
+    plans: list[MembershipPlan]  # with their counts (plans_with_counts)
+    mrr: dict[str, Decimal]  # per currency
+
+
+def membership_figures() -> MembershipFigures | None:
+    """The KPI page's memberships: subscribers per plan and the monthly recurring revenue; None
+    while the business has no plans."""
+    from cabinet.memberships.services import monthly_recurring_revenue
+
+    plans = list(plans_with_counts())
+    if not plans:
+        return None
+    return MembershipFigures(plans=plans, mrr=monthly_recurring_revenue())

@@ -9,94 +9,202 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0028_work_step_times_and_canned_answers_per_language'),
+        ("cabinet", "0028_work_step_times_and_canned_answers_per_language"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='messagetemplate',
-            name='event',
-            field=models.CharField(choices=[('order_status', 'My order changed'), ('booking', 'My bookings'), ('chat_answer', 'An answer to my question'), ('sla_warning', 'A request nears its deadline'), ('new_work', 'New work for me or my team'), ('school', "My children's grades, homework and absences"), ('membership', 'My memberships and their payments')], max_length=16),
+            model_name="messagetemplate",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("order_status", "My order changed"),
+                    ("booking", "My bookings"),
+                    ("chat_answer", "An answer to my question"),
+                    ("sla_warning", "A request nears its deadline"),
+                    ("new_work", "New work for me or my team"),
+                    ("school", "My children's grades, homework and absences"),
+                    ("membership", "My memberships and their payments"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='event',
-            field=models.CharField(choices=[('order_status', 'My order changed'), ('booking', 'My bookings'), ('chat_answer', 'An answer to my question'), ('sla_warning', 'A request nears its deadline'), ('new_work', 'New work for me or my team'), ('school', "My children's grades, homework and absences"), ('membership', 'My memberships and their payments')], max_length=16),
+            model_name="notification",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("order_status", "My order changed"),
+                    ("booking", "My bookings"),
+                    ("chat_answer", "An answer to my question"),
+                    ("sla_warning", "A request nears its deadline"),
+                    ("new_work", "New work for me or my team"),
+                    ("school", "My children's grades, homework and absences"),
+                    ("membership", "My memberships and their payments"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_subscription_id', models.CharField(max_length=64, unique=True)),
-                ('stripe_customer_id', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('incomplete', 'Waiting for the first payment'), ('active', 'Active'), ('past_due', 'Payment failed'), ('canceled', 'Ended')], default='incomplete', max_length=12)),
-                ('paused', models.BooleanField(default=False)),
-                ('cancel_at_period_end', models.BooleanField(default=False)),
-                ('current_period_end', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=10)),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('months', models.PositiveSmallIntegerField(default=1)),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('synced_at', models.DateTimeField(blank=True, null=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='cabinet.clientprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stripe_subscription_id", models.CharField(max_length=64, unique=True)),
+                ("stripe_customer_id", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("incomplete", "Waiting for the first payment"),
+                            ("active", "Active"),
+                            ("past_due", "Payment failed"),
+                            ("canceled", "Ended"),
+                        ],
+                        default="incomplete",
+                        max_length=12,
+                    ),
+                ),
+                ("paused", models.BooleanField(default=False)),
+                ("cancel_at_period_end", models.BooleanField(default=False)),
+                ("current_period_end", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=10),
+                ),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                ("months", models.PositiveSmallIntegerField(default=1)),
+                ("version", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("synced_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="cabinet.clientprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='MembershipInvoice',
+            name="MembershipInvoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_invoice_id', models.CharField(max_length=64, unique=True)),
-                ('number', models.CharField(blank=True, max_length=64)),
-                ('status', models.CharField(max_length=16)),
-                ('amount_due', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('amount_paid', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('currency', models.CharField(max_length=3)),
-                ('hosted_url', models.URLField(blank=True, max_length=500)),
-                ('pdf_url', models.URLField(blank=True, max_length=500)),
-                ('attempt_count', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('issued_at', models.DateTimeField()),
-                ('synced_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='cabinet.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stripe_invoice_id", models.CharField(max_length=64, unique=True)),
+                ("number", models.CharField(blank=True, max_length=64)),
+                ("status", models.CharField(max_length=16)),
+                ("amount_due", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("amount_paid", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("currency", models.CharField(max_length=3)),
+                ("hosted_url", models.URLField(blank=True, max_length=500)),
+                ("pdf_url", models.URLField(blank=True, max_length=500)),
+                ("attempt_count", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("issued_at", models.DateTimeField()),
+                ("synced_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="cabinet.membership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-issued_at', '-id'),
+                "ordering": ("-issued_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='MembershipPlan',
+            name="MembershipPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('description', models.TextField(blank=True, max_length=2000, verbose_name='description')),
-                ('price', models.DecimalField(decimal_places=2, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0.50'))], verbose_name='price')),
-                ('currency', models.CharField(choices=[('EUR', 'EUR'), ('USD', 'USD'), ('RUB', 'RUB'), ('GBP', 'GBP')], default='EUR', max_length=3, verbose_name='currency')),
-                ('interval', models.CharField(choices=[('month', 'Every month'), ('term', 'Every term (3 months)'), ('year', 'Every year')], default='month', max_length=8, verbose_name='billed')),
-                ('is_active', models.BooleanField(default=True, verbose_name='clients may subscribe')),
-                ('stripe_product_id', models.CharField(blank=True, max_length=64)),
-                ('stripe_price_id', models.CharField(blank=True, max_length=64)),
-                ('stripe_price_key', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                (
+                    "description",
+                    models.TextField(blank=True, max_length=2000, verbose_name="description"),
+                ),
+                (
+                    "price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.50"))],
+                        verbose_name="price",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[("EUR", "EUR"), ("USD", "USD"), ("RUB", "RUB"), ("GBP", "GBP")],
+                        default="EUR",
+                        max_length=3,
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "interval",
+                    models.CharField(
+                        choices=[
+                            ("month", "Every month"),
+                            ("term", "Every term (3 months)"),
+                            ("year", "Every year"),
+                        ],
+                        default="month",
+                        max_length=8,
+                        verbose_name="billed",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(default=True, verbose_name="clients may subscribe"),
+                ),
+                ("stripe_product_id", models.CharField(blank=True, max_length=64)),
+                ("stripe_price_id", models.CharField(blank=True, max_length=64)),
+                ("stripe_price_key", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ('-is_active', 'name', 'id'),
-                'constraints': [models.CheckConstraint(condition=models.Q(('price__gte', Decimal('0.50'))), name='membershipplan_price_min')],
+                "ordering": ("-is_active", "name", "id"),
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("price__gte", Decimal("0.50"))),
+                        name="membershipplan_price_min",
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='membership',
-            name='plan',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='cabinet.membershipplan'),
+            model_name="membership",
+            name="plan",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="memberships",
+                to="cabinet.membershipplan",
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['plan', 'status'], name='cabinet_mem_plan_id_ae92e0_idx'),
+            model_name="membership",
+            index=models.Index(fields=["plan", "status"], name="cabinet_mem_plan_id_ae92e0_idx"),
         ),
     ]

@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cabinet.memberships.selectors import membership_figures
 from cabinet.models import WorkRequest
 from cabinet.navigation import staff_badge_counts
 from cabinet.rendering import render_cabinet
@@ -112,4 +113,5 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
                "processes": process_figures(staff=staff, days=days)}  # fmt: skip
     if role in ("owner", "admin"):  # the business's figures, not a person's
         context["offers"] = offer_figures(days=days)
+        context["memberships"] = membership_figures()
     return render_cabinet(request, "staff/kpi.html", context)
