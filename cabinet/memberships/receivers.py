@@ -9,9 +9,10 @@ from billing.signals import client_subscription_changed
 from cabinet.memberships.models import Membership, MembershipInvoice
 from cabinet.memberships.services import membership_sync
 from rbac.models import User
-from rbac.signals import PersonalDataSection, personal_data_requested
+from rbac.signals import PersonalDataSection, personal_data_erasing, personal_data_requested
 from rbac.signals import personal_record as row
 from tenants.models import Tenant
+from tenants.tasks_base import enqueue_on_commit
 
 
 def subscription_changed(
@@ -69,6 +70,22 @@ def export_memberships(sender: type[User], user: User, **kwargs: Any) -> list[Pe
     ]
 
 
+def end_memberships(sender: type[User], user: User, **kwargs: Any) -> None:
+    """Inside the deletion's transaction: once it commits, the person's live memberships end at
+    the end of their paid period. Memberships and invoices stay, tied to the anonymised client
+    record: they are the business's accounting."""
+    from cabinet.tasks import memberships_end_for_erased
+
+    client_ids = set(
+        Membership.objects.filter(client__user=user)
+        .exclude(status=Membership.Status.CANCELED)
+        .values_list("client_id", flat=True)
+    )
+    for client_id in client_ids:
+        enqueue_on_commit(memberships_end_for_erased, client_id)
+
+
 def connect() -> None:
     client_subscription_changed.connect(subscription_changed, dispatch_uid="cabinet-memberships")
     personal_data_requested.connect(export_memberships, dispatch_uid="cabinet-memberships-export")
+    personal_data_erasing.connect(end_memberships, dispatch_uid="cabinet-memberships-erase")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,6 +151,28 @@ def membership_change(
     return membership_sync(tenant=tenant, subscription_id=membership.stripe_subscription_id) or (
         membership
     )
+
+
+def memberships_end_for(*, client_id: int) -> int:
+    """End a client's live memberships at the end of their paid period (their account was
+    deleted): nothing more is charged to their card. Runs in the tenant's task; a Stripe
+    failure is raised for the task to retry. How many were ended."""
+    tenant = connection.tenant
+    ended = 0
+    live = Membership.objects.filter(client_id=client_id, cancel_at_period_end=False).exclude(
+        status=Membership.Status.CANCELED
+    )
+    for membership in live:
+        try:
+            stripe_side.subscription_change(
+                tenant=tenant, subscription_id=membership.stripe_subscription_id,
+                action="cancel", attempt=f"erased:{client_id}",
+            )  # fmt: skip
+        except PlansUnavailable as exc:
+            raise RuntimeError(f"membership {membership.pk} not ended yet") from exc
+        membership_sync(tenant=tenant, subscription_id=membership.stripe_subscription_id)
+        ended += 1
+    return ended
 
 
 # -- applying Stripe's state ----------------------------------------------------------------------

@@ -384,3 +384,37 @@ def test_the_client_page_asks_the_same_queries_however_many_memberships(
     with CaptureQueriesContext(connection) as three:
         browser.get("/memberships/")
     assert len(three) == len(one)
+
+
+def test_deleting_the_account_ends_the_membership_and_keeps_the_invoices(
+    hotel, stripe_fake, eager_tasks, django_capture_on_commit_callbacks
+):
+    from rbac.account import account_erase
+
+    connect(stripe_fake, hotel)
+    plan = make_plan(hotel)
+    client, browser = a_guest(hotel)
+    sid = subscribe(stripe_fake, browser, plan)
+    # when the person's account is erased
+    with tenant_context(hotel), django_capture_on_commit_callbacks(execute=True):
+        account_erase(user=client.user)
+    # then nothing more is charged to their card, and the business keeps its invoices
+    assert stripe_fake.get(sid, "subscription")["cancel_at_period_end"] is True
+    assert membership(hotel, sid).cancel_at_period_end
+    with tenant_context(hotel):
+        assert MembershipInvoice.objects.filter(membership__stripe_subscription_id=sid).count() == 1
+        assert Membership.objects.get(stripe_subscription_id=sid).client_id == client.pk
+
+
+def test_the_export_lists_memberships_and_their_invoices(hotel, stripe_fake):
+    from cabinet.memberships.receivers import export_memberships
+
+    connect(stripe_fake, hotel)
+    plan = make_plan(hotel)
+    client, browser = a_guest(hotel)
+    subscribe(stripe_fake, browser, plan)
+    with tenant_context(hotel):
+        sections = export_memberships(sender=type(client.user), user=client.user)
+    (memberships, invoices) = sections
+    assert memberships.records[0]["plan"] == "Monthly parking"
+    assert invoices.records[0]["amount paid"] == "30.00"
