@@ -99,6 +99,11 @@ class Membership(models.Model):
         return self.status != self.Status.CANCELED
 
     @property
+    def open_invoice(self) -> "MembershipInvoice | None":
+        """The invoice waiting to be paid (read from the prefetched invoices)."""
+        return next((i for i in self.invoices.all() if i.status == "open"), None)
+
+    @property
     def shown_status(self) -> str:
         if self.status == self.Status.ACTIVE and self.paused:
             return str(_("Paused"))

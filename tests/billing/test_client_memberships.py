@@ -418,3 +418,23 @@ def test_the_export_lists_memberships_and_their_invoices(hotel, stripe_fake):
     (memberships, invoices) = sections
     assert memberships.records[0]["plan"] == "Monthly parking"
     assert invoices.records[0]["amount paid"] == "30.00"
+
+
+def test_the_dunning_notice_and_the_page_speak_russian(
+    hotel, stripe_fake, platform_client, eager_tasks, django_capture_on_commit_callbacks
+):
+    connect(stripe_fake, hotel)
+    plan = make_plan(hotel)
+    client, browser = a_guest(hotel)
+    with tenant_context(hotel):
+        client.user.language = "ru"
+        client.user.save(update_fields=["language"])
+    before = len(stripe_fake.events)
+    sid = subscribe(stripe_fake, browser, plan, come_back=False)
+    stripe_fake.membership_renew(sid, paid=False)
+    deliver_all(platform_client, stripe_fake.events[before:], django_capture_on_commit_callbacks)
+    assert notices(hotel, client)[-1] == "Платёж за «Monthly parking» не прошёл"
+    browser.cookies["django_language"] = "ru"
+    page = browser.get("/memberships/").content.decode()
+    assert "Обновить карту и оплатить" in page
+    assert "Подписки" in page
