@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from cabinet.memberships.demo import seed_demo_plans
 from cabinet.models import ClientProfile, RequestType
 from cabinet.services import branding_update
 from cabinet.staff.work import request_create
@@ -99,6 +100,7 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         if demo_content is not None:
             owner = User.objects.get(email__iexact=demo.owner_email)
             demo_content(guest=profile, owner=owner, password=DEMO_PASSWORD_CLIENT)
+        seed_demo_plans(demo.vertical)
         first_type = RequestType.objects.order_by("pk").first()
         if first_type is not None:
             request_create(
