@@ -750,6 +750,14 @@ class FakeStripe(FakeService):
                 f'<form method="post" action="/invoice/{iid}/pay">'
                 "<button>Update card (4242 4242 4242 4242) and pay</button></form>"
             )
+        if invoice.get("account"):  # what Stripe would do later, on demand (make run)
+            controls = [("renew", "Next renewal: paid"), ("decline", "Next renewal: declined")]
+            if invoice["status"] == "open":
+                controls += [("retry", "Retry: declined"), ("final", "Last retry: declined")]
+            body += "<h2>Test controls</h2>" + "".join(
+                f'<form method="post" action="/invoice/{iid}/{act}"><button>{label}</button></form>'
+                for act, label in controls
+            )
         return _html("Stripe invoice (local fake)", body)
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -919,10 +927,19 @@ class FakeStripe(FakeService):
         return _html("Stripe Customer Portal (local fake)", state + buttons + back)
 
     def act(self, kind: str, session_id: str, action: str) -> str:
-        if kind == "invoice" and action == "pay":
-            invoice = self.get(session_id, "invoice")
-            self.membership_retry(invoice["subscription"], succeeded=True)
-            return f"/invoice/{session_id}"
+        if kind == "invoice":
+            sid = self.get(session_id, "invoice")["subscription"]
+            controls = {
+                "pay": lambda: self.membership_retry(sid, succeeded=True),
+                "renew": lambda: self.membership_renew(sid),
+                "decline": lambda: self.membership_renew(sid, paid=False),
+                "retry": lambda: self.membership_retry(sid, succeeded=False),
+                "final": lambda: self.membership_retry(sid, succeeded=False, final=True),
+            }
+            if action not in controls:
+                raise StripeError(400, f"unknown action {action}")
+            controls[action]()
+            return f"/invoice/{self.get(sid, 'subscription')['latest_invoice']}"
         if kind == "onboard" and action == "done":
             return self.onboard(session_id)["return_url"]
         if kind == "pay" and action == "pay":
