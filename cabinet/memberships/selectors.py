@@ -17,6 +17,11 @@ def plans_offered() -> QuerySet[MembershipPlan]:
     return MembershipPlan.objects.filter(is_active=True).order_by("price", "name")
 
 
+def plan_get(pk: int, *, offered_only: bool = False) -> MembershipPlan | None:
+    plans = plans_offered() if offered_only else MembershipPlan.objects.all()
+    return plans.filter(pk=pk).first()
+
+
 def memberships_of(client: ClientProfile) -> QuerySet[Membership]:
     """The client's memberships, live first, each with its plan and its invoices."""
     return (

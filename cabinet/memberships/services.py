@@ -9,6 +9,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
@@ -208,14 +209,19 @@ def membership_sync(
             and found.subscription in ("", current.id)
         ]
         applied = _apply(current, invoices, read_at_version=version)
-        if applied is not None:
-            return applied
+        if applied is not RETRY:
+            return cast(Membership | None, applied)
     raise SyncConflict(f"membership {subscription_id} kept changing while it was read")
+
+
+RETRY = object()  # another apply wrote since this one read Stripe: read again
 
 
 def _apply(
     current: ConnectedSubscription, invoices: list[ConnectedInvoice], *, read_at_version: int | None
-) -> Membership | None:
+) -> Membership | object | None:
+    """The membership as written from `current`; None when it names no client or plan of this
+    cabinet; RETRY when another apply wrote since `read_at_version` was read."""
     client_ref, plan_ref = current.metadata.get("client", ""), current.metadata.get("plan", "")
     client = (
         ClientProfile.objects.select_related("user").filter(pk=int(client_ref)).first()
@@ -236,21 +242,21 @@ def _apply(
             )
             if membership is None:
                 if read_at_version is not None:
-                    return None  # it was there when read: read again
+                    return RETRY  # it was there when read: read again
                 membership = Membership.objects.create(
                     client=client, plan=plan, stripe_subscription_id=current.id,
                     stripe_customer_id=current.customer,
                 )  # fmt: skip
                 transaction.on_commit(lambda: cache.delete(OFFERED_CACHE_KEY))
             elif read_at_version is None or membership.version != read_at_version:
-                return None  # another apply wrote since this one read Stripe
+                return RETRY  # another apply wrote since this one read Stripe
             before = _Seen.of(membership)
             _write(membership, current, now)
             for invoice in invoices:
                 _invoice_write(membership, invoice, now)
             _tell_client(membership, before, invoices)
     except IntegrityError:  # created by a racing apply a moment ago
-        return None
+        return RETRY
     return membership
 
 

@@ -67,7 +67,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     plan = None
     if pk is not None:
-        plan = MembershipPlan.objects.filter(pk=pk).first()
+        plan = selectors.plan_get(pk)
         if plan is None:
             raise Http404("no such plan")
     _require(request.user, "change" if plan else "add")
@@ -91,7 +91,7 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @staff_required
 def plan_subscribers(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request.user, "view")
-    plan = MembershipPlan.objects.filter(pk=pk).first()
+    plan = selectors.plan_get(pk)
     if plan is None:
         raise Http404("no such plan")
     return render_cabinet(

@@ -14,7 +14,6 @@ from billing import payments
 from billing.gateway import StripeFailure
 from cabinet.client_views import client_of
 from cabinet.memberships import selectors, services
-from cabinet.memberships.models import MembershipPlan
 from cabinet.rendering import render_cabinet
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,7 @@ def memberships(request: HttpRequest) -> HttpResponse:
 @login_required
 def membership_subscribe(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_of(request)
-    plan = MembershipPlan.objects.filter(pk=pk, is_active=True).first()
+    plan = selectors.plan_get(pk, offered_only=True)
     if plan is None:
         raise Http404("no such plan")
     here = request.build_absolute_uri(reverse("cabinet:memberships"))

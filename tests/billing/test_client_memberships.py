@@ -438,3 +438,18 @@ def test_the_dunning_notice_and_the_page_speak_russian(
     page = browser.get("/memberships/").content.decode()
     assert "Обновить карту и оплатить" in page
     assert "Подписки" in page
+
+
+def test_a_subscription_naming_no_client_of_this_cabinet_is_not_applied(hotel, stripe_fake):
+    from cabinet.memberships.services import membership_sync
+
+    connect(stripe_fake, hotel)
+    plan = make_plan(hotel)
+    _client, browser = a_guest(hotel)
+    sid = subscribe(stripe_fake, browser, plan, come_back=False)
+    stripe_fake.get(sid, "subscription")["metadata"]["client"] = "999999999"
+    reads = len(stripe_fake.requests)
+    with tenant_context(hotel):
+        assert membership_sync(tenant=hotel, subscription_id=sid) is None
+        assert not Membership.objects.exists()
+    assert len(stripe_fake.requests) - reads <= 2  # read once, not retried as a conflict
