@@ -145,6 +145,17 @@ def subscription_change(*, tenant: Tenant, subscription_id: str, action: str, at
         raise _unavailable(exc) from exc
 
 
+def customer_anonymise(*, tenant: Tenant, customer: str) -> None:
+    """Erase the name, email and phone of a client's Stripe customer on the business's account."""
+    account = _account(tenant)
+    try:
+        gateway.connected_customer_anonymise(
+            account=account, customer=customer, key=f"{tenant.pk}:{customer}"
+        )
+    except (gateway.StripeFailure, gateway.NotConfigured) as exc:
+        raise _unavailable(exc) from exc
+
+
 # -- webhooks of the connected account ------------------------------------------------------------
 
 CHECKOUT_EVENTS = frozenset({"checkout.session.completed",

@@ -451,6 +451,13 @@ def connected_customer_create(*, account: str, email: str, name: str, key: str) 
     return customer.id
 
 
+def connected_customer_anonymise(*, account: str, customer: str, key: str) -> None:
+    """The person deleted their account: the business's Stripe customer keeps no name or email."""
+    client().v1.customers.update(
+        customer, {"email": "", "name": "", "phone": ""}, _on(account, f"ccusanon:{key}")
+    )
+
+
 def membership_session_create(
     *, account: str, customer: str, price: str, metadata: dict[str, str], success_url: str,
     cancel_url: str, key: str,

@@ -72,14 +72,12 @@ def export_memberships(sender: type[User], user: User, **kwargs: Any) -> list[Pe
 
 def end_memberships(sender: type[User], user: User, **kwargs: Any) -> None:
     """Inside the deletion's transaction: once it commits, the person's live memberships end at
-    the end of their paid period. Memberships and invoices stay, tied to the anonymised client
-    record: they are the business's accounting."""
+    the end of their paid period, and Stripe forgets their name and email. Memberships and
+    invoices stay, tied to the anonymised client record: they are the business's accounting."""
     from cabinet.tasks import memberships_end_for_erased
 
     client_ids = set(
-        Membership.objects.filter(client__user=user)
-        .exclude(status=Membership.Status.CANCELED)
-        .values_list("client_id", flat=True)
+        Membership.objects.filter(client__user=user).values_list("client_id", flat=True)
     )
     for client_id in client_ids:
         enqueue_on_commit(memberships_end_for_erased, client_id)

@@ -155,24 +155,26 @@ def membership_change(
 
 
 def memberships_end_for(*, client_id: int) -> int:
-    """End a client's live memberships at the end of their paid period (their account was
-    deleted): nothing more is charged to their card. Runs in the tenant's task; a Stripe
-    failure is raised for the task to retry. How many were ended."""
+    """A client deleted their account: their live memberships end at the end of the paid period
+    (nothing more is charged to their card) and their Stripe customers on the business's
+    account keep no name, email or phone. Runs in the tenant's task; a Stripe failure is raised
+    for the task to retry (each call is idempotent). How many memberships were ended."""
     tenant = connection.tenant
     ended = 0
-    live = Membership.objects.filter(client_id=client_id, cancel_at_period_end=False).exclude(
-        status=Membership.Status.CANCELED
-    )
-    for membership in live:
-        try:
+    memberships = Membership.objects.filter(client_id=client_id)
+    live = memberships.filter(cancel_at_period_end=False).exclude(status=Membership.Status.CANCELED)
+    try:
+        for membership in live:
             stripe_side.subscription_change(
                 tenant=tenant, subscription_id=membership.stripe_subscription_id,
                 action="cancel", attempt=f"erased:{client_id}",
             )  # fmt: skip
-        except PlansUnavailable as exc:
-            raise RuntimeError(f"membership {membership.pk} not ended yet") from exc
-        membership_sync(tenant=tenant, subscription_id=membership.stripe_subscription_id)
-        ended += 1
+            membership_sync(tenant=tenant, subscription_id=membership.stripe_subscription_id)
+            ended += 1
+        for customer in set(memberships.values_list("stripe_customer_id", flat=True)) - {""}:
+            stripe_side.customer_anonymise(tenant=tenant, customer=customer)
+    except PlansUnavailable as exc:
+        raise RuntimeError(f"the memberships of client {client_id} are not ended yet") from exc
     return ended
 
 

@@ -401,6 +401,8 @@ def test_deleting_the_account_ends_the_membership_and_keeps_the_invoices(
     # then nothing more is charged to their card, and the business keeps its invoices
     assert stripe_fake.get(sid, "subscription")["cancel_at_period_end"] is True
     assert membership(hotel, sid).cancel_at_period_end
+    customer = stripe_fake.get(stripe_fake.get(sid, "subscription")["customer"], "customer")
+    assert (customer["email"], customer["name"]) == (None, None)
     with tenant_context(hotel):
         assert MembershipInvoice.objects.filter(membership__stripe_subscription_id=sid).count() == 1
         assert Membership.objects.get(stripe_subscription_id=sid).client_id == client.pk
@@ -453,3 +455,49 @@ def test_a_subscription_naming_no_client_of_this_cabinet_is_not_applied(hotel, s
         assert membership_sync(tenant=hotel, subscription_id=sid) is None
         assert not Membership.objects.exists()
     assert len(stripe_fake.requests) - reads <= 2  # read once, not retried as a conflict
+
+
+def test_a_state_read_before_another_apply_wrote_is_never_written(hotel, stripe_fake):
+    from billing.client_subscriptions import subscription_read
+    from cabinet.memberships.services import RETRY, _apply
+
+    connect(stripe_fake, hotel)
+    plan = make_plan(hotel)
+    _client, browser = a_guest(hotel)
+    sid = subscribe(stripe_fake, browser, plan)
+    # given an apply that read Stripe ("active") at the row's version …
+    version = membership(hotel, sid).version
+    stale = subscription_read(tenant=hotel, subscription_id=sid)
+    # … while the renewal failed and another apply wrote "past due"
+    stripe_fake.membership_renew(sid, paid=False)
+    fresh = subscription_read(tenant=hotel, subscription_id=sid)
+    with tenant_context(hotel):
+        assert _apply(fresh, [], read_at_version=version).status == "past_due"
+        # then the stale one is refused (it reads again), and the newer state stays
+        assert _apply(stale, [], read_at_version=version) is RETRY
+    assert membership(hotel, sid).status == "past_due"
+
+
+def test_staff_lists_ask_the_same_queries_however_many_rows(hotel, stripe_fake):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    connect(stripe_fake, hotel)
+    owner = owner_of(hotel, "hotel.localhost")
+    plan = make_plan(hotel)
+    _client, browser = a_guest(hotel)
+    subscribe(stripe_fake, browser, plan)
+    pages = ["/staff/memberships/", f"/staff/memberships/{plan.pk}/subscribers/", "/staff/kpi/"]
+    for url in pages:
+        owner.get(url)
+    with CaptureQueriesContext(connection) as few:
+        for url in pages:
+            assert owner.get(url).status_code == 200
+    for n in range(2):
+        make_plan(hotel, name=f"Plan {n}")
+        _other, other_browser = a_guest(hotel)
+        subscribe(stripe_fake, other_browser, plan)
+    with CaptureQueriesContext(connection) as more:
+        for url in pages:
+            owner.get(url)
+    assert len(more) == len(few)

@@ -179,6 +179,11 @@ class FakeStripe(FakeService):
     def get_customers__ID(self, cid: str, p: dict[str, Any]) -> dict[str, Any]:
         return self.get(cid, "customer")
 
+    def post_customers__ID(self, cid: str, p: dict[str, Any]) -> dict[str, Any]:
+        customer = self.get(cid, "customer")
+        customer.update({k: p[k] or None for k in ("email", "name", "phone") if k in p})
+        return customer
+
     def post_products(self, p: dict[str, Any]) -> dict[str, Any]:
         return self._put(
             {
