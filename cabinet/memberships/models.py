@@ -57,7 +57,7 @@ class MembershipPlan(models.Model):
 
     @property
     def terms_key(self) -> str:
-        return f"{self.price}:{self.currency}:{self.interval}"
+        return f"{self.price:.2f}:{self.currency}:{self.interval}"
 
 
 class Membership(models.Model):

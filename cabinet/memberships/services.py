@@ -43,9 +43,9 @@ ACTIONS = ("pause", "resume", "cancel", "keep")
 
 
 def memberships_offered() -> bool:
-    """Whether the cabinet has a plan clients may take, or memberships taken before (the
-    navigation asks on every page:
-    cached per cabinet, forgotten when a plan is saved)."""
+    """Whether the cabinet has a plan clients may take, or memberships taken before. The
+    navigation asks on every page: cached per cabinet, forgotten when a plan is saved or the
+    first membership is made."""
     offered = cache.get(OFFERED_CACHE_KEY)
     if offered is None:
         offered = (
