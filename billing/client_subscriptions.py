@@ -21,6 +21,10 @@ from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 
+StripeFailure = gateway.StripeFailure  # Stripe could not be reached or refused the call
+ConnectedSubscription = gateway.ConnectedSubscription
+ConnectedInvoice = gateway.ConnectedInvoice
+
 
 class PlansUnavailable(Exception):
     """The business takes no card payments (yet), or Stripe could not be reached; the message is

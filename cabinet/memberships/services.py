@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import client_subscriptions as stripe_side
-from billing.gateway import ConnectedInvoice, ConnectedSubscription
+from billing.client_subscriptions import ConnectedInvoice, ConnectedSubscription, StripeFailure
 from cabinet.memberships.models import Membership, MembershipInvoice, MembershipPlan
 from cabinet.models import ClientProfile, NotificationEvent
 from cabinet.money import money
@@ -173,7 +173,7 @@ def memberships_end_for(*, client_id: int) -> int:
             ended += 1
         for customer in set(memberships.values_list("stripe_customer_id", flat=True)) - {""}:
             stripe_side.customer_anonymise(tenant=tenant, customer=customer)
-    except PlansUnavailable as exc:
+    except (PlansUnavailable, StripeFailure) as exc:
         raise RuntimeError(f"the memberships of client {client_id} are not ended yet") from exc
     return ended
 

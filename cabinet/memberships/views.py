@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from billing import payments
-from billing.gateway import StripeFailure
 from cabinet.client_views import client_of
 from cabinet.memberships import selectors, services
 from cabinet.rendering import render_cabinet
@@ -70,7 +69,7 @@ def membership_done(request: HttpRequest) -> HttpResponse:
         membership = services.membership_return(
             tenant=request.tenant, client=client, session_id=request.GET.get("session", "")
         )
-    except (services.PlansUnavailable, StripeFailure):
+    except (services.PlansUnavailable, services.StripeFailure):
         membership = None
     if membership is None:
         messages.info(request, _("Your payment is being confirmed; this page updates shortly."))
@@ -93,7 +92,7 @@ def membership_change(request: HttpRequest, pk: int, action: str) -> HttpRespons
     except services.PlansUnavailable as exc:
         messages.error(request, str(exc))
         return _back()
-    except StripeFailure as exc:
+    except services.StripeFailure as exc:
         log.warning("membership %s %s failed: %s", pk, action, type(exc).__name__)
         messages.error(
             request, _("Payments are unavailable right now. Please try again in a few minutes.")
