@@ -411,3 +411,195 @@ def _signed_at(signature: str) -> int:
         if key == "t" and value.isdigit():
             return int(value)
     return 0
+
+
+# -- Stripe Connect: the business's own recurring plans for its clients ----------------------
+# (billing.client_subscriptions uses these; every call is on the business's connected account)
+
+
+def _on(account: str, key: str = "") -> dict[str, str]:
+    return {"stripe_account": account, **(_key(key) if key else {})}
+
+
+def connected_product_create(*, account: str, name: str, key: str) -> str:
+    product = client().v1.products.create({"name": name[:250]}, _on(account, f"cprod:{key}"))
+    return product.id
+
+
+def connected_price_create(
+    *, account: str, product: str, amount: Decimal, currency: str, months: int, key: str
+) -> str:
+    """A recurring price: every `months` months (12: yearly)."""
+    recurring = {"interval": "year"} if months == 12 else {"interval": "month",
+                                                           "interval_count": months}  # fmt: skip
+    price = client().v1.prices.create(
+        {
+            "product": product,
+            "currency": currency.lower(),
+            "unit_amount": int((amount * 100).to_integral_value()),
+            "recurring": recurring,
+        },
+        _on(account, f"cprice:{key}"),
+    )
+    return price.id
+
+
+def connected_customer_create(*, account: str, email: str, name: str, key: str) -> str:
+    customer = client().v1.customers.create(
+        {"email": email or None, "name": name or None}, _on(account, f"ccus:{key}")
+    )
+    return customer.id
+
+
+def connected_customer_anonymise(*, account: str, customer: str, key: str) -> None:
+    """The person deleted their account: the business's Stripe customer keeps no name or email."""
+    client().v1.customers.update(
+        customer, {"email": "", "name": "", "phone": ""}, _on(account, f"ccusanon:{key}")
+    )
+
+
+def membership_session_create(
+    *, account: str, customer: str, price: str, metadata: dict[str, str], success_url: str,
+    cancel_url: str, key: str,
+) -> str:  # fmt: skip
+    """A Checkout session in subscription mode on the business's account: the URL to send the
+    client to."""
+    session = client().v1.checkout.sessions.create(
+        {
+            "mode": "subscription",
+            "customer": customer,
+            "line_items": [{"price": price, "quantity": 1}],
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "client_reference_id": metadata.get("client", ""),
+            "metadata": metadata,
+            "subscription_data": {"metadata": metadata},
+        },
+        _on(account, f"csub:{key}"),
+    )
+    return session.url
+
+
+@dataclass(frozen=True)
+class ConnectedSession:
+    id: str
+    mode: str
+    subscription: str
+    metadata: dict[str, str]
+
+
+def connected_session_get(*, account: str, session_id: str) -> ConnectedSession | None:
+    try:
+        session = client().v1.checkout.sessions.retrieve(session_id, options=_on(account))
+    except stripe.InvalidRequestError:
+        return None
+    raw = session.to_dict()
+    subscription = raw.get("subscription") or ""
+    return ConnectedSession(
+        id=session.id,
+        mode=str(raw.get("mode") or ""),
+        subscription=subscription if isinstance(subscription, str) else subscription.get("id"),
+        metadata={str(k): str(v) for k, v in (raw.get("metadata") or {}).items()},
+    )
+
+
+@dataclass(frozen=True)
+class ConnectedSubscription:
+    """A client's subscription on a business's account, as Stripe has it now."""
+
+    id: str
+    customer: str
+    status: str  # Stripe's: incomplete, active, trialing, past_due, unpaid, canceled, …
+    paused: bool  # pause_collection is set
+    cancel_at_period_end: bool
+    current_period_end: dt.datetime | None
+    ended_at: dt.datetime | None
+    amount: Decimal
+    currency: str
+    price_id: str
+    months: int  # the price's period
+    latest_invoice: str
+    metadata: dict[str, str]
+
+
+def connected_subscription_get(
+    *, account: str, subscription_id: str
+) -> ConnectedSubscription | None:
+    try:
+        sub = client().v1.subscriptions.retrieve(subscription_id, options=_on(account))
+    except stripe.InvalidRequestError:
+        return None
+    raw = sub.to_dict()
+    items = (raw.get("items") or {}).get("data") or []
+    price = items[0].get("price") if items else {}
+    end = raw.get("current_period_end") or (items[0].get("current_period_end") if items else None)
+    latest = raw.get("latest_invoice") or ""
+    return ConnectedSubscription(
+        id=sub.id,
+        customer=str(raw.get("customer") or ""),
+        status=str(raw.get("status") or ""),
+        paused=bool(raw.get("pause_collection")),
+        cancel_at_period_end=bool(raw.get("cancel_at_period_end")),
+        current_period_end=_when(end),
+        ended_at=_when(raw.get("ended_at") or raw.get("canceled_at")),
+        amount=(Decimal(price.get("unit_amount") or 0) / 100).quantize(Decimal("0.01")),
+        currency=str(price.get("currency") or "").upper(),
+        price_id=str(price.get("id") or ""),
+        months=_months(price.get("recurring") or {}),
+        latest_invoice=latest if isinstance(latest, str) else str(latest.get("id", "")),
+        metadata={str(k): str(v) for k, v in (raw.get("metadata") or {}).items()},
+    )
+
+
+def _months(recurring: dict[str, Any]) -> int:
+    count = int(recurring.get("interval_count") or 1)
+    return count * 12 if recurring.get("interval") == "year" else count
+
+
+def connected_subscription_update(
+    *, account: str, subscription_id: str, changes: dict[str, Any], key: str
+) -> None:
+    """Pause (`pause_collection`), resume (`pause_collection: ""`), cancel at the period's end
+    or keep it (`cancel_at_period_end`)."""
+    client().v1.subscriptions.update(subscription_id, changes, _on(account, f"csubup:{key}"))
+
+
+@dataclass(frozen=True)
+class ConnectedInvoice:
+    id: str
+    subscription: str
+    number: str
+    status: str
+    amount_due: Decimal
+    amount_paid: Decimal
+    currency: str
+    hosted_url: str
+    pdf_url: str
+    attempt_count: int
+    next_attempt_at: dt.datetime | None
+    created: dt.datetime
+
+
+def connected_invoice_get(*, account: str, invoice_id: str) -> ConnectedInvoice | None:
+    try:
+        inv = client().v1.invoices.retrieve(invoice_id, options=_on(account))
+    except stripe.InvalidRequestError:
+        return None
+    raw = inv.to_dict()
+    subscription = raw.get("subscription") or (
+        ((raw.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+    )
+    return ConnectedInvoice(
+        id=inv.id,
+        subscription=str(subscription or ""),
+        number=str(raw.get("number") or ""),
+        status=str(raw.get("status") or ""),
+        amount_due=(Decimal(raw.get("amount_due") or 0) / 100).quantize(Decimal("0.01")),
+        amount_paid=(Decimal(raw.get("amount_paid") or 0) / 100).quantize(Decimal("0.01")),
+        currency=str(raw.get("currency") or "").upper(),
+        hosted_url=str(raw.get("hosted_invoice_url") or ""),
+        pdf_url=str(raw.get("invoice_pdf") or ""),
+        attempt_count=int(raw.get("attempt_count") or 0),
+        next_attempt_at=_when(raw.get("next_payment_attempt")),
+        created=_when(raw.get("created")) or dt.datetime.now(dt.UTC),
+    )

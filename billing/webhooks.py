@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from billing import gateway, payments
+from billing import client_subscriptions, gateway, payments
 from billing.models import PaymentAccount, StripeEvent, Subscription
 from billing.subscriptions import subscription_sync
 
@@ -237,6 +237,12 @@ def _connected_apply(event: StripeEvent, account_id: str) -> Outcome:
         synced = payments.account_sync(account.tenant)  # network: outside any transaction
         return StripeEvent.Outcome.APPLIED, f"charges enabled: {synced.charges_enabled}"
     obj = (event.payload.get("data") or {}).get("object") or {}
+    if isinstance(obj, dict) and client_subscriptions.concerns(event.type, obj):
+        # a client's subscription to one of the business's own plans
+        applied, note = client_subscriptions.event_apply(
+            tenant=account.tenant, event_type=event.type, obj=obj
+        )  # network: outside any transaction
+        return (StripeEvent.Outcome.APPLIED if applied else StripeEvent.Outcome.SKIPPED), note
     if event.type in PAYMENT_EVENTS and isinstance(obj, dict):
         result = payments.topup_sync(tenant=account.tenant, session_id=str(obj.get("id", "")))
         state = "paid" if result.paid else "unpaid"

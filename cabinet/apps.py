@@ -7,7 +7,9 @@ class CabinetConfig(AppConfig):
 
     def ready(self) -> None:
         from cabinet import receivers  # noqa: F401
+        from cabinet.memberships import receivers as membership_receivers
         from cabinet.starter import STARTER_CONTENT_VERSION, seed_vertical
         from tenants.schema_templates import register_starter_content
 
+        membership_receivers.connect()
         register_starter_content(version=STARTER_CONTENT_VERSION, seed=seed_vertical)

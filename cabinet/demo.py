@@ -16,6 +16,7 @@ from cabinet.feedback import (
     survey_create,
     survey_send,
 )
+from cabinet.memberships.demo import seed_demo_plans
 from cabinet.models import (
     CatalogItem,
     ClientProfile,
@@ -117,6 +118,7 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
             demo_content(guest=profile, owner=owner, password=DEMO_PASSWORD_CLIENT)
         seed_feedback(guest=profile, owner=User.objects.get(email__iexact=demo.owner_email),
                       domain=demo.client_email.split("@")[1])  # fmt: skip
+        seed_demo_plans(demo.vertical)
         first_type = RequestType.objects.order_by("pk").first()
         if first_type is not None:
             request_create(

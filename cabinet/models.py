@@ -936,6 +936,7 @@ class NotificationEvent(models.TextChoices):
     NEW_WORK = "new_work", _("New work for me or my team")
     SCHOOL = "school", _("My children's grades, homework and absences")
     FEEDBACK = "feedback", _("Asking for my opinion")
+    MEMBERSHIP = "membership", _("My memberships and their payments")
 
 
 STAFF_EVENTS = {NotificationEvent.SLA_WARNING, NotificationEvent.NEW_WORK}  # offered to staff only
@@ -1196,7 +1197,7 @@ class CustomField(models.Model):
 
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
-        NUMBER = "number", _("Number")
+        NUMBER = "number", _("A number")
         DATE = "date", _("Date")
         CHOICE = "choice", _("Choice")
         YES_NO = "yes_no", _("Yes or no")
@@ -1354,3 +1355,11 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey_id} / {self.client_id}"
+
+
+# The business's recurring plans for its clients, and their subscriptions (a module of its own).
+from cabinet.memberships.models import (  # noqa: E402, F401
+    Membership,
+    MembershipInvoice,
+    MembershipPlan,
+)

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cabinet.memberships.services import memberships_offered
 from cabinet.verticals import VERTICALS, current_vertical
 from rbac.models import User
 from rbac.policy import policy_get
@@ -100,6 +101,8 @@ def staff_navigation(request: HttpRequest) -> dict[str, object]:
          lambda user: user.has_perm("cabinet.manage_surveys")),
         (_("Payments"), reverse("staff:payments"), "credit-card",
          lambda user: user.has_perm("cabinet.adjust_wallet")),
+        (_("Memberships"), reverse("staff:memberships"), "receipt",
+         lambda user: user.has_perm("cabinet.view_membershipplan")),
     ]  # fmt: skip
     settings_items: list[tuple[object, str, str, Visible]] = [
         (_("Branding"), reverse("staff:branding"), "palette", _owner),
@@ -178,6 +181,10 @@ def client_navigation(request: HttpRequest) -> dict[str, object]:
         Item(_("Reviews and surveys"), reverse("cabinet:feedback"), "star"),
         Item(_("Balance"), reverse("cabinet:wallet"), "wallet"),
         Item(_("Loyalty"), reverse("cabinet:loyalty"), "sparkles"),
+    ]
+    if memberships_offered():
+        more.append(Item(_("Memberships"), reverse("cabinet:memberships"), "receipt"))
+    more += [
         Item(_("Good to know"), reverse("cabinet:info"), "info"),
     ]
     if policy_get().community_enabled:

@@ -148,3 +148,12 @@ def send_telegram_link_code(self: Any, user_id: int, chat_id: str, code: str) ->
         telegram_link_code_send(user_id=user_id, chat_id=chat_id, code=code)
     except DeliveryFailed as exc:
         raise self.retry(countdown=10 * (self.request.retries + 1), exc=exc) from exc
+
+
+@shared_task(name="cabinet.memberships_end_for_erased", autoretry_for=(OSError, RuntimeError),
+             retry_backoff=True, max_retries=8)  # fmt: skip
+def memberships_end_for_erased(client_id: int) -> int:
+    """A deleted client's memberships end at the end of their paid period (Stripe is told)."""
+    from cabinet.memberships.services import memberships_end_for
+
+    return memberships_end_for(client_id=client_id)

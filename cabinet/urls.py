@@ -11,6 +11,7 @@ from cabinet import (
     views,
     welcome,
 )
+from cabinet.memberships import views as membership_views
 
 app_name = "cabinet"
 
@@ -63,6 +64,18 @@ urlpatterns = [
     path("wallet/", client_views.wallet, name="wallet"),
     path("wallet/top-up/", client_views.wallet_top_up_start, name="wallet-top-up"),
     path("wallet/top-up/done/", client_views.wallet_top_up_done, name="wallet-top-up-done"),
+    path("memberships/", membership_views.memberships, name="memberships"),
+    path("memberships/done/", membership_views.membership_done, name="membership-done"),
+    path(
+        "memberships/plans/<int:pk>/subscribe/",
+        membership_views.membership_subscribe,
+        name="membership-subscribe",
+    ),
+    path(
+        "memberships/<int:pk>/<slug:action>/",
+        membership_views.membership_change,
+        name="membership-change",
+    ),
     path("requests/", request_views.client_requests, name="requests"),
     path("requests/send/", request_views.client_request_send, name="request-send"),
     path("messages/", chat_views.client_chat, name="chat"),

@@ -22,6 +22,10 @@ CONTENT_PERMISSIONS = [
 FIELD_PERMISSIONS = [
     f"cabinet.{action}_customfield" for action in ("add", "change", "delete", "view")
 ]
+# The business's recurring plans for its clients (cabinet.memberships); admins manage them.
+MEMBERSHIP_PERMISSIONS = [
+    f"cabinet.{action}_membershipplan" for action in ("add", "change", "view")
+]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",
@@ -29,6 +33,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cabinet.moderate_community", "school.view_all_classes", "school.manage_classes",
         "cabinet.add_clientprofile", "cabinet.end_client_sessions", "cabinet.answer_reviews",
         "cabinet.manage_surveys", *CONTENT_PERMISSIONS, *FIELD_PERMISSIONS,
+        *MEMBERSHIP_PERMISSIONS,
     ],
     Role.MANAGER: [
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
@@ -57,6 +62,7 @@ PERMISSION_CATALOG: dict[str, list[str]] = {
     gettext_noop("Adjust balances and points, with a reason"): ["cabinet.adjust_wallet"],
     gettext_noop("Moderate the community (hide, lock, ban)"): ["cabinet.moderate_community"],
     gettext_noop("Sign a client out of every device"): ["cabinet.end_client_sessions"],
+    gettext_noop("Manage membership plans and see their subscribers"): MEMBERSHIP_PERMISSIONS,
     gettext_noop("Manage services, pages, events, offers and clubs"): CONTENT_PERMISSIONS,
     gettext_noop("Define custom fields"): FIELD_PERMISSIONS,
     gettext_noop("Answer client reviews"): ["cabinet.answer_reviews"],

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         choices=[
                             ("text", "Text"),
-                            ("number", "Number"),
+                            ("number", "A number"),
                             ("date", "Date"),
                             ("choice", "Choice"),
                             ("yes_no", "Yes or no"),

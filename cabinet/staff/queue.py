@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.feedback import review_figures
+from cabinet.memberships.selectors import membership_figures
 from cabinet.models import WorkRequest
 from cabinet.navigation import staff_badge_counts
 from cabinet.rendering import render_cabinet
@@ -114,6 +115,7 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
                "ratings": review_figures(staff=staff, days=days)}  # fmt: skip
     if role in ("owner", "admin"):  # the business's figures, not a person's
         context["offers"] = offer_figures(days=days)
+        context["memberships"] = membership_figures()
     else:
         context["ratings"]["services"] = None
     return render_cabinet(request, "staff/kpi.html", context)

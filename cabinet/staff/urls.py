@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cabinet import chat_views, community_views, custom_fields_views
+from cabinet.memberships import staff_views as memberships
 from cabinet.staff import (
     api_keys,
     audit,
@@ -83,6 +84,14 @@ urlpatterns = [
     path("community/<int:pk>/moderate/", community_views.staff_moderate, name="community-moderate"),
     path("loyalty/", loyalty.loyalty_settings_view, name="loyalty"),
     path("clubs/<int:pk>/members/", loyalty.club_members, name="club-members"),
+    path("memberships/", memberships.plan_list, name="memberships"),
+    path("memberships/new/", memberships.plan_edit, name="membership-new"),
+    path("memberships/<int:pk>/", memberships.plan_edit, name="membership-edit"),
+    path(
+        "memberships/<int:pk>/subscribers/",
+        memberships.plan_subscribers,
+        name="membership-subscribers",
+    ),
     path("payments/", loyalty.payments, name="payments"),
     path("payments/<int:pk>/refund/", loyalty.payment_refund, name="payment-refund"),
     path("content/<slug:kind>/", content.content_list, name="content"),

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
+from cabinet.memberships.demo import seed_demo_plans
 from cabinet.models import ClientProfile
 from cabinet.verticals import vertical_hook
 from cabinet.wallet import wallet_top_up
@@ -35,11 +36,18 @@ WIDTHS = (375, 1280)
 
 CLIENT_PAGES = {
     Vertical.HOTEL: ["/", "/stay/", "/services/", "/events/", "/orders/", "/wallet/",
-                     "/messages/", "/account/"],
+                     "/messages/", "/account/", "/memberships/"],
     Vertical.SHOP: ["/", "/services/", "/orders/", "/returns/", "/wallet/"],
     Vertical.SCHOOL: ["/", "/children/", "/events/", "/messages/"],
 }  # fmt: skip
-STAFF_PAGES = ["/staff/", "/staff/queue/", "/staff/clients/", "/staff/kpi/", "/staff/orders/"]
+STAFF_PAGES = [
+    "/staff/",
+    "/staff/queue/",
+    "/staff/clients/",
+    "/staff/kpi/",
+    "/staff/orders/",
+    "/staff/memberships/",
+]
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +89,7 @@ def cabinets(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict]:
                     demo = vertical_hook(vertical, "demo")
                     if demo:
                         demo(guest=profile, owner=owner, password=PASSWORD)
+                    seed_demo_plans(vertical)
                 made[vertical] = (tenant, user.email, owner.email)
             yield made
         finally:

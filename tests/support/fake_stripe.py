@@ -179,6 +179,11 @@ class FakeStripe(FakeService):
     def get_customers__ID(self, cid: str, p: dict[str, Any]) -> dict[str, Any]:
         return self.get(cid, "customer")
 
+    def post_customers__ID(self, cid: str, p: dict[str, Any]) -> dict[str, Any]:
+        customer = self.get(cid, "customer")
+        customer.update({k: p[k] or None for k in ("email", "name", "phone") if k in p})
+        return customer
+
     def post_products(self, p: dict[str, Any]) -> dict[str, Any]:
         return self._put(
             {
@@ -208,6 +213,7 @@ class FakeStripe(FakeService):
                 ],
                 "recurring": {
                     "interval": recurring.get("interval", "month"),
+                    "interval_count": int(recurring.get("interval_count") or 1),
                     "usage_type": recurring.get("usage_type", "licensed"),
                     "meter": recurring.get("meter"),
                 },
@@ -299,6 +305,8 @@ class FakeStripe(FakeService):
     def post_checkout__sessions(self, p: dict[str, Any]) -> dict[str, Any]:
         if p.get("mode") == "payment":
             return self._payment_session(p)
+        if p.get("__account"):
+            return self._membership_session(p)
         self.get(p.get("customer", ""), "customer")
         for item in p.get("line_items", []):
             self.get(item["price"], "price")
@@ -411,7 +419,7 @@ class FakeStripe(FakeService):
         )
 
     def get_subscriptions__ID(self, sid: str, p: dict[str, Any]) -> dict[str, Any]:
-        return self.get(sid, "subscription")
+        return self._on_account(self.get(sid, "subscription"), p)
 
     def get_subscriptions(self, p: dict[str, Any]) -> dict[str, Any]:
         found = self.of_kind("subscription", customer=p.get("customer"))
@@ -437,6 +445,8 @@ class FakeStripe(FakeService):
         session = self.get(session_id, "checkout.session")
         if session["status"] != "open":
             return session
+        if session.get("account") and session["mode"] == "subscription":
+            return self._pay_membership(session)
         if session["mode"] == "payment":
             session.update(status="complete", payment_status="unpaid" if delayed else "paid")
             self.emit("checkout.session.completed", session, account=session["account"])
@@ -558,6 +568,203 @@ class FakeStripe(FakeService):
         self._save()
         return sub
 
+    # -- a business's own plans for its clients (subscriptions on a connected account) --------
+
+    def _on_account(self, obj: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+        """`obj` when it belongs to the account the request is made on (Stripe-Account)."""
+        if obj.get("account", "") != p.get("__account", ""):
+            raise StripeError(404, f"No such {obj['object']}: '{obj['id']}'")  # another account's
+        return obj
+
+    def _membership_session(self, p: dict[str, Any]) -> dict[str, Any]:
+        account = self.get(p["__account"], "account")
+        if not account["charges_enabled"]:
+            raise StripeError(400, "This account cannot create live charges yet.", "invalid")
+        self.get(p.get("customer", ""), "customer")
+        for item in p.get("line_items", []):
+            self.get(item["price"], "price")
+        sid = self._id("cs")
+        return self._put(
+            {
+                "id": sid,
+                "object": "checkout.session",
+                "mode": "subscription",
+                "account": account["id"],
+                "customer": p["customer"],
+                "line_items": p.get("line_items", []),
+                "success_url": p["success_url"],
+                "cancel_url": p.get("cancel_url"),
+                "client_reference_id": p.get("client_reference_id"),
+                "metadata": p.get("metadata", {}),
+                "subscription_data": p.get("subscription_data", {}),
+                "status": "open",
+                "payment_status": "unpaid",
+                "subscription": None,
+                "url": f"{self.url}/pay/{sid}",
+            }
+        )
+
+    def _pay_membership(self, session: dict[str, Any]) -> dict[str, Any]:
+        """The client pays on Checkout: a subscription on the connected account, its first
+        invoice paid — and the events Stripe sends for it, each saying the account."""
+        now, account = int(time.time()), session["account"]
+        price = self.get(session["line_items"][0]["price"], "price")
+        subscription = self._put(
+            {
+                "id": self._id("sub"),
+                "object": "subscription",
+                "account": account,
+                "customer": session["customer"],
+                "status": "active",
+                "created": now,
+                "cancel_at_period_end": False,
+                "pause_collection": None,
+                "metadata": session["subscription_data"].get("metadata", {}),
+                "items": {
+                    "object": "list",
+                    "data": [
+                        {
+                            "id": self._id("si"),
+                            "object": "subscription_item",
+                            "price": price,
+                            "quantity": 1,
+                        }
+                    ],
+                },
+                "current_period_start": now,
+                "current_period_end": now + self._period(price),
+                "latest_invoice": None,
+            }
+        )
+        session.update(status="complete", payment_status="paid", subscription=subscription["id"])
+        self.emit("checkout.session.completed", session, account=account)
+        self.emit("customer.subscription.created", subscription, account=account)
+        self._membership_invoice(subscription, status="paid")
+        self._save()
+        return session
+
+    def _period(self, price: dict[str, Any]) -> int:
+        recurring = price["recurring"]
+        months = int(recurring.get("interval_count") or 1)
+        return (12 if recurring["interval"] == "year" else months) * MONTH
+
+    def _membership_invoice(self, sub: dict[str, Any], *, status: str) -> dict[str, Any]:
+        price, account = sub["items"]["data"][0]["price"], sub["account"]
+        iid = self._id("in")
+        invoice = self._put(
+            {
+                "id": iid,
+                "object": "invoice",
+                "account": account,
+                "customer": sub["customer"],
+                "subscription": sub["id"],
+                "created": int(time.time()),
+                "amount_due": price["unit_amount"],
+                "amount_paid": price["unit_amount"] if status == "paid" else 0,
+                "currency": price["currency"],
+                "status": status,
+                "number": f"M-{self.counter:04d}",
+                "attempt_count": 0 if status == "void" else 1,
+                "next_payment_attempt": int(time.time()) + 3 * 24 * 3600
+                if status == "open"
+                else None,
+                "hosted_invoice_url": f"{self.url}/invoice/{iid}",
+                "invoice_pdf": f"{self.url}/invoice/{iid}",
+                "period_start": sub["current_period_start"],
+                "period_end": sub["current_period_end"],
+            }
+        )
+        sub["latest_invoice"] = iid
+        self.emit("invoice.finalized", invoice, account=account)
+        kind = {"paid": "invoice.paid", "open": "invoice.payment_failed", "void": "invoice.voided"}
+        self.emit(kind[status], invoice, account=account)
+        return invoice
+
+    def post_subscriptions__ID(self, sid: str, p: dict[str, Any]) -> dict[str, Any]:
+        sub = self._on_account(self.get(sid, "subscription"), p)
+        if sub["status"] == "canceled":
+            raise StripeError(
+                400, "A canceled subscription can only update its metadata.", "invalid"
+            )
+        if "pause_collection" in p:
+            pause = p["pause_collection"]
+            sub["pause_collection"] = pause if isinstance(pause, dict) and pause else None
+        if "cancel_at_period_end" in p:
+            sub["cancel_at_period_end"] = p["cancel_at_period_end"] == "true"
+        self.emit("customer.subscription.updated", sub, account=sub.get("account", ""))
+        return sub
+
+    def get_invoices__ID(self, iid: str, p: dict[str, Any]) -> dict[str, Any]:
+        return self._on_account(self.get(iid, "invoice"), p)
+
+    def membership_renew(self, sid: str, *, paid: bool = True) -> dict[str, Any]:
+        """The period ends: a subscription set to cancel ends; a paused one's invoice is voided;
+        otherwise the card is charged (declined when not `paid`: past_due, retried later)."""
+        sub = self.get(sid, "subscription")
+        account = sub["account"]
+        if sub["cancel_at_period_end"]:
+            sub.update(status="canceled", ended_at=int(time.time()))
+            self.emit("customer.subscription.deleted", sub, account=account)
+            self._save()
+            return sub
+        price = sub["items"]["data"][0]["price"]
+        sub["current_period_start"] = sub["current_period_end"]
+        sub["current_period_end"] += self._period(price)
+        if sub["pause_collection"]:
+            self._membership_invoice(sub, status="void")
+        else:
+            self._membership_invoice(sub, status="paid" if paid else "open")
+            sub["status"] = "active" if paid else "past_due"
+        self.emit("customer.subscription.updated", sub, account=account)
+        self._save()
+        return sub
+
+    def membership_retry(self, sid: str, *, succeeded: bool, final: bool = False) -> dict[str, Any]:
+        """Stripe retries the open invoice (or the client pays it on the hosted invoice page):
+        paid → active again; declined on the last retry (`final`) → the subscription ends."""
+        sub = self.get(sid, "subscription")
+        account = sub["account"]
+        invoice = self.get(sub["latest_invoice"], "invoice")
+        if invoice["status"] != "open":
+            return sub
+        invoice["attempt_count"] += 1
+        if succeeded:
+            invoice.update(status="paid", amount_paid=invoice["amount_due"],
+                           next_payment_attempt=None)  # fmt: skip
+            sub["status"] = "active"
+            self.emit("invoice.paid", invoice, account=account)
+            self.emit("customer.subscription.updated", sub, account=account)
+        elif final:
+            invoice["next_payment_attempt"] = None
+            sub.update(status="canceled", ended_at=int(time.time()))
+            self.emit("invoice.payment_failed", invoice, account=account)
+            self.emit("customer.subscription.deleted", sub, account=account)
+        else:
+            invoice["next_payment_attempt"] = int(time.time()) + 3 * 24 * 3600
+            self.emit("invoice.payment_failed", invoice, account=account)
+        self._save()
+        return sub
+
+    def _invoice_page(self, iid: str) -> str:
+        invoice = self.get(iid, "invoice")
+        amount = f"{invoice['amount_due'] / 100:.2f} {invoice['currency'].upper()}"
+        body = f"<p>Invoice {html.escape(invoice['number'])}: <b>{html.escape(amount)}</b>, "
+        body += f"{html.escape(invoice['status'])}</p>"
+        if invoice["status"] == "open" and invoice.get("account"):
+            body += (
+                f'<form method="post" action="/invoice/{iid}/pay">'
+                "<button>Update card (4242 4242 4242 4242) and pay</button></form>"
+            )
+        if invoice.get("account"):  # what Stripe would do later, on demand (make run)
+            controls = [("renew", "Next renewal: paid"), ("decline", "Next renewal: declined")]
+            if invoice["status"] == "open":
+                controls += [("retry", "Retry: declined"), ("final", "Last retry: declined")]
+            body += "<h2>Test controls</h2>" + "".join(
+                f'<form method="post" action="/invoice/{iid}/{act}"><button>{label}</button></form>'
+                for act, label in controls
+            )
+        return _html("Stripe invoice (local fake)", body)
+
     # -- HTTP ------------------------------------------------------------------------------
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
@@ -642,7 +849,7 @@ class FakeStripe(FakeService):
                 path = urlsplit(self.path).path
                 if path.startswith("/v1/"):
                     return self._api("GET")
-                page = re.fullmatch(r"/(pay|portal|onboard)/([a-z]+_fake\d+)", path)
+                page = re.fullmatch(r"/(pay|portal|onboard|invoice)/([a-z]+_fake\d+)", path)
                 if not page:
                     return self._answer(404, "not found", "text/plain")
                 with fake.lock:
@@ -656,7 +863,7 @@ class FakeStripe(FakeService):
                 path = urlsplit(self.path).path
                 if path.startswith("/v1/"):
                     return self._api("POST")
-                action = re.fullmatch(r"/(pay|portal|onboard)/([a-z]+_fake\d+)/(\w+)", path)
+                action = re.fullmatch(r"/(pay|portal|onboard|invoice)/([a-z]+_fake\d+)/(\w+)", path)
                 if not action:
                     return self._answer(404, "not found", "text/plain")
                 with fake.lock:
@@ -669,6 +876,8 @@ class FakeStripe(FakeService):
         return Handler
 
     def page(self, kind: str, session_id: str) -> str:
+        if kind == "invoice":
+            return self._invoice_page(session_id)
         if kind == "onboard":
             link = self.get(session_id, "account_link")
             form = (
@@ -723,6 +932,19 @@ class FakeStripe(FakeService):
         return _html("Stripe Customer Portal (local fake)", state + buttons + back)
 
     def act(self, kind: str, session_id: str, action: str) -> str:
+        if kind == "invoice":
+            sid = self.get(session_id, "invoice")["subscription"]
+            controls = {
+                "pay": lambda: self.membership_retry(sid, succeeded=True),
+                "renew": lambda: self.membership_renew(sid),
+                "decline": lambda: self.membership_renew(sid, paid=False),
+                "retry": lambda: self.membership_retry(sid, succeeded=False),
+                "final": lambda: self.membership_retry(sid, succeeded=False, final=True),
+            }
+            if action not in controls:
+                raise StripeError(400, f"unknown action {action}")
+            controls[action]()
+            return f"/invoice/{self.get(sid, 'subscription')['latest_invoice']}"
         if kind == "onboard" and action == "done":
             return self.onboard(session_id)["return_url"]
         if kind == "pay" and action == "pay":
