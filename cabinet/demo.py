@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.chat import general_thread, message_post
+from cabinet.chat import general_thread, message_post, thread_read
 from cabinet.intake import client_request_submit, requestable_types
 from cabinet.models import ClientProfile, RequestType
 from cabinet.services import branding_update
@@ -194,6 +194,7 @@ def demo_activity_replay(*, demo: DemoTenant, owner: User) -> None:
             responder = current_assignment(client).staff
             minutes = 3 + (days_ago * 7 + k * 11) % 40  # a few minutes to most of an hour
             with replayed_at(asked + datetime.timedelta(minutes=minutes)):
+                thread_read(thread=thread, by_staff=True)  # opening the conversation reads it
                 message_post(thread=thread, author=responder, body=answer)
     _replay_forms(clients=clients, staff=(olga, ivan), today=today)
     # Today: a question nobody has answered yet, waiting on its person's home and badge.
@@ -205,7 +206,8 @@ def demo_activity_replay(*, demo: DemoTenant, owner: User) -> None:
 def _replay_forms(*, clients: list[ClientProfile], staff: tuple[User, User],
                   today: datetime.date) -> None:  # fmt: skip
     """Requests through the owner's form (the first type of the cabinet made requestable, as
-    the owner would on its page), handled step by step; the last one still open."""
+    the owner would on its page), handled step by step; yesterday's still on its holder's desk
+    and today's waiting for someone to take it."""
     kind = requestable_types().first() or RequestType.objects.order_by("pk").first()
     if kind is None:
         return
@@ -231,6 +233,10 @@ def _replay_forms(*, clients: list[ClientProfile], staff: tuple[User, User],
         for n in range(len(kind.checklist)):
             with replayed_at(sent + (3 + n) * step):
                 work = request_check(work=work, staff=holder, step=n)
+            if days_ago == 1:
+                break  # yesterday's is still on its holder's desk, one step done
+        if days_ago == 1:
+            continue
         # one of them overran its deadline: the KPIs show where processes slow down
         late = datetime.timedelta(minutes=kind.sla_minutes + 20) if days_ago == 3 else step
         with replayed_at(sent + (3 + len(kind.checklist)) * step + late):
