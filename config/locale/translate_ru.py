@@ -727,6 +727,7 @@ RU = {
     "Order #%(pk)s": "Заказ №%(pk)s",
     "Return for order #%(pk)s": "Возврат по заказу №%(pk)s",
     # The staff home (issue 19, point 7)
+    "Your account is switched off.": "Ваша учётная запись отключена.",
     "Put your logo and colours on the cabinet": "Поставьте в кабинет свой логотип и цвета",
     "Invite your team": "Пригласите команду",
     "Say which requests clients may send you": "Решите, какие заявки клиенты могут вам отправлять",
