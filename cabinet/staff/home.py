@@ -12,9 +12,10 @@ Each list is one query, whatever its length (tests/cabinet/test_staff_home.py co
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -110,7 +111,7 @@ def _people_overseen(user: User) -> QuerySet[User]:
     return people.filter(staff_profile__team_id=profile.team_id)
 
 
-def _team_block(user: User, open_work: QuerySet[WorkRequest], now: Any) -> dict[str, Any]:
+def _team_block(user: User, open_work: QuerySet[WorkRequest], now: datetime) -> dict[str, Any]:
     """The open work of the people this person oversees, and what nobody holds yet."""
     people = list(_people_overseen(user))
     ids = [p.pk for p in people]
@@ -152,7 +153,7 @@ def _team_block(user: User, open_work: QuerySet[WorkRequest], now: Any) -> dict[
             "has_team": bool(people), "via_client": not sees_all}  # fmt: skip
 
 
-def _business_figures(now: Any) -> dict[str, Any]:
+def _business_figures(now: datetime) -> dict[str, Any]:
     week_ago, month_ago = now - timedelta(days=7), now - timedelta(days=30)
     clients = User.objects.filter(is_staff=False).aggregate(
         total=Count("pk"), new=Count("pk", filter=Q(date_joined__gte=week_ago))
@@ -179,8 +180,6 @@ def _business_figures(now: Any) -> dict[str, Any]:
 
 
 def _setup_checklist() -> list[SetupStep]:
-    from django.db import connection
-
     branding = Branding.objects.only("logo").first()
     staff = User.objects.filter(is_staff=True, is_active=True).count()
     payments = PaymentAccount.objects.filter(
