@@ -1,12 +1,20 @@
-"""The demo tenants `make run` seeds: one per vertical, each with an owner and a client."""
+"""The demo tenants `make run` seeds: one per vertical, each with an owner, a client and a small
+team whose last week of work is replayed through the services real use goes through (the chat's
+message posting, the request form, the queue's take / answer / check / close), at the moments it
+would have happened: the KPI page is filled from those flows, not from rows written for it."""
 
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from cabinet.chat import general_thread, message_post, thread_read
 from cabinet.feedback import (
     question_add,
     review_ask,
@@ -16,6 +24,7 @@ from cabinet.feedback import (
     survey_create,
     survey_send,
 )
+from cabinet.intake import client_request_submit, requestable_types
 from cabinet.memberships.demo import seed_demo_plans
 from cabinet.models import (
     CatalogItem,
@@ -26,11 +35,14 @@ from cabinet.models import (
     SurveyResponse,
 )
 from cabinet.services import branding_update
-from cabinet.staff.work import request_create
+from cabinet.staff.selectors import current_assignment
+from cabinet.staff.services import client_assign
+from cabinet.staff.work import request_check, request_close, request_respond, request_take
 from cabinet.verticals import vertical_hook
 from cabinet.wallet import points_grant, wallet_top_up
-from rbac.models import User
-from rbac.services import client_create
+from rbac.models import StaffProfile, User
+from rbac.roles import role_set
+from rbac.services import client_create, team_create, team_member_set
 from tenants.models import Tenant, TenantStatus, Vertical
 from tenants.services import OwnerSpec, platform_domain_for, tenant_provision
 
@@ -46,10 +58,16 @@ class DemoTenant:
     client_email: str
     client_name: str
     look: dict[str, str]  # colours and fonts, so the three demos look like three businesses
+    questions: tuple[tuple[str, str], ...] = ()  # what clients ask in the chat, and the answer
 
 
 DEMO_PASSWORD_OWNER = "demo-owner-pass"  # noqa: S105  (printed for the visitor to use)
 DEMO_PASSWORD_CLIENT = "demo-client-pass"  # noqa: S105
+DEMO_PASSWORD_STAFF = "demo-staff-pass"  # noqa: S105
+# The demo's team: (local part, name, manages the team)
+DEMO_STAFF = (("olga", "Olga Operator", False), ("ivan", "Ivan Operator", False),
+              ("mila", "Mila Manager", True))  # fmt: skip
+REPLAYED_DAYS = 6
 DEMO_ADMIN_EMAIL = "admin@kabinet.example.com"
 DEMO_PASSWORD_ADMIN = "demo-admin-pass"  # noqa: S105
 
@@ -61,6 +79,12 @@ DEMO_TENANTS = (
         owner_email="owner@hotel.example.com", client_email="guest@hotel.example.com",
         client_name="Anna Guest",
         look={"primary_colour": "#0e5a5a", "accent_colour": "#e8b04a", "font": "elegant"},
+        questions=(
+            ("Could I have a late check-out, until 3 pm?", "Yes: the room is yours until 3 pm."),
+            ("Is the spa open in the evening?", "Until 9 pm; towels are at the desk."),
+            ("Can you book us a taxi to the airport at 6?", "Booked: it waits at the door at 6."),
+            ("Could we have an extra pillow?", "On its way to your room."),
+        ),
     ),
     DemoTenant(
         slug="shop", name="Corner Bookshop", vertical=Vertical.SHOP,
@@ -69,6 +93,12 @@ DEMO_TENANTS = (
         owner_email="owner@shop.example.com", client_email="reader@shop.example.com",
         client_name="Boris Reader",
         look={"primary_colour": "#7b2d42", "accent_colour": "#d9a441", "font": "classic"},
+        questions=(
+            ("When will my order arrive?", "It left today; the tracking number is on the order."),
+            ("Can you gift-wrap a book?", "Yes: add gift wrapping to the order."),
+            ("Do you have the sequel in stock?", "Two copies; shall we keep one for you?"),
+            ("Can I change the delivery address?", "Done: it goes to your office now."),
+        ),
     ),
     DemoTenant(
         slug="school", name="Northfield Music School", vertical=Vertical.SCHOOL,
@@ -77,6 +107,12 @@ DEMO_TENANTS = (
         owner_email="owner@school.example.com", client_email="parent@school.example.com",
         client_name="Clara Parent",
         look={"primary_colour": "#2151a8", "accent_colour": "#ff7a59", "font": "friendly"},
+        questions=(
+            ("Sofia is ill today and will miss piano.", "Thank you; get well soon, Sofia!"),
+            ("When is the winter concert?", "On the 20th at 6 pm, in the big hall."),
+            ("Which book does Max need for choir?", "The green songbook; we lend one too."),
+            ("Can we move the lesson to Thursday?", "Yes: Thursday at 4 pm from next week."),
+        ),
     ),
 )  # fmt: skip
 
@@ -119,11 +155,8 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         seed_feedback(guest=profile, owner=User.objects.get(email__iexact=demo.owner_email),
                       domain=demo.client_email.split("@")[1])  # fmt: skip
         seed_demo_plans(demo.vertical)
-        first_type = RequestType.objects.order_by("pk").first()
-        if first_type is not None:
-            request_create(
-                client=profile, type=first_type, title=f"{first_type.name}: first request"
-            )
+        owner = User.objects.get(email__iexact=demo.owner_email)
+        demo_activity_replay(demo=demo, owner=owner)
     return tenant
 
 
@@ -132,7 +165,7 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
 DEMO_REVIEWERS = (
     ("marta", "Marta Visitor", 5, "Lovely people, and every answer came within minutes.",
      "Thank you, Marta: see you again soon!"),
-    ("ivan", "Ivan Traveller", 2, "I waited forty minutes and nobody told me why.", ""),
+    ("igor", "Igor Traveller", 2, "I waited forty minutes and nobody told me why.", ""),
     ("lena", "Lena Regular", 4, "", ""),
 )  # fmt: skip
 
@@ -179,6 +212,110 @@ def seed_feedback(*, guest: ClientProfile, owner: User, domain: str) -> None:
         survey_answer(response=response, data={
             f"q{nps.pk}": str(min(10, rating * 2)), f"q{reason.pk}": str(n % 3),
         })  # fmt: skip
+
+
+@contextmanager
+def replayed_at(when: datetime.datetime) -> Iterator[None]:
+    """Run the services as if it were `when`: every timestamp they take is that moment."""
+    import time_machine  # only the demo seed travels in time
+
+    with time_machine.travel(when, tick=False):
+        yield
+
+
+def _demo_team(demo: DemoTenant, owner: User) -> list[User]:
+    """The demo's staff, in one team with its manager (set up as the owner would)."""
+    team = team_create(name="Front desk", by=owner)
+    people = []
+    for local, name, manages in DEMO_STAFF:
+        person = User(email=f"{local}@{demo.slug}.example.com", full_name=name, is_staff=True)
+        person.set_password(DEMO_PASSWORD_STAFF)
+        person.save()
+        EmailAddress.objects.create(user=person, email=person.email, primary=True, verified=True)
+        role_set(user=person, role=StaffProfile.Role.OPERATOR)
+        team_member_set(member=person, team=team, manager=manages, by=owner)
+        people.append(person)
+    return people
+
+
+def _at(day: datetime.date, hour: int, minute: int) -> datetime.datetime:
+    local = datetime.datetime.combine(day, datetime.time(hour % 24, minute % 60))
+    return timezone.make_aware(local)
+
+
+def demo_activity_replay(*, demo: DemoTenant, owner: User) -> None:
+    """The team's last days: clients write and the person assigned to them answers; clients
+    send the owner's request form and staff take it, answer, tick its steps and close it; today
+    a few things still wait. Everything through the services, at replayed moments."""
+    olga, ivan, _mila = _demo_team(demo, owner)
+    clients = list(ClientProfile.objects.select_related("user").order_by("pk"))
+    if not clients:
+        return
+    for i, client in enumerate(clients):
+        if current_assignment(client) is None:
+            client_assign(client=client, staff=(olga, ivan)[i % 2], by=owner)
+    today = timezone.localdate()
+    questions = demo.questions or (("Hello, can you help me?", "Of course: what do you need?"),)
+    for days_ago in range(REPLAYED_DAYS, 0, -1):
+        day = today - datetime.timedelta(days=days_ago)
+        for k in range(2):
+            client = clients[(days_ago * 2 + k) % len(clients)]
+            question, answer = questions[(days_ago + k) % len(questions)]
+            asked = _at(day, 9 + 4 * k, (days_ago * 13) % 60)
+            thread = general_thread(client)
+            with replayed_at(asked):
+                message_post(thread=thread, author=client.user, body=question)
+            responder = current_assignment(client).staff
+            minutes = 3 + (days_ago * 7 + k * 11) % 40  # a few minutes to most of an hour
+            with replayed_at(asked + datetime.timedelta(minutes=minutes)):
+                thread_read(thread=thread, by_staff=True)  # opening the conversation reads it
+                message_post(thread=thread, author=responder, body=answer)
+    _replay_forms(clients=clients, staff=(olga, ivan), today=today)
+    # Today: a question nobody has answered yet, waiting on its person's home and badge.
+    latest = clients[0]
+    with replayed_at(timezone.now() - datetime.timedelta(minutes=12)):
+        message_post(thread=general_thread(latest), author=latest.user, body=questions[0][0])
+
+
+def _replay_forms(*, clients: list[ClientProfile], staff: tuple[User, User],
+                  today: datetime.date) -> None:  # fmt: skip
+    """Requests through the owner's form (the first type of the cabinet made requestable, as
+    the owner would on its page), handled step by step; yesterday's still on its holder's desk
+    and today's waiting for someone to take it."""
+    kind = requestable_types().first() or RequestType.objects.order_by("pk").first()
+    if kind is None:
+        return
+    if not kind.client_requestable:
+        RequestType.objects.filter(pk=kind.pk).update(client_requestable=True)
+        kind.client_requestable = True
+    for days_ago in (5, 3, 2, 1, 0):
+        client = clients[days_ago % len(clients)]
+        holder = staff[days_ago % 2]
+        sent = _at(today - datetime.timedelta(days=days_ago), 10 + days_ago, 5 * days_ago)
+        if days_ago == 0:
+            sent = timezone.now() - datetime.timedelta(minutes=25)
+        with replayed_at(sent):
+            key = f"demo-form-{days_ago}-{client.pk:08d}"
+            work = client_request_submit(client=client, type=kind, details="", submission_key=key)
+        if days_ago == 0:
+            continue  # still waiting for someone to take it
+        step = datetime.timedelta(minutes=6 + days_ago * 4)
+        with replayed_at(sent + step):
+            work = request_take(work=work, staff=holder)
+        with replayed_at(sent + 2 * step):
+            work = request_respond(work=work, staff=holder)
+        for n in range(len(kind.checklist)):
+            with replayed_at(sent + (3 + n) * step):
+                work = request_check(work=work, staff=holder, step=n)
+            if days_ago == 1:
+                break  # yesterday's is still on its holder's desk, one step done
+        if days_ago == 1:
+            continue
+        # one of them overran its deadline: the KPIs show where processes slow down
+        late = datetime.timedelta(minutes=kind.sla_minutes + 20) if days_ago == 3 else step
+        with replayed_at(sent + (3 + len(kind.checklist)) * step + late):
+            spent = int(((3 + len(kind.checklist)) * step + late).total_seconds() // 60)
+            request_close(work=work, staff=holder, spent_minutes=min(spent, 24 * 60))
 
 
 def seed_platform_admin() -> bool:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db import connection, models
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -85,29 +85,6 @@ def home_showcase() -> dict[str, list]:
 
 def home_content_forget() -> None:
     cache.delete_many([TIERS_CACHE_KEY, WELCOME_CACHE_KEY, SHOWCASE_CACHE_KEY])
-
-
-@dataclass(frozen=True)
-class StaffOverview:
-    clients: int
-    staff: int
-    catalog_items: int
-    upcoming_events: int
-    info_pages: int
-
-
-def staff_overview() -> StaffOverview:
-    """Counts for the back office's front page (the owner's first look at a new cabinet)."""
-    users = User.objects.aggregate(
-        clients=Count("pk", filter=Q(is_staff=False)), staff=Count("pk", filter=Q(is_staff=True))
-    )
-    return StaffOverview(
-        clients=users["clients"],
-        staff=users["staff"],
-        catalog_items=CatalogItem.objects.filter(is_active=True).count(),
-        upcoming_events=Event.objects.filter(starts_at__gte=timezone.now()).count(),
-        info_pages=InfoPage.objects.count(),
-    )
 
 
 # --- The client's own cabinet ------------------------------------------------------------------

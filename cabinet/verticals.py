@@ -19,11 +19,13 @@ from django.utils.translation import gettext_lazy as _
 # Per vertical: client and staff links (label, URL name), the URL modules, the starter content
 # seeded into the vertical's template schema, the demo content `make run` adds, and its home page:
 # the default blocks ("home"), its own first block ("home_lead": provider, template), a map, and
-# the kinds of work its actions open in the staff queue ("work_types", read by cabinet.intake).
+# the kinds of work its actions open in the staff queue ("work_types", read by cabinet.intake),
+# and the next actions it adds to the staff home ("staff_home": provider, template).
 VERTICALS: dict[str, dict[str, Any]] = {
     "hotel": {
         "nav": [(_("My stay"), "hotel:stay"), (_("Map"), "hotel:map")],
         "staff_nav": [(_("Stays"), "hotel-staff:stays")],
+        "staff_home": ("cabinet.hotel.staff_home.next_actions", "hotel/_staff_home.html"),
         "content": [(_("Map of the resort"), "map-points"), (_("Rooms"), "rooms")],
         "urls": "cabinet.hotel.urls",
         "staff_urls": "cabinet.hotel.staff_urls",
@@ -57,6 +59,7 @@ VERTICALS: dict[str, dict[str, Any]] = {
             (_("Shipments"), "shop-staff:shipments"),
             (_("Returns"), "shop-staff:returns"),
         ],
+        "staff_home": ("cabinet.shop.staff_home.next_actions", "shop/_staff_home.html"),
         "panels": {"order": "shop/_order_panel.html"},
         "urls": "cabinet.shop.urls",
         "staff_urls": "cabinet.shop.staff_urls",
@@ -72,6 +75,7 @@ VERTICALS: dict[str, dict[str, Any]] = {
     "school": {
         "nav": [(_("My children"), "school:children")],
         "staff_nav": [(_("Classes"), "school-staff:classes")],
+        "staff_home": ("cabinet.school.staff_home.next_actions", "school/_staff_home.html"),
         "urls": "cabinet.school.urls",
         "staff_urls": "cabinet.school.staff_urls",
         "seed": "cabinet.school.starter.seed",

@@ -94,3 +94,41 @@ def test_the_demo_has_reviews_to_answer_and_a_survey_with_answers(shop):
         assert answered == 3
         assert invited >= 4  # the demo client is asked too
         assert results[0].nps is not None
+
+
+@pytest.mark.parametrize("slug", ["hotel", "shop", "school"])
+def test_the_demo_kpis_are_filled_from_flows(slug, request):
+    """Issue 19: the demo's activity goes through the services real use goes through, so every
+    work item was opened by intake (audited, with its source) and the KPI page has real figures."""
+    from django.test import Client
+
+    from cabinet.demo import DEMO_TENANTS, demo_activity_replay
+    from cabinet.models import Message, WorkRequest
+    from cabinet.staff.kpi import kpis
+    from rbac.models import AuditEntry
+
+    tenant = request.getfixturevalue(slug)
+    demo = next(d for d in DEMO_TENANTS if d.slug == slug)
+    with tenant_context(tenant):
+        seeded(tenant)
+        owner = User.objects.get(email=f"owner@{slug}.example.com")
+        demo_activity_replay(demo=demo, owner=owner)
+        items = WorkRequest.objects.all()
+        assert items.count() >= 12
+        assert not items.filter(source="").exists()  # every one came from a client's action
+        opened = set(AuditEntry.objects.filter(action="request.opened").values_list(
+            "target_id", flat=True))  # fmt: skip
+        assert {str(pk) for pk in items.values_list("pk", flat=True)} <= {str(t) for t in opened}
+        assert Message.objects.filter(from_staff=True).count() >= 12
+        staff = User.objects.filter(email__in=[f"olga@{slug}.example.com",
+                                               f"ivan@{slug}.example.com"])  # fmt: skip
+        rows = kpis(staff=staff, days=30)
+        assert all(row.closed >= 3 for row in rows)
+        assert all(row.first_response_minutes and row.first_response_minutes > 1 for row in rows)
+        assert items.filter(status__in=["new", "in_progress"]).exists()  # today's still wait
+    browser = Client(HTTP_HOST=f"{slug}.localhost")
+    with tenant_context(tenant):
+        browser.force_login(owner)
+    page = browser.get("/staff/kpi/").content.decode()
+    assert "Olga Operator" in page
+    assert "Ivan Operator" in page

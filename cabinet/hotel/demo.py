@@ -3,21 +3,25 @@ has a stay in three days (to check in online) and one last season with what they
 other guests are arriving, in the hotel and gone."""
 
 import datetime
+import io
 import uuid
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
+from cabinet.demo import replayed_at
 from cabinet.hotel.models import Room, Stay
-from cabinet.hotel.services import stay_create
+from cabinet.hotel.services import stay_check_in, stay_create
 from cabinet.models import CatalogItem, ClientProfile, Order
-from cabinet.orders import order_place
+from cabinet.orders import order_place, order_set_status
 from rbac.models import User
 from rbac.services import client_create
 
 OTHER_GUESTS = [
     # name, email, arrival offset, nights, status, room
     ("Peter Novak", "peter@guest.example.com", -2, 5, Stay.Status.IN_HOUSE, "203"),
-    ("Maria Lopez", "maria@guest.example.com", 1, 4, Stay.Status.CHECKED_IN_ONLINE, "202"),
+    ("Maria Lopez", "maria@guest.example.com", 0, 4, Stay.Status.CHECKED_IN_ONLINE, ""),
     ("Tom Becker", "tom@guest.example.com", -40, 7, Stay.Status.DEPARTED, "301"),
     ("Lena Weiss", "lena@guest.example.com", 6, 3, Stay.Status.BOOKED, ""),
 ]
@@ -27,12 +31,35 @@ def _items(*names: str) -> dict[int, int]:
     return {item.pk: 1 for item in CatalogItem.objects.filter(name__in=names)}
 
 
-def _past_order(client: ClientProfile, when: datetime.datetime, *names: str) -> None:
-    order = order_place(
-        client=client, wanted=_items(*names), payment=Order.Payment.ON_SITE,
-        submission_key=uuid.uuid4().hex,
-    )  # fmt: skip
-    Order.objects.filter(pk=order.pk).update(created_at=when, status=Order.Status.DONE)
+def _past_order(client: ClientProfile, when: datetime.datetime, by: User, *names: str) -> None:
+    """Ordered then, confirmed by the desk twenty minutes later and delivered within the hour."""
+    with replayed_at(when):
+        order = order_place(
+            client=client, wanted=_items(*names), payment=Order.Payment.ON_SITE,
+            submission_key=uuid.uuid4().hex,
+        )  # fmt: skip
+    for minutes, status in ((20, Order.Status.ACCEPTED), (55, Order.Status.DONE)):
+        with replayed_at(when + datetime.timedelta(minutes=minutes)):
+            order_set_status(order=order, to=status, by=by, notify_client=False)
+
+
+def _document_photo() -> SimpleUploadedFile:
+    """A blank page standing in for the photo of a passport."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 220), "#f4f1ea").save(buffer, format="PNG")
+    return SimpleUploadedFile("passport.png", buffer.getvalue(), content_type="image/png")
+
+
+def _checked_in_online(profile: ClientProfile, name: str, arrival: datetime.date, nights: int,
+                       included: list[CatalogItem], owner: User) -> None:  # fmt: skip
+    """Booked by the desk, checked in online by the guest last night: the check-in waits for
+    the desk's review in the queue."""
+    stay = stay_create(client=profile, arrival=arrival, adults=2, included=included, by=owner,
+                       departure=arrival + datetime.timedelta(days=nights))  # fmt: skip
+    with replayed_at(timezone.now() - datetime.timedelta(hours=14)):
+        stay_check_in(stay=stay, guest_name=name, birth_date=datetime.date(1988, 4, 2),
+                      citizenship="Spain", document_number="X1234567",
+                      arrival_time=datetime.time(15, 30), upload=_document_photo())  # fmt: skip
 
 
 def _stay(client: ClientProfile, arrival: datetime.date, nights: int, **fields) -> Stay:
@@ -59,13 +86,16 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
     evening = timezone.make_aware(
         datetime.datetime.combine(last_season + datetime.timedelta(days=2), datetime.time(19))
     )
-    _past_order(guest, evening, "Bottle of champagne", "Massage, 60 minutes")
+    _past_order(guest, evening, owner, "Bottle of champagne", "Massage, 60 minutes")
 
     for name, email, offset, nights, status, room in OTHER_GUESTS:
         user = client_create(email=email, password=password, full_name=name,
                              email_verified=True)  # fmt: skip
         profile = ClientProfile.objects.create(user=user)
         arrival = today + datetime.timedelta(days=offset)
+        if status == Stay.Status.CHECKED_IN_ONLINE:
+            _checked_in_online(profile, name, arrival, nights, included, owner)
+            continue
         checked_in = status != Stay.Status.BOOKED
         stay = _stay(
             profile, arrival, nights, status=status, adults=2,
@@ -80,4 +110,4 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
                 datetime.datetime.combine(arrival + datetime.timedelta(days=1),
                                           datetime.time(20))
             )  # fmt: skip
-            _past_order(profile, when, "Massage, 60 minutes")
+            _past_order(profile, when, owner, "Massage, 60 minutes")

@@ -6,8 +6,9 @@ import uuid
 
 from django.utils import timezone
 
+from cabinet.demo import replayed_at
 from cabinet.models import CatalogItem, ClientProfile, Order
-from cabinet.orders import order_place
+from cabinet.orders import order_place, order_set_status
 from cabinet.shop.models import Shipment, ShipmentEvent
 from cabinet.shop.services import address_save
 from rbac.models import User
@@ -21,16 +22,19 @@ OTHER_CUSTOMERS = [
 
 
 def _order(client: ClientProfile, days_ago: int, names: dict[str, int]) -> Order:
+    """Placed through the cabinet's own service, at the moment it was placed."""
     wanted = {item.pk: names[item.name] for item in CatalogItem.objects.filter(name__in=names)}
-    order = order_place(client=client, wanted=wanted, payment=Order.Payment.ON_SITE,
-                        submission_key=uuid.uuid4().hex)  # fmt: skip
     when = timezone.now() - datetime.timedelta(days=days_ago)
-    Order.objects.filter(pk=order.pk).update(created_at=when)
-    order.created_at = when
-    return order
+    with replayed_at(when):
+        return order_place(client=client, wanted=wanted, payment=Order.Payment.ON_SITE,
+                           submission_key=uuid.uuid4().hex)  # fmt: skip
 
 
-def _travel(order: Order, status: str, *, tracking: str, days_ago: int) -> None:
+def _travel(order: Order, status: str, *, tracking: str, days_ago: int, by: User) -> None:
+    """Confirmed by the shop half an hour after it was placed (through the service, which
+    closes its work item), then the parcel's journey."""
+    with replayed_at(order.created_at + datetime.timedelta(minutes=30)):
+        order_set_status(order=order, to=Order.Status.ACCEPTED, by=by, notify_client=False)
     shipment = order.shipment
     at = timezone.now() - datetime.timedelta(days=days_ago)
     for step in Shipment.Status.values[1 : Shipment.Status.values.index(status) + 1]:
@@ -53,9 +57,9 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
     address_save(client=guest, data={**home, "label": "Office", "line1": "4 Market Square",
                                      "is_default": False})  # fmt: skip
     delivered = _order(guest, 6, {"The Night Circus": 1, "Bookmark, leather": 2})
-    _travel(delivered, Shipment.Status.DELIVERED, tracking="CP20485517GB", days_ago=4)
+    _travel(delivered, Shipment.Status.DELIVERED, tracking="CP20485517GB", days_ago=4, by=owner)
     on_the_way = _order(guest, 2, {"Bestseller of the month": 1, "Gift wrapping": 1})
-    _travel(on_the_way, Shipment.Status.IN_TRANSIT, tracking="CP20499301GB", days_ago=1)
+    _travel(on_the_way, Shipment.Status.IN_TRANSIT, tracking="CP20499301GB", days_ago=1, by=owner)
     _order(guest, 0, {"Reading lamp": 1})
 
     for name, email in OTHER_CUSTOMERS:
@@ -65,5 +69,5 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
         address_save(client=profile, data={**home, "recipient": name, "line1": "1 High Street"})
         past = _order(profile, 20, {"Gift card": 1, "Notebook, A5": 2})
         _travel(past, Shipment.Status.DELIVERED, tracking=f"CP{uuid.uuid4().int % 10**8:08d}GB",
-                days_ago=17)  # fmt: skip
+                days_ago=17, by=owner)  # fmt: skip
         _order(profile, 1, {"The Night Circus": 1})

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet.rendering import render_cabinet
-from cabinet.selectors import staff_overview
 from cabinet.staff.access import staff_required
+from cabinet.staff.home import home_for
 from rbac.audit import IMPERSONATION_SESSION_KEY, audit_record
 from rbac.services import HandoffRefused, handoff_consume
 from tenants.pages import platform_url
@@ -68,4 +68,5 @@ def impersonation_exit(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render_cabinet(request, "staff/home.html", {"overview": staff_overview()})
+    """Each person's next actions, chosen by what they may do (cabinet.staff.home)."""
+    return render_cabinet(request, "staff/home.html", home_for(request.user))

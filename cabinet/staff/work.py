@@ -48,6 +48,11 @@ def request_create(
 
 @transaction.atomic
 def request_take(*, work: WorkRequest, staff: User) -> WorkRequest:
+    # The taker's row first, as offboarding locks it (then their work): a take racing its
+    # taker's deactivation waits for it and is refused, so no open item is left with someone
+    # switched off.
+    if not User.objects.select_for_update().filter(pk=staff.pk, is_active=True).exists():
+        raise ValidationError(_("Your account is switched off."))
     locked = WorkRequest.objects.select_for_update(of=("self",)).get(pk=work.pk)
     if locked.assignee_id and locked.assignee_id != staff.pk:
         raise ValidationError(_("Someone else is already handling this request."))

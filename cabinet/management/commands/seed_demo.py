@@ -9,6 +9,8 @@ from cabinet.demo import (
     DEMO_PASSWORD_ADMIN,
     DEMO_PASSWORD_CLIENT,
     DEMO_PASSWORD_OWNER,
+    DEMO_PASSWORD_STAFF,
+    DEMO_STAFF,
     DEMO_TENANTS,
     demo_url,
     seed_demo_tenant,
@@ -44,6 +46,12 @@ class Command(BaseCommand):
                 f"    client   {demo.client_email} / {DEMO_PASSWORD_CLIENT}",
                 f"    owner    {demo.owner_email} / {DEMO_PASSWORD_OWNER}   "
                 f"(back office: {demo_url(demo, port)}staff/)",
+                "    staff    "
+                + ", ".join(
+                    f"{local}@{demo.slug}.example.com" + (" (manager)" if manages else "")
+                    for local, _name, manages in DEMO_STAFF
+                )
+                + f" / {DEMO_PASSWORD_STAFF}",
             ]
         admin_created = seed_platform_admin()
         lines += [
