@@ -80,6 +80,8 @@ RU = {
     "Manage services, pages, events, offers and clubs": "Управлять услугами, страницами, событиями, предложениями и клубами",
     "Define custom fields": "Создавать свои поля",
     "your phone": "ваш телефон",
+    "A sign-in code has been sent to your phone.": "Код для входа отправлен на ваш телефон.",
+    "A sign-in code has been sent to %(recipient)s.": "Код для входа отправлен на %(recipient)s.",
     "Sign In": "Вход",
     "This business does not take card payments yet.": "Здесь пока не принимают оплату картой.",
     "Manage membership plans and see their subscribers": "Управлять тарифами подписок и видеть подписчиков",

@@ -123,7 +123,7 @@ def test_the_home_follows_permissions_not_role_names(hotel):
     # given a custom role that sees every client, and one that sees only assigned ones
     with tenant_context(hotel):
         wide = custom_role_save(name="Night auditor", abilities=["See every client"])
-        narrow = custom_role_save(name="Helper", abilities=["Edit client notes"])
+        narrow = custom_role_save(name="Helper", abilities=["Edit client notes and custom fields"])
         auditor = person(hotel, "nina", Role.CUSTOM, custom=wide)
         helper = person(hotel, "hugo", Role.CUSTOM, custom=narrow)
     assert "team-title" in as_(hotel, auditor).get("/staff/").content.decode()
