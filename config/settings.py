@@ -4,6 +4,7 @@ environment; README.md lists every variable. There are no production-only settin
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from config.devstack import read_dotenv
@@ -448,21 +449,35 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
+# Wall-clock schedules (crontab, in UTC), not intervals that drift with every restart. The
+# nightly work of a cabinet (purges, audit pruning, expiring points, gauges, backups) runs at
+# 03:00 on the cabinet's own clock (Tenant.time_zone): its `…_everywhere` task runs hourly and
+# reaches the cabinets whose night it is (tenants.tasks_base.NIGHT_HOUR).
+CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "refill-warm-pool": {"task": "tenants.pool_refill", "schedule": 60.0},
-    "purge-due-accounts": {"task": "rbac.purge_due_accounts_everywhere", "schedule": 24 * 3600.0},
-    "prune-audit-logs": {"task": "rbac.prune_audit_logs_everywhere", "schedule": 24 * 3600.0},
-    "reminders": {"task": "cabinet.send_reminders_everywhere", "schedule": 900.0},
-    "expire-points": {"task": "cabinet.expire_points_everywhere", "schedule": 24 * 3600.0},
-    "report-gauges": {"task": "cabinet.report_gauges_everywhere", "schedule": 24 * 3600.0},
-    "backup-tenants": {"task": "tenants.backup_all", "schedule": 24 * 3600.0},
+    "refill-warm-pool": {"task": "tenants.pool_refill", "schedule": crontab()},
+    "purge-due-accounts": {
+        "task": "rbac.purge_due_accounts_everywhere",
+        "schedule": crontab(minute=10),
+    },
+    "prune-audit-logs": {
+        "task": "rbac.prune_audit_logs_everywhere",
+        "schedule": crontab(minute=20),
+    },
+    "reminders": {"task": "cabinet.send_reminders_everywhere", "schedule": crontab(minute="*/15")},
+    "expire-points": {"task": "cabinet.expire_points_everywhere", "schedule": crontab(minute=30)},
+    "report-gauges": {"task": "cabinet.report_gauges_everywhere", "schedule": crontab(minute=40)},
+    "backup-tenants": {"task": "tenants.backup_all", "schedule": crontab(minute=0)},
     # Usage reaches Stripe within a minute; dunning and trials are checked hourly; the ledger is
-    # reconciled against Stripe's meter summaries nightly.
+    # reconciled against Stripe's meter summaries nightly (Stripe's day is UTC).
     "billing-flush-usage": {"task": "billing.flush_usage", "schedule": 30.0},
-    "billing-dunning": {"task": "billing.advance_dunning", "schedule": 3600.0},
+    "billing-dunning": {"task": "billing.advance_dunning", "schedule": crontab(minute=5)},
     # Stripe events still pending after a few minutes are applied again, stuck ones reported.
-    "billing-sweep-stripe-events": {"task": "billing.sweep_stripe_events", "schedule": 60.0},
-    "billing-reconcile": {"task": "billing.reconcile_usage", "schedule": 24 * 3600.0},
+    "billing-sweep-stripe-events": {"task": "billing.sweep_stripe_events", "schedule": crontab()},
+    "billing-reconcile": {
+        "task": "billing.reconcile_usage",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

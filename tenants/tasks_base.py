@@ -7,10 +7,13 @@ it is declared platform-level (`@app.task(platform_level=True)`), in which case 
 in `public`.
 """
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from celery import Task
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 from tenant_schemas_celery.app import get_schema_name_from_task
 from tenant_schemas_celery.task import TenantTask
@@ -84,10 +87,35 @@ FAN_OUT_SPREAD_SECONDS = 600
 NOT_SERVING = ("suspended", "archived", "purged")
 
 
-def send_to_each_tenant(task: Task, *, serving_only: bool = True) -> int:
+# Nightly work (backups, expiring points, gauges, purges) runs at this hour of each cabinet's own
+# clock, when its people sleep: beat calls the `…_everywhere` task hourly, on a crontab, and each
+# call reaches the cabinets whose local time is now NIGHT_HOUR:xx. 03:00 exists on every day of
+# every zone's year (DST moves the small hours before it) and comes once a day.
+NIGHT_HOUR = 3
+
+
+def schemas_at_local_hour(schemas: Iterable[tuple[str, str]], *, hour: int,
+                          now: dt.datetime | None = None) -> set[str]:  # fmt: skip
+    """Of (schema, time zone) pairs, the schemas whose local time is `hour`:xx at `now`."""
+    from tenants.models import zone_or_utc
+
+    now = now or timezone.now()
+    hours: dict[str, int] = {}
+    chosen = set()
+    for schema, zone in schemas:
+        if zone not in hours:
+            hours[zone] = now.astimezone(zone_or_utc(zone)).hour
+        if hours[zone] == hour:
+            chosen.add(schema)
+    return chosen
+
+
+def send_to_each_tenant(task: Task, *, serving_only: bool = True, at_local_hour: int | None = None,
+                        now: dt.datetime | None = None) -> int:  # fmt: skip
     """From a platform task: send `task` into every tenant (those serving clients only, unless
-    told otherwise), each at its own stable offset within ten minutes, so that a thousand
-    cabinets never start in the same second. The number of tenants it was sent to."""
+    told otherwise; with `at_local_hour`, only those whose own clock shows that hour now), each
+    at its own stable offset within ten minutes, so that a thousand cabinets never start in the
+    same second. The number of tenants it was sent to."""
     import zlib
 
     from tenants.models import Tenant
@@ -95,9 +123,11 @@ def send_to_each_tenant(task: Task, *, serving_only: bool = True) -> int:
     tenants = Tenant.objects.exclude(schema_name=get_public_schema_name())
     if serving_only:
         tenants = tenants.exclude(status__in=NOT_SERVING)
-    count = 0
-    for schema in tenants.values_list("schema_name", flat=True).iterator():
+    schemas = list(tenants.values_list("schema_name", "time_zone").order_by("pk"))
+    if at_local_hour is not None:
+        chosen = schemas_at_local_hour(schemas, hour=at_local_hour, now=now)
+        schemas = [(schema, zone) for schema, zone in schemas if schema in chosen]
+    for schema, _zone in schemas:
         offset = zlib.crc32(schema.encode()) % FAN_OUT_SPREAD_SECONDS
         task.apply_async(headers={SCHEMA_HEADER: schema}, countdown=offset)
-        count += 1
-    return count
+    return len(schemas)
