@@ -112,6 +112,9 @@ TENANT_EXPORT_DIR = env.str("TENANT_EXPORT_DIR", default=str(DATA_DIR / "exports
 TENANT_ROUTING_RECHECK_SECONDS = env.float("TENANT_ROUTING_RECHECK_SECONDS", default=1.0)
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id; every request is timed (/metrics).
+    "tenants.logs.RequestIdMiddleware",
+    "tenants.metrics.RequestMetricsMiddleware",
     # Static files need no tenant: served before routing, so every page (even "no such
     # cabinet") has its stylesheet.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -319,6 +322,8 @@ else:
 # /health/ details (checks, workers, queue, pool) for a monitor sending `X-Health-Token: <it>`;
 # unset, only platform admins see them. Everyone else gets "ok" or "down".
 HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+# A scraper sending `Authorization: Bearer <it>` reads /metrics (platform admins may too).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Business signups (page and API): attempts per client address an hour, cabinets per owner's
 # email address a day (tenants.signup).
 SIGNUP_PER_CLIENT_PER_HOUR = env.int("SIGNUP_PER_CLIENT_PER_HOUR", default=10)
@@ -549,11 +554,32 @@ if SENTRY_DSN:
         release=SENTRY_RELEASE,
     )
 
+# To stdout; in production one JSON object per line with the request's id and the cabinet's
+# schema (tenants.logs), in development the same fields as plain text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "tenants.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(tenant)s %(request_id)s]: %(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["asctime", "levelname", "name", "message", "tenant", "request_id"],
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
