@@ -461,6 +461,8 @@ CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "refill-warm-pool": {"task": "tenants.pool_refill", "schedule": crontab()},
+    # Waits longer than 30 s are kept in the database and sent from here when due.
+    "release-deferred-tasks": {"task": "tenants.release_deferred", "schedule": 5.0},
     "purge-due-accounts": {
         "task": "rbac.purge_due_accounts_everywhere",
         "schedule": crontab(minute=10),

@@ -16,7 +16,7 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*") if TRUSTED_PROXY_COUNT > 0 else ""
 
 
-def child_exit(server, worker):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
+def child_exit(server, worker):  # gunicorn's hook
     """A worker gone: its live gauges leave /metrics (prometheus_client multiprocess mode)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess

@@ -29,3 +29,12 @@ def backup_all() -> dict[str, str]:
     from tenants.tasks_base import NIGHT_HOUR
 
     return run(at_local_hour=NIGHT_HOUR)
+
+
+@shared_task(name="tenants.release_deferred", platform_level=True, acks_late=True)
+def release_deferred() -> int:
+    """Every few seconds: send the deferred tasks that are due (quiet-hours deliveries, digests,
+    retries with a long back-off, the nightly fan-out's offsets)."""
+    from tenants.deferred import deferred_release
+
+    return deferred_release()

@@ -48,6 +48,9 @@ class TenantAwareTask(TenantTask):
         self, args: Any = None, kwargs: Any = None, task_id: str | None = None, **options: Any
     ) -> Any:
         options["headers"] = self._headers_with_tenant(options.get("headers"))
+        due = _due_at(options)
+        if due is not None and not self.app.conf.task_always_eager:
+            return _defer(self, args, kwargs, task_id=task_id, due=due, options=options)
         return super().apply_async(args, kwargs, task_id=task_id, **options)
 
     def apply(self, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any) -> Any:
@@ -65,6 +68,43 @@ class TenantAwareTask(TenantTask):
                     "it in the public schema."
                 )
         return super().__call__(*args, **kwargs)
+
+
+# A wait longer than this is kept in the database (DeferredTask), not held by the broker.
+DEFER_BEYOND_SECONDS = 30
+# What a deferred task keeps of its sending options (all JSON): enough to send it as it was
+# meant to be sent, its retry count included.
+KEPT_OPTIONS = ("task_id", "root_id", "parent_id", "retries", "headers", "time_limit",
+                "soft_time_limit", "queue", "priority", "shadow")  # fmt: skip
+
+
+def _due_at(options: dict[str, Any]) -> dt.datetime | None:
+    """When a task sent with these options is due, if that is further away than
+    DEFER_BEYOND_SECONDS; else None (the broker holds short waits)."""
+    now = timezone.now()
+    eta, countdown = options.get("eta"), options.get("countdown")
+    if isinstance(eta, str):
+        eta = dt.datetime.fromisoformat(eta)
+    if eta is not None and timezone.is_naive(eta):
+        eta = timezone.make_aware(eta, dt.UTC)
+    due = eta or (now + dt.timedelta(seconds=float(countdown)) if countdown else None)
+    if due is None or (due - now).total_seconds() <= DEFER_BEYOND_SECONDS:
+        return None
+    return due
+
+
+def _defer(task: Task, args: Any, kwargs: Any, *, task_id: str | None, due: dt.datetime,
+           options: dict[str, Any]) -> Any:  # fmt: skip
+    from kombu.utils.uuid import uuid
+
+    from tenants.models import DeferredTask
+
+    task_id = task_id or options.get("task_id") or uuid()
+    kept = {key: options[key] for key in KEPT_OPTIONS if options.get(key) is not None}
+    kept["task_id"] = task_id
+    DeferredTask.objects.create(due_at=due, task_name=task.name, args=list(args or ()),
+                                kwargs=dict(kwargs or {}), options=kept)  # fmt: skip
+    return task.AsyncResult(task_id)
 
 
 def enqueue_on_commit(

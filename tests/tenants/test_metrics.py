@@ -236,3 +236,27 @@ def test_production_logs_json_to_stdout():
     console = project_settings.LOGGING["handlers"]["console"]
     assert console["stream"] == "ext://sys.stdout"
     assert console["formatter"] == ("plain" if project_settings.DEBUG else "json")
+
+
+def test_every_figure_of_the_grafana_dashboard_is_one_we_export(hotel, hotel_client, scrape):
+    import re
+    from pathlib import Path
+
+    dashboard = (
+        Path(__file__).resolve().parents[2] / "docker" / "grafana" / "kabinet-dashboard.json"
+    )
+    panels = json.loads(dashboard.read_text())["panels"]
+    queried = {
+        name
+        for panel in panels
+        for target in panel["targets"]
+        for name in re.findall(r"kabinet_[a-z_]+", target["expr"])
+    }
+    hotel_client.get("/")
+    scrape()
+    exported = set(re.findall(r"^(kabinet_[a-z_]+)", scrape.text, re.MULTILINE))
+    typed = set(re.findall(r"^# TYPE (kabinet_[a-z_]+) ", scrape.text, re.MULTILINE))
+    assert len(panels) >= 10
+    for name in queried:
+        family = re.sub(r"_(bucket|count|sum|total)$", "", name)
+        assert name in exported | typed or family in typed, name
