@@ -441,9 +441,19 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     for _folder in ("queue", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+elif CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
+    # RabbitMQ, production's broker (chosen by `make chaos`, README "Operations"): a quorum queue
+    # is replicated and written to disk, and a task a killed worker held comes back at once,
+    # when its connection drops. Publishing waits for the broker's confirmation. Short waits
+    # (≤ 30 s) use RabbitMQ's native delayed delivery; longer ones are kept in the database
+    # (tenants.models.DeferredTask).
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 elif CELERY_BROKER_URL.startswith("redis"):
-    # Must exceed the longest countdown/ETA we schedule, or the task is delivered twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+    # A task a killed worker held comes back only after the visibility timeout, and one that runs
+    # longer than it is delivered twice: it must exceed the longest task (backups: 1 h). Waits
+    # longer than 30 s never reach the broker (tenants.models.DeferredTask).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3900}
 # Extra task modules for the worker to import (the test suite adds its probe tasks this way).
 CELERY_IMPORTS = env.list("CELERY_IMPORTS", default=[])
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="kabinet")

@@ -95,7 +95,7 @@ def _due_at(options: dict[str, Any]) -> dt.datetime | None:
 
 def _defer(task: Task, args: Any, kwargs: Any, *, task_id: str | None, due: dt.datetime,
            options: dict[str, Any]) -> Any:  # fmt: skip
-    from kombu.utils.uuid import uuid
+    from celery.utils import uuid
 
     from tenants.models import DeferredTask
 
