@@ -145,3 +145,23 @@ def test_the_image_installs_the_lock_with_its_hashes_and_resolves_nothing_more()
     for args in installs:
         if args.rstrip().endswith("."):
             assert "--no-deps" in args, args  # the project itself, its dependencies from the lock
+
+
+def test_the_compose_broker_is_rabbitmq_with_room_for_the_longest_task():
+    """`make chaos` chose RabbitMQ (quorum queues: a killed worker's tasks come back at once);
+    its delivery timeout must outlast the longest task, acknowledged only when done."""
+    from config.celery import app
+
+    compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
+    assert compose["x-app"]["environment"]["CELERY_BROKER_URL"].startswith("amqp://")
+    assert "rabbitmq" in compose["x-app"]["depends_on"]
+    rabbit = compose["services"]["rabbitmq"]
+    timeout_ms = int(rabbit["environment"]["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"].split()[-1])
+    app.loader.import_default_modules()
+    longest = max(
+        (getattr(task, "time_limit", None) or app.conf.task_time_limit)
+        for name, task in app.tasks.items()
+        if not name.startswith("celery.")
+    )
+    assert timeout_ms / 1000 > longest
+    assert "rabbitmq" in compose["volumes"]
