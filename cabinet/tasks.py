@@ -129,10 +129,12 @@ def deliver_webhook(self, delivery_id: int) -> str:
     return status
 
 
-@shared_task(bind=True, name="cabinet.send_telegram_link_code", max_retries=3)
+@shared_task(bind=True, name="cabinet.send_telegram_link_code", max_retries=3, acks_late=False,
+             reject_on_worker_lost=False)  # fmt: skip
 def send_telegram_link_code(self: Any, user_id: int, chat_id: str, code: str) -> None:
     """The code that links a Telegram chat, to that chat (retried a few times, then dropped:
-    the person asks for a new one)."""
+    the person asks for a new one). Not idempotent: acknowledged on receipt, never redelivered
+    by a killed worker."""
     from cabinet.notifications import DeliveryFailed, telegram_link_code_send
 
     try:

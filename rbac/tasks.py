@@ -106,10 +106,12 @@ def tell_owner_about_quota(staff_id: int) -> int:
 
 
 @shared_task(name="rbac.send_sign_in_code", autoretry_for=(SmsFailed,), retry_backoff=2,
-             max_retries=3)  # fmt: skip
+             max_retries=3, acks_late=False, reject_on_worker_lost=False)  # fmt: skip
 def send_sign_in_code(phone: str, text: str) -> str:
     """Text a one-time code (phone verification or sign-in) to `phone`; a code expires within
-    minutes, so a few quick retries and no more."""
+    minutes, so a few quick retries and no more. Not idempotent (each run is one more paid
+    SMS): acknowledged on receipt, so a worker killed while sending does not send it again —
+    the person asks for a new code."""
     return sms_to(phone, text)
 
 

@@ -165,3 +165,14 @@ def test_the_compose_broker_is_rabbitmq_with_room_for_the_longest_task():
     )
     assert timeout_ms / 1000 > longest
     assert "rabbitmq" in compose["volumes"]
+
+
+def test_tasks_are_acknowledged_late_unless_a_second_run_would_send_a_second_code():
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    assert app.conf.task_acks_late
+    assert app.conf.task_reject_on_worker_lost
+    early = {name for name, task in app.tasks.items()
+             if not name.startswith("celery.") and not task.acks_late}  # fmt: skip
+    assert early == {"rbac.send_sign_in_code", "cabinet.send_telegram_link_code"}
