@@ -129,8 +129,8 @@ NOT_SERVING = ("suspended", "archived", "purged")
 
 # Nightly work (backups, expiring points, gauges, purges) runs at this hour of each cabinet's own
 # clock, when its people sleep: beat calls the `…_everywhere` task hourly, on a crontab, and each
-# call reaches the cabinets whose local time is now NIGHT_HOUR:xx. 03:00 exists on every day of
-# every zone's year (DST moves the small hours before it) and comes once a day.
+# call reaches the cabinets whose local time is now NIGHT_HOUR:xx — once a day: most zones change
+# their clocks at 00:00–02:00 local (or 02:00→03:00), which leaves 03:xx to come exactly once.
 NIGHT_HOUR = 3
 
 
