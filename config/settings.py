@@ -448,6 +448,7 @@ elif CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
     # (≤ 30 s) use RabbitMQ's native delayed delivery; longer ones are kept in the database
     # (tenants.models.DeferredTask).
     CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+    CELERY_TASK_DEFAULT_EXCHANGE_TYPE = "topic"  # native delayed delivery needs a topic exchange
     CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 elif CELERY_BROKER_URL.startswith("redis"):
     # A task a killed worker held comes back only after the visibility timeout, and one that runs
