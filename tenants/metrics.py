@@ -9,7 +9,7 @@ thousand series per figure; they are aggregated by plan, vertical and status ins
 
 - kabinet_http_request_duration_seconds{site, route, method, status}: every request's latency,
   by the URL pattern's name (never the path, which carries slugs and ids) and its status code;
-  `site` is "platform" or "cabinet".
+  `site` is "platform", "cabinet" or "none" (a host we do not serve).
 - kabinet_task_duration_seconds{task, outcome} and kabinet_task_failures_total{task}: each Celery
   task's run time and its failures (retries are counted as outcome "retry").
 - kabinet_queue_messages{queue}: messages waiting in the broker's queue.
@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
@@ -95,9 +94,10 @@ class RequestMetricsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
-        public = connection.schema_name in ("", "public")
+        tenant = getattr(request, "tenant", None)  # set by the routing; none for an unknown host
+        site = "none" if tenant is None else "platform" if tenant.is_public else "cabinet"
         REQUEST_LATENCY.labels(
-            site="platform" if public else "cabinet",
+            site=site,
             route=route_of(request),
             method=request.method if request.method in METHODS else "other",
             status=str(response.status_code),

@@ -260,3 +260,11 @@ def test_every_figure_of_the_grafana_dashboard_is_one_we_export(hotel, hotel_cli
     for name in queried:
         family = re.sub(r"_(bucket|count|sum|total)$", "", name)
         assert name in exported | typed or family in typed, name
+
+
+def test_a_host_we_do_not_serve_is_counted_apart(client, scrape):
+    before = scrape()["kabinet_http_request_duration_seconds"]
+    client.get("/", HTTP_HOST="nobody-here.localhost")
+    after = scrape()["kabinet_http_request_duration_seconds"]
+    name = "kabinet_http_request_duration_seconds_count"
+    assert value(after, name, site="none") == value(before, name, site="none") + 1
