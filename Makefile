@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: install run test lint format manage lock lock-upgrade doctor bench-routing bench-provisioning bench-staff bench-metering isolation-probe load fuzz billing-property clean
+.PHONY: install run test lint format manage lock lock-upgrade doctor bench-routing bench-provisioning bench-staff bench-metering isolation-probe load fuzz billing-property chaos clean
 
 # The stamp is written only after everything installed. A .venv that cannot run pip (a first run
 # without python3-venv, an interrupted install) is rebuilt; a new one is built in .venv.new and
@@ -85,6 +85,12 @@ load: $(STAMP)
 
 fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run
+
+# A real Celery worker on the production broker (RabbitMQ on 127.0.0.1:5672 unless
+# CHAOS_BROKER_URL says otherwise) SIGKILLed CHAOS_KILLS (100) times mid-work; prints what was
+# lost, duplicated, and how long redelivery took. Not part of `make test` nor of CI.
+chaos: $(STAMP)
+	$(BIN)/python -m tests.chaos.run
 
 # The Stripe intake's property test at full size (the suite runs 8 sequences); prints its figures.
 billing-property: $(STAMP)

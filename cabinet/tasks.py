@@ -104,10 +104,10 @@ def expire_points() -> int:
 
 @shared_task(name="cabinet.expire_points_everywhere", platform_level=True)
 def expire_points_everywhere() -> int:
-    """Nightly: each serving tenant takes back its clients' expired points."""
-    from tenants.tasks_base import send_to_each_tenant
+    """Hourly: each serving tenant whose night it is takes back its clients' expired points."""
+    from tenants.tasks_base import NIGHT_HOUR, send_to_each_tenant
 
-    return send_to_each_tenant(expire_points)
+    return send_to_each_tenant(expire_points, at_local_hour=NIGHT_HOUR)
 
 
 @shared_task(name="cabinet.report_gauges", acks_late=True)
@@ -119,10 +119,11 @@ def report_gauges() -> dict[str, bool]:
 
 @shared_task(name="cabinet.report_gauges_everywhere", platform_level=True)
 def report_gauges_everywhere() -> int:
-    """Nightly: each serving tenant reads its gauges (clients, staff seats, storage) for billing."""
-    from tenants.tasks_base import send_to_each_tenant
+    """Hourly: each serving tenant whose night it is reads its gauges (clients, staff seats,
+    storage) for billing."""
+    from tenants.tasks_base import NIGHT_HOUR, send_to_each_tenant
 
-    return send_to_each_tenant(report_gauges)
+    return send_to_each_tenant(report_gauges, at_local_hour=NIGHT_HOUR)
 
 
 @shared_task(name="cabinet.deliver_webhook", bind=True, max_retries=8, acks_late=True)
@@ -138,10 +139,12 @@ def deliver_webhook(self, delivery_id: int) -> str:
     return status
 
 
-@shared_task(bind=True, name="cabinet.send_telegram_link_code", max_retries=3)
+@shared_task(bind=True, name="cabinet.send_telegram_link_code", max_retries=3, acks_late=False,
+             reject_on_worker_lost=False)  # fmt: skip
 def send_telegram_link_code(self: Any, user_id: int, chat_id: str, code: str) -> None:
     """The code that links a Telegram chat, to that chat (retried a few times, then dropped:
-    the person asks for a new one)."""
+    the person asks for a new one). Not idempotent: acknowledged on receipt, never redelivered
+    by a killed worker."""
     from cabinet.notifications import DeliveryFailed, telegram_link_code_send
 
     try:

@@ -4,6 +4,7 @@ environment; README.md lists every variable. There are no production-only settin
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from config.devstack import read_dotenv
@@ -111,6 +112,9 @@ TENANT_EXPORT_DIR = env.str("TENANT_EXPORT_DIR", default=str(DATA_DIR / "exports
 TENANT_ROUTING_RECHECK_SECONDS = env.float("TENANT_ROUTING_RECHECK_SECONDS", default=1.0)
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id; every request is timed (/metrics).
+    "tenants.logs.RequestIdMiddleware",
+    "tenants.metrics.RequestMetricsMiddleware",
     # Static files need no tenant: served before routing, so every page (even "no such
     # cabinet") has its stylesheet.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -349,6 +353,8 @@ else:
 # /health/ details (checks, workers, queue, pool) for a monitor sending `X-Health-Token: <it>`;
 # unset, only platform admins see them. Everyone else gets "ok" or "down".
 HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+# A scraper sending `Authorization: Bearer <it>` reads /metrics (platform admins may too).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Business signups (page and API): attempts per client address an hour, cabinets per owner's
 # email address a day (tenants.signup).
 SIGNUP_PER_CLIENT_PER_HOUR = env.int("SIGNUP_PER_CLIENT_PER_HOUR", default=10)
@@ -466,9 +472,20 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     for _folder in ("queue", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+elif CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
+    # RabbitMQ, production's broker (chosen by `make chaos`, README "Operations"): a quorum queue
+    # is replicated and written to disk, and a task a killed worker held comes back at once,
+    # when its connection drops. Publishing waits for the broker's confirmation. Short waits
+    # (≤ 30 s) use RabbitMQ's native delayed delivery; longer ones are kept in the database
+    # (tenants.models.DeferredTask).
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+    CELERY_TASK_DEFAULT_EXCHANGE_TYPE = "topic"  # native delayed delivery needs a topic exchange
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 elif CELERY_BROKER_URL.startswith("redis"):
-    # Must exceed the longest countdown/ETA we schedule, or the task is delivered twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+    # A task a killed worker held comes back only after the visibility timeout, and one that runs
+    # longer than it is delivered twice: it must exceed the longest task (backups: 1 h). Waits
+    # longer than 30 s never reach the broker (tenants.models.DeferredTask).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3900}
 # Extra task modules for the worker to import (the test suite adds its probe tasks this way).
 CELERY_IMPORTS = env.list("CELERY_IMPORTS", default=[])
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="kabinet")
@@ -479,21 +496,37 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
+# Wall-clock schedules (crontab, in UTC), not intervals that drift with every restart. The
+# nightly work of a cabinet (purges, audit pruning, expiring points, gauges, backups) runs at
+# 03:00 on the cabinet's own clock (Tenant.time_zone): its `…_everywhere` task runs hourly and
+# reaches the cabinets whose night it is (tenants.tasks_base.NIGHT_HOUR).
+CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "refill-warm-pool": {"task": "tenants.pool_refill", "schedule": 60.0},
-    "purge-due-accounts": {"task": "rbac.purge_due_accounts_everywhere", "schedule": 24 * 3600.0},
-    "prune-audit-logs": {"task": "rbac.prune_audit_logs_everywhere", "schedule": 24 * 3600.0},
-    "reminders": {"task": "cabinet.send_reminders_everywhere", "schedule": 900.0},
-    "expire-points": {"task": "cabinet.expire_points_everywhere", "schedule": 24 * 3600.0},
-    "report-gauges": {"task": "cabinet.report_gauges_everywhere", "schedule": 24 * 3600.0},
-    "backup-tenants": {"task": "tenants.backup_all", "schedule": 24 * 3600.0},
+    "refill-warm-pool": {"task": "tenants.pool_refill", "schedule": crontab()},
+    # Waits longer than 30 s are kept in the database and sent from here when due.
+    "release-deferred-tasks": {"task": "tenants.release_deferred", "schedule": 5.0},
+    "purge-due-accounts": {
+        "task": "rbac.purge_due_accounts_everywhere",
+        "schedule": crontab(minute=10),
+    },
+    "prune-audit-logs": {
+        "task": "rbac.prune_audit_logs_everywhere",
+        "schedule": crontab(minute=20),
+    },
+    "reminders": {"task": "cabinet.send_reminders_everywhere", "schedule": crontab(minute="*/15")},
+    "expire-points": {"task": "cabinet.expire_points_everywhere", "schedule": crontab(minute=30)},
+    "report-gauges": {"task": "cabinet.report_gauges_everywhere", "schedule": crontab(minute=40)},
+    "backup-tenants": {"task": "tenants.backup_all", "schedule": crontab(minute=0)},
     # Usage reaches Stripe within a minute; dunning and trials are checked hourly; the ledger is
-    # reconciled against Stripe's meter summaries nightly.
+    # reconciled against Stripe's meter summaries nightly (Stripe's day is UTC).
     "billing-flush-usage": {"task": "billing.flush_usage", "schedule": 30.0},
-    "billing-dunning": {"task": "billing.advance_dunning", "schedule": 3600.0},
+    "billing-dunning": {"task": "billing.advance_dunning", "schedule": crontab(minute=5)},
     # Stripe events still pending after a few minutes are applied again, stuck ones reported.
-    "billing-sweep-stripe-events": {"task": "billing.sweep_stripe_events", "schedule": 60.0},
-    "billing-reconcile": {"task": "billing.reconcile_usage", "schedule": 24 * 3600.0},
+    "billing-sweep-stripe-events": {"task": "billing.sweep_stripe_events", "schedule": crontab()},
+    "billing-reconcile": {
+        "task": "billing.reconcile_usage",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -570,11 +603,32 @@ if SENTRY_DSN:
         release=SENTRY_RELEASE,
     )
 
+# To stdout; in production one JSON object per line with the request's id and the cabinet's
+# schema (tenants.logs), in development the same fields as plain text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "tenants.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(tenant)s %(request_id)s]: %(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["asctime", "levelname", "name", "message", "tenant", "request_id"],
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

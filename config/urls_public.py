@@ -7,6 +7,7 @@ from api.urls import public_api_urlpatterns
 from billing.webhooks import stripe_webhook
 from rbac import session_views
 from tenants.health import health
+from tenants.metrics import metrics
 from tenants.views import landing, signup, signup_slug_check, tenant_media, tls_domain_check
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("billing/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     path("health/", health, name="health"),
+    path("metrics", metrics, name="metrics"),
     path("tls/domain-check/", tls_domain_check, name="tls-domain-check"),
     path("media/<path:path>", tenant_media, name="media"),
     *public_api_urlpatterns,

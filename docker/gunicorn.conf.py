@@ -14,3 +14,11 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
 # stack the web port is published on 127.0.0.1 only, so "*" means "the host's own proxy");
 # without one: nobody.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*") if TRUSTED_PROXY_COUNT > 0 else ""
+
+
+def child_exit(server, worker):  # gunicorn's hook
+    """A worker gone: its live gauges leave /metrics (prometheus_client multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -56,10 +56,10 @@ def purge_due_accounts() -> int:
 
 @shared_task(name="rbac.purge_due_accounts_everywhere", platform_level=True)
 def purge_due_accounts_everywhere() -> int:
-    """Daily: every serving tenant deletes its own due accounts."""
-    from tenants.tasks_base import send_to_each_tenant
+    """Hourly: every serving tenant whose night it is deletes its own due accounts."""
+    from tenants.tasks_base import NIGHT_HOUR, send_to_each_tenant
 
-    return send_to_each_tenant(purge_due_accounts)
+    return send_to_each_tenant(purge_due_accounts, at_local_hour=NIGHT_HOUR)
 
 
 @shared_task(name="rbac.prune_audit_log")
@@ -72,11 +72,11 @@ def prune_audit_log() -> int:
 
 @shared_task(name="rbac.prune_audit_logs_everywhere", platform_level=True)
 def prune_audit_logs_everywhere() -> int:
-    """Nightly: each tenant (whatever its status) prunes its own audit log by its owner's
-    retention setting."""
-    from tenants.tasks_base import send_to_each_tenant
+    """Hourly: each tenant (whatever its status) whose night it is prunes its own audit log by
+    its owner's retention setting."""
+    from tenants.tasks_base import NIGHT_HOUR, send_to_each_tenant
 
-    return send_to_each_tenant(prune_audit_log, serving_only=False)
+    return send_to_each_tenant(prune_audit_log, serving_only=False, at_local_hour=NIGHT_HOUR)
 
 
 @shared_task(name="rbac.tell_owner_about_quota", autoretry_for=(OSError,), retry_backoff=True,
@@ -106,10 +106,12 @@ def tell_owner_about_quota(staff_id: int) -> int:
 
 
 @shared_task(name="rbac.send_sign_in_code", autoretry_for=(SmsFailed,), retry_backoff=2,
-             max_retries=3)  # fmt: skip
+             max_retries=3, acks_late=False, reject_on_worker_lost=False)  # fmt: skip
 def send_sign_in_code(phone: str, text: str) -> str:
     """Text a one-time code (phone verification or sign-in) to `phone`; a code expires within
-    minutes, so a few quick retries and no more."""
+    minutes, so a few quick retries and no more. Not idempotent (each run is one more paid
+    SMS): acknowledged on receipt, so a worker killed while sending does not send it again —
+    the person asks for a new code."""
     return sms_to(phone, text)
 
 

@@ -6,4 +6,7 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tenants import receivers  # noqa: F401  (connects routing invalidation)
+        from tenants import logs, metrics, receivers  # noqa: F401  (receivers: routing invalidation)
+
+        logs.connect_task_signals()
+        metrics.connect_task_signals()

@@ -640,14 +640,21 @@ def backup_fetch(key: str, *, into: Path) -> Path:
     return target
 
 
-def backup_all(*, keep: int | None = None) -> dict[str, str]:
-    """Back every serving tenant up, keep `keep` per tenant here and in the bucket. One tenant
-    that fails is logged (and so reaches Sentry) and does not stop the others."""
+def backup_all(*, keep: int | None = None, at_local_hour: int | None = None) -> dict[str, str]:
+    """Back every serving tenant up (with `at_local_hour`: those whose own clock shows that hour
+    now), keep `keep` per tenant here and in the bucket. One tenant that fails is logged (and so
+    reaches Sentry) and does not stop the others."""
+    from tenants.tasks_base import schemas_at_local_hour
+
     keep = keep or settings.BACKUP_KEEP
     done = {}
-    for tenant in Tenant.objects.exclude(schema_name=get_public_schema_name()).exclude(
+    tenants = Tenant.objects.exclude(schema_name=get_public_schema_name()).exclude(
         status__in=(TenantStatus.ARCHIVED, TenantStatus.PURGED)
-    ):
+    )
+    if at_local_hour is not None:
+        pairs = tenants.values_list("schema_name", "time_zone")
+        tenants = tenants.filter(schema_name__in=schemas_at_local_hour(pairs, hour=at_local_hour))
+    for tenant in tenants:
         try:
             path = tenant_backup(tenant)
             if settings.BACKUP_S3_BUCKET:

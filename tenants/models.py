@@ -153,3 +153,21 @@ class SpareSchema(models.Model):
 
     def __str__(self) -> str:
         return self.schema_name
+
+
+class DeferredTask(models.Model):
+    """A task to send later, kept here instead of as a broker countdown (issue 25): a countdown
+    is held by a worker until it is due, and a worker killed in the meantime (an OOM kill, a lost
+    node) loses it or, on Redis, gets it back only after the visibility timeout. Rows here are
+    sent when due by `tenants.release_deferred` (every few seconds, from beat), in the schema they
+    were made in (its `_schema_name` header is in `options`)."""
+
+    due_at = models.DateTimeField(db_index=True)
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)  # task_id, retries, headers …
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.task_name} at {self.due_at:%Y-%m-%d %H:%M:%S}"

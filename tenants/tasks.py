@@ -23,7 +23,18 @@ def export_tenant(tenant_id: int) -> str:
 @shared_task(name="tenants.backup_all", platform_level=True, acks_late=True, time_limit=3600,
              soft_time_limit=3500)  # fmt: skip
 def backup_all() -> dict[str, str]:
-    """Nightly: a backup of every serving tenant, BACKUP_KEEP kept here and in the bucket."""
+    """Hourly: a backup of every serving tenant whose night it is (03:00 on its own clock),
+    BACKUP_KEEP kept here and in the bucket."""
     from tenants.backup import backup_all as run
+    from tenants.tasks_base import NIGHT_HOUR
 
-    return run()
+    return run(at_local_hour=NIGHT_HOUR)
+
+
+@shared_task(name="tenants.release_deferred", platform_level=True, acks_late=True)
+def release_deferred() -> int:
+    """Every few seconds: send the deferred tasks that are due (quiet-hours deliveries, digests,
+    retries with a long back-off, the nightly fan-out's offsets)."""
+    from tenants.deferred import deferred_release
+
+    return deferred_release()

@@ -7,10 +7,13 @@ it is declared platform-level (`@app.task(platform_level=True)`), in which case 
 in `public`.
 """
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from celery import Task
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 from tenant_schemas_celery.app import get_schema_name_from_task
 from tenant_schemas_celery.task import TenantTask
@@ -45,6 +48,9 @@ class TenantAwareTask(TenantTask):
         self, args: Any = None, kwargs: Any = None, task_id: str | None = None, **options: Any
     ) -> Any:
         options["headers"] = self._headers_with_tenant(options.get("headers"))
+        due = _due_at(options)
+        if due is not None and not self.app.conf.task_always_eager:
+            return _defer(self, args, kwargs, task_id=task_id, due=due, options=options)
         return super().apply_async(args, kwargs, task_id=task_id, **options)
 
     def apply(self, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any) -> Any:
@@ -62,6 +68,43 @@ class TenantAwareTask(TenantTask):
                     "it in the public schema."
                 )
         return super().__call__(*args, **kwargs)
+
+
+# A wait longer than this is kept in the database (DeferredTask), not held by the broker.
+DEFER_BEYOND_SECONDS = 30
+# What a deferred task keeps of its sending options (all JSON): enough to send it as it was
+# meant to be sent, its retry count included.
+KEPT_OPTIONS = ("task_id", "root_id", "parent_id", "retries", "headers", "time_limit",
+                "soft_time_limit", "queue", "priority", "shadow")  # fmt: skip
+
+
+def _due_at(options: dict[str, Any]) -> dt.datetime | None:
+    """When a task sent with these options is due, if that is further away than
+    DEFER_BEYOND_SECONDS; else None (the broker holds short waits)."""
+    now = timezone.now()
+    eta, countdown = options.get("eta"), options.get("countdown")
+    if isinstance(eta, str):
+        eta = dt.datetime.fromisoformat(eta)
+    if eta is not None and timezone.is_naive(eta):
+        eta = timezone.make_aware(eta, dt.UTC)
+    due = eta or (now + dt.timedelta(seconds=float(countdown)) if countdown else None)
+    if due is None or (due - now).total_seconds() <= DEFER_BEYOND_SECONDS:
+        return None
+    return due
+
+
+def _defer(task: Task, args: Any, kwargs: Any, *, task_id: str | None, due: dt.datetime,
+           options: dict[str, Any]) -> Any:  # fmt: skip
+    from celery.utils import uuid
+
+    from tenants.models import DeferredTask
+
+    task_id = task_id or options.get("task_id") or uuid()
+    kept = {key: options[key] for key in KEPT_OPTIONS if options.get(key) is not None}
+    kept["task_id"] = task_id
+    DeferredTask.objects.create(due_at=due, task_name=task.name, args=list(args or ()),
+                                kwargs=dict(kwargs or {}), options=kept)  # fmt: skip
+    return task.AsyncResult(task_id)
 
 
 def enqueue_on_commit(
@@ -84,10 +127,35 @@ FAN_OUT_SPREAD_SECONDS = 600
 NOT_SERVING = ("suspended", "archived", "purged")
 
 
-def send_to_each_tenant(task: Task, *, serving_only: bool = True) -> int:
+# Nightly work (backups, expiring points, gauges, purges) runs at this hour of each cabinet's own
+# clock, when its people sleep: beat calls the `…_everywhere` task hourly, on a crontab, and each
+# call reaches the cabinets whose local time is now NIGHT_HOUR:xx — once a day: most zones change
+# their clocks at 00:00–02:00 local (or 02:00→03:00), which leaves 03:xx to come exactly once.
+NIGHT_HOUR = 3
+
+
+def schemas_at_local_hour(schemas: Iterable[tuple[str, str]], *, hour: int,
+                          now: dt.datetime | None = None) -> set[str]:  # fmt: skip
+    """Of (schema, time zone) pairs, the schemas whose local time is `hour`:xx at `now`."""
+    from tenants.models import zone_or_utc
+
+    now = now or timezone.now()
+    hours: dict[str, int] = {}
+    chosen = set()
+    for schema, zone in schemas:
+        if zone not in hours:
+            hours[zone] = now.astimezone(zone_or_utc(zone)).hour
+        if hours[zone] == hour:
+            chosen.add(schema)
+    return chosen
+
+
+def send_to_each_tenant(task: Task, *, serving_only: bool = True, at_local_hour: int | None = None,
+                        now: dt.datetime | None = None) -> int:  # fmt: skip
     """From a platform task: send `task` into every tenant (those serving clients only, unless
-    told otherwise), each at its own stable offset within ten minutes, so that a thousand
-    cabinets never start in the same second. The number of tenants it was sent to."""
+    told otherwise; with `at_local_hour`, only those whose own clock shows that hour now), each
+    at its own stable offset within ten minutes, so that a thousand cabinets never start in the
+    same second. The number of tenants it was sent to."""
     import zlib
 
     from tenants.models import Tenant
@@ -95,9 +163,11 @@ def send_to_each_tenant(task: Task, *, serving_only: bool = True) -> int:
     tenants = Tenant.objects.exclude(schema_name=get_public_schema_name())
     if serving_only:
         tenants = tenants.exclude(status__in=NOT_SERVING)
-    count = 0
-    for schema in tenants.values_list("schema_name", flat=True).iterator():
+    schemas = list(tenants.values_list("schema_name", "time_zone").order_by("pk"))
+    if at_local_hour is not None:
+        chosen = schemas_at_local_hour(schemas, hour=at_local_hour, now=now)
+        schemas = [(schema, zone) for schema, zone in schemas if schema in chosen]
+    for schema, _zone in schemas:
         offset = zlib.crc32(schema.encode()) % FAN_OUT_SPREAD_SECONDS
         task.apply_async(headers={SCHEMA_HEADER: schema}, countdown=offset)
-        count += 1
-    return count
+    return len(schemas)

@@ -17,6 +17,7 @@ first), and errors (anything but 200, and socket errors). Exits 1 on any error.
 import http.client
 import json
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from tests.bench.harness import (
+    LOCALHOST,
     BenchError,
     bench_env,
     drop_database,
@@ -158,12 +160,80 @@ def ms(samples: list[float], q: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[q - 1] * 1000
 
 
+METRICS_TOKEN = secrets.token_urlsafe(24)
+HISTOGRAM = "kabinet_http_request_duration_seconds"
+
+
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """/metrics on the platform's host, as Prometheus would read it: each sample by name and
+    labels (all gunicorn workers added up: PROMETHEUS_MULTIPROC_DIR)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    conn = http.client.HTTPConnection(LOCALHOST, port, timeout=30)
+    headers = {"Host": "localhost", "Authorization": f"Bearer {METRICS_TOKEN}"}
+    conn.request("GET", "/metrics", headers=headers)
+    response = conn.getresponse()
+    body = response.read().decode()
+    if response.status != 200:
+        raise BenchError(f"/metrics answered {response.status}")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+    }
+
+
+def quantile(buckets: list[tuple[float, float]], q: float) -> float:
+    """Prometheus's histogram_quantile over cumulative (le, count) pairs, in seconds."""
+    total = buckets[-1][1]
+    if not total:
+        return 0.0
+    rank, lower, below = q * total, 0.0, 0.0
+    for le, count in buckets:
+        if count >= rank:
+            if le == float("inf"):
+                return lower
+            return lower + (le - lower) * ((rank - below) / max(count - below, 1e-9))
+        lower, below = le, count
+    return lower
+
+
+def say_metrics_moved(before: dict, after: dict) -> None:
+    """What /metrics said before and after the run: requests counted, and each route's p50/p99
+    from the histogram's buckets (what a Grafana panel draws)."""
+
+    def by_route(samples: dict, suffix: str) -> dict:
+        out: dict = defaultdict(float)
+        for (name, labels), value in samples.items():
+            if name == HISTOGRAM + suffix:
+                out[dict(labels)["route"]] += value
+        return out
+
+    count_before, count_after = by_route(before, "_count"), by_route(after, "_count")
+    say(f"  /metrics {HISTOGRAM}_count: {sum(count_before.values()):,.0f} before, "
+        f"{sum(count_after.values()):,.0f} after")  # fmt: skip
+    moved = sorted(count_after, key=lambda r: count_after[r] - count_before.get(r, 0), reverse=True)
+    for route in moved[:8]:
+        buckets: dict[float, float] = defaultdict(float)
+        for (name, labels), value in after.items():
+            label = dict(labels)
+            if name == HISTOGRAM + "_bucket" and label["route"] == route:
+                buckets[float(label["le"])] += value - before.get((name, labels), 0.0)
+        pairs = sorted(buckets.items())
+        p50, p99 = quantile(pairs, 0.5) * 1000, quantile(pairs, 0.99) * 1000
+        say(f"    {route:<34} +{count_after[route] - count_before.get(route, 0):>7,.0f}  "
+            f"p50 {p50:>6.0f} ms  p99 {p99:>6.0f} ms")  # fmt: skip
+
+
 def main() -> int:
     exit_cleanly_on_sigterm()
     url = server_url(DATABASE)
     with tempfile.TemporaryDirectory(prefix="kabinet-load-") as data_dir:
         env = bench_env(url, settings_module="config.settings", data_dir=Path(data_dir),
-                        TENANT_POOL_SIZE="0", DEBUG="false", STRIPE_API_KEY="")  # fmt: skip
+                        TENANT_POOL_SIZE="0", DEBUG="false", STRIPE_API_KEY="",
+                        METRICS_TOKEN=METRICS_TOKEN, LOG_LEVEL="WARNING",
+                        PROMETHEUS_MULTIPROC_DIR=str(Path(data_dir) / "metrics"))  # fmt: skip
+        (Path(data_dir) / "metrics").mkdir()
         say(f"load run: {USERS} users for {SECONDS:.0f} s, {os.cpu_count()} CPUs "
             f"(server, database and load generator share them)")  # fmt: skip
         recreate_database(url)
@@ -176,7 +246,9 @@ def main() -> int:
             args = ["--worker-class", "gthread", "--threads", "4"]
             with gunicorn(env, log, probe_path="/health/", probe_host="localhost",
                           workers=WEB_WORKERS, extra_args=args) as port:  # fmt: skip
+                metrics_before = scrape(port)
                 latencies, errors, buckets = hammer(port, people)
+                metrics_after = scrape(port)
         finally:
             drop_database(url)
     everything = [s for samples in latencies.values() for s in samples]
@@ -191,6 +263,7 @@ def main() -> int:
     for path, samples in rows:
         say(f"    {path:<22} {len(samples):>7,} req  p50 {ms(samples, 50):>6.0f} ms  "
             f"p99 {ms(samples, 99):>6.0f} ms")  # fmt: skip
+    say_metrics_moved(metrics_before, metrics_after)
     if errors:
         counts: dict[str, int] = defaultdict(int)
         for error in errors:
