@@ -6,3 +6,14 @@ from django.dispatch import Signal
 # `client_ref` (the cabinet's own reference) and, unique per payment, `reference`. Sent inside a
 # transaction in the `public` schema; may be sent more than once for one payment.
 client_payment_received = Signal()
+
+# A client of `tenant` paid a checkout by card: `reference` is the cabinet's checkout reference,
+# `payment_intent` Stripe's payment (what a refund goes back through). Sent inside a transaction;
+# may be sent more than once for one payment (the client's return and the webhook).
+client_card_paid = Signal()
+
+# Something happened to a client's card payment after it was made (a refund, a dispute opened or
+# decided): `state` (billing.gateway.CardPaymentState) is all of it as Stripe has it now, so the
+# receiver makes its records match it, whatever order the events came in. Sent inside a
+# transaction; may be sent any number of times.
+client_card_payment_changed = Signal()

@@ -41,6 +41,9 @@ CORE_WORK_TYPES: dict[str, tuple[object, int, list[object]]] = {
     "order": (gettext_lazy("Order to confirm"), 120,
               [gettext_lazy("Check the items are available"), gettext_lazy("Accept or cancel")]),
     "form": (gettext_lazy("Client request"), 240, [gettext_lazy("Do what was asked")]),
+    "payment": (gettext_lazy("Card payment taken back"), 1440,
+                [gettext_lazy("Check the payment in Stripe"),
+                 gettext_lazy("Answer the dispute or settle the balance with the client")]),
 }  # fmt: skip
 
 
