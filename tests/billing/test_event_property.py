@@ -4,13 +4,16 @@ changes at Stripe), applied in any order and interleaved with one another (a sec
 between another's read of Stripe and its write), queueing lost (the broker refused), forged,
 stale and future-stamped copies mixed in — the final state equals that of one in-order delivery,
 every event reaches a final outcome, nothing answers 5xx, every bad copy is refused, and the
-ledger holds each paid top-up exactly once.
+ledger holds each paid top-up, each refund made at Stripe and each dispute's withdrawal (and a
+won dispute's reinstatement) exactly once.
 
 A scenario is a list of what the owner and a client do at Stripe: switch plan through Checkout,
 a declined renewal, a recovered payment, a cancellation, top-ups paid at once, by a delayed
-method that clears or fails, or abandoned. Each is run twice from the same start (savepoint and
-fake Stripe restored): once in order, each event delivered once and applied at once; once with
-the generated chaos. The two final states must be equal.
+method that clears or fails, or abandoned, and after a payment a refund in the business's
+Stripe dashboard (in part or whole) or a dispute by the client's bank (open, won or lost). Each
+is run twice from the same start (savepoint and fake Stripe restored): once in order, each event
+delivered once and applied at once; once with the generated chaos. The two final states must be
+equal.
 
 The suite runs a few sequences; `make billing-property` runs BILLING_PROPERTY_SEQUENCES (500 by
 default) and prints the figures.
@@ -58,6 +61,10 @@ OPS = st.one_of(
         st.sampled_from(["10", "25", "40"]),
         st.sampled_from(["paid", "delayed_ok", "delayed_fail", "abandoned"]),
     ),
+    # the business refunds part or all of the latest paid top-up in its Stripe dashboard
+    st.tuples(st.just("refund"), st.sampled_from([500, 1000, None])),
+    # the client's bank disputes it; the dispute stays open, is won or is lost
+    st.tuples(st.just("dispute"), st.sampled_from(["open", "won", "lost"])),
 )
 SCENARIOS = st.lists(OPS, min_size=1, max_size=8)
 
@@ -74,6 +81,8 @@ class Figures:
     refused: Counter = field(default_factory=Counter)  # … and answered 400
     lost_enqueues: int = 0
     interleaved: int = 0
+    refunds: int = 0  # made at Stripe, after a paid top-up
+    disputes: int = 0
 
     def lines(self) -> list[str]:
         bad = ", ".join(
@@ -87,6 +96,7 @@ class Figures:
             f"  {bad}",
             f"  enqueues lost (applied by the sweep) {self.lost_enqueues}, "
             f"applies interleaved {self.interleaved}",
+            f"  top-up refunds {self.refunds}, disputes {self.disputes}",
         ]
 
 
@@ -133,6 +143,19 @@ def _play(world: World, op: tuple) -> None:
             fake.pay_checkout(session_id, delayed=op[2] != "paid")
             if op[2] != "paid":
                 fake.settle_payment(session_id, succeeded=op[2] == "delayed_ok")
+        elif op[0] in ("refund", "dispute"):
+            charges = [c for c in fake.of_kind("charge")
+                       if c["amount_refunded"] < c["amount"] and not c["disputed"]]  # fmt: skip
+            if not charges:
+                return
+            charge = charges[-1]
+            if op[0] == "refund":
+                left = charge["amount"] - charge["amount_refunded"]
+                fake.refund(charge["id"], min(op[1] or left, left))
+            else:
+                dispute = fake.dispute(charge["id"])
+                if op[1] != "open":
+                    fake.dispute_close(dispute["id"], won=op[1] == "won")
     except StripeError:  # no live subscription to fail, recover or cancel
         pass
 
@@ -143,7 +166,7 @@ def _final(world: World) -> tuple:
     with tenant_context(world.tenant):
         ledger = sorted(
             (entry.idempotency_key, entry.amount)
-            for entry in LedgerEntry.objects.filter(idempotency_key__startswith="stripe:")
+            for entry in LedgerEntry.objects.filter(idempotency_key__startswith="stripe")
         )
     return (
         sub.status,
@@ -158,11 +181,20 @@ def _final(world: World) -> tuple:
 
 
 def _paid_top_ups(fake) -> list[tuple[str, Decimal]]:
-    return sorted(
-        (f"stripe:{s['id']}", Decimal(s["amount_total"]) / 100)
+    """What the ledger must hold by Stripe's account of it: each paid top-up, less each refund
+    and each dispute's withdrawal, plus each won dispute's reinstatement."""
+    cents = lambda minor: Decimal(minor) / 100  # noqa: E731
+    moves = [
+        (f"stripe:{s['id']}", cents(s["amount_total"]))
         for s in fake.of_kind("checkout.session")
         if s.get("mode") == "payment" and s["payment_status"] == "paid"
-    )
+    ]
+    moves += [(f"stripe-refund:{r['id']}", -cents(r["amount"])) for r in fake.of_kind("refund")]
+    for dispute in fake.of_kind("dispute"):
+        moves.append((f"stripe-dispute:{dispute['id']}", -cents(dispute["amount"])))
+        if dispute["status"] == "won":
+            moves.append((f"stripe-dispute:{dispute['id']}:reinstated", cents(dispute["amount"])))
+    return sorted(moves)
 
 
 class Delivery:
@@ -299,6 +331,8 @@ def _run(world: World, scenario: list[tuple], rng: random.Random | None, capture
         assert final[-1] == tuple(_paid_top_ups(world.fake)), "the ledger does not match"
         if rng is not None:
             FIGURES.events += len(world.fake.events)
+            FIGURES.refunds += len(world.fake.of_kind("refund"))
+            FIGURES.disputes += len(world.fake.of_kind("dispute"))
         return final
     finally:
         world.current_delivery = None
@@ -333,6 +367,15 @@ def world(hotel, stripe_fake, owner_client, monkeypatch) -> World:
         return state
 
     monkeypatch.setattr(gateway, "subscription_current", read_then_maybe_let_another_apply_in)
+    real_payment_read = gateway.card_payment_state
+
+    def read_payment_then_maybe_let_another_apply_in(**kwargs: Any):
+        state = real_payment_read(**kwargs)
+        if world.current_delivery is not None:
+            world.current_delivery.between_read_and_write()
+        return state
+
+    monkeypatch.setattr(gateway, "card_payment_state", read_payment_then_maybe_let_another_apply_in)
     return world
 
 
