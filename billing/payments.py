@@ -36,6 +36,8 @@ from tenants.models import Tenant
 log = logging.getLogger(__name__)
 
 PaymentFailed = gateway.StripeFailure  # Stripe could not be reached or refused the call
+CardPaymentState = gateway.CardPaymentState  # a card payment, its refunds and disputes, now
+SavedCard = gateway.SavedCard
 TOPUP_MIN = Decimal("5.00")
 TOPUP_MAX = Decimal("1000.00")
 

@@ -15,20 +15,29 @@
 """
 
 import logging
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing.gateway import CardPaymentState
-from cabinet.checkout import CardPaid, checkout_card_refunded_at_stripe, checkout_confirm
+from billing import payments
+from billing.payments import CardPaymentState, SavedCard
+from cabinet.checkout import (
+    PAYMENT_METHODS,
+    CardPaid,
+    checkout_card_refunded_at_stripe,
+    checkout_confirm,
+    price_checkout,
+)
 from cabinet.intake import work_open
 from cabinet.models import Checkout, ClientProfile, LedgerEntry, NotificationEvent
 from cabinet.money import money
 from cabinet.notifications import in_language_of, notify
 from cabinet.wallet import ledger_apply, wallet_for, wallet_top_up
 from rbac.audit import audit_record
+from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -212,3 +221,54 @@ def _sign(entry: LedgerEntry) -> int:
     """+1 when the entry is money leaving the business for the client: a dispute's withdrawal
     (negative on a balance, positive on the card account)."""
     return -1 if entry.account == LedgerEntry.Account.BALANCE else 1
+
+
+# --- starting a card payment, and the cards a client chose to keep -------------------------------
+
+
+def card_checkout_start(
+    *, checkout: Checkout, tenant: Tenant, save_card: bool, success_url: str, cancel_url: str
+) -> str:
+    """Stripe's page for paying this open checkout by card: its URL. The card is kept for next
+    time only when the client ticked the box (`save_card`); a client who saved one before sees
+    it offered there. Raises ValidationError when a card cannot pay it now, and
+    payments.PaymentsUnavailable / PaymentFailed when Stripe cannot take it."""
+    client = checkout.client
+    priced = price_checkout(checkout)
+    refusal = PAYMENT_METHODS["card"].refusal(client, priced)
+    if refusal:
+        raise ValidationError(refusal, code="card")
+    customer = client.card_customer
+    if save_card and not customer:
+        customer = payments.card_customer_ensure(  # network: outside any transaction
+            tenant=tenant, client_ref=str(client.pk), email=client.user.email
+        )
+        ClientProfile.objects.filter(pk=client.pk).update(card_customer=customer)
+        client.card_customer = customer
+    url = payments.card_checkout_start(
+        tenant=tenant, client_ref=str(client.pk), reference=str(checkout.token),
+        lines=[(line.label, line.amount, line.quantity) for line in priced.lines
+               if line.amount > 0],
+        total=priced.total, currency=priced.currency, customer=customer, save_card=save_card,
+        success_url=success_url, cancel_url=cancel_url, attempt=uuid.uuid4().hex,
+    )  # fmt: skip
+    audit_record(action="checkout.card_started", actor=client.user, target=checkout,
+                 changes={"total": str(priced.total), "save_card": save_card})  # fmt: skip
+    return url
+
+
+def saved_cards_of(*, client: ClientProfile, tenant: Tenant) -> list[SavedCard]:
+    return payments.saved_cards(tenant=tenant, customer=client.card_customer)
+
+
+def saved_card_forget(*, client: ClientProfile, tenant: Tenant, card_id: str) -> bool:
+    """Remove one of the client's saved cards at Stripe; False when it is not theirs."""
+    if not client.card_customer or not card_id.startswith("pm_") or len(card_id) > 255:
+        return False
+    removed = payments.saved_card_remove(
+        tenant=tenant, customer=client.card_customer, card_id=card_id
+    )
+    if removed:
+        audit_record(action="wallet.card_removed", actor=client.user, target=client,
+                     changes={"card": card_id})  # fmt: skip
+    return removed
