@@ -760,6 +760,7 @@ RU = {
         "ещё раз или оплатите другим способом."
     ),
     "The card is removed.": "Карта удалена.",
+    "%(amount)s refunded to your card": "%(amount)s возвращено на вашу карту",
     "on Stripe's secure page, in the business's name": (
         "на защищённой странице Stripe, в пользу самого заведения"
     ),

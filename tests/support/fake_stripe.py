@@ -865,12 +865,16 @@ class FakeStripe(FakeService):
     def page(self, kind: str, session_id: str) -> str:
         if kind == "onboard":
             link = self.get(session_id, "account_link")
+            account = self.get(link["account"], "account")
             form = (
-                f"<p>Account {html.escape(link['account'])}</p>"
+                "<p>Stripe Connect onboarding: the business's own account, which its clients' "
+                f"card payments go to.</p><p class='small'>Account {html.escape(account['id'])}"
+                "</p>"
                 f'<form method="post" action="/onboard/{session_id}/done">'
                 "<button>Finish onboarding (test business details)</button></form>"
             )
-            return _html("Stripe Connect onboarding (local fake)", form)
+            name = account.get("business_profile", {}).get("name") or "Your business"
+            return _payment_html(name, "Set up payments", form)
         if kind == "pay" and self.get(session_id, "checkout.session")["mode"] == "payment":
             return self.payment_page(session_id)
         if kind == "pay":
