@@ -42,7 +42,8 @@ from billing import gateway, webhooks
 from billing.models import Plan, StripeEvent, Subscription
 from billing.plans import plan_sync
 from billing.subscriptions import customer_ensure
-from cabinet.models import LedgerEntry
+from cabinet.checkout import checkout_open_booking
+from cabinet.models import Checkout, Event, LedgerEntry
 from tests.billing.conftest import deliver
 from tests.billing.test_client_card_payments import a_guest, connect, start_top_up
 from tests.support.fake_stripe import StripeError
@@ -61,7 +62,10 @@ OPS = st.one_of(
         st.sampled_from(["10", "25", "40"]),
         st.sampled_from(["paid", "delayed_ok", "delayed_fail", "abandoned"]),
     ),
-    # the business refunds part or all of the latest paid top-up in its Stripe dashboard
+    # the client books a paid event by card: coming back from Stripe's page, or closing the tab
+    # (only the webhook confirms it), or with a card that is declined
+    st.tuples(st.just("card"), st.sampled_from(["paid_return", "paid_webhook", "declined"])),
+    # the business refunds part or all of the latest card payment in its Stripe dashboard
     st.tuples(st.just("refund"), st.sampled_from([500, 1000, None])),
     # the client's bank disputes it; the dispute stays open, is won or is lost
     st.tuples(st.just("dispute"), st.sampled_from(["open", "won", "lost"])),
@@ -81,8 +85,9 @@ class Figures:
     refused: Counter = field(default_factory=Counter)  # … and answered 400
     lost_enqueues: int = 0
     interleaved: int = 0
-    refunds: int = 0  # made at Stripe, after a paid top-up
+    refunds: int = 0  # made at Stripe, after a paid top-up or card checkout
     disputes: int = 0
+    card_checkouts: int = 0  # paid by card
 
     def lines(self) -> list[str]:
         bad = ", ".join(
@@ -96,7 +101,8 @@ class Figures:
             f"  {bad}",
             f"  enqueues lost (applied by the sweep) {self.lost_enqueues}, "
             f"applies interleaved {self.interleaved}",
-            f"  top-up refunds {self.refunds}, disputes {self.disputes}",
+            f"  card checkouts paid {self.card_checkouts}, refunds at Stripe {self.refunds}, "
+            f"disputes {self.disputes}",
         ]
 
 
@@ -115,6 +121,7 @@ class World:
     intake: Client
     customer: str
     saved: dict[str, Any]
+    event: Any = None  # a paid event the client books by card
     current_delivery: "Delivery | None" = None
 
     def restore_fake(self) -> None:
@@ -143,6 +150,17 @@ def _play(world: World, op: tuple) -> None:
             fake.pay_checkout(session_id, delayed=op[2] != "paid")
             if op[2] != "paid":
                 fake.settle_payment(session_id, succeeded=op[2] == "delayed_ok")
+        elif op[0] == "card":
+            with tenant_context(world.tenant):
+                checkout = checkout_open_booking(client=world.guest, event=world.event, seats=1)
+            started = world.browser.post(f"/checkout/{checkout.token}/pay/", {"payment": "card"})
+            session_id = started["Location"].rsplit("/", 1)[1]
+            if op[1] == "declined":
+                fake.payment_act(session_id, "decline")
+                return
+            fake.payment_act(session_id, "pay")
+            if op[1] == "paid_return":
+                world.browser.get(f"/checkout/{checkout.token}/card/", {"session": session_id})
         elif op[0] in ("refund", "dispute"):
             charges = [c for c in fake.of_kind("charge")
                        if c["amount_refunded"] < c["amount"] and not c["disputed"]]  # fmt: skip
@@ -168,7 +186,10 @@ def _final(world: World) -> tuple:
             (entry.idempotency_key, entry.amount)
             for entry in LedgerEntry.objects.filter(idempotency_key__startswith="stripe")
         )
+        card_checkouts = Checkout.objects.filter(payment="card").exclude(status="open")
+        card = (card_checkouts.count(), sum((c.refunded for c in card_checkouts), Decimal(0)))
     return (
+        card,
         sub.status,
         sub.plan.code,
         sub.stripe_subscription_id,
@@ -182,18 +203,27 @@ def _final(world: World) -> tuple:
 
 def _paid_top_ups(fake) -> list[tuple[str, Decimal]]:
     """What the ledger must hold by Stripe's account of it: each paid top-up, less each refund
-    and each dispute's withdrawal, plus each won dispute's reinstatement."""
+    made at Stripe and each dispute's withdrawal, plus each won dispute's reinstatement. A card
+    checkout's refund or dispute is money back to the card (positive, on the card account)."""
     cents = lambda minor: Decimal(minor) / 100  # noqa: E731
+    sessions = [s for s in fake.of_kind("checkout.session") if s.get("mode") == "payment"]
+    sign = {s["payment_intent"]: -1 if s["metadata"]["kind"] == "topup" else 1
+            for s in sessions if s.get("payment_intent")}  # fmt: skip
     moves = [
         (f"stripe:{s['id']}", cents(s["amount_total"]))
-        for s in fake.of_kind("checkout.session")
-        if s.get("mode") == "payment" and s["payment_status"] == "paid"
+        for s in sessions
+        if s["payment_status"] == "paid" and s["metadata"]["kind"] == "topup"
     ]
-    moves += [(f"stripe-refund:{r['id']}", -cents(r["amount"])) for r in fake.of_kind("refund")]
+    moves += [
+        (f"stripe-refund:{r['id']}", sign[r["payment_intent"]] * cents(r["amount"]))
+        for r in fake.of_kind("refund")
+        if not r["metadata"].get("kabinet_key")  # Kabinet's own refunds have Kabinet's keys
+    ]
     for dispute in fake.of_kind("dispute"):
-        moves.append((f"stripe-dispute:{dispute['id']}", -cents(dispute["amount"])))
+        amount = sign[dispute["payment_intent"]] * cents(dispute["amount"])
+        moves.append((f"stripe-dispute:{dispute['id']}", amount))
         if dispute["status"] == "won":
-            moves.append((f"stripe-dispute:{dispute['id']}:reinstated", cents(dispute["amount"])))
+            moves.append((f"stripe-dispute:{dispute['id']}:reinstated", -amount))
     return sorted(moves)
 
 
@@ -333,6 +363,7 @@ def _run(world: World, scenario: list[tuple], rng: random.Random | None, capture
             FIGURES.events += len(world.fake.events)
             FIGURES.refunds += len(world.fake.of_kind("refund"))
             FIGURES.disputes += len(world.fake.of_kind("dispute"))
+            FIGURES.card_checkouts += final[0][0]
         return final
     finally:
         world.current_delivery = None
@@ -348,6 +379,12 @@ def world(hotel, stripe_fake, owner_client, monkeypatch) -> World:
         plan_sync(Plan.objects.get(code=code))
     connect(stripe_fake, hotel)
     guest, browser = a_guest(hotel)
+    with tenant_context(hotel):
+        start = timezone.now() + dt.timedelta(days=5)
+        end = start + dt.timedelta(hours=2)
+        event = Event.objects.create(
+            title="Boat trip", starts_at=start, ends_at=end, price=Decimal("25.00"), capacity=500
+        )
     stripe_fake.events.clear()
     saved = {
         name: copy.deepcopy(getattr(stripe_fake, name))
@@ -356,7 +393,7 @@ def world(hotel, stripe_fake, owner_client, monkeypatch) -> World:
     world = World(
         fake=stripe_fake, tenant=hotel, owner=owner_client, guest=guest, browser=browser,
         intake=Client(HTTP_HOST="localhost", raise_request_exception=False),
-        customer=customer, saved=saved,
+        customer=customer, saved=saved, event=event,
     )  # fmt: skip
     real_read = gateway.subscription_current
 
