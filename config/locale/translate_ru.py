@@ -760,6 +760,11 @@ RU = {
         "ещё раз или оплатите другим способом."
     ),
     "The card is removed.": "Карта удалена.",
+    "Below zero: a card payment that topped this balance up was refunded or disputed at Stripe "
+    "after it was spent.": (
+        "Ниже нуля: платёж картой, которым пополнили этот баланс, возвращён или оспорен в Stripe "
+        "после того, как деньги были потрачены."
+    ),
     "%(amount)s refunded to your card": "%(amount)s возвращено на вашу карту",
     "on Stripe's secure page, in the business's name": (
         "на защищённой странице Stripe, в пользу самого заведения"

@@ -17,7 +17,7 @@ from django_tenants.utils import tenant_context
 from cabinet.bookings import booking_cancel
 from cabinet.checkout import checkout_open_booking, checkout_refund
 from cabinet.models import Booking, Checkout, ClientProfile, Event, LedgerEntry, WorkRequest
-from rbac.models import AuditEntry
+from rbac.models import AuditEntry, User
 from tests.billing.conftest import deliver
 from tests.billing.test_client_card_payments import a_guest, connect
 
@@ -332,3 +332,51 @@ def test_staff_cancelling_a_card_booking_refunds_the_card(
     with tenant_context(hotel), django_capture_on_commit_callbacks(execute=True):
         booking_cancel(booking=Booking.objects.get(client=client), by_client=False)
     assert [r["amount"] for r in stripe_fake.of_kind("refund")] == [2500]
+
+
+def test_an_order_is_paid_by_card_and_cancelling_it_refunds_part_then_the_rest(
+    hotel, stripe_fake, platform_client, eager_tasks, django_capture_on_commit_callbacks
+):
+    # given a cart of two bottles of champagne (90.00) and a business that takes cards
+    from cabinet.checkout import checkout_open_order
+    from cabinet.models import CatalogItem, Order
+    from cabinet.orders import order_set_status
+
+    connect(stripe_fake, hotel)
+    client, browser = a_guest(hotel)
+    with tenant_context(hotel):
+        item = CatalogItem.objects.get(name="Bottle of champagne")
+        checkout = checkout_open_order(client=client, wanted={item.pk: 2})
+    # when the client pays it by card and closes the tab (the webhook confirms it, late, twice)
+    started = browser.post(f"/checkout/{checkout.token}/pay/", {"payment": "card"})
+    session_id = started["Location"].rsplit("/", 1)[1]
+    assert stripe_fake.get(session_id, "checkout.session")["amount_total"] == 9000
+    stripe_fake.payment_act(session_id, "pay")
+    deliver_shuffled(platform_client, django_capture_on_commit_callbacks, stripe_fake.events)
+    # then the order exists once, paid by card
+    with tenant_context(hotel):
+        order = Order.objects.get(client=client)
+        assert (order.payment, order.total) == ("card", Decimal("90.00"))
+        # when staff refund one bottle, then cancel the order
+        staff = User.objects.get(email="owner@hotel.example.com")
+        with django_capture_on_commit_callbacks(execute=True):
+            checkout_refund(checkout=checkout, amount=Decimal("45.00"), by=staff)
+        with django_capture_on_commit_callbacks(execute=True):
+            order_set_status(order=order, to="cancelled", by=staff)
+    # then two refunds went back to the card at Stripe, and the ledger has both
+    assert sorted(r["amount"] for r in stripe_fake.of_kind("refund")) == [4500, 4500]
+    assert card_entries(hotel, client) == [
+        ("refund", Decimal("45.00")), ("refund", Decimal("45.00")), ("spend", Decimal("-90.00")),
+    ]  # fmt: skip
+
+
+def test_staff_see_a_balance_below_zero_on_the_clients_page(hotel, stripe_fake, owner_client):
+    from cabinet.wallet import ledger_apply
+
+    client, _browser = a_guest(hotel)
+    with tenant_context(hotel):
+        ledger_apply(client=client, account="balance", kind="refund", amount=Decimal("-12"),
+                     overdraw=True)  # fmt: skip
+    page = owner_client.get(f"/staff/clients/{client.pk}/").content.decode()
+    assert "-€12.00" in page
+    assert "Below zero: a card payment" in page
