@@ -380,3 +380,28 @@ def test_staff_see_a_balance_below_zero_on_the_clients_page(hotel, stripe_fake, 
     page = owner_client.get(f"/staff/clients/{client.pk}/").content.decode()
     assert "-€12.00" in page
     assert "Below zero: a card payment" in page
+
+
+def test_the_wallet_page_costs_the_same_queries_however_long_the_ledger(hotel, stripe_fake):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cabinet.wallet import ledger_apply
+
+    client, browser = a_guest(hotel)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert browser.get("/wallet/").status_code == 200
+        return len(queries)
+
+    with tenant_context(hotel):
+        ledger_apply(client=client, account="card", kind="spend", amount=Decimal(-1), key="q")
+    browser.get("/wallet/")
+    before = count()
+    with tenant_context(hotel):
+        for n in range(12):
+            ledger_apply(client=client, account="card", kind="spend", amount=Decimal(-n - 1),
+                         key=f"q{n}")  # fmt: skip
+    browser.get("/wallet/")  # the connection back on the request's schema, as before
+    assert count() == before
