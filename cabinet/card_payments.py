@@ -122,7 +122,14 @@ def card_payment_follow(*, state: CardPaymentState) -> list[LedgerEntry]:
         return []
     if state.session.kind == "topup":
         return _topup_follow(client, state)
-    checkout = Checkout.objects.filter(client=client, token=state.session.reference).first()
+    session = state.session
+    checkout = Checkout.objects.filter(client=client, token=session.reference).first()
+    if checkout is not None and session.paid and checkout.card_payment != state.payment_intent:
+        # a refund's or dispute's event may come before the payment's: confirm it first
+        checkout = checkout_card_paid(
+            client_ref=session.client_ref, reference=session.reference,
+            payment_intent=state.payment_intent, amount=session.amount, currency=session.currency,
+        )  # fmt: skip
     if checkout is None or checkout.card_payment != state.payment_intent:
         return []  # given back whole when it came (card_payment_give_back)
     return _checkout_follow(client, checkout, state)

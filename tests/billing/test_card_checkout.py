@@ -405,3 +405,26 @@ def test_the_wallet_page_costs_the_same_queries_however_long_the_ledger(hotel, s
                          key=f"q{n}")  # fmt: skip
     browser.get("/wallet/")  # the connection back on the request's schema, as before
     assert count() == before
+
+
+def test_a_refund_at_stripe_that_arrives_before_the_payment_still_counts(
+    hotel, stripe_fake, platform_client, eager_tasks, django_capture_on_commit_callbacks
+):
+    # given a card payment the client never came back from, refunded in part at Stripe
+    connect(stripe_fake, hotel)
+    client, browser = a_guest(hotel)
+    checkout, session_id = book_by_card(hotel, client, browser)
+    stripe_fake.payment_act(session_id, "pay")
+    paid_events = list(stripe_fake.events)
+    stripe_fake.refund(stripe_fake.of_kind("charge")[-1]["id"], 500)
+    refund_events = stripe_fake.events[len(paid_events) :]
+    # when the refund's events arrive first, the payment's after
+    deliver_shuffled(platform_client, django_capture_on_commit_callbacks, refund_events)
+    deliver_shuffled(platform_client, django_capture_on_commit_callbacks, paid_events)
+    # then the checkout is paid once and the refund recorded once
+    with tenant_context(hotel):
+        checkout.refresh_from_db()
+        assert (checkout.status, checkout.refunded) == ("paid", Decimal("5.00"))
+        assert Booking.objects.filter(client=client).count() == 1
+    assert card_entries(hotel, client) == [("refund", Decimal("5.00")),
+                                           ("spend", Decimal("-25.00"))]  # fmt: skip
