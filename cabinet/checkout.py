@@ -396,7 +396,9 @@ def checkout_confirm(
     if refusal:
         raise InsufficientFunds(refusal, code="funds")
     if payment == "card":
-        if card is None or (card.amount, card.currency) != (priced.total, priced.currency):
+        if card is None:
+            raise ValidationError(_("A card payment starts on Stripe's page."), code="card")
+        if (card.amount, card.currency) != (priced.total, priced.currency):
             raise ValidationError(_("The price changed while you were paying."), code="card")
         locked.card_payment = card.payment_intent
     locked.payment, locked.lines = payment, [line.as_json() for line in priced.lines]

@@ -760,6 +760,7 @@ RU = {
         "ещё раз или оплатите другим способом."
     ),
     "The card is removed.": "Карта удалена.",
+    "A card payment starts on Stripe's page.": "Оплата картой начинается на странице Stripe.",
     "Below zero: a card payment that topped this balance up was refunded or disputed at Stripe "
     "after it was spent.": (
         "Ниже нуля: платёж картой, которым пополнили этот баланс, возвращён или оспорен в Stripe "
