@@ -130,9 +130,12 @@ def card_payment_follow(*, state: CardPaymentState) -> list[LedgerEntry]:
             client_ref=session.client_ref, reference=session.reference,
             payment_intent=state.payment_intent, amount=session.amount, currency=session.currency,
         )  # fmt: skip
-    if checkout is None or checkout.card_payment != state.payment_intent:
-        return []  # given back whole when it came (card_payment_give_back)
-    return _checkout_follow(client, checkout, state)
+    if checkout is None:
+        return []
+    # a payment given back whole when it came (card_payment_give_back) is still followed: what
+    # Stripe did with it after (a dispute) is in the ledger and in staff's queue
+    confirmed = checkout.card_payment == state.payment_intent
+    return _checkout_follow(client, checkout, state, confirmed=confirmed)
 
 
 def _ours(refund_key: str) -> bool:
@@ -175,13 +178,20 @@ def _topup_follow(client: ClientProfile, state: CardPaymentState) -> list[Ledger
 
 @transaction.atomic
 def _checkout_follow(
-    client: ClientProfile, checkout: Checkout, state: CardPaymentState
+    client: ClientProfile, checkout: Checkout, state: CardPaymentState, *, confirmed: bool
 ) -> list[LedgerEntry]:
     written = []
     for refund in state.refunds:
-        if refund.succeeded and not _ours(refund.key):
+        if not refund.succeeded or _ours(refund.key):
+            continue
+        if confirmed:  # recorded on the checkout too
             checkout_card_refunded_at_stripe(checkout=checkout, refund_id=refund.id,
                                              amount=refund.amount)  # fmt: skip
+        else:
+            ledger_apply(client=client, account=LedgerEntry.Account.CARD,
+                         kind=LedgerEntry.Kind.REFUND, amount=refund.amount, checkout=checkout,
+                         key=f"stripe-refund:{refund.id}",
+                         note="refunded to the card at Stripe")  # fmt: skip
     for dispute in state.disputes:
         key = f"stripe-dispute:{dispute.id}"
         moves = []
@@ -192,7 +202,8 @@ def _checkout_follow(
         for move_key, amount, note in moves:
             entry = ledger_apply(client=client, account=LedgerEntry.Account.CARD,
                                  kind=LedgerEntry.Kind.DISPUTE, amount=amount, key=move_key,
-                                 checkout=checkout, order=checkout.order, note=note)  # fmt: skip
+                                 checkout=checkout, order=checkout.order if confirmed else None,
+                                 note=note)  # fmt: skip
             if entry is not None:
                 written.append(entry)
                 _recorded(client, entry, state)
