@@ -168,6 +168,8 @@ def _topup_follow(client: ClientProfile, state: CardPaymentState) -> list[Ledger
                           "dispute decided for the business"))  # fmt: skip
     written = []
     for key, kind, amount, note in moves:
+        if not amount:  # a dispute of a payment refunded whole: nothing left to move
+            continue
         entry = ledger_apply(client=client, account=LedgerEntry.Account.BALANCE, kind=kind,
                              amount=amount, key=key, note=note, overdraw=True)  # fmt: skip
         if entry is not None:
@@ -200,6 +202,8 @@ def _checkout_follow(
         if dispute.funds_reinstated:
             moves.append((f"{key}:reinstated", -dispute.amount, "dispute decided for the business"))
         for move_key, amount, note in moves:
+            if not amount:
+                continue
             entry = ledger_apply(client=client, account=LedgerEntry.Account.CARD,
                                  kind=LedgerEntry.Kind.DISPUTE, amount=amount, key=move_key,
                                  checkout=checkout, order=checkout.order if confirmed else None,

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from billing.models import StripeEvent
 from cabinet.bookings import booking_cancel
 from cabinet.checkout import checkout_open_booking, checkout_refund
 from cabinet.models import Booking, Checkout, ClientProfile, Event, LedgerEntry, WorkRequest
@@ -224,6 +225,11 @@ def test_a_payment_that_cannot_be_taken_goes_back_to_the_card_and_the_cart_stays
     # and the webhooks, late and twice, give back nothing more
     deliver_shuffled(platform_client, django_capture_on_commit_callbacks, stripe_fake.events)
     assert len(stripe_fake.of_kind("refund")) == 1
+    # and a dispute of that (fully refunded, so nothing left to take) payment changes nothing
+    stripe_fake.dispute(refund["charge"])
+    deliver_shuffled(platform_client, django_capture_on_commit_callbacks, stripe_fake.events[-2:])
+    assert not StripeEvent.objects.exclude(outcome__in=["applied", "skipped"]).exists()
+    assert len(card_entries(hotel, client)) == 2
 
 
 def test_a_refund_or_dispute_made_at_stripe_is_recorded_on_the_checkout_once(
