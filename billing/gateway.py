@@ -379,6 +379,230 @@ def topup_session_get(*, account: str, session_id: str) -> PaymentSession | None
     )
 
 
+# -- a client paying for what they order or book (one checkout), by card ------------------------
+
+
+@dataclass(frozen=True)
+class ClientSession:
+    """A one-time Checkout session Kabinet made on a business's account: a top-up (`kind`
+    "topup") or a checkout paid by card ("checkout", with that checkout's `reference`)."""
+
+    id: str
+    kind: str
+    paid: bool
+    amount: Decimal
+    currency: str
+    tenant_id: str
+    client_ref: str
+    reference: str
+    payment_intent: str
+
+
+def _client_session(session: Any) -> ClientSession | None:
+    metadata = session.to_dict().get("metadata") or {}
+    if metadata.get("kind") not in ("topup", "checkout"):
+        return None
+    intent = session.payment_intent
+    return ClientSession(
+        id=session.id,
+        kind=str(metadata["kind"]),
+        paid=session.payment_status == "paid",
+        amount=_money(session.amount_total),
+        currency=(session.currency or "").upper(),
+        tenant_id=str(metadata.get("tenant_id", "")),
+        client_ref=str(metadata.get("client", "")),
+        reference=str(metadata.get("checkout", "")),
+        payment_intent=intent if isinstance(intent, str) else getattr(intent, "id", "") or "",
+    )
+
+
+def client_session_get(*, account: str, session_id: str) -> ClientSession | None:
+    """The session as Stripe has it now; None when the account has no such session of ours."""
+    try:
+        session = client().v1.checkout.sessions.retrieve(
+            session_id, options={"stripe_account": account}
+        )
+    except stripe.InvalidRequestError:
+        return None
+    return _client_session(session)
+
+
+def card_checkout_session_create(
+    *, account: str, lines: list[tuple[str, Decimal, int]], total: Decimal, currency: str,
+    tenant_id: int, client_ref: str, reference: str, customer: str, save_card: bool,
+    success_url: str, cancel_url: str, attempt: str,
+) -> str:  # fmt: skip
+    """A Checkout session on the business's account for a checkout's `total` (its lines are
+    shown; a discount makes them one line of the total). The card is kept for next time only
+    when the client asked (`save_card`), on their customer at that business."""
+    if sum((amount for _label, amount, _qty in lines), Decimal(0)) != total:
+        lines = [(lines[0][0] if len(lines) == 1 else "Order", total, 1)]
+    payload: dict[str, Any] = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": quantity,
+                "price_data": {
+                    "currency": currency.lower(),
+                    "unit_amount": int((amount / quantity * 100).to_integral_value()),
+                    "product_data": {"name": label[:200]},
+                },
+            }
+            for label, amount, quantity in lines
+        ],
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "client_reference_id": client_ref,
+        "metadata": {
+            "kind": "checkout",
+            "tenant_id": str(tenant_id),
+            "client": client_ref,
+            "checkout": reference,
+        },
+        "payment_intent_data": {"metadata": {"kind": "checkout", "checkout": reference}},
+    }
+    if customer:
+        payload["customer"] = customer
+    if save_card:
+        payload["payment_intent_data"]["setup_future_usage"] = "on_session"
+    session = client().v1.checkout.sessions.create(
+        payload, {"stripe_account": account, **_key(f"card:{tenant_id}:{reference}:{attempt}")}
+    )
+    return session.url
+
+
+def card_customer_create(*, account: str, tenant_id: int, client_ref: str, email: str) -> str:
+    """The client as a customer of the business's account (who keeps saved cards)."""
+    customer = client().v1.customers.create(
+        {"email": email or None, "metadata": {"client": client_ref}},
+        {"stripe_account": account, **_key(f"client-customer:{tenant_id}:{client_ref}")},
+    )
+    return customer.id
+
+
+@dataclass(frozen=True)
+class SavedCard:
+    id: str
+    brand: str
+    last4: str
+    expires: str
+
+
+def saved_cards(*, account: str, customer: str) -> list[SavedCard]:
+    found = client().v1.customers.payment_methods.list(
+        customer, {"type": "card", "limit": 20}, {"stripe_account": account}
+    )
+    cards = []
+    for method in found.data:
+        card = method.to_dict().get("card") or {}
+        cards.append(
+            SavedCard(
+                id=method.id,
+                brand=str(card.get("brand", "card")).title(),
+                last4=str(card.get("last4", "")),
+                expires=f"{int(card.get('exp_month', 0)):02d}/{card.get('exp_year', '')}",
+            )
+        )
+    return cards
+
+
+def saved_card_remove(*, account: str, payment_method: str) -> None:
+    client().v1.payment_methods.detach(payment_method, options={"stripe_account": account})
+
+
+# -- a client's card payment after it was made: refunds, disputes, saved cards ----------------
+
+
+@dataclass(frozen=True)
+class CardRefund:
+    id: str
+    amount: Decimal
+    succeeded: bool  # pending counts: Stripe has taken it on; failed and canceled do not
+    key: str  # Kabinet's own ledger key for a refund it asked for; "" for one made at Stripe
+
+
+@dataclass(frozen=True)
+class CardDispute:
+    id: str
+    amount: Decimal
+    funds_withdrawn: bool  # an inquiry (warning_*) withdraws nothing
+    funds_reinstated: bool  # won
+
+
+@dataclass(frozen=True)
+class CardPaymentState:
+    """A client's card payment as Stripe has it now: the session it was made in and what
+    happened to the money since."""
+
+    payment_intent: str
+    session: "ClientSession"
+    refunds: tuple[CardRefund, ...]
+    disputes: tuple[CardDispute, ...]
+
+
+def _money(minor: int | None) -> Decimal:
+    return (Decimal(minor or 0) / 100).quantize(Decimal("0.01"))
+
+
+def payment_intent_of(*, account: str, charge: str) -> str:
+    """The payment intent of a charge on the business's account ("" when Stripe has none)."""
+    try:
+        found = client().v1.charges.retrieve(charge, options={"stripe_account": account})
+    except stripe.InvalidRequestError:
+        return ""
+    intent = found.payment_intent
+    return intent if isinstance(intent, str) else getattr(intent, "id", "") or ""
+
+
+def card_payment_state(*, account: str, payment_intent: str) -> CardPaymentState | None:
+    """Read the payment's session, refunds and disputes from Stripe now; None when it was not
+    made through a Kabinet Checkout session on this account."""
+    opts = {"stripe_account": account}
+    found = client().v1.checkout.sessions.list({"payment_intent": payment_intent}, opts)
+    sessions = [_client_session(s) for s in found.data]
+    session = next((s for s in sessions if s is not None), None)
+    if session is None:
+        return None
+    refunds = client().v1.refunds.list({"payment_intent": payment_intent, "limit": 100}, opts)
+    disputes = client().v1.disputes.list({"payment_intent": payment_intent, "limit": 100}, opts)
+    return CardPaymentState(
+        payment_intent=payment_intent,
+        session=session,
+        refunds=tuple(
+            CardRefund(
+                id=r.id,
+                amount=_money(r.amount),
+                succeeded=r.status in ("succeeded", "pending", "requires_action"),
+                key=str((r.to_dict().get("metadata") or {}).get("kabinet_key", "")),
+            )
+            for r in refunds.data
+        ),
+        disputes=tuple(
+            CardDispute(
+                id=d.id,
+                amount=_money(d.amount),
+                funds_withdrawn=not str(d.status).startswith("warning_"),
+                funds_reinstated=d.status == "won",
+            )
+            for d in disputes.data
+        ),
+    )
+
+
+def card_refund_create(*, account: str, payment_intent: str, amount: Decimal, key: str) -> str:
+    """A refund of `amount` of the payment, to the card it came from; `key` (Kabinet's ledger
+    key for it) is its idempotency key and travels in its metadata."""
+    refund = client().v1.refunds.create(
+        {
+            "payment_intent": payment_intent,
+            "amount": int((amount * 100).to_integral_value()),
+            "metadata": {"kabinet_key": key},
+        },
+        {"stripe_account": account, **_key(f"refund:{account}:{key}")},
+    )
+    return refund.id
+
+
 # -- webhooks ---------------------------------------------------------------------------------
 
 

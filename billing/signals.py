@@ -13,3 +13,13 @@ client_payment_received = Signal()
 # transaction, in the `public` schema; may be sent more than once, and in any order. A receiver
 # returns a short note of what it applied, or None when the subscription is not its.
 client_subscription_changed = Signal()
+# A client of `tenant` paid a checkout by card: `reference` is the cabinet's checkout reference,
+# `payment_intent` Stripe's payment (what a refund goes back through). Sent inside a transaction;
+# may be sent more than once for one payment (the client's return and the webhook).
+client_card_paid = Signal()
+
+# Something happened to a client's card payment after it was made (a refund, a dispute opened or
+# decided): `state` (billing.gateway.CardPaymentState) is all of it as Stripe has it now, so the
+# receiver makes its records match it, whatever order the events came in. Sent inside a
+# transaction; may be sent any number of times.
+client_card_payment_changed = Signal()

@@ -10,11 +10,11 @@ few minutes. The same event delivered again is answered 200 "duplicate" once it 
 while it is still pending, the delivery queues its apply again.
 
 Applying reads the object's current state from Stripe (billing.subscriptions.subscription_sync,
-billing.payments.topup_sync), so order of delivery does not matter; a failure is retried by the
-task with back-off, then by the sweep, and an event still pending after an hour is reported to
-Sentry and listed in the control panel (/control/plans/events/). An event for a customer or
-account Kabinet does not know yet waits (it may be one being opened) and is skipped only after
-`UNKNOWN_WAIT`.
+billing.payments.topup_sync, card_checkout_sync, card_payment_sync), so order of delivery does
+not matter; a failure is retried by the task with back-off, then by the sweep, and an event
+still pending after an hour is reported to Sentry and listed in the control panel
+(/control/plans/events/). An event for a customer or account Kabinet does not know yet waits (it
+may be one being opened) and is skipped only after `UNKNOWN_WAIT`.
 """
 
 import datetime as dt
@@ -225,6 +225,46 @@ PAYMENT_EVENTS = frozenset(
 )
 
 
+# What may happen to a client's card payment after it was made: a refund (from Kabinet or the
+# business's Stripe dashboard), a dispute opened, its funds withdrawn, reinstated, decided.
+CARD_AFTER_EVENTS = frozenset(
+    {
+        "charge.refunded",
+        "charge.refund.updated",
+        "refund.created",
+        "refund.updated",
+        "refund.failed",
+        "charge.dispute.created",
+        "charge.dispute.updated",
+        "charge.dispute.closed",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.funds_reinstated",
+    }
+)
+
+
+def _card_payment_changed(tenant: Any, obj: dict[str, Any]) -> Outcome:
+    """Read the whole payment (its refunds and disputes) from Stripe now, whichever of them the
+    event is about, and let the cabinet's ledger follow it."""
+    intent = obj.get("payment_intent")
+    intent = intent.get("id") if isinstance(intent, dict) else intent
+    charge = obj.get("id") if obj.get("object") == "charge" else obj.get("charge")
+    charge = charge.get("id") if isinstance(charge, dict) else charge
+    state = payments.card_payment_sync(  # network: outside any transaction
+        tenant=tenant,
+        payment_intent=intent if isinstance(intent, str) else "",
+        charge=charge if isinstance(charge, str) else "",
+    )
+    if state is None:
+        return StripeEvent.Outcome.SKIPPED, "not a client payment made through Kabinet"
+    refunded = sum((r.amount for r in state.refunds if r.succeeded), start=0)
+    disputed = sum((d.amount for d in state.disputes if d.funds_withdrawn), start=0)
+    return StripeEvent.Outcome.APPLIED, (
+        f"{state.session.kind} {state.session.amount} {state.session.currency}: "
+        f"refunded {refunded}, disputed {disputed}"
+    )
+
+
 def _connected_apply(event: StripeEvent, account_id: str) -> Outcome:
     """An event on a business's own account (Stripe Connect): its onboarding moved on, or a
     client paid. Either way the current state is read from Stripe, not taken from the event."""
@@ -237,13 +277,21 @@ def _connected_apply(event: StripeEvent, account_id: str) -> Outcome:
         synced = payments.account_sync(account.tenant)  # network: outside any transaction
         return StripeEvent.Outcome.APPLIED, f"charges enabled: {synced.charges_enabled}"
     obj = (event.payload.get("data") or {}).get("object") or {}
-    if isinstance(obj, dict) and client_subscriptions.concerns(event.type, obj):
+    if not isinstance(obj, dict):
+        return StripeEvent.Outcome.SKIPPED, "the event carries no object"
+    if client_subscriptions.concerns(event.type, obj):
         # a client's subscription to one of the business's own plans
         applied, note = client_subscriptions.event_apply(
             tenant=account.tenant, event_type=event.type, obj=obj
         )  # network: outside any transaction
         return (StripeEvent.Outcome.APPLIED if applied else StripeEvent.Outcome.SKIPPED), note
-    if event.type in PAYMENT_EVENTS and isinstance(obj, dict):
+    if event.type in CARD_AFTER_EVENTS:
+        return _card_payment_changed(account.tenant, obj)
+    if event.type in PAYMENT_EVENTS:
+        card = payments.card_checkout_sync(tenant=account.tenant, session_id=str(obj.get("id", "")))
+        if card is not None:  # a checkout paid by card, not a top-up
+            state = "paid" if card.paid else "unpaid"
+            return StripeEvent.Outcome.APPLIED, f"checkout {card.amount} {card.currency} {state}"
         result = payments.topup_sync(tenant=account.tenant, session_id=str(obj.get("id", "")))
         state = "paid" if result.paid else "unpaid"
         if event.type.endswith("async_payment_failed") and not result.paid:

@@ -5,8 +5,10 @@ cart (the open checkout) stays. Refunds go back the way the money came, in part 
 each one a ledger entry.
 
 Ways to pay are entries of PAYMENT_METHODS: each says whether it can pay a quote, takes the
-money inside the confirming transaction and gives it back on a refund. A card through the
-business's Stripe account is one more entry, added where billing offers it.
+money inside the confirming transaction and gives it back on a refund. A card goes through the
+business's own Stripe account (billing.payments): the client pays on Stripe's page first, and
+the checkout is confirmed when Stripe says the money is there (cabinet.card_payments); a refund
+goes back to the card through a Stripe refund, sent once the refund's entry commits.
 
 Locks, always in this order: the checkout, the offer, the event, the wallet."""
 
@@ -168,6 +170,49 @@ def _refund_note(checkout: Checkout) -> str:
     return f"refund of {checkout.get_kind_display().lower()} {checkout.order_id or checkout.booking_id or ''}".strip()  # noqa: E501
 
 
+@dataclass(frozen=True)
+class CardPaid:
+    """What Stripe says was paid by card for a checkout."""
+
+    payment_intent: str
+    amount: Decimal
+    currency: str
+
+
+def _card_refusal(client: ClientProfile, priced: Priced) -> str | None:
+    from django.db import connection
+
+    from billing.payments import card_payments_enabled
+
+    if not card_payments_enabled(connection.tenant):
+        return _("This cabinet does not take card payments.")
+    if priced.total <= 0:
+        return _("There is nothing to pay by card.")
+    return None
+
+
+def _card_take(checkout: Checkout) -> None:
+    """The money came by card (Stripe has it already): recorded, no wallet total moves."""
+    ledger_apply(client=checkout.client, account=LedgerEntry.Account.CARD,
+                 kind=LedgerEntry.Kind.SPEND, amount=-checkout.total, order=checkout.order,
+                 checkout=checkout, key=f"pay:checkout:{checkout.pk}",
+                 note="paid by card")  # fmt: skip
+
+
+def _card_give_back(checkout: Checkout, amount: Decimal, key: str) -> None:
+    """Recorded now; the Stripe refund on the business's account is sent once this commits
+    (network calls never run inside a transaction), keyed so it happens once."""
+    from cabinet.tasks import card_refund_send
+
+    entry = ledger_apply(client=checkout.client, account=LedgerEntry.Account.CARD,
+                         kind=LedgerEntry.Kind.REFUND, amount=amount, order=checkout.order,
+                         checkout=checkout, key=key,
+                         note=f"{_refund_note(checkout)}, to the card")  # fmt: skip
+    if entry is not None:
+        payment = checkout.card_payment
+        transaction.on_commit(lambda: card_refund_send.delay(payment, str(amount), key))
+
+
 PAYMENT_METHODS: dict[str, PaymentMethod] = {
     method.key: method
     for method in (
@@ -175,6 +220,7 @@ PAYMENT_METHODS: dict[str, PaymentMethod] = {
                       _balance_give_back),
         PaymentMethod("points", lambda: _("With bonus points"), _points_refusal, _points_take,
                       _points_give_back),
+        PaymentMethod("card", lambda: _("By card"), _card_refusal, _card_take, _card_give_back),
         PaymentMethod("on_site", lambda: _("Pay on site"), _on_site_refusal, _nothing, _nothing),
     )
 }  # fmt: skip
@@ -189,11 +235,12 @@ class PaymentChoice:
 
 def payment_choices(client: ClientProfile, priced: Priced) -> list[PaymentChoice]:
     """Every way to pay, each with why it cannot pay this (None when it can). On site is left
-    out where the owner does not allow it."""
+    out where the owner does not allow it, a card where the business's Stripe account cannot
+    take payments."""
     choices = []
     for method in PAYMENT_METHODS.values():
         refusal = method.refusal(client, priced)
-        if method.key == "on_site" and refusal:
+        if method.key in ("on_site", "card") and refusal:
             continue
         choices.append(PaymentChoice(method.key, method.label(), refusal))
     return choices
@@ -328,9 +375,11 @@ def checkout_set_code(*, checkout: Checkout, code: str) -> Priced:
 @transaction.atomic
 def checkout_confirm(
     *, checkout: Checkout, payment: str, note: str = "", submission_key: str = "",
+    card: CardPaid | None = None,
 ) -> Checkout:  # fmt: skip
     """Price again, redeem the offer, make the order or booking and take the payment, all or
-    nothing. Confirming a paid checkout again returns it as it is (a double submit)."""
+    nothing. Confirming a paid checkout again returns it as it is (a double submit). By card,
+    only with what Stripe says was paid (`card`), and only when it is the total to the cent."""
     locked = Checkout.objects.select_for_update(of=("self",)).get(pk=checkout.pk)
     if locked.status != Checkout.Status.OPEN:
         return locked
@@ -346,6 +395,12 @@ def checkout_confirm(
     refusal = method.refusal(locked.client, priced)
     if refusal:
         raise InsufficientFunds(refusal, code="funds")
+    if payment == "card":
+        if card is None:
+            raise ValidationError(_("A card payment starts on Stripe's page."), code="card")
+        if (card.amount, card.currency) != (priced.total, priced.currency):
+            raise ValidationError(_("The price changed while you were paying."), code="card")
+        locked.card_payment = card.payment_intent
     locked.payment, locked.lines = payment, [line.as_json() for line in priced.lines]
     locked.subtotal, locked.discount, locked.fee = priced.subtotal, priced.discount, priced.fee
     locked.total, locked.currency = priced.total, priced.currency
@@ -394,6 +449,32 @@ def checkout_refund(
         )
     method = PAYMENT_METHODS[locked.payment]
     method.give_back(locked, amount, f"refund:checkout:{locked.pk}:{locked.refunded}")
+    _refunded(locked, amount, by=by, reason=reason)
+    return amount
+
+
+def checkout_card_refunded_at_stripe(
+    *, checkout: Checkout, refund_id: str, amount: Decimal
+) -> Decimal:
+    """A refund made at Stripe (the business's dashboard) of this checkout's card payment: the
+    checkout records it (up to what is left) with its ledger entry, once per refund."""
+    with transaction.atomic():
+        locked = Checkout.objects.select_for_update(of=("self",)).get(pk=checkout.pk)
+        key = f"stripe-refund:{refund_id}"
+        amount = min(amount, locked.refundable)
+        if amount <= 0 or LedgerEntry.objects.filter(idempotency_key=key).exists():
+            return Decimal(0)
+        ledger_apply(client=locked.client, account=LedgerEntry.Account.CARD,
+                     kind=LedgerEntry.Kind.REFUND, amount=amount, order=locked.order,
+                     checkout=locked, key=key,
+                     note=f"{_refund_note(locked)}, to the card at Stripe")  # fmt: skip
+        _refunded(locked, amount, by=None, reason="refunded in Stripe")
+    return amount
+
+
+def _refunded(locked: Checkout, amount: Decimal, *, by: User | None, reason: str) -> None:
+    """Record `amount` given back on a locked checkout; the last of it gives the offer's use
+    back."""
     locked.refunded += amount
     fields = ["refunded", "points_refunded"]
     if locked.refunded == locked.total:
@@ -407,7 +488,6 @@ def checkout_refund(
     locked.save(update_fields=fields)
     audit_record(action="checkout.refunded", actor=by, actor_label="" if by else "system",
                  target=locked, changes={"amount": str(amount)}, reason=reason[:200])  # fmt: skip
-    return amount
 
 
 def booking_earn_points(*, checkout: Checkout) -> LedgerEntry | None:

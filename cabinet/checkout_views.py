@@ -1,6 +1,7 @@
 """The client's checkout pages (review, offer code, confirm) and their loyalty page (tier,
 clubs to join or leave, offers with their codes)."""
 
+import logging
 from decimal import Decimal
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from billing import payments
+from cabinet.card_payments import card_checkout_start, saved_card_forget
 from cabinet.checkout import (
     checkout_confirm,
     checkout_set_code,
@@ -25,6 +27,8 @@ from cabinet.models import Checkout, ClientProfile, Club
 from cabinet.rendering import render_cabinet
 from cabinet.selectors import loyalty_tiers
 from cabinet.wallet import wallet_for
+
+log = logging.getLogger(__name__)
 
 
 def _done_url(checkout: Checkout) -> str:
@@ -109,8 +113,11 @@ def checkout_code(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 @login_required
 def checkout_pay(request: HttpRequest, token: str) -> HttpResponse:
-    """Confirm and pay. Refused, the checkout stays as it was and says why."""
+    """Confirm and pay. Refused, the checkout stays as it was and says why. By card, the client
+    goes to Stripe's page first; the checkout is confirmed when they come back paid."""
     _client, checkout = _checkout_or_404(request, token)
+    if request.POST.get("payment") == "card":
+        return _card_start(request, checkout)
     try:
         paid = checkout_confirm(checkout=checkout, payment=request.POST.get("payment", "")[:8],
                                 note=request.POST.get("note", ""))  # fmt: skip
@@ -122,6 +129,87 @@ def checkout_pay(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.success(request, _("Booked: %s.") % (paid.event.title if paid.event else ""))
     return HttpResponseRedirect(_done_url(paid), status=303)
+
+
+def _card_start(request: HttpRequest, checkout: Checkout) -> HttpResponse:
+    if checkout.status != Checkout.Status.OPEN:
+        return HttpResponseRedirect(_done_url(checkout), status=303)
+    back = request.build_absolute_uri(reverse("cabinet:checkout-card", args=[checkout.token]))
+    try:
+        url = card_checkout_start(
+            checkout=checkout, tenant=request.tenant,
+            save_card=request.POST.get("save_card") == "1",
+            success_url=f"{back}?session={{CHECKOUT_SESSION_ID}}",
+            cancel_url=request.build_absolute_uri(_page_url(checkout)) + "?payment=card",
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except payments.PaymentsUnavailable:
+        messages.error(request, _("This cabinet does not take card payments."))
+    except payments.PaymentFailed as exc:  # Stripe is down: say so, the cart stays
+        log.warning("card checkout failed: %s", type(exc).__name__)
+        messages.error(request, _("Card payments are unavailable right now; try again later."))
+    else:
+        return HttpResponseRedirect(url, status=303)
+    return HttpResponseRedirect(_page_url(checkout), status=303)
+
+
+@require_GET
+@login_required
+def checkout_card_done(request: HttpRequest, token: str) -> HttpResponse:
+    """Back from Stripe's page: the payment is read from Stripe at once (not waiting for the
+    webhook) and, when paid, the checkout is confirmed. Not paid (declined, 3-D Secure not
+    completed, abandoned), nothing changed and the cart waits."""
+    client, checkout = _checkout_or_404(request, token)
+    session_id = request.GET.get("session", "")[:255]
+    try:
+        session = payments.card_checkout_sync(
+            tenant=request.tenant, session_id=session_id, client_ref=str(client.pk)
+        )
+    except payments.PaymentFailed:
+        session = None
+    checkout.refresh_from_db()
+    paid_here = session is not None and session.paid and session.reference == str(checkout.token)
+    if paid_here and checkout.card_payment == session.payment_intent:
+        if checkout.order_id:
+            messages.success(request, _("Thank you! Order #%s is placed.") % checkout.order_id)
+        else:
+            messages.success(request, _("Booked: %s.") % (checkout.event.title if checkout.event
+                                                           else ""))  # fmt: skip
+        return HttpResponseRedirect(_done_url(checkout), status=303)
+    if paid_here:
+        why = _refusal_now(client, checkout)
+        messages.error(request, _("We could not take this payment, and it goes back to your "
+                                  "card: %(why)s") % {"why": why})  # fmt: skip
+    else:
+        messages.info(request, _("The card payment is not complete, so nothing was taken. Your "
+                                 "order waits here: try again, or pay another way."))  # fmt: skip
+    return HttpResponseRedirect(_page_url(checkout), status=303)
+
+
+def _refusal_now(client: ClientProfile, checkout: Checkout) -> str:
+    if checkout.status != Checkout.Status.OPEN:
+        return _("This was already paid.")
+    try:
+        price_checkout(checkout)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return _("The price changed while you were paying.")
+
+
+@require_POST
+@login_required
+def saved_card_remove(request: HttpRequest, card_id: str) -> HttpResponse:
+    client = client_of(request)
+    try:
+        removed = saved_card_forget(client=client, tenant=request.tenant, card_id=card_id[:255])
+    except payments.PaymentFailed:
+        messages.error(request, _("Card payments are unavailable right now; try again later."))
+        return HttpResponseRedirect(reverse("cabinet:wallet"), status=303)
+    if not removed:
+        raise Http404
+    messages.success(request, _("The card is removed."))
+    return HttpResponseRedirect(reverse("cabinet:wallet"), status=303)
 
 
 @require_GET

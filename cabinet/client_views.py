@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import payments
 from cabinet import selectors
 from cabinet.bookings import booking_cancel, booking_ics, cancel_deadline, client_booking_create
+from cabinet.card_payments import saved_cards_of
 from cabinet.checkout import checkout_open_booking, checkout_open_order
 from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, Checkout, Document, Event, LedgerEntry, Order
@@ -333,10 +334,17 @@ def wallet(request: HttpRequest) -> HttpResponse:
     entries = Paginator(LedgerEntry.objects.filter(client=client), 30).get_page(
         request.GET.get("page")
     )
+    saved_cards, cards_unavailable = [], False
+    if client.card_customer:  # only a client who chose to save a card has any
+        try:
+            saved_cards = saved_cards_of(client=client, tenant=request.tenant)
+        except payments.PaymentFailed:
+            cards_unavailable = True
     context = {
         "wallet": wallet_for(client), "entries": entries, "points_value": Decimal("0.10"),
         "card_payments": payments.card_payments_enabled(request.tenant),
         "topup_min": payments.TOPUP_MIN, "topup_max": payments.TOPUP_MAX,
+        "saved_cards": saved_cards, "cards_unavailable": cards_unavailable,
     }  # fmt: skip
     return render_cabinet(request, "cabinet/wallet.html", context)
 

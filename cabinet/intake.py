@@ -44,6 +44,9 @@ CORE_WORK_TYPES: dict[str, tuple[object, int, list[object]]] = {
     "review": (gettext_lazy("Low rating"), 240,
                [gettext_lazy("Read the review"), gettext_lazy("Call or write to the client"),
                 gettext_lazy("Answer the review")]),
+    "payment": (gettext_lazy("Card payment taken back"), 1440,
+                [gettext_lazy("Check the payment in Stripe"),
+                 gettext_lazy("Answer the dispute or settle the balance with the client")]),
 }  # fmt: skip
 
 

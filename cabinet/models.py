@@ -308,6 +308,9 @@ class ClientProfile(models.Model):
     preferences = models.TextField(_("preferences"), max_length=1000, blank=True)
     # News and offers by email only with the client's consent, recorded with when it was given.
     marketing_consent = models.BooleanField(_("news and offers by email"), default=False)
+    # The client as a customer of the business's own Stripe account: made only when they choose
+    # to save a card, which it keeps.
+    card_customer = models.CharField(max_length=64, blank=True, editable=False)
     marketing_consent_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(_("staff notes"), max_length=4000, blank=True)
     # The owner's own fields (CustomField, target "client"): {key: value}, see custom_fields.py.
@@ -447,7 +450,11 @@ class WorkRequest(models.Model):
 
 class Wallet(models.Model):
     """A client's balance and bonus points: the running totals of their ledger entries, kept in
-    the same transaction as each entry and never negative (database constraints)."""
+    the same transaction as each entry. Points are never negative (a database constraint); the
+    balance never goes negative by anything the client or staff do, only when a card payment
+    that topped it up is taken back at Stripe (a refund in the business's dashboard, a dispute)
+    after the money was spent: staff then see the debt (a work item, the client's page) and the
+    client cannot pay from the balance until it is topped up again."""
 
     client = models.OneToOneField(ClientProfile, on_delete=models.CASCADE, related_name="wallet")
     balance = models.DecimalField(max_digits=12, decimal_places=2, default=0)
@@ -456,7 +463,6 @@ class Wallet(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(balance__gte=0), name="wallet_balance_gte_0"),
             models.CheckConstraint(condition=models.Q(points__gte=0), name="wallet_points_gte_0"),
         ]
 
@@ -473,10 +479,12 @@ class LedgerEntry(models.Model):
         ADJUST = "adjust", _("Adjustment")
         EXPIRE = "expire", _("Points expired")
         REFUND = "refund", _("Refund")
+        DISPUTE = "dispute", _("Card dispute")
 
     class Account(models.TextChoices):
         BALANCE = "balance", _("Balance")
         POINTS = "points", _("Points")
+        CARD = "card", _("Card")  # money paid or given back by card: no wallet total moves
 
     client = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="ledger")
     account = models.CharField(max_length=8, choices=Account.choices)
@@ -516,6 +524,7 @@ class Order(models.Model):
         BALANCE = "balance", _("From my balance")
         POINTS = "points", _("With bonus points")
         ON_SITE = "on_site", _("Pay on site")
+        CARD = "card", _("By card")
 
     client = models.ForeignKey(ClientProfile, on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
@@ -809,6 +818,8 @@ class Checkout(models.Model):
     points_paid = models.PositiveIntegerField(default=0)
     points_refunded = models.PositiveIntegerField(default=0)
     refunded = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # Paid by card: Stripe's payment (what refunds go back through), on the business's account.
+    card_payment = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
 

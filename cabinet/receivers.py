@@ -7,7 +7,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django_tenants.utils import tenant_context
 
-from billing.signals import client_payment_received
+from billing.signals import client_card_paid, client_card_payment_changed, client_payment_received
 from cabinet.models import (
     Branding,
     BusinessDetails,
@@ -87,6 +87,29 @@ def credit_card_payment(
                 % {"amount": money(amount, currency)},
                 url="/wallet/", key=f"topup:{reference}",
             )  # fmt: skip
+
+
+@receiver(client_card_paid)
+def confirm_card_checkout(
+    sender: type, tenant: Tenant, client_ref: str, reference: str, amount: Decimal,
+    currency: str, payment_intent: str, **kwargs: Any,
+) -> None:  # fmt: skip
+    """A checkout paid by card is confirmed (or, when it cannot be, the card is given back)."""
+    from cabinet.card_payments import checkout_card_paid
+
+    with tenant_context(tenant):
+        checkout_card_paid(client_ref=client_ref, reference=reference,
+                           payment_intent=payment_intent, amount=amount,
+                           currency=currency)  # fmt: skip
+
+
+@receiver(client_card_payment_changed)
+def follow_card_payment(sender: type, tenant: Tenant, state: Any, **kwargs: Any) -> None:
+    """Refunds and disputes of a client's card payment, as Stripe has them, in the ledger."""
+    from cabinet.card_payments import card_payment_follow
+
+    with tenant_context(tenant):
+        card_payment_follow(state=state)
 
 
 @receiver([post_save, post_delete], sender=Tier)

@@ -160,3 +160,21 @@ def memberships_end_for_erased(client_id: int) -> int:
     from cabinet.memberships.services import memberships_end_for
 
     return memberships_end_for(client_id=client_id)
+
+
+@shared_task(bind=True, name="cabinet.card_refund_send", max_retries=8, acks_late=True)
+def card_refund_send(self: Any, payment_intent: str, amount: str, key: str) -> str:
+    """A refund to the card, recorded in the ledger under `key`, sent to Stripe on the business's
+    account; `key` makes it once however often this runs. Retried with back-off; a refund that
+    still fails is reported (Sentry) for staff to make in Stripe's dashboard."""
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from billing import payments
+
+    try:
+        return payments.card_refund(tenant=connection.tenant, payment_intent=payment_intent,
+                                    amount=Decimal(amount), key=key)  # fmt: skip
+    except payments.PaymentFailed as exc:
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc

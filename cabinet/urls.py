@@ -39,6 +39,7 @@ urlpatterns = [
     path("checkout/<uuid:token>/", checkout_views.checkout_page, name="checkout"),
     path("checkout/<uuid:token>/code/", checkout_views.checkout_code, name="checkout-code"),
     path("checkout/<uuid:token>/pay/", checkout_views.checkout_pay, name="checkout-pay"),
+    path("checkout/<uuid:token>/card/", checkout_views.checkout_card_done, name="checkout-card"),
     path("loyalty/", checkout_views.loyalty_page, name="loyalty"),
     path(
         "loyalty/clubs/<int:pk>/<slug:action>/",
@@ -75,6 +76,11 @@ urlpatterns = [
         "memberships/<int:pk>/<slug:action>/",
         membership_views.membership_change,
         name="membership-change",
+    ),
+    path(
+        "wallet/cards/<str:card_id>/remove/",
+        checkout_views.saved_card_remove,
+        name="wallet-card-remove",
     ),
     path("requests/", request_views.client_requests, name="requests"),
     path("requests/send/", request_views.client_request_send, name="request-send"),

@@ -1,6 +1,16 @@
 """The balance and points ledger. Every change is an entry plus the wallet's running total,
 in one transaction with the wallet row locked: parallel payments queue up, and the database
-refuses a negative total whatever the code does."""
+refuses negative points whatever the code does.
+
+The balance is never taken below zero by a payment, a correction or anything a person does
+here. The one exception is money taken back at Stripe: a card top-up refunded in the business's
+Stripe dashboard, or disputed by the client's bank, after the balance was spent. That money is
+gone either way, so the entry is written (`overdraw=True`) and the balance goes negative rather
+than the ledger lying; staff get a work item, the client's page shows the debt, and nothing can
+be paid from the balance until it is topped up above zero again.
+
+Card payments of a checkout are entries on the `card` account: they record the money that came
+and went by card (paid, refunded, disputed) and move no wallet total."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -41,15 +51,19 @@ def ledger_apply(
     checkout: Checkout | None = None,
     key: str | None = None,
     note: str = "",
+    overdraw: bool = False,
 ) -> LedgerEntry | None:
-    """Inside the caller's transaction. None when `key` was already applied (idempotent)."""
+    """Inside the caller's transaction. None when `key` was already applied (idempotent).
+    `overdraw`: money already taken back at Stripe, written even if the balance goes below 0."""
     if amount == 0:
         raise ValidationError(_("The amount cannot be zero."))
     wallet = wallet_for(client, lock=True)
     if key and LedgerEntry.objects.filter(idempotency_key=key).exists():
         return None
-    if account == LedgerEntry.Account.BALANCE:
-        if wallet.balance + amount < 0:
+    if account == LedgerEntry.Account.CARD:
+        pass  # by card: recorded, no wallet total moves
+    elif account == LedgerEntry.Account.BALANCE:
+        if wallet.balance + amount < 0 and not overdraw:
             raise InsufficientFunds(_("Your balance is too low for this."), code="funds")
         wallet.balance += amount
     else:

@@ -1073,6 +1073,69 @@ RU = {
     "overloaded": "перегружен",
     "You are in no team yet.": "Вы пока не в команде.",
     "The owner puts you in a team; then its queue and its people show here.": "Владелец включит вас в команду; тогда здесь появятся её очередь и люди.",
+    # card payments on the business's Stripe account (issue 20 point 1, issue 26 point 4)
+    "Card dispute": "Оспаривание платежа",
+    "Card": "Карта",
+    "By card": "Картой",
+    "by card": "картой",
+    "Card payment taken back": "Платёж по карте отозван",
+    "Check the payment in Stripe": "Проверить платёж в Stripe",
+    "Answer the dispute or settle the balance with the client": (
+        "Ответить на спор или урегулировать баланс с клиентом"
+    ),
+    "There is nothing to pay by card.": "Оплачивать картой нечего.",
+    "The price changed while you were paying.": "Цена изменилась, пока вы оплачивали.",
+    "This was already paid.": "Это уже оплачено.",
+    "Your card payment of %(amount)s was not taken and goes back to your card": (
+        "Платёж %(amount)s не принят и возвращается на вашу карту"
+    ),
+    "Card dispute: %(amount)s taken back by the client's bank": (
+        "Оспаривание платежа: банк клиента вернул %(amount)s"
+    ),
+    "Balance below zero after a card refund: %(balance)s": (
+        "Баланс ниже нуля после возврата на карту: %(balance)s"
+    ),
+    "Stripe payment %(payment)s. Balance now %(balance)s.": (
+        "Платёж Stripe %(payment)s. Баланс сейчас %(balance)s."
+    ),
+    "We could not take this payment, and it goes back to your card: %(why)s": (
+        "Мы не смогли принять этот платёж, он возвращается на вашу карту: %(why)s"
+    ),
+    "The card payment is not complete, so nothing was taken. Your order waits here: try again, "
+    "or pay another way.": (
+        "Оплата картой не завершена, поэтому деньги не списаны. Заказ ждёт здесь: попробуйте "
+        "ещё раз или оплатите другим способом."
+    ),
+    "The card is removed.": "Карта удалена.",
+    "A card payment starts on Stripe's page.": "Оплата картой начинается на странице Stripe.",
+    "Below zero: a card payment that topped this balance up was refunded or disputed at Stripe "
+    "after it was spent.": (
+        "Ниже нуля: платёж картой, которым пополнили этот баланс, возвращён или оспорен в Stripe "
+        "после того, как деньги были потрачены."
+    ),
+    "%(amount)s refunded to your card": "%(amount)s возвращено на вашу карту",
+    "on Stripe's secure page, in the business's name": (
+        "на защищённой странице Stripe, в пользу самого заведения"
+    ),
+    "Save my card with %(business)s for next time": (
+        "Сохранить мою карту в «%(business)s» для следующих оплат"
+    ),
+    "Pay the whole by card above, or top up your balance:": (
+        "Оплатите всю сумму картой выше или пополните баланс:"
+    ),
+    "Your balance is below zero: a card payment that topped it up was taken back. Top it up to "
+    "pay from it again.": (
+        "Ваш баланс ниже нуля: платёж картой, которым он был пополнен, отозван. Пополните его, "
+        "чтобы снова платить с баланса."
+    ),
+    "Saved cards": "Сохранённые карты",
+    "Your saved cards cannot be shown right now; try again later.": (
+        "Сохранённые карты сейчас не показать; попробуйте позже."
+    ),
+    "expires %(expires)s": "действует до %(expires)s",
+    "Kept by Stripe for this business, because you asked; offered when you pay by card.": (
+        "Хранятся в Stripe для этого заведения по вашей просьбе; предлагаются при оплате картой."
+    ),
 }
 
 

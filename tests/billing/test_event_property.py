@@ -4,13 +4,16 @@ changes at Stripe), applied in any order and interleaved with one another (a sec
 between another's read of Stripe and its write), queueing lost (the broker refused), forged,
 stale and future-stamped copies mixed in — the final state equals that of one in-order delivery,
 every event reaches a final outcome, nothing answers 5xx, every bad copy is refused, and the
-ledger holds each paid top-up exactly once.
+ledger holds each paid top-up, each refund made at Stripe and each dispute's withdrawal (and a
+won dispute's reinstatement) exactly once.
 
 A scenario is a list of what the owner and a client do at Stripe: switch plan through Checkout,
 a declined renewal, a recovered payment, a cancellation, top-ups paid at once, by a delayed
-method that clears or fails, or abandoned. Each is run twice from the same start (savepoint and
-fake Stripe restored): once in order, each event delivered once and applied at once; once with
-the generated chaos. The two final states must be equal.
+method that clears or fails, or abandoned, and after a payment a refund in the business's
+Stripe dashboard (in part or whole) or a dispute by the client's bank (open, won or lost). Each
+is run twice from the same start (savepoint and fake Stripe restored): once in order, each event
+delivered once and applied at once; once with the generated chaos. The two final states must be
+equal.
 
 The suite runs a few sequences; `make billing-property` runs BILLING_PROPERTY_SEQUENCES (500 by
 default) and prints the figures.
@@ -39,7 +42,8 @@ from billing import gateway, webhooks
 from billing.models import Plan, StripeEvent, Subscription
 from billing.plans import plan_sync
 from billing.subscriptions import customer_ensure
-from cabinet.models import LedgerEntry
+from cabinet.checkout import checkout_open_booking
+from cabinet.models import Checkout, Event, LedgerEntry
 from tests.billing.conftest import deliver
 from tests.billing.test_client_card_payments import a_guest, connect, start_top_up
 from tests.support.fake_stripe import StripeError
@@ -58,6 +62,13 @@ OPS = st.one_of(
         st.sampled_from(["10", "25", "40"]),
         st.sampled_from(["paid", "delayed_ok", "delayed_fail", "abandoned"]),
     ),
+    # the client books a paid event by card: coming back from Stripe's page, or closing the tab
+    # (only the webhook confirms it), or with a card that is declined
+    st.tuples(st.just("card"), st.sampled_from(["paid_return", "paid_webhook", "declined"])),
+    # the business refunds part or all of the latest card payment in its Stripe dashboard
+    st.tuples(st.just("refund"), st.sampled_from([500, 1000, None])),
+    # the client's bank disputes it; the dispute stays open, is won or is lost
+    st.tuples(st.just("dispute"), st.sampled_from(["open", "won", "lost"])),
 )
 SCENARIOS = st.lists(OPS, min_size=1, max_size=8)
 
@@ -74,6 +85,9 @@ class Figures:
     refused: Counter = field(default_factory=Counter)  # … and answered 400
     lost_enqueues: int = 0
     interleaved: int = 0
+    refunds: int = 0  # made at Stripe, after a paid top-up or card checkout
+    disputes: int = 0
+    card_checkouts: int = 0  # paid by card
 
     def lines(self) -> list[str]:
         bad = ", ".join(
@@ -87,6 +101,8 @@ class Figures:
             f"  {bad}",
             f"  enqueues lost (applied by the sweep) {self.lost_enqueues}, "
             f"applies interleaved {self.interleaved}",
+            f"  card checkouts paid {self.card_checkouts}, refunds at Stripe {self.refunds}, "
+            f"disputes {self.disputes}",
         ]
 
 
@@ -105,6 +121,7 @@ class World:
     intake: Client
     customer: str
     saved: dict[str, Any]
+    event: Any = None  # a paid event the client books by card
     current_delivery: "Delivery | None" = None
 
     def restore_fake(self) -> None:
@@ -133,6 +150,30 @@ def _play(world: World, op: tuple) -> None:
             fake.pay_checkout(session_id, delayed=op[2] != "paid")
             if op[2] != "paid":
                 fake.settle_payment(session_id, succeeded=op[2] == "delayed_ok")
+        elif op[0] == "card":
+            with tenant_context(world.tenant):
+                checkout = checkout_open_booking(client=world.guest, event=world.event, seats=1)
+            started = world.browser.post(f"/checkout/{checkout.token}/pay/", {"payment": "card"})
+            session_id = started["Location"].rsplit("/", 1)[1]
+            if op[1] == "declined":
+                fake.payment_act(session_id, "decline")
+                return
+            fake.payment_act(session_id, "pay")
+            if op[1] == "paid_return":
+                world.browser.get(f"/checkout/{checkout.token}/card/", {"session": session_id})
+        elif op[0] in ("refund", "dispute"):
+            charges = [c for c in fake.of_kind("charge")
+                       if c["amount_refunded"] < c["amount"] and not c["disputed"]]  # fmt: skip
+            if not charges:
+                return
+            charge = charges[-1]
+            if op[0] == "refund":
+                left = charge["amount"] - charge["amount_refunded"]
+                fake.refund(charge["id"], min(op[1] or left, left))
+            else:
+                dispute = fake.dispute(charge["id"])
+                if op[1] != "open":
+                    fake.dispute_close(dispute["id"], won=op[1] == "won")
     except StripeError:  # no live subscription to fail, recover or cancel
         pass
 
@@ -143,9 +184,12 @@ def _final(world: World) -> tuple:
     with tenant_context(world.tenant):
         ledger = sorted(
             (entry.idempotency_key, entry.amount)
-            for entry in LedgerEntry.objects.filter(idempotency_key__startswith="stripe:")
+            for entry in LedgerEntry.objects.filter(idempotency_key__startswith="stripe")
         )
+        card_checkouts = Checkout.objects.filter(payment="card").exclude(status="open")
+        card = (card_checkouts.count(), sum((c.refunded for c in card_checkouts), Decimal(0)))
     return (
+        card,
         sub.status,
         sub.plan.code,
         sub.stripe_subscription_id,
@@ -158,11 +202,29 @@ def _final(world: World) -> tuple:
 
 
 def _paid_top_ups(fake) -> list[tuple[str, Decimal]]:
-    return sorted(
-        (f"stripe:{s['id']}", Decimal(s["amount_total"]) / 100)
-        for s in fake.of_kind("checkout.session")
-        if s.get("mode") == "payment" and s["payment_status"] == "paid"
-    )
+    """What the ledger must hold by Stripe's account of it: each paid top-up, less each refund
+    made at Stripe and each dispute's withdrawal, plus each won dispute's reinstatement. A card
+    checkout's refund or dispute is money back to the card (positive, on the card account)."""
+    cents = lambda minor: Decimal(minor) / 100  # noqa: E731
+    sessions = [s for s in fake.of_kind("checkout.session") if s.get("mode") == "payment"]
+    sign = {s["payment_intent"]: -1 if s["metadata"]["kind"] == "topup" else 1
+            for s in sessions if s.get("payment_intent")}  # fmt: skip
+    moves = [
+        (f"stripe:{s['id']}", cents(s["amount_total"]))
+        for s in sessions
+        if s["payment_status"] == "paid" and s["metadata"]["kind"] == "topup"
+    ]
+    moves += [
+        (f"stripe-refund:{r['id']}", sign[r["payment_intent"]] * cents(r["amount"]))
+        for r in fake.of_kind("refund")
+        if not r["metadata"].get("kabinet_key")  # Kabinet's own refunds have Kabinet's keys
+    ]
+    for dispute in fake.of_kind("dispute"):
+        amount = sign[dispute["payment_intent"]] * cents(dispute["amount"])
+        moves.append((f"stripe-dispute:{dispute['id']}", amount))
+        if dispute["status"] == "won":
+            moves.append((f"stripe-dispute:{dispute['id']}:reinstated", -amount))
+    return sorted(moves)
 
 
 class Delivery:
@@ -299,6 +361,9 @@ def _run(world: World, scenario: list[tuple], rng: random.Random | None, capture
         assert final[-1] == tuple(_paid_top_ups(world.fake)), "the ledger does not match"
         if rng is not None:
             FIGURES.events += len(world.fake.events)
+            FIGURES.refunds += len(world.fake.of_kind("refund"))
+            FIGURES.disputes += len(world.fake.of_kind("dispute"))
+            FIGURES.card_checkouts += final[0][0]
         return final
     finally:
         world.current_delivery = None
@@ -314,6 +379,12 @@ def world(hotel, stripe_fake, owner_client, monkeypatch) -> World:
         plan_sync(Plan.objects.get(code=code))
     connect(stripe_fake, hotel)
     guest, browser = a_guest(hotel)
+    with tenant_context(hotel):
+        start = timezone.now() + dt.timedelta(days=5)
+        end = start + dt.timedelta(hours=2)
+        event = Event.objects.create(
+            title="Boat trip", starts_at=start, ends_at=end, price=Decimal("25.00"), capacity=500
+        )
     stripe_fake.events.clear()
     saved = {
         name: copy.deepcopy(getattr(stripe_fake, name))
@@ -322,7 +393,7 @@ def world(hotel, stripe_fake, owner_client, monkeypatch) -> World:
     world = World(
         fake=stripe_fake, tenant=hotel, owner=owner_client, guest=guest, browser=browser,
         intake=Client(HTTP_HOST="localhost", raise_request_exception=False),
-        customer=customer, saved=saved,
+        customer=customer, saved=saved, event=event,
     )  # fmt: skip
     real_read = gateway.subscription_current
 
@@ -333,6 +404,15 @@ def world(hotel, stripe_fake, owner_client, monkeypatch) -> World:
         return state
 
     monkeypatch.setattr(gateway, "subscription_current", read_then_maybe_let_another_apply_in)
+    real_payment_read = gateway.card_payment_state
+
+    def read_payment_then_maybe_let_another_apply_in(**kwargs: Any):
+        state = real_payment_read(**kwargs)
+        if world.current_delivery is not None:
+            world.current_delivery.between_read_and_write()
+        return state
+
+    monkeypatch.setattr(gateway, "card_payment_state", read_payment_then_maybe_let_another_apply_in)
     return world
 
 

@@ -12,7 +12,7 @@ from billing.models import UsageEvent
 from cabinet.documents import order_document_build
 from cabinet.models import CatalogItem, ClientProfile, LedgerEntry, Order, Wallet
 from cabinet.orders import order_place, order_set_status
-from cabinet.wallet import points_earn_for, wallet_top_up
+from cabinet.wallet import ledger_apply, points_earn_for, wallet_top_up
 from rbac.models import User
 from tests.factories import UserFactory
 
@@ -94,9 +94,20 @@ def test_not_enough_balance_leaves_nothing_behind(hotel, guest):
         assert Wallet.objects.get(client=guest).balance == Decimal("100.00")
 
 
-def test_the_database_refuses_a_negative_balance_whatever_the_code(hotel, guest):
+def test_the_database_refuses_negative_points_whatever_the_code(hotel, guest):
     with tenant_context(hotel), pytest.raises(IntegrityError), transaction.atomic():
-        Wallet.objects.filter(client=guest).update(balance=Decimal("-1"))
+        Wallet.objects.filter(client=guest).update(points=-1)
+
+
+def test_only_money_taken_back_at_stripe_takes_the_balance_below_zero(hotel, guest):
+    # A payment, a correction, anything done here is refused below zero; a card top-up refunded
+    # or disputed at Stripe after it was spent is written anyway (cabinet.wallet says why).
+    with tenant_context(hotel):
+        with pytest.raises(ValidationError, match="too low"), transaction.atomic():
+            ledger_apply(client=guest, account="balance", kind="spend", amount=Decimal("-101"))
+        ledger_apply(client=guest, account="balance", kind="refund", amount=Decimal("-101"),
+                     overdraw=True)  # fmt: skip
+        assert Wallet.objects.get(client=guest).balance == Decimal("-1.00")
 
 
 def test_statuses_move_are_kept_and_points_are_earned_once(hotel, guest):

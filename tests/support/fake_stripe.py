@@ -165,6 +165,8 @@ class FakeStripe(FakeService):
         return handler(*ids, params)
 
     def post_customers(self, p: dict[str, Any]) -> dict[str, Any]:
+        if p.get("__account"):  # a business's own customer (a client who saves a card)
+            return self.post_customers_on_account(p)
         return self._put(
             {
                 "id": self._id("cus"),
@@ -354,11 +356,201 @@ class FakeStripe(FakeService):
                 "cancel_url": p.get("cancel_url"),
                 "client_reference_id": p.get("client_reference_id"),
                 "metadata": p.get("metadata", {}),
+                "customer": p.get("customer"),
+                "payment_intent_data": p.get("payment_intent_data", {}),
+                "payment_intent": None,
                 "status": "open",
                 "payment_status": "unpaid",
                 "url": f"{self.url}/pay/{sid}",
             }
         )
+
+    def get_checkout__sessions(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Sessions on the calling account, found by their payment intent."""
+        found = [
+            s for s in self.of_kind("checkout.session", account=p.get("__account", ""))
+            if not p.get("payment_intent") or s.get("payment_intent") == p["payment_intent"]
+        ]  # fmt: skip
+        return self._list(found, "/v1/checkout/sessions")
+
+    # -- client payments on connected accounts: intents, charges, refunds, disputes, cards ----
+
+    def _on_account(self, object_id: str, kind: str, p: dict[str, Any]) -> dict[str, Any]:
+        obj = self.get(object_id, kind)
+        if obj.get("account", "") != p.get("__account", ""):
+            raise StripeError(404, f"No such {kind}: '{object_id}'")  # another account's
+        return obj
+
+    def _charge(self, session: dict[str, Any], *, settled: bool) -> None:
+        """A paid (or clearing) one-time session's payment intent and charge; a card saved
+        when the session asked for it."""
+        account = session["account"]
+        intent = self.objects.get(session.get("payment_intent") or "")
+        if intent is None:
+            intent = self._put(
+                {
+                    "id": self._id("pi"),
+                    "object": "payment_intent",
+                    "account": account,
+                    "amount": session["amount_total"],
+                    "currency": session["currency"],
+                    "customer": session.get("customer"),
+                    "metadata": session.get("payment_intent_data", {}).get("metadata", {}),
+                    "status": "processing",
+                    "latest_charge": None,
+                    "created": int(time.time()),
+                }
+            )
+            session["payment_intent"] = intent["id"]
+        if not settled:
+            intent["status"] = "processing" if session["payment_status"] == "unpaid" else "canceled"
+            return
+        if intent["latest_charge"]:
+            return
+        charge = self._put(
+            {
+                "id": self._id("ch"),
+                "object": "charge",
+                "account": account,
+                "amount": intent["amount"],
+                "amount_refunded": 0,
+                "refunded": False,
+                "disputed": False,
+                "currency": intent["currency"],
+                "payment_intent": intent["id"],
+                "status": "succeeded",
+                "created": int(time.time()),
+            }
+        )
+        intent.update(status="succeeded", latest_charge=charge["id"])
+        future = session.get("payment_intent_data", {}).get("setup_future_usage")
+        if future and session.get("customer") and not session.get("paid_with"):
+            self._put(
+                {
+                    "id": self._id("pm"),
+                    "object": "payment_method",
+                    "account": account,
+                    "type": "card",
+                    "customer": session["customer"],
+                    "card": session.get("card", {"brand": "visa", "last4": "4242",
+                                                 "exp_month": 12, "exp_year": 2030}),
+                }
+            )  # fmt: skip
+
+    def get_payment_intents__ID(self, pid: str, p: dict[str, Any]) -> dict[str, Any]:
+        return self._on_account(pid, "payment_intent", p)
+
+    def get_charges__ID(self, cid: str, p: dict[str, Any]) -> dict[str, Any]:
+        return self._on_account(cid, "charge", p)
+
+    def post_refunds(self, p: dict[str, Any]) -> dict[str, Any]:
+        """A refund of a charge (all that is left, or `amount`) on the calling account."""
+        if p.get("payment_intent"):
+            intent = self._on_account(p["payment_intent"], "payment_intent", p)
+            charge = self.get(intent["latest_charge"] or "", "charge")
+        else:
+            charge = self._on_account(p.get("charge", ""), "charge", p)
+        return self.refund(charge["id"], int(p["amount"]) if p.get("amount") else None,
+                           metadata=p.get("metadata", {}))  # fmt: skip
+
+    def refund(
+        self, charge_id: str, amount: int | None = None, *, metadata: dict | None = None
+    ) -> dict[str, Any]:
+        """A refund (also what the business does in Stripe's dashboard): refund.created and
+        charge.refunded, on the charge's account."""
+        charge = self.get(charge_id, "charge")
+        left = charge["amount"] - charge["amount_refunded"]
+        amount = left if amount is None else amount
+        if not 0 < amount <= left:
+            raise StripeError(400, "Refund amount is greater than unrefunded amount", "invalid")
+        refund = self._put(
+            {
+                "id": self._id("re"),
+                "object": "refund",
+                "account": charge["account"],
+                "amount": amount,
+                "currency": charge["currency"],
+                "charge": charge["id"],
+                "payment_intent": charge["payment_intent"],
+                "metadata": metadata or {},
+                "status": "succeeded",
+                "created": int(time.time()),
+            }
+        )
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        self.emit("refund.created", refund, account=charge["account"])
+        self.emit("charge.refunded", charge, account=charge["account"])
+        self._save()
+        return refund
+
+    def get_refunds(self, p: dict[str, Any]) -> dict[str, Any]:
+        found = [
+            r for r in self.of_kind("refund", account=p.get("__account", ""))
+            if r["payment_intent"] == p.get("payment_intent") or r["charge"] == p.get("charge")
+        ]  # fmt: skip
+        return self._list(found, "/v1/refunds")
+
+    def dispute(self, charge_id: str) -> dict[str, Any]:
+        """The cardholder disputes the charge: the funds are withdrawn from the business."""
+        charge = self.get(charge_id, "charge")
+        dispute = self._put(
+            {
+                "id": self._id("dp"),
+                "object": "dispute",
+                "account": charge["account"],
+                "amount": charge["amount"] - charge["amount_refunded"],
+                "currency": charge["currency"],
+                "charge": charge["id"],
+                "payment_intent": charge["payment_intent"],
+                "reason": "fraudulent",
+                "status": "needs_response",
+                "created": int(time.time()),
+            }
+        )
+        charge["disputed"] = True
+        self.emit("charge.dispute.created", dispute, account=charge["account"])
+        self.emit("charge.dispute.funds_withdrawn", dispute, account=charge["account"])
+        self._save()
+        return dispute
+
+    def dispute_close(self, dispute_id: str, *, won: bool) -> dict[str, Any]:
+        """The dispute is decided: won, the funds are reinstated."""
+        dispute = self.get(dispute_id, "dispute")
+        dispute["status"] = "won" if won else "lost"
+        self.emit("charge.dispute.closed", dispute, account=dispute["account"])
+        if won:
+            self.emit("charge.dispute.funds_reinstated", dispute, account=dispute["account"])
+        self._save()
+        return dispute
+
+    def get_disputes(self, p: dict[str, Any]) -> dict[str, Any]:
+        found = [
+            d for d in self.of_kind("dispute", account=p.get("__account", ""))
+            if d["payment_intent"] == p.get("payment_intent") or d["charge"] == p.get("charge")
+        ]  # fmt: skip
+        return self._list(found, "/v1/disputes")
+
+    def post_customers_on_account(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self._put(
+            {
+                "id": self._id("cus"),
+                "object": "customer",
+                "account": p["__account"],
+                "email": p.get("email"),
+                "metadata": p.get("metadata", {}),
+                "created": int(time.time()),
+            }
+        )
+
+    def get_customers__ID__payment_methods(self, cid: str, p: dict[str, Any]) -> dict[str, Any]:
+        self._on_account(cid, "customer", p)
+        return self._list(self.of_kind("payment_method", customer=cid), "/v1/payment_methods")
+
+    def post_payment_methods__ID__detach(self, pid: str, p: dict[str, Any]) -> dict[str, Any]:
+        method = self._on_account(pid, "payment_method", p)
+        method["customer"] = None
+        return method
 
     def get_checkout__sessions__ID(self, sid: str, p: dict[str, Any]) -> dict[str, Any]:
         session = self.get(sid, "checkout.session")
@@ -449,6 +641,7 @@ class FakeStripe(FakeService):
             return self._pay_membership(session)
         if session["mode"] == "payment":
             session.update(status="complete", payment_status="unpaid" if delayed else "paid")
+            self._charge(session, settled=not delayed)
             self.emit("checkout.session.completed", session, account=session["account"])
             self._save()
             return session
@@ -530,6 +723,7 @@ class FakeStripe(FakeService):
             return session
         if succeeded:
             session["payment_status"] = "paid"
+        self._charge(session, settled=succeeded)
         kind = "succeeded" if succeeded else "failed"
         self.emit(f"checkout.session.async_payment_{kind}", session, account=session["account"])
         self._save()
@@ -880,24 +1074,18 @@ class FakeStripe(FakeService):
             return self._invoice_page(session_id)
         if kind == "onboard":
             link = self.get(session_id, "account_link")
+            account = self.get(link["account"], "account")
             form = (
-                f"<p>Account {html.escape(link['account'])}</p>"
+                "<p>Stripe Connect onboarding: the business's own account, which its clients' "
+                f"card payments go to.</p><p class='small'>Account {html.escape(account['id'])}"
+                "</p>"
                 f'<form method="post" action="/onboard/{session_id}/done">'
                 "<button>Finish onboarding (test business details)</button></form>"
             )
-            return _html("Stripe Connect onboarding (local fake)", form)
+            name = account.get("business_profile", {}).get("name") or "Your business"
+            return _payment_html(name, "Set up payments", form)
         if kind == "pay" and self.get(session_id, "checkout.session")["mode"] == "payment":
-            session = self.get(session_id, "checkout.session")
-            amount = f"{session['amount_total'] / 100:.2f} {session['currency'].upper()}"
-            form = (
-                f"<p>Pay <b>{html.escape(amount)}</b></p>"
-                f'<form method="post" action="/pay/{session_id}/pay">'
-                "<button>Pay with test card 4242 4242 4242 4242</button></form>"
-                f'<p><a href="{html.escape(session["cancel_url"] or "")}">Back</a></p>'
-            )
-            if session["status"] != "open":
-                form = "<p>This session is complete.</p>"
-            return _html("Stripe Checkout (local fake)", form)
+            return self.payment_page(session_id)
         if kind == "pay":
             session = self.get(session_id, "checkout.session")
             lines = "".join(
@@ -931,6 +1119,80 @@ class FakeStripe(FakeService):
         back = f'<p><a href="{html.escape(session["return_url"] or "")}">Return</a></p>'
         return _html("Stripe Customer Portal (local fake)", state + buttons + back)
 
+    def payment_page(self, session_id: str) -> str:
+        """The hosted page of a one-time payment: the amount, the business's saved cards for
+        this customer, and test cards that pay, ask for 3-D Secure, or are declined."""
+        session = self.get(session_id, "checkout.session")
+        name = self.objects.get(session["account"], {}).get("business_profile", {}).get("name")
+        amount = f"{session['amount_total'] / 100:.2f} {session['currency'].upper()}"
+        lines = "".join(
+            f"<li><span>{html.escape(i['price_data']['product_data']['name'])}</span>"
+            f"<span>× {int(i.get('quantity', 1))}</span></li>"
+            for i in session["line_items"]
+        )
+        back = (
+            f'<p class="back"><a href="{html.escape(session["cancel_url"] or "")}">‹ Back</a></p>'
+        )
+        if session["status"] != "open":
+            body = "<p>This payment is complete.</p>"
+        elif session.get("requires_action"):
+            body = (
+                "<div class='sca'><h2>3-D Secure</h2><p>Your bank asks you to confirm this "
+                f"payment of <b>{html.escape(amount)}</b>.</p>"
+                f'<form method="post" action="/pay/{session_id}/authenticate">'
+                "<button>Complete authentication</button></form>"
+                f'<form method="post" action="/pay/{session_id}/fail_authentication">'
+                "<button class='secondary'>Fail authentication</button></form></div>"
+            )
+        else:
+            saved = self.of_kind("payment_method", customer=session.get("customer") or "-")
+            buttons = "".join(
+                f'<form method="post" action="/pay/{session_id}/saved_{m["id"]}"><button>'
+                f"Pay with saved {html.escape(m['card']['brand'].title())} •••• "
+                f"{html.escape(m['card']['last4'])}</button></form>"
+                for m in saved
+            ) + "".join(
+                f'<form method="post" action="/pay/{session_id}/{act}"><button class="{css}">'
+                f"{label}</button></form>"
+                for act, label, css in (
+                    ("pay", "Pay with test card 4242 4242 4242 4242", ""),
+                    ("pay_3ds", "Test card needing 3-D Secure (4000 0027 6000 3184)", "secondary"),
+                    ("decline", "Test card that is declined (4000 0000 0000 0002)", "secondary"),
+                )
+            )
+            saving = session.get("payment_intent_data", {}).get("setup_future_usage")
+            body = buttons + (
+                "<p class='small'>The card will be saved for your next payments.</p>" if saving
+                else ""
+            )  # fmt: skip
+        note = session.get("note", "")
+        note = f"<p class='error' role='alert'>{html.escape(note)}</p>" if note else ""
+        return _payment_html(name or "Payment", amount, f"<ul>{lines}</ul>{note}{body}{back}")
+
+    def payment_act(self, session_id: str, action: str) -> str:
+        session = self.get(session_id, "checkout.session")
+        done = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
+        if session["status"] != "open":
+            return done
+        if action == "pay_3ds":  # the payment intent requires_action: the bank's page
+            session.update(requires_action=True, note="")
+            return f"/pay/{session_id}"
+        if action == "decline":
+            session["note"] = "Your card was declined. Try another card."
+            return f"/pay/{session_id}"
+        if action == "fail_authentication":
+            session.update(requires_action=False,
+                           note="We could not authenticate your payment. Try again.")  # fmt: skip
+            return f"/pay/{session_id}"
+        if action.startswith("saved_"):
+            method = self.get(action.removeprefix("saved_"), "payment_method")
+            if method["customer"] != session.get("customer"):
+                raise StripeError(400, "This card is not the customer's")
+            session.update(paid_with=method["id"], card=method["card"])
+        session.update(requires_action=False, note="")
+        self.pay_checkout(session_id)
+        return done
+
     def act(self, kind: str, session_id: str, action: str) -> str:
         if kind == "invoice":
             sid = self.get(session_id, "invoice")["subscription"]
@@ -947,6 +1209,8 @@ class FakeStripe(FakeService):
             return f"/invoice/{self.get(sid, 'subscription')['latest_invoice']}"
         if kind == "onboard" and action == "done":
             return self.onboard(session_id)["return_url"]
+        if kind == "pay" and action in PAYMENT_ACTIONS:
+            return self.payment_act(session_id, action)
         if kind == "pay" and action == "pay":
             session = self.pay_checkout(session_id)
             return session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
@@ -967,6 +1231,38 @@ def _html(title: str, body: str) -> str:
         f"<!doctype html><meta name=viewport content='width=device-width'><title>{title}"
         f"</title><body style='font-family:sans-serif;max-width:30rem;margin:2rem auto'>"
         f"<h1>{title}</h1>{body}</body>"
+    )
+
+
+PAYMENT_ACTIONS = ("pay_3ds", "decline", "authenticate", "fail_authentication")
+
+PAYMENT_CSS = """
+*{box-sizing:border-box}body{margin:0;font:16px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;
+color:#1a1f36;background:#f6f8fb}.page{max-width:28rem;margin:0 auto;padding:1.25rem}
+header{display:flex;justify-content:space-between;align-items:baseline;margin:.5rem 0 1rem}
+header .who{font-weight:600}.test{font-size:.75rem;background:#ffde92;color:#5c4400;
+padding:.1rem .45rem;border-radius:4px}.amount{font-size:2rem;font-weight:700;margin:.25rem 0 1rem}
+.card{background:#fff;border-radius:12px;box-shadow:0 2px 10px rgba(26,31,54,.08);padding:1.1rem}
+ul{list-style:none;padding:0;margin:0 0 1rem;border-bottom:1px solid #e3e8ee}
+li{display:flex;justify-content:space-between;padding:.4rem 0;color:#4f566b}
+button{width:100%;border:0;border-radius:8px;padding:.8rem 1rem;margin:.35rem 0;font:inherit;
+font-weight:600;background:#635bff;color:#fff;cursor:pointer}button.secondary{background:#fff;
+color:#635bff;box-shadow:inset 0 0 0 1px #c9cdfb}.error{color:#b3093c;background:#fde8ee;
+padding:.6rem .8rem;border-radius:8px}.small{font-size:.8rem;color:#697386}
+.sca h2{margin-top:0;font-size:1.1rem}.back a{color:#635bff;text-decoration:none}
+footer{text-align:center;font-size:.75rem;color:#8792a2;margin-top:1.25rem}
+"""
+
+
+def _payment_html(business: str, amount: str, body: str) -> str:
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width,initial-scale=1'>"
+        f"<title>Pay {html.escape(business)}</title><style>{PAYMENT_CSS}</style><body>"
+        f"<div class=page><header><span class=who>{html.escape(business)}</span>"
+        "<span class=test>TEST MODE</span></header>"
+        f"<div class=amount>{html.escape(amount)}</div><div class=card>{body}</div>"
+        "<footer>Powered by Stripe · local fake for development</footer></div></body></html>"
     )
 
 
