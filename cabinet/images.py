@@ -8,8 +8,10 @@ import io
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
+from django.db.models.fields.files import ImageFieldFile
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 IMAGE_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
 Image.MAX_IMAGE_PIXELS = 40_000_000  # a decompression bomb is refused, not decoded
@@ -44,7 +46,93 @@ def image_reencoded(upload: UploadedFile, *, max_side: int, max_bytes: int) -> t
     return out.getvalue(), "jpg" if kind == "JPEG" else "png"
 
 
-def image_file(upload: UploadedFile, *, max_side: int, max_bytes: int) -> ContentFile:
-    """A re-encoded picture, named by its content."""
-    data, extension = image_reencoded(upload, max_side=max_side, max_bytes=max_bytes)
-    return ContentFile(data, name=f"{hashlib.sha256(data).hexdigest()[:20]}.{extension}")
+# Pictures of things clients look at (services, events, rooms, information pages, the map's
+# plan): the full picture and a small one for lists and phones (srcset), both upright and bare.
+PICTURE_SIDES = (1200, 480)
+PICTURE_MAX_BYTES = 5_000_000
+
+
+def picture_renditions(
+    upload: UploadedFile, *, sides: tuple[int, ...], max_bytes: int
+) -> tuple[str, list[bytes]]:
+    """The picture turned upright (EXIF orientation), stripped of its metadata, at each of
+    `sides`: WebP stays WebP, JPEG stays JPEG, anything else becomes PNG. Returns the
+    extension and the renditions' bytes, largest first."""
+    if upload.size is None or upload.size > max_bytes:
+        raise ValidationError(
+            _("A picture is at most %(mb)d MB.") % {"mb": max_bytes // 1_000_000}, code="too_big"
+        )
+    try:
+        with Image.open(upload) as image:
+            kind = image.format
+            if kind not in IMAGE_FORMATS:
+                raise ValidationError(_("Use a PNG, JPEG, WebP or GIF picture."), code="format")
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+        renditions = []
+        for side in sides:
+            copy = upright.copy()
+            copy.thumbnail((side, side))
+            out = io.BytesIO()  # a fresh image object: no EXIF, ICC text or comments carried over
+            if kind == "WEBP":
+                copy.convert("RGBA" if "A" in copy.getbands() else "RGB").save(
+                    out, format="WEBP", quality=80
+                )
+            elif kind == "JPEG":
+                copy.convert("RGB").save(out, format="JPEG", quality=82, optimize=True)
+            else:
+                copy.convert("RGBA").save(out, format="PNG", optimize=True)
+            renditions.append(out.getvalue())
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
+        raise ValidationError(_("This file is not a picture we can read."), code="invalid") from exc
+    extension = {"WEBP": "webp", "JPEG": "jpg"}.get(kind, "png")
+    return extension, renditions
+
+
+def picture_file(upload: UploadedFile, *, max_bytes: int = PICTURE_MAX_BYTES) -> ContentFile:
+    """A re-encoded picture named by its content, carrying its small rendition (`.small`) for
+    `PictureField` to store beside it."""
+    extension, (large, small) = picture_renditions(upload, sides=PICTURE_SIDES, max_bytes=max_bytes)
+    picture = ContentFile(large, name=f"{hashlib.sha256(large).hexdigest()[:20]}.{extension}")
+    picture.small = small
+    return picture
+
+
+def small_name(name: str) -> str:
+    """Where the small rendition of a picture is kept, beside the full one."""
+    stem, _dot, extension = name.rpartition(".")
+    return f"{stem}-small.{extension}"
+
+
+class PictureFieldFile(ImageFieldFile):
+    """A picture with its small rendition kept beside it (`small_url`, for srcset and lists)."""
+
+    def save(self, name: str, content: object, save: bool = True) -> None:
+        small = getattr(content, "small", None)
+        super().save(name, content, save=save)
+        if small is not None:
+            self.storage.delete(small_name(self.name))  # an orphan would make save() rename it
+            self.storage.save(small_name(self.name), ContentFile(small))
+
+    def delete(self, save: bool = True) -> None:
+        if self.name:
+            self.storage.delete(small_name(self.name))
+        super().delete(save=save)
+
+    @property
+    def small_url(self) -> str:
+        """The small rendition's URL; a picture stored before renditions existed has only one."""
+        if not self.name:
+            return ""
+        name = small_name(self.name)
+        return self.storage.url(name if self.storage.exists(name) else self.name)
+
+
+class PictureField(models.ImageField):
+    attr_class = PictureFieldFile

@@ -249,7 +249,12 @@ def content_save(*, form: ModelForm, key: str, request: HttpRequest) -> models.M
         name: [str(form.initial.get(name, "")), str(form.cleaned_data.get(name, ""))]
         for name in form.changed_data
     }
+    replaced = form.initial.get("image") if "image" in form.changed_data else None
+    replaced_names = [replaced.name, cover_small_name(replaced.name)] if replaced else []
     saved = form.save()
+    if replaced_names:  # a new picture (or none): the old one's files go once this commits
+        _delete_on_commit(replaced.storage, replaced_names)
+        storage_changed()
     audit_record(
         action=f"{key}.{'created' if created else 'updated'}",
         target=saved,

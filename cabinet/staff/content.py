@@ -3,6 +3,7 @@ and products, events; on a hotel, the map's points and the rooms. Each action ne
 own permission (`<app>.view_/add_/change_/delete_<model>`, which the owner, admins and managers
 have); every change is audited."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -29,6 +30,7 @@ from cabinet.forms import (
 )
 from cabinet.hotel.forms import MapPointForm, RoomForm
 from cabinet.hotel.models import MapPoint, Room
+from cabinet.hotel.selectors import resort_map
 from cabinet.models import CannedAnswer, CatalogItem, Club, Event, InfoPage, Offer, RequestType
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
@@ -45,6 +47,8 @@ class Resource:
     title: StrOrPromise
     columns: tuple[str, ...]
     vertical: str = ""  # only on cabinets of this vertical
+    # shown beside the form: (template, function giving its `aside` context), e.g. the plan
+    aside: tuple[str, Callable[[], object]] | None = None
 
     def require(self, user: object, action: str) -> None:
         opts = self.model._meta
@@ -88,6 +92,7 @@ RESOURCES = {
     "map-points": Resource(
         "map-points", MapPoint, MapPointForm, gettext_lazy("Map of the resort"),
         ("name", "kind", "x", "y"), vertical="hotel",
+        aside=("hotel/_plan_picker.html", resort_map),
     ),
     "rooms": Resource(
         "rooms", Room, RoomForm, gettext_lazy("Rooms"), ("number", "kind"), vertical="hotel"
@@ -134,19 +139,21 @@ def content_list(request: HttpRequest, kind: str) -> HttpResponse:
 def content_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
     resource = _resource(kind, request, "add" if pk is None else "change")
     instance = _object(resource, pk) if pk is not None else None
-    form = resource.form(request.POST or None, request.FILES or None, instance=instance)
-    if request.method == "POST":
-        if form.is_valid():
-            services.content_save(form=form, key=resource.key, request=request)
-            messages.success(request, _("Saved."))
-            return HttpResponseRedirect(reverse("staff:content", args=[resource.key]))
-        return render_cabinet(
-            request, "staff/content_form.html", {"resource": resource, "form": form,
-                                                 "object": instance}, status=400,
-        )  # fmt: skip
-    return render_cabinet(
-        request, "staff/content_form.html", {"resource": resource, "form": form, "object": instance}
+    # a link may prefill a new one (the map's click puts the pin where it was)
+    initial = {} if instance else {
+        name: request.GET[name] for name in resource.form.base_fields if name in request.GET
+    }  # fmt: skip
+    form = resource.form(
+        request.POST or None, request.FILES or None, instance=instance, initial=initial
     )
+    if request.method == "POST" and form.is_valid():
+        services.content_save(form=form, key=resource.key, request=request)
+        messages.success(request, _("Saved."))
+        return HttpResponseRedirect(reverse("staff:content", args=[resource.key]))
+    context = {"resource": resource, "form": form, "object": instance,
+               "aside": resource.aside[1]() if resource.aside else None}  # fmt: skip
+    status = 400 if request.method == "POST" else 200
+    return render_cabinet(request, "staff/content_form.html", context, status=status)
 
 
 @require_POST

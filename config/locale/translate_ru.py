@@ -13,6 +13,26 @@ from pathlib import Path
 import polib
 
 RU = {
+    # Pictures on events, rooms, pages and the map's plan (issue 18, point 3).
+    "Guests booked into this type see the room's picture.": "Гости, забронировавшие этот тип, видят фото номера.",
+    "plan of the resort": "план курорта",
+    "Plan of the resort": "План курорта",
+    "A PNG, JPEG or WebP picture of at most 8 MB: a drawing, a site plan, an aerial photo.": "Картинка PNG, JPEG или WebP до 8 МБ: рисунок, генплан, снимок сверху.",
+    "The plan is on the map. Click on it to place pins.": "План на карте. Нажмите на него, чтобы поставить метки.",
+    "The map shows the bundled drawing again.": "На карте снова стандартный рисунок.",
+    "List of places": "Список мест",
+    "Add a place": "Добавить место",
+    "Click on the plan where a new place is: its form opens with the pin there. Click on a pin to edit or move it.": "Нажмите на плане там, где находится новое место: откроется его форма с меткой в этой точке. Нажмите на метку, чтобы изменить или передвинуть её.",
+    "Your plan": "Ваш план",
+    "The bundled drawing: upload your own plan below.": "Стандартный рисунок: загрузите свой план ниже.",
+    "Replace the plan": "Заменить план",
+    "Upload your plan": "Загрузите свой план",
+    "Upload": "Загрузить",
+    "Go back to the bundled drawing": "Вернуть стандартный рисунок",
+    "Click on the plan to put the pin there": "Нажмите на план, чтобы поставить туда метку",
+    "Click on the plan to put the pin there; the numbers below follow.": "Нажмите на план, чтобы поставить туда метку; числа ниже обновятся сами.",
+    "Plan and pins": "План и метки",
+    "Your room": "Ваш номер",
     # Amounts through money(): the currency is part of the amount (issue 18, point 7).
     "%(amount)s added to your balance": "%(amount)s зачислено на ваш баланс",
     "%(amount)s added to your balance.": "%(amount)s зачислено на ваш баланс.",
