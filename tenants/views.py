@@ -39,9 +39,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             signup_address_count(email=form.cleaned_data["owner_email"])
             tenant = tenant_signup(form=form)
-            return HttpResponseRedirect(
-                owner_handoff_url(request, tenant, form.cleaned_data["owner_email"])
-            )
+            # a new owner lands on the optional colours-and-logo step
+            email = form.cleaned_data["owner_email"]
+            return HttpResponseRedirect(owner_handoff_url(request, tenant, email, landing="brand"))
     except SignupRateLimited as exc:
         form.add_error(None, _("Too many sign-ups at once. Please try again later."))
         response = render(request, "public/signup.html", {"form": form}, status=429)

@@ -80,6 +80,7 @@ urlpatterns = [
     path("team/invitations/<int:pk>/revoke/", team.invitation_cancel, name="invitation-revoke"),
     path("security/", team.security, name="security"),
     path("branding/", branding.branding_edit, name="branding"),
+    path("branding/start/", branding.branding_start, name="branding-start"),
     path("design/", design.design_page, name="design"),
     path("home-page/", home_page.home_page, name="home-page"),
     path("branding/<slug:which>/remove/", branding.branding_picture_delete, name="branding-remove"),

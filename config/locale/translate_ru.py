@@ -13,6 +13,12 @@ from pathlib import Path
 import polib
 
 RU = {
+    # Signing up offers colours and a logo (issue 18, point 1).
+    "Make it yours": "Сделайте кабинет своим",
+    "Your cabinet is ready. Give it your colours and logo now, or skip: you can do it any time in Settings → Branding, with a cover photo and fonts too.": "Кабинет готов. Задайте ему свои цвета и логотип сейчас или пропустите: это можно сделать в любой момент в разделе «Настройки → Оформление», там же — обложка и шрифты.",
+    "Save and continue": "Сохранить и продолжить",
+    "Skip for now": "Пропустить пока",
+    "Your colours are on. Add a cover photo and fonts here.": "Ваши цвета применены. Здесь можно добавить обложку и шрифты.",
     # The design system (issue 18, point 4): its page, steppers, tabs, empty states.
     "Design system": "Дизайн-система",
     "Every part the cabinet's pages are built from, in your colours and font. Names in code are for whoever builds the next page: static/css/kabinet.css and the templates named.": "Все элементы, из которых собраны страницы кабинета, — в ваших цветах и шрифте. Названия в коде — для того, кто будет делать следующую страницу: static/css/kabinet.css и указанные шаблоны.",
