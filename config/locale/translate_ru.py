@@ -13,6 +13,8 @@ from pathlib import Path
 import polib
 
 RU = {
+    # Billing speaks the one money format (tenants.money; issue 18, point 7).
+    "You are beyond the quota of your “%(plan)s” plan (%(label)s: %(limit)s): each one more is billed at %(price)s. Upgrade your plan if that costs more.": "Превышена квота тарифа «%(plan)s» (%(label)s: %(limit)s): каждая единица сверх неё стоит %(price)s. Перейдите на другой тариф, если так выходит дороже.",
     # Signing up offers colours and a logo (issue 18, point 1).
     "Make it yours": "Сделайте кабинет своим",
     "Your cabinet is ready. Give it your colours and logo now, or skip: you can do it any time in Settings → Branding, with a cover photo and fonts too.": "Кабинет готов. Задайте ему свои цвета и логотип сейчас или пропустите: это можно сделать в любой момент в разделе «Настройки → Оформление», там же — обложка и шрифты.",
