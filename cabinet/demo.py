@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from cabinet.demo_pictures import demo_pictures_seed
 from cabinet.models import ClientProfile, RequestType
 from cabinet.services import branding_update
 from cabinet.staff.work import request_create
@@ -85,7 +86,8 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         status=TenantStatus.ACTIVE,
     )
     with tenant_context(tenant):
-        branding_update(tagline=demo.tagline, welcome_text=demo.welcome, **demo.look)
+        branding = branding_update(tagline=demo.tagline, welcome_text=demo.welcome, **demo.look)
+        demo_pictures_seed(vertical=demo.vertical, branding=branding)
         client = client_create(
             email=demo.client_email,
             password=DEMO_PASSWORD_CLIENT,
