@@ -268,4 +268,8 @@ def content_save(*, form: ModelForm, key: str, request: HttpRequest) -> models.M
 def content_delete(*, obj: models.Model, key: str, request: HttpRequest) -> None:
     """Raises ProtectedError (nothing deleted) while something still refers to it."""
     audit_record(action=f"{key}.deleted", target=obj, changes={"was": str(obj)}, request=request)
+    picture = getattr(obj, "image", None)
     obj.delete()
+    if picture:  # its files go with it once this commits
+        _delete_on_commit(picture.storage, [picture.name, cover_small_name(picture.name)])
+        storage_changed()

@@ -181,3 +181,18 @@ def test_a_file_that_is_not_a_picture_is_refused_on_an_event(hotel, manager_clie
     with tenant_context(hotel):
         event.refresh_from_db()
         assert event.image.name == ""
+
+
+def test_deleting_an_event_deletes_its_picture(
+    hotel, manager_client, django_capture_on_commit_callbacks
+):
+    event = an_event(hotel)
+    upload = SimpleUploadedFile("a.jpg", photo(size=(100, 80)), content_type="image/jpeg")
+    manager_client.post(f"/staff/content/events/{event.pk}/", event_data(event, image=upload))
+    with tenant_context(hotel):
+        event.refresh_from_db()
+        name, storage = event.image.name, event.image.storage
+    with django_capture_on_commit_callbacks(execute=True):
+        assert manager_client.post(f"/staff/content/events/{event.pk}/delete/").status_code == 302
+    assert not storage.exists(name)
+    assert not storage.exists(small_name(name))

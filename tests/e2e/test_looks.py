@@ -17,7 +17,10 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
+from cabinet.demo import DEMO_TENANTS
+from cabinet.demo_pictures import demo_pictures_seed
 from cabinet.models import ClientProfile
+from cabinet.services import branding_update
 from cabinet.verticals import vertical_hook
 from cabinet.wallet import wallet_top_up
 from rbac.models import User
@@ -35,11 +38,19 @@ WIDTHS = (375, 1280)
 
 CLIENT_PAGES = {
     Vertical.HOTEL: ["/", "/stay/", "/services/", "/events/", "/orders/", "/wallet/",
-                     "/messages/", "/account/"],
+                     "/messages/", "/account/", "/map/", "/info/"],
     Vertical.SHOP: ["/", "/services/", "/orders/", "/returns/", "/wallet/"],
     Vertical.SCHOOL: ["/", "/children/", "/events/", "/messages/"],
 }  # fmt: skip
-STAFF_PAGES = ["/staff/", "/staff/queue/", "/staff/clients/", "/staff/kpi/", "/staff/orders/"]
+STAFF_PAGES = [
+    "/staff/",
+    "/staff/queue/",
+    "/staff/clients/",
+    "/staff/kpi/",
+    "/staff/orders/",
+    "/staff/branding/",
+    "/staff/content/events/",
+]
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +89,9 @@ def cabinets(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict]:
                                          email_verified=True)  # fmt: skip
                     profile = ClientProfile.objects.create(user=user)
                     wallet_top_up(client=profile, amount=Decimal("100.00"))
+                    # the demo's own look: colours, fonts, logo, cover and pictures
+                    look = next(d.look for d in DEMO_TENANTS if d.vertical == vertical)
+                    demo_pictures_seed(vertical=vertical, branding=branding_update(**look))
                     demo = vertical_hook(vertical, "demo")
                     if demo:
                         demo(guest=profile, owner=owner, password=PASSWORD)
