@@ -87,7 +87,6 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
     )
     with tenant_context(tenant):
         branding = branding_update(tagline=demo.tagline, welcome_text=demo.welcome, **demo.look)
-        demo_pictures_seed(vertical=demo.vertical, branding=branding)
         client = client_create(
             email=demo.client_email,
             password=DEMO_PASSWORD_CLIENT,
@@ -101,6 +100,7 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         if demo_content is not None:
             owner = User.objects.get(email__iexact=demo.owner_email)
             demo_content(guest=profile, owner=owner, password=DEMO_PASSWORD_CLIENT)
+        demo_pictures_seed(vertical=demo.vertical, branding=branding)  # all its content has some
         first_type = RequestType.objects.order_by("pk").first()
         if first_type is not None:
             request_create(

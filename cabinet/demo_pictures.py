@@ -7,13 +7,14 @@ import hashlib
 import io
 from collections.abc import Callable
 
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from PIL import Image, ImageDraw, ImageFont
 
-from cabinet.images import picture_file, picture_renditions, small_name
-from cabinet.models import Branding, CatalogItem, Event, InfoPage
+from cabinet.images import PictureField, picture_file, picture_renditions, small_name
+from cabinet.models import Branding
 from cabinet.services import COVER_MAX_BYTES, COVER_SIDES
 
 RGB = tuple[int, int, int]
@@ -160,13 +161,13 @@ def demo_pictures_seed(*, vertical: str, branding: Branding) -> None:
     storage.delete(beside)
     storage.save(beside, ContentFile(small))
     branding.save(update_fields=["logo", "cover", "updated_at"])
-    things: list[Model] = [
-        *CatalogItem.objects.filter(image=""),
-        *Event.objects.filter(image=""),
-        *InfoPage.objects.filter(image="", is_published=True),
-    ]
+    things: list[Model] = []
+    for model in apps.get_models():  # whatever has an optional picture: items, events, rooms…
+        field = next((f for f in model._meta.fields if f.name == "image"), None)
+        if isinstance(field, PictureField) and field.blank:
+            things += model.objects.filter(image="")
     for thing in things:
-        title = getattr(thing, "name", "") or getattr(thing, "title", "")
+        title = getattr(thing, "name", "") or getattr(thing, "title", "") or str(thing)
         picture = motif((960, 600), primary, accent, _seed(title))
         upload = SimpleUploadedFile("p.jpg", _encoded(picture), content_type="image/jpeg")
         stored = picture_file(upload)

@@ -63,7 +63,8 @@ def signup_slug_check(request: HttpRequest) -> HttpResponse:
 
 # Only these folders hold files meant for anyone who has the URL (logos); everything else a
 # tenant stores (exports, documents) is private and goes through views that check the person.
-PUBLIC_MEDIA_PREFIXES = ("branding/", "catalog/")
+# Pictures clients look at (cabinet.images): the branding, services, events, pages, rooms, the map.
+PUBLIC_MEDIA_PREFIXES = ("branding/", "catalog/", "events/", "pages/", "rooms/", "map/")
 
 
 @require_GET

@@ -93,6 +93,8 @@ def test_an_event_picture_is_turned_upright_stripped_and_kept_in_two_sizes(
     # and clients see it on the events page: small first, the full one in srcset, lazily
     page = guest_client.get("/events/").content.decode()
     assert f'src="{small_url}"' in page
+    assert guest_client.get(small_url).status_code == 200  # served from the cabinet's own host
+    assert guest_client.get(event.image.url).status_code == 200
     assert f"{event.image.url} 1200w" in page
     assert 'loading="lazy"' in page
 
@@ -162,6 +164,7 @@ def test_information_pages_show_a_thumbnail_in_the_list_and_the_picture_on_the_p
         page.refresh_from_db()
         assert page.image.name.endswith(".png")
         small_url, url = page.image.small_url, page.image.url
+    assert guest_client.get(small_url).status_code == 200
     listing = guest_client.get("/info/").content.decode()
     assert f'src="{small_url}"' in listing
     detail = guest_client.get("/info/spa/").content.decode()

@@ -91,10 +91,10 @@ def cabinets(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict]:
                     wallet_top_up(client=profile, amount=Decimal("100.00"))
                     # the demo's own look: colours, fonts, logo, cover and pictures
                     look = next(d.look for d in DEMO_TENANTS if d.vertical == vertical)
-                    demo_pictures_seed(vertical=vertical, branding=branding_update(**look))
                     demo = vertical_hook(vertical, "demo")
                     if demo:
                         demo(guest=profile, owner=owner, password=PASSWORD)
+                    demo_pictures_seed(vertical=vertical, branding=branding_update(**look))
                 made[vertical] = (tenant, user.email, owner.email)
             yield made
         finally:

@@ -60,6 +60,7 @@ def test_the_owner_uploads_a_plan_and_guests_see_it_with_the_pins(hotel, owner, 
         url = plan.image.url
         assert AuditEntry.objects.filter(action="map_plan.set").exists()
     page = guest[0].get("/map/").content.decode()
+    assert guest[0].get(url).status_code == 200
     assert f'href="{url}"' in page
     assert 'viewBox="0 0 1000 500"' in page
     assert "resort-map.svg" not in page
@@ -131,4 +132,5 @@ def test_a_guest_sees_the_picture_of_the_room_type_booked_then_of_the_room(hotel
                     by=User.objects.get(email="owner@hotel.example.com"))  # fmt: skip
         small_url = suite.image.small_url
     assert f'src="{small_url}"' in browser.get("/stay/").content.decode()
+    assert browser.get(small_url).status_code == 200
     assert f'src="{small_url}"' in browser.get("/").content.decode()  # the home's stay card
