@@ -97,7 +97,7 @@ def _keys(size: tuple[int, int], primary: RGB, accent: RGB, seed: int) -> Image.
                            fill=(28, 30, 36))  # fmt: skip
     for n in range(5):  # notes dancing above the keys
         x = int(w * (0.12 + 0.18 * n)) + (seed >> n) % 30
-        y = int(h * (0.18 + 0.07 * ((seed >> (2 * n)) % 4)))
+        y = int(h * (0.34 + 0.05 * ((seed >> (2 * n)) % 4)))
         r = max(h // 18, 6)
         draw.ellipse([x - r, y - r * 3 // 4, x + r, y + r * 3 // 4], fill=accent)
         draw.line([(x + r - 2, y), (x + r - 2, y - r * 4)], fill=accent, width=max(r // 3, 2))

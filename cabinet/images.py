@@ -48,7 +48,7 @@ def image_reencoded(upload: UploadedFile, *, max_side: int, max_bytes: int) -> t
 
 # Pictures of things clients look at (services, events, rooms, information pages, the map's
 # plan): the full picture and a small one for lists and phones (srcset), both upright and bare.
-PICTURE_SIDES = (1200, 480)
+PICTURE_SIDES = (1200, 400)  # 400: a phone-wide card at 1x, a tile at 2x, a thumbnail at 3x
 PICTURE_MAX_BYTES = 5_000_000
 
 

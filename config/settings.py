@@ -111,6 +111,9 @@ TENANT_EXPORT_DIR = env.str("TENANT_EXPORT_DIR", default=str(DATA_DIR / "exports
 TENANT_ROUTING_RECHECK_SECONDS = env.float("TENANT_ROUTING_RECHECK_SECONDS", default=1.0)
 
 MIDDLEWARE = [
+    # Pages, stylesheets and scripts travel compressed (a first load under 200 KB, issue 18);
+    # Django pads each gzip stream at random against BREACH-style guessing of tokens.
+    "django.middleware.gzip.GZipMiddleware",
     # Static files need no tenant: served before routing, so every page (even "no such
     # cabinet") has its stylesheet.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -111,7 +111,7 @@ def test_a_webp_picture_stays_webp_and_a_big_one_is_shrunk(hotel, manager_client
             assert not image.getexif()
         small = event.image.storage.open(small_name(event.image.name))
         with small, Image.open(small) as image:
-            assert (image.format, image.size) == ("WEBP", (480, 320))
+            assert (image.format, image.size) == ("WEBP", (400, 267))
 
 
 def test_replacing_a_picture_deletes_the_old_files(
