@@ -67,19 +67,17 @@ def _shelves(size: tuple[int, int], primary: RGB, accent: RGB, seed: int) -> Ima
     draw = ImageDraw.Draw(image)
     palette = [primary, accent, cream, _mix(primary, cream, 0.5), _mix(accent, (60, 40, 30), 0.4),
                (46, 74, 98), (92, 120, 80)]  # fmt: skip
-    rows = 2 + seed % 3
+    rows = 2 + seed % 2
     for row in range(rows):
         floor = (row + 1) * h // rows - 10
         x, n = 12, seed + row * 7
         while x < w - 12:
             n = (n * 1103515245 + 12345) & 0x7FFFFFFF
-            spine = 18 + n % 26
+            spine = 34 + n % 40  # wide, plain spines: a light file for a phone
             height = int((h // rows - 30) * (0.7 + (n % 30) / 100))
             colour = palette[n % len(palette)]
             draw.rectangle([x, floor - height, x + spine, floor], fill=colour)
-            draw.line([(x + 4, floor - height + 12), (x + spine - 4, floor - height + 12)],
-                      fill=_mix(colour, cream, 0.6), width=2)  # fmt: skip
-            x += spine + 3
+            x += spine + 4
         draw.rectangle([0, floor, w, floor + 10], fill=_mix(accent, (90, 60, 30), 0.5))
     return image
 

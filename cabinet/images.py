@@ -70,16 +70,17 @@ def picture_renditions(
             image.load()
             upright = ImageOps.exif_transpose(image)
         renditions = []
-        for side in sides:
+        for index, side in enumerate(sides):
             copy = upright.copy()
             copy.thumbnail((side, side))
             out = io.BytesIO()  # a fresh image object: no EXIF, ICC text or comments carried over
+            quality = 80 if index == 0 else 68  # the small ones are for lists: lighter
             if kind == "WEBP":
                 copy.convert("RGBA" if "A" in copy.getbands() else "RGB").save(
-                    out, format="WEBP", quality=80
+                    out, format="WEBP", quality=quality
                 )
             elif kind == "JPEG":
-                copy.convert("RGB").save(out, format="JPEG", quality=82, optimize=True)
+                copy.convert("RGB").save(out, format="JPEG", quality=quality, optimize=True)
             else:
                 copy.convert("RGBA").save(out, format="PNG", optimize=True)
             renditions.append(out.getvalue())

@@ -48,7 +48,6 @@ STAFF_PAGES = [
     "/staff/clients/",
     "/staff/kpi/",
     "/staff/orders/",
-    "/staff/branding/",
     "/staff/content/events/",
 ]
 
