@@ -43,7 +43,7 @@ class PictureFormMixin:
         image = self.cleaned_data.get("image")
         if image and isinstance(image, UploadedFile):
             picture = picture_file(image)
-            storage_check(picture.size + len(picture.small), for_staff=True)
+            storage_check(picture.size + len(picture.small) + len(picture.thumb), for_staff=True)
             storage_changed()
             return picture
         return image

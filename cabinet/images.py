@@ -48,7 +48,8 @@ def image_reencoded(upload: UploadedFile, *, max_side: int, max_bytes: int) -> t
 
 # Pictures of things clients look at (services, events, rooms, information pages, the map's
 # plan): the full picture and a small one for lists and phones (srcset), both upright and bare.
-PICTURE_SIDES = (1200, 400)  # 400: a phone-wide card at 1x, a tile at 2x, a thumbnail at 3x
+# 400: a phone-wide card at 1x, a tile at 2x; 160: a list's 64 px thumbnail at 2.5x
+PICTURE_SIDES = (1200, 400, 160)
 PICTURE_MAX_BYTES = 5_000_000
 
 
@@ -97,42 +98,58 @@ def picture_renditions(
 
 
 def picture_file(upload: UploadedFile, *, max_bytes: int = PICTURE_MAX_BYTES) -> ContentFile:
-    """A re-encoded picture named by its content, carrying its small rendition (`.small`) for
-    `PictureField` to store beside it."""
-    extension, (large, small) = picture_renditions(upload, sides=PICTURE_SIDES, max_bytes=max_bytes)
+    """A re-encoded picture named by its content, carrying its small and thumbnail renditions
+    (`.small`, `.thumb`) for `PictureField` to store beside it."""
+    extension, (large, small, thumb) = picture_renditions(
+        upload, sides=PICTURE_SIDES, max_bytes=max_bytes
+    )
     picture = ContentFile(large, name=f"{hashlib.sha256(large).hexdigest()[:20]}.{extension}")
-    picture.small = small
+    picture.small, picture.thumb = small, thumb
     return picture
 
 
-def small_name(name: str) -> str:
-    """Where the small rendition of a picture is kept, beside the full one."""
+def small_name(name: str, size: str = "small") -> str:
+    """Where a smaller rendition ("small", "thumb") of a picture is kept, beside the full one."""
     stem, _dot, extension = name.rpartition(".")
-    return f"{stem}-small.{extension}"
+    return f"{stem}-{size}.{extension}"
+
+
+def picture_names(name: str) -> list[str]:
+    """The picture's files: itself and its renditions (to delete them together)."""
+    return [name, small_name(name), small_name(name, "thumb")] if name else []
 
 
 class PictureFieldFile(ImageFieldFile):
     """A picture with its small rendition kept beside it (`small_url`, for srcset and lists)."""
 
     def save(self, name: str, content: object, save: bool = True) -> None:
-        small = getattr(content, "small", None)
+        renditions = {size: getattr(content, size, None) for size in ("small", "thumb")}
         super().save(name, content, save=save)
-        if small is not None:
-            self.storage.delete(small_name(self.name))  # an orphan would make save() rename it
-            self.storage.save(small_name(self.name), ContentFile(small))
+        for size, data in renditions.items():
+            if data is not None:
+                beside = small_name(self.name, size)
+                self.storage.delete(beside)  # an orphan would make save() rename it
+                self.storage.save(beside, ContentFile(data))
 
     def delete(self, save: bool = True) -> None:
-        if self.name:
-            self.storage.delete(small_name(self.name))
+        for beside in picture_names(self.name)[1:]:
+            self.storage.delete(beside)
         super().delete(save=save)
+
+    def _rendition_url(self, size: str) -> str:
+        """A rendition's URL; a picture stored before renditions existed has only itself."""
+        if not self.name:
+            return ""
+        name = small_name(self.name, size)
+        return self.storage.url(name if self.storage.exists(name) else self.name)
 
     @property
     def small_url(self) -> str:
-        """The small rendition's URL; a picture stored before renditions existed has only one."""
-        if not self.name:
-            return ""
-        name = small_name(self.name)
-        return self.storage.url(name if self.storage.exists(name) else self.name)
+        return self._rendition_url("small")
+
+    @property
+    def thumb_url(self) -> str:
+        return self._rendition_url("thumb")
 
 
 class PictureField(models.ImageField):

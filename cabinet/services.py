@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from cabinet.images import picture_names
 from cabinet.models import Branding, BusinessDetails, cover_small_name
 from cabinet.selectors import branding_forget
 from cabinet.storage_quota import storage_changed, storage_check
@@ -250,7 +251,7 @@ def content_save(*, form: ModelForm, key: str, request: HttpRequest) -> models.M
         for name in form.changed_data
     }
     replaced = form.initial.get("image") if "image" in form.changed_data else None
-    replaced_names = [replaced.name, cover_small_name(replaced.name)] if replaced else []
+    replaced_names = picture_names(replaced.name) if replaced else []
     saved = form.save()
     if replaced_names:  # a new picture (or none): the old one's files go once this commits
         _delete_on_commit(replaced.storage, replaced_names)
@@ -271,5 +272,5 @@ def content_delete(*, obj: models.Model, key: str, request: HttpRequest) -> None
     picture = getattr(obj, "image", None)
     obj.delete()
     if picture:  # its files go with it once this commits
-        _delete_on_commit(picture.storage, [picture.name, cover_small_name(picture.name)])
+        _delete_on_commit(picture.storage, picture_names(picture.name))
         storage_changed()

@@ -15,7 +15,7 @@ from PIL import Image
 
 from cabinet.chat import attachment_clean
 from cabinet.hotel.models import MapPlan, Room, Stay
-from cabinet.images import picture_file, small_name
+from cabinet.images import picture_file, picture_names
 from cabinet.intake import work_close, work_open
 from cabinet.models import CatalogItem, ClientProfile, NotificationEvent
 from cabinet.notifications import in_language_of, notify
@@ -164,7 +164,7 @@ def map_plan_set(*, upload: UploadedFile, request: object) -> MapPlan:
     """The owner's plan of the resort replaces the bundled drawing (re-encoded, counted against
     storage, audited); the pins keep their places in percent of the plan."""
     picture = picture_file(upload, max_bytes=MAP_PLAN_MAX_BYTES)
-    storage_check(picture.size + len(picture.small), for_staff=True)
+    storage_check(picture.size + len(picture.small) + len(picture.thumb), for_staff=True)
     with Image.open(io.BytesIO(picture.read())) as image:
         width, height = image.size
     picture.seek(0)
@@ -178,7 +178,7 @@ def map_plan_set(*, upload: UploadedFile, request: object) -> MapPlan:
                  changes={"plan": [previous, plan.image.name]}, request=request)  # fmt: skip
     if previous and previous != plan.image.name:
         storage = plan.image.storage
-        transaction.on_commit(lambda: [storage.delete(n) for n in (previous, small_name(previous))])
+        transaction.on_commit(lambda: [storage.delete(n) for n in picture_names(previous)])
     return plan
 
 
@@ -192,4 +192,4 @@ def map_plan_remove(*, request: object) -> None:
     audit_record(action="map_plan.removed", target=plan, request=request)
     plan.delete()
     storage_changed()
-    transaction.on_commit(lambda: [storage.delete(n) for n in (name, small_name(name))])
+    transaction.on_commit(lambda: [storage.delete(n) for n in picture_names(name)])

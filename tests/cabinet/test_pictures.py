@@ -132,6 +132,7 @@ def test_replacing_a_picture_deletes_the_old_files(
         assert event.image.storage.exists(event.image.name)
     assert not storage.exists(old)
     assert not storage.exists(small_name(old))
+    assert not storage.exists(small_name(old, "thumb"))
 
 
 def test_a_picture_over_the_storage_quota_is_refused_and_nothing_is_lost(
@@ -163,14 +164,16 @@ def test_information_pages_show_a_thumbnail_in_the_list_and_the_picture_on_the_p
     with tenant_context(hotel):
         page.refresh_from_db()
         assert page.image.name.endswith(".png")
-        small_url, url = page.image.small_url, page.image.url
-    assert guest_client.get(small_url).status_code == 200
+        thumb_url, url = page.image.thumb_url, page.image.url
+        with page.image.storage.open(small_name(page.image.name, "thumb")) as thumb:
+            assert max(Image.open(thumb).size) == 160  # lists load a thumbnail, not the picture
+    assert guest_client.get(thumb_url).status_code == 200
     listing = guest_client.get("/info/").content.decode()
-    assert f'src="{small_url}"' in listing
+    assert f'src="{thumb_url}"' in listing
     detail = guest_client.get("/info/spa/").content.decode()
     assert f"{url} 1200w" in detail
     # the staff list shows the thumbnail too, and the editor offers a drop zone
-    assert f'src="{small_url}"' in manager_client.get("/staff/content/pages/").content.decode()
+    assert f'src="{thumb_url}"' in manager_client.get("/staff/content/pages/").content.decode()
     editor = manager_client.get(f"/staff/content/pages/{page.pk}/").content.decode()
     assert "data-drop-zone" in editor
 
