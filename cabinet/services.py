@@ -139,7 +139,7 @@ def _cover_renditions(upload: UploadedFile) -> tuple[str, list[bytes]]:
         copy = upright.copy()
         copy.thumbnail((side, side))
         out = io.BytesIO()
-        copy.save(out, format="WEBP" if keep_webp else "JPEG", quality=80, optimize=True)
+        copy.save(out, format="WEBP" if keep_webp else "JPEG", quality=74, optimize=True)
         renditions.append(out.getvalue())
     return extension, renditions
 
