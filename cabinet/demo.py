@@ -52,7 +52,7 @@ DEMO_TENANTS = (
         welcome="Track your orders, reorder in one tap and spend your loyalty points.",
         owner_email="owner@shop.example.com", client_email="reader@shop.example.com",
         client_name="Boris Reader",
-        look={"primary_colour": "#7b2d42", "accent_colour": "#d9a441", "font": "classic"},
+        look={"primary_colour": "#7b2d42", "accent_colour": "#d9a441", "font": "modern"},
     ),
     DemoTenant(
         slug="school", name="Northfield Music School", vertical=Vertical.SCHOOL,
