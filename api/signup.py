@@ -98,7 +98,9 @@ class SignupView(APIView):
         body = {
             "slug": tenant.slug,
             "cabinet_url": cabinet_url(request, tenant),
-            "handoff_url": owner_handoff_url(request, tenant, form.cleaned_data["owner_email"]),
+            "handoff_url": owner_handoff_url(
+                request, tenant, form.cleaned_data["owner_email"], landing="brand"
+            ),
         }
         return Response(body, status=status.HTTP_201_CREATED)
 

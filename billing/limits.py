@@ -24,6 +24,7 @@ from billing.models import GAUGE_METRICS, Plan, Subscription
 from billing.tenancy import billed_tenant
 from billing.usage import period_usage, validate_metric
 from tenants.models import Tenant
+from tenants.money import money
 
 UPGRADE_URL = "/staff/billing/"
 # What a client is told when the cabinet's plan refuses what they asked for: the upgrade is the
@@ -125,10 +126,10 @@ def check(
     if after > limit and _billed_beyond(plan, metric):
         message = gettext(
             "You are beyond the quota of your “%(plan)s” plan (%(label)s: %(limit)s): each one "
-            "more is billed at %(price)s %(currency)s. Upgrade your plan if that costs more."
+            "more is billed at %(price)s. Upgrade your plan if that costs more."
         )
-        price = format(plan.overage_price(metric).normalize(), "f")
-        return verdict("warning", message % {**params, "price": price, "currency": plan.currency})
+        price = money(plan.overage_price(metric), plan.currency)
+        return verdict("warning", message % {**params, "price": price})
     if after > limit:
         if used >= limit:
             message = gettext(

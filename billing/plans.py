@@ -14,6 +14,7 @@ import json
 
 from billing import gateway
 from billing.models import BILLED_METRICS, GAUGE_METRICS, BillingMeter, Metric, Plan
+from tenants.money import money
 
 EVENT_NAME_PREFIX = "kabinet_"
 
@@ -59,7 +60,7 @@ def plan_sync(plan: Plan) -> Plan:
         product=product,
         amount=plan.monthly_price,
         currency=plan.currency,
-        label=f"{plan.name} — {plan.monthly_price} {plan.currency} / month",
+        label=f"{plan.name} — {money(plan.monthly_price, plan.currency, language='en')} / month",
         version=signature,
     )
     metered = {}

@@ -14,6 +14,7 @@ from billing.subscriptions import account_open, invoices_for
 from billing.usage import month_bounds
 from billing.webhooks import stuck_events
 from tenants.models import Tenant
+from tenants.money import money
 from tenants.signals import (
     ControlPanel,
     control_kpi_stats,
@@ -62,8 +63,8 @@ def plans_and_usage(sender: Any, tenants: list[Tenant], **kwargs: Any) -> dict[i
 
 @receiver(control_kpi_stats)
 def revenue(sender: Any, **kwargs: Any) -> list[tuple[str, str]]:
-    stats = [(f"MRR ({currency})", f"{total:,.2f}") for currency, total in mrr().items()]
-    stats += [(f"overage this month ({currency})", f"{total:,.2f}")
+    stats = [(f"MRR ({currency})", money(total, currency)) for currency, total in mrr().items()]
+    stats += [(f"overage this month ({currency})", money(total, currency))
               for currency, total in overage_to_date().items()]  # fmt: skip
     return [
         *stats,

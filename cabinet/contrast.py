@@ -10,6 +10,7 @@ import colorsys
 
 WHITE = "#ffffff"
 INK = "#14171a"
+DARK_CARD = "#181d24"  # the card in dark mode (static/css/kabinet.css)
 TEXT_RATIO = 4.5  # WCAG 1.4.3, normal text
 UI_RATIO = 3.0  # WCAG 1.4.11 and 1.4.3 for large text
 
@@ -50,3 +51,18 @@ def darkened_to(colour: str, *, ratio: float, against: str = WHITE) -> str:
         if contrast_ratio(candidate, against) >= ratio:
             return candidate
     return "#000000"
+
+
+def lightened_to(colour: str, *, ratio: float, against: str = DARK_CARD) -> str:
+    """The same hue and saturation, lightened just enough to reach `ratio` against a dark
+    `against`: the brand's colour for links and marks in dark mode."""
+    if contrast_ratio(colour, against) >= ratio:
+        return colour
+    hue, lightness, saturation = colorsys.rgb_to_hls(*_channels(colour))
+    while lightness < 1:
+        lightness = min(1.0, lightness + 0.01)
+        r, g, b = colorsys.hls_to_rgb(hue, lightness, saturation)
+        candidate = "#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in (r, g, b)))
+        if contrast_ratio(candidate, against) >= ratio:
+            return candidate
+    return WHITE

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from cabinet.chat import general_thread, message_post, thread_read
+from cabinet.demo_pictures import demo_pictures_seed
 from cabinet.feedback import (
     question_add,
     review_ask,
@@ -92,7 +93,7 @@ DEMO_TENANTS = (
         welcome="Track your orders, reorder in one tap and spend your loyalty points.",
         owner_email="owner@shop.example.com", client_email="reader@shop.example.com",
         client_name="Boris Reader",
-        look={"primary_colour": "#7b2d42", "accent_colour": "#d9a441", "font": "classic"},
+        look={"primary_colour": "#7b2d42", "accent_colour": "#d9a441", "font": "modern"},
         questions=(
             ("When will my order arrive?", "It left today; the tracking number is on the order."),
             ("Can you gift-wrap a book?", "Yes: add gift wrapping to the order."),
@@ -138,7 +139,7 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         status=TenantStatus.ACTIVE,
     )
     with tenant_context(tenant):
-        branding_update(tagline=demo.tagline, welcome_text=demo.welcome, **demo.look)
+        branding = branding_update(tagline=demo.tagline, welcome_text=demo.welcome, **demo.look)
         client = client_create(
             email=demo.client_email,
             password=DEMO_PASSWORD_CLIENT,
@@ -157,6 +158,7 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         seed_demo_plans(demo.vertical)
         owner = User.objects.get(email__iexact=demo.owner_email)
         demo_activity_replay(demo=demo, owner=owner)
+        demo_pictures_seed(vertical=demo.vertical, branding=branding)  # all its content has some
     return tenant
 
 

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from cabinet.images import image_file
+from cabinet.images import picture_file
 from cabinet.models import (
     CannedAnswer,
     CatalogItem,
@@ -26,21 +26,43 @@ def plain_text(value: str) -> str:
     return value
 
 
-class InfoPageForm(forms.ModelForm):
+PICTURE_HELP = _("A PNG, JPEG or WebP picture of at most 5 MB; it is resized for phones.")
+
+
+def picture_input() -> forms.ClearableFileInput:
+    """The file drop zone staff editors show for a picture (static/js/drop_zone.js)."""
+    return forms.ClearableFileInput(
+        attrs={"accept": "image/png,image/jpeg,image/webp", "data-drop-zone": ""}
+    )
+
+
+class PictureFormMixin:
+    """A model form whose `image` is re-encoded (upright, bare, WebP kept, a small rendition
+    beside it) and counted against the plan's storage before it is kept."""
+
+    def clean_image(self) -> object:
+        image = self.cleaned_data.get("image")
+        if image and isinstance(image, UploadedFile):
+            picture = picture_file(image)
+            storage_check(picture.size + len(picture.small) + len(picture.thumb), for_staff=True)
+            storage_changed()
+            return picture
+        return image
+
+
+class InfoPageForm(PictureFormMixin, forms.ModelForm):
     class Meta:
         model = InfoPage
-        fields = ("title", "kind", "body", "position", "is_published")
+        fields = ("title", "kind", "body", "image", "position", "is_published")
         help_texts = {
             "body": _("Plain text; blank lines start new paragraphs."),
+            "image": PICTURE_HELP,
             "position": _("Lower numbers come first."),
         }
+        widgets = {"image": picture_input()}
 
 
-CATALOG_IMAGE_SIDE = 1200
-CATALOG_IMAGE_BYTES = 5_000_000
-
-
-class CatalogItemForm(forms.ModelForm):
+class CatalogItemForm(PictureFormMixin, forms.ModelForm):
     class Meta:
         model = CatalogItem
         fields = ("category", "name", "description", "price", "currency", "unit", "is_active",
@@ -48,7 +70,7 @@ class CatalogItemForm(forms.ModelForm):
         help_texts = {
             "price": _("0 means included for free; clients see “Free”."),
             "unit": _("How the price counts: per item, per night, per person …"),
-            "image": _("A PNG, JPEG or WebP picture of at most 5 MB; it is resized for phones."),
+            "image": PICTURE_HELP,
             "available_from": _("Leave both times empty to take orders all day."),
             "available_until": _("May be after midnight: 22:00 until 02:00."),
             "available_days": _(
@@ -59,17 +81,8 @@ class CatalogItemForm(forms.ModelForm):
             "price": forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"}),
             "available_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "available_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "image": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+            "image": picture_input(),
         }
-
-    def clean_image(self) -> object:
-        image = self.cleaned_data.get("image")
-        if image and isinstance(image, UploadedFile):
-            picture = image_file(image, max_side=CATALOG_IMAGE_SIDE, max_bytes=CATALOG_IMAGE_BYTES)
-            storage_check(picture.size, for_staff=True)
-            storage_changed()
-            return picture
-        return image
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
@@ -82,11 +95,11 @@ class CatalogItemForm(forms.ModelForm):
         return cleaned
 
 
-class EventForm(forms.ModelForm):
+class EventForm(PictureFormMixin, forms.ModelForm):
     class Meta:
         model = Event
-        fields = ("kind", "title", "description", "location", "starts_at", "ends_at", "capacity",
-                  "price", "currency", "cutoff_minutes", "cancel_window_minutes",
+        fields = ("kind", "title", "description", "image", "location", "starts_at", "ends_at",
+                  "capacity", "price", "currency", "cutoff_minutes", "cancel_window_minutes",
                   "max_seats_per_booking")  # fmt: skip
         widgets = {
             "starts_at": forms.DateTimeInput(
@@ -96,8 +109,10 @@ class EventForm(forms.ModelForm):
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
             "price": forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"}),
+            "image": picture_input(),
         }
         help_texts = {
+            "image": PICTURE_HELP,
             "capacity": _("How many places can be booked."),
             "cutoff_minutes": _("60: booking closes an hour before the start."),
             "cancel_window_minutes": _("1440: clients cancel free of charge until a day before."),

@@ -11,6 +11,8 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cabinet.images import PictureField, small_name
+
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a6b5c."))
 
 
@@ -36,10 +38,7 @@ FONT_PAIRINGS = {
 }
 
 
-def cover_small_name(name: str) -> str:
-    """Where the phone-sized rendition of a cover photo is kept, beside the full one."""
-    stem, _dot, extension = name.rpartition(".")
-    return f"{stem}-small.{extension}"
+cover_small_name = small_name  # the cover's phone-sized rendition sits beside it, like a picture's
 
 
 class Branding(models.Model):
@@ -145,6 +144,7 @@ class InfoPage(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INFO)
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("text"), max_length=10_000)
+    image = PictureField(_("picture"), upload_to="pages/", blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     is_published = models.BooleanField(default=True)
 
@@ -187,7 +187,7 @@ class CatalogItem(models.Model):
     unit = models.CharField(max_length=8, choices=PricingUnit.choices, default=PricingUnit.ITEM)
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
-    image = models.ImageField(_("picture"), upload_to="catalog/", blank=True)
+    image = PictureField(_("picture"), upload_to="catalog/", blank=True)
     # When it can be ordered, in the business's local time: a daily window (it may run past
     # midnight, 22:00–02:00) and the days of the week (ISO numbers, "12345" = Monday–Friday).
     available_from = models.TimeField(_("available from"), null=True, blank=True)
@@ -258,6 +258,7 @@ class Event(models.Model):
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=4000, blank=True)
     location = models.CharField(_("where"), max_length=120, blank=True)
+    image = PictureField(_("picture"), upload_to="events/", blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     capacity = models.PositiveIntegerField(_("places"), default=10)

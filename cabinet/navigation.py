@@ -107,6 +107,7 @@ def staff_navigation(request: HttpRequest) -> dict[str, object]:
     settings_items: list[tuple[object, str, str, Visible]] = [
         (_("Branding"), reverse("staff:branding"), "palette", _owner),
         (_("Home page"), reverse("staff:home-page"), "layout-dashboard", _owner),
+        (_("Design system"), reverse("staff:design"), "sparkles", _owner),
         (_("Paying and points"), reverse("staff:loyalty"), "wallet", _owner),
         (_("Message templates"), reverse("staff:message-templates"), "file-text", _owner),
         (_("Team"), reverse("staff:team"), "users-round", _owner),

@@ -10,7 +10,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from PIL import Image, ImageDraw, ImageFont
 
-from cabinet.contrast import readable_on
+from cabinet.contrast import TEXT_RATIO, UI_RATIO, lightened_to, readable_on
 from cabinet.selectors import branding_get
 
 ICON_SIZES = (192, 512)  # in the manifest
@@ -32,6 +32,9 @@ def branding_css(request: HttpRequest) -> HttpResponse:
         f"  --brand-on-accent: {readable_on(branding.accent_colour)};\n"
         f"  --brand-font: {branding.font_stack};\n"
         f"  --brand-font-heading: {branding.heading_font_stack};\n"
+        # dark mode: links and marks in the brand's hue, light enough for AA on the dark card
+        f"  --brand-primary-on-dark: {lightened_to(branding.primary_colour, ratio=TEXT_RATIO)};\n"
+        f"  --brand-accent-on-dark: {lightened_to(branding.accent_colour, ratio=UI_RATIO)};\n"
         "}\n"
     )
     return HttpResponse(body, content_type="text/css; charset=utf-8")

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from cabinet.images import picture_names
 from cabinet.models import Branding, BusinessDetails, cover_small_name
 from cabinet.selectors import branding_forget
 from cabinet.storage_quota import storage_changed, storage_check
@@ -138,7 +139,7 @@ def _cover_renditions(upload: UploadedFile) -> tuple[str, list[bytes]]:
         copy = upright.copy()
         copy.thumbnail((side, side))
         out = io.BytesIO()
-        copy.save(out, format="WEBP" if keep_webp else "JPEG", quality=80, optimize=True)
+        copy.save(out, format="WEBP" if keep_webp else "JPEG", quality=74, optimize=True)
         renditions.append(out.getvalue())
     return extension, renditions
 
@@ -249,7 +250,12 @@ def content_save(*, form: ModelForm, key: str, request: HttpRequest) -> models.M
         name: [str(form.initial.get(name, "")), str(form.cleaned_data.get(name, ""))]
         for name in form.changed_data
     }
+    replaced = form.initial.get("image") if "image" in form.changed_data else None
+    replaced_names = picture_names(replaced.name) if replaced else []
     saved = form.save()
+    if replaced_names:  # a new picture (or none): the old one's files go once this commits
+        _delete_on_commit(replaced.storage, replaced_names)
+        storage_changed()
     audit_record(
         action=f"{key}.{'created' if created else 'updated'}",
         target=saved,
@@ -263,4 +269,8 @@ def content_save(*, form: ModelForm, key: str, request: HttpRequest) -> models.M
 def content_delete(*, obj: models.Model, key: str, request: HttpRequest) -> None:
     """Raises ProtectedError (nothing deleted) while something still refers to it."""
     audit_record(action=f"{key}.deleted", target=obj, changes={"was": str(obj)}, request=request)
+    picture = getattr(obj, "image", None)
     obj.delete()
+    if picture:  # its files go with it once this commits
+        _delete_on_commit(picture.storage, picture_names(picture.name))
+        storage_changed()

@@ -115,6 +115,9 @@ MIDDLEWARE = [
     # First: every log line of the request carries its id; every request is timed (/metrics).
     "tenants.logs.RequestIdMiddleware",
     "tenants.metrics.RequestMetricsMiddleware",
+    # Pages, stylesheets and scripts travel compressed (a first load under 200 KB, issue 18);
+    # Django pads each gzip stream at random against BREACH-style guessing of tokens.
+    "django.middleware.gzip.GZipMiddleware",
     # Static files need no tenant: served before routing, so every page (even "no such
     # cabinet") has its stylesheet.
     "whitenoise.middleware.WhiteNoiseMiddleware",

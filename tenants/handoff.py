@@ -24,14 +24,23 @@ class Handoff:
     nonce: str
     impersonator: str = ""
     reason: str = ""
+    landing: str = ""  # one of LANDINGS, or "" for the staff home
 
 
-def handoff_sign(*, schema_name: str, email: str, impersonator: str = "", reason: str = "") -> str:
+# Where a hand-off may land besides the staff home: names, never URLs.
+LANDINGS = {"brand"}  # "brand": the optional colours-and-logo step right after signing up
+
+
+def handoff_sign(
+    *, schema_name: str, email: str, impersonator: str = "", reason: str = "", landing: str = ""
+) -> str:
     """Signed on the platform's host for the cabinet `schema_name`: its schema is in the salt
     (so only that cabinet can read it) and in the payload."""
     payload = {"s": schema_name, "e": email, "n": signing.nonce()}
     if impersonator:
         payload.update(i=impersonator, r=reason)
+    if landing in LANDINGS:
+        payload["l"] = landing
     return signing.sign(PURPOSE, payload, schema=schema_name, compress=True)
 
 
@@ -45,6 +54,7 @@ def handoff_read(token: str, *, schema_name: str, max_age: int = MAX_AGE_SECONDS
         nonce=str(payload.get("n", "")),
         impersonator=str(payload.get("i", "")),
         reason=str(payload.get("r", "")),
+        landing=str(payload.get("l", "")) if payload.get("l") in LANDINGS else "",
     )
 
 

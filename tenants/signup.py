@@ -83,9 +83,14 @@ def cabinet_url(request: HttpRequest, tenant: Tenant) -> str:
 
 
 def owner_handoff_url(
-    request: HttpRequest, tenant: Tenant, email: str, *, impersonator: str = "", reason: str = ""
+    request: HttpRequest,
+    tenant: Tenant,
+    email: str,
+    *,
+    impersonator: str = "",
+    reason: str = "",
+    landing: str = "",
 ) -> str:
-    token = handoff_sign(
-        schema_name=tenant.schema_name, email=email, impersonator=impersonator, reason=reason
-    )
+    token = handoff_sign(schema_name=tenant.schema_name, email=email, impersonator=impersonator,
+                         reason=reason, landing=landing)  # fmt: skip
     return handoff_url(scheme=request.scheme, host=cabinet_host(request, tenant), token=token)

@@ -39,9 +39,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             signup_address_count(email=form.cleaned_data["owner_email"])
             tenant = tenant_signup(form=form)
-            return HttpResponseRedirect(
-                owner_handoff_url(request, tenant, form.cleaned_data["owner_email"])
-            )
+            # a new owner lands on the optional colours-and-logo step
+            email = form.cleaned_data["owner_email"]
+            return HttpResponseRedirect(owner_handoff_url(request, tenant, email, landing="brand"))
     except SignupRateLimited as exc:
         form.add_error(None, _("Too many sign-ups at once. Please try again later."))
         response = render(request, "public/signup.html", {"form": form}, status=429)
@@ -63,7 +63,8 @@ def signup_slug_check(request: HttpRequest) -> HttpResponse:
 
 # Only these folders hold files meant for anyone who has the URL (logos); everything else a
 # tenant stores (exports, documents) is private and goes through views that check the person.
-PUBLIC_MEDIA_PREFIXES = ("branding/", "catalog/")
+# Pictures clients look at (cabinet.images): the branding, services, events, pages, rooms, the map.
+PUBLIC_MEDIA_PREFIXES = ("branding/", "catalog/", "events/", "pages/", "rooms/", "map/")
 
 
 @require_GET

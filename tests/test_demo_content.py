@@ -132,3 +132,31 @@ def test_the_demo_kpis_are_filled_from_flows(slug, request):
     page = browser.get("/staff/kpi/").content.decode()
     assert "Olga Operator" in page
     assert "Ivan Operator" in page
+
+
+def test_the_three_demos_look_like_three_businesses(hotel, shop, school):
+    """Each demo gets its own colours, fonts, logo, cover photo and pictures, drawn locally."""
+    from cabinet.demo import DEMO_TENANTS
+    from cabinet.demo_pictures import demo_pictures_seed
+    from cabinet.images import small_name
+    from cabinet.models import InfoPage
+    from cabinet.services import branding_update
+
+    looks, logos = set(), set()
+    for tenant in (hotel, shop, school):
+        demo = next(d for d in DEMO_TENANTS if d.vertical == tenant.vertical)
+        with tenant_context(tenant):
+            branding = branding_update(**demo.look)
+            demo_pictures_seed(vertical=tenant.vertical, branding=branding)
+            branding.refresh_from_db()
+            storage = branding.cover.storage
+            assert storage.exists(small_name(branding.cover.name))
+            with branding.logo.open("rb") as logo:
+                logos.add(logo.read())
+            looks.add((branding.primary_colour, branding.accent_colour, branding.font))
+            things = [*CatalogItem.objects.all(), *Event.objects.all(),
+                      *InfoPage.objects.filter(is_published=True)]  # fmt: skip
+            assert things
+            assert all(t.image and storage.exists(small_name(t.image.name)) for t in things)
+    assert len(looks) == 3
+    assert len(logos) == 3

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cabinet.forms import plain_text
+from cabinet.forms import PICTURE_HELP, PictureFormMixin, picture_input, plain_text
 from cabinet.hotel.models import MapPoint, Room, Stay
 from cabinet.models import CatalogItem
 from cabinet.staff.selectors import clients_for
@@ -124,10 +124,15 @@ class MapPointForm(forms.ModelForm):
         return plain_text(self.cleaned_data.get("description", ""))
 
 
-class RoomForm(forms.ModelForm):
+class RoomForm(PictureFormMixin, forms.ModelForm):
     class Meta:
         model = Room
-        fields = ("number", "kind")
+        fields = ("number", "kind", "image")
+        help_texts = {
+            "kind": gettext_lazy("Guests booked into this type see the room's picture."),
+            "image": PICTURE_HELP,
+        }
+        widgets = {"image": picture_input()}
 
     def clean_number(self) -> str:
         return plain_text(self.cleaned_data["number"])

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from cabinet.hotel.selectors import stay_now_or_next
+from cabinet.hotel.selectors import room_for, stay_now_or_next
 from cabinet.models import ClientProfile
 
 
@@ -16,6 +16,7 @@ def stay_lead(client: ClientProfile | None) -> dict[str, Any] | None:
         return None
     return {
         "stay": stay,
+        "room": room_for(stay),
         "days_to_arrival": (stay.arrival - today).days,
         "here": stay.arrival <= today,
     }

@@ -10,12 +10,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cabinet.images import PictureField
 from cabinet.models import CatalogItem, ClientProfile, PricingUnit
 
 
 class Room(models.Model):
     number = models.CharField(_("room number"), max_length=16, unique=True)
     kind = models.CharField(_("room type"), max_length=80, blank=True)
+    image = PictureField(_("picture"), upload_to="rooms/", blank=True)
 
     class Meta:
         ordering = ("number",)
@@ -110,6 +112,25 @@ class Stay(models.Model):
 
     def is_current(self, today: datetime.date) -> bool:
         return self.arrival <= today < self.departure and not self.is_over
+
+
+class MapPlan(models.Model):
+    """The plan the owner uploaded for the resort map (one per cabinet); without one the map
+    shows the bundled drawing."""
+
+    singleton = models.BooleanField(default=True, editable=False)
+    image = PictureField(_("plan of the resort"), upload_to="map/")
+    width = models.PositiveIntegerField(default=800)
+    height = models.PositiveIntegerField(default=560)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["singleton"], name="hotel_one_map_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.width}×{self.height}"
 
 
 class MapPoint(models.Model):

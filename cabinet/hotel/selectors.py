@@ -5,17 +5,23 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from cabinet.hotel.models import Stay
+from cabinet.hotel.models import MapPlan, MapPoint, Room, Stay
 from cabinet.models import CatalogItem, ClientProfile, Order
 from cabinet.staff.selectors import clients_for
 from rbac.models import User
 
 
 def client_stays(client: ClientProfile) -> QuerySet[Stay]:
-    return Stay.objects.filter(client=client).select_related("room")
+    """With `type_picture`: the picture of a room of the type booked (in the same query)."""
+    of_the_type = Room.objects.filter(kind__iexact=OuterRef("room_type")).exclude(image="")
+    return (
+        Stay.objects.filter(client=client)
+        .select_related("room")
+        .annotate(type_picture=Subquery(of_the_type.order_by("number").values("image")[:1]))
+    )
 
 
 def client_stay(client: ClientProfile, pk: object) -> Stay | None:
@@ -102,3 +108,40 @@ def staff_stay(staff: User, pk: object) -> Stay | None:
         return staff_stays(staff).get(pk=int(pk))
     except (Stay.DoesNotExist, TypeError, ValueError, OverflowError):
         return None
+
+
+@dataclass(frozen=True)
+class ResortMap:
+    """The plan (the owner's picture, or None for the bundled drawing), its size in SVG units,
+    and the pins placed on it (`cx`, `cy` in those units)."""
+
+    plan: object
+    width: int
+    height: int
+    points: list
+
+    @property
+    def pin_scale(self) -> float:
+        """Pins keep the size they have on the 800-wide drawing, whatever the plan's size."""
+        return max(self.width, self.height * 800 / 560) / 800
+
+
+def resort_map() -> ResortMap:
+    plan = MapPlan.objects.first()
+    width, height = (plan.width, plan.height) if plan else (800, 560)
+    points = list(MapPoint.objects.all())
+    for point in points:  # percent of the plan -> its units
+        point.cx = float(point.x) * width / 100
+        point.cy = float(point.y) * height / 100
+    return ResortMap(plan=plan, width=width, height=height, points=points)
+
+
+def room_for(stay: Stay) -> Room | None:
+    """The room whose picture a guest sees: the one assigned if it has a picture, else one of
+    the type booked (`type_picture` from client_stays: no query here)."""
+    if stay.room_id and stay.room.image:
+        return stay.room
+    picture = getattr(stay, "type_picture", None)
+    if picture:
+        return Room(kind=stay.room_type, image=picture)
+    return stay.room

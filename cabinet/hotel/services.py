@@ -1,6 +1,7 @@
 """What changes a stay: staff book it, assign a room and move it along; the guest checks in
 online before arrival. One transaction each, audited."""
 
+import io
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -10,10 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from cabinet.chat import attachment_clean
 from cabinet.feedback import review_ask
-from cabinet.hotel.models import Room, Stay
+from cabinet.hotel.models import MapPlan, Room, Stay
+from cabinet.images import picture_file, picture_names
 from cabinet.intake import work_close, work_open
 from cabinet.models import CatalogItem, ClientProfile, NotificationEvent
 from cabinet.notifications import in_language_of, notify
@@ -25,6 +28,7 @@ from tenants import signing
 # No 0/O, 1/I/L: a code read out over the phone is typed right.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 MAX_NIGHTS = 90
+MAP_PLAN_MAX_BYTES = 8_000_000
 
 S = Stay.Status
 TRANSITIONS = {
@@ -163,3 +167,39 @@ def stay_assign_room(*, stay: Stay, room: Room | None, by: User) -> Stay:
     audit_record(action="stay.room", actor=by, target=locked,
                  changes={"room": room.number if room else ""})  # fmt: skip
     return locked
+
+
+@transaction.atomic
+def map_plan_set(*, upload: UploadedFile, request: object) -> MapPlan:
+    """The owner's plan of the resort replaces the bundled drawing (re-encoded, counted against
+    storage, audited); the pins keep their places in percent of the plan."""
+    picture = picture_file(upload, max_bytes=MAP_PLAN_MAX_BYTES)
+    storage_check(picture.size + len(picture.small) + len(picture.thumb), for_staff=True)
+    with Image.open(io.BytesIO(picture.read())) as image:
+        width, height = image.size
+    picture.seek(0)
+    plan = MapPlan.objects.select_for_update().first() or MapPlan()
+    previous = plan.image.name if plan.pk else ""
+    plan.image.save(picture.name, picture, save=False)
+    plan.width, plan.height = width, height
+    plan.save()
+    storage_changed()
+    audit_record(action="map_plan.set", target=plan,
+                 changes={"plan": [previous, plan.image.name]}, request=request)  # fmt: skip
+    if previous and previous != plan.image.name:
+        storage = plan.image.storage
+        transaction.on_commit(lambda: [storage.delete(n) for n in picture_names(previous)])
+    return plan
+
+
+@transaction.atomic
+def map_plan_remove(*, request: object) -> None:
+    """Back to the bundled drawing."""
+    plan = MapPlan.objects.select_for_update().first()
+    if plan is None:
+        return
+    storage, name = plan.image.storage, plan.image.name
+    audit_record(action="map_plan.removed", target=plan, request=request)
+    plan.delete()
+    storage_changed()
+    transaction.on_commit(lambda: [storage.delete(n) for n in picture_names(name)])

@@ -10,4 +10,6 @@ urlpatterns = [
     path("stays/<int:pk>/room/", staff_views.stay_room, name="stay-room"),
     path("stays/<int:pk>/status/", staff_views.stay_status, name="stay-status"),
     path("stays/<int:pk>/document/", staff_views.stay_document, name="stay-document"),
+    path("map/", staff_views.map_editor, name="map"),
+    path("map/plan/remove/", staff_views.map_plan_delete, name="map-plan-remove"),
 ]

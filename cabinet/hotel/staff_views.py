@@ -2,18 +2,27 @@
 moving a stay along, and the online check-in's document (personal data: audited, for staff who
 may reveal it)."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet.hotel import selectors
 from cabinet.hotel.forms import RoomChoiceForm, StatusForm, StayForm
 from cabinet.hotel.models import Stay
-from cabinet.hotel.services import TRANSITIONS, stay_assign_room, stay_create, stay_set_status
+from cabinet.hotel.services import (
+    TRANSITIONS,
+    map_plan_remove,
+    map_plan_set,
+    stay_assign_room,
+    stay_create,
+    stay_set_status,
+)
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
 from cabinet.verticals import vertical_required
@@ -129,3 +138,53 @@ def stay_document(request: HttpRequest, pk: int) -> HttpResponse:
     response = FileResponse(stay.document.open("rb"), filename=stay.document_name)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class MapPlanForm(forms.Form):
+    plan = forms.ImageField(
+        label=gettext_lazy("Plan of the resort"),
+        help_text=gettext_lazy(
+            "A PNG, JPEG or WebP picture of at most 8 MB: a drawing, a site plan, an aerial photo."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/webp", "data-drop-zone": ""}
+        ),
+    )
+
+
+def _require_map_editor(request: HttpRequest) -> None:
+    if not request.user.has_perm("hotel.change_mappoint"):
+        raise PermissionDenied("change mappoint")
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+@hotel_page
+def map_editor(request: HttpRequest) -> HttpResponse:
+    """The owner's plan and its pins: upload a plan; click on it to place a new pin, or on a pin
+    to edit it."""
+    _require_map_editor(request)
+    form = MapPlanForm(request.POST, request.FILES) if request.method == "POST" else MapPlanForm()
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                map_plan_set(upload=form.cleaned_data["plan"], request=request)
+            except ValidationError as exc:
+                form.add_error("plan", exc)
+            else:
+                messages.success(request, _("The plan is on the map. Click on it to place pins."))
+                return HttpResponseRedirect(reverse("hotel-staff:map"))
+        status = 400
+    context = {"map": selectors.resort_map(), "form": form}
+    return render_cabinet(request, "hotel/staff_map.html", context, status=status)
+
+
+@require_POST
+@staff_required
+@hotel_page
+def map_plan_delete(request: HttpRequest) -> HttpResponse:
+    _require_map_editor(request)
+    map_plan_remove(request=request)
+    messages.success(request, _("The map shows the bundled drawing again."))
+    return HttpResponseRedirect(reverse("hotel-staff:map"))

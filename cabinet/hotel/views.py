@@ -17,7 +17,7 @@ from cabinet import selectors as cabinet_selectors
 from cabinet.client_views import client_of
 from cabinet.hotel import selectors
 from cabinet.hotel.forms import CheckInForm
-from cabinet.hotel.models import MapPoint, Stay
+from cabinet.hotel.models import Stay
 from cabinet.hotel.services import stay_check_in
 from cabinet.models import Booking, Event, InfoPage, Order
 from cabinet.rendering import render_cabinet
@@ -65,6 +65,7 @@ def _stay_page(request: HttpRequest, stay: Stay) -> HttpResponse:
     included, extras = selectors.stay_offer(stay)
     context = {
         "stay": stay,
+        "room": selectors.room_for(stay),
         "steps": _steps(stay),
         "included": included,
         "extras": extras,
@@ -154,7 +155,4 @@ def stay_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @hotel_page
 def resort_map(request: HttpRequest) -> HttpResponse:
-    points = list(MapPoint.objects.all())
-    for point in points:  # percent of the map -> the picture's 800 x 560 units
-        point.cx, point.cy = float(point.x) * 8, float(point.y) * 5.6
-    return render_cabinet(request, "hotel/map.html", {"points": points, "kinds": MapPoint.Kind})
+    return render_cabinet(request, "hotel/map.html", {"map": selectors.resort_map()})

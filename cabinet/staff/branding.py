@@ -100,6 +100,19 @@ class BrandingForm(forms.ModelForm):
         return self.cleaned_data["accent_colour"].lower()
 
 
+class BrandingStartForm(BrandingForm):
+    """Right after signing up: the two colours and a logo, nothing else (all optional)."""
+
+    cover = None
+
+    class Meta(BrandingForm.Meta):
+        fields = ("primary_colour", "accent_colour")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["logo"].widget.attrs["data-drop-zone"] = ""
+
+
 class BusinessDetailsForm(forms.ModelForm):
     class Meta:
         model = BusinessDetails
@@ -155,6 +168,31 @@ def branding_edit(request: HttpRequest) -> HttpResponse:
     }
     status = 400 if request.method == "POST" else 200
     return render_cabinet(request, "staff/branding.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def branding_start(request: HttpRequest) -> HttpResponse:
+    """The optional step after signing up: colours and a logo, saved through the same audited
+    services as the branding page, or skipped."""
+    form = BrandingStartForm(request.POST or None, request.FILES or None,
+                             instance=_fresh(branding_get()))  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        logo = form.cleaned_data.get("logo")
+        try:
+            if logo:
+                picture_check(logo)
+                branding_logo_set(upload=logo, request=request)
+        except ValidationError as exc:
+            form.add_error("logo", exc)
+        else:
+            branding_change(request=request, primary_colour=form.cleaned_data["primary_colour"],
+                            accent_colour=form.cleaned_data["accent_colour"])  # fmt: skip
+            messages.success(request, _("Your colours are on. Add a cover photo and fonts here."))
+            return HttpResponseRedirect(reverse("staff:branding"))
+    context = {"form": form, "suggested_primary": getattr(form, "suggested_primary", "")}
+    status = 400 if request.method == "POST" else 200
+    return render_cabinet(request, "staff/branding_start.html", context, status=status)
 
 
 def _fresh(branding: Branding) -> Branding:

@@ -3,6 +3,7 @@ and products, events; on a hotel, the map's points and the rooms. Each action ne
 own permission (`<app>.view_/add_/change_/delete_<model>`, which the owner, admins and managers
 have); every change is audited."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -12,6 +13,8 @@ from django.db.models import ProtectedError
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +33,7 @@ from cabinet.forms import (
 )
 from cabinet.hotel.forms import MapPointForm, RoomForm
 from cabinet.hotel.models import MapPoint, Room
+from cabinet.hotel.selectors import resort_map
 from cabinet.models import (
     CannedAnswer,
     CatalogItem,
@@ -40,6 +44,7 @@ from cabinet.models import (
     Offer,
     RequestType,
 )
+from cabinet.money import money
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import staff_required
 from cabinet.verticals import current_vertical
@@ -55,6 +60,8 @@ class Resource:
     title: StrOrPromise
     columns: tuple[str, ...]
     vertical: str = ""  # only on cabinets of this vertical
+    # shown beside the form: (template, function giving its `aside` context), e.g. the plan
+    aside: tuple[str, Callable[[], object]] | None = None
 
     def require(self, user: object, action: str) -> None:
         opts = self.model._meta
@@ -98,6 +105,7 @@ RESOURCES = {
     "map-points": Resource(
         "map-points", MapPoint, MapPointForm, gettext_lazy("Map of the resort"),
         ("name", "kind", "x", "y"), vertical="hotel",
+        aside=("hotel/_plan_picker.html", resort_map),
     ),
     "rooms": Resource(
         "rooms", Room, RoomForm, gettext_lazy("Rooms"), ("number", "kind"), vertical="hotel"
@@ -136,7 +144,8 @@ def _object(resource: Resource, pk: int) -> models.Model:
 
 def _cells(obj: models.Model, columns: tuple[str, ...]) -> list[object]:
     """A row as a person reads it: a choice by its label, a yes by the field's name (a no left
-    out), nothing for an empty value — never "True", "False" or "None"."""
+    out), money and dates in the reader's format, nothing for an empty value — never "True",
+    "False" or "None"."""
     cells: list[object] = []
     for column in columns:
         field = obj._meta.get_field(column)
@@ -146,6 +155,16 @@ def _cells(obj: models.Model, columns: tuple[str, ...]) -> list[object]:
                 cells.append(field.verbose_name)
         elif getattr(field, "choices", None):
             cells.append(getattr(obj, f"get_{column}_display")())
+        elif (
+            isinstance(field, models.DecimalField)
+            and value is not None
+            and hasattr(obj, "currency")
+        ):
+            cells.append(money(value, obj.currency))
+        elif isinstance(field, models.DateTimeField) and value is not None:
+            cells.append(date_format(timezone.localtime(value), "DAY_TIME_FORMAT"))
+        elif isinstance(field, models.DateField) and value is not None:
+            cells.append(date_format(value, "DATE_FORMAT"))
         elif value not in (None, ""):
             cells.append(value)
         elif not cells:
@@ -166,19 +185,21 @@ def content_list(request: HttpRequest, kind: str) -> HttpResponse:
 def content_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
     resource = _resource(kind, request, "add" if pk is None else "change")
     instance = _object(resource, pk) if pk is not None else None
-    form = resource.form(request.POST or None, request.FILES or None, instance=instance)
-    if request.method == "POST":
-        if form.is_valid():
-            services.content_save(form=form, key=resource.key, request=request)
-            messages.success(request, _("Saved."))
-            return HttpResponseRedirect(reverse("staff:content", args=[resource.key]))
-        return render_cabinet(
-            request, "staff/content_form.html", {"resource": resource, "form": form,
-                                                 "object": instance}, status=400,
-        )  # fmt: skip
-    return render_cabinet(
-        request, "staff/content_form.html", {"resource": resource, "form": form, "object": instance}
+    # a link may prefill a new one (the map's click puts the pin where it was)
+    initial = {} if instance else {
+        name: request.GET[name] for name in resource.form.base_fields if name in request.GET
+    }  # fmt: skip
+    form = resource.form(
+        request.POST or None, request.FILES or None, instance=instance, initial=initial
     )
+    if request.method == "POST" and form.is_valid():
+        services.content_save(form=form, key=resource.key, request=request)
+        messages.success(request, _("Saved."))
+        return HttpResponseRedirect(reverse("staff:content", args=[resource.key]))
+    context = {"resource": resource, "form": form, "object": instance,
+               "aside": resource.aside[1]() if resource.aside else None}  # fmt: skip
+    status = 400 if request.method == "POST" else 200
+    return render_cabinet(request, "staff/content_form.html", context, status=status)
 
 
 @require_POST

@@ -45,6 +45,8 @@ def handoff(request: HttpRequest) -> HttpResponse:
         )
     else:
         audit_record(action="login.handoff", actor=user, request=request)
+        if arrival.landing == "brand" and user.is_superuser:  # just signed up: colours, logo
+            return HttpResponseRedirect(reverse("staff:branding-start"))
     return HttpResponseRedirect(reverse("staff:home"))
 
 

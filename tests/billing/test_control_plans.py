@@ -37,7 +37,7 @@ def test_the_plan_list_shows_mrr_from_paying_subscriptions(admin_client, hotel, 
     assert "€29.00" in page
     kpis = admin_client.get("/control/kpis/").content.decode()
     assert "MRR (EUR)" in kpis
-    assert "29.00" in kpis
+    assert "€29.00" in kpis  # the one money format, not "29.00 EUR"
 
 
 def test_an_admin_edits_a_plans_price_and_quota(admin_client, stripe_fake, eager_tasks):

@@ -116,7 +116,7 @@ def test_a_paying_tenant_goes_past_a_priced_quota_and_is_told_the_price(hotel, s
         clients = limits.check("clients", current=1000)
 
     assert (orders.allowed, orders.level) == (True, "warning")
-    assert "billed at 0.05 EUR" in orders.message
+    assert "billed at €0.05." in orders.message  # the one money format (tenants.money)
     assert (clients.allowed, clients.level) == (True, "warning")
 
 
@@ -137,3 +137,14 @@ def test_the_quota_still_stops_where_nothing_is_billed_beyond_it(hotel, shop, st
     assert (trial.allowed, trial.level) == (False, "blocked")
     assert (free.allowed, free.level) == (False, "blocked")
     assert "Upgrade your plan" in free.message
+
+
+def test_the_price_beyond_the_quota_is_in_the_readers_money_format(hotel, stripe_fake):
+    from django.utils import translation
+
+    paying(hotel)
+    with tenant_context(hotel), translation.override("ru"):
+        usage.record("orders", 2000, idempotency_key="busy month in Russian")
+        message = limits.check("orders").message
+    assert "0,05\u00a0€" in message
+    assert "EUR" not in message

@@ -17,8 +17,11 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
+from cabinet.demo import DEMO_TENANTS
+from cabinet.demo_pictures import demo_pictures_seed
 from cabinet.memberships.demo import seed_demo_plans
 from cabinet.models import ClientProfile
+from cabinet.services import branding_update
 from cabinet.verticals import vertical_hook
 from cabinet.wallet import wallet_top_up
 from rbac.models import User
@@ -36,7 +39,7 @@ WIDTHS = (375, 1280)
 
 CLIENT_PAGES = {
     Vertical.HOTEL: ["/", "/stay/", "/services/", "/events/", "/orders/", "/wallet/",
-                     "/messages/", "/account/", "/memberships/"],
+                     "/messages/", "/account/", "/memberships/", "/map/", "/info/"],
     Vertical.SHOP: ["/", "/services/", "/orders/", "/returns/", "/wallet/"],
     Vertical.SCHOOL: ["/", "/children/", "/events/", "/messages/"],
 }  # fmt: skip
@@ -47,6 +50,7 @@ STAFF_PAGES = [
     "/staff/kpi/",
     "/staff/orders/",
     "/staff/memberships/",
+    "/staff/content/events/",
 ]
 
 
@@ -86,10 +90,13 @@ def cabinets(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict]:
                                          email_verified=True)  # fmt: skip
                     profile = ClientProfile.objects.create(user=user)
                     wallet_top_up(client=profile, amount=Decimal("100.00"))
+                    # the demo's own look: colours, fonts, logo, cover and pictures
+                    look = next(d.look for d in DEMO_TENANTS if d.vertical == vertical)
                     demo = vertical_hook(vertical, "demo")
                     if demo:
                         demo(guest=profile, owner=owner, password=PASSWORD)
                     seed_demo_plans(vertical)
+                    demo_pictures_seed(vertical=vertical, branding=branding_update(**look))
                 made[vertical] = (tenant, user.email, owner.email)
             yield made
         finally:

@@ -30,7 +30,8 @@ def follow_handoff(url: str) -> Client:
     token = parts.query.removeprefix("t=")
     response = browser.post(parts.path, {"t": token})
     assert response.status_code == 302, response.content
-    assert response["Location"] == "/staff/"
+    # a new owner lands on the optional colours-and-logo step, which they may skip
+    assert response["Location"] == "/staff/branding/start/"
     return browser
 
 

@@ -50,6 +50,7 @@
 
   function field(name) { return form.elements.namedItem(name); }
   function setText(name) {
+    if (!field(name)) { return; } // the sign-up step has colours and a logo only
     var value = field(name).value;
     preview.querySelectorAll('[data-preview-text="' + name + '"]').forEach(function (node) {
       node.textContent = value;
