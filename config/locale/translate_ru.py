@@ -80,6 +80,7 @@ RU = {
     "Manage services, pages, events, offers and clubs": "Управлять услугами, страницами, событиями, предложениями и клубами",
     "Define custom fields": "Создавать свои поля",
     "your phone": "ваш телефон",
+    "Reason for signing everyone out": "Причина выхода всех из аккаунтов",
     "A sign-in code has been sent to your phone.": "Код для входа отправлен на ваш телефон.",
     "A sign-in code has been sent to %(recipient)s.": "Код для входа отправлен на %(recipient)s.",
     "Sign In": "Вход",
