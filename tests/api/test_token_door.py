@@ -3,17 +3,17 @@ any mix of addresses, one answer for every failure until the password is proven,
 factor where it is on, and the owner's two-factor rule for staff."""
 
 import json
-import time
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django_tenants.utils import tenant_context
 from rest_framework.authtoken.models import Token
 
 from rbac.models import AuditEntry, SecurityPolicy
 from tests.factories import PASSWORD, UserFactory
+from tests.support.totp import current_code
 
 URL = "/api/v1/auth/token/"
 
@@ -25,10 +25,6 @@ def ask(client: Client, email: str, password: str = PASSWORD, *, address: str = 
         headers["HTTP_X_FORWARDED_FOR"] = forwarded
     body = json.dumps({"email": email, "password": password, **extra})
     return client.post(URL, body, content_type="application/json", **headers)
-
-
-def current_code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def test_twelve_wrong_passwords_from_twelve_addresses_lock_the_account(hotel, hotel_client):

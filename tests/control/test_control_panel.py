@@ -1,13 +1,10 @@
-import time
 from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import (
     TOTP,
-    format_hotp_value,
     generate_totp_secret,
-    hotp_value,
 )
 from django.db import connection
 from django.test import Client
@@ -16,6 +13,7 @@ from django_tenants.utils import tenant_context
 
 from rbac.models import AuditEntry, User
 from tenants.models import Domain, Tenant, TenantEvent, TenantStatus
+from tests.support.totp import current_code
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "root@kabinet.example.com", "platform-admin-pass"
 
@@ -27,10 +25,6 @@ def make_admin(*, with_totp: bool = True) -> tuple[User, str]:
     if with_totp:
         TOTP.activate(admin, secret)
     return admin, secret
-
-
-def current_code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import time
 
 import pytest
 import time_machine
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 
 from tests.conftest import host_of
 from tests.e2e.conftest import screenshot
+from tests.support.totp import current_code
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ EMAIL, PASSWORD = "maria@guest.example.com", "seaside holiday 2026"
 
 
 def code_for(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return current_code(secret)
 
 
 def test_register_verify_enrol_totp_and_sign_in_with_a_code(

@@ -5,7 +5,7 @@ import time
 
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import connection
 from django_tenants.utils import tenant_context
 
@@ -15,6 +15,7 @@ from tenants.pool import pool_refill
 from tenants.schema_templates import drop_schema
 from tenants.services import tenant_destroy
 from tests.e2e.conftest import screenshot
+from tests.support.totp import current_code
 
 pytestmark = pytest.mark.e2e
 
@@ -42,15 +43,6 @@ def platform(django_db_blocker, live_port):
         User.objects.filter(pk=admin.pk).update(
             is_active=False, email="retired-ops@kabinet.invalid"
         )
-
-
-def current_code(secret: str) -> str:
-    """The authenticator's code, taken early enough in its 30 seconds to be good when it arrives
-    (a code is valid for its own step only: MFA_TOTP_TOLERANCE = 0)."""
-    left = 30 - time.time() % 30
-    if left < 8:
-        time.sleep(left + 0.5)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def test_sunrise_hotel_signs_up_and_an_admin_steers_it(platform, live_port, browser):

@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from rbac.models import User
 from tests.factories import PASSWORD, UserFactory
+from tests.support.totp import current_code
 
 NEW_PASSWORD = "a brand new long passphrase"
 
@@ -86,7 +87,7 @@ def test_an_authenticator_code_works_only_once(hotel, hotel_client):
     with tenant_context(hotel):
         guest = UserFactory(email="guest@hotel.example.com")
         TOTP.activate(guest, secret)
-    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    code = current_code(secret)
 
     def ask() -> int:
         body = json.dumps({"email": guest.email, "password": PASSWORD, "code": code})

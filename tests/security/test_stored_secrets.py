@@ -3,12 +3,11 @@ database gives back: front-desk codes as a salted password hash, the recovery co
 TOTP keys sealed under a key that is not in the database and names the cabinet."""
 
 import json
-import time
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from cryptography.fernet import InvalidToken
 from django.contrib.auth.hashers import identify_hasher
 from django.test import Client
@@ -19,6 +18,7 @@ from tenants import signing
 from tests.cabinet.test_front_desk import create, slip_code
 from tests.cabinet.test_front_desk import desk as desk
 from tests.factories import PASSWORD, UserFactory
+from tests.support.totp import current_code
 
 
 def test_a_front_desk_code_is_kept_as_a_salted_password_hash(hotel, desk):
@@ -66,7 +66,7 @@ def test_recovery_codes_and_totp_keys_are_sealed_and_still_work(hotel, hotel_cli
             "/api/v1/auth/token/", body, content_type="application/json"
         ).status_code
 
-    by_totp = ask(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    by_totp = ask(current_code(secret))
     by_recovery = ask(codes[0])
 
     # then: they work
