@@ -29,7 +29,7 @@ def worker(
 def test_a_task_runs_in_the_schema_it_was_sent_from(module_tenant, worker):
     with tenant_context(module_tenant):
         record_marker.apply_async(args=["one"])
-    wait_for(lambda: markers(module_tenant), 20, "the task to run")
+    wait_for(lambda: markers(module_tenant), 60, "the task to run")  # a cold worker
     assert markers(module_tenant) == {"marker-one@example.com"}
     assert not User.objects.filter(email__startswith="marker-").exists()  # nothing in public
 
