@@ -155,11 +155,12 @@ def send_telegram_link_code(self: Any, user_id: int, chat_id: str, code: str) ->
 
 @shared_task(name="cabinet.memberships_end_for_erased", autoretry_for=(OSError, RuntimeError),
              retry_backoff=True, max_retries=8)  # fmt: skip
-def memberships_end_for_erased(client_id: int) -> int:
-    """A deleted client's memberships end at the end of their paid period (Stripe is told)."""
+def memberships_end_for_erased(client_id: int, card_customer: str = "") -> int:
+    """A deleted client's memberships end at the end of their paid period, and their saved cards
+    and Stripe customers on the business's account are forgotten (Stripe is told)."""
     from cabinet.memberships.services import memberships_end_for
 
-    return memberships_end_for(client_id=client_id)
+    return memberships_end_for(client_id=client_id, card_customer=card_customer)
 
 
 @shared_task(bind=True, name="cabinet.card_refund_send", max_retries=8, acks_late=True)

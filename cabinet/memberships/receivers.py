@@ -8,6 +8,7 @@ from django_tenants.utils import tenant_context
 from billing.signals import client_subscription_changed
 from cabinet.memberships.models import Membership, MembershipInvoice
 from cabinet.memberships.services import membership_sync
+from cabinet.models import ClientProfile
 from rbac.models import User
 from rbac.signals import PersonalDataSection, personal_data_erasing, personal_data_requested
 from rbac.signals import personal_record as row
@@ -79,8 +80,15 @@ def end_memberships(sender: type[User], user: User, **kwargs: Any) -> None:
     client_ids = set(
         Membership.objects.filter(client__user=user).values_list("client_id", flat=True)
     )
-    for client_id in client_ids:
-        enqueue_on_commit(memberships_end_for_erased, client_id)
+    # and whoever saved a card at checkout: the cards are removed at Stripe (the customer's id
+    # travels with the task: the client row may be gone by the time it runs)
+    cards = dict(
+        ClientProfile.objects.filter(user=user)
+        .exclude(card_customer="")
+        .values_list("pk", "card_customer")
+    )
+    for client_id in client_ids | set(cards):
+        enqueue_on_commit(memberships_end_for_erased, client_id, cards.get(client_id, ""))
 
 
 def connect() -> None:

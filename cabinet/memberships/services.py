@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import client_subscriptions as stripe_side
+from billing import payments
 from billing.client_subscriptions import ConnectedInvoice, ConnectedSubscription, StripeFailure
 from cabinet.memberships.models import Membership, MembershipInvoice, MembershipPlan
 from cabinet.models import ClientProfile, NotificationEvent
@@ -154,11 +155,12 @@ def membership_change(
     )
 
 
-def memberships_end_for(*, client_id: int) -> int:
+def memberships_end_for(*, client_id: int, card_customer: str = "") -> int:
     """A client deleted their account: their live memberships end at the end of the paid period
-    (nothing more is charged to their card) and their Stripe customers on the business's
-    account keep no name, email or phone. Runs in the tenant's task; a Stripe failure is raised
-    for the task to retry (each call is idempotent). How many memberships were ended."""
+    (nothing more is charged to their card), the cards they saved at checkout are removed, and
+    their Stripe customers on the business's account keep no name, email or phone. Runs in the
+    tenant's task; a Stripe failure is raised for the task to retry (each call is idempotent).
+    How many memberships were ended."""
     tenant = connection.tenant
     ended = 0
     memberships = Membership.objects.filter(client_id=client_id)
@@ -171,8 +173,15 @@ def memberships_end_for(*, client_id: int) -> int:
             )  # fmt: skip
             membership_sync(tenant=tenant, subscription_id=membership.stripe_subscription_id)
             ended += 1
-        for customer in set(memberships.values_list("stripe_customer_id", flat=True)) - {""}:
+        customers = set(memberships.values_list("stripe_customer_id", flat=True))
+        # the customer that kept the cards they chose to save at checkout: the cards go too
+        if card_customer:
+            for card in payments.saved_cards(tenant=tenant, customer=card_customer):
+                payments.saved_card_remove(tenant=tenant, customer=card_customer, card_id=card.id)
+            customers.add(card_customer)
+        for customer in customers - {""}:
             stripe_side.customer_anonymise(tenant=tenant, customer=customer)
+        ClientProfile.objects.filter(pk=client_id).update(card_customer="")
     except (PlansUnavailable, StripeFailure) as exc:
         raise RuntimeError(f"the memberships of client {client_id} are not ended yet") from exc
     return ended

@@ -288,6 +288,30 @@ def test_a_card_is_saved_only_when_the_client_asks_and_they_can_remove_it(
         assert AuditEntry.objects.filter(action="wallet.card_removed").count() == 1
 
 
+def test_deleting_the_account_removes_the_saved_card_and_anonymises_the_customer(
+    hotel, stripe_fake, platform_client, eager_tasks, django_capture_on_commit_callbacks
+):
+    from rbac.account import account_erase
+
+    connect(stripe_fake, hotel)
+    client, browser = a_guest(hotel)
+    _checkout, session_id = book_by_card(hotel, client, browser, save_card=True)
+    stripe_fake.payment_act(session_id, "pay")
+    (card,) = stripe_fake.of_kind("payment_method")
+    customer_id = card["customer"]
+    with tenant_context(hotel):
+        assert ClientProfile.objects.get(pk=client.pk).card_customer == customer_id
+    # when the person's account is erased
+    with tenant_context(hotel), django_capture_on_commit_callbacks(execute=True):
+        account_erase(user=client.user)
+    # then the business's Stripe account keeps neither their card nor their name and email
+    assert stripe_fake.get(card["id"], "payment_method")["customer"] is None
+    customer = stripe_fake.get(customer_id, "customer")
+    assert (customer["email"], customer["name"]) == (None, None)
+    with tenant_context(hotel):  # the client row is gone, or kept anonymised without the id
+        assert not ClientProfile.objects.filter(pk=client.pk).exclude(card_customer="").exists()
+
+
 def test_no_card_until_the_business_account_can_take_payments(hotel, stripe_fake):
     client, browser = a_guest(hotel)
     with tenant_context(hotel):

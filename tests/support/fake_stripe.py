@@ -611,7 +611,7 @@ class FakeStripe(FakeService):
         )
 
     def get_subscriptions__ID(self, sid: str, p: dict[str, Any]) -> dict[str, Any]:
-        return self._on_account(self.get(sid, "subscription"), p)
+        return self._owned(self.get(sid, "subscription"), p)
 
     def get_subscriptions(self, p: dict[str, Any]) -> dict[str, Any]:
         found = self.of_kind("subscription", customer=p.get("customer"))
@@ -764,7 +764,7 @@ class FakeStripe(FakeService):
 
     # -- a business's own plans for its clients (subscriptions on a connected account) --------
 
-    def _on_account(self, obj: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+    def _owned(self, obj: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
         """`obj` when it belongs to the account the request is made on (Stripe-Account)."""
         if obj.get("account", "") != p.get("__account", ""):
             raise StripeError(404, f"No such {obj['object']}: '{obj['id']}'")  # another account's
@@ -875,7 +875,7 @@ class FakeStripe(FakeService):
         return invoice
 
     def post_subscriptions__ID(self, sid: str, p: dict[str, Any]) -> dict[str, Any]:
-        sub = self._on_account(self.get(sid, "subscription"), p)
+        sub = self._owned(self.get(sid, "subscription"), p)
         if sub["status"] == "canceled":
             raise StripeError(
                 400, "A canceled subscription can only update its metadata.", "invalid"
@@ -889,7 +889,7 @@ class FakeStripe(FakeService):
         return sub
 
     def get_invoices__ID(self, iid: str, p: dict[str, Any]) -> dict[str, Any]:
-        return self._on_account(self.get(iid, "invoice"), p)
+        return self._owned(self.get(iid, "invoice"), p)
 
     def membership_renew(self, sid: str, *, paid: bool = True) -> dict[str, Any]:
         """The period ends: a subscription set to cancel ends; a paused one's invoice is voided;
