@@ -310,8 +310,13 @@ def run(env: dict[str, str], data_dir: Path) -> int:
 def main() -> int:
     url = bench_server_url(DATABASE)
     with tempfile.TemporaryDirectory(prefix="kabinet-probe-") as data_dir:
+        # Both halves here measure isolation with people fully signed in: the second-factor
+        # policies (a code on a new browser, staff two-factor by default) would stop A's own
+        # controls before B is ever tried. Those policies are the doors half's and the suite's.
         env = bench_env(url, settings_module="config.settings", data_dir=Path(data_dir),
-                        TENANT_POOL_SIZE="0", DEBUG="false", STRIPE_API_KEY="")  # fmt: skip
+                        TENANT_POOL_SIZE="0", DEBUG="false", STRIPE_API_KEY="",
+                        SIGN_IN_NEW_BROWSER_CODE="false",
+                        STAFF_TWO_FACTOR_DEFAULT="false")  # fmt: skip
         os.environ.update(env)
         say("isolation probe: tenant A's credentials against tenant B's host and ids")
         recreate_database(url)
