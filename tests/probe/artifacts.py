@@ -365,6 +365,25 @@ def _api_key(scene: Scene) -> list[Replay]:
                    home_forger=scene.on_a(Authorization=forged))]  # fmt: skip
 
 
+def _review_link(scene: Scene) -> list[Replay]:
+    from cabinet.feedback import review_link
+    from cabinet.models import ClientProfile, Review
+    from tests.factories import UserFactory
+
+    def review(title: str) -> Review:
+        client = ClientProfile.objects.create(user=UserFactory(full_name=f"{title} guest"))
+        return Review.objects.create(pk=scene.pk, client=client, subject=f"probe:{scene.pk}",
+                                     title=title)  # fmt: skip
+
+    home_title, marker = f"Aprobe stay {scene.pk}", f"{scene.tag} stay {scene.pk}"
+    link = _in(scene.a, lambda: review_link(review(home_title)))
+    _in(scene.b, lambda: review(marker))
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    return [Replay("review-link", "GET", link, link.replace(token, _forge(token)),
+                   caller=scene.on_b(), home=scene.on_a(), marker=marker,
+                   home_marker=home_title)]  # fmt: skip
+
+
 MINTERS = {
     "email-confirmation": _email_confirmation,
     "password-reset": _password_reset,
@@ -374,6 +393,7 @@ MINTERS = {
     "invitation": _invitation,
     "handoff": _handoff,
     "api-key": _api_key,
+    "review-link": _review_link,
 }
 
 
