@@ -87,7 +87,8 @@ def test_a_hotel_guest_checks_in_online_and_orders_an_extra(
     phone.get_by_role("button", name="Confirm and pay €36.00").click()
     fits(phone)
     screenshot(phone, "hotel-4-extra-ordered")
-    phone.get_by_text("More", exact=True).click()  # on a phone the rest of the menu is a sheet
+    # on a phone the rest of the menu is a sheet behind the tab bar's More
+    phone.locator(".tabbar").get_by_text("More", exact=True).click()
     phone.get_by_role("link", name="Map").click()
     fits(phone)
     screenshot(phone, "hotel-5-map")
