@@ -88,7 +88,10 @@ class TokenView(APIView):
                 description="The password is right, but the email address is not verified "
                 "yet, or this cabinet asks staff to set up two-factor sign-in first"
             ),
-            429: OpenApiResponse(description="Too many failed attempts for this account"),
+            429: OpenApiResponse(
+                description="Too many failed attempts for this account, or too many sign-in "
+                "codes asked for (`too_many_codes`)"
+            ),
         },
     )
     def post(self, request: Request) -> Response:

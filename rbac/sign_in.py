@@ -121,6 +121,12 @@ def _sign_in_code_check(*, request: HttpRequest, user: User, code: str) -> None:
     key = _sign_in_code_key(user)
     pending = cache.get(key)
     if not code or pending is None:
+        # The page's own limit on sending codes (allauth's "request_login_code": per address
+        # and per account), so the API cannot be used to flood someone's inbox or phone.
+        if not ratelimit.consume(request, action="request_login_code", key=user.email.lower()):
+            raise SignInRefused(
+                429, _("Too many sign-in codes asked for. Try again later."), "too_many_codes"
+            )
         fresh = signing.code_mint(SIGN_IN_CODE_DIGITS, 6)
         digest = signing.digest(SIGN_IN_CODE_PURPOSE, f"{user.pk}:{fresh}")
         cache.set(key, {"digest": digest, "tries": account_settings.LOGIN_BY_CODE_MAX_ATTEMPTS},

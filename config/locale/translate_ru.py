@@ -13,6 +13,7 @@ from pathlib import Path
 import polib
 
 RU = {
+    "Too many sign-in codes asked for. Try again later.": "Слишком много запросов кода для входа. Попробуйте позже.",
     # Fields the owner defines (issue 22, point 3) and the role editor's abilities
     "Give an object of field keys and values.": "Передайте объект: ключи полей и их значения.",
     "There is no such field you may write.": "Такого поля, доступного вам для записи, нет.",

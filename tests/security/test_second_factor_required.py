@@ -215,3 +215,21 @@ def test_the_api_asks_a_client_without_a_second_factor_for_an_emailed_code(
     assert right.status_code == 200
     assert "token" in right.json()
     assert again.status_code == 401
+
+
+def test_the_api_sends_sign_in_codes_under_the_pages_limit(hotel, hotel_client, codes_required):
+    # given: a client with a password and no second factor
+    with tenant_context(hotel):
+        guest = UserFactory(email="guest@hotel.example.com")
+    body = json.dumps({"email": guest.email, "password": PASSWORD})
+
+    # when: the password alone is sent again and again, each asking for a fresh code
+    answers = [
+        hotel_client.post("/api/v1/auth/token/", body, content_type="application/json")
+        for _ in range(5)
+    ]
+
+    # then: allauth's "request_login_code" limit (3 a minute per account) holds: no more mail
+    assert [a.json()["code"] for a in answers] == ["sign_in_code_sent"] * 3 + ["too_many_codes"] * 2
+    assert answers[-1].status_code == 429
+    assert len([m for m in mail.outbox if m.to == [guest.email]]) == 3
