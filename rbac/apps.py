@@ -8,7 +8,9 @@ class RbacConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from rbac import receivers
+        from rbac import browser_trust, receivers
+
+        browser_trust.install()
 
         # After a tenant schema (or a template) is migrated, its role groups get any permission
         # the code added since (cabinet's come last, so this runs once they exist).

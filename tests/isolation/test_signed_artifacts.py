@@ -11,6 +11,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress, get_emailconfirmation_model
+from allauth.mfa import app_settings as mfa_settings
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.test import Client
@@ -27,7 +28,7 @@ from cabinet.models import (
 )
 from rbac.models import ApiKey, DataExport, StaffInvitation, User
 from tests.conftest import host_of
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 # Far above what the session's own rows use, and new for every test (sequences are not rolled
 # back, but rows made with an explicit key do not move them).
@@ -386,3 +387,48 @@ def test_a_hotel_login_code_does_not_sign_in_the_shop_twin_waiting_for_a_code(ho
     # and the shop's own code still signs in there
     shop_browser.post("/accounts/login/code/confirm/", {"code": shop_code})
     assert shop_browser.session["_auth_user_id"] == str(pk)
+
+
+# --- allauth's "trust this browser" cookie ----------------------------------------------------
+
+
+def test_a_browser_trusted_in_the_hotel_is_asked_for_a_code_by_the_shop_twin(hotel, shop, settings):
+    """allauth signs the trust cookie with the platform's key over a fingerprint of the user's
+    id, password hash and factors; rbac.browser_trust binds it to the schema. The twin in the
+    shop has the same id, email and even the same password hash (a copied account), so only the
+    schema tells the two apart. The cookie is set host-only, so a browser does not even send it;
+    here it is copied by hand, as an attacker would."""
+    settings.ACCOUNT_LOGIN_BY_CODE_REQUIRED = {"password"}
+    pk = same_pk()
+    _twin_user(hotel, pk, "twin@example.com")
+    twin = _twin_user(shop, pk, "twin@example.com")
+    with tenant_context(hotel):
+        same_hash = User.objects.get(pk=pk).password
+    with tenant_context(shop):
+        User.objects.filter(pk=twin.pk).update(password=same_hash)
+    hotel_browser = Client(HTTP_HOST=host_of(hotel))
+    hotel_browser.post("/accounts/login/", {"login": "twin@example.com", "password": PASSWORD})
+    code = re.findall(r"\b\d{6}\b", mail.outbox[-1].body)[0]
+    assert hotel_browser.post("/accounts/login/code/confirm/", {"code": code})["Location"] == (
+        "/accounts/2fa/trust/"
+    )
+    trusted = hotel_browser.post("/accounts/2fa/trust/", {"action": "trust"})
+    cookie = trusted.cookies[mfa_settings.TRUST_COOKIE_NAME]
+    assert not cookie["domain"]  # host-only: never sent to another cabinet's host
+    hotel_browser.post("/accounts/logout/")
+
+    # when: the hotel's trust cookie is carried to the shop, and back to the hotel
+    shop_browser = Client(HTTP_HOST=host_of(shop))
+    shop_browser.cookies[mfa_settings.TRUST_COOKIE_NAME] = cookie.value
+    in_shop = shop_browser.post(
+        "/accounts/login/", {"login": "twin@example.com", "password": PASSWORD}
+    )
+    at_home = hotel_browser.post(
+        "/accounts/login/", {"login": "twin@example.com", "password": PASSWORD}
+    )
+
+    # then: the shop asks for a code and signs nobody in; the hotel lets its browser in
+    assert in_shop["Location"] == "/accounts/login/code/confirm/"
+    assert "_auth_user_id" not in shop_browser.session
+    assert at_home["Location"] != "/accounts/login/code/confirm/"
+    assert hotel_browser.session["_auth_user_id"] == str(pk)
