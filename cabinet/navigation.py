@@ -195,4 +195,10 @@ def client_navigation(request: HttpRequest) -> dict[str, object]:
     _mark_current(tabs + more, request.path)
     home = tabs[0]
     home.current = request.path == home.url  # "/" is everyone's prefix
-    return {"tabs": tabs, "more": more, "more_current": any(item.current for item in more)}
+    return {
+        "tabs": tabs,
+        "more": more,
+        "more_current": any(item.current for item in more),
+        # The wide top bar shows the first three of "more" and folds the rest under its own More.
+        "folded_current": any(item.current for item in more[3:]),
+    }
