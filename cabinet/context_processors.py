@@ -13,8 +13,12 @@ def cabinet(request: HttpRequest) -> dict[str, object]:
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.is_public:
         return {"cabinet_base": "public/base.html"}
+    user = getattr(request, "user", None)
+    staff = bool(user is not None and user.is_authenticated and user.is_staff)
     return {
-        "cabinet_base": "cabinet/base.html",
+        # Pages both sides share (allauth's account pages, notification settings) keep a staff
+        # member in the back office's frame.
+        "cabinet_base": "staff/base.html" if staff else "cabinet/base.html",
         "branding": SimpleLazyObject(branding_get),
         "community_on": SimpleLazyObject(lambda: policy_get().community_enabled),
         "vertical": tenant.vertical,

@@ -45,3 +45,19 @@ def test_the_sessions_page_lists_devices_without_a_table(hotel, hotel_client):
 )  # fmt: skip
 def test_a_user_agent_is_named_as_people_name_devices(agent, named):
     assert device_name(agent) == named
+
+
+@pytest.mark.parametrize("path", ["/accounts/email/", "/account/notifications/", "/notifications/"])
+def test_a_staff_member_keeps_the_back_office_frame_on_account_pages(hotel, hotel_client, path):
+    with tenant_context(hotel):
+        operator = UserFactory(email="op@hotel.example.com", is_staff=True)
+        hotel_client.force_login(operator)
+        guest = UserFactory(email="guest@hotel.example.com")
+
+    as_staff = hotel_client.get(path).content.decode()
+    hotel_client.force_login(guest)
+    as_client = hotel_client.get(path).content.decode()
+
+    assert 'aria-label="Back office"' in as_staff
+    assert 'aria-label="Back office"' not in as_client
+    assert 'aria-label="Cabinet"' in as_client
