@@ -27,6 +27,7 @@ COVER_MAX_BYTES = 8 * 1024 * 1024
 COVER_SIDES = (1600, 800)  # the full picture and the one a phone loads (srcset)
 BRANDING_TEXT_FIELDS = (
     "display_name", "tagline", "welcome_text", "primary_colour", "accent_colour", "font",
+    "content_languages", "translations",
 )  # fmt: skip
 
 
