@@ -363,3 +363,13 @@ def test_a_cabinets_translations_never_show_in_another_with_the_same_keys(hotel,
     assert "Hotel-Sauna" not in api
     assert "shop item" in page
     assert "Hotel-Sauna" in client_browser(hotel, "de").get("/services/").content.decode()
+
+
+def test_surveys_are_written_in_the_content_languages(hotel):
+    owner = owner_browser(hotel)
+    assert 'name="title_de"' not in owner.get("/staff/surveys/").content.decode()
+    with tenant_context(hotel):
+        branding_update(content_languages=["en", "de"])
+    page = owner.get("/staff/surveys/").content.decode()
+    assert 'name="title_de"' in page
+    assert 'name="title_ru"' not in page
