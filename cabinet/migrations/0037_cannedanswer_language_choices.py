@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0036_content_translations'),
+        ("cabinet", "0036_content_translations"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='cannedanswer',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('ru', 'Русский'), ('de', 'Deutsch'), ('ar', 'العربية')], max_length=8, verbose_name='language'),
+            model_name="cannedanswer",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("en", "English"),
+                    ("ru", "Русский"),
+                    ("de", "Deutsch"),
+                    ("ar", "العربية"),
+                ],
+                max_length=8,
+                verbose_name="language",
+            ),
         ),
     ]
