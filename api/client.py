@@ -24,10 +24,12 @@ from rest_framework.views import APIView
 
 from api.errors import refused
 from api.inputs import JsonInput, query_of
+from api.localized import Localized, api_language
 from billing import payments
 from cabinet import selectors
 from cabinet.bookings import PaymentRequired, booking_cancel, cancel_deadline, client_booking_create
 from cabinet.checkout import checkout_open_booking
+from cabinet.content_i18n import tr
 from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, CatalogItem, Document, Event, Order, Wallet
 from cabinet.orders import order_place
@@ -44,7 +46,13 @@ class IsClient(IsAuthenticated):
 
 
 class ItemOutput(serializers.ModelSerializer):
-    category = serializers.CharField(source="category.name")
+    category = serializers.SerializerMethodField()
+    name = Localized(
+        "name",
+        help_text="In the request's language (Accept-Language), else the "
+        "person's, else the cabinet's default.",
+    )
+    description = Localized("description")
     is_free = serializers.BooleanField()
     available_days = serializers.CharField(
         help_text="The days it is offered, 1 = Monday … 7 = Sunday; empty: every day."
@@ -57,6 +65,9 @@ class ItemOutput(serializers.ModelSerializer):
         fields = ("id", "category", "name", "description", "price", "currency", "unit", "is_free",
                   "image", "available_from", "available_until", "available_days",
                   "available_now")  # fmt: skip
+
+    def get_category(self, item: CatalogItem) -> str:
+        return tr(item.category, "name", api_language(self.context.get("request")))
 
     def get_image(self, item: CatalogItem) -> str | None:
         return item.image.url if item.image else None
@@ -135,6 +146,13 @@ class WalletOutput(serializers.ModelSerializer):
 
 class EventOutput(serializers.ModelSerializer):
     places_left = serializers.SerializerMethodField()
+    title = Localized(
+        "title",
+        help_text="In the request's language (Accept-Language), else the "
+        "person's, else the cabinet's default.",
+    )
+    description = Localized("description")
+    location = Localized("location")
 
     class Meta:
         model = Event
@@ -206,7 +224,7 @@ class CatalogView(APIView):
     @extend_schema(responses=ItemOutput(many=True), summary="What the business offers")
     def get(self, request: Request) -> Response:
         items = [item for _category, items in selectors.catalog() for item in items]
-        return Response(ItemOutput(items, many=True).data)
+        return Response(ItemOutput(items, many=True, context={"request": request}).data)
 
 
 class OrdersView(APIView):
@@ -262,7 +280,8 @@ class EventsView(APIView):
 
     @extend_schema(responses=EventOutput(many=True))
     def get(self, request: Request) -> Response:
-        return Response(EventOutput(selectors.upcoming_events()[:100], many=True).data)
+        events = selectors.upcoming_events()[:100]
+        return Response(EventOutput(events, many=True, context={"request": request}).data)
 
 
 class PaymentRequiredOutput(serializers.Serializer):

@@ -15,6 +15,7 @@ from api.branding import BrandingView
 from api.me import MeProfileView, MeView, TokenView
 from api.root import ApiRootView
 from api.signup import SignupView, SlugAvailabilityView
+from api.staff_catalog import StaffCatalogItemView, StaffCatalogView
 from api.staff_clients import StaffClientsView, StaffClientView
 from api.staff_orders import StaffOrderStatusView, StaffOrdersView
 
@@ -74,6 +75,10 @@ tenant_api_urlpatterns = _api_urlpatterns(
         path("staff/clients/", StaffClientsView.as_view(), name="api-staff-clients"),
         path("staff/clients/<int:pk>/", StaffClientView.as_view(), name="api-staff-client"),
         path("staff/orders/", StaffOrdersView.as_view(), name="api-staff-orders"),
+        path("staff/catalog/", StaffCatalogView.as_view(), name="api-staff-catalog"),
+        path(
+            "staff/catalog/<int:pk>/", StaffCatalogItemView.as_view(), name="api-staff-catalog-item"
+        ),
         path(
             "staff/orders/<int:pk>/status/",
             StaffOrderStatusView.as_view(),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from billing import limits, usage
 from cabinet import outgoing
 from cabinet.calendar_files import event_ics
+from cabinet.content_i18n import tr
 from cabinet.models import Booking, ClientProfile, Event, Notification, NotificationEvent
 from cabinet.notifications import in_language_of, notify
 from rbac.audit import audit_record
@@ -50,7 +51,7 @@ def client_booking_create(
 def _when_where(event: Event) -> str:
     """ "7 Dec, 14:30 Hall A" in the active language (a notification's body)."""
     when = date_format(timezone.localtime(event.starts_at), "DAY_TIME_FORMAT")
-    return f"{when} {event.location}".strip()
+    return f"{when} {tr(event, 'location')}".strip()
 
 
 def _voucher_later(booking: Booking) -> None:
@@ -158,7 +159,10 @@ def booking_cancel(
         usage.record("bookings", 1, idempotency_key=f"booking:{waiting.pk}")
         _voucher_later(waiting)
         audit_record(action="booking.promoted", actor_label="system", target=waiting)
-        title = _("A place freed up: you are booked for %(title)s") % {"title": locked_event.title}
+        with in_language_of(waiting.client.user):
+            title = _("A place freed up: you are booked for %(title)s") % {
+                "title": tr(locked_event, "title")
+            }
         notify(
             recipient=waiting.client.user, event=NotificationEvent.BOOKING, title=title,
             url=f"/bookings/{waiting.pk}/", key=f"booking:{waiting.pk}:promoted",
@@ -202,12 +206,12 @@ def booking_ics(booking: Booking, *, cabinet_name: str, host: str, zone: ZoneInf
     event = booking.event
     return event_ics(
         uid=f"booking-{booking.pk}@{host}",
-        title=event.title,
+        title=tr(event, "title"),
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         zone=zone,
-        location=event.location,
-        description=event.description,
+        location=tr(event, "location"),
+        description=tr(event, "description"),
         producer=cabinet_name,
     )
 
@@ -248,7 +252,7 @@ def booking_reminders_send(*, now: datetime | None = None) -> int:
         when = timezone.localtime(event.starts_at)
         with in_language_of(user):
             title = _("Reminder: %(title)s at %(time)s") % {
-                "title": event.title,
+                "title": tr(event, "title"),
                 "time": date_format(when, "TIME_FORMAT"),
             }
             body = _when_where(event)

@@ -17,6 +17,7 @@ from cabinet.chat import (
     thread_close,
     thread_read,
 )
+from cabinet.content_i18n import default_language, tr
 from cabinet.intake import canned_answers_for
 from cabinet.models import CannedAnswer, Message, Thread
 from cabinet.rendering import render_cabinet
@@ -71,7 +72,9 @@ def _post(request: HttpRequest, thread: Thread) -> str | None:
     canned = request.POST.get("canned", "")
     if request.user.is_staff and canned and not body.strip():
         answer = CannedAnswer.objects.filter(pk=canned if canned.isdigit() else 0).first()
-        body = answer.body if answer else ""
+        # in the client's language when the owner wrote it in theirs (cabinet.content_i18n)
+        language = thread.client.user.language or default_language()
+        body = tr(answer, "body", language) if answer else ""
     try:
         message_post(thread=thread, author=request.user, body=body,
                      upload=request.FILES.get("attachment"))  # fmt: skip

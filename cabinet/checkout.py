@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cabinet.content_i18n import tr
 from cabinet.loyalty import (
     best_club,
     loyalty_settings,
@@ -282,7 +283,7 @@ def price(
     """Prices come from the catalog and the event, never from the request; then the client's
     tier, their best club and the offer code each take their share, as their own lines."""
     if event is not None:
-        lines = [Line("event", event.title, event.price * seats, seats)]
+        lines = [Line("event", tr(event, "title"), event.price * seats, seats)]
         items, currency = {}, event.currency
     else:
         lines, items, currency = _order_items(wanted or {})
@@ -292,7 +293,7 @@ def price(
     if tier is not None and tier.discount_percent and running:
         cut = _percent_of(running, tier.discount_percent)
         label = _("%(tier)s discount, %(percent)d %%") % {
-            "tier": tier.name, "percent": tier.discount_percent,
+            "tier": tr(tier, "name"), "percent": tier.discount_percent,
         }  # fmt: skip
         lines.append(Line("tier", label, -cut))
         running -= cut
@@ -300,7 +301,7 @@ def price(
     if club is not None and running:
         cut = _percent_of(running, club.discount_percent)
         label = _("%(club)s club price, %(percent)d %%") % {
-            "club": club.name, "percent": club.discount_percent,
+            "club": tr(club, "name"), "percent": club.discount_percent,
         }  # fmt: skip
         lines.append(Line("club", label, -cut))
         running -= cut

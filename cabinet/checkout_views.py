@@ -22,6 +22,7 @@ from cabinet.checkout import (
     price_checkout,
 )
 from cabinet.client_views import client_of
+from cabinet.content_i18n import tr
 from cabinet.loyalty import offers_for, tier_for
 from cabinet.models import Checkout, ClientProfile, Club
 from cabinet.rendering import render_cabinet
@@ -127,7 +128,9 @@ def checkout_pay(request: HttpRequest, token: str) -> HttpResponse:
     if paid.order_id:
         messages.success(request, _("Thank you! Order #%s is placed.") % paid.order_id)
     else:
-        messages.success(request, _("Booked: %s.") % (paid.event.title if paid.event else ""))
+        messages.success(
+            request, _("Booked: %s.") % (tr(paid.event, "title") if paid.event else "")
+        )
     return HttpResponseRedirect(_done_url(paid), status=303)
 
 
@@ -174,8 +177,7 @@ def checkout_card_done(request: HttpRequest, token: str) -> HttpResponse:
         if checkout.order_id:
             messages.success(request, _("Thank you! Order #%s is placed.") % checkout.order_id)
         else:
-            messages.success(request, _("Booked: %s.") % (checkout.event.title if checkout.event
-                                                           else ""))  # fmt: skip
+            messages.success(request, _("Booked: %s.") % tr(checkout.event, "title"))
         return HttpResponseRedirect(_done_url(checkout), status=303)
     if paid_here:
         why = _refusal_now(client, checkout)
@@ -240,10 +242,10 @@ def club_membership(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "join":
             club_join(club=club, client=client, by=request.user)
-            messages.success(request, _("Welcome to %s.") % club.name)
+            messages.success(request, _("Welcome to %s.") % tr(club, "name"))
         else:
             club_leave(club=club, client=client, by=request.user)
-            messages.success(request, _("You have left %s.") % club.name)
+            messages.success(request, _("You have left %s.") % tr(club, "name"))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return HttpResponseRedirect(reverse("cabinet:loyalty"), status=303)

@@ -23,6 +23,7 @@ from cabinet import selectors
 from cabinet.bookings import booking_cancel, booking_ics, cancel_deadline, client_booking_create
 from cabinet.card_payments import saved_cards_of
 from cabinet.checkout import checkout_open_booking, checkout_open_order
+from cabinet.content_i18n import tr
 from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, Checkout, Document, Event, LedgerEntry, Order
 from cabinet.money import money
@@ -246,7 +247,7 @@ def event_book(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Booked: %s.") % event.title)
+        messages.success(request, _("Booked: %s.") % tr(event, "title"))
     return HttpResponseRedirect(back_to(request, reverse("cabinet:events")))
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cabinet.content_i18n import tr
 from cabinet.letterhead import business_details_get, document_number_take, letterhead_get
 from cabinet.models import Booking, Document, Order
 from cabinet.money import money
@@ -122,16 +123,16 @@ def voucher_build(*, booking_id: int) -> Document | None:
         rows = [
             (_("Guest"), booking.client.user.get_full_name()),
             (_("When"), f"{_when(event.starts_at)} – {timezone.localtime(event.ends_at):%H:%M}"),
-            (_("Where"), event.location),
+            (_("Where"), tr(event, "location")),
             (_("Places"), str(booking.seats)),
             (_("Price"), money(event.price * booking.seats, event.currency)
              if event.price else str(_("Free"))),
             (_("Voucher code"), code),
         ]  # fmt: skip
         pdf = pdf_document(
-            title=_("Voucher: %(event)s") % {"event": event.title},
+            title=_("Voucher: %(event)s") % {"event": tr(event, "title")},
             subtitle=_("Show this voucher (printed or on your phone) when you arrive."),
-            sections=[Section(title=str(event.title), rows=rows)],
+            sections=[Section(title=tr(event, "title"), rows=rows)],
             letterhead=letterhead_get(),
             number=number,
             qr=voucher_check_url(code),

@@ -38,6 +38,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cabinet.content_i18n import content_languages
 from cabinet.intake import work_close, work_open
 from cabinet.models import (
     Booking,
@@ -59,7 +60,6 @@ from tenants import signing
 LOW_RATING = 2  # this or less opens a work item
 LINK_DAYS = 60  # a review or survey link in an email works this long
 EVENT_LOOKBACK = dt.timedelta(days=3)  # events that ended this recently are asked about
-LANGUAGES = ("en", "ru")  # the languages the owner writes survey texts in (point 1 adds more)
 Q_KIND = SurveyQuestion.Kind
 
 
@@ -78,11 +78,26 @@ def localised(texts: dict[str, str] | None, language: str | None = None) -> str:
     return next((text for text in texts.values() if text), "")
 
 
+def survey_languages() -> list[str]:
+    """The languages the owner writes survey texts in: the cabinet's content languages."""
+    return content_languages()
+
+
+def language_rows(data: Any, *prefixes: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(code, the language's name in the reader's language, {prefix: what was typed}) for each
+    survey language, for the editors' inputs."""
+    return [
+        (code, translation.get_language_info(code)["name_translated"],
+         {prefix: str(data.get(f"{prefix}_{code}", "")) for prefix in prefixes})
+        for code in survey_languages()
+    ]  # fmt: skip
+
+
 def texts_from(data: Any, prefix: str) -> dict[str, str]:
     """{language: text} from form fields named `<prefix>_<language>`."""
     return {
         lang: " ".join(str(data.get(f"{prefix}_{lang}", "")).split())[:300]
-        for lang in LANGUAGES
+        for lang in survey_languages()
         if str(data.get(f"{prefix}_{lang}", "")).strip()
     }
 
@@ -336,14 +351,15 @@ def question_remove(*, question: SurveyQuestion, by: User) -> None:
 
 def choices_from(data: Any) -> list[dict[str, str]]:
     """Answers to choose from, one per line in each language's box (lines pair up by order)."""
+    languages = survey_languages()
     lines = {
         lang: [" ".join(x.split())[:120] for x in str(data.get(f"choices_{lang}", "")).splitlines()
                if x.strip()][:12]
-        for lang in LANGUAGES
+        for lang in languages
     }  # fmt: skip
     count = max((len(found) for found in lines.values()), default=0)
     return [
-        {lang: lines[lang][i] for lang in LANGUAGES if i < len(lines[lang])} for i in range(count)
+        {lang: lines[lang][i] for lang in languages if i < len(lines[lang])} for i in range(count)
     ]
 
 

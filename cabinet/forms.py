@@ -3,9 +3,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from cabinet.content_i18n import TranslatedFormMixin
 from cabinet.images import picture_file
 from cabinet.models import (
     CannedAnswer,
+    CatalogCategory,
     CatalogItem,
     Club,
     CustomField,
@@ -13,6 +15,7 @@ from cabinet.models import (
     InfoPage,
     Offer,
     RequestType,
+    Tier,
 )
 from cabinet.storage_quota import storage_changed, storage_check
 
@@ -50,7 +53,7 @@ class PictureFormMixin:
         return image
 
 
-class InfoPageForm(PictureFormMixin, forms.ModelForm):
+class InfoPageForm(TranslatedFormMixin, PictureFormMixin, forms.ModelForm):
     class Meta:
         model = InfoPage
         fields = ("title", "kind", "body", "image", "position", "is_published")
@@ -62,7 +65,7 @@ class InfoPageForm(PictureFormMixin, forms.ModelForm):
         widgets = {"image": picture_input()}
 
 
-class CatalogItemForm(PictureFormMixin, forms.ModelForm):
+class CatalogItemForm(TranslatedFormMixin, PictureFormMixin, forms.ModelForm):
     class Meta:
         model = CatalogItem
         fields = ("category", "name", "description", "price", "currency", "unit", "is_active",
@@ -95,7 +98,7 @@ class CatalogItemForm(PictureFormMixin, forms.ModelForm):
         return cleaned
 
 
-class EventForm(PictureFormMixin, forms.ModelForm):
+class EventForm(TranslatedFormMixin, PictureFormMixin, forms.ModelForm):
     class Meta:
         model = Event
         fields = ("kind", "title", "description", "image", "location", "starts_at", "ends_at",
@@ -126,7 +129,7 @@ class EventForm(PictureFormMixin, forms.ModelForm):
         return cleaned
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(TranslatedFormMixin, forms.ModelForm):
     """An offer for everyone or for one target (a client by email, a tier, a club, a segment);
     with a code, clients redeem it at checkout within its limits."""
 
@@ -183,7 +186,7 @@ class OfferForm(forms.ModelForm):
         return cleaned
 
 
-class ClubForm(forms.ModelForm):
+class ClubForm(TranslatedFormMixin, forms.ModelForm):
     class Meta:
         model = Club
         fields = ("name", "description", "discount_percent", "perks", "is_open")
@@ -209,7 +212,7 @@ class StepsField(forms.CharField):
         return steps
 
 
-class RequestTypeForm(forms.ModelForm):
+class RequestTypeForm(TranslatedFormMixin, forms.ModelForm):
     """The owner's standard process for a kind of request: how fast, which steps, and whether
     clients may ask for it from their cabinet (with the question they answer)."""
 
@@ -231,10 +234,37 @@ class RequestTypeForm(forms.ModelForm):
         return minutes
 
 
-class CannedAnswerForm(forms.ModelForm):
+class CannedAnswerForm(TranslatedFormMixin, forms.ModelForm):
     class Meta:
         model = CannedAnswer
         fields = ("title", "body", "language", "request_type")
+
+
+class TierForm(TranslatedFormMixin, forms.ModelForm):
+    """A loyalty level: its name, from which total spent it counts, and its discount."""
+
+    class Meta:
+        model = Tier
+        fields = ("name", "min_spent", "discount_percent")
+        widgets = {
+            "min_spent": forms.NumberInput(
+                attrs={"min": "0", "step": "0.01", "inputmode": "decimal"}
+            )
+        }
+        help_texts = {"discount_percent": _("At most 90.")}
+
+    def clean_discount_percent(self) -> int:
+        percent = self.cleaned_data["discount_percent"]
+        if percent > 90:
+            raise forms.ValidationError(_("At most 90."))
+        return percent
+
+
+class CatalogCategoryForm(TranslatedFormMixin, forms.ModelForm):
+    class Meta:
+        model = CatalogCategory
+        fields = ("name", "position")
+        help_texts = {"position": _("Lower numbers come first.")}
 
 
 class ChoicesField(StepsField):

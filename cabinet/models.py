@@ -11,6 +11,7 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cabinet.content_i18n import TranslatableMixin
 from cabinet.images import PictureField, small_name
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a6b5c."))
@@ -41,8 +42,10 @@ FONT_PAIRINGS = {
 cover_small_name = small_name  # the cover's phone-sized rendition sits beside it, like a picture's
 
 
-class Branding(models.Model):
+class Branding(TranslatableMixin):
     """How this tenant's cabinet looks. One row per schema (enforced by a constraint)."""
+
+    translatable_fields = ("display_name", "tagline", "welcome_text")
 
     singleton = models.BooleanField(default=True, editable=False)
     display_name = models.CharField(_("name shown to clients"), max_length=120)
@@ -56,6 +59,9 @@ class Branding(models.Model):
     # The blocks of the clients' home page, in order (cabinet.home.BLOCKS); empty: the vertical's
     # defaults.
     home_blocks = models.JSONField(default=list, blank=True)
+    # The languages the owner writes content in (codes of settings.LANGUAGES); empty: the
+    # cabinet's default language and English (cabinet.content_i18n.content_languages).
+    content_languages = models.JSONField(_("content languages"), default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -133,8 +139,10 @@ class Currency(models.TextChoices):
     GBP = "GBP", "GBP"
 
 
-class InfoPage(models.Model):
+class InfoPage(TranslatableMixin):
     """A page of the business's information: the welcome, Wi-Fi and rules, meal times."""
+
+    translatable_fields = ("title", "body")
 
     class Kind(models.TextChoices):
         WELCOME = "welcome", _("Welcome")
@@ -155,7 +163,9 @@ class InfoPage(models.Model):
         return self.title
 
 
-class CatalogCategory(models.Model):
+class CatalogCategory(TranslatableMixin):
+    translatable_fields = ("name",)
+
     name = models.CharField(_("name"), max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -176,8 +186,10 @@ class PricingUnit(models.TextChoices):
     MONTH = "month", _("per month")
 
 
-class CatalogItem(models.Model):
+class CatalogItem(TranslatableMixin):
     """A service or product the business offers; a price of zero means it is included free."""
+
+    translatable_fields = ("name", "description")
 
     category = models.ForeignKey(CatalogCategory, on_delete=models.PROTECT, related_name="items")
     name = models.CharField(_("name"), max_length=120)
@@ -245,8 +257,10 @@ class CatalogItem(models.Model):
         return now >= start or now < end  # past midnight
 
 
-class Event(models.Model):
+class Event(TranslatableMixin):
     """Something clients book a place at: an excursion, an evening event, a class."""
+
+    translatable_fields = ("title", "description", "location")
 
     class Kind(models.TextChoices):
         EXCURSION = "excursion", _("Excursion")
@@ -372,8 +386,10 @@ class ClientProfileGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(ClientProfile, on_delete=models.CASCADE)
 
 
-class RequestType(models.Model):
+class RequestType(TranslatableMixin):
     """A kind of client request and the standard way to handle it: how fast, and which steps."""
+
+    translatable_fields = ("name", "form_hint")
 
     name = models.CharField(_("name"), max_length=80, unique=True)
     sla_minutes = models.PositiveIntegerField(_("answer within minutes"), default=240)
@@ -645,8 +661,10 @@ class Document(models.Model):
 # --- Loyalty: tiers, clubs, personal offers -----------------------------------------------------
 
 
-class Tier(models.Model):
+class Tier(TranslatableMixin):
     """A loyalty level reached by what a client has spent (finished, paid orders)."""
+
+    translatable_fields = ("name",)
 
     name = models.CharField(_("name"), max_length=60, unique=True)
     min_spent = models.DecimalField(_("from total spent"), max_digits=12, decimal_places=2)
@@ -664,9 +682,11 @@ class Tier(models.Model):
         return self.name
 
 
-class Club(models.Model):
+class Club(TranslatableMixin):
     """A segment of clients with its own prices and perks (a family club, regulars, a class's
     parents). Clients join and leave themselves when the club is open; staff add and remove."""
+
+    translatable_fields = ("name", "description", "perks")
 
     name = models.CharField(_("name"), max_length=80, unique=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
@@ -696,9 +716,11 @@ class Segment(models.TextChoices):
     LAPSED = "lapsed", _("Not ordered for 90 days")
 
 
-class Offer(models.Model):
+class Offer(TranslatableMixin):
     """An offer for everyone, or for one client, a tier, a club or a segment; shown until it
     expires. With a code it is redeemed at checkout, within its use limits."""
+
+    translatable_fields = ("title", "description")
 
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=2000, blank=True)
@@ -923,7 +945,9 @@ class Message(models.Model):
         return self.body[:40]
 
 
-class CannedAnswer(models.Model):
+class CannedAnswer(TranslatableMixin):
+    translatable_fields = ("title", "body")
+
     title = models.CharField(_("title"), max_length=80, unique=True)
     body = models.TextField(_("text"), max_length=2000)
     # offered to clients who read this language ("" for everyone), for this type of request

@@ -47,7 +47,8 @@ class Group:
 VERTICAL_ICONS = {"hotel": "bed-double", "shop": "package", "school": "graduation-cap"}
 CONTENT_ICONS = {"catalog": "sparkles", "events": "calendar-days", "offers": "receipt",
                  "clubs": "users-round", "map-points": "map", "request-types": "list-checks",
-                 "canned-answers": "message-circle", "fields": "list-checks"}  # fmt: skip
+                 "canned-answers": "message-circle", "fields": "list-checks",
+                 "categories": "package", "tiers": "star"}  # fmt: skip
 
 
 def _mark_current(items: list[Item], path: str) -> None:
@@ -73,6 +74,9 @@ def _content_items(user: User) -> list[Item]:
         if user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
             icon = CONTENT_ICONS.get(resource.key, "file-text")
             items.append(Item(resource.title, reverse("staff:content", args=[resource.key]), icon))
+    if items:  # what is still to translate, in what they edit
+        items.append(Item(_("Missing translations"), reverse("staff:translations-missing"),
+                          "globe"))  # fmt: skip
     return items
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cabinet.content_i18n import tr
 from cabinet.models import Channel, Delivery, Notification, NotificationSettings
 from rbac.models import User
 from rbac.services import has_real_email
@@ -160,7 +161,8 @@ def _send_email(user: User, title: str, body: str, url: str, event: str = "") ->
 
     tenant, branding = connection.tenant, branding_get()
     with in_language_of(user):
-        subject, title, body = owners_wording(user, event, title, body, branding.display_name)
+        name = tr(branding, "display_name")  # the owner's texts in the person's language too
+        subject, title, body = owners_wording(user, event, title, body, name)
         context = {
             "branding": branding, "title": title, "body": body,
             "link": _absolute(url) if url else "",
@@ -169,9 +171,9 @@ def _send_email(user: User, title: str, body: str, url: str, event: str = "") ->
             "recipient_name": user.get_short_name(), "language": translation.get_language(),
         }  # fmt: skip
         message = EmailMultiAlternatives(
-            subject=f"[{branding.display_name or tenant.name}] {subject}",
+            subject=f"[{name or tenant.name}] {subject}",
             body=render_to_string("emails/notification.txt", context),
-            from_email=f"{branding.display_name or tenant.name} <{settings.DEFAULT_FROM_EMAIL}>",
+            from_email=f"{name or tenant.name} <{settings.DEFAULT_FROM_EMAIL}>",
             to=[user.email],
         )
         message.attach_alternative(

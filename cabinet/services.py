@@ -17,6 +17,7 @@ from cabinet.models import Branding, BusinessDetails, cover_small_name
 from cabinet.selectors import branding_forget
 from cabinet.storage_quota import storage_changed, storage_check
 from rbac.audit import audit_record
+from rbac.models import User
 from tenants.tasks_base import enqueue_on_commit
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
@@ -27,6 +28,7 @@ COVER_MAX_BYTES = 8 * 1024 * 1024
 COVER_SIDES = (1600, 800)  # the full picture and the one a phone loads (srcset)
 BRANDING_TEXT_FIELDS = (
     "display_name", "tagline", "welcome_text", "primary_colour", "accent_colour", "font",
+    "content_languages", "translations",
 )  # fmt: skip
 
 
@@ -274,3 +276,27 @@ def content_delete(*, obj: models.Model, key: str, request: HttpRequest) -> None
     if picture:  # its files go with it once this commits
         _delete_on_commit(picture.storage, picture_names(picture.name))
         storage_changed()
+
+
+@transaction.atomic
+def content_texts_set(
+    *, obj: models.Model, texts: dict[str, str], translations: dict | None, actor: User
+) -> models.Model:
+    """Staff set a content object's texts in the default language and, when given, its whole
+    `translations` (already checked: cabinet.content_i18n.translations_clean), audited."""
+    changes = {
+        name: [str(getattr(obj, name)), str(value)]
+        for name, value in texts.items()
+        if getattr(obj, name) != value
+    }
+    for name in changes:
+        setattr(obj, name, texts[name])
+    if translations is not None and translations != obj.translations:
+        changes["translations"] = [obj.translations, translations]
+        obj.translations = translations
+    obj.full_clean()
+    obj.save()
+    if changes:
+        audit_record(action=f"{obj._meta.model_name}.updated", actor=actor, target=obj,
+                     changes=changes)  # fmt: skip
+    return obj

@@ -367,6 +367,13 @@ TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org")
 # A Bot API server on loopback (a self-hosted one, the tests' fake) passes the egress guard.
 TELEGRAM_ALLOW_PRIVATE = env.bool("TELEGRAM_ALLOW_PRIVATE", default=DEBUG)
+# Machine translation of the owner's texts (cabinet.machine_translation): "none" (the editors
+# offer no suggestion) or "libretranslate" (its /translate API, self-hostable) at this address.
+MACHINE_TRANSLATION_BACKEND = env.str("MACHINE_TRANSLATION_BACKEND", default="none")
+MACHINE_TRANSLATION_URL = env.str("MACHINE_TRANSLATION_URL", default="")
+MACHINE_TRANSLATION_API_KEY = env.str("MACHINE_TRANSLATION_API_KEY", default="")
+# A translation server on loopback (a self-hosted one, the tests' fake) passes the egress guard.
+MACHINE_TRANSLATION_ALLOW_PRIVATE = env.bool("MACHINE_TRANSLATION_ALLOW_PRIVATE", default=DEBUG)
 # SMS through Twilio (rbac.sms); unset, SMS is not offered. TWILIO_API_BASE points tests at a
 # local fake.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
@@ -435,7 +442,7 @@ if SECURE_COOKIES:
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LANGUAGES = [("en", "English"), ("ru", "Русский"), ("de", "Deutsch"), ("ar", "العربية")]
 LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
 FORMAT_MODULE_PATH = ["config.formats"]  # date styles per language: config/formats/<lang>/
 TIME_ZONE = "UTC"

@@ -24,6 +24,8 @@ SCOPES = {
     "clients:read": gettext_lazy("Read the clients (masked, as in the back office)"),
     "orders:read": gettext_lazy("Read orders"),
     "orders:write": gettext_lazy("Move orders along (accept, done, cancel)"),
+    "catalog:read": gettext_lazy("Read the services and products, with their translations"),
+    "catalog:write": gettext_lazy("Change the texts of services and products, per language"),
 }
 MAX_KEYS = 20
 LAST_USED_EVERY = timedelta(minutes=1)  # last-used time is written at most this often

@@ -3,6 +3,7 @@ with a fix proposed), a font pairing, the logo and the cover photo, with a phone
 that follows every change before it is saved. Every change is audited."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabinet.content_i18n import TranslatedFormMixin, content_languages
 from cabinet.contrast import TEXT_RATIO, WHITE, contrast_ratio, darkened_to
 from cabinet.letterhead import business_details_get
 from cabinet.models import FONT_PAIRINGS, Branding, BusinessDetails, FontChoice, hex_colour
@@ -47,7 +49,11 @@ class ColourInput(forms.TextInput):
 ACCEPT = {"accept": "image/png,image/jpeg,image/webp,image/gif"}
 
 
-class BrandingForm(forms.ModelForm):
+def _language_choices() -> list[tuple[str, str]]:
+    return list(settings.LANGUAGES)
+
+
+class BrandingForm(TranslatedFormMixin, forms.ModelForm):
     # FileFields, not ImageFields: the services' own check explains what it refuses (an SVG).
     logo = forms.FileField(
         label=gettext_lazy("Logo"), required=False,
@@ -60,9 +66,18 @@ class BrandingForm(forms.ModelForm):
         help_text=gettext_lazy("The picture on top of your clients' home: landscape, up to 8 MB."),
     )  # fmt: skip
 
+    content_languages = forms.MultipleChoiceField(
+        label=gettext_lazy("Languages you write in"), required=False,
+        choices=_language_choices, widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Your services, events, pages and offers get a text per language; clients read "
+            "theirs, or your default language's when it is not written."
+        ),
+    )  # fmt: skip
+
     class Meta:
         model = Branding
-        fields = BRANDING_TEXT_FIELDS
+        fields = tuple(name for name in BRANDING_TEXT_FIELDS if name != "translations")
         labels = {
             "primary_colour": gettext_lazy("Main colour"),
             "accent_colour": gettext_lazy("Accent colour"),
@@ -79,6 +94,15 @@ class BrandingForm(forms.ModelForm):
             "font": FontPairingSelect(),
             "welcome_text": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if "content_languages" in self.fields:
+            self.initial["content_languages"] = self.content_languages
+
+    def clean_content_languages(self) -> list[str]:
+        """The default language is always written in; it comes first."""
+        return content_languages(self.cleaned_data.get("content_languages") or [])
 
     def clean_primary_colour(self) -> str:
         colour = self.cleaned_data["primary_colour"].lower()
@@ -104,6 +128,7 @@ class BrandingStartForm(BrandingForm):
     """Right after signing up: the two colours and a logo, nothing else (all optional)."""
 
     cover = None
+    content_languages = None
 
     class Meta(BrandingForm.Meta):
         fields = ("primary_colour", "accent_colour")

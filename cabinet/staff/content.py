@@ -11,7 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import ProtectedError
 from django.forms import ModelForm
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -20,9 +26,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cabinet import services
+from cabinet import machine_translation, services
 from cabinet.forms import (
     CannedAnswerForm,
+    CatalogCategoryForm,
     CatalogItemForm,
     ClubForm,
     CustomFieldForm,
@@ -30,12 +37,14 @@ from cabinet.forms import (
     InfoPageForm,
     OfferForm,
     RequestTypeForm,
+    TierForm,
 )
 from cabinet.hotel.forms import MapPointForm, RoomForm
 from cabinet.hotel.models import MapPoint, Room
 from cabinet.hotel.selectors import resort_map
 from cabinet.models import (
     CannedAnswer,
+    CatalogCategory,
     CatalogItem,
     Club,
     CustomField,
@@ -43,6 +52,7 @@ from cabinet.models import (
     InfoPage,
     Offer,
     RequestType,
+    Tier,
 )
 from cabinet.money import money
 from cabinet.rendering import render_cabinet
@@ -88,12 +98,20 @@ RESOURCES = {
         gettext_lazy("Services and products"),
         ("name", "category", "price", "unit"),
     ),
+    "categories": Resource(
+        "categories", CatalogCategory, CatalogCategoryForm, gettext_lazy("Catalog sections"),
+        ("name", "position"),
+    ),
     "offers": Resource(
         "offers", Offer, OfferForm, gettext_lazy("Offers and promo codes"),
         ("title", "code", "valid_until", "uses"),
     ),
     "clubs": Resource(
         "clubs", Club, ClubForm, gettext_lazy("Clubs"), ("name", "discount_percent", "is_open")
+    ),
+    "tiers": Resource(
+        "tiers", Tier, TierForm, gettext_lazy("Loyalty tiers"),
+        ("name", "min_spent", "discount_percent"),
     ),
     "events": Resource(
         "events",
@@ -189,6 +207,8 @@ def content_edit(request: HttpRequest, kind: str, pk: int | None = None) -> Http
     initial = {} if instance else {
         name: request.GET[name] for name in resource.form.base_fields if name in request.GET
     }  # fmt: skip
+    if request.method == "POST" and "suggest" in request.POST:
+        return _suggest(request, resource, instance)
     form = resource.form(
         request.POST or None, request.FILES or None, instance=instance, initial=initial
     )
@@ -196,10 +216,44 @@ def content_edit(request: HttpRequest, kind: str, pk: int | None = None) -> Http
         services.content_save(form=form, key=resource.key, request=request)
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(reverse("staff:content", args=[resource.key]))
-    context = {"resource": resource, "form": form, "object": instance,
-               "aside": resource.aside[1]() if resource.aside else None}  # fmt: skip
     status = 400 if request.method == "POST" else 200
+    return _form_page(request, resource, form, instance, status=status)
+
+
+def _form_page(request: HttpRequest, resource: Resource, form: ModelForm,
+               instance: models.Model | None, *, status: int) -> HttpResponse:  # fmt: skip
+    context = {"resource": resource, "form": form, "object": instance,
+               "aside": resource.aside[1]() if resource.aside else None,
+               "can_suggest": machine_translation.translator() is not None}  # fmt: skip
     return render_cabinet(request, "staff/content_form.html", context, status=status)
+
+
+def _suggest(
+    request: HttpRequest, resource: Resource, instance: models.Model | None
+) -> HttpResponse:
+    """ "Suggest a translation": the form comes back, unsaved, with the empty inputs of one
+    language filled by machine translation of the default language's texts."""
+    service = machine_translation.translator()
+    probe = resource.form(instance=instance)
+    target = request.POST["suggest"]
+    if service is None or target not in getattr(probe, "translated_languages", ()):
+        return HttpResponseBadRequest(_("There is no translation to suggest for this language."))
+    data = request.POST.copy()
+    try:
+        filled = machine_translation.suggest_into(
+            data, fields=probe._translatable(), source=probe.content_languages[0],
+            target=target, service=service,
+        )  # fmt: skip
+    except machine_translation.TranslationFailed:
+        messages.error(request, _("The translation service did not answer; nothing was filled in."))
+        filled = []
+    else:
+        if filled:
+            messages.info(request, _("Suggested: check the texts, then save."))
+        else:
+            messages.info(request, _("Nothing to suggest: every text of this language is written."))
+    form = resource.form(data, instance=instance)
+    return _form_page(request, resource, form, instance, status=200)
 
 
 @require_POST

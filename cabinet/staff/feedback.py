@@ -17,9 +17,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet.feedback import (
-    LANGUAGES,
     LOW_RATING,
     choices_from,
+    language_rows,
     localised,
     question_add,
     question_remove,
@@ -135,7 +135,8 @@ def survey_list(request: HttpRequest) -> HttpResponse:
     context = {
         "surveys": surveys, "error": error, "kinds": Survey.Kind.choices,
         "audiences": Survey.Audience.choices, "tiers": list(Tier.objects.order_by("min_spent")),
-        "clubs": list(Club.objects.order_by("name")), "languages": LANGUAGES,
+        "clubs": list(Club.objects.order_by("name")),
+        "languages": language_rows(request.POST, "title", "intro"),
         "form": request.POST if request.method == "POST" else {},
     }  # fmt: skip
     return render_cabinet(request, "staff/surveys.html", context, status=status)
@@ -158,7 +159,8 @@ def _survey_page(request: HttpRequest, survey: Survey, *, error: str = "",
         "survey": survey, "title": localised(survey.title), "charts": charts,
         "invited": invited, "answered": answered,
         "audience_size": survey_audience(survey).count() if survey.sent_at is None else invited,
-        "question_kinds": SurveyQuestion.Kind.choices, "languages": LANGUAGES, "error": error,
+        "question_kinds": SurveyQuestion.Kind.choices, "error": error,
+        "languages": language_rows(request.POST, "text", "choices"),
         "form": request.POST if request.method == "POST" else {},
     }  # fmt: skip
     return render_cabinet(request, "staff/survey_detail.html", context, status=status)

@@ -2,7 +2,6 @@
 (/staff/messages/templates/). An empty template means the built-in wording."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from cabinet.content_i18n import content_languages, language_names
 from cabinet.models import MessageTemplate, NotificationEvent
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import owner_required
@@ -31,8 +31,10 @@ class TemplateForm(forms.Form):
 
 
 def _slots() -> list[tuple[str, str, str, str]]:
-    return [(event, str(label), code, str(name)) for event, label in NotificationEvent.choices
-            for code, name in settings.LANGUAGES]  # fmt: skip
+    """(event, its label, language, the language's name) for the cabinet's content languages."""
+    names = language_names()
+    return [(event, str(label), code, names[code]) for event, label in NotificationEvent.choices
+            for code in content_languages()]  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])

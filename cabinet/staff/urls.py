@@ -24,6 +24,7 @@ from cabinet.staff import (
     team,
     teams,
     templates_views,
+    translations,
     views,
     webhooks,
 )
@@ -95,6 +96,7 @@ urlpatterns = [
     ),
     path("payments/", loyalty.payments, name="payments"),
     path("payments/<int:pk>/refund/", loyalty.payment_refund, name="payment-refund"),
+    path("translations/", translations.translations_missing, name="translations-missing"),
     path("content/<slug:kind>/", content.content_list, name="content"),
     path("content/<slug:kind>/new/", content.content_edit, name="content-new"),
     path("content/<slug:kind>/<int:pk>/", content.content_edit, name="content-edit"),

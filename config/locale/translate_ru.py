@@ -14,6 +14,41 @@ import polib
 
 RU = {
     "Too many sign-in codes asked for. Try again later.": "Слишком много запросов кода для входа. Попробуйте позже.",
+    # Content in several languages (issue 22, point 1)
+    "translations": "переводы",
+    "content languages": "языки контента",
+    "Give translations as an object of languages.": "Передайте переводы объектом: язык — тексты.",
+    "“%(code)s” is not one of this cabinet's other content languages: %(codes)s.": "«%(code)s» — не один из других языков контента этого кабинета: %(codes)s.",
+    "Give the texts of each language as an object of fields.": "Передайте тексты каждого языка объектом: поле — текст.",
+    "“%(field)s” cannot be translated here.": "Поле «%(field)s» здесь не переводится.",
+    "Each translation is a text.": "Каждый перевод должен быть текстом.",
+    "%(field)s (%(code)s): at most %(limit)d characters.": "%(field)s (%(code)s): не больше %(limit)d символов.",
+    "At most 90.": "Не больше 90.",
+    "Catalog sections": "Разделы каталога",
+    "Loyalty tiers": "Уровни лояльности",
+    "There is no translation to suggest for this language.": "Для этого языка предложить перевод нельзя.",
+    "The translation service did not answer; nothing was filled in.": "Сервис перевода не ответил; ничего не заполнено.",
+    "Suggested: check the texts, then save.": "Перевод предложен: проверьте тексты и сохраните.",
+    "Nothing to suggest: every text of this language is written.": "Предлагать нечего: все тексты на этом языке уже написаны.",
+    "Missing translations": "Недостающие переводы",
+    "Languages you write in": "Языки, на которых вы пишете",
+    "Your services, events, pages and offers get a text per language; clients read theirs, or your default language's when it is not written.": "У услуг, событий, страниц и предложений будет текст на каждом языке; клиенты читают свой, а если он не написан — текст на основном языке.",
+    "Read the services and products, with their translations": "Читать услуги и товары с их переводами",
+    "Change the texts of services and products, per language": "Менять тексты услуг и товаров на каждом языке",
+    "Suggest a translation": "Предложить перевод",
+    "These texts are in %(language)s, the cabinet's default language; the other languages follow below. A language left empty shows the %(language)s text.": "Эти тексты — на основном языке кабинета (%(language)s); другие языки ниже. Где перевода нет, показывается текст на основном языке.",
+    "These texts are in %(language)s, your default language; the other languages follow.": "Эти тексты — на вашем основном языке (%(language)s); другие языки ниже.",
+    "Languages": "Языки",
+    "Clients read your texts in their own language when you have written it, else in %(default_name)s. These texts have no translation yet.": "Клиенты читают ваши тексты на своём языке, если вы его написали, иначе — на основном (%(default_name)s). У этих текстов ещё нет перевода.",
+    "Choose the languages you write in": "Выбрать языки, на которых вы пишете",
+    "Everything is translated.": "Всё переведено.",
+    "Only one language": "Только один язык",
+    "You write in one language. Add more on the branding page, and clients read your texts in theirs.": "Вы пишете на одном языке. Добавьте другие на странице оформления — и клиенты будут читать ваши тексты на своём.",
+    "Title — %(language)s": "Заголовок — %(language)s",
+    "A line of introduction — %(language)s (optional)": "Строка вступления — %(language)s (необязательно)",
+    "Question — %(language)s": "Вопрос — %(language)s",
+    "Answers to choose from — %(language)s, one per line (for “one of several answers”)": "Варианты ответа — %(language)s, по одному в строке (для «одного из нескольких»)",
+    "The same answers — %(language)s, in the same order": "Те же ответы — %(language)s, в том же порядке",
     # Fields the owner defines (issue 22, point 3) and the role editor's abilities
     "Give an object of field keys and values.": "Передайте объект: ключи полей и их значения.",
     "There is no such field you may write.": "Такого поля, доступного вам для записи, нет.",
@@ -1231,6 +1266,22 @@ RU = {
 
 # Plural messages: (msgid, msgid_plural) -> the three Russian forms (1, 2–4, 5–20).
 RU_PLURAL = {
+    (
+        "%(counter)s missing",
+        "%(counter)s missing",
+    ): (
+        "не хватает %(counter)s",
+        "не хватает %(counter)s",
+        "не хватает %(counter)s",
+    ),
+    (
+        "%(counter)s translation missing",
+        "%(counter)s translations missing",
+    ): (
+        "не хватает %(counter)s перевода",
+        "не хватает %(counter)s переводов",
+        "не хватает %(counter)s переводов",
+    ),
     (
         "%(name)s is signed out of %(count)d session and their API tokens are ended. They can sign in again.",
         "%(name)s is signed out of %(count)d sessions and their API tokens are ended. They can sign in again.",

@@ -47,6 +47,7 @@ from cabinet.models import (
     WorkRequest,
 )
 from cabinet.orders import order_place, order_set_status
+from cabinet.services import branding_update
 from cabinet.wallet import wallet_top_up
 from rbac.account import personal_data_sections
 from rbac.models import StaffProfile, User
@@ -395,6 +396,7 @@ def test_the_owner_designs_sends_and_reads_a_survey_with_its_chart_and_export(ho
         member = a_client()
         club = Club.objects.create(name="Spa lovers")
         club.members.add(member)
+        branding_update(content_languages=["en", "ru"])  # the owner writes English and Russian
     owner = as_(hotel, owner_of(hotel))
     # design: an NPS survey to the club, plus a choice question in two languages
     made = owner.post("/staff/surveys/", {

@@ -8,13 +8,16 @@ from django_tenants.utils import tenant_context
 
 from cabinet.models import MessageTemplate
 from cabinet.notifications import _send_email
+from cabinet.services import branding_update
 from rbac.models import AuditEntry, User
 from tests.factories import UserFactory
 
 
 def owner_browser(tenant) -> Client:
+    """The owner, who writes in English and Russian (the cabinet's content languages)."""
     browser = Client(HTTP_HOST=f"{tenant.slug}.localhost")
     with tenant_context(tenant):
+        branding_update(content_languages=["en", "ru"])
         browser.force_login(User.objects.get(email=f"owner@{tenant.slug}.example.com"))
     return browser
 
@@ -63,7 +66,8 @@ def test_placeholders_are_filled_once_and_markup_stays_text(hotel):
      ({"event": "booking", "language": "ru", "subject": "x" * 201, "body": "y"}, 400),
      ({"event": "booking", "language": "ru", "subject": "s", "body": "y" * 2001}, 400),
      ({"event": "nope", "language": "ru", "subject": "s", "body": "b"}, 404),
-     ({"event": "booking", "language": "xx", "subject": "s", "body": "b"}, 404)],
+     ({"event": "booking", "language": "xx", "subject": "s", "body": "b"}, 404),
+     ({"event": "booking", "language": "de", "subject": "s", "body": "b"}, 404)],
 )  # fmt: skip
 def test_bad_templates_are_refused_and_nothing_is_saved(hotel, data, status):
     assert owner_browser(hotel).post("/staff/messages/templates/", data).status_code == status
