@@ -43,7 +43,8 @@ def test_arabic_plurals_have_all_six_forms(catalogue):
     assert plurals
     short = [e.msgid for e in plurals if sorted(e.msgstr_plural) != [0, 1, 2, 3, 4, 5]]
     empty = [e.msgid for e in plurals if not all(e.msgstr_plural.values())]
-    assert short == [] and empty == []
+    assert short == []
+    assert empty == []
 
 
 def test_arabic_messages_keep_every_placeholder(catalogue):

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0035_pictures_on_events_and_pages'),
+        ("cabinet", "0035_pictures_on_events_and_pages"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='cannedanswer',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('ru', 'Русский'), ('ar', 'العربية')], max_length=8, verbose_name='language'),
+            model_name="cannedanswer",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("en", "English"), ("ru", "Русский"), ("ar", "العربية")],
+                max_length=8,
+                verbose_name="language",
+            ),
         ),
     ]
