@@ -98,6 +98,9 @@ def test_arabic_pages_are_mirrored_and_fit_a_phone(hotel_cabinet, browser, live_
     context = _in(browser, base, "ar")
     page = context.new_page()
     _sign_in(page, base, owner_email, OWNER_PASSWORD)
+    # who picks Arabic in the back office's footer, over the cabinet's default language
+    page.click("footer button[name=language][value=ar]")
+    page.wait_for_load_state("networkidle")
     for path in STAFF_PAGES:
         url = base + path.format(client=client_pk)
         problems += _look(
