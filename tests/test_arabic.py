@@ -1,8 +1,9 @@
 """Arabic, the right-to-left interface language (issue 22, point 1): every message of the
 catalogue translated (none fuzzy, every placeholder kept, the six plural forms filled), the
 compiled catalogue in step with it, pages and e-mails rendered as <html lang="ar" dir="rtl">,
-and the named date styles of config/formats in Arabic too."""
+PDFs shaped and mirrored, and the named date styles of config/formats in Arabic too."""
 
+import io
 import re
 from importlib import import_module
 from pathlib import Path
@@ -13,7 +14,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import formats, translation
+from pypdf import PdfReader
 
+from rbac.documents import Section, pdf_document
 from tests.conftest import host_of
 
 CATALOGUE = Path(settings.BASE_DIR) / "config" / "locale" / "ar" / "LC_MESSAGES"
@@ -98,3 +101,25 @@ def test_an_arabic_email_is_right_to_left():
     with translation.override("ar"):
         html = render_to_string("emails/notification.html", context)
     assert '<html lang="ar" dir="rtl">' in html
+
+
+def _words_and_x(language: str, label: str) -> dict[str, int]:
+    with translation.override(language):
+        data = pdf_document(title=label, subtitle="R-2026-000042", sections=[
+            Section(title=label, rows=[(label, "30.00 €")], amounts=True)])  # fmt: skip
+    found: dict[str, int] = {}
+    PdfReader(io.BytesIO(data)).pages[0].extract_text(
+        visitor_text=lambda text, _cm, tm, _font, _size: found.setdefault(text.strip(), tm[4])
+    )
+    return found
+
+
+def test_an_arabic_pdf_is_shaped_and_mirrored():
+    # given a receipt's table in Arabic / then its words come out whole (shaped, not
+    # letter by letter) and the label stands right of the amount, as in a right-to-left page
+    arabic = _words_and_x("ar", "الإجمالي")
+    assert "الإجمالي" in arabic
+    assert arabic["الإجمالي"] > arabic["30.00 €"]
+    # and in English the label stays on the left
+    english = _words_and_x("en", "Total")
+    assert english["Total"] < english["30.00 €"]
