@@ -256,15 +256,17 @@ def reviews_for(user: User) -> QuerySet[Review]:
 
 # --- Surveys: designed by the owner ------------------------------------------------------------
 
-# The question a new survey of each kind starts with, in both languages.
+# The question a new survey of each kind starts with, in every interface language.
 STARTER_QUESTIONS = {
     Survey.Kind.NPS: (Q_KIND.NPS, {
         "en": "How likely are you to recommend us to a friend or colleague?",
         "ru": "Насколько вероятно, что вы порекомендуете нас другу или коллеге?",
+        "ar": "ما مدى احتمال أن توصي بنا لصديق أو زميل؟",
     }),
     Survey.Kind.CSAT: (Q_KIND.RATING, {
         "en": "How satisfied are you with us overall?",
         "ru": "Насколько вы довольны нами в целом?",
+        "ar": "ما مدى رضاك عنا بشكل عام؟",
     }),
 }  # fmt: skip
 
