@@ -435,7 +435,7 @@ if SECURE_COOKIES:
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LANGUAGES = [("en", "English"), ("ru", "Русский"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
 FORMAT_MODULE_PATH = ["config.formats"]  # date styles per language: config/formats/<lang>/
 TIME_ZONE = "UTC"
