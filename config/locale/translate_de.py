@@ -35,6 +35,7 @@ import polib
 
 PO = Path(__file__).parent / "de" / "LC_MESSAGES" / "django.po"
 PLURAL_FORMS = "nplurals=2; plural=(n != 1);"
+FORMS = 2  # German: singular and plural
 
 
 def apply(catalogue: polib.POFile, texts: dict[str, str | list[str]]) -> int:
@@ -44,7 +45,7 @@ def apply(catalogue: polib.POFile, texts: dict[str, str | list[str]]) -> int:
         if text is None:
             continue
         if entry.msgid_plural:
-            if isinstance(text, list) and len(text) == 2:  # noqa: PLR2004  (German: two forms)
+            if isinstance(text, list) and len(text) == FORMS:
                 entry.msgstr_plural = dict(enumerate(text))
                 filled += 1
         elif isinstance(text, str):
