@@ -1,7 +1,8 @@
 # ruff: noqa: E501  (a table of translations: one message per line reads best)
 """Write config/locale/allauth/de/LC_MESSAGES/django.po: django-allauth's German speaks to the
-reader with «du» in some messages and «Sie» in others; Kabinet says «Sie» everywhere (see the
-glossary in translate_de.py). The messages below replace allauth's informal ones. That folder is
+reader with «du» in some messages and «Sie» in others, and writes «Email» beside «E-Mail»;
+Kabinet says «Sie» and «E-Mail» everywhere (see the glossary in translate_de.py). The messages
+below replace allauth's. That folder is
 second in LOCALE_PATHS: above allauth's own catalogue, below ours, and makemessages never
 writes to it.
 
@@ -18,9 +19,17 @@ import polib
 HERE = Path(__file__).parent
 INFORMAL = re.compile(
     r"\b(du|Du|dein\w*|Dein\w*|dich|Dich|dir|Dir|bist|hast|kannst|musst|möchtest|gib|Gib|klicke)\b"
+    r"|\bEmail|Mailadresse"
 )
 
 FORMAL = {
+    # E-Mail as Duden writes it (allauth also has «Email», «E-Mailadresse»)
+    "Email Address": "E-Mail-Adresse",
+    "Change Email": "E-Mail ändern",
+    "Removed email address %(email)s.": "E-Mail-Adresse %(email)s entfernt.",
+    "Primary email address set.": "Primäre E-Mail-Adresse festgelegt.",
+    "The following email address is associated with your account:": "Die folgende E-Mail-Adresse ist mit Ihrem Konto verknüpft:",
+    # «Sie», not «du»
     "You cannot remove your primary email address.": "Sie können Ihre primäre E-Mail-Adresse nicht entfernen.",
     "Please type your current password.": "Bitte geben Sie Ihr aktuelles Passwort ein.",
     "You cannot add more than %d email addresses.": "Sie können nicht mehr als %d E-Mail-Adressen hinzufügen.",
@@ -102,7 +111,7 @@ def main() -> None:
                 polib.POEntry(msgctxt=entry.msgctxt, msgid=entry.msgid, msgstr=FORMAL[entry.msgid])
             )
         elif INFORMAL.search(entry.msgstr or " ".join(entry.msgstr_plural.values())):
-            print(f"informal, not replaced: {entry.msgid!r}")  # noqa: T201
+            print(f"not in our voice, not replaced: {entry.msgid!r}")  # noqa: T201
     target = HERE / "allauth" / "de" / "LC_MESSAGES"
     target.mkdir(parents=True, exist_ok=True)
     catalogue.save(str(target / "django.po"))

@@ -25,6 +25,11 @@ Glossary — one word for one thing, formal «Sie», as German products write it
     sign in / out / up               anmelden / abmelden / registrieren
     email                            E-Mail          two-factor          Zwei-Faktor-
     audit trail                      Protokoll       role, permission    Rolle, Berechtigung
+
+Long single words that label a phone's tab bar carry a soft hyphen (U+00AD, invisible unless the
+line breaks there): Warte\u00adschlange, Nach\u00adrichten, Leis\u00adtungen, Rück\u00adsendungen,
+Mein Aufent\u00adhalt; so do two long headings: Arbeits\u00adwarte\u00adschlange,
+Benachrichtigungs\u00adeinstellungen.
 """
 
 import json
