@@ -149,7 +149,8 @@ def test_a_german_reader_signs_up_a_german_cabinet(platform_client):
     assert "Erstellen Sie Ihr Portal" in page
 
     # when the form is sent with German as the cabinet's language
-    response = platform_client.post("/signup/", {**VALID, "slug": "sonnenaufgang", "language": "de"})
+    german = {**VALID, "slug": "sonnenaufgang", "language": "de"}
+    response = platform_client.post("/signup/", german)
 
     # then the cabinet speaks German by default
     assert response.status_code == 302
