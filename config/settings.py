@@ -443,7 +443,9 @@ if SECURE_COOKIES:
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("de", "Deutsch"), ("ar", "العربية")]
-LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
+# Ours first; then allauth's messages reworded where its catalogue falls short (German «Sie»,
+# config/locale/formal_de.py), still above allauth's own. makemessages writes only to the first.
+LOCALE_PATHS = [BASE_DIR / "config" / "locale", BASE_DIR / "config" / "locale" / "allauth"]
 FORMAT_MODULE_PATH = ["config.formats"]  # date styles per language: config/formats/<lang>/
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -28,7 +28,10 @@ def landing(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return render(request, "public/signup.html", {"form": SignupForm()})
+        # the cabinet's language starts as the one this page is read in
+        shown = translation.get_language()
+        initial = {"language": shown} if shown in dict(settings.LANGUAGES) else {}
+        return render(request, "public/signup.html", {"form": SignupForm(initial=initial)})
     language = request.POST.get("language", "")
     if language in dict(settings.LANGUAGES):
         translation.activate(language)

@@ -8,6 +8,7 @@ Kept beside the catalogue so a developer can add strings without a translation t
 translator may equally edit the .po file directly (this script never overwrites a non-empty msgstr).
 """
 
+import re
 from pathlib import Path
 
 import polib
@@ -1264,7 +1265,8 @@ RU = {
 }
 
 
-# Plural messages: (msgid, msgid_plural) -> the three Russian forms (1, 2–4, 5–20).
+# Plural messages: (msgid, msgid_plural) -> the Russian forms (1, 2–4, 5–20 and, optionally,
+# fractions; main() repeats the 2–4 form for fractions where it is left out).
 RU_PLURAL = {
     (
         "%(counter)s missing",
@@ -1411,10 +1413,17 @@ RU_PLURAL = {
 def main() -> None:
     path = Path(__file__).parent / "ru" / "LC_MESSAGES" / "django.po"
     catalogue = polib.pofile(str(path))
+    nplurals = int(re.search(r"nplurals=(\d+)", catalogue.metadata["Plural-Forms"])[1])
     missing = []
     for entry in catalogue:
         forms = RU_PLURAL.get((entry.msgid, entry.msgid_plural))
-        if forms and (not any(entry.msgstr_plural.values()) or "fuzzy" in entry.flags):
+        if forms and len(forms) < nplurals:  # Django's fourth form is for fractions: «1,5 сеанса»
+            forms = (*forms, forms[1])
+        if forms and (
+            not any(entry.msgstr_plural.values())
+            or "fuzzy" in entry.flags
+            or len(entry.msgstr_plural) < nplurals
+        ):
             entry.msgstr_plural = dict(enumerate(forms))
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")

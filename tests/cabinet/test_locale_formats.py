@@ -140,10 +140,48 @@ def test_a_russian_client_is_notified_with_a_declined_month(hotel):
 
 
 @pytest.mark.parametrize(
+    ("style", "german"),
+    [
+        ("DATE_FORMAT", "7. Dezember 2026"),
+        ("SHORT_DATE_FORMAT", "07.12.2026"),
+        ("DAY_TIME_FORMAT", "7. Dez, 14:30"),
+        ("WEEKDAY_DAY_FORMAT", "Mo, 7. Dez"),
+        ("WEEKDAY_DATETIME_FORMAT", "Montag, 7. Dezember 2026, 14:30"),
+    ],
+)
+def test_german_dates_read_as_germans_write_them(style, german):
+    with translation.override("de"):
+        assert formats.date_format(MOMENT, style) == german
+
+
+def test_german_money_and_counts():
+    with translation.override("de"):
+        assert money(Decimal("1250.5"), "EUR") == f"1.250,50{NBSP}€"
+        template = Template(
+            "{% load i18n %}{% blocktranslate count n=seats %}{{ n }} place{% plural %}"
+            "{{ n }} places{% endblocktranslate %}"
+        )
+        shown = [template.render(Context({"seats": n})) for n in (1, 2)]
+    assert shown == ["1 Platz", "2 Plätze"]
+
+
+def test_a_german_client_is_notified_in_german(hotel):
+    # given a client who reads German, booking an event on 7 December
+    with tenant_context(hotel):
+        booking = a_booking_in_december(language="de")
+        note = Notification.objects.get(user=booking.client.user)
+
+    # then the notification is German, its month too
+    assert note.title.startswith("Gebucht")
+    assert "7. Dezember" in note.body or "7. Dez" in note.body
+
+
+@pytest.mark.parametrize(
     ("language", "price", "when", "places"),
     [
         ("en", "€45.00", "7 December 2027", "2 places"),
         ("ru", f"45,00{NBSP}€", "7 декабря 2027", "2 места"),
+        ("de", f"45,00{NBSP}€", "7. Dezember 2027", "2 Plätze"),
     ],
 )
 def test_the_booking_page_shows_money_and_dates_in_the_clients_language(

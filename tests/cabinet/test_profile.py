@@ -207,6 +207,28 @@ def test_the_api_reads_and_patches_the_same_profile(hotel, guest):
     assert "Late check-out" in api.get("/account/profile/").content.decode()
 
 
+def test_a_client_chooses_german_on_the_page_and_in_the_api(hotel, guest):
+    # given the profile page: German is offered
+    browser = signed_in(hotel, guest)
+    assert (
+        '<option value="de">Deutsch</option>' in browser.get("/account/profile/").content.decode()
+    )
+
+    # when the client saves German, the next page is German
+    assert browser.post("/account/profile/", a_valid_form(language="de")).status_code == 302
+    assert "Ihr Profil" in browser.get("/account/profile/").content.decode()
+
+    # and the API takes it too, answering in it
+    changed = browser.patch(
+        "/api/v1/me/profile/", {"language": "de"}, content_type="application/json"
+    )
+    assert changed.status_code == 200
+    assert changed.json()["language"] == "de"
+    with tenant_context(hotel):
+        guest.refresh_from_db()
+    assert guest.language == "de"
+
+
 @pytest.mark.parametrize(
     "bad",
     [

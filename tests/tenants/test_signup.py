@@ -141,6 +141,28 @@ def test_errors_come_in_the_chosen_language(platform_client):
     assert "символ" in response.content.decode()  # "… от 3 до 40 символов"
 
 
+def test_a_german_reader_signs_up_a_german_cabinet(platform_client):
+    # given the signup page read in German
+    platform_client.cookies["django_language"] = "de"
+    page = platform_client.get("/signup/").content.decode()
+    assert '<option value="de" selected>Deutsch</option>' in page
+    assert "Erstellen Sie Ihr Portal" in page
+
+    # when the form is sent with German as the cabinet's language
+    german = {**VALID, "slug": "sonnenaufgang", "language": "de"}
+    response = platform_client.post("/signup/", german)
+
+    # then the cabinet speaks German by default
+    assert response.status_code == 302
+    assert Tenant.objects.get(schema_name="sonnenaufgang").default_language == "de"
+
+
+def test_errors_come_in_german_when_german_is_chosen(platform_client):
+    response = platform_client.post("/signup/", {**VALID, "slug": "ab", "language": "de"})
+    assert response.status_code == 400
+    assert "Zeichen lang sein" in response.content.decode()  # "… 3 bis 40 Zeichen lang sein."
+
+
 def test_html_in_the_name_is_stored_as_text_and_never_rendered(platform_client):
     response = platform_client.post(
         "/signup/", {**VALID, "business_name": "<img src=x onerror=alert(1)>"}
