@@ -391,9 +391,7 @@ def digest_run(*, user_id: int, channel: str) -> str:
         _claim(held, key, now)
     user = held[0].notification.user
     with in_language_of(user):
-        title = ngettext("%(count)d update", "%(count)d updates", len(held)) % {
-            "count": len(held)
-        }
+        title = ngettext("%(count)d update", "%(count)d updates", len(held)) % {"count": len(held)}
     body = "\n".join(f"• {d.notification.title}" for d in held)
     error = _send(channel, user, title, body, _absolute("/notifications/"), "", key)
     attempts = _settle([d.pk for d in held], key, error, after=Delivery.Status.HELD)

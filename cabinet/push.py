@@ -122,7 +122,10 @@ def push_send(*, user: User, title: str, body: str, url: str, key: str = "") -> 
 
 
 def _push_one(
-    http: egress.HTTPSession, subscription: PushSubscription, payload: str, errors: list[str],
+    http: egress.HTTPSession,
+    subscription: PushSubscription,
+    payload: str,
+    errors: list[str],
     headers: dict[str, str],
 ) -> int:
     """1 when the push service took the message; 0 (and the reason in `errors`) otherwise."""

@@ -4,29 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0035_pictures_on_events_and_pages'),
+        ("cabinet", "0035_pictures_on_events_and_pages"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='lease_until',
+            model_name="delivery",
+            name="lease_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='message_key',
+            model_name="delivery",
+            name="message_key",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Waiting'), ('held', 'Held for a digest'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=8),
+            model_name="delivery",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting"),
+                    ("held", "Held for a digest"),
+                    ("sending", "Sending"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                ],
+                default="pending",
+                max_length=8,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'sending'), _negated=True), models.Q(('lease_until__isnull', False), models.Q(('message_key', ''), _negated=True)), _connector='OR'), name='a_sending_delivery_has_a_lease_and_a_key'),
+            model_name="delivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "sending"), _negated=True),
+                    models.Q(
+                        ("lease_until__isnull", False), models.Q(("message_key", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="a_sending_delivery_has_a_lease_and_a_key",
+            ),
         ),
     ]

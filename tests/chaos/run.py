@@ -47,6 +47,7 @@ from tests.bench.harness import (
     say,
     server_url,
 )
+from tests.support.fake_smtp import FakeSmtp, fake_smtp
 
 DATABASE = "kabinet_chaos"
 BROKER = os.environ.get("CHAOS_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -196,29 +197,33 @@ def kill(worker: subprocess.Popen) -> tuple[float, set[int]]:
     return at, pids
 
 
-def outcome(world: dict, mail_dir: Path, fake) -> dict[str, int]:
+def outcome(world: dict, smtp: FakeSmtp, fake) -> dict[str, int]:
     from django_tenants.utils import tenant_context
 
     from billing.models import UsageEvent
-    from cabinet.models import Delivery, Document, Order
+    from cabinet.models import Delivery, Document, DocumentSeries, Order
 
     lost: Counter[str] = Counter()
     duplicated: Counter[str] = Counter()
-    sent_mail = Counter(
-        found
-        for path in mail_dir.glob("*.log")
-        for found in re.findall(r"^Subject: .*?(chaos-\S+-\d+-\d+)", path.read_text(), re.M)
-    )
+    # what the receiving side holds: each delivery's messages by distinct Message-ID (a copy
+    # with a Message-ID received before is dropped on arrival, as mail systems do)
+    received: defaultdict[str, set[str]] = defaultdict(set)
+    for mail in list(smtp.transactions):
+        if found := re.search(r"(chaos-\S+-\d+-\d+)", mail.subject):
+            received[found.group(1)].add(mail.message_id)
+    skipped_numbers = 0
     for tenant in world["cabinets"]:
         with tenant_context(tenant):
             for delivery in Delivery.objects.select_related("notification"):
-                times = sent_mail[delivery.notification.title]
-                lost["deliveries"] += delivery.status != Delivery.Status.SENT or times == 0
-                duplicated["e-mails"] += max(0, times - 1)
+                messages = len(received[delivery.notification.title])
+                lost["deliveries"] += delivery.status != Delivery.Status.SENT or messages == 0
+                duplicated["e-mails"] += max(0, messages - 1)
             per_order = Counter(Document.objects.values_list("order_id", flat=True))
             for order_id in Order.objects.values_list("pk", flat=True):
                 lost["receipts"] += per_order[order_id] == 0
                 duplicated["receipts"] += max(0, per_order[order_id] - 1)
+            numbered = Document.objects.count()
+            skipped_numbers += sum(DocumentSeries.objects.values_list("last", flat=True)) - numbered
     rows = UsageEvent.objects.filter(tenant=world["billed"]).count()
     billed = sum(int(e["payload"]["value"]) for e in fake.meter_events.values())
     lost["usage units"] = max(0, rows - billed)
@@ -228,7 +233,15 @@ def outcome(world: dict, mail_dir: Path, fake) -> dict[str, int]:
         if r.get("path", "").endswith("/billing/meter_events")
     )  # fmt: skip
     repeats = sum(count - 1 for count in sends.values() if count > 1)
-    return {"lost": lost, "duplicated": duplicated, "stripe_repeats": repeats, "rows": rows}
+    return {
+        "lost": lost,
+        "duplicated": duplicated,
+        "stripe_repeats": repeats,
+        "rows": rows,
+        "smtp_transactions": len(smtp.transactions),
+        "smtp_repeats": smtp.repeats,
+        "skipped_numbers": skipped_numbers,
+    }
 
 
 def redeliveries(rows: list, kills: list[tuple[float, set[int]]]) -> tuple[int, list[float]]:
@@ -250,14 +263,14 @@ def redeliveries(rows: list, kills: list[tuple[float, set[int]]]) -> tuple[int, 
     return held, delays
 
 
-def settle(env: dict[str, str], world: dict, log: Path, worker_log: Path, mail: Path,
+def settle(env: dict[str, str], world: dict, log: Path, worker_log: Path, smtp: FakeSmtp,
            fake) -> None:  # fmt: skip
     # no more kills: the last worker works through the backlog without the probe's pauses
     worker = start_worker({**env, "CHAOS_PAUSE_SECONDS": "0"}, KILLS + 1, worker_log)
     deadline = time.monotonic() + SETTLE
     try:
         while time.monotonic() < deadline:
-            result = outcome(world, mail, fake)
+            result = outcome(world, smtp, fake)
             if not sum(result["lost"].values()):
                 break
             time.sleep(2)
@@ -280,13 +293,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kabinet-chaos-") as folder, ExitStack() as stack:
         data_dir = Path(folder)
         fake = stack.enter_context(fake_stripe())
-        log, worker_log, mail = data_dir / "tasks.log", data_dir / "worker.log", data_dir / "mail"
+        smtp = stack.enter_context(fake_smtp())
+        log, worker_log = data_dir / "tasks.log", data_dir / "worker.log"
         env = bench_env(
             url, settings_module="config.settings", data_dir=data_dir,
             TENANT_POOL_SIZE="0", DEBUG="false", LOG_LEVEL="WARNING", LOG_FORMAT="plain",
             CELERY_BROKER_URL=BROKER, CELERY_TASK_DEFAULT_QUEUE=f"chaos-{os.getpid()}",
             CELERY_IMPORTS="tests.chaos.probe", CHAOS_LOG=str(log),
             STRIPE_API_KEY="sk_test_chaos", STRIPE_API_BASE=fake.url,
+            EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
         )  # fmt: skip
         os.environ.update(env)
         recreate_database(url)
@@ -310,8 +325,8 @@ def main() -> int:
                 kills.append(kill(worker))
             say(f"  {len(kills)} SIGKILLs in {time.monotonic() - started:.0f} s"
                 f"{f' ({missed} before any task started)' if missed else ''}")  # fmt: skip
-            settle(env, world, log, worker_log, mail, fake)
-            result = outcome(world, mail, fake)
+            settle(env, world, log, worker_log, smtp, fake)
+            result = outcome(world, smtp, fake)
             held, delays = redeliveries(read_log(log), kills)
         finally:
             from django.db import connections
@@ -326,7 +341,11 @@ def main() -> int:
     say("  lost:       " + ", ".join(f"{lost[k]} {k}" for k in kinds))
     kinds = ("e-mails", "receipts", "usage units")
     say("  duplicated: " + ", ".join(f"{duplicated[k]} {k}" for k in kinds))
+    say(f"  SMTP transactions: {result['smtp_transactions']}, of which "
+        f"{result['smtp_repeats']} carried a Message-ID already received (sent again after an "
+        f"interrupted attempt; dropped on arrival)")  # fmt: skip
     say(f"  meter events sent again and dropped by Stripe as repeats: {result['stripe_repeats']}")
+    say(f"  document numbers taken by a killed build and never used: {result['skipped_numbers']}")
     finite = sorted(d for d in delays if d != float("inf"))
     never = len(delays) - len(finite)
     if finite:
