@@ -6,6 +6,7 @@ one channel becomes a few messages and then one digest."""
 
 import datetime as dt
 import logging
+import math
 import re
 import string
 from collections.abc import Iterator
@@ -286,8 +287,9 @@ def message_id(key: str) -> str:
 
 def _lease_left(rows: list[Delivery], now: dt.datetime) -> int:
     """Seconds until the latest lease among `rows` in `sending` ends (0: none is running)."""
-    ends = [d.lease_until for d in rows if d.status == Delivery.Status.SENDING and d.lease_until]
-    return max(0, max((int((end - now).total_seconds()) + 1 for end in ends), default=0))
+    sending = [d.lease_until for d in rows if d.status == Delivery.Status.SENDING]
+    running = [end for end in sending if end and end > now]
+    return max((math.ceil((end - now).total_seconds()) for end in running), default=0)
 
 
 def _claim(rows: list[Delivery], key: str, now: dt.datetime) -> bool:
