@@ -4,10 +4,10 @@ the middle of notification deliveries, usage flushes and document builds.
     make chaos                (= .venv/bin/python -m tests.chaos.run; RabbitMQ, quorum queues)
     CHAOS_BROKER_URL=redis://127.0.0.1:6379/0 CHAOS_KILLS=5 make chaos     (the other candidate)
 
-Set-up: a scratch database (kabinet_chaos, recreated and dropped), the platform and two cabinets,
-a local fake Stripe (meter events deduplicated by identifier, as Stripe does), and a local SMTP
-server (tests/support/fake_smtp.py) that the workers send their e-mail to over SMTP: it counts
-every transaction, and keeps one copy of a Message-ID, as receiving mail systems do.
+Set-up: a scratch database (CHAOS_DATABASE, kabinet_chaos, recreated and dropped), the platform and
+two cabinets, a local fake Stripe (meter events deduplicated by identifier, as Stripe does), and a
+local SMTP server (tests/support/fake_smtp.py) that the workers send their e-mail to over SMTP: it
+counts every transaction, and keeps one copy of a Message-ID, as receiving mail systems do.
 
 Then CHAOS_KILLS times: a wave of work is sent — NOTES notifications (each an e-mail delivery,
 `cabinet.deliver_notification`), DOCS receipts (`cabinet.build_receipt`, a PDF and a numbered
@@ -55,7 +55,7 @@ from tests.bench.harness import (
 )
 from tests.support.fake_smtp import FakeSmtp, fake_smtp
 
-DATABASE = "kabinet_chaos"
+DATABASE = os.environ.get("CHAOS_DATABASE", "kabinet_chaos")  # a scratch database, dropped
 BROKER = os.environ.get("CHAOS_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 KILLS = int(os.environ.get("CHAOS_KILLS", "100"))
 SETTLE = float(os.environ.get("CHAOS_SETTLE_SECONDS", "600"))
