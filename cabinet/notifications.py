@@ -20,7 +20,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from cabinet.models import Channel, Delivery, Notification, NotificationSettings
 from rbac.models import User
@@ -260,7 +260,10 @@ SENDERS = {
 SENDING_LEASE = dt.timedelta(seconds=30)
 SEND_TIME_LIMIT = 25  # seconds: the tasks' hard limit, below the lease
 MAX_ATTEMPTS = 6  # the first and five retries, then the delivery is failed
-INTERRUPTED = "An earlier attempt was interrupted: sent again under the same message id"
+# kept untranslated on the row (like the channels' own errors); the client card translates it
+INTERRUPTED = gettext_noop(
+    "An earlier attempt was interrupted: sent again under the same message id"
+)
 
 
 class LeaseHeld(Exception):

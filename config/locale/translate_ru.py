@@ -13,6 +13,9 @@ from pathlib import Path
 import polib
 
 RU = {
+    # A delivery sent again after an interrupted attempt (issue 25, make chaos)
+    "Sending": "Отправляется",
+    "An earlier attempt was interrupted: sent again under the same message id": "Предыдущая попытка прервалась: отправлено ещё раз с тем же идентификатором сообщения",
     # Fields the owner defines (issue 22, point 3) and the role editor's abilities
     "Give an object of field keys and values.": "Передайте объект: ключи полей и их значения.",
     "There is no such field you may write.": "Такого поля, доступного вам для записи, нет.",
