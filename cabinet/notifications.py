@@ -277,11 +277,16 @@ class LeaseHeld(Exception):
 SINGLE, DIGEST = "n", "g"  # the first letter of a message key: one delivery's, or a digest's
 
 
-def message_key(kind: str, pk: int) -> str:
-    """The identity of one message (`kind` SINGLE or DIGEST, `pk` its row or its digest's first
-    row): from the cabinet (in the key's salt) and the row, never from the attempt; opaque, so
-    it tells a mail server nothing about our ids; 32 characters of [0-9a-z], a valid push Topic."""
-    return kind + signing.digest("cabinet.message", f"{kind}:{pk}")[:31]
+def message_key(kind: str, rows: str) -> str:
+    """The identity of one message (`kind` SINGLE or DIGEST; `rows`: its row's id, or the ids of
+    its digest's rows): from the cabinet (in the key's salt) and the rows, never from the
+    attempt; opaque, so it tells a mail server nothing about our ids; 32 characters of [0-9a-z],
+    a valid push Topic."""
+    return kind + signing.digest("cabinet.message", f"{kind}:{rows}")[:31]
+
+
+def _pk(delivery: Delivery) -> int:
+    return delivery.pk
 
 
 def message_id(key: str) -> str:
@@ -316,7 +321,10 @@ def _settle(pks: list[int], key: str, error: str, *, after: str) -> int:
         mine = Delivery.objects.filter(pk__in=pks, status=Delivery.Status.SENDING,
                                        message_key=key)  # fmt: skip
         if error:
-            mine.update(status=after, lease_until=None, last_error=error)
+            # a digest that failed is formed again next time, maybe with more rows: a new key
+            # then (the same rows make the same key again)
+            forget = {"message_key": ""} if after == Delivery.Status.HELD else {}
+            mine.update(status=after, lease_until=None, last_error=error, **forget)
         else:
             mine.update(status=Delivery.Status.SENT, lease_until=None, sent_at=timezone.now(),
                         last_error="")  # fmt: skip
@@ -352,7 +360,7 @@ def delivery_run(*, delivery_id: int) -> str:
             return "skipped"
         if left := _lease_left([delivery], now):
             raise LeaseHeld(left)
-        key = delivery.message_key or message_key(SINGLE, delivery.pk)
+        key = delivery.message_key or message_key(SINGLE, str(delivery.pk))
         _claim([delivery], key, now)
     note = delivery.notification
     error = _send(delivery.channel, note.user, note.title, note.body, note.url, note.event, key)
@@ -392,7 +400,7 @@ def digest_run(*, user_id: int, channel: str) -> str:
             held = list(mine.filter(status=Delivery.Status.HELD))
             if not held:
                 return "skipped"
-            key = message_key(DIGEST, min(d.pk for d in held))
+            key = message_key(DIGEST, ",".join(str(d.pk) for d in sorted(held, key=_pk)))
         _claim(held, key, now)
     user = held[0].notification.user
     with in_language_of(user):

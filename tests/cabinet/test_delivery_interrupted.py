@@ -133,11 +133,12 @@ def test_killed_between_send_and_mark_the_copy_carries_the_same_message_id(
 def test_a_message_key_names_the_cabinet_and_the_row_never_the_attempt(hotel, shop):
     # given the same row id in two cabinets
     with tenant_context(hotel):
-        in_hotel = message_key("n", 7)
-        assert message_key("n", 7) == in_hotel  # again: the same
-        digest = message_key("g", 7)
+        in_hotel = message_key("n", "7")
+        assert message_key("n", "7") == in_hotel  # again: the same
+        digest = message_key("g", "7")
+        assert message_key("g", "7,8") != digest  # another digest's rows: another message
     with tenant_context(shop):
-        in_shop = message_key("n", 7)
+        in_shop = message_key("n", "7")
     # then each cabinet's message is its own, and a digest is not a delivery
     assert len({in_hotel, in_shop, digest}) == 3
     assert all(re.fullmatch(r"[0-9a-z]{32}", key) for key in (in_hotel, in_shop, digest))
