@@ -258,7 +258,6 @@ SENDERS = {
 # live attempt is never taken for a dead one.
 
 SENDING_LEASE = dt.timedelta(seconds=30)
-SEND_TIME_LIMIT = 25  # seconds: the tasks' hard limit, below the lease
 MAX_ATTEMPTS = 6  # the first and five retries, then the delivery is failed
 # kept untranslated on the row (like the channels' own errors); the client card translates it
 INTERRUPTED = gettext_noop(
@@ -314,9 +313,10 @@ def _claim(rows: list[Delivery], key: str, now: dt.datetime) -> bool:
     return interrupted
 
 
-def _settle(pks: list[int], key: str, error: str, *, after: str) -> int:
+def _settle(pks: list[int], key: str, error: str, *, after: str, again: bool) -> int:
     """The attempt's outcome on the rows it claimed (not on rows another attempt has claimed
-    since); the most attempts among them."""
+    since); the most attempts among them. `again`: this attempt followed an interrupted one,
+    which stays noted on a row that is sent."""
     with transaction.atomic():
         mine = Delivery.objects.filter(pk__in=pks, status=Delivery.Status.SENDING,
                                        message_key=key)  # fmt: skip
@@ -327,7 +327,7 @@ def _settle(pks: list[int], key: str, error: str, *, after: str) -> int:
             mine.update(status=after, lease_until=None, last_error=error, **forget)
         else:
             mine.update(status=Delivery.Status.SENT, lease_until=None, sent_at=timezone.now(),
-                        last_error="")  # fmt: skip
+                        last_error=INTERRUPTED if again else "")  # fmt: skip
         return max(Delivery.objects.filter(pk__in=pks).values_list("attempts", flat=True),
                    default=0)  # fmt: skip
 
@@ -361,10 +361,10 @@ def delivery_run(*, delivery_id: int) -> str:
         if left := _lease_left([delivery], now):
             raise LeaseHeld(left)
         key = delivery.message_key or message_key(SINGLE, str(delivery.pk))
-        _claim([delivery], key, now)
+        again = _claim([delivery], key, now)
     note = delivery.notification
     error = _send(delivery.channel, note.user, note.title, note.body, note.url, note.event, key)
-    attempts = _settle([delivery.pk], key, error, after=Delivery.Status.PENDING)
+    attempts = _settle([delivery.pk], key, error, after=Delivery.Status.PENDING, again=again)
     if error:
         raise DeliveryFailed(error, attempts=attempts)
     return "sent"
@@ -401,13 +401,13 @@ def digest_run(*, user_id: int, channel: str) -> str:
             if not held:
                 return "skipped"
             key = message_key(DIGEST, ",".join(str(d.pk) for d in sorted(held, key=_pk)))
-        _claim(held, key, now)
+        again = _claim(held, key, now)
     user = held[0].notification.user
     with in_language_of(user):
         title = ngettext("%(count)d update", "%(count)d updates", len(held)) % {"count": len(held)}
     body = "\n".join(f"• {d.notification.title}" for d in held)
     error = _send(channel, user, title, body, _absolute("/notifications/"), "", key)
-    attempts = _settle([d.pk for d in held], key, error, after=Delivery.Status.HELD)
+    attempts = _settle([d.pk for d in held], key, error, after=Delivery.Status.HELD, again=again)
     if error:
         raise DeliveryFailed(error, attempts=attempts)
     return "sent"
