@@ -4,7 +4,7 @@ and permitted staff; served only through signed links that expire."""
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -42,11 +42,16 @@ def _vat_row(total: object, currency: str) -> tuple[str, str] | None:
 
 
 def _save(document: Document, name: str, pdf: bytes) -> Document:
-    with transaction.atomic():
-        document.file.save(f"{name}-{timezone.now():%Y%m%d%H%M%S}.pdf", ContentFile(pdf),
-                           save=False)  # fmt: skip
-        document.save()
+    document.file.save(f"{name}-{timezone.now():%Y%m%d%H%M%S}.pdf", ContentFile(pdf),
+                       save=False)  # fmt: skip
+    document.save()
     return document
+
+
+def _built_meanwhile(**target: object) -> Document | None:
+    """The document another build made for the same order or booking while this one waited for
+    the series (its own work was rolled back with the number it took)."""
+    return Document.objects.filter(**target).first()
 
 
 def order_document_build(*, order_id: int) -> Document | None:
@@ -58,6 +63,16 @@ def order_document_build(*, order_id: int) -> Document | None:
     existing = Document.objects.filter(order=order).first()
     if existing is not None:
         return existing
+    try:
+        with transaction.atomic():
+            return _order_document_numbered(order)
+    except IntegrityError:  # built by another worker while this one waited for the number
+        return _built_meanwhile(order=order)
+
+
+def _order_document_numbered(order: Order) -> Document:
+    """Number, PDF and row in the caller's transaction: a build killed before its commit leaves
+    no number used (the series row stays locked until then, so builds of one kind queue)."""
     to_pay = order.payment == Order.Payment.ON_SITE
     kind = Document.Kind.INVOICE if to_pay else Document.Kind.RECEIPT
     number = document_number_take(kind)
@@ -116,6 +131,15 @@ def voucher_build(*, booking_id: int) -> Document | None:
     existing = Document.objects.filter(booking=booking).first()
     if existing is not None:
         return existing
+    try:
+        with transaction.atomic():
+            return _voucher_numbered(booking)
+    except IntegrityError:  # built by another worker while this one waited for the number
+        return _built_meanwhile(booking=booking)
+
+
+def _voucher_numbered(booking: Booking) -> Document:
+    """As _order_document_numbered: the number commits with the voucher or not at all."""
     event = booking.event
     number = document_number_take(Document.Kind.VOUCHER)
     code = voucher_code(booking)

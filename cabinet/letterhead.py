@@ -32,7 +32,9 @@ def letterhead_get() -> Letterhead:
 
 
 def document_number_take(kind: str) -> str:
-    """The next number of `kind`'s series for this year; never given twice."""
+    """The next number of `kind`'s series for this year; never given twice. Inside a transaction
+    the series stays locked, and the number taken, until it ends: a document built and saved in
+    that transaction takes its number only if it commits (no gap when a build is killed)."""
     details = business_details_get()
     prefix = {
         Document.Kind.RECEIPT: details.receipt_prefix,

@@ -1045,11 +1045,17 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """One notification on one channel: every attempt is counted and its error kept, for staff."""
+    """One notification on one channel: every attempt is counted and its error kept, for staff.
+
+    pending (or held for a digest) → sending → sent, or back to pending after a failed attempt,
+    and failed once out of tries. `sending` is committed before the message leaves, with a lease:
+    a row found in `sending` after its lease ran out was being sent by a worker that died, and
+    it goes out again under the same `message_key` (cabinet/notifications.py)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
         HELD = "held", _("Held for a digest")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -1062,12 +1068,22 @@ class Delivery(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     not_before = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # until when the attempt that set `sending` may still be under way
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # the identity of the message this row goes out in (its own, or its digest's), the same on
+    # every attempt: the e-mail's Message-ID, the push's Topic, the provider's idempotency key
+    message_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["notification", "channel"], name="one_delivery_per_channel"
-            )
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sending")
+                | (models.Q(lease_until__isnull=False) & ~models.Q(message_key="")),
+                name="a_sending_delivery_has_a_lease_and_a_key",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,12 @@
 """notify(recipient, event, …): one call, then each channel the person chose for that kind of
-event, delivered by a worker with retries. A redelivered task never sends twice (a Delivery is
-marked sent in the same transaction that found it pending); quiet hours delay, they do not drop;
-a burst on one channel becomes a few messages and then one digest."""
+event, delivered by a worker with retries. Each delivery is claimed (`sending`, with a lease)
+before its message leaves and marked sent after, and each message has an identity of its own
+that every attempt reuses (see "Sending" below); quiet hours delay, they do not drop; a burst on
+one channel becomes a few messages and then one digest."""
 
 import datetime as dt
 import logging
+import math
 import re
 import string
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from cabinet.content_i18n import tr
 from cabinet.models import Channel, Delivery, Notification, NotificationSettings
@@ -39,7 +41,12 @@ BURST_WINDOW = dt.timedelta(minutes=10)
 
 
 class DeliveryFailed(Exception):
-    """A channel could not deliver now; the task retries with back-off."""
+    """A channel could not deliver now; the task retries with back-off. `attempts`: how many
+    the delivery has had, which decides the back-off and when to give up."""
+
+    def __init__(self, message: str, *, attempts: int = 0) -> None:
+        super().__init__(message)
+        self.attempts = attempts
 
 
 @contextmanager
@@ -154,9 +161,11 @@ def owners_wording(
     return fill(template.subject), fill(template.subject), fill(template.body)
 
 
-def _send_email(user: User, title: str, body: str, url: str, event: str = "") -> None:
+def _send_email(user: User, title: str, body: str, url: str, event: str = "", *,
+                key: str = "") -> None:  # fmt: skip
     """A branded email (the cabinet's name, colour and logo) in the person's language, as HTML
-    with a plain-text twin."""
+    with a plain-text twin. `key` makes its Message-ID: the same on every attempt, so a copy sent
+    again after an interrupted attempt is one the receiving side recognises and drops."""
     from cabinet.selectors import branding_get
 
     tenant, branding = connection.tenant, branding_get()
@@ -175,6 +184,7 @@ def _send_email(user: User, title: str, body: str, url: str, event: str = "") ->
             body=render_to_string("emails/notification.txt", context),
             from_email=f"{name or tenant.name} <{settings.DEFAULT_FROM_EMAIL}>",
             to=[user.email],
+            headers={"Message-ID": message_id(key)} if key else None,
         )
         message.attach_alternative(
             render_to_string("emails/notification.html", context), "text/html"
@@ -183,7 +193,7 @@ def _send_email(user: User, title: str, body: str, url: str, event: str = "") ->
 
 
 def _send_telegram(user: User, title: str, body: str, url: str, event: str = "", *,
-                   prefs: NotificationSettings | None = None) -> None:  # fmt: skip
+                   key: str = "", prefs: NotificationSettings | None = None) -> None:  # fmt: skip
     prefs = prefs or settings_for(user)  # a chat being linked passes its own (unsaved) prefs
     if not settings.TELEGRAM_BOT_TOKEN or not prefs.telegram_chat_id:
         raise DeliveryFailed("Telegram is not set up")
@@ -203,11 +213,12 @@ def _send_telegram(user: User, title: str, body: str, url: str, event: str = "",
         raise DeliveryFailed(f"telegram answered {response.status_code}")
 
 
-def _send_push(user: User, title: str, body: str, url: str, event: str = "") -> None:
+def _send_push(user: User, title: str, body: str, url: str, event: str = "", *,
+               key: str = "") -> None:  # fmt: skip
     from cabinet.push import PushFailed, push_send
 
     try:
-        push_send(user=user, title=title, body=body, url=url)
+        push_send(user=user, title=title, body=body, url=url, key=key)
     except PushFailed as exc:
         raise DeliveryFailed(str(exc)) from exc
 
@@ -218,7 +229,8 @@ def _sms_possible(user: User) -> bool:
     return provider() is not None and phone_of(user) is not None
 
 
-def _send_sms(user: User, title: str, body: str, url: str, event: str = "") -> None:
+def _send_sms(user: User, title: str, body: str, url: str, event: str = "", *,
+              key: str = "") -> None:  # fmt: skip
     from cabinet.sms import SmsFailed, sms_send
 
     text = f"{connection.tenant.name}: {title}\n{body}".strip()
@@ -236,72 +248,171 @@ SENDERS = {
 }
 
 
+# -- Sending: pending → sending (claimed, with a lease) → sent ----------------------------------
+# The claim commits before the message leaves, so a worker killed during the call leaves a row
+# in `sending` behind, not a `pending` one that looks untouched. The task redelivered to another
+# worker finds it: while the lease runs, the first attempt may be alive (a slow server), and the
+# task waits for the lease to end; after it, that attempt died somewhere between the claim and
+# the commit that marks the row sent, and nobody can tell whether the message left. It goes out
+# again under the same `message_key`: the e-mail with the same Message-ID (receiving systems keep
+# one copy of a Message-ID), the web push with the same Topic and tag (the push service and the
+# browser replace, not add). A task never outlives the lease (its time limit is shorter), so a
+# live attempt is never taken for a dead one.
+
+SENDING_LEASE = dt.timedelta(seconds=30)
+MAX_ATTEMPTS = 6  # the first and five retries, then the delivery is failed
+# kept untranslated on the row (like the channels' own errors); the client card translates it
+INTERRUPTED = gettext_noop(
+    "An earlier attempt was interrupted: sent again under the same message id"
+)
+
+
+class LeaseHeld(Exception):
+    """Another attempt at this delivery may still be under way; try again in `seconds`."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"an attempt is under way for {seconds} s more")
+        self.seconds = seconds
+
+
+SINGLE, DIGEST = "n", "g"  # the first letter of a message key: one delivery's, or a digest's
+
+
+def message_key(kind: str, rows: str) -> str:
+    """The identity of one message (`kind` SINGLE or DIGEST; `rows`: its row's id, or the ids of
+    its digest's rows): from the cabinet (in the key's salt) and the rows, never from the
+    attempt; opaque, so it tells a mail server nothing about our ids; 32 characters of [0-9a-z],
+    a valid push Topic."""
+    return kind + signing.digest("cabinet.message", f"{kind}:{rows}")[:31]
+
+
+def _pk(delivery: Delivery) -> int:
+    return delivery.pk
+
+
+def message_id(key: str) -> str:
+    return f"<{key}@{settings.PLATFORM_DOMAIN}>"
+
+
+def _lease_left(rows: list[Delivery], now: dt.datetime) -> int:
+    """Seconds until the latest lease among `rows` in `sending` ends (0: none is running)."""
+    sending = [d.lease_until for d in rows if d.status == Delivery.Status.SENDING]
+    running = [end for end in sending if end and end > now]
+    return max((math.ceil((end - now).total_seconds()) for end in running), default=0)
+
+
+def _claim(rows: list[Delivery], key: str, now: dt.datetime) -> bool:
+    """Mark `rows` sending under `key` (in the caller's transaction); whether a previous attempt
+    on them was interrupted."""
+    interrupted = any(d.status == Delivery.Status.SENDING for d in rows)
+    logged = {"last_error": INTERRUPTED} if interrupted else {}
+    Delivery.objects.filter(pk__in=[d.pk for d in rows]).update(
+        status=Delivery.Status.SENDING, lease_until=now + SENDING_LEASE, message_key=key,
+        attempts=F("attempts") + 1, **logged,
+    )  # fmt: skip
+    if interrupted:
+        logger.warning("delivery %s sent again after an interrupted attempt", key)
+    return interrupted
+
+
+def _settle(pks: list[int], key: str, error: str, *, after: str, again: bool) -> int:
+    """The attempt's outcome on the rows it claimed (not on rows another attempt has claimed
+    since); the most attempts among them. `again`: this attempt followed an interrupted one,
+    which stays noted on a row that is sent."""
+    with transaction.atomic():
+        mine = Delivery.objects.filter(pk__in=pks, status=Delivery.Status.SENDING,
+                                       message_key=key)  # fmt: skip
+        if error:
+            # a digest that failed is formed again next time, maybe with more rows: a new key
+            # then (the same rows make the same key again)
+            forget = {"message_key": ""} if after == Delivery.Status.HELD else {}
+            mine.update(status=after, lease_until=None, last_error=error, **forget)
+        else:
+            mine.update(status=Delivery.Status.SENT, lease_until=None, sent_at=timezone.now(),
+                        last_error=INTERRUPTED if again else "")  # fmt: skip
+        return max(Delivery.objects.filter(pk__in=pks).values_list("attempts", flat=True),
+                   default=0)  # fmt: skip
+
+
+def _send(channel: str, user: User, title: str, body: str, url: str, event: str,
+          key: str) -> str:  # fmt: skip
+    """The error of one attempt, "" when the channel took the message. Only a channel's errors
+    are caught: anything else (a kill, a time limit) leaves the claim for the lease to end."""
+    try:
+        SENDERS[channel](user, title, body, url, event, key=key)
+    except Exception as exc:  # any channel error: the attempt is logged, the task retries
+        return f"{type(exc).__name__}: {exc}"[:300]
+    return ""
+
+
 def delivery_run(*, delivery_id: int) -> str:
-    """Send one delivery if it is still pending. Marked sent under a row lock, so a task that is
-    delivered twice (a worker restart) sends once."""
+    """Send one delivery unless it is sent (or failed, or waiting for a digest); "skipped" then.
+    Raises LeaseHeld while another attempt may be sending it, DeliveryFailed when the channel
+    failed (the row back to pending, the error logged)."""
+    now = timezone.now()
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("notification__user")
             .filter(pk=delivery_id)
             .first()
         )
-        if delivery is None or delivery.status == Delivery.Status.SENT:
+        if delivery is None or delivery.status not in (Delivery.Status.PENDING,
+                                                       Delivery.Status.SENDING):  # fmt: skip
             return "skipped"
-        delivery.attempts += 1
-        note = delivery.notification
-        try:
-            SENDERS[delivery.channel](note.user, note.title, note.body, note.url, note.event)
-        except Exception as exc:  # any channel error: the attempt is logged, the task retries
-            delivery.last_error = f"{type(exc).__name__}: {exc}"[:300]
-        else:
-            delivery.status = Delivery.Status.SENT
-            delivery.sent_at, delivery.last_error = timezone.now(), ""
-        delivery.save(update_fields=["status", "sent_at", "attempts", "last_error"])
-    if delivery.status != Delivery.Status.SENT:
-        raise DeliveryFailed(delivery.last_error)
+        if left := _lease_left([delivery], now):
+            raise LeaseHeld(left)
+        key = delivery.message_key or message_key(SINGLE, str(delivery.pk))
+        again = _claim([delivery], key, now)
+    note = delivery.notification
+    error = _send(delivery.channel, note.user, note.title, note.body, note.url, note.event, key)
+    attempts = _settle([delivery.pk], key, error, after=Delivery.Status.PENDING, again=again)
+    if error:
+        raise DeliveryFailed(error, attempts=attempts)
     return "sent"
 
 
 def delivery_give_up(*, delivery_id: int) -> None:
-    Delivery.objects.filter(pk=delivery_id).exclude(status=Delivery.Status.SENT).update(
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
         status=Delivery.Status.FAILED
     )
 
 
 def digest_run(*, user_id: int, channel: str) -> str:
     """Send everything held for this person on this channel as one message, and mark each held
-    delivery sent in the same transaction (a redelivered task finds nothing left)."""
+    delivery sent (a redelivered task finds nothing left). A digest whose attempt was
+    interrupted goes out again with the same rows and the same message id, before any new one."""
+    now = timezone.now()
     with transaction.atomic():
-        held = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(notification__user=user_id, channel=channel, status=Delivery.Status.HELD)
+        mine = (
+            Delivery.objects.select_for_update(of=("self",))
+            .filter(notification__user=user_id, channel=channel)
             .select_related("notification__user")
             .order_by("notification__created_at", "pk")
         )
-        if not held:
-            return "skipped"
-        user = held[0].notification.user
-        with in_language_of(user):
-            title = ngettext("%(count)d update", "%(count)d updates", len(held)) % {
-                "count": len(held)
-            }
-        body = "\n".join(f"• {d.notification.title}" for d in held)
-        try:
-            SENDERS[channel](user, title, body, _absolute("/notifications/"))
-        except Exception as exc:  # logged on each held delivery; the task retries
-            error = f"{type(exc).__name__}: {exc}"[:300]
-            Delivery.objects.filter(pk__in=[d.pk for d in held]).update(
-                attempts=F("attempts") + 1, last_error=error
-            )
-            failed = DeliveryFailed(error)
+        # a digest's rows carry its key; a single delivery in `sending` is its own task's
+        interrupted = list(mine.filter(status=Delivery.Status.SENDING,
+                                       message_key__startswith=DIGEST))  # fmt: skip
+        if interrupted:
+            if left := _lease_left(interrupted, now):
+                raise LeaseHeld(left)
+            key = interrupted[0].message_key
+            held = [d for d in interrupted if d.message_key == key]
         else:
-            Delivery.objects.filter(pk__in=[d.pk for d in held]).update(
-                status=Delivery.Status.SENT, sent_at=timezone.now(), last_error="",
-                attempts=F("attempts") + 1,
-            )  # fmt: skip
-            return "sent"
-    raise failed
+            held = list(mine.filter(status=Delivery.Status.HELD))
+            if not held:
+                return "skipped"
+            key = message_key(DIGEST, ",".join(str(d.pk) for d in sorted(held, key=_pk)))
+        again = _claim(held, key, now)
+    user = held[0].notification.user
+    with in_language_of(user):
+        title = ngettext("%(count)d update", "%(count)d updates", len(held)) % {"count": len(held)}
+    body = "\n".join(f"• {d.notification.title}" for d in held)
+    error = _send(channel, user, title, body, _absolute("/notifications/"), "", key)
+    attempts = _settle([d.pk for d in held], key, error, after=Delivery.Status.HELD, again=again)
+    if error:
+        raise DeliveryFailed(error, attempts=attempts)
+    return "sent"
 
 
 def digest_give_up(*, user_id: int, channel: str) -> None:

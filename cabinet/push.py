@@ -102,22 +102,31 @@ class PushFailed(Exception):
     pass
 
 
-def push_send(*, user: User, title: str, body: str, url: str) -> int:
-    """To each of the person's devices; the number reached. Raises PushFailed when none was."""
-    payload = json.dumps({"title": title, "body": body, "url": url or "/"})
+def push_send(*, user: User, title: str, body: str, url: str, key: str = "") -> int:
+    """To each of the person's devices; the number reached. Raises PushFailed when none was.
+    `key`, the message's identity on every attempt, is its Topic (RFC 8030: the push service
+    replaces a message of that topic still waiting for the device) and its notification's tag
+    (the browser replaces a shown notification of that tag): a copy sent again adds nothing."""
+    message = {"title": title, "body": body, "url": url or "/"}
+    payload = json.dumps({**message, "tag": key} if key else message)
+    headers = {"Topic": key} if key else {}
     reached, errors = 0, []
     guarded = egress.session(allow_private=settings.PUSH_ALLOW_LOCAL_ENDPOINTS,
                              timeout=PUSH_TIMEOUT, max_bytes=PUSH_MAX_ANSWER_BYTES)  # fmt: skip
     with guarded as http:
         for subscription in PushSubscription.objects.filter(user=user):
-            reached += _push_one(http, subscription, payload, errors)
+            reached += _push_one(http, subscription, payload, errors, headers)
     if not reached:
         raise PushFailed("; ".join(errors) or "no device subscribed")
     return reached
 
 
 def _push_one(
-    http: egress.HTTPSession, subscription: PushSubscription, payload: str, errors: list[str]
+    http: egress.HTTPSession,
+    subscription: PushSubscription,
+    payload: str,
+    errors: list[str],
+    headers: dict[str, str],
 ) -> int:
     """1 when the push service took the message; 0 (and the reason in `errors`) otherwise."""
     info = {"endpoint": subscription.endpoint,
@@ -126,6 +135,7 @@ def _push_one(
         webpush(
             info, data=payload, vapid_private_key=vapid(), timeout=PUSH_TIMEOUT,
             vapid_claims={"sub": settings.VAPID_SUBJECT}, requests_session=http,
+            headers=dict(headers),
         )  # fmt: skip
     except WebPushException as exc:
         status = exc.response.status_code if exc.response is not None else None

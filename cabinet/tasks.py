@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
@@ -40,32 +41,45 @@ def earn_points(order_id: int) -> None:
     order_earn_points(order_id=order_id)
 
 
-@shared_task(bind=True, name="cabinet.deliver_notification", max_retries=5, acks_late=True)
-def deliver_notification(self: Any, delivery_id: int) -> str:
-    """Retried with back-off (30 s, 60 s, 120 s …); given up and marked failed after five."""
-    from cabinet.notifications import DeliveryFailed, delivery_give_up, delivery_run
+def _deliver_or_retry(task: Any, run: Callable[[], str], give_up: Callable[[], None]) -> str:
+    """One attempt of a delivery or digest. While another attempt may still be sending it, the
+    task comes back when that attempt's lease ends (not counted as a try); a channel's failure
+    is retried with back-off (30 s, 60 s, 120 s …) and given up after the delivery's last try."""
+    from cabinet.notifications import MAX_ATTEMPTS, DeliveryFailed, LeaseHeld
 
     try:
-        return delivery_run(delivery_id=delivery_id)
+        return run()
+    except LeaseHeld as exc:
+        raise task.retry(countdown=exc.seconds) from exc
     except DeliveryFailed as exc:
-        if self.request.retries >= self.max_retries:
-            delivery_give_up(delivery_id=delivery_id)
+        if exc.attempts >= MAX_ATTEMPTS:
+            give_up()
             return "failed"
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+        countdown = 30 * 2 ** max(exc.attempts - 1, 0)
+        raise task.retry(exc=exc, countdown=countdown) from exc
 
 
-@shared_task(bind=True, name="cabinet.deliver_digest", max_retries=5, acks_late=True)
+# acks_late: a worker killed holding it hands it to another; the time limit is below the
+# sending lease (cabinet/notifications.py), so a live attempt is never taken for a dead one.
+_DELIVERY_LIMITS = {"acks_late": True, "time_limit": 25, "soft_time_limit": 20,
+                    "max_retries": None}  # fmt: skip
+
+
+@shared_task(bind=True, name="cabinet.deliver_notification", **_DELIVERY_LIMITS)
+def deliver_notification(self: Any, delivery_id: int) -> str:
+    from cabinet.notifications import delivery_give_up, delivery_run
+
+    return _deliver_or_retry(self, lambda: delivery_run(delivery_id=delivery_id),
+                             lambda: delivery_give_up(delivery_id=delivery_id))  # fmt: skip
+
+
+@shared_task(bind=True, name="cabinet.deliver_digest", **_DELIVERY_LIMITS)
 def deliver_digest(self: Any, user_id: int, channel: str) -> str:
     """A burst's held notifications as one message; retried like a single delivery."""
-    from cabinet.notifications import DeliveryFailed, digest_give_up, digest_run
+    from cabinet.notifications import digest_give_up, digest_run
 
-    try:
-        return digest_run(user_id=user_id, channel=channel)
-    except DeliveryFailed as exc:
-        if self.request.retries >= self.max_retries:
-            digest_give_up(user_id=user_id, channel=channel)
-            return "failed"
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+    return _deliver_or_retry(self, lambda: digest_run(user_id=user_id, channel=channel),
+                             lambda: digest_give_up(user_id=user_id, channel=channel))  # fmt: skip
 
 
 @shared_task(name="cabinet.send_reminders")

@@ -50,6 +50,9 @@ RU = {
     "Question — %(language)s": "Вопрос — %(language)s",
     "Answers to choose from — %(language)s, one per line (for “one of several answers”)": "Варианты ответа — %(language)s, по одному в строке (для «одного из нескольких»)",
     "The same answers — %(language)s, in the same order": "Те же ответы — %(language)s, в том же порядке",
+    # A delivery sent again after an interrupted attempt (issue 25, make chaos)
+    "Sending": "Отправляется",
+    "An earlier attempt was interrupted: sent again under the same message id": "Предыдущая попытка прервалась: отправлено ещё раз с тем же идентификатором сообщения",
     # Fields the owner defines (issue 22, point 3) and the role editor's abilities
     "Give an object of field keys and values.": "Передайте объект: ключи полей и их значения.",
     "There is no such field you may write.": "Такого поля, доступного вам для записи, нет.",

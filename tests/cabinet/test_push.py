@@ -75,12 +75,18 @@ def test_a_subscribed_phone_gets_the_notification_encrypted_for_it(hotel, guest,
                       url="/orders/7/", key="push1")  # fmt: skip
         delivery = Delivery.objects.get(notification=note, channel="push")
         assert delivery_run(delivery_id=delivery.pk) == "sent"
+        delivery.refresh_from_db()
     (sent,) = push.pushes
     assert sent["path"] == "/push/phone"
     assert sent["headers"]["content-encoding"] == "aes128gcm"
     assert sent["headers"]["authorization"].startswith("vapid t=")
+    # the message's identity: a copy sent again replaces this one at the push service (Topic)
+    # and on the screen (the notification's tag)
+    key = delivery.message_key
+    assert len(key) == 32
+    assert sent["headers"]["topic"] == key
     assert phone.read(sent["body"]) == {"title": "Order #7: Accepted", "body": "",
-                                        "url": "/orders/7/"}  # fmt: skip
+                                        "url": "/orders/7/", "tag": key}  # fmt: skip
 
 
 def test_a_device_the_push_service_has_dropped_is_forgotten(hotel, guest, push):

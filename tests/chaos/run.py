@@ -4,21 +4,27 @@ the middle of notification deliveries, usage flushes and document builds.
     make chaos                (= .venv/bin/python -m tests.chaos.run; RabbitMQ, quorum queues)
     CHAOS_BROKER_URL=redis://127.0.0.1:6379/0 CHAOS_KILLS=5 make chaos     (the other candidate)
 
-Set-up: a scratch database (kabinet_chaos, recreated and dropped), the platform and two cabinets,
-a local fake Stripe (meter events deduplicated by identifier, as Stripe does), e-mail written to
-files. Then CHAOS_KILLS times: a wave of work is sent — NOTES notifications (each an e-mail
-delivery, `cabinet.deliver_notification`), DOCS receipts (`cabinet.build_receipt`, a PDF and a
-numbered document) and one usage flush of fresh ledger rows (`billing.flush_usage`, meter events
-to Stripe) — a worker (prefork, 2 children, as deployed) is started, and once it is running a
-task it is killed with SIGKILL, its whole process group (an OOM kill, a lost node), at a moment
-that falls before a task's effect, in its middle, or between its effect and its acknowledgement
-(tests/chaos/probe.py widens both windows). A new worker is started at once, as a supervisor
-would. After the last kill a worker (without the pauses) runs until everything is done, or for
+Set-up: a scratch database (CHAOS_DATABASE, kabinet_chaos, recreated and dropped), the platform and
+two cabinets, a local fake Stripe (meter events deduplicated by identifier, as Stripe does), and a
+local SMTP server (tests/support/fake_smtp.py) that the workers send their e-mail to over SMTP: it
+counts every transaction, and keeps one copy of a Message-ID, as receiving mail systems do.
+
+Then CHAOS_KILLS times: a wave of work is sent — NOTES notifications (each an e-mail delivery,
+`cabinet.deliver_notification`), DOCS receipts (`cabinet.build_receipt`, a PDF and a numbered
+document) and one usage flush of fresh ledger rows (`billing.flush_usage`, meter events to Stripe)
+— a worker (prefork, 2 children, as deployed) is started, and once it is running a task it is
+killed with SIGKILL, its whole process group (an OOM kill, a lost node), at a moment that falls
+before a task's effect, in its middle, or between its effect and its acknowledgement
+(tests/chaos/probe.py widens both windows). A new worker is started at once, as a supervisor would.
+After the last kill a worker (without the pauses) runs until everything is done, or for
 CHAOS_SETTLE_SECONDS (600) at most.
 
 Printed: what was lost (a delivery never sent, an order without its receipt, ledger rows that
-never reached Stripe), what was duplicated (an e-mail sent twice, two documents for one order,
-units billed twice; meter events Stripe dropped as repeats are counted apart: they cost nothing),
+never reached Stripe), what was duplicated (a delivery that reached the mailbox as two messages,
+that is under two Message-IDs; two documents for one order; units billed twice), and apart, as
+they cost nothing: SMTP transactions that repeated a Message-ID already received (a delivery sent
+again after an interrupted attempt, dropped on arrival), meter events Stripe dropped as repeats,
+and document numbers a killed build took and never used (a gap in the series; it fails the run);
 and the redelivery latency: for every task a worker held when it was killed, the time from the
 kill to its start in another worker (p50, p99, max). Exits 1 when anything was lost or
 duplicated, or a redelivery took longer than a minute.
@@ -47,8 +53,9 @@ from tests.bench.harness import (
     say,
     server_url,
 )
+from tests.support.fake_smtp import FakeSmtp, fake_smtp
 
-DATABASE = "kabinet_chaos"
+DATABASE = os.environ.get("CHAOS_DATABASE", "kabinet_chaos")  # a scratch database, dropped
 BROKER = os.environ.get("CHAOS_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 KILLS = int(os.environ.get("CHAOS_KILLS", "100"))
 SETTLE = float(os.environ.get("CHAOS_SETTLE_SECONDS", "600"))
@@ -196,29 +203,33 @@ def kill(worker: subprocess.Popen) -> tuple[float, set[int]]:
     return at, pids
 
 
-def outcome(world: dict, mail_dir: Path, fake) -> dict[str, int]:
+def outcome(world: dict, smtp: FakeSmtp, fake) -> dict[str, int]:
     from django_tenants.utils import tenant_context
 
     from billing.models import UsageEvent
-    from cabinet.models import Delivery, Document, Order
+    from cabinet.models import Delivery, Document, DocumentSeries, Order
 
     lost: Counter[str] = Counter()
     duplicated: Counter[str] = Counter()
-    sent_mail = Counter(
-        found
-        for path in mail_dir.glob("*.log")
-        for found in re.findall(r"^Subject: .*?(chaos-\S+-\d+-\d+)", path.read_text(), re.M)
-    )
+    # what the receiving side holds: each delivery's messages by distinct Message-ID (a copy
+    # with a Message-ID received before is dropped on arrival, as mail systems do)
+    received: defaultdict[str, set[str]] = defaultdict(set)
+    for mail in list(smtp.transactions):
+        if found := re.search(r"(chaos-\S+-\d+-\d+)", mail.subject):
+            received[found.group(1)].add(mail.message_id)
+    skipped_numbers = 0
     for tenant in world["cabinets"]:
         with tenant_context(tenant):
             for delivery in Delivery.objects.select_related("notification"):
-                times = sent_mail[delivery.notification.title]
-                lost["deliveries"] += delivery.status != Delivery.Status.SENT or times == 0
-                duplicated["e-mails"] += max(0, times - 1)
+                messages = len(received[delivery.notification.title])
+                lost["deliveries"] += delivery.status != Delivery.Status.SENT or messages == 0
+                duplicated["e-mails"] += max(0, messages - 1)
             per_order = Counter(Document.objects.values_list("order_id", flat=True))
             for order_id in Order.objects.values_list("pk", flat=True):
                 lost["receipts"] += per_order[order_id] == 0
                 duplicated["receipts"] += max(0, per_order[order_id] - 1)
+            numbered = Document.objects.count()
+            skipped_numbers += sum(DocumentSeries.objects.values_list("last", flat=True)) - numbered
     rows = UsageEvent.objects.filter(tenant=world["billed"]).count()
     billed = sum(int(e["payload"]["value"]) for e in fake.meter_events.values())
     lost["usage units"] = max(0, rows - billed)
@@ -228,7 +239,15 @@ def outcome(world: dict, mail_dir: Path, fake) -> dict[str, int]:
         if r.get("path", "").endswith("/billing/meter_events")
     )  # fmt: skip
     repeats = sum(count - 1 for count in sends.values() if count > 1)
-    return {"lost": lost, "duplicated": duplicated, "stripe_repeats": repeats, "rows": rows}
+    return {
+        "lost": lost,
+        "duplicated": duplicated,
+        "stripe_repeats": repeats,
+        "rows": rows,
+        "smtp_transactions": len(smtp.transactions),
+        "smtp_repeats": smtp.repeats,
+        "skipped_numbers": skipped_numbers,
+    }
 
 
 def redeliveries(rows: list, kills: list[tuple[float, set[int]]]) -> tuple[int, list[float]]:
@@ -250,14 +269,14 @@ def redeliveries(rows: list, kills: list[tuple[float, set[int]]]) -> tuple[int, 
     return held, delays
 
 
-def settle(env: dict[str, str], world: dict, log: Path, worker_log: Path, mail: Path,
+def settle(env: dict[str, str], world: dict, log: Path, worker_log: Path, smtp: FakeSmtp,
            fake) -> None:  # fmt: skip
     # no more kills: the last worker works through the backlog without the probe's pauses
     worker = start_worker({**env, "CHAOS_PAUSE_SECONDS": "0"}, KILLS + 1, worker_log)
     deadline = time.monotonic() + SETTLE
     try:
         while time.monotonic() < deadline:
-            result = outcome(world, mail, fake)
+            result = outcome(world, smtp, fake)
             if not sum(result["lost"].values()):
                 break
             time.sleep(2)
@@ -280,13 +299,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kabinet-chaos-") as folder, ExitStack() as stack:
         data_dir = Path(folder)
         fake = stack.enter_context(fake_stripe())
-        log, worker_log, mail = data_dir / "tasks.log", data_dir / "worker.log", data_dir / "mail"
+        smtp = stack.enter_context(fake_smtp())
+        log, worker_log = data_dir / "tasks.log", data_dir / "worker.log"
         env = bench_env(
             url, settings_module="config.settings", data_dir=data_dir,
             TENANT_POOL_SIZE="0", DEBUG="false", LOG_LEVEL="WARNING", LOG_FORMAT="plain",
             CELERY_BROKER_URL=BROKER, CELERY_TASK_DEFAULT_QUEUE=f"chaos-{os.getpid()}",
             CELERY_IMPORTS="tests.chaos.probe", CHAOS_LOG=str(log),
             STRIPE_API_KEY="sk_test_chaos", STRIPE_API_BASE=fake.url,
+            EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
         )  # fmt: skip
         os.environ.update(env)
         recreate_database(url)
@@ -310,8 +331,8 @@ def main() -> int:
                 kills.append(kill(worker))
             say(f"  {len(kills)} SIGKILLs in {time.monotonic() - started:.0f} s"
                 f"{f' ({missed} before any task started)' if missed else ''}")  # fmt: skip
-            settle(env, world, log, worker_log, mail, fake)
-            result = outcome(world, mail, fake)
+            settle(env, world, log, worker_log, smtp, fake)
+            result = outcome(world, smtp, fake)
             held, delays = redeliveries(read_log(log), kills)
         finally:
             from django.db import connections
@@ -326,7 +347,11 @@ def main() -> int:
     say("  lost:       " + ", ".join(f"{lost[k]} {k}" for k in kinds))
     kinds = ("e-mails", "receipts", "usage units")
     say("  duplicated: " + ", ".join(f"{duplicated[k]} {k}" for k in kinds))
+    say(f"  SMTP transactions: {result['smtp_transactions']}, of which "
+        f"{result['smtp_repeats']} carried a Message-ID already received (sent again after an "
+        f"interrupted attempt; dropped on arrival)")  # fmt: skip
     say(f"  meter events sent again and dropped by Stripe as repeats: {result['stripe_repeats']}")
+    say(f"  document numbers taken by a killed build and never used: {result['skipped_numbers']}")
     finite = sorted(d for d in delays if d != float("inf"))
     never = len(delays) - len(finite)
     if finite:
@@ -336,10 +361,11 @@ def main() -> int:
     else:
         say(f"  tasks held by a killed worker: {held}; none redelivered ({never})")
     slow = [d for d in delays if d > REDELIVERY_LIMIT]
-    clean = not sum(lost.values()) and not sum(duplicated.values()) and not slow
+    gaps = result["skipped_numbers"]
+    clean = not sum(lost.values()) and not sum(duplicated.values()) and not slow and not gaps
     say(f"CHAOS {'CLEAN' if clean else 'FAILED'}: {sum(lost.values())} lost, "
         f"{sum(duplicated.values())} duplicated, {len(slow)} redelivered after more than "
-        f"{REDELIVERY_LIMIT:.0f} s")  # fmt: skip
+        f"{REDELIVERY_LIMIT:.0f} s, {gaps} document numbers skipped")  # fmt: skip
     return 0 if clean else 1
 
 

@@ -14,6 +14,8 @@ self.addEventListener("push", (event) => {
   const data = event.data ? event.data.json() : {};
   event.waitUntil(self.registration.showNotification(data.title || "", {
     body: data.body || "", data: { url: data.url || "/" }, icon: "/icons/192.png",
+    // the same message sent again (after an interrupted attempt) replaces, not adds
+    ...(data.tag ? { tag: data.tag } : {}),
   }));
 });
 self.addEventListener("notificationclick", (event) => {
