@@ -3,6 +3,7 @@
     python -m config.cluster start    build Citus once (cached), start the nodes, print DATABASE_URL
     python -m config.cluster stop     stop the nodes (their data stays in .data/cluster)
     python -m config.cluster url      the coordinator's DATABASE_URL (nothing started)
+    python -m config.cluster test [PYTEST ARGS]    start it if needed, run the cluster tests
 
 Citus (AGPL-3.0) is used unmodified, as the database server, and never enters the repository. It
 comes from, in this order: a PostgreSQL on this machine that already has it (`CITUS_PG_CONFIG`, or
@@ -269,9 +270,31 @@ def stop() -> None:
         if _running(index, bin_dir):
             _as_node_user(
                 [str(bin_dir / "pg_ctl"), "stop", "-m", "fast", "-D", str(_node_dir(index))],
-                check=True, stdout=subprocess.DEVNULL,
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
     log("cluster stopped (data kept in .data/cluster; rm -rf it to start afresh)")
+
+
+# What `make test-cluster` runs unless PYTEST_ARGS names something else: the isolation tests,
+# the tenancy tests (provisioning, pool, backups, signup, the cluster's own) and one browser walk.
+CLUSTER_TESTS = [
+    "tests/isolation",
+    "tests/tenants/test_cluster.py",
+    "tests/tenants/test_provisioning.py",
+    "tests/tenants/test_pool.py",
+    "tests/tenants/test_backup.py",
+    "tests/tenants/test_signup.py",
+    "tests/e2e/test_signup_and_control.py",
+]
+
+
+def test(pytest_args: list[str]) -> int:
+    """The cluster tests against the coordinator (the cluster started first when it is down)."""
+    url = start()
+    env = dict(os.environ, DATABASE_URL=url)
+    command = [sys.executable, "-m", "config.devstack", "test", *(pytest_args or CLUSTER_TESTS)]
+    return subprocess.run(command, cwd=BASE_DIR, env=env).returncode
 
 
 def main(argv: list[str]) -> int:
@@ -284,6 +307,8 @@ def main(argv: list[str]) -> int:
         print(f"DATABASE_URL={url}")
     elif command == "stop":
         stop()
+    elif command == "test":
+        return test(argv[1:])
     elif command == "url":
         print(coordinator_url())
     else:

@@ -37,6 +37,10 @@ from tenants.models import SchemaMove, Tenant, TenantEvent, TenantStatus
 SYSTEM = Actor(label="system", id=None)
 
 
+def _one_postgresql() -> str:
+    return _("This platform runs on one PostgreSQL: there is no node to move to.")
+
+
 def cabinet_schemas() -> list[str]:
     """The schemas of cabinets (not `public`, templates, spares, nor purged tenants)."""
     return list(
@@ -101,7 +105,7 @@ def move_request(*, tenant: Tenant, node_id: int, actor: Actor, reason: str) -> 
     if not reason:
         raise ValidationError(_("Say why: the reason goes into the audit log."), code="reason")
     if not cluster_active():
-        raise ValidationError(_("This platform runs on one PostgreSQL: there is no node to move to."), code="cluster")  # fmt: skip
+        raise ValidationError(_one_postgresql(), code="cluster")
     target = next((node for node in worker_nodes() if node.node_id == node_id), None)
     if target is None:
         raise ValidationError(_("Choose one of the cluster's workers."), code="node")
@@ -124,7 +128,7 @@ def rebalance_request(*, actor: Actor) -> tuple[str, int]:
     """Plan the moves that leave every worker within one cabinet of the others and queue them
     as one batch; (batch, number of moves). Nothing to do gives ("", 0)."""
     if not cluster_active():
-        raise ValidationError(_("This platform runs on one PostgreSQL: there is no node to move to."), code="cluster")  # fmt: skip
+        raise ValidationError(_one_postgresql(), code="cluster")
     if SchemaMove.objects.filter(
         state__in=[SchemaMove.State.QUEUED, SchemaMove.State.RUNNING]
     ).exists():
@@ -134,7 +138,8 @@ def rebalance_request(*, actor: Actor) -> tuple[str, int]:
     if not plan:
         return "", 0
     batch = uuid.uuid4().hex
-    by_schema = {t.schema_name: t for t in Tenant.objects.filter(schema_name__in=[s for s, _n in plan])}
+    planned = Tenant.objects.filter(schema_name__in=[schema for schema, _node in plan])
+    by_schema = {tenant.schema_name: tenant for tenant in planned}
     with transaction.atomic():
         moves = [
             _queue(by_schema[schema], target, actor=actor, batch=batch,
@@ -159,8 +164,8 @@ def new_cabinet_placement(tenant: Tenant) -> SchemaMove | None:
     if loads.get(current, 0) <= loads[target]:
         return None
     with transaction.atomic():
-        move = _queue(tenant, target, actor=SYSTEM,
-                      reason="placement: a new cabinet goes to the least loaded worker")  # fmt: skip
+        reason = "placement: a new cabinet goes to the least loaded worker"
+        move = _queue(tenant, target, actor=SYSTEM, reason=reason)
         _enqueue([move])
     return move
 
@@ -183,7 +188,7 @@ def move_perform(move: SchemaMove) -> SchemaMove:
         if current != target:
             connection.set_schema_to_public()
             schema_move(tenant.schema_name, target)
-    except Exception as exc:  # noqa: BLE001 (any failure is recorded on the move and shown)
+    except Exception as exc:  # any failure is recorded on the move and shown
         move.state, move.error = SchemaMove.State.FAILED, str(exc)[:2000]
     else:
         move.state = SchemaMove.State.DONE

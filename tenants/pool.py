@@ -67,7 +67,8 @@ def _claim_order(vertical: str) -> list[int]:
     return [
         pk
         for pk, name in sorted(
-            spares, key=lambda spare: loads.get(nodes.get(spare[1]), unplaced)  # type: ignore[arg-type]
+            spares,
+            key=lambda spare: loads.get(nodes.get(spare[1]), unplaced),  # type: ignore[arg-type]
         )
     ]
 

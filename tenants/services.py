@@ -13,9 +13,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, tenant_context
 
+from tenants.cluster import cluster_active
 from tenants.lifecycle import Actor, purge_allowed_from
 from tenants.models import Domain, Tenant, TenantEvent, TenantStatus
-from tenants.cluster import cluster_active
 from tenants.pool import clone_into_place, spare_claim
 from tenants.schema_templates import drop_schema
 from tenants.signals import tenant_provisioned, tenant_sign_out_everyone

@@ -25,6 +25,7 @@ from tenants.services import (
     tenant_destroy,
     tenant_provision,
 )
+from tests.support.citus import citus_test_database
 from tests.support.fake_twilio import FakeTwilio, fake_twilio
 
 SESSION_TENANTS = {"hotel": Vertical.HOTEL, "shop": Vertical.SHOP, "school": Vertical.SCHOOL}
@@ -54,6 +55,7 @@ def django_db_setup(
     with django_db_blocker.unblock():
         db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         assert connection.settings_dict["NAME"].startswith("test_")
+        citus_test_database(main_database=db_cfg[0][1])
         public_tenant_ensure()
         ensure_templates()
         for slug, vertical in SESSION_TENANTS.items():

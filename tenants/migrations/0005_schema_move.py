@@ -6,37 +6,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0004_deferred_task'),
+        ("tenants", "0004_deferred_task"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='tenantevent',
-            name='kind',
-            field=models.CharField(choices=[('provisioned', 'Provisioned'), ('status', 'Status changed'), ('impersonation', 'Impersonation started'), ('domain', 'Domain changed'), ('export', 'Data exported'), ('sign_out', 'Everyone signed out'), ('moved', 'Moved to another node')], max_length=16),
+            model_name="tenantevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("provisioned", "Provisioned"),
+                    ("status", "Status changed"),
+                    ("impersonation", "Impersonation started"),
+                    ("domain", "Domain changed"),
+                    ("export", "Data exported"),
+                    ("sign_out", "Everyone signed out"),
+                    ("moved", "Moved to another node"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='SchemaMove',
+            name="SchemaMove",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('batch', models.CharField(blank=True, db_index=True, max_length=32)),
-                ('source', models.CharField(blank=True, max_length=255)),
-                ('target_node_id', models.IntegerField()),
-                ('target', models.CharField(max_length=255)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Moving'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=8)),
-                ('actor_id', models.BigIntegerField(blank=True, null=True)),
-                ('actor_label', models.CharField(default='system', max_length=254)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('error', models.TextField(blank=True)),
-                ('seconds', models.FloatField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moves', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("batch", models.CharField(blank=True, db_index=True, max_length=32)),
+                ("source", models.CharField(blank=True, max_length=255)),
+                ("target_node_id", models.IntegerField()),
+                ("target", models.CharField(max_length=255)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Moving"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                    ),
+                ),
+                ("actor_id", models.BigIntegerField(blank=True, null=True)),
+                ("actor_label", models.CharField(default="system", max_length=254)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("error", models.TextField(blank=True)),
+                ("seconds", models.FloatField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="moves",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
     ]
