@@ -244,24 +244,37 @@ def start() -> str:
                  str(data / "server.log")],
                 check=True, stdout=subprocess.DEVNULL,
             )  # fmt: skip
+    create_database(DATABASE_NAME)
     ports = node_ports()
-    for port in ports:
-        if not _sql(port, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"):
-            _sql(port, f"CREATE DATABASE {DATABASE_NAME}")
-        _sql(port, "CREATE EXTENSION IF NOT EXISTS citus", DATABASE_NAME)
-    _sql(ports[0], f"SELECT citus_set_coordinator_host('127.0.0.1', {ports[0]})", DATABASE_NAME)
-    for port in ports[1:]:
-        registered = _sql(
-            ports[0],
-            f"SELECT 1 FROM pg_dist_node WHERE nodename = '127.0.0.1' AND nodeport = {port}",
-            DATABASE_NAME,
-        )
-        if not registered:
-            _sql(ports[0], f"SELECT citus_add_node('127.0.0.1', {port})", DATABASE_NAME)
     log(f"coordinator on 127.0.0.1:{ports[0]}, workers on "
         f"{', '.join(f'127.0.0.1:{port}' for port in ports[1:])} "
         f"(ready in {time.monotonic() - started:.1f} s; data in {CLUSTER_DIR})")  # fmt: skip
     return coordinator_url()
+
+
+def create_database(name: str) -> None:
+    """A database of that name on every node with the citus extension, the workers registered
+    in the coordinator's (kept when it exists already)."""
+    ports = node_ports()
+    for port in ports:
+        if not _sql(port, f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
+            _sql(port, f'CREATE DATABASE "{name}"')
+        _sql(port, "CREATE EXTENSION IF NOT EXISTS citus", name)
+    _sql(ports[0], f"SELECT citus_set_coordinator_host('127.0.0.1', {ports[0]})", name)
+    for port in ports[1:]:
+        registered = _sql(
+            ports[0],
+            f"SELECT 1 FROM pg_dist_node WHERE nodename = '127.0.0.1' AND nodeport = {port}",
+            name,
+        )
+        if not registered:
+            _sql(ports[0], f"SELECT citus_add_node('127.0.0.1', {port})", name)
+
+
+def drop_database(name: str) -> None:
+    """Drop a database on every node (the coordinator first)."""
+    for port in node_ports():
+        _sql(port, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def stop() -> None:
