@@ -52,6 +52,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_exists
 
+from tenants.cluster import cluster_active, schema_distribute
 from tenants.models import Domain, Tenant, TenantStatus
 from tenants.routing import bump_routing_version
 from tenants.schema_templates import drop_schema, quote_schema_name
@@ -279,6 +280,8 @@ def tenant_restore(archive_path: Path, *, as_slug: str | None = None) -> Tenant:
             _check_restored_code(schema)
             if not copy and schema_checksums(schema) != manifest["checksums"]:
                 raise BackupError("the restored schema's checksums differ from the backup's")
+            if cluster_active():  # restored on the coordinator; now to a worker, like any cabinet
+                schema_distribute(schema)
             with transaction.atomic():
                 if copy:
                     _rename_schema(schema, target_schema)
