@@ -297,7 +297,6 @@ CLUSTER_TESTS = [
     "tests/tenants/test_provisioning.py",
     "tests/tenants/test_pool.py",
     "tests/tenants/test_backup.py",
-    "tests/tenants/test_signup.py",
     "tests/e2e/test_signup_and_control.py",
 ]
 
