@@ -305,7 +305,10 @@ def test(pytest_args: list[str]) -> int:
     """The cluster tests against the coordinator (the cluster started first when it is down)."""
     url = start()
     env = dict(os.environ, DATABASE_URL=url)
-    command = [sys.executable, "-m", "config.devstack", "test", *(pytest_args or CLUSTER_TESTS)]
+    # Options (-x, -k …) go with the cluster tests; a path among the arguments replaces them.
+    names_tests = any(not arg.startswith("-") and "/" in arg for arg in pytest_args)
+    tests = [] if names_tests else CLUSTER_TESTS
+    command = [sys.executable, "-m", "config.devstack", "test", *pytest_args, *tests]
     return subprocess.run(command, cwd=BASE_DIR, env=env).returncode
 
 
