@@ -5,6 +5,7 @@ page). The plan and the foreign-key rule are checked everywhere; what needs Citu
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from cabinet.models import CatalogItem
@@ -148,8 +149,12 @@ def test_a_new_cabinet_on_a_fuller_worker_is_queued_for_the_emptier_one(db, hote
 def test_the_cluster_page_shows_each_cabinet_node_and_size(platform_client: Client, hotel):
     admin, _secret = make_admin()
     platform_client.force_login(admin)
-    response = platform_client.get("/control/cluster/")
+    with CaptureQueriesContext(connection) as queries:
+        response = platform_client.get("/control/cluster/")
     assert response.status_code == 200
+    # session, user, second factor, tenants, placements, sizes, nodes, moves, last batch: the
+    # same nine whatever the number of cabinets
+    assert len(queries.captured_queries) <= 9
     if not cluster_active():
         assert "runs on one PostgreSQL" in response.content.decode()
         return
