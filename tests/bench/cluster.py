@@ -34,8 +34,14 @@ import sys
 import tempfile
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from tests.bench.harness import say
+
+if TYPE_CHECKING:  # Django is set up by the agent, after this module is imported
+    from django.test import Client
+
+    from tenants.models import Tenant
 
 SINGLE, CITUS = "kabinet_bench_single", "kabinet_bench_citus"
 CABINETS = int(os.environ.get("CLUSTER_CABINETS", "200"))
@@ -67,7 +73,7 @@ def _setup_django(url: str) -> None:
     call_command("platform_setup", verbosity=0)
 
 
-def _provision(slug: str):  # noqa: ANN202 (a Tenant; Django is not set up at import)
+def _provision(slug: str) -> "Tenant":
     from tenants.services import OwnerSpec, tenant_provision
 
     return tenant_provision(
@@ -82,7 +88,7 @@ def _ms(samples: list[float], fraction: float) -> float:
     return round(1000 * ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 1)
 
 
-def _signed_in_client(tenant, email: str):  # noqa: ANN001, ANN202
+def _signed_in_client(tenant: "Tenant", email: str) -> "Client":
     from django.test import Client
     from django_tenants.utils import tenant_context
 
@@ -310,7 +316,8 @@ def main() -> int:
             say(f"  (a) clone {modes['a_clone_ms']} + citus_schema_distribute "
                 f"{modes['a_distribute_ms']}")  # fmt: skip
             say(f"  (b) clone with enable_schema_based_sharding {modes['b_clone_ms']}: "
-                f"{modes['b_tables_distributed']} of {modes['b_tables']} tables distributed")  # fmt: skip
+                f"{modes['b_tables_distributed']} of {modes['b_tables']} tables "
+                "distributed")  # fmt: skip
         if "move" in PARTS:
             move = _run_agent(citus_url, "move")
             say(f"demo hotel moved live {move['from']} -> {move['to']} in {move['move_s']} s "
