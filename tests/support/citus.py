@@ -31,11 +31,12 @@ def citus_workers(main_database: str) -> list[tuple[str, int]]:
         return []
 
 
-def citus_test_database(main_database: str) -> bool:
-    """Make the (already migrated) test database a coordinator of fresh worker databases."""
+def citus_test_database(main_database: str) -> list[tuple[str, int]]:
+    """Make the (already migrated) test database a coordinator of fresh worker databases; the
+    workers, for `citus_test_database_drop` at the end."""
     workers = citus_workers(main_database)
     if not workers:
-        return False
+        return []
     name = connection.settings_dict["NAME"]
     for host, port in workers:
         with psycopg.connect(dbname="postgres", autocommit=True,
@@ -55,4 +56,13 @@ def citus_test_database(main_database: str) -> bool:
         for host, port in workers:
             cursor.execute("SELECT citus_add_node(%s, %s)", [host, port])
     connection.close()  # the next connection sees the extension (tenants.cluster asks once)
-    return True
+    return workers
+
+
+def citus_test_database_drop(workers: list[tuple[str, int]], name: str) -> None:
+    """The workers' copies of the test database go with it (each run has its own name)."""
+    for host, port in workers:
+        with psycopg.connect(dbname="postgres", autocommit=True,
+                             **_params(host=host, port=port)) as worker:  # fmt: skip
+            database = sql.Identifier(name)
+            worker.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
