@@ -200,3 +200,15 @@ def test_rebalance_queues_one_batch_of_moves(platform_client: Client, hotel):
     if planned:
         with pytest.raises(Exception, match="under way"):
             rebalance_request(actor=ADMIN)
+
+
+def test_a_migration_reaches_the_cabinet_on_its_worker(hotel):
+    """What migrate_tenants does to a distributed schema: DDL on the coordinator, propagated
+    by Citus to the worker's shard: the SELECT is routed to the shard, which must have it."""
+    needs_cluster()
+    with tenant_context(hotel), connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE cabinet_catalogitem ADD COLUMN cluster_probe integer NOT NULL DEFAULT 7"
+        )
+        cursor.execute("SELECT DISTINCT cluster_probe FROM cabinet_catalogitem")
+        assert cursor.fetchall() == [(7,)]
