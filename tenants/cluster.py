@@ -30,11 +30,12 @@ class Node:
 
 
 def cluster_active() -> bool:
-    """True when the database is a Citus coordinator with at least one worker. Checked once per
-    connection (a reconnect asks again)."""
+    """True when the database is a Citus coordinator with at least one worker. Asked once per
+    thread's connection and database (a test run switching to its test database asks again)."""
+    database = connection.settings_dict["NAME"]
     cached = getattr(connection, "_kabinet_citus", None)
-    if cached is not None and connection.connection is not None:
-        return cached
+    if cached is not None and cached[0] == database:
+        return cached[1]
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
         active = cursor.fetchone() is not None
@@ -43,7 +44,7 @@ def cluster_active() -> bool:
                 "SELECT count(*) FROM pg_dist_node WHERE noderole = 'primary' AND groupid <> 0"
             )
             active = cursor.fetchone()[0] > 0
-    connection._kabinet_citus = active
+    connection._kabinet_citus = (database, active)
     return active
 
 

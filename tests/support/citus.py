@@ -55,7 +55,8 @@ def citus_test_database(main_database: str) -> list[tuple[str, int]]:
         )
         for host, port in workers:
             cursor.execute("SELECT citus_add_node(%s, %s)", [host, port])
-    connection.close()  # the next connection sees the extension (tenants.cluster asks once)
+    connection.close()
+    connection._kabinet_citus = None  # tenants.cluster asks again, and now sees the cluster
     return workers
 
 
