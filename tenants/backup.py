@@ -273,7 +273,7 @@ def tenant_restore(archive_path: Path, *, as_slug: str | None = None) -> Tenant:
             _rename_schema(schema, aside)
         try:
             args, env = _db_args()
-            with restore_role(schema) as role:
+            with coordinator_only(env), restore_role(schema) as role:
                 _run([pg_tool("pg_restore"), *args, f"--role={role}", "--no-owner",
                       "--no-privileges", "--exit-on-error", "--schema", schema,
                       "--use-list", str(restore_list), str(dump)], env)  # fmt: skip
@@ -521,6 +521,24 @@ def _check_restored_code(schema: str) -> None:
 
 
 # -- The restore's own database role -------------------------------------------------------
+
+
+@contextmanager
+def coordinator_only(env: dict[str, str]) -> Iterator[None]:
+    """On a Citus cluster, the restore (its throw-away role, the dump's functions) stays on the
+    coordinator: Citus would propagate each statement to the workers, signing in there as the
+    restore role, which may not log in. The restored schema reaches a worker afterwards, as a
+    whole, through citus_schema_distribute. Elsewhere this does nothing."""
+    if not cluster_active():
+        yield
+        return
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c citus.enable_ddl_propagation=off".strip()
+    with connection.cursor() as cursor:
+        cursor.execute("SET citus.enable_ddl_propagation = off")
+        try:
+            yield
+        finally:
+            cursor.execute("RESET citus.enable_ddl_propagation")
 
 
 @contextmanager

@@ -209,7 +209,8 @@ def move_perform(move: SchemaMove) -> SchemaMove:
 def moves_run(ids: list[int]) -> dict[str, int]:
     """Perform the given queued moves one after another; a failed one does not stop the rest."""
     counts = {"done": 0, "failed": 0}
-    for move in SchemaMove.objects.filter(pk__in=ids).select_related("tenant").order_by("pk"):
+    queued = SchemaMove.objects.filter(pk__in=ids, state=SchemaMove.State.QUEUED)
+    for move in queued.select_related("tenant").order_by("pk"):
         result = move_perform(move)
         if result.state in counts:
             counts[result.state] += 1
