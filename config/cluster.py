@@ -274,7 +274,14 @@ def create_database(name: str) -> None:
 def drop_database(name: str) -> None:
     """Drop a database on every node (the coordinator first)."""
     for port in node_ports():
-        _sql(port, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(10):  # a background worker of a finished move may linger a moment
+            try:
+                _sql(port, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                break
+            except SystemExit:
+                if attempt == 9:
+                    raise
+                time.sleep(2)
 
 
 def stop() -> None:
