@@ -173,9 +173,8 @@ def test_the_cluster_page_shows_each_cabinet_node_and_size(platform_client: Clie
     for n in range(3):
         Tenant.objects.create(schema_name=f"extra{n}", slug=f"extra-{n}", name=f"X{n}")
     assert queries_for_page()[0] == with_three
-    assert (
-        with_three <= 12
-    )  # session, user, second factor, tenants, placements, sizes, nodes, moves
+    # session, user, second factor, tenants, placements, sizes, nodes, moves
+    assert with_three <= 12
 
 
 def test_the_cluster_page_wants_a_platform_admin(platform_client: Client, db):
