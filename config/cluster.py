@@ -297,14 +297,15 @@ def stop() -> None:
 
 
 # What `make test-cluster` runs unless PYTEST_ARGS names something else: the isolation tests,
-# the tenancy tests (provisioning, pool, backups, signup, the cluster's own) and one browser walk.
+# the tenancy tests (provisioning, pool, backups, the cluster's own) and one browser walk (a
+# guest's order, paid and accepted, its receipt downloaded: a cabinet on a worker, end to end).
 CLUSTER_TESTS = [
     "tests/isolation",
     "tests/tenants/test_cluster.py",
     "tests/tenants/test_provisioning.py",
     "tests/tenants/test_pool.py",
     "tests/tenants/test_backup.py",
-    "tests/e2e/test_signup_and_control.py",
+    "tests/e2e/test_order_flow.py",
 ]
 
 
