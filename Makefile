@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: install run test lint format manage lock lock-upgrade doctor bench-routing bench-provisioning bench-staff bench-metering isolation-probe load fuzz billing-property chaos clean
+.PHONY: install run test lint format manage lock lock-upgrade doctor bench-routing bench-provisioning bench-staff bench-metering isolation-probe load fuzz cluster cluster-stop test-cluster bench-cluster billing-property chaos clean
 
 # The stamp is written only after everything installed. A .venv that cannot run pip (a first run
 # without python3-venv, an interrupted install) is rebuilt; a new one is built in .venv.new and
@@ -95,6 +95,23 @@ chaos: $(STAMP)
 # The Stripe intake's property test at full size (the suite runs 8 sequences); prints its figures.
 billing-property: $(STAMP)
 	BILLING_PROPERTY_SEQUENCES=$${BILLING_PROPERTY_SEQUENCES:-500} $(BIN)/python -m config.devstack test tests/billing/test_event_property.py -q -p no:cacheprovider
+
+# A local Citus cluster (coordinator + 2 workers on 127.0.0.1:9700-9702; Citus built once into
+# .data/citus). It prints the DATABASE_URL that points `make run` and `make test` at it.
+cluster: $(STAMP)
+	$(BIN)/python -m config.cluster start
+
+cluster-stop: $(STAMP)
+	$(BIN)/python -m config.cluster stop
+
+# The isolation and tenancy tests and one browser walk, against the cluster (started if needed).
+test-cluster: $(STAMP)
+	$(BIN)/python -m config.cluster test $(PYTEST_ARGS)
+
+# Signup and request times on the cluster beside one PostgreSQL, a live move under traffic, and
+# 200 cabinets' spread over the workers. Heavy: not part of `make test` nor of CI.
+bench-cluster: $(STAMP)
+	$(BIN)/python -m tests.bench.cluster
 
 clean:
 	rm -rf $(VENV) $(VENV).new .data test-artifacts

@@ -52,6 +52,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_exists
 
+from tenants.cluster import cluster_active, schema_distribute
 from tenants.models import Domain, Tenant, TenantStatus
 from tenants.routing import bump_routing_version
 from tenants.schema_templates import drop_schema, quote_schema_name
@@ -272,13 +273,15 @@ def tenant_restore(archive_path: Path, *, as_slug: str | None = None) -> Tenant:
             _rename_schema(schema, aside)
         try:
             args, env = _db_args()
-            with restore_role(schema) as role:
+            with coordinator_only(env), restore_role(schema) as role:
                 _run([pg_tool("pg_restore"), *args, f"--role={role}", "--no-owner",
                       "--no-privileges", "--exit-on-error", "--schema", schema,
                       "--use-list", str(restore_list), str(dump)], env)  # fmt: skip
             _check_restored_code(schema)
             if not copy and schema_checksums(schema) != manifest["checksums"]:
                 raise BackupError("the restored schema's checksums differ from the backup's")
+            if cluster_active():  # restored on the coordinator; now to a worker, like any cabinet
+                schema_distribute(schema)
             with transaction.atomic():
                 if copy:
                     _rename_schema(schema, target_schema)
@@ -518,6 +521,24 @@ def _check_restored_code(schema: str) -> None:
 
 
 # -- The restore's own database role -------------------------------------------------------
+
+
+@contextmanager
+def coordinator_only(env: dict[str, str]) -> Iterator[None]:
+    """On a Citus cluster, the restore (its throw-away role, the dump's functions) stays on the
+    coordinator: Citus would propagate each statement to the workers, signing in there as the
+    restore role, which may not log in. The restored schema reaches a worker afterwards, as a
+    whole, through citus_schema_distribute. Elsewhere this does nothing."""
+    if not cluster_active():
+        yield
+        return
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c citus.enable_ddl_propagation=off".strip()
+    with connection.cursor() as cursor:
+        cursor.execute("SET citus.enable_ddl_propagation = off")
+        try:
+            yield
+        finally:
+            cursor.execute("RESET citus.enable_ddl_propagation")
 
 
 @contextmanager

@@ -12,14 +12,23 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tenants import selectors
+from tenants.cluster import cluster_active, worker_nodes
 from tenants.export import latest_export
 from tenants.health import health_details
 from tenants.lifecycle import Actor, allowed_transitions, purge_allowed_from, tenant_transition
-from tenants.models import Tenant, TenantEvent, TenantStatus, Vertical
+from tenants.models import SchemaMove, Tenant, TenantEvent, TenantStatus, Vertical
+from tenants.placement import (
+    batch_progress,
+    cluster_overview,
+    move_request,
+    rebalance_request,
+    tenant_node,
+)
 from tenants.pool import pool_status
 from tenants.schema_templates import template_version
 from tenants.second_factor import has_second_factor
@@ -107,6 +116,14 @@ def tenant_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_page(request: HttpRequest, tenant: Tenant, status: int = 200) -> HttpResponse:
+    placement = None
+    if not tenant.is_public and cluster_active():
+        node, size = tenant_node(tenant)
+        placement = {
+            "node": node, "bytes": size,
+            "nodes": [n for n in worker_nodes() if n != node],
+            "moves": list(tenant.moves.all()[:5]),
+        }  # fmt: skip
     return render(
         request,
         "control/tenant_detail.html",
@@ -122,6 +139,7 @@ def _detail_page(request: HttpRequest, tenant: Tenant, status: int = 200) -> Htt
                 for panel in (answer or [])
             ],
             "purge_from": purge_allowed_from(tenant),
+            "placement": placement,
         },
         status=status,
     )
@@ -240,3 +258,72 @@ def kpis(request: HttpRequest) -> HttpResponse:
 def health_view(request: HttpRequest) -> HttpResponse:
     """What /health/ tells admins only: each check, the workers, the queue, the warm pool."""
     return render(request, "control/health.html", {"health": health_details()})
+
+
+@require_GET
+@platform_admin_required
+def cluster(request: HttpRequest) -> HttpResponse:
+    """The Citus cluster: each worker's cabinets and bytes, each cabinet's node and size, the
+    moves under way. On one PostgreSQL the page says so and shows nothing else."""
+    context: dict[str, Any] = {"active": cluster_active()}
+    if context["active"]:
+        context.update(cluster_overview())
+        context["moves"] = list(SchemaMove.objects.select_related("tenant")[:20])
+        batch = SchemaMove.objects.exclude(batch="").values_list("batch", flat=True).first()
+        context["rebalance"] = batch_progress(batch) if batch else None
+        context["under_way"] = any(
+            move.state in (SchemaMove.State.QUEUED, SchemaMove.State.RUNNING)
+            for move in context["moves"]
+        )
+    template = (
+        "control/_cluster_moves.html"
+        if request.headers.get("HX-Request")
+        else ("control/cluster.html")
+    )
+    return render(request, template, context)
+
+
+@require_POST
+@platform_admin_required
+def tenant_move_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move one cabinet to another worker, live; audited when the move finishes."""
+    tenant = _get_tenant(pk)
+    try:
+        node_id = int(request.POST.get("node", ""))
+    except ValueError:
+        node_id = -1
+    try:
+        move = move_request(tenant=tenant, node_id=node_id, actor=actor_of(request),
+                            reason=_reason(request))  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _detail_page(request, tenant, status=400)
+    messages.success(
+        request,
+        _("%(name)s is moving to %(node)s; it keeps serving meanwhile.")
+        % {"name": tenant.name, "node": move.target},
+    )
+    return HttpResponseRedirect(reverse("control:cluster"))
+
+
+@require_POST
+@platform_admin_required
+def cluster_rebalance_view(request: HttpRequest) -> HttpResponse:
+    try:
+        _batch, count = rebalance_request(actor=actor_of(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("control:cluster"), status=303)
+    if count:
+        messages.success(
+            request,
+            ngettext(
+                "Rebalance started: %(count)d cabinet moves.",
+                "Rebalance started: %(count)d cabinets move.",
+                count,
+            )
+            % {"count": count},
+        )
+    else:
+        messages.info(request, _("The cabinets are spread evenly already: nothing to move."))
+    return HttpResponseRedirect(reverse("control:cluster"))

@@ -107,6 +107,7 @@ class TenantEvent(models.Model):
         DOMAIN = "domain", _("Domain changed")
         EXPORT = "export", _("Data exported")
         SIGN_OUT = "sign_out", _("Everyone signed out")
+        MOVED = "moved", _("Moved to another node")
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -171,3 +172,35 @@ class DeferredTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} at {self.due_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SchemaMove(models.Model):
+    """A cabinet's schema moving to another node of a Citus cluster (tenants.placement): asked
+    for by an admin, by a rebalance (all moves of one rebalance share `batch`), or by the
+    placement of a new cabinet. Rows are the progress the control panel shows."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Moving")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="moves")
+    batch = models.CharField(max_length=32, blank=True, db_index=True)
+    source = models.CharField(max_length=255, blank=True)
+    target_node_id = models.IntegerField()
+    target = models.CharField(max_length=255)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=254, default="system")
+    reason = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} -> {self.target} ({self.state})"

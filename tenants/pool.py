@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django_tenants.utils import quote_schema_name
+from django_tenants.utils import get_public_schema_name, quote_schema_name
 
-from tenants.models import SpareSchema, Vertical
+from tenants.cluster import cluster_active, node_loads, schema_distribute, schema_nodes
+from tenants.models import SpareSchema, Tenant, Vertical
 from tenants.schema_templates import clone_template, drop_schema, template_version
 
 logger = logging.getLogger(__name__)
@@ -33,12 +34,11 @@ def pool_size() -> int:
 def spare_claim(*, vertical: str, new_schema_name: str) -> bool:
     """Inside the caller's transaction: rename a current spare of this vertical to the new
     schema's name. False when the pool has none (the caller then clones the template)."""
-    spare = (
-        SpareSchema.objects.select_for_update(skip_locked=True)
-        .filter(vertical=vertical, template_version=template_version(vertical))
-        .order_by("created_at")
-        .first()
-    )
+    spare = None
+    for pk in _claim_order(vertical):
+        spare = SpareSchema.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+        if spare is not None:
+            break
     if spare is None:
         return False
     with connection.cursor() as cursor:
@@ -48,6 +48,38 @@ def spare_claim(*, vertical: str, new_schema_name: str) -> bool:
         )
     spare.delete()
     return True
+
+
+def _claim_order(vertical: str) -> list[int]:
+    """Current spares of a vertical, oldest first; on a Citus cluster, those on the worker with
+    the fewest cabinets first (a spare is distributed already, so the claim places the cabinet)."""
+    spares = list(
+        SpareSchema.objects.filter(vertical=vertical, template_version=template_version(vertical))
+        .order_by("created_at")
+        .values_list("pk", "schema_name")
+    )
+    if len(spares) < 2 or not cluster_active():
+        return [pk for pk, _name in spares]
+    cabinets = Tenant.objects.exclude(schema_name=get_public_schema_name())
+    loads = node_loads(list(cabinets.values_list("schema_name", flat=True)))
+    nodes = schema_nodes([name for _pk, name in spares])
+    unplaced = max(loads.values(), default=0) + 1
+    return [
+        pk
+        for pk, name in sorted(
+            spares,
+            key=lambda spare: loads.get(nodes.get(spare[1]), unplaced),  # type: ignore[arg-type]
+        )
+    ]
+
+
+def clone_into_place(new_schema_name: str, *, vertical: str) -> None:
+    """Clone a vertical's template into a new schema, inside the caller's transaction; on a
+    Citus cluster the schema is then distributed (its tables become one colocated group on a
+    worker). Templates stay local to the coordinator: they are only ever read by a clone."""
+    clone_template(new_schema_name, vertical=vertical)
+    if cluster_active():
+        schema_distribute(new_schema_name)
 
 
 def _discard_stale(vertical: str) -> int:
@@ -71,7 +103,7 @@ def _discard_stale(vertical: str) -> int:
 def _add_spare(vertical: str) -> None:
     name = f"spare_{uuid.uuid4().hex[:16]}"
     with transaction.atomic():
-        clone_template(name, vertical=vertical)
+        clone_into_place(name, vertical=vertical)
         SpareSchema.objects.create(
             schema_name=name, vertical=vertical, template_version=template_version(vertical)
         )

@@ -13,10 +13,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, tenant_context
 
+from tenants.cluster import cluster_active
 from tenants.lifecycle import Actor, purge_allowed_from
 from tenants.models import Domain, Tenant, TenantEvent, TenantStatus
-from tenants.pool import spare_claim
-from tenants.schema_templates import clone_template, drop_schema
+from tenants.pool import clone_into_place, spare_claim
+from tenants.schema_templates import drop_schema
 from tenants.signals import tenant_provisioned, tenant_sign_out_everyone
 from tenants.slugs import normalize_slug, schema_name_for
 
@@ -91,7 +92,7 @@ def tenant_provision(
             Domain.objects.create(domain=platform_domain_for(slug), tenant=tenant, is_primary=True)
             from_pool = spare_claim(vertical=vertical, new_schema_name=tenant.schema_name)
             if not from_pool:
-                clone_template(tenant.schema_name, vertical=vertical)
+                clone_into_place(tenant.schema_name, vertical=vertical)
             TenantEvent.objects.create(
                 tenant=tenant,
                 kind=TenantEvent.Kind.PROVISIONED,
@@ -104,6 +105,10 @@ def tenant_provision(
                 from tenants.tasks import refill_pool
 
                 transaction.on_commit(lambda: refill_pool.delay(vertical))
+            if cluster_active():
+                from tenants.tasks import place_new_cabinet
+
+                transaction.on_commit(lambda: place_new_cabinet.delay(tenant.pk))
     except IntegrityError as exc:
         raise ValidationError(_("This address is already taken."), code="taken") from exc
     return tenant

@@ -38,3 +38,25 @@ def release_deferred() -> int:
     from tenants.deferred import deferred_release
 
     return deferred_release()
+
+
+@shared_task(name="tenants.run_schema_moves", platform_level=True, acks_late=True,
+             time_limit=3600, soft_time_limit=3500)  # fmt: skip
+def run_schema_moves(move_ids: list[int]) -> dict[str, int]:
+    """Move cabinets between the workers of a Citus cluster, live; idempotent (a move that is
+    not queued any more is skipped)."""
+    from tenants.placement import moves_run
+
+    return moves_run(move_ids)
+
+
+@shared_task(name="tenants.place_new_cabinet", platform_level=True, acks_late=True)
+def place_new_cabinet(tenant_id: int) -> int | None:
+    """After a signup on a cluster: queue the new cabinet's move to the least loaded worker
+    when it landed elsewhere."""
+    from tenants.models import Tenant
+    from tenants.placement import new_cabinet_placement
+
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    move = new_cabinet_placement(tenant) if tenant else None
+    return move.pk if move else None

@@ -25,6 +25,7 @@ from tenants.services import (
     tenant_destroy,
     tenant_provision,
 )
+from tests.support.citus import citus_test_database, citus_test_database_drop
 from tests.support.fake_twilio import FakeTwilio, fake_twilio
 
 SESSION_TENANTS = {"hotel": Vertical.HOTEL, "shop": Vertical.SHOP, "school": Vertical.SCHOOL}
@@ -54,6 +55,8 @@ def django_db_setup(
     with django_db_blocker.unblock():
         db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         assert connection.settings_dict["NAME"].startswith("test_")
+        citus_workers = citus_test_database(main_database=db_cfg[0][1])
+        test_database = connection.settings_dict["NAME"]
         public_tenant_ensure()
         ensure_templates()
         for slug, vertical in SESSION_TENANTS.items():
@@ -68,6 +71,7 @@ def django_db_setup(
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         teardown_databases(db_cfg, verbosity=0)
+        citus_test_database_drop(citus_workers, test_database)
 
 
 @pytest.fixture(autouse=True)

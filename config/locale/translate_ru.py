@@ -1265,6 +1265,38 @@ RU = {
     "Kept by Stripe for this business, because you asked; offered when you pay by card.": (
         "Хранятся в Stripe для этого заведения по вашей просьбе; предлагаются при оплате картой."
     ),
+    "Moved to another node": "Перенесён на другой узел",
+    "Moving": "Переносится",
+    "Cluster": "Кластер",
+    "This platform runs on one PostgreSQL. On a Citus cluster this page shows each worker, each cabinet's node and size, and moves cabinets between workers (README: Beyond one machine: Citus).": "Платформа работает на одном PostgreSQL. На кластере Citus здесь видны рабочие узлы, узел и размер каждого кабинета, и кабинеты можно переносить между узлами (README: Beyond one machine: Citus).",
+    "Each cabinet's schema lives on one worker of the Citus cluster. A move copies it to another worker while it keeps serving; writes pause only for the final catch-up.": "Схема каждого кабинета живёт на одном рабочем узле кластера Citus. Перенос копирует её на другой узел, пока кабинет работает; запись приостанавливается только на финальную синхронизацию.",
+    "Rebalance moves cabinets, one at a time, from the fullest worker to the emptiest until no two workers differ by more than one.": "Выравнивание переносит кабинеты по одному с самого загруженного узла на самый свободный, пока узлы не будут различаться не более чем на один кабинет.",
+    "Rebalance": "Выровнять",
+    "Cabinets": "Кабинеты",
+    "Cabinets and their nodes": "Кабинеты и их узлы",
+    "Node": "Узел",
+    "Size": "Размер",
+    "coordinator (not distributed)": "координатор (не распределён)",
+    "No cabinets yet.": "Кабинетов пока нет.",
+    "Moves": "Переносы",
+    "From → to": "Откуда → куда",
+    "State": "Состояние",
+    "Who, why": "Кто, зачем",
+    "No moves yet.": "Переносов пока не было.",
+    "Last rebalance: %(done)s of %(total)s moves done, %(failed)s failed.": "Последнее выравнивание: выполнено %(done)s из %(total)s переносов, не удалось %(failed)s.",
+    "Move to": "Перенести на",
+    "Reason for the move": "Причина переноса",
+    "e.g. worker 1 is running out of disk": "например, на узле 1 кончается диск",
+    "Move, live": "Перенести без остановки",
+    "%(name)s is moving to %(node)s; it keeps serving meanwhile.": "%(name)s переносится на %(node)s и тем временем продолжает работать.",
+    "The cabinets are spread evenly already: nothing to move.": "Кабинеты уже распределены равномерно: переносить нечего.",
+    "This platform runs on one PostgreSQL: there is no node to move to.": "Платформа работает на одном PostgreSQL: переносить некуда.",
+    "Choose one of the cluster's workers.": "Выберите один из рабочих узлов кластера.",
+    "This cabinet's schema is not distributed.": "Схема этого кабинета не распределена.",
+    "The cabinet is on that node already.": "Кабинет уже на этом узле.",
+    "A move of this cabinet is under way already.": "Этот кабинет уже переносится.",
+    "Moves are under way: wait for them to finish.": "Идут переносы: дождитесь их окончания.",
+    "Rebalance: spread cabinets evenly over the workers": "Выравнивание: равномерно распределить кабинеты по узлам",
 }
 
 
@@ -1287,6 +1319,18 @@ RU_PLURAL = {
         "не хватает %(counter)s переводов",
         "не хватает %(counter)s переводов",
     ),
+    (
+        "Rebalance started: %(count)d cabinet moves.",
+        "Rebalance started: %(count)d cabinets move.",
+    ): (
+        "Выравнивание началось: переносится %(count)d кабинет.",
+        "Выравнивание началось: переносятся %(count)d кабинета.",
+        "Выравнивание началось: переносятся %(count)d кабинетов.",
+    ),
+    (
+        "%(counter)s cabinet",
+        "%(counter)s cabinets",
+    ): ("%(counter)s кабинет", "%(counter)s кабинета", "%(counter)s кабинетов"),
     (
         "%(name)s is signed out of %(count)d session and their API tokens are ended. They can sign in again.",
         "%(name)s is signed out of %(count)d sessions and their API tokens are ended. They can sign in again.",

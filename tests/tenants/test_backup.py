@@ -26,6 +26,7 @@ from tenants.backup import (
     tenant_backup,
     tenant_restore,
 )
+from tenants.cluster import cluster_active
 from tenants.models import Domain, Tenant
 from tenants.services import tenant_destroy
 from tests.factories import UserFactory
@@ -108,6 +109,8 @@ def test_a_write_while_the_backup_runs_is_in_neither_the_dump_nor_its_checksums(
 ):
     """pg_dump, the checksums and the public rows read one snapshot: a busy tenant's archive
     still agrees with itself, so it restores."""
+    if cluster_active():
+        pytest.skip("on Citus a backup is not one snapshot (README: Beyond one machine: Citus)")
     tenant = committed_tenant
     real_run = backup._run
 

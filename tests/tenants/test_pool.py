@@ -26,7 +26,7 @@ def test_a_signup_claims_a_spare_instead_of_cloning(db, monkeypatch):
     def no_clone(*args, **kwargs):
         raise AssertionError("a spare was ready: provisioning must not clone")
 
-    monkeypatch.setattr("tenants.services.clone_template", no_clone)
+    monkeypatch.setattr("tenants.services.clone_into_place", no_clone)
     tenant = provision_test_tenant("pooled", Vertical.HOTEL)
     assert not SpareSchema.objects.exists()
     assert not schema_exists(spare.schema_name)
