@@ -37,7 +37,7 @@ RU = {
     "Read the services and products, with their translations": "Читать услуги и товары с их переводами",
     "Change the texts of services and products, per language": "Менять тексты услуг и товаров на каждом языке",
     "Suggest a translation": "Предложить перевод",
-    "These texts are in %(language)s, the cabinet's default language; the other languages follow below. A language left empty shows the %(language)s text.": "Эти тексты — на основном языке кабинета (%(language)s); другие языки ниже. Где перевода нет, показывается текст на основном языке.",
+    "These texts are in %(language)s, the cabinet's default language; the other languages follow below. A language left empty shows the %(language)s text.": "Эти тексты — на основном языке кабинета (%(language)s); другие языки ниже. Если язык оставить пустым, показывается текст на языке %(language)s.",
     "These texts are in %(language)s, your default language; the other languages follow.": "Эти тексты — на вашем основном языке (%(language)s); другие языки ниже.",
     "Languages": "Языки",
     "Clients read your texts in their own language when you have written it, else in %(default_name)s. These texts have no translation yet.": "Клиенты читают ваши тексты на своём языке, если вы его написали, иначе — на основном (%(default_name)s). У этих текстов ещё нет перевода.",
