@@ -23,6 +23,8 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from cabinet.verticals import current_vertical
+
 VALIDATION_ERROR = {
     "type": "object",
     "description": "What was wrong with the request: each field's name with its messages "
@@ -105,3 +107,13 @@ class AutoSchema(SpectacularAutoSchema):
             self.registry.register_on_missing(component)
             return component.ref
         return self.resolve_serializer(ErrorOutput, "response").ref
+
+
+def vertical_endpoints(endpoints: list[tuple]) -> list[tuple]:
+    """A cabinet's schema shows its own vertical's endpoints, not another vertical's (which
+    answer 404 there); with no cabinet in view (a schema made offline) it shows them all."""
+    here = current_vertical()
+    return [
+        endpoint for endpoint in endpoints
+        if not here or getattr(getattr(endpoint[3], "cls", None), "vertical", here) == here
+    ]  # fmt: skip

@@ -579,6 +579,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # a cabinet's schema shows its own vertical's endpoints only (api/schema.py)
+    "PREPROCESSING_HOOKS": ["api.schema.vertical_endpoints"],
     # each cabinet's own fields, typed in its schema (api/custom_fields.py)
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
