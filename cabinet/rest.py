@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import LimitOffsetPagination
@@ -101,6 +102,15 @@ class Pages(LimitOffsetPagination):
             else:
                 parameter["schema"].update(minimum=0, maximum=999_999_999)
         return parameters
+
+
+def form_errors(form: Form) -> serializers.ValidationError:
+    """A page's form refused the request: its messages per field, as the API's 400 says them
+    (the form's own words, in the caller's language; `detail` for the form as a whole)."""
+    return serializers.ValidationError(
+        {("detail" if name == "__all__" else name): [str(m) for m in messages]
+         for name, messages in form.errors.items()}
+    )  # fmt: skip
 
 
 def refused(exc: ValidationError) -> Response:

@@ -589,6 +589,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "cabinet.models.Order.Status",
         "BookingStatusEnum": "cabinet.models.Booking.Status",
+        "StayStatusEnum": "cabinet.hotel.models.Stay.Status",
+        "ShipmentStatusEnum": "cabinet.shop.models.Shipment.Status",
+        "ReturnStatusEnum": "cabinet.shop.models.ReturnRequest.Status",
     },
 }
 

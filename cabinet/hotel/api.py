@@ -21,7 +21,16 @@ from cabinet.hotel import selectors
 from cabinet.hotel.forms import CheckInForm, StayForm
 from cabinet.hotel.models import Stay
 from cabinet.hotel.services import stay_check_in, stay_set_status, stay_sync
-from cabinet.rest import IsClient, IsStaff, JsonInput, OfVertical, Pages, query_of, refused
+from cabinet.rest import (
+    IsClient,
+    IsStaff,
+    JsonInput,
+    OfVertical,
+    Pages,
+    form_errors,
+    query_of,
+    refused,
+)
 
 NOT_YOURS = OpenApiResponse(description="No such stay, or not one this caller may see")
 EXTERNAL_ID = r"[0-9A-Za-z][0-9A-Za-z._:-]{0,63}"
@@ -73,7 +82,7 @@ class StaysQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=Stay.Status.choices, required=False)
 
 
-class StatusInput(JsonInput):
+class StayStatusInput(JsonInput):
     status = serializers.ChoiceField(choices=Stay.Status.choices)
 
 
@@ -90,13 +99,6 @@ class StaySyncInput(JsonInput):
         choices=Stay.Status.choices, required=False,
         help_text="Moved as the front desk moves it (booked → checked in online → in the "
         "hotel → departed; cancelled before arrival); another move is a 409.",
-    )  # fmt: skip
-
-
-def _form_errors(form) -> serializers.ValidationError:
-    return serializers.ValidationError(
-        {("detail" if name == "__all__" else name): [str(m) for m in messages]
-         for name, messages in form.errors.items()}
     )  # fmt: skip
 
 
@@ -148,7 +150,7 @@ class StayViewSet(viewsets.GenericViewSet):
         form = CheckInForm(fields, {"document": request.data["document"]}
                            if "document" in typed.validated_data else {})  # fmt: skip
         if not form.is_valid():
-            raise _form_errors(form)
+            raise form_errors(form)
         data = form.cleaned_data
         try:
             saved = stay_check_in(
@@ -194,7 +196,7 @@ class StaffStayViewSet(viewsets.GenericViewSet):
         return Response(StaffStayOutput(self._stay(pk)).data)
 
     @extend_schema(
-        request=StatusInput,
+        request=StayStatusInput,
         responses={200: StaffStayOutput, 404: NOT_YOURS,
                    409: OpenApiResponse(description="Not a move this stay can make now")},
         summary="Move a stay along (checked in online, in the hotel, departed, cancelled)",
@@ -202,7 +204,7 @@ class StaffStayViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request: Request, pk: str) -> Response:
         stay = self._stay(pk)
-        data = StatusInput(data=request.data)
+        data = StayStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             moved = stay_set_status(stay=stay, to=data.validated_data["status"], by=request.user)
@@ -236,7 +238,7 @@ class StaffStayViewSet(viewsets.GenericViewSet):
                          ("email", "arrival", "departure", "adults", "children", "room_type")},
                         staff=request.user)  # fmt: skip
         if not form.is_valid():
-            raise _form_errors(form)
+            raise form_errors(form)
         clean = form.cleaned_data
         try:
             stay, created = stay_sync(

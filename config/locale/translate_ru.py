@@ -13,6 +13,24 @@ from pathlib import Path
 import polib
 
 RU = {
+    # The verticals' data on the API: stays synced from a PMS, classes and students from CSV (issue 21)
+    "external id": "внешний идентификатор",
+    "This external id is another guest's stay.": "Этот внешний идентификатор принадлежит проживанию другого гостя.",
+    "This is not a CSV text file.": "Это не текстовый файл CSV.",
+    "The first line names the columns; missing: %(columns)s.": "В первой строке — названия столбцов; не хватает: %(columns)s.",
+    "At most %(n)d lines a file.": "Не больше %(n)d строк в файле.",
+    "The file has no lines after the header.": "В файле нет строк после заголовка.",
+    "%(column)s has characters that are not text.": "В поле %(column)s есть символы, которые не являются текстом.",
+    "%(column)s is empty.": "Поле %(column)s пустое.",
+    "%(column)s is longer than %(n)d characters.": "Поле %(column)s длиннее %(n)d символов.",
+    "external_id: 1 to 64 letters, digits and . _ : - (starting with a letter or digit).": "external_id: от 1 до 64 латинских букв, цифр и . _ : - (первой — буква или цифра).",
+    "external_id %(id)s is in the file twice.": "external_id %(id)s встречается в файле дважды.",
+    "No member of staff has the email %(email)s.": "Ни у кого из сотрудников нет адреса %(email)s.",
+    "Another class is called %(name)s.": "Так уже называется другой класс: %(name)s.",
+    "birth_date: a date as YYYY-MM-DD.": "birth_date: дата в виде ГГГГ-ММ-ДД.",
+    "birth_date: a date in the past.": "birth_date: дата в прошлом.",
+    "No class has the external id %(id)s.": "Нет класса с внешним идентификатором %(id)s.",
+    "Some lines are refused: nothing was written.": "Некоторые строки отклонены: ничего не записано.",
     # Fields the owner defines (issue 22, point 3) and the role editor's abilities
     "Give an object of field keys and values.": "Передайте объект: ключи полей и их значения.",
     "There is no such field you may write.": "Такого поля, доступного вам для записи, нет.",
