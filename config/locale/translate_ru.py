@@ -31,6 +31,24 @@ RU = {
     "birth_date: a date in the past.": "birth_date: дата в прошлом.",
     "No class has the external id %(id)s.": "Нет класса с внешним идентификатором %(id)s.",
     "Some lines are refused: nothing was written.": "Некоторые строки отклонены: ничего не записано.",
+    "What the file holds": "Что в файле",
+    "Import": "Импортировать",
+    "CSV file (UTF-8, up to 1 MB)": "Файл CSV (UTF-8, до 1 МБ)",
+    "At most 1 MB of CSV at a time.": "Не больше 1 МБ CSV за раз.",
+    "The CSV is not UTF-8 text: save it as “CSV UTF-8”.": "Файл CSV не в кодировке UTF-8: сохраните его как «CSV UTF-8».",
+    "Choose the CSV file.": "Выберите файл CSV.",
+    "Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.": "Импортировано: новых — %(created)d, обновлено — %(updated)d, без изменений — %(unchanged)d.",
+    "Import from CSV": "Импорт из CSV",
+    "Classes and students from your student-information system, matched by their external id: the same file imported again changes nothing. Import the classes first.": "Классы и ученики из вашей учётной системы сопоставляются по внешнему идентификатору: повторный импорт того же файла ничего не меняет. Сначала импортируйте классы.",
+    "birth date as YYYY-MM-DD; classes: their external ids, separated by ;": "дата рождения в виде ГГГГ-ММ-ДД; классы — их внешние идентификаторы через ;",
+    "Nothing is imported until every line is right. Correct the file and upload it again.": "Пока все строки не верны, ничего не импортируется. Исправьте файл и загрузите его снова.",
+    "Refused lines": "Отклонённые строки",
+    "Line": "Строка",
+    "What is wrong": "Что не так",
+    "Preview": "Предпросмотр",
+    "%(created)s new, %(updated)s updated, %(unchanged)s unchanged.": "Новых — %(created)s, обновлено — %(updated)s, без изменений — %(unchanged)s.",
+    "Upload a file": "Загрузите файл",
+    "Check the file": "Проверить файл",
     # Fields the owner defines (issue 22, point 3) and the role editor's abilities
     "Give an object of field keys and values.": "Передайте объект: ключи полей и их значения.",
     "There is no such field you may write.": "Такого поля, доступного вам для записи, нет.",
@@ -1248,6 +1266,9 @@ RU = {
 
 # Plural messages: (msgid, msgid_plural) -> the three Russian forms (1, 2–4, 5–20).
 RU_PLURAL = {
+    ("%(n)s line is refused", "%(n)s lines are refused"): (
+        "%(n)s строка отклонена", "%(n)s строки отклонены", "%(n)s строк отклонено",
+    ),
     (
         "%(name)s is signed out of %(count)d session and their API tokens are ended. They can sign in again.",
         "%(name)s is signed out of %(count)d sessions and their API tokens are ended. They can sign in again.",
