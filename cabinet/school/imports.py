@@ -14,10 +14,12 @@ import csv
 import datetime
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from cabinet.forms import plain_text
@@ -113,7 +115,7 @@ def _external_id(value: str, seen: set[str], errors: list[str]) -> str:
 def classes_import(*, text: str, by: User, write: bool) -> ImportResult:
     """Check `text` (classes.csv) and, when `write` and no line is refused, apply it."""
     require_office(by)
-    result, seen, plans = ImportResult(), set(), []
+    result, seen, names, plans = ImportResult(), set(), set(), []
     teachers = {u.email.lower(): u for u in User.objects.filter(is_staff=True, is_active=True)}
     known = {c.external_id: c for c in SchoolClass.objects.exclude(external_id="")}
     by_name = {c.name: c for c in SchoolClass.objects.all()}
@@ -125,6 +127,9 @@ def classes_import(*, text: str, by: User, write: bool) -> ImportResult:
             "subject": _text(row["subject"], 80, errors, "subject"),
             "room": _text(row["room"], 40, errors, "room", required=False),
         }
+        if wanted["name"] in names:
+            errors.append(_("The class %(name)s is in the file twice.") % {"name": wanted["name"]})
+        names.add(wanted["name"])
         email = row["teacher_email"].lower()
         teacher = teachers.get(email) if email else None
         if email and teacher is None:
@@ -140,6 +145,12 @@ def classes_import(*, text: str, by: User, write: bool) -> ImportResult:
         plans.append((external_id, current or namesake, wanted, teacher))
     if result.problems:
         return result
+    with _writing("classes"):
+        _classes_apply(plans, result, by=by, write=write)
+    return result
+
+
+def _classes_apply(plans: list, result: ImportResult, *, by: User, write: bool) -> None:
     for external_id, current, wanted, teacher in plans:
         if current is None:
             result.created.append(external_id)
@@ -157,7 +168,6 @@ def classes_import(*, text: str, by: User, write: bool) -> ImportResult:
             current.save(update_fields=list(changes))
             audit_record(action="school.class_imported", actor=by, target=current,
                          changes={k: str(v) for k, v in changes.items()})  # fmt: skip
-    return result
 
 
 def _birth_date(value: str, errors: list[str]) -> datetime.date | None:
@@ -199,6 +209,12 @@ def students_import(*, text: str, by: User, write: bool) -> ImportResult:
         plans.append((external_id, known.get(external_id), full_name, born, wanted_classes))
     if result.problems:
         return result
+    with _writing("students"):
+        _students_apply(plans, result, by=by, write=write)
+    return result
+
+
+def _students_apply(plans: list, result: ImportResult, *, by: User, write: bool) -> None:
     for external_id, current, full_name, born, wanted_classes in plans:
         if current is None:
             result.created.append(external_id)
@@ -222,4 +238,23 @@ def students_import(*, text: str, by: User, write: bool) -> ImportResult:
         if write:
             for school_class in new_classes:
                 enrol(student=current, school_class=school_class, by=by)
-    return result
+
+
+@contextmanager
+def _writing(kind: str) -> Iterator[None]:
+    """One import of a kind at a time in this cabinet; what the records turned out to refuse
+    while writing (another import, a page, between the check and the write) undoes the whole
+    file and is said as a refusal."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                       [f"{connection.schema_name}:school.import:{kind}"])  # fmt: skip
+    try:
+        with transaction.atomic():
+            yield
+    except (ValidationError, IntegrityError) as exc:
+        raise ImportRefused(
+            _(
+                "The file conflicts with the school's records as they are now: nothing was "
+                "imported. Check it again."
+            )
+        ) from exc

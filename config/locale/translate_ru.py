@@ -32,6 +32,8 @@ RU = {
     "No class has the external id %(id)s.": "Нет класса с внешним идентификатором %(id)s.",
     "Some lines are refused: nothing was written.": "Некоторые строки отклонены: ничего не записано.",
     "What the file holds": "Что в файле",
+    "The class %(name)s is in the file twice.": "Класс %(name)s встречается в файле дважды.",
+    "The file conflicts with the school's records as they are now: nothing was imported. Check it again.": "Файл противоречит нынешним записям школы: ничего не импортировано. Проверьте его ещё раз.",
     "Import": "Импортировать",
     "CSV file (UTF-8, up to 1 MB)": "Файл CSV (UTF-8, до 1 МБ)",
     "At most 1 MB of CSV at a time.": "Не больше 1 МБ CSV за раз.",

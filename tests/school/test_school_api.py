@@ -144,3 +144,10 @@ def test_school_ids_mean_nothing_in_a_hotel(hotel, campus):
     api = as_(hotel, staff)
     assert api.get(f"/api/v1/staff/classes/{campus.piano.pk}/").status_code == 404
     assert csv_post(api, CLASSES, CLASSES_CSV).status_code == 404
+
+
+def test_one_class_name_twice_in_a_file_is_a_refused_line_not_a_500(school, campus):
+    twice = "external_id,name,subject,room,teacher_email\nA1,Harp,Harp,,\nA2,Harp,Harp,,\n"
+    answer = csv_post(as_(school, campus.owner), CLASSES, twice)
+    assert answer.status_code == 400
+    assert [row["line"] for row in answer.json()["lines"]] == [3]
