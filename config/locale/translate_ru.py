@@ -32,6 +32,7 @@ RU = {
     "No class has the external id %(id)s.": "Нет класса с внешним идентификатором %(id)s.",
     "Some lines are refused: nothing was written.": "Некоторые строки отклонены: ничего не записано.",
     "What the file holds": "Что в файле",
+    "Everything in this file is already here: nothing to import.": "Всё из этого файла уже есть: импортировать нечего.",
     "The class %(name)s is in the file twice.": "Класс %(name)s встречается в файле дважды.",
     "The file conflicts with the school's records as they are now: nothing was imported. Check it again.": "Файл противоречит нынешним записям школы: ничего не импортировано. Проверьте его ещё раз.",
     "Import": "Импортировать",
