@@ -1270,7 +1270,9 @@ RU = {
 # Plural messages: (msgid, msgid_plural) -> the three Russian forms (1, 2–4, 5–20).
 RU_PLURAL = {
     ("%(n)s line is refused", "%(n)s lines are refused"): (
-        "%(n)s строка отклонена", "%(n)s строки отклонены", "%(n)s строк отклонено",
+        "%(n)s строка отклонена",
+        "%(n)s строки отклонены",
+        "%(n)s строк отклонено",
     ),
     (
         "%(name)s is signed out of %(count)d session and their API tokens are ended. They can sign in again.",
