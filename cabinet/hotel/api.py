@@ -7,6 +7,8 @@ saved by stay_check_in, a stay booked through StayForm and stay_create (stay_syn
 by stay_set_status. Every endpoint answers 404 on cabinets that are not hotels.
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -102,6 +104,20 @@ class StaySyncInput(JsonInput):
     )  # fmt: skip
 
 
+def _as_form_data(typed: dict, names) -> dict[str, str]:
+    """What the serializer parsed, written as the page's form reads it (a time with a zone or
+    seconds, a date: one canonical text), so the form judges the values, not their spelling."""
+    return {name: _as_text(value) for name in names if (value := typed.get(name)) is not None}
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M:%S")  # a zone, if one was given, is dropped: local time
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
 class StayViewSet(viewsets.GenericViewSet):
     """The signed-in guest's stays (at most 100, latest arrival first) and their check-in."""
 
@@ -146,7 +162,7 @@ class StayViewSet(viewsets.GenericViewSet):
         stay = self._stay(pk)
         typed = CheckInUpload(data=request.data)
         typed.is_valid(raise_exception=True)
-        fields = {name: request.data[name] for name in CheckInInput().fields}
+        fields = _as_form_data(typed.validated_data, CheckInInput().fields)
         form = CheckInForm(fields, {"document": request.data["document"]}
                            if "document" in typed.validated_data else {})  # fmt: skip
         if not form.is_valid():
@@ -234,8 +250,8 @@ class StaffStayViewSet(viewsets.GenericViewSet):
         data = StaySyncInput(data=request.data)
         data.is_valid(raise_exception=True)
         typed = data.validated_data
-        form = StayForm({name: request.data.get(name, typed[name]) for name in
-                         ("email", "arrival", "departure", "adults", "children", "room_type")},
+        form = StayForm(_as_form_data(typed, ("email", "arrival", "departure", "adults",
+                                              "children", "room_type")),
                         staff=request.user)  # fmt: skip
         if not form.is_valid():
             raise form_errors(form)
