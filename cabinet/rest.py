@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.forms import Form
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import LimitOffsetPagination
@@ -33,6 +34,19 @@ JSON_TYPES: list[tuple[type[serializers.Field], type | tuple[type, ...], str]] =
     (serializers.CharField, str, "a string"),
     (serializers.ChoiceField, str, "a string"),
 ]
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "15:30",
+     "description": "Local time of the cabinet, HH:MM"}
+)  # fmt: skip
+class LocalTimeField(serializers.TimeField):
+    """A time of day as the cabinet's clock shows it, `15:30` (OpenAPI's `format: time` is
+    RFC 3339's, which needs a zone that a lesson's or an arrival's time does not have)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%H:%M")
+        super().__init__(**kwargs)
 
 
 def json_type_problem(field: serializers.Field, value: Any) -> str | None:

@@ -27,6 +27,7 @@ from cabinet.rest import (
     IsClient,
     IsStaff,
     JsonInput,
+    LocalTimeField,
     OfVertical,
     Pages,
     form_errors,
@@ -40,6 +41,7 @@ EXTERNAL_ID = r"[0-9A-Za-z][0-9A-Za-z._:-]{0,63}"
 
 class StayOutput(serializers.ModelSerializer):
     room = serializers.CharField(source="room.number", allow_null=True, default=None)
+    arrival_time = LocalTimeField(allow_null=True)
     nights = serializers.IntegerField()
     can_check_in_online = serializers.BooleanField()
 
@@ -52,6 +54,7 @@ class StayOutput(serializers.ModelSerializer):
 
 class StaffStayOutput(serializers.ModelSerializer):
     client = serializers.IntegerField(source="client_id")
+    arrival_time = LocalTimeField(allow_null=True)
     room = serializers.CharField(source="room.number", allow_null=True, default=None)
 
     class Meta:

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cabinet import selectors as cabinet_selectors
-from cabinet.rest import IsClient, IsStaff, OfVertical, Pages
+from cabinet.rest import IsClient, IsStaff, LocalTimeField, OfVertical, Pages
 from cabinet.school import selectors
 from cabinet.school.imports import ImportRefused, classes_import, students_import
 from cabinet.school.models import Attendance, Grade, Homework, SchoolClass, Student
@@ -39,8 +39,8 @@ class ClassOutput(serializers.ModelSerializer):
 class LessonOutput(serializers.Serializer):
     school_class = serializers.IntegerField(source="school_class_id")
     weekday = serializers.IntegerField(help_text="1 = Monday … 7 = Sunday")
-    starts = serializers.TimeField()
-    ends = serializers.TimeField()
+    starts = LocalTimeField()
+    ends = LocalTimeField()
 
 
 class GradeOutput(serializers.ModelSerializer):
