@@ -18,6 +18,7 @@ adds what follows from how the view is built, and a body to any declared error t
 A text field of a request also says that it takes no NUL character (DRF refuses one).
 """
 
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
@@ -60,7 +61,10 @@ class AutoSchema(SpectacularAutoSchema):
     ) -> dict:
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         free_text = schema.get("type") == "string" and not schema.keys() & {"pattern", "format"}
+        patterned = any(isinstance(v, RegexValidator) for v in field.validators)
         if direction == "request" and isinstance(field, serializers.CharField) and free_text:
+            if patterned:
+                return schema  # drf-spectacular adds the validator's own pattern
             schema["pattern"] = NO_NUL  # DRF refuses them, and PostgreSQL could not store them
         return schema
 

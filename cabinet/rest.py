@@ -150,6 +150,15 @@ class IsStaff(IsAuthenticated):
         return True
 
 
+class FromSelectors:
+    """For a viewset whose rows come from a vertical's selectors, never from `get_object`: an
+    OPTIONS request (DRF's metadata asks for the object of a PUT) finds none, as a 404 would.
+    (A mixin, not a viewset: this module is imported while DRF reads its settings.)"""
+
+    def get_object(self) -> None:
+        raise NotFound()
+
+
 class OfVertical(BasePermission):
     """An endpoint of one vertical (the view's `vertical`): 404 on every other cabinet, before
     credentials are looked at, as if it did not exist — as its pages do (vertical_required)."""

@@ -24,6 +24,7 @@ from cabinet.hotel.forms import CheckInForm, StayForm
 from cabinet.hotel.models import Stay
 from cabinet.hotel.services import stay_check_in, stay_set_status, stay_sync
 from cabinet.rest import (
+    FromSelectors,
     IsClient,
     IsStaff,
     JsonInput,
@@ -121,7 +122,7 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-class StayViewSet(viewsets.GenericViewSet):
+class StayViewSet(FromSelectors, viewsets.GenericViewSet):
     """The signed-in guest's stays (at most 100, latest arrival first) and their check-in."""
 
     vertical = "hotel"
@@ -184,7 +185,7 @@ class StayViewSet(viewsets.GenericViewSet):
         return Response(StayOutput(self._stay(saved.pk)).data)
 
 
-class StaffStayViewSet(viewsets.GenericViewSet):
+class StaffStayViewSet(FromSelectors, viewsets.GenericViewSet):
     """The front desk's stays: those of the clients this staff member may see, as on the
     Stays page; moving one along; and the PMS sync by external id."""
 

@@ -19,7 +19,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cabinet import selectors as cabinet_selectors
-from cabinet.rest import IsClient, IsStaff, LocalTimeField, OfVertical, Pages
+from cabinet.rest import (
+    FromSelectors,
+    IsClient,
+    IsStaff,
+    LocalTimeField,
+    OfVertical,
+    Pages,
+)
 from cabinet.school import selectors
 from cabinet.school.imports import ImportRefused, classes_import, students_import
 from cabinet.school.models import Attendance, Grade, Homework, SchoolClass, Student
@@ -125,7 +132,7 @@ class StaffClassDetailOutput(serializers.Serializer):
     attendance = AttendanceOutput(many=True, help_text="The last 30 days")
 
 
-class ChildViewSet(viewsets.GenericViewSet):
+class ChildViewSet(FromSelectors, viewsets.GenericViewSet):
     """The children linked to the signed-in parent, as their pages show them (to see, never to
     submit)."""
 
@@ -211,7 +218,7 @@ def _import_schema(columns: str):
     )  # fmt: skip
 
 
-class StaffClassViewSet(viewsets.GenericViewSet):
+class StaffClassViewSet(FromSelectors, viewsets.GenericViewSet):
     """The classes this staff member may see (their own; every class for the office), and the
     office's CSV import of classes and students."""
 
@@ -250,7 +257,8 @@ class StaffClassViewSet(viewsets.GenericViewSet):
             raise ParseError("Send the CSV as the body, with Content-Type: text/csv.")
         dry_run = request.query_params.get("dry_run", "false")
         if dry_run not in ("true", "false"):
-            raise serializers.ValidationError({"dry_run": ["true or false."]})
+            return Response({"detail": "dry_run is true or false.", "dry_run": ["true or false."]},
+                            status=400)  # fmt: skip
         try:
             result = run(text=request.data, by=request.user, write=dry_run == "false")
         except DjangoPermissionDenied as exc:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from cabinet import selectors as cabinet_selectors
 from cabinet.rest import (
+    FromSelectors,
     IsClient,
     IsStaff,
     JsonInput,
@@ -113,7 +114,7 @@ class ReturnsQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReturnRequest.Status.choices, required=False)
 
 
-class _ClientViewSet(viewsets.GenericViewSet):
+class _ClientViewSet(FromSelectors, viewsets.GenericViewSet):
     vertical = "shop"
     permission_classes = (OfVertical, IsClient)
     pagination_class = None
@@ -186,7 +187,7 @@ class ReturnViewSet(_ClientViewSet):
         return Response(ReturnOutput(made).data, status=status.HTTP_201_CREATED)
 
 
-class _StaffViewSet(viewsets.GenericViewSet):
+class _StaffViewSet(FromSelectors, viewsets.GenericViewSet):
     vertical = "shop"
     permission_classes = (OfVertical, IsStaff)
     pagination_class = Pages
