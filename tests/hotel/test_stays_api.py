@@ -310,3 +310,11 @@ def test_concurrent_syncs_of_one_external_id_make_one_stay(committed_tenant, dja
         assert sorted(answers) == [200] * 7 + [201]
         with tenant_context(tenant):
             assert Stay.objects.filter(external_id="RACE-1").count() == 1
+
+
+def test_options_on_the_sync_describes_it_without_an_object(hotel):
+    with tenant_context(hotel):
+        api = as_(hotel, front_desk())
+    answer = api.options(SYNC.format("PMS-1"))
+    assert answer.status_code == 200
+    assert answer.json()["name"]
