@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.forms import Form
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -47,6 +49,19 @@ class LocalTimeField(serializers.TimeField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("format", "%H:%M")
         super().__init__(**kwargs)
+
+
+class PlainTextField(serializers.CharField):
+    """Text that a page's form cleans with cabinet.forms.plain_text (names, notes, comments):
+    no < or >, no control characters but whitespace. Said as a pattern in the schema, and
+    refused here with the same 400 the form would give."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(
+            r"^[^<>\x00-\x08\x0e-\x1b]*$",
+            _("Use letters, digits and punctuation only, without < or >."),
+        ))  # fmt: skip
 
 
 def json_type_problem(field: serializers.Field, value: Any) -> str | None:

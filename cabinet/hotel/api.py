@@ -31,6 +31,7 @@ from cabinet.rest import (
     LocalTimeField,
     OfVertical,
     Pages,
+    PlainTextField,
     form_errors,
     query_of,
     refused,
@@ -68,9 +69,9 @@ class StaffStayOutput(serializers.ModelSerializer):
 class CheckInInput(JsonInput):
     """The web check-in's fields (CheckInForm checks them as the page does)."""
 
-    guest_name = serializers.CharField(max_length=150)
+    guest_name = PlainTextField(max_length=150)
     birth_date = serializers.DateField(help_text="As in the document; in the past, from 1900.")
-    citizenship = serializers.CharField(max_length=60)
+    citizenship = PlainTextField(max_length=60)
     document_number = serializers.RegexField(
         r"^[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё -]{2,39}$", max_length=40
     )
@@ -100,7 +101,7 @@ class StaySyncInput(JsonInput):
     departure = serializers.DateField(help_text="After arrival; at most 90 nights.")
     adults = serializers.IntegerField(min_value=1, max_value=12, default=2)
     children = serializers.IntegerField(min_value=0, max_value=12, default=0)
-    room_type = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    room_type = PlainTextField(max_length=80, required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(
         choices=Stay.Status.choices, required=False,
         help_text="Moved as the front desk moves it (booked → checked in online → in the "

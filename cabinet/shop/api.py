@@ -18,6 +18,7 @@ from cabinet.rest import (
     JsonInput,
     OfVertical,
     Pages,
+    PlainTextField,
     form_errors,
     query_of,
     refused,
@@ -89,12 +90,12 @@ class ReturnInput(JsonInput):
     order = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     lines = serializers.ListField(child=ReturnLineInput(), min_length=1, max_length=50)
     reason = serializers.ChoiceField(choices=ReturnRequest.Reason.choices)
-    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    comment = PlainTextField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class ShipmentInput(JsonInput):
     status = serializers.ChoiceField(choices=Shipment.Status.choices)
-    carrier = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    carrier = PlainTextField(max_length=60, required=False, allow_blank=True, default="")
     tracking_number = serializers.RegexField(
         r"^[0-9A-Za-z-]{4,40}$", max_length=40, required=False,
         help_text="Needed once the parcel has left",
@@ -103,7 +104,7 @@ class ShipmentInput(JsonInput):
 
 class DecisionInput(JsonInput):
     to = serializers.ChoiceField(choices=ReturnRequest.Status.choices)
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    note = PlainTextField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class ShipmentsQuery(serializers.Serializer):
