@@ -16,14 +16,12 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.errors import refused
-from api.inputs import JsonInput, query_of
 from api.localized import Localized, api_language
 from billing import payments
 from cabinet import selectors
@@ -33,16 +31,8 @@ from cabinet.content_i18n import tr
 from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, CatalogItem, Document, Event, Order, Wallet
 from cabinet.orders import order_place
+from cabinet.rest import IsClient, JsonInput, query_of, refused
 from cabinet.wallet import wallet_for
-
-
-class IsClient(IsAuthenticated):
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        if request.user.is_staff:
-            raise PermissionDenied("The client API is for clients.")
-        return True
 
 
 class ItemOutput(serializers.ModelSerializer):

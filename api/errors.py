@@ -13,22 +13,18 @@ with a way on: a 403 says whom to ask.
 
 import logging
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views import defaults
-from rest_framework import status
-from rest_framework.response import Response
 
+from cabinet.rest import refused
 from rbac.selectors import owner_contact
+
+__all__ = ["refused"]  # the 409 answer; defined with the API's other shared pieces
 
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
-
-
-def refused(exc: ValidationError) -> Response:
-    return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

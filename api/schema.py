@@ -18,10 +18,13 @@ adds what follows from how the view is built, and a body to any declared error t
 A text field of a request also says that it takes no NUL character (DRF refuses one).
 """
 
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+
+from cabinet.verticals import current_vertical
 
 VALIDATION_ERROR = {
     "type": "object",
@@ -58,7 +61,10 @@ class AutoSchema(SpectacularAutoSchema):
     ) -> dict:
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         free_text = schema.get("type") == "string" and not schema.keys() & {"pattern", "format"}
+        patterned = any(isinstance(v, RegexValidator) for v in field.validators)
         if direction == "request" and isinstance(field, serializers.CharField) and free_text:
+            if patterned:
+                return schema  # drf-spectacular adds the validator's own pattern
             schema["pattern"] = NO_NUL  # DRF refuses them, and PostgreSQL could not store them
         return schema
 
@@ -105,3 +111,13 @@ class AutoSchema(SpectacularAutoSchema):
             self.registry.register_on_missing(component)
             return component.ref
         return self.resolve_serializer(ErrorOutput, "response").ref
+
+
+def vertical_endpoints(endpoints: list[tuple]) -> list[tuple]:
+    """A cabinet's schema shows its own vertical's endpoints, not another vertical's (which
+    answer 404 there); with no cabinet in view (a schema made offline) it shows them all."""
+    here = current_vertical()
+    return [
+        endpoint for endpoint in endpoints
+        if not here or getattr(getattr(endpoint[3], "cls", None), "vertical", here) == here
+    ]  # fmt: skip

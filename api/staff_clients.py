@@ -4,15 +4,14 @@ from dataclasses import asdict
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
+from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.custom_fields import fields_of, values_field, values_out
-from api.inputs import Pages, query_of
+from cabinet.rest import IsStaff, Pages, query_of
 from cabinet.staff import selectors
 from cabinet.staff.masking import client_view
 from cabinet.staff.quota import quota_consume
@@ -38,15 +37,6 @@ class ClientsQuery(serializers.Serializer):
         max_length=100, required=False, allow_blank=True,
         help_text="Name, email or phone contains",
     )  # fmt: skip
-
-
-class IsStaff(IsAuthenticated):
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        if not request.user.is_staff:
-            raise PermissionDenied("Staff only.")
-        return True
 
 
 class StaffClientsView(GenericAPIView):

@@ -9,6 +9,7 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
+from rest_framework.routers import SimpleRouter
 
 from api import client
 from api.branding import BrandingView
@@ -18,6 +19,15 @@ from api.signup import SignupView, SlugAvailabilityView
 from api.staff_catalog import StaffCatalogItemView, StaffCatalogView
 from api.staff_clients import StaffClientsView, StaffClientView
 from api.staff_orders import StaffOrderStatusView, StaffOrdersView
+from cabinet.hotel import api as hotel_api
+from cabinet.school import api as school_api
+from cabinet.shop import api as shop_api
+
+# The verticals' endpoints (each answers 404 on other verticals' cabinets). Until the vertical
+# registry lists them, named here.
+vertical_routes = SimpleRouter()
+for prefix, viewset, basename in [*hotel_api.ROUTES, *shop_api.ROUTES, *school_api.ROUTES]:
+    vertical_routes.register(prefix, viewset, basename=basename)
 
 
 def _api_urlpatterns(
@@ -84,5 +94,6 @@ tenant_api_urlpatterns = _api_urlpatterns(
             StaffOrderStatusView.as_view(),
             name="api-staff-order-status",
         ),
+        *vertical_routes.urls,
     ],
 )

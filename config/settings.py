@@ -591,6 +591,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # a cabinet's schema shows its own vertical's endpoints only (api/schema.py)
+    "PREPROCESSING_HOOKS": ["api.schema.vertical_endpoints"],
     # each cabinet's own fields, typed in its schema (api/custom_fields.py)
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -599,6 +601,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "cabinet.models.Order.Status",
         "BookingStatusEnum": "cabinet.models.Booking.Status",
+        "StayStatusEnum": "cabinet.hotel.models.Stay.Status",
+        "ShipmentStatusEnum": "cabinet.shop.models.Shipment.Status",
+        "ReturnStatusEnum": "cabinet.shop.models.ReturnRequest.Status",
     },
 }
 

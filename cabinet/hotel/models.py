@@ -66,6 +66,8 @@ class Stay(models.Model):
     checked_in_online_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     custom = models.JSONField(default=dict, blank=True)  # the owner's fields, target "stay"
+    # The reservation's id in the hotel's property-management system, for sync (blank: made here).
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
 
     class Meta:
         ordering = ("-arrival", "-id")
@@ -74,6 +76,11 @@ class Stay(models.Model):
                 condition=Q(departure__gt=F("arrival")), name="hotel_stay_departs_after_arrival"
             ),
             models.CheckConstraint(condition=Q(adults__gte=1), name="hotel_stay_one_adult"),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="hotel_stay_external_id_once",
+            ),
         ]
         indexes = [
             models.Index(fields=["client", "-arrival"], name="hotel_stay_client_idx"),

@@ -6,7 +6,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -42,24 +42,29 @@ def _code() -> str:
     return signing.code_mint(CODE_ALPHABET, 6)
 
 
-@transaction.atomic
-def stay_create(
-    *, client: ClientProfile, arrival, departure, adults: int = 2, children: int = 0,
-    room_type: str = "", included: list[CatalogItem] | tuple = (), by: User,
-) -> Stay:  # fmt: skip
+def _check_dates(arrival, departure) -> None:
     if departure <= arrival:
         raise ValidationError(_("Departure comes after arrival."), code="dates")
     if (departure - arrival).days > MAX_NIGHTS:
         raise ValidationError(
             _("A stay is at most %(n)d nights.") % {"n": MAX_NIGHTS}, code="too_long"
         )
+
+
+@transaction.atomic
+def stay_create(
+    *, client: ClientProfile, arrival, departure, adults: int = 2, children: int = 0,
+    room_type: str = "", included: list[CatalogItem] | tuple = (), by: User,
+    external_id: str = "",
+) -> Stay:  # fmt: skip
+    _check_dates(arrival, departure)
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 stay = Stay.objects.create(
                     client=client, reservation_code=_code(), arrival=arrival,
                     departure=departure, adults=adults, children=children,
-                    room_type=room_type[:80],
+                    room_type=room_type[:80], external_id=external_id,
                 )  # fmt: skip
             break
         except IntegrityError:
@@ -78,6 +83,56 @@ def stay_create(
     notify(recipient=guest, event=NotificationEvent.BOOKING, title=title, url=url,
            key=f"stay:{stay.pk}:booked")  # fmt: skip
     return stay
+
+
+@transaction.atomic
+def stay_sync(
+    *, external_id: str, client: ClientProfile, arrival, departure, adults: int, children: int,
+    room_type: str, status: str | None, by: User,
+) -> tuple[Stay, bool]:  # fmt: skip
+    """Create or update the stay a property-management system knows as `external_id`, and
+    whether it was created. The same call again changes nothing; calls racing for one external
+    id take turns (a lock for this transaction), so they make one stay. A new stay is booked as
+    the front desk books one (stay_create: code, audit, the guest told); a status moves as the
+    front desk moves it (stay_set_status)."""
+    with connection.cursor() as cursor:
+        lock = f"{connection.schema_name}:hotel.stay:{external_id}"
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [lock])
+    stay = Stay.objects.select_for_update().filter(external_id=external_id).first()
+    created = stay is None
+    if stay is None:
+        stay = stay_create(client=client, arrival=arrival, departure=departure, adults=adults,
+                           children=children, room_type=room_type, by=by,
+                           external_id=external_id)  # fmt: skip
+    else:
+        if stay.client_id != client.pk:
+            raise ValidationError(
+                _("This external id is another guest's stay."), code="other_guest"
+            )
+        _check_dates(arrival, departure)
+        wanted = {"arrival": arrival, "departure": departure, "adults": adults,
+                  "children": children, "room_type": room_type[:80]}  # fmt: skip
+        changes = {f: [str(getattr(stay, f)), str(v)] for f, v in wanted.items()
+                   if getattr(stay, f) != v}  # fmt: skip
+        if changes:
+            if stay.room_id and {"arrival", "departure"} & changes.keys():
+                overlapping = (
+                    Stay.objects.filter(room_id=stay.room_id, arrival__lt=departure,
+                                        departure__gt=arrival)
+                    .exclude(pk=stay.pk).exclude(status=S.CANCELLED)
+                )  # fmt: skip
+                if overlapping.exists():
+                    raise ValidationError(
+                        _("Room %(room)s is taken on some of these nights.")
+                        % {"room": stay.room.number}, code="room_taken",
+                    )  # fmt: skip
+            for field, value in wanted.items():
+                setattr(stay, field, value)
+            stay.save(update_fields=list(changes))
+            audit_record(action="stay.synced", actor=by, target=stay, changes=changes)
+    if status and status != stay.status:
+        stay = stay_set_status(stay=stay, to=status, by=by)
+    return stay, created
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cabinet.forms import plain_text
@@ -86,3 +87,33 @@ class GradeForm(PlainTextMixin, forms.Form):
     def __init__(self, *args, school_class, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["student"].queryset = school_class.students.all()
+
+
+class ImportForm(forms.Form):
+    """A student-information system's CSV: uploaded for a preview, then sent again (as text,
+    from the preview) to import it."""
+
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What the file holds"),
+        choices=[("classes", gettext_lazy("Classes")), ("students", gettext_lazy("Students"))],
+    )
+    file = forms.FileField(
+        label=gettext_lazy("CSV file (UTF-8, up to 1 MB)"), required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )  # fmt: skip
+    text = forms.CharField(required=False, widget=forms.HiddenInput, max_length=1_000_000)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > 1_000_000:
+                self.add_error("file", _("At most 1 MB of CSV at a time."))
+                return data
+            try:
+                data["text"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                self.add_error("file", _("The CSV is not UTF-8 text: save it as “CSV UTF-8”."))
+        elif not data.get("text"):
+            self.add_error("file", _("Choose the CSV file."))
+        return data

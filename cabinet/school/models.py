@@ -24,9 +24,18 @@ class SchoolClass(models.Model):
         limit_choices_to={"is_staff": True},
     )  # fmt: skip
     room = models.CharField(_("classroom"), max_length=40, blank=True)
+    # Its id in the school's student-information system, for imports (blank: made here).
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
 
     class Meta:
         ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="school_class_external_id_once",
+            )
+        ]
         permissions = [
             ("view_all_classes", "Sees every class of the school"),
             ("manage_classes", "Creates classes and students, enrols students"),
@@ -66,9 +75,18 @@ class Student(models.Model):
     classes = models.ManyToManyField(SchoolClass, through="Enrolment", related_name="students")
     created_at = models.DateTimeField(default=timezone.now)
     custom = models.JSONField(default=dict, blank=True)  # the owner's fields, target "student"
+    # Its id in the school's student-information system, for imports (blank: made here).
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
 
     class Meta:
         ordering = ("full_name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="school_student_external_id_once",
+            )
+        ]
         indexes = [GinIndex(fields=["custom"], name="school_student_custom_gin")]
 
     def __str__(self) -> str:

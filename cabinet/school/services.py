@@ -43,14 +43,14 @@ def _require_teacher(staff: User, school_class: SchoolClass) -> None:
         raise PermissionDenied("not this teacher's class")
 
 
-def _require_office(staff: User) -> None:
+def require_office(staff: User) -> None:
     if not staff.has_perm("school.manage_classes"):
         raise PermissionDenied("the school office's work")
 
 
 @transaction.atomic
 def class_create(*, name: str, subject: str, teacher: User | None, room: str, by: User):
-    _require_office(by)
+    require_office(by)
     if teacher is not None and not teacher.is_staff:
         raise ValidationError(_("A teacher is a member of staff."), code="teacher")
     try:
@@ -66,7 +66,7 @@ def class_create(*, name: str, subject: str, teacher: User | None, room: str, by
 
 @transaction.atomic
 def lesson_add(*, school_class: SchoolClass, weekday: int, starts, ends, by: User) -> Lesson:
-    _require_office(by)
+    require_office(by)
     if ends <= starts:
         raise ValidationError(_("A lesson ends after it starts."), code="times")
     lesson = Lesson.objects.create(school_class=school_class, weekday=weekday, starts=starts,
@@ -77,7 +77,7 @@ def lesson_add(*, school_class: SchoolClass, weekday: int, starts, ends, by: Use
 
 @transaction.atomic
 def student_create(*, full_name: str, birth_date: datetime.date | None, by: User) -> Student:
-    _require_office(by)
+    require_office(by)
     for _attempt in range(5):
         code = signing.code_mint(CODE_ALPHABET, CODE_LENGTH)
         try:
@@ -96,7 +96,7 @@ def student_create(*, full_name: str, birth_date: datetime.date | None, by: User
 
 @transaction.atomic
 def enrol(*, student: Student, school_class: SchoolClass, by: User) -> Enrolment:
-    _require_office(by)
+    require_office(by)
     enrolment, created = Enrolment.objects.get_or_create(student=student,
                                                          school_class=school_class)  # fmt: skip
     if created:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("classes/<int:pk>/enrol/", staff_views.class_enrol, name="enrol"),
     path("classes/<int:pk>/lessons/", staff_views.class_lesson, name="lesson"),
     path("students/", staff_views.students, name="students"),
+    path("import/", staff_views.csv_import, name="import"),
 ]

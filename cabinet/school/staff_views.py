@@ -17,9 +17,11 @@ from cabinet.school.forms import (
     EnrolForm,
     GradeForm,
     HomeworkForm,
+    ImportForm,
     LessonForm,
     StudentForm,
 )
+from cabinet.school.imports import ImportRefused, classes_import, students_import
 from cabinet.school.models import Attendance, Student
 from cabinet.school.services import (
     attendance_record,
@@ -219,3 +221,40 @@ def students(request: HttpRequest) -> HttpResponse:
     return render_cabinet(
         request, "school/staff_students.html", {"students": rows, "form": form}, status=status
     )
+
+
+IMPORTS = {"classes": classes_import, "students": students_import}
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+@school_page
+def csv_import(request: HttpRequest) -> HttpResponse:
+    """The office's import from the student-information system: upload a CSV, see what it would
+    create and update and every refused line with its number, then import it (the same checks
+    and services as POST /api/v1/staff/classes/import/)."""
+    if not request.user.has_perm("school.manage_classes"):
+        raise PermissionDenied("the school office's work")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result, status = None, 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            write = request.POST.get("step") == "import"
+            run = IMPORTS[form.cleaned_data["kind"]]
+            try:
+                result = run(text=form.cleaned_data["text"], by=request.user, write=write)
+            except ImportRefused as exc:
+                form.add_error("file", str(exc))
+            else:
+                if write and not result.problems:
+                    messages.success(request, _("Imported: %(created)d new, %(updated)d updated, "
+                                                "%(unchanged)d unchanged.") % {
+                        "created": len(result.created), "updated": len(result.updated),
+                        "unchanged": len(result.unchanged)})  # fmt: skip
+                    return HttpResponseRedirect(reverse("school-staff:import"))
+                status = 400 if result.problems else 200
+    previewed = form.cleaned_data if result is not None else {}
+    context = {"form": form, "result": result, "text": previewed.get("text", ""),
+               "kind": previewed.get("kind", "")}  # fmt: skip
+    return render_cabinet(request, "school/staff_import.html", context, status=status)

@@ -44,3 +44,17 @@ def staff_returns(staff: User) -> QuerySet[ReturnRequest]:
         .select_related("client__user", "order")
         .prefetch_related("lines__order_item")
     )
+
+
+def client_shipments(client: ClientProfile) -> QuerySet[Shipment]:
+    """The parcels of the customer's own orders, newest order first, with their tracking
+    history (one query more)."""
+    return (
+        Shipment.objects.filter(order__client=client)
+        .prefetch_related("events")
+        .order_by("-order__created_at", "-id")
+    )
+
+
+def client_shipment(client: ClientProfile, pk: object) -> Shipment | None:
+    return _one(client_shipments(client), pk)

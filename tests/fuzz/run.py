@@ -10,6 +10,8 @@ input accepted, auth not ignored, …) against:
 
 - the hotel cabinet's API as its client (a DRF token),
 - the same API as a staff member of that cabinet (an admin-role token, not the owner),
+- the shop's and the school's own endpoints (VERTICAL_PATHS) the same two ways: their client
+  and an admin of their staff (the common endpoints are the hotel runs' to cover),
 - the platform host's API (sign-up) with no credentials (PLATFORM_UNCHECKED says what is not
   asked of it, and why).
 
@@ -40,11 +42,12 @@ from tests.bench.harness import (
     server_url,
 )
 
-DATABASE = "kabinet_fuzz"
+DATABASE = os.environ.get("FUZZ_DATABASE", "kabinet_fuzz")  # one per worktree when several run
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 MIN_REQUESTS = int(os.environ.get("FUZZ_MIN_REQUESTS", "5000"))
 SEED = os.environ.get("FUZZ_SEED", "20261130")
 TENANT = "hotel"
+VERTICAL_TENANTS = ("shop", "school")
 # Sign-up's rules go beyond what JSON Schema can say (reserved and taken addresses; a password
 # that is all digits, common, or like the email): a schema-valid sign-up may be refused with 400
 # and its reason, so "valid data is accepted" is not asked of the platform's API.
@@ -53,6 +56,14 @@ PLATFORM_UNCHECKED = ("--exclude-checks", "positive_data_acceptance")
 # suite and by make isolation-probe): the cases go into depth, not into 403s.
 CLIENT_PATHS = ("--exclude-path-regex", "^/api/v1/staff/")
 STAFF_PATHS = ("--include-path-regex", "^/api/v1/(staff/|me/|branding/|$)")
+# The shop's and the school's endpoints (the vertical plug-ins' ROUTES), by their prefixes.
+VERTICAL_PATHS = {
+    "shop": {
+        "client": "^/api/v1/(shipments|returns)/",
+        "staff": "^/api/v1/staff/(shipments|returns)/",
+    },
+    "school": {"client": "^/api/v1/children/", "staff": "^/api/v1/staff/classes/"},
+}
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 # gunicorn's access log: `<status> <method> <path>` a line.
@@ -60,8 +71,9 @@ ACCESS_FORMAT = "%(s)s %(m)s %(U)s"
 STATUS_LINE = re.compile(r"^(\d{3}) (\w+) (\S+)$")
 
 
-def prepare(env: dict[str, str]) -> dict[str, str]:
-    """The demo cabinets; a token for the hotel's client and one for a member of its staff."""
+def prepare(env: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The demo cabinets; per cabinet fuzzed, its host, a token for its demo client and one for
+    a member of its staff (an admin, not the owner)."""
     run_step(env, "manage.py", "migrate_schemas", "--shared", "-v", "0")
     run_step(env, "manage.py", "platform_setup")
     run_step(env, "manage.py", "seed_demo", "--published-passwords")
@@ -79,22 +91,25 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
     from rbac.services import client_create
     from tenants.models import Tenant
 
-    demo = next(d for d in DEMO_TENANTS if d.slug == TENANT)
-    tenant = Tenant.objects.get(slug=TENANT)
-    with tenant_context(tenant):
-        client = User.objects.get(email=demo.client_email)
-        staff = client_create(email="fuzz-staff@hotel.example.com", password="fuzz-pass-123456",
-                              full_name="Fuzz Staff", email_verified=True)  # fmt: skip
-        staff.is_staff = True
-        staff.save(update_fields=["is_staff"])
-        role_set(user=staff, role=StaffProfile.Role.ADMIN)
-        tokens = {
-            "client": Token.objects.create(user=client).key,
-            "staff": Token.objects.create(user=staff).key,
-        }
-        host = tenant.domains.get(is_primary=True).domain
+    people = {}
+    for slug in (TENANT, *VERTICAL_TENANTS):
+        demo = next(d for d in DEMO_TENANTS if d.slug == slug)
+        tenant = Tenant.objects.get(slug=slug)
+        with tenant_context(tenant):
+            client = User.objects.get(email=demo.client_email)
+            staff = client_create(email=f"fuzz-staff@{slug}.example.com",
+                                  password="fuzz-pass-123456", full_name="Fuzz Staff",
+                                  email_verified=True)  # fmt: skip
+            staff.is_staff = True
+            staff.save(update_fields=["is_staff"])
+            role_set(user=staff, role=StaffProfile.Role.ADMIN)
+            people[slug] = {
+                "host": tenant.domains.get(is_primary=True).domain,
+                "client": Token.objects.create(user=client).key,
+                "staff": Token.objects.create(user=staff).key,
+            }
     connections.close_all()
-    return {"host": host, **tokens}
+    return people
 
 
 def schemathesis(port: int, host: str, token: str | None, report: Path, *extra: str) -> int:
@@ -136,7 +151,10 @@ def main() -> int:
     reports.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kabinet-fuzz-") as data_dir:
         env = bench_env(url, settings_module="config.settings", data_dir=Path(data_dir),
-                        DEBUG="false", STRIPE_API_KEY="")  # fmt: skip
+                        DEBUG="false", STRIPE_API_KEY="",
+                        # the API's people sign in with a token made here, as make run's demo
+                        SIGN_IN_NEW_BROWSER_CODE="false",
+                        STAFF_TWO_FACTOR_DEFAULT="false")  # fmt: skip
         say(f"fuzz run: schemathesis, {EXAMPLES} examples per operation, seed {SEED}")
         recreate_database(url)
         try:
@@ -148,15 +166,21 @@ def main() -> int:
             with gunicorn(env, log, probe_path="/health/", probe_host="localhost",
                           workers=2, extra_args=args) as port:  # fmt: skip
                 started = time.monotonic()
+                hotel = people[TENANT]
                 runs = [
-                    ("client", people["host"], people["client"], CLIENT_PATHS),
-                    ("staff", people["host"], people["staff"], STAFF_PATHS),
+                    ("client", hotel["host"], hotel["client"], CLIENT_PATHS),
+                    ("staff", hotel["host"], hotel["staff"], STAFF_PATHS),
                     ("platform", "localhost", None, PLATFORM_UNCHECKED),
                 ]
+                for slug in VERTICAL_TENANTS:
+                    for who in ("client", "staff"):
+                        only_these = ("--include-path-regex", VERTICAL_PATHS[slug][who])
+                        runs.append((f"{slug}-{who}", people[slug]["host"],
+                                     people[slug][who], only_these))  # fmt: skip
                 failed = []
-                only = os.environ.get("FUZZ_ONLY", "")  # client, staff or platform
+                only = os.environ.get("FUZZ_ONLY", "")  # client, staff, platform, shop-client, …
                 for name, host, token, extra in runs:
-                    if only and name != only:
+                    if only and name not in only.split(","):
                         continue
                     say(f"\n== {name}: {host} ==")
                     status = schemathesis(port, host, token, reports / f"{name}.xml", *extra)
