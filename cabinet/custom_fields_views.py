@@ -160,8 +160,8 @@ def staff_details(request: HttpRequest, target: str, pk: int) -> HttpResponse:
 
 def _staff_page_of(target: str, record: models.Model) -> str:
     """The record's own back-office page, where there is one."""
-    names = {"client": "staff:client", "stay": "hotel-staff:stay"}
-    return reverse(names[target], args=[record.pk]) if target in names else ""
+    spec = cf.targets().get(target)
+    return reverse(spec.staff_url, args=[record.pk]) if spec and spec.staff_url else ""
 
 
 @require_POST

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from billing import limits, usage
-from cabinet import outgoing
+from cabinet import hooks, outgoing
 from cabinet.intake import work_close, work_open
 from cabinet.loyalty import normalise_code
 from cabinet.models import (
@@ -96,6 +96,7 @@ def order_create_paid(
         for item, qty in priced.items.values()
     )  # fmt: skip
     OrderStatusChange.objects.create(order=order, to_status=S.NEW, by=client.user)
+    hooks.ORDER_PLACED.run(order=order)  # e.g. a shop's shipment, in this transaction
     work_open(client=client, kind="order", source=f"order:{order.pk}",
               title=_("Order #%(pk)s") % {"pk": order.pk})  # fmt: skip
     usage.record("orders", 1, idempotency_key=f"order:{order.pk}")

@@ -19,7 +19,7 @@ from tenants import selectors
 from tenants.export import latest_export
 from tenants.health import health_details
 from tenants.lifecycle import Actor, allowed_transitions, purge_allowed_from, tenant_transition
-from tenants.models import Tenant, TenantEvent, TenantStatus, Vertical
+from tenants.models import Tenant, TenantEvent, TenantStatus
 from tenants.pool import pool_status
 from tenants.schema_templates import template_version
 from tenants.second_factor import has_second_factor
@@ -27,6 +27,7 @@ from tenants.services import tenant_purge, tenant_sign_everyone_out
 from tenants.signals import control_kpi_stats, control_tenant_panels, control_tenant_rows
 from tenants.signup import owner_handoff_url
 from tenants.tasks import refill_pool
+from tenants.verticals import vertical_choices, vertical_keys
 
 View = Callable[..., HttpResponse]
 MAX_REASON = 500
@@ -94,7 +95,7 @@ def tenants(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "filters": filters,
             "statuses": TenantStatus.choices,
-            "verticals": Vertical.choices,
+            "verticals": vertical_choices(),
             "sorts": selectors.SORTS,
         },
     )
@@ -210,7 +211,7 @@ def tenant_purge_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @platform_admin_required
 def pool(request: HttpRequest) -> HttpResponse:
-    versions = {vertical: template_version(vertical) for vertical in Vertical.values}
+    versions = {vertical: template_version(vertical) for vertical in vertical_keys()}
     return render(
         request,
         "control/pool.html",

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django_tenants.utils import quote_schema_name
 
-from tenants.models import SpareSchema, Vertical
+from tenants.models import SpareSchema
 from tenants.schema_templates import clone_template, drop_schema, template_version
+from tenants.verticals import vertical_keys
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def pool_refill(*, vertical: str | None = None, size: int | None = None) -> list
     """Discard stale spares and clone new ones until each vertical has `size` ready."""
     target = pool_size() if size is None else size
     reports = []
-    for each in [vertical] if vertical else Vertical.values:
+    for each in [vertical] if vertical else vertical_keys():
         connection.set_schema_to_public()
         with _refill_lock(each) as acquired:
             if not acquired:  # another worker is refilling this vertical right now
@@ -122,7 +123,7 @@ def _refill_vertical(vertical: str, target: int) -> PoolReport:
 
 def pool_status() -> dict[str, dict[str, int]]:
     status = {}
-    for vertical in Vertical.values:
+    for vertical in vertical_keys():
         spares = SpareSchema.objects.filter(vertical=vertical)
         current = spares.filter(template_version=template_version(vertical)).count()
         status[vertical] = {"ready": current, "stale": spares.count() - current}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from cabinet.models import MessageTemplate, NotificationEvent
+from cabinet.models import MessageTemplate, notification_event_choices
 from cabinet.rendering import render_cabinet
 from cabinet.staff.access import owner_required
 from rbac.audit import audit_record
@@ -31,7 +31,7 @@ class TemplateForm(forms.Form):
 
 
 def _slots() -> list[tuple[str, str, str, str]]:
-    return [(event, str(label), code, str(name)) for event, label in NotificationEvent.choices
+    return [(event, str(label), code, str(name)) for event, label in notification_event_choices()
             for code, name in settings.LANGUAGES]  # fmt: skip
 
 

@@ -73,13 +73,13 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
     from django_tenants.utils import tenant_context
     from rest_framework.authtoken.models import Token
 
-    from cabinet.demo import DEMO_TENANTS
+    from cabinet.demo import demo_tenants
     from rbac.models import StaffProfile, User
     from rbac.roles import role_set
     from rbac.services import client_create
     from tenants.models import Tenant
 
-    demo = next(d for d in DEMO_TENANTS if d.slug == TENANT)
+    demo = next(d for d in demo_tenants() if d.slug == TENANT)
     tenant = Tenant.objects.get(slug=TENANT)
     with tenant_context(tenant):
         client = User.objects.get(email=demo.client_email)
