@@ -9,6 +9,7 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
+from rest_framework.routers import SimpleRouter
 
 from api import client
 from api.branding import BrandingView
@@ -17,6 +18,7 @@ from api.root import ApiRootView
 from api.signup import SignupView, SlugAvailabilityView
 from api.staff_clients import StaffClientsView, StaffClientView
 from api.staff_orders import StaffOrderStatusView, StaffOrdersView
+from cabinet.verticals import api_routes
 
 
 def _api_urlpatterns(
@@ -49,6 +51,16 @@ public_api_urlpatterns = _api_urlpatterns(
         path("signup/slug/", SlugAvailabilityView.as_view(), name="api-signup-slug"),
     ],
 )
+
+
+def _vertical_routes() -> list[URLPattern | URLResolver]:
+    """The routes the installed verticals declare (`api_routes`: prefix, viewset, basename)."""
+    router = SimpleRouter()
+    for prefix, viewset, basename in api_routes():
+        router.register(prefix, viewset, basename=basename)
+    return router.urls
+
+
 tenant_api_urlpatterns = _api_urlpatterns(
     urlconf="config.urls_tenant",
     endpoints=[
@@ -79,5 +91,6 @@ tenant_api_urlpatterns = _api_urlpatterns(
             StaffOrderStatusView.as_view(),
             name="api-staff-order-status",
         ),
+        *_vertical_routes(),  # each installed vertical's API (cabinet.verticals)
     ],
 )
