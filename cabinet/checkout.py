@@ -520,3 +520,23 @@ def open_checkout_of(client: ClientProfile, token: str) -> Checkout | None:
         )
     except ValidationError:
         return None
+
+
+MAX_ITEM_ID = 2**31
+
+
+def quantities_from(data: dict) -> dict[int, int]:
+    """{item id: quantity} from fields named qty-<id>; malformed entries are refused."""
+    wanted = {}
+    for name, value in data.items():
+        if not name.startswith("qty-"):
+            continue
+        try:
+            pk, qty = int(name[4:]), int(value or 0)
+        except ValueError as exc:
+            raise ValidationError(_("Quantities are whole numbers.")) from exc
+        if not 0 < pk < MAX_ITEM_ID or qty < 0:
+            raise ValidationError(_("Quantities are whole numbers from 0."))
+        if qty:
+            wanted[pk] = qty
+    return wanted

@@ -73,7 +73,7 @@ class Target:
 
     def for_staff(self, staff: User) -> models.QuerySet:
         """The records a staff member may see: those of the clients they may see."""
-        from cabinet.staff.selectors import clients_for
+        from cabinet.access import clients_for
 
         visible = clients_for(staff)
         if self.key == "client":
@@ -448,3 +448,26 @@ def personal_erase(client: ClientProfile) -> None:
                 path = stored["path"]
                 transaction.on_commit(lambda path=path: default_storage.delete(path))
         type(record).objects.filter(pk=record.pk).update(custom={})
+
+
+# --- What staff may do with the fields ---------------------------------------------------------
+
+
+def can_edit(staff: User) -> bool:
+    return staff.is_superuser or staff.has_perm("cabinet.change_clientprofile")
+
+
+def can_reveal(staff: User) -> bool:
+    return staff.is_superuser or staff.has_perm("cabinet.view_personal_data")
+
+
+def staff_panel(staff: User, record: models.Model, target: str) -> dict[str, object] | None:
+    """What a record's page shows of its fields: None when the owner defined none."""
+    fields = fields_for(target)
+    if not fields:
+        return None
+    return {
+        "target": target, "record": record,
+        "shown": shown_values(record, fields, can_see_personal=False),
+        "can_edit": can_edit(staff), "can_reveal": can_reveal(staff),
+    }  # fmt: skip

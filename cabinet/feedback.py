@@ -230,7 +230,7 @@ def client_reviews(client: ClientProfile) -> QuerySet[Review]:
 
 def reviews_for(user: User) -> QuerySet[Review]:
     """The reviews a member of staff may see: those of the clients they may see."""
-    from cabinet.staff.selectors import clients_for
+    from cabinet.access import clients_for
 
     return (
         Review.objects.filter(client__in=clients_for(user).values("pk"))

@@ -80,7 +80,7 @@ def request_type_for(kind: str) -> RequestType:
 
 def _staff_who_may_see(work: WorkRequest) -> list[User]:
     """Active staff who see this unassigned item in their queue: those who may see its client."""
-    from cabinet.staff.selectors import clients_for
+    from cabinet.access import clients_for
 
     people = User.objects.filter(is_staff=True, is_active=True).select_related("staff_profile")
     return [person for person in people if clients_for(person).filter(pk=work.client_id).exists()]

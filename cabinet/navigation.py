@@ -142,8 +142,8 @@ def staff_badge_counts(user: User) -> dict[str, int]:
     """The navigation's unread badges: new work this person may take (theirs, or unassigned
     work of the clients they see) and conversations with unread client messages. Two counts,
     asked by the badge endpoint rather than by every page."""
+    from cabinet.access import clients_for
     from cabinet.models import Thread, WorkRequest
-    from cabinet.staff.selectors import clients_for
     from cabinet.staff.work import requests_for
 
     queue = requests_for(user).filter(status=WorkRequest.Status.NEW).count()

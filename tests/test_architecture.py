@@ -24,7 +24,6 @@ KNOWN_CYCLES = {
     }),
     frozenset({"billing.subscriptions", "billing.tasks", "billing.webhooks"}),
     frozenset({"tenants.control", "tenants.health"}),
-    frozenset({"cabinet.checkout_views", "cabinet.client_views"}),
 }  # fmt: skip
 
 

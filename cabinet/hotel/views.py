@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cabinet import selectors as cabinet_selectors
-from cabinet.client_views import client_of
+from cabinet.access import client_of
 from cabinet.hotel import selectors
 from cabinet.hotel.forms import CheckInForm
 from cabinet.hotel.models import Stay

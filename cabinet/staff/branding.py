@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabinet.access import owner_required
 from cabinet.contrast import TEXT_RATIO, WHITE, contrast_ratio, darkened_to
 from cabinet.letterhead import business_details_get
 from cabinet.models import FONT_PAIRINGS, Branding, BusinessDetails, FontChoice, hex_colour
@@ -27,7 +28,6 @@ from cabinet.services import (
     business_details_change,
     picture_check,
 )
-from cabinet.staff.access import owner_required
 
 
 class FontPairingSelect(forms.RadioSelect):

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet import services
+from cabinet.access import staff_required
 from cabinet.money import money
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
 from cabinet.staff.editors import Resource, resources
 
 

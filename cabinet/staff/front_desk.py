@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabinet.access import staff_required
 from cabinet.models import ClientProfile, InfoPage
 from cabinet.rendering import render_cabinet
 from cabinet.staff import selectors
-from cabinet.staff.access import staff_required
 from cabinet.staff.assignment import new_client_route
 from cabinet.staff.services import client_assign
 from cabinet.verticals import current

@@ -23,8 +23,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import PaymentAccount
+from cabinet.access import clients_for
 from cabinet.models import Branding, Notification, Order, RequestType, Thread, WorkRequest
-from cabinet.staff.selectors import clients_for
 from cabinet.staff.work import requests_for
 from cabinet.verticals import current
 from rbac.models import StaffProfile, User

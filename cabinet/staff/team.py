@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cabinet.access import owner_required
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import owner_required
 from rbac.audit import audit_record
 from rbac.models import SecurityPolicy, StaffProfile
 from rbac.policy import policy_get
