@@ -43,6 +43,7 @@ from cabinet.money import money
 from cabinet.wallet import POINTS_PER_EURO, InsufficientFunds, ledger_apply, wallet_for
 from rbac.audit import audit_record
 from rbac.models import User
+from tenants.tasks_base import task_named
 
 CENT = Decimal("0.01")
 MAX_LINES = 20
@@ -202,7 +203,7 @@ def _card_take(checkout: Checkout) -> None:
 def _card_give_back(checkout: Checkout, amount: Decimal, key: str) -> None:
     """Recorded now; the Stripe refund on the business's account is sent once this commits
     (network calls never run inside a transaction), keyed so it happens once."""
-    from cabinet.tasks import card_refund_send
+    card_refund_send = task_named("cabinet.card_refund_send")
 
     entry = ledger_apply(client=checkout.client, account=LedgerEntry.Account.CARD,
                          kind=LedgerEntry.Kind.REFUND, amount=amount, order=checkout.order,

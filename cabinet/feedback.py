@@ -393,8 +393,9 @@ def survey_send(*, survey: Survey, by: User) -> int:
     locked.sent_at = timezone.now()
     locked.save(update_fields=["sent_at"])
     audit_record(action="survey.sent", actor=by, target=locked, changes={"clients": len(clients)})
-    from cabinet.tasks import announce_survey
-    from tenants.tasks_base import enqueue_on_commit
+    from tenants.tasks_base import enqueue_on_commit, task_named
+
+    announce_survey = task_named("cabinet.announce_survey")
 
     enqueue_on_commit(announce_survey, locked.pk)
     return len(clients)

@@ -291,6 +291,17 @@ class Event(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def places_left(self) -> int:
+        """The places still free, never below 0: the capacity less the seats of confirmed
+        bookings — as the selectors annotate them (`taken`), else counted now. The one place
+        where "places left" is computed (pages, API, booking and checkout)."""
+        taken = getattr(self, "taken", None)
+        if taken is None:
+            confirmed = self.bookings.filter(status=Booking.Status.CONFIRMED)
+            taken = confirmed.aggregate(n=models.Sum("seats"))["n"] or 0
+        return max(0, self.capacity - taken)
+
 
 class ClientProfile(models.Model):
     """A client as the business knows them. Personal fields are masked for staff without the

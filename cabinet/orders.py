@@ -24,7 +24,7 @@ from cabinet.notifications import in_language_of, notify
 from cabinet.wallet import points_earn_for, refund
 from rbac.audit import audit_record
 from rbac.models import User
-from tenants.tasks_base import enqueue_on_commit
+from tenants.tasks_base import enqueue_on_commit, task_named
 
 if TYPE_CHECKING:
     from cabinet.checkout import Priced
@@ -103,7 +103,7 @@ def order_create_paid(
     outgoing.emit("order.created", lambda: outgoing_order(order))
     audit_record(action="order.placed", actor=client.user, target=order,
                  changes={"total": str(order.total), "payment": payment})  # fmt: skip
-    from cabinet.tasks import build_receipt
+    build_receipt = task_named("cabinet.build_receipt")
 
     enqueue_on_commit(build_receipt, order.pk)
     return order
@@ -144,7 +144,8 @@ def order_set_status(*, order: Order, to: str, by: User, notify_client: bool = T
         )  # fmt: skip
     if to == S.DONE:
         from cabinet.feedback import review_ask_for_order
-        from cabinet.tasks import earn_points
+
+        earn_points = task_named("cabinet.earn_points")
 
         enqueue_on_commit(earn_points, locked.pk)
         review_ask_for_order(locked, by=by)

@@ -8,7 +8,10 @@ class RbacConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from rbac import receivers
+        from rbac import (
+            receivers,
+            tasks,  # noqa: F401 — registered, so services send them by name
+        )
 
         # After a tenant schema (or a template) is migrated, its role groups get any permission
         # the code added since (cabinet's come last, so this runs once they exist).

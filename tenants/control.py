@@ -33,17 +33,6 @@ View = Callable[..., HttpResponse]
 MAX_REASON = 500
 
 
-def is_platform_admin(request: HttpRequest) -> bool:
-    """A platform admin, signed in on the platform's host with a second factor."""
-    tenant = getattr(request, "tenant", None)
-    user = getattr(request, "user", None)
-    return bool(
-        tenant is not None and tenant.is_public
-        and user is not None and user.is_authenticated and user.is_staff
-        and has_second_factor(user)
-    )  # fmt: skip
-
-
 def platform_admin_required(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

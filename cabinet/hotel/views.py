@@ -56,7 +56,7 @@ def _events_for(stay: Stay) -> list[EventForStay]:
     booked = cabinet_selectors.client_bookings_by_event(stay.client, events)
     offers = []
     for event in events:
-        seats = max(0, min(stay.guests, event.max_seats_per_booking, event.capacity - event.taken))
+        seats = max(0, min(stay.guests, event.max_seats_per_booking, event.places_left))
         offers.append(EventForStay(event, booked.get(event.pk), seats, event.price * seats))
     return offers
 
