@@ -6,6 +6,11 @@ class CabinetConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from cabinet.checks import check_verticals
+
+        checks.register(check_verticals)
         from cabinet import (
             receivers,  # noqa: F401
             tasks,  # noqa: F401 — registered, so services send them by name
