@@ -1,7 +1,7 @@
 """The clients' home page, composed of blocks the owner turns on and off and orders
 (/staff/home-page/). Each block is a function that reads what it shows for one client (or for a
 visitor) and the template that draws it; a vertical adds its own leading block ("your stay")
-and its defaults through its entry in cabinet.verticals.VERTICALS ("home", "home_lead")."""
+and its defaults through its declaration (cabinet.verticals: `home`, `home_lead`)."""
 
 from dataclasses import dataclass
 from functools import cached_property

@@ -116,7 +116,7 @@ def custom_roles() -> list[Group]:
 
 @transaction.atomic
 def custom_role_save(*, name: str, abilities: list[str]) -> Group:
-    """Create or update the owner's role `name` from abilities of PERMISSION_CATALOG."""
+    """Create or update the owner's role `name` from abilities of `permission_catalog()`."""
     name = " ".join(name.split())[:60]
     catalog = permission_catalog()
     unknown = [a for a in abilities if a not in catalog]
