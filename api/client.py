@@ -151,7 +151,7 @@ class EventOutput(serializers.ModelSerializer):
                   "cancel_window_minutes", "max_seats_per_booking")  # fmt: skip
 
     def get_places_left(self, event: Event) -> int:
-        return max(0, event.capacity - getattr(event, "taken", 0))
+        return event.places_left
 
 
 class BookingInput(JsonInput):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -12,7 +14,6 @@ from rest_framework.views import APIView
 
 from api.inputs import JsonInput
 from tenants.forms import SignupForm, slug_problem, time_zone_choices
-from tenants.models import Vertical
 from tenants.signup import (
     SignupRateLimited,
     cabinet_url,
@@ -23,6 +24,7 @@ from tenants.signup import (
     tenant_signup,
 )
 from tenants.slugs import SLUG_MAX, SLUG_MIN, SLUG_PATTERN
+from tenants.verticals import vertical_choices
 
 
 class SignupInput(JsonInput):
@@ -33,7 +35,7 @@ class SignupInput(JsonInput):
         SLUG_PATTERN, min_length=SLUG_MIN, max_length=SLUG_MAX, trim_whitespace=False,
         help_text="The cabinet's address: <slug>.<platform domain>. Some words are reserved.",
     )  # fmt: skip
-    vertical = serializers.ChoiceField(choices=Vertical.choices)
+    vertical = serializers.ChoiceField(choices=[])
     owner_email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
         min_length=8, max_length=1024, write_only=True, trim_whitespace=False,
@@ -45,6 +47,10 @@ class SignupInput(JsonInput):
         choices=time_zone_choices(), default="UTC",
         help_text="Where the business is: every time in the cabinet is shown in it.",
     )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vertical"].choices = vertical_choices()  # the installed verticals
 
     def validate_slug(self, value: str) -> str:
         if "\n" in value:  # the pattern's `$` lets one final line break through

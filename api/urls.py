@@ -19,15 +19,7 @@ from api.signup import SignupView, SlugAvailabilityView
 from api.staff_catalog import StaffCatalogItemView, StaffCatalogView
 from api.staff_clients import StaffClientsView, StaffClientView
 from api.staff_orders import StaffOrderStatusView, StaffOrdersView
-from cabinet.hotel import api as hotel_api
-from cabinet.school import api as school_api
-from cabinet.shop import api as shop_api
-
-# The verticals' endpoints (each answers 404 on other verticals' cabinets). Until the vertical
-# registry lists them, named here.
-vertical_routes = SimpleRouter()
-for prefix, viewset, basename in [*hotel_api.ROUTES, *shop_api.ROUTES, *school_api.ROUTES]:
-    vertical_routes.register(prefix, viewset, basename=basename)
+from cabinet.verticals import api_routes
 
 
 def _api_urlpatterns(
@@ -60,6 +52,16 @@ public_api_urlpatterns = _api_urlpatterns(
         path("signup/slug/", SlugAvailabilityView.as_view(), name="api-signup-slug"),
     ],
 )
+
+
+def _vertical_routes() -> list[URLPattern | URLResolver]:
+    """The routes the installed verticals declare (`api_routes`: prefix, viewset, basename)."""
+    router = SimpleRouter()
+    for prefix, viewset, basename in api_routes():
+        router.register(prefix, viewset, basename=basename)
+    return router.urls
+
+
 tenant_api_urlpatterns = _api_urlpatterns(
     urlconf="config.urls_tenant",
     endpoints=[
@@ -94,6 +96,6 @@ tenant_api_urlpatterns = _api_urlpatterns(
             StaffOrderStatusView.as_view(),
             name="api-staff-order-status",
         ),
-        *vertical_routes.urls,
+        *_vertical_routes(),  # each installed vertical's API (cabinet.verticals)
     ],
 )

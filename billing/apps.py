@@ -6,4 +6,7 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from billing import receivers  # noqa: F401
+        from billing import (
+            receivers,  # noqa: F401
+            tasks,  # noqa: F401 — registered, so services send them by name
+        )

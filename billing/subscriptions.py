@@ -36,6 +36,7 @@ from tenants.lifecycle import TRANSITIONS, Actor, tenant_transition
 from tenants.models import Tenant, TenantEvent
 from tenants.models import TenantStatus as S
 from tenants.services import tenant_link
+from tenants.tasks_base import task_named
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def account_open(tenant: Tenant) -> Subscription:
         },
     )
     if gateway.is_configured():
-        from billing.tasks import open_customer
+        open_customer = task_named("billing.open_customer")
 
         transaction.on_commit(lambda: open_customer.delay(tenant.pk))
     return subscription

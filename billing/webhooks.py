@@ -38,6 +38,7 @@ from django.views.decorators.http import require_POST
 from billing import client_subscriptions, gateway, payments
 from billing.models import PaymentAccount, StripeEvent, Subscription
 from billing.subscriptions import subscription_sync
+from tenants.tasks_base import task_named
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ def _store(event: dict[str, Any], created: dt.datetime | None) -> tuple[StripeEv
 
 def stripe_event_enqueue(event_pk: int) -> None:
     """Queue the event's apply; when the broker cannot take it, the sweep applies it later."""
-    from billing.tasks import apply_stripe_event
+    apply_stripe_event = task_named("billing.apply_stripe_event")
 
     try:
         apply_stripe_event.delay(event_pk)

@@ -6,7 +6,15 @@ class CabinetConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cabinet import receivers  # noqa: F401
+        from django.core import checks
+
+        from cabinet.checks import check_verticals
+
+        checks.register(check_verticals)
+        from cabinet import (
+            receivers,  # noqa: F401
+            tasks,  # noqa: F401 — registered, so services send them by name
+        )
         from cabinet.memberships import receivers as membership_receivers
         from cabinet.starter import STARTER_CONTENT_VERSION, seed_vertical
         from tenants.schema_templates import register_starter_content

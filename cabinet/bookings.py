@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from cabinet.notifications import in_language_of, notify
 from rbac.audit import audit_record
 from rbac.models import User
 from rbac.policy import policy_get
-from tenants.tasks_base import enqueue_on_commit
+from tenants.tasks_base import enqueue_on_commit, task_named
 
 
 class SoldOut(ValidationError):
@@ -55,7 +55,7 @@ def _when_where(event: Event) -> str:
 
 
 def _voucher_later(booking: Booking) -> None:
-    from cabinet.tasks import build_voucher
+    build_voucher = task_named("cabinet.build_voucher")
 
     enqueue_on_commit(build_voucher, booking.pk)
 
@@ -67,11 +67,6 @@ def booking_closes_at(event: Event) -> datetime:
 def cancel_deadline(event: Event) -> datetime:
     """Until when a confirmed booking can be cancelled by its client."""
     return event.starts_at - timedelta(minutes=event.cancel_window_minutes)
-
-
-def seats_taken(event: Event) -> int:
-    taken = event.bookings.filter(status=Booking.Status.CONFIRMED).aggregate(n=Sum("seats"))["n"]
-    return taken or 0
 
 
 def outgoing_booking(booking: Booking) -> dict:
@@ -102,7 +97,7 @@ def booking_create(
         .exists()
     ):
         raise ValidationError(_("You have already booked this event."), code="twice")
-    free = locked.capacity - seats_taken(locked)
+    free = locked.places_left
     if seats > free:
         if not waitlist:
             raise SoldOut(_("Sold out: no places are left."), code="sold_out")
@@ -148,7 +143,7 @@ def booking_cancel(
     _refund_paid(locked, by=by)
     outgoing.emit("booking.cancelled", lambda: outgoing_booking(locked))
     promoted = []
-    free = locked_event.capacity - seats_taken(locked_event)
+    free = locked_event.places_left
     for waiting in locked_event.bookings.filter(status=Booking.Status.WAITLISTED).order_by(
         "created_at", "id"
     ):

@@ -38,6 +38,7 @@ from cabinet.notifications import in_language_of, notify
 from cabinet.wallet import ledger_apply, wallet_for, wallet_top_up
 from rbac.audit import audit_record
 from tenants.models import Tenant
+from tenants.tasks_base import task_named
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def card_payment_give_back(
 ) -> None:
     """A card payment that did not pay the checkout goes back to the card whole: in and out in
     the ledger, the Stripe refund sent once this commits; the client is told why. Once."""
-    from cabinet.tasks import card_refund_send
+    card_refund_send = task_named("cabinet.card_refund_send")
 
     client = checkout.client
     came = ledger_apply(client=client, account=LedgerEntry.Account.CARD,

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet import selectors
+from cabinet.access import clients_for, staff_required
 from cabinet.chat import (
     client_threads,
     general_thread,
@@ -21,8 +22,6 @@ from cabinet.content_i18n import default_language, tr
 from cabinet.intake import canned_answers_for
 from cabinet.models import CannedAnswer, Message, Thread
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
-from cabinet.staff.selectors import clients_for
 
 
 def _after(request: HttpRequest) -> int:

@@ -44,6 +44,7 @@ from cabinet.money import money
 from cabinet.wallet import POINTS_PER_EURO, InsufficientFunds, ledger_apply, wallet_for
 from rbac.audit import audit_record
 from rbac.models import User
+from tenants.tasks_base import task_named
 
 CENT = Decimal("0.01")
 MAX_LINES = 20
@@ -203,7 +204,7 @@ def _card_take(checkout: Checkout) -> None:
 def _card_give_back(checkout: Checkout, amount: Decimal, key: str) -> None:
     """Recorded now; the Stripe refund on the business's account is sent once this commits
     (network calls never run inside a transaction), keyed so it happens once."""
-    from cabinet.tasks import card_refund_send
+    card_refund_send = task_named("cabinet.card_refund_send")
 
     entry = ledger_apply(client=checkout.client, account=LedgerEntry.Account.CARD,
                          kind=LedgerEntry.Kind.REFUND, amount=amount, order=checkout.order,
@@ -521,3 +522,23 @@ def open_checkout_of(client: ClientProfile, token: str) -> Checkout | None:
         )
     except ValidationError:
         return None
+
+
+MAX_ITEM_ID = 2**31
+
+
+def quantities_from(data: dict) -> dict[int, int]:
+    """{item id: quantity} from fields named qty-<id>; malformed entries are refused."""
+    wanted = {}
+    for name, value in data.items():
+        if not name.startswith("qty-"):
+            continue
+        try:
+            pk, qty = int(name[4:]), int(value or 0)
+        except ValueError as exc:
+            raise ValidationError(_("Quantities are whole numbers.")) from exc
+        if not 0 < pk < MAX_ITEM_ID or qty < 0:
+            raise ValidationError(_("Quantities are whole numbers from 0."))
+        if qty:
+            wanted[pk] = qty
+    return wanted

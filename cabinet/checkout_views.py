@@ -13,15 +13,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from billing import payments
+from cabinet import selectors
+from cabinet.access import client_of
 from cabinet.card_payments import card_checkout_start, saved_card_forget
 from cabinet.checkout import (
     checkout_confirm,
+    checkout_open_order,
     checkout_set_code,
     open_checkout_of,
     payment_choices,
     price_checkout,
+    quantities_from,
 )
-from cabinet.client_views import client_of
 from cabinet.content_i18n import tr
 from cabinet.loyalty import offers_for, tier_for
 from cabinet.models import Checkout, ClientProfile, Club
@@ -249,3 +252,32 @@ def club_membership(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return HttpResponseRedirect(reverse("cabinet:loyalty"), status=303)
+
+
+@require_POST
+@login_required
+def order_review(request: HttpRequest) -> HttpResponse:
+    """The cart becomes a checkout: its lines, discounts and total, and the ways to pay, before
+    the client confirms."""
+    client = client_of(request)
+    try:
+        checkout = checkout_open_order(client=client, wanted=quantities_from(request.POST))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("cabinet:services"))
+    return render_checkout(request, client, checkout, preferred=request.POST.get("payment", ""))
+
+
+@require_POST
+@login_required
+def order_reorder(request: HttpRequest, pk: int) -> HttpResponse:
+    """One tap: the same items and payment, shown for review with today's prices."""
+    client = client_of(request)
+    order = selectors.client_order(client, pk)
+    if order is None:
+        raise Http404
+    request.POST = request.POST.copy()
+    request.POST.update({f"qty-{line.item_id}": str(line.quantity)
+                         for line in order.items.all() if line.item_id})  # fmt: skip
+    request.POST["payment"] = order.payment
+    return order_review(request)

@@ -20,9 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing import payments
 from cabinet import selectors
+from cabinet.access import back_to, client_of
 from cabinet.bookings import booking_cancel, booking_ics, cancel_deadline, client_booking_create
 from cabinet.card_payments import saved_cards_of
-from cabinet.checkout import checkout_open_booking, checkout_open_order
+from cabinet.checkout import checkout_open_booking, checkout_open_order, quantities_from
 from cabinet.content_i18n import tr
 from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, Checkout, Document, Event, LedgerEntry, Order
@@ -31,34 +32,7 @@ from cabinet.orders import order_place, order_set_status
 from cabinet.rendering import render_cabinet
 from cabinet.wallet import wallet_for
 
-MAX_ITEM_ID = 2**31
-
-
 log = logging.getLogger(__name__)
-
-
-def client_of(request: HttpRequest):
-    """The signed-in client's profile; staff get a 403 (the client area is for clients)."""
-    if request.user.is_staff:
-        raise PermissionDenied("the client area is for clients")
-    return selectors.client_profile_of(request.user)
-
-
-def quantities_from(data: dict) -> dict[int, int]:
-    """{item id: quantity} from fields named qty-<id>; malformed entries are refused."""
-    wanted = {}
-    for name, value in data.items():
-        if not name.startswith("qty-"):
-            continue
-        try:
-            pk, qty = int(name[4:]), int(value or 0)
-        except ValueError as exc:
-            raise ValidationError(_("Quantities are whole numbers.")) from exc
-        if not 0 < pk < MAX_ITEM_ID or qty < 0:
-            raise ValidationError(_("Quantities are whole numbers from 0."))
-        if qty:
-            wanted[pk] = qty
-    return wanted
 
 
 @require_GET
@@ -74,22 +48,6 @@ def services(request: HttpRequest) -> HttpResponse:
     context = {"catalog": catalog, "closed": closed,
                "on_site_allowed": loyalty_settings().on_site_allowed}  # fmt: skip
     return render_cabinet(request, "cabinet/services.html", context)
-
-
-@require_POST
-@login_required
-def order_review(request: HttpRequest) -> HttpResponse:
-    """The cart becomes a checkout: its lines, discounts and total, and the ways to pay, before
-    the client confirms."""
-    from cabinet.checkout_views import render_checkout  # it imports this module
-
-    client = client_of(request)
-    try:
-        checkout = checkout_open_order(client=client, wanted=quantities_from(request.POST))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return HttpResponseRedirect(reverse("cabinet:services"))
-    return render_checkout(request, client, checkout, preferred=request.POST.get("payment", ""))
 
 
 @require_POST
@@ -167,21 +125,6 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("cabinet:order", args=[order.pk]))
 
 
-@require_POST
-@login_required
-def order_reorder(request: HttpRequest, pk: int) -> HttpResponse:
-    """One tap: the same items and payment, shown for review with today's prices."""
-    client = client_of(request)
-    order = selectors.client_order(client, pk)
-    if order is None:
-        raise Http404
-    request.POST = request.POST.copy()
-    request.POST.update({f"qty-{line.item_id}": str(line.quantity)
-                         for line in order.items.all() if line.item_id})  # fmt: skip
-    request.POST["payment"] = order.payment
-    return order_review(request)
-
-
 @require_GET
 @login_required
 def document_download(request: HttpRequest, token: str) -> HttpResponse:
@@ -249,15 +192,6 @@ def event_book(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Booked: %s.") % tr(event, "title"))
     return HttpResponseRedirect(back_to(request, reverse("cabinet:events")))
-
-
-def back_to(request: HttpRequest, default: str) -> str:
-    """The page a form says to return to (`next`, a path on this host), else `default`."""
-    following = request.POST.get("next", "")
-    same_site = url_has_allowed_host_and_scheme(
-        following, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return following if same_site and following.startswith("/") else default
 
 
 @require_GET

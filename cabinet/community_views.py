@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet import community
+from cabinet.access import staff_required
 from cabinet.models import CommunityBan, CommunityReply, CommunityTopic
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
 from rbac.models import User
 
 View = Callable[..., HttpResponse]

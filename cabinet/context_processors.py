@@ -3,7 +3,6 @@ from django.utils.functional import SimpleLazyObject
 
 from cabinet.navigation import client_navigation, staff_navigation
 from cabinet.selectors import branding_get
-from cabinet.verticals import nav_for
 from rbac.policy import policy_get
 
 
@@ -22,9 +21,6 @@ def cabinet(request: HttpRequest) -> dict[str, object]:
         "branding": SimpleLazyObject(branding_get),
         "community_on": SimpleLazyObject(lambda: policy_get().community_enabled),
         "vertical": tenant.vertical,
-        "vertical_nav": SimpleLazyObject(lambda: nav_for("nav")),
-        "vertical_staff_nav": SimpleLazyObject(lambda: nav_for("staff_nav")),
-        "vertical_content": SimpleLazyObject(lambda: nav_for("content")),
         "client_nav": SimpleLazyObject(lambda: client_navigation(request)),
         "staff_nav": SimpleLazyObject(lambda: staff_navigation(request)),
         "staff_links": SimpleLazyObject(lambda: staff_links(request)),

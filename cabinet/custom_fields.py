@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 from cabinet.models import ClientProfile, CustomField
 from cabinet.staff.masking import HIDDEN
 from cabinet.storage_quota import storage_changed, storage_check
-from cabinet.verticals import current_vertical
+from cabinet.verticals import current_vertical, verticals
 from rbac.audit import audit_record
 from rbac.models import User
 from rbac.signals import PersonalDataSection, personal_record
@@ -55,6 +55,9 @@ class Target:
     vertical: str = ""  # only on cabinets of this vertical
     # the ClientProfile the record belongs to, as a filter on the record's queryset
     client_path: str = "client"
+    see_all: str = ""  # the permission that shows staff every record, not only their clients'
+    shared: bool = False  # the business's record (kept on the client's erasure)
+    staff_url: str = ""  # the record's back-office page (URL name taking its pk)
 
     @property
     def model(self) -> type[models.Model]:
@@ -70,29 +73,39 @@ class Target:
 
     def for_staff(self, staff: User) -> models.QuerySet:
         """The records a staff member may see: those of the clients they may see."""
-        from cabinet.staff.selectors import clients_for
+        from cabinet.access import clients_for
 
         visible = clients_for(staff)
         if self.key == "client":
             return visible
-        if self.key == "student" and (
-            staff.is_superuser or staff.has_perm("school.view_all_classes")
-        ):
+        if self.see_all and (staff.is_superuser or staff.has_perm(self.see_all)):
             return self.model.objects.all()
         return self.model.objects.filter(**{f"{self.client_path}__in": visible}).distinct()
 
 
-TARGETS: dict[str, Target] = {
-    "client": Target("client", "cabinet.ClientProfile", client_path="pk"),
+CORE_TARGETS: dict[str, Target] = {
+    "client": Target("client", "cabinet.ClientProfile", client_path="pk", staff_url="staff:client"),
     "order": Target("order", "cabinet.Order"),
     "booking": Target("booking", "cabinet.Booking"),
-    "stay": Target("stay", "hotel.Stay", vertical="hotel"),
-    "student": Target("student", "school.Student", vertical="school", client_path="parents"),
 }
 
 
+def targets() -> dict[str, Target]:
+    """What fields can be added to: the core's records, then every vertical's (its
+    `field_targets`), each available on its vertical's cabinets only."""
+    found = dict(CORE_TARGETS)
+    for vertical in verticals():
+        for spec in vertical.field_targets:
+            found[spec.key] = Target(
+                spec.key, spec.model_label, vertical=vertical.vertical_key,
+                client_path=spec.client_path, see_all=spec.see_all, shared=spec.shared,
+                staff_url=spec.staff_url,
+            )  # fmt: skip
+    return found
+
+
 def target_of(key: str) -> Target | None:
-    target = TARGETS.get(key)
+    target = targets().get(key)
     return target if target is not None and target.available() else None
 
 
@@ -119,7 +132,7 @@ def choices_parse(text: str) -> list[str]:
 
 def definition_clean(field: CustomField) -> None:
     """A definition that makes sense: a key of its own, choices for a choice field."""
-    if field.target not in TARGETS:
+    if field.target not in targets():
         raise ValidationError({"target": _("Choose what the field is added to.")})
     field.key = slugify(field.key or field.label).replace("-", "_")[:40]
     if not field.key or not field.key[0].isalpha():
@@ -398,7 +411,7 @@ def export_columns(
 def _client_records(client: ClientProfile) -> list[tuple[str, models.Model]]:
     """Every record of the client's that can carry the owner's fields, with a readable name."""
     found: list[tuple[str, models.Model]] = []
-    for target in TARGETS.values():
+    for target in targets().values():
         if not target.available():
             continue
         for record in target.of_client(client).exclude(custom={}):
@@ -420,17 +433,41 @@ def personal_section(client: ClientProfile) -> PersonalDataSection:
             ))  # fmt: skip
     return PersonalDataSection(
         title="Other details", records=records,
-        sources=tuple(sorted({t.model_label for t in TARGETS.values()})),
+        sources=tuple(sorted({t.model_label for t in targets().values()})),
     )  # fmt: skip
 
 
 def personal_erase(client: ClientProfile) -> None:
     """On deletion: the values go, with their files; accounting rows kept anonymised keep none."""
+    shared = {key for key, target in targets().items() if target.shared}
     for target, record in _client_records(client):
-        if target == "student":  # the school's record of the child, not the parent's
+        if target in shared:  # the business's record (a school's of the child), not the client's
             continue
         for stored in (record.custom or {}).values():
             if isinstance(stored, dict) and stored.get("path"):
                 path = stored["path"]
                 transaction.on_commit(lambda path=path: default_storage.delete(path))
         type(record).objects.filter(pk=record.pk).update(custom={})
+
+
+# --- What staff may do with the fields ---------------------------------------------------------
+
+
+def can_edit(staff: User) -> bool:
+    return staff.is_superuser or staff.has_perm("cabinet.change_clientprofile")
+
+
+def can_reveal(staff: User) -> bool:
+    return staff.is_superuser or staff.has_perm("cabinet.view_personal_data")
+
+
+def staff_panel(staff: User, record: models.Model, target: str) -> dict[str, object] | None:
+    """What a record's page shows of its fields: None when the owner defined none."""
+    fields = fields_for(target)
+    if not fields:
+        return None
+    return {
+        "target": target, "record": record,
+        "shown": shown_values(record, fields, can_see_personal=False),
+        "can_edit": can_edit(staff), "can_reveal": can_reveal(staff),
+    }  # fmt: skip

@@ -13,12 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet import custom_fields as cf
+from cabinet.access import staff_required
 from cabinet.models import CustomField
 from cabinet.rendering import render_cabinet
 from cabinet.selectors import client_profile_of
-from cabinet.staff.access import staff_required
 from rbac.audit import audit_record
-from rbac.models import User
 
 
 def _target_or_404(key: str) -> cf.Target:
@@ -111,26 +110,6 @@ def client_file(request: HttpRequest, target: str, pk: int, key: str) -> FileRes
 # --- Staff -------------------------------------------------------------------------------------
 
 
-def can_edit(staff: User) -> bool:
-    return staff.is_superuser or staff.has_perm("cabinet.change_clientprofile")
-
-
-def can_reveal(staff: User) -> bool:
-    return staff.is_superuser or staff.has_perm("cabinet.view_personal_data")
-
-
-def staff_panel(staff: User, record: models.Model, target: str) -> dict[str, object] | None:
-    """What a record's page shows of its fields: None when the owner defined none."""
-    fields = cf.fields_for(target)
-    if not fields:
-        return None
-    return {
-        "target": target, "record": record,
-        "shown": cf.shown_values(record, fields, can_see_personal=False),
-        "can_edit": can_edit(staff), "can_reveal": can_reveal(staff),
-    }  # fmt: skip
-
-
 @require_http_methods(["GET", "POST"])
 @staff_required
 def staff_details(request: HttpRequest, target: str, pk: int) -> HttpResponse:
@@ -143,7 +122,7 @@ def staff_details(request: HttpRequest, target: str, pk: int) -> HttpResponse:
     status = 200
     form = form_class(initial=cf.form_initial(record, fields))
     if request.method == "POST":
-        if not can_edit(request.user):
+        if not cf.can_edit(request.user):
             raise PermissionDenied("cannot edit these fields")
         form = form_class(request.POST, request.FILES)
         if _save(request, record, spec.key, fields, form):
@@ -152,7 +131,7 @@ def staff_details(request: HttpRequest, target: str, pk: int) -> HttpResponse:
         status = 400
     audit_record(action="custom_fields.viewed", target=record, request=request)
     context = {
-        "panel": staff_panel(request.user, record, spec.key), "form": form, "record": record,
+        "panel": cf.staff_panel(request.user, record, spec.key), "form": form, "record": record,
         "target": spec.key, "back": _staff_page_of(spec.key, record),
     }  # fmt: skip
     return render_cabinet(request, "staff/custom_details.html", context, status=status)
@@ -160,8 +139,8 @@ def staff_details(request: HttpRequest, target: str, pk: int) -> HttpResponse:
 
 def _staff_page_of(target: str, record: models.Model) -> str:
     """The record's own back-office page, where there is one."""
-    names = {"client": "staff:client", "stay": "hotel-staff:stay"}
-    return reverse(names[target], args=[record.pk]) if target in names else ""
+    spec = cf.targets().get(target)
+    return reverse(spec.staff_url, args=[record.pk]) if spec and spec.staff_url else ""
 
 
 @require_POST
@@ -184,7 +163,7 @@ def staff_file(request: HttpRequest, target: str, pk: int, key: str) -> FileResp
     spec = _target_or_404(target)
     record = _record(spec.for_staff(request.user), pk)
     field = _field_or_404(spec.key, key, audience="staff")
-    if field.access == CustomField.Access.PERSONAL and not can_reveal(request.user):
+    if field.access == CustomField.Access.PERSONAL and not cf.can_reveal(request.user):
         raise PermissionDenied("cannot see personal data")
     audit_record(action="custom_field.downloaded", target=record,
                  changes={"field": field.key}, request=request)  # fmt: skip

@@ -39,12 +39,12 @@ from cabinet.services import branding_update
 from cabinet.staff.selectors import current_assignment
 from cabinet.staff.services import client_assign
 from cabinet.staff.work import request_check, request_close, request_respond, request_take
-from cabinet.verticals import vertical_hook
+from cabinet.verticals import loaded, vertical_named, verticals
 from cabinet.wallet import points_grant, wallet_top_up
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
 from rbac.services import client_create, team_create, team_member_set
-from tenants.models import Tenant, TenantStatus, Vertical
+from tenants.models import Tenant, TenantStatus
 from tenants.services import OwnerSpec, platform_domain_for, tenant_provision
 
 
@@ -58,7 +58,7 @@ class DemoTenant:
     owner_email: str
     client_email: str
     client_name: str
-    look: dict[str, str]  # colours and fonts, so the three demos look like three businesses
+    look: dict[str, str]  # colours and fonts, so the demos look like different businesses
     questions: tuple[tuple[str, str], ...] = ()  # what clients ask in the chat, and the answer
 
 
@@ -72,50 +72,10 @@ REPLAYED_DAYS = 6
 DEMO_ADMIN_EMAIL = "admin@kabinet.example.com"
 DEMO_PASSWORD_ADMIN = "demo-admin-pass"  # noqa: S105
 
-DEMO_TENANTS = (
-    DemoTenant(
-        slug="hotel", name="Seaside Resort Hotel", vertical=Vertical.HOTEL,
-        tagline="Your stay, in your pocket.",
-        welcome="Book excursions, order to your room and talk to reception in your language.",
-        owner_email="owner@hotel.example.com", client_email="guest@hotel.example.com",
-        client_name="Anna Guest",
-        look={"primary_colour": "#0e5a5a", "accent_colour": "#e8b04a", "font": "elegant"},
-        questions=(
-            ("Could I have a late check-out, until 3 pm?", "Yes: the room is yours until 3 pm."),
-            ("Is the spa open in the evening?", "Until 9 pm; towels are at the desk."),
-            ("Can you book us a taxi to the airport at 6?", "Booked: it waits at the door at 6."),
-            ("Could we have an extra pillow?", "On its way to your room."),
-        ),
-    ),
-    DemoTenant(
-        slug="shop", name="Corner Bookshop", vertical=Vertical.SHOP,
-        tagline="Orders, returns and points in one place.",
-        welcome="Track your orders, reorder in one tap and spend your loyalty points.",
-        owner_email="owner@shop.example.com", client_email="reader@shop.example.com",
-        client_name="Boris Reader",
-        look={"primary_colour": "#7b2d42", "accent_colour": "#d9a441", "font": "modern"},
-        questions=(
-            ("When will my order arrive?", "It left today; the tracking number is on the order."),
-            ("Can you gift-wrap a book?", "Yes: add gift wrapping to the order."),
-            ("Do you have the sequel in stock?", "Two copies; shall we keep one for you?"),
-            ("Can I change the delivery address?", "Done: it goes to your office now."),
-        ),
-    ),
-    DemoTenant(
-        slug="school", name="Northfield Music School", vertical=Vertical.SCHOOL,
-        tagline="Lessons, homework and grades for families.",
-        welcome="See the timetable, your child's homework and grades, and message teachers.",
-        owner_email="owner@school.example.com", client_email="parent@school.example.com",
-        client_name="Clara Parent",
-        look={"primary_colour": "#2151a8", "accent_colour": "#ff7a59", "font": "friendly"},
-        questions=(
-            ("Sofia is ill today and will miss piano.", "Thank you; get well soon, Sofia!"),
-            ("When is the winter concert?", "On the 20th at 6 pm, in the big hall."),
-            ("Which book does Max need for choir?", "The green songbook; we lend one too."),
-            ("Can we move the lesson to Thursday?", "Yes: Thursday at 4 pm from next week."),
-        ),
-    ),
-)  # fmt: skip
+
+def demo_tenants() -> list[DemoTenant]:
+    """One demo cabinet per installed vertical that declares one (its `demo`)."""
+    return [loaded(vertical.demo) for vertical in verticals() if vertical.demo]
 
 
 def demo_url(demo: DemoTenant, port: str = "8000") -> str:
@@ -149,7 +109,8 @@ def seed_demo_tenant(demo: DemoTenant) -> Tenant | None:
         profile = ClientProfile.objects.create(user=client, phone="+44 20 7946 0123")
         wallet_top_up(client=profile, amount=Decimal("150.00"), note="welcome credit")
         points_grant(client=profile, points=600, note="welcome points")
-        demo_content = vertical_hook(demo.vertical, "demo")
+        vertical = vertical_named(demo.vertical)
+        demo_content = loaded(vertical.demo_seed) if vertical else None
         if demo_content is not None:
             owner = User.objects.get(email__iexact=demo.owner_email)
             demo_content(guest=profile, owner=owner, password=DEMO_PASSWORD_CLIENT)

@@ -245,7 +245,7 @@ def client_reviews(client: ClientProfile) -> QuerySet[Review]:
 
 def reviews_for(user: User) -> QuerySet[Review]:
     """The reviews a member of staff may see: those of the clients they may see."""
-    from cabinet.staff.selectors import clients_for
+    from cabinet.access import clients_for
 
     return (
         Review.objects.filter(client__in=clients_for(user).values("pk"))
@@ -411,8 +411,9 @@ def survey_send(*, survey: Survey, by: User) -> int:
     locked.sent_at = timezone.now()
     locked.save(update_fields=["sent_at"])
     audit_record(action="survey.sent", actor=by, target=locked, changes={"clients": len(clients)})
-    from cabinet.tasks import announce_survey
-    from tenants.tasks_base import enqueue_on_commit
+    from tenants.tasks_base import enqueue_on_commit, task_named
+
+    announce_survey = task_named("cabinet.announce_survey")
 
     enqueue_on_commit(announce_survey, locked.pk)
     return len(clients)

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cabinet.client_views import client_of
+from cabinet.access import client_of
 from cabinet.feedback import (
     client_reviews,
     client_surveys_waiting,

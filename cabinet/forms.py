@@ -290,10 +290,10 @@ class CustomFieldForm(forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        from cabinet.custom_fields import TARGETS
+        from cabinet.custom_fields import targets
 
         self.fields["key"].required = False
-        available = {key for key, target in TARGETS.items() if target.available()}
+        available = {key for key, target in targets().items() if target.available()}
         self.fields["target"].choices = [
             (value, label) for value, label in self.fields["target"].choices if value in available
         ]

@@ -1,7 +1,7 @@
 """The clients' home page, composed of blocks the owner turns on and off and orders
 (/staff/home-page/). Each block is a function that reads what it shows for one client (or for a
 visitor) and the template that draws it; a vertical adds its own leading block ("your stay")
-and its defaults through its entry in cabinet.verticals.VERTICALS ("home", "home_lead")."""
+and its defaults through its declaration (cabinet.verticals: `home`, `home_lead`)."""
 
 from dataclasses import dataclass
 from functools import cached_property
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cabinet import selectors
 from cabinet.models import ClientProfile
-from cabinet.verticals import VERTICALS, current_vertical
+from cabinet.verticals import current
 
 
 class HomeContext:
@@ -70,7 +70,8 @@ def home_layout(saved: list[str] | None = None) -> list[tuple[Block, bool]]:
 
 
 def _vertical_defaults() -> list[str]:
-    return VERTICALS.get(current_vertical(), {}).get("home", DEFAULT_ORDER)
+    vertical = current()
+    return list(vertical.home) if vertical and vertical.home else DEFAULT_ORDER
 
 
 def home_blocks(*, client: ClientProfile | None, saved: list[str]) -> list[tuple[str, dict]]:
@@ -90,7 +91,8 @@ def home_blocks(*, client: ClientProfile | None, saved: list[str]) -> list[tuple
 
 def lead(home: HomeContext) -> dict[str, Any] | None:
     """The vertical's own first block (a hotel guest's stay), else the client's next booking."""
-    hook = VERTICALS.get(current_vertical(), {}).get("home_lead")
+    vertical = current()
+    hook = vertical.home_lead if vertical else None
     if hook:
         provider, template = hook
         context = import_string(provider)(home.client)
@@ -103,7 +105,11 @@ def lead(home: HomeContext) -> dict[str, Any] | None:
 
 def wallet(home: HomeContext) -> dict[str, Any]:
     dashboard = home.dashboard
-    return {key: dashboard[key] for key in ("wallet", "tier", "next_tier", "spent")}
+    vertical = current()
+    return {
+        **{key: dashboard[key] for key in ("wallet", "tier", "next_tier", "spent")},
+        "wallet_label": vertical.wallet_label if vertical else "",  # e.g. a shop's "store credit"
+    }
 
 
 def offers(home: HomeContext) -> dict[str, Any] | None:
@@ -139,4 +145,5 @@ def contacts(home: HomeContext) -> dict[str, Any] | None:
     details = found[0] if found else None
     if details is None or not (details.address or details.legal_name):
         return None
-    return {"details": details, "map_url": VERTICALS.get(current_vertical(), {}).get("map_url")}
+    vertical = current()
+    return {"details": details, "map_url": vertical.map_url if vertical else ""}

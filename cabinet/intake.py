@@ -4,8 +4,8 @@ deciding the action closes it.
 
 The services that own the actions call `work_open` and `work_close` inside their transactions,
 naming the action's kind ("chat", "order") and its source ("thread:12", "order:7"). Core kinds are
-listed here; a vertical adds or renames kinds in its VERTICALS entry ("work_types"), so the core
-never names a vertical: a school's chat message is a parent's message.
+listed here; a vertical adds or renames kinds in its declaration (`work_types`, cabinet.verticals),
+so the core never names a vertical: a school's chat message is a parent's message.
 
 While an item is open, a second event from the same source finds it (a partial unique index on
 the source holds it even between two racing requests); once closed, a new event opens a new one.
@@ -28,7 +28,7 @@ from cabinet.models import (
     WorkRequest,
 )
 from cabinet.notifications import in_language_of, notify
-from cabinet.verticals import VERTICALS, current_vertical
+from cabinet.verticals import current
 from rbac.audit import audit_record
 from rbac.models import User
 
@@ -52,7 +52,12 @@ CORE_WORK_TYPES: dict[str, tuple[object, int, list[object]]] = {
 
 def work_types() -> dict[str, tuple[object, int, list[object]]]:
     """The kinds intake knows in this cabinet: the core's, then its vertical's."""
-    return {**CORE_WORK_TYPES, **VERTICALS.get(current_vertical(), {}).get("work_types", {})}
+    vertical = current()
+    added = {
+        kind: (spec.name, spec.sla_minutes, list(spec.checklist))
+        for kind, spec in (vertical.work_types.items() if vertical else ())
+    }
+    return {**CORE_WORK_TYPES, **added}
 
 
 def request_type_for(kind: str) -> RequestType:
@@ -75,7 +80,7 @@ def request_type_for(kind: str) -> RequestType:
 
 def _staff_who_may_see(work: WorkRequest) -> list[User]:
     """Active staff who see this unassigned item in their queue: those who may see its client."""
-    from cabinet.staff.selectors import clients_for
+    from cabinet.access import clients_for
 
     people = User.objects.filter(is_staff=True, is_active=True).select_related("staff_profile")
     return [person for person in people if clients_for(person).filter(pk=work.client_id).exists()]

@@ -13,6 +13,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cabinet.content_i18n import TranslatableMixin
 from cabinet.images import PictureField, small_name
+from cabinet.verticals import notification_events, verticals
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a6b5c."))
 
@@ -303,6 +304,17 @@ class Event(TranslatableMixin):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def places_left(self) -> int:
+        """The places still free, never below 0: the capacity less the seats of confirmed
+        bookings — as the selectors annotate them (`taken`), else counted now. The one place
+        where "places left" is computed (pages, API, booking and checkout)."""
+        taken = getattr(self, "taken", None)
+        if taken is None:
+            confirmed = self.bookings.filter(status=Booking.Status.CONFIRMED)
+            taken = confirmed.aggregate(n=models.Sum("seats"))["n"] or 0
+        return max(0, self.capacity - taken)
 
 
 class ClientProfile(models.Model):
@@ -970,13 +982,17 @@ class NotificationEvent(models.TextChoices):
     CHAT_ANSWER = "chat_answer", _("An answer to my question")
     SLA_WARNING = "sla_warning", _("A request nears its deadline")
     NEW_WORK = "new_work", _("New work for me or my team")
-    SCHOOL = "school", _("My children's grades, homework and absences")
     FEEDBACK = "feedback", _("Asking for my opinion")
     MEMBERSHIP = "membership", _("My memberships and their payments")
 
 
 STAFF_EVENTS = {NotificationEvent.SLA_WARNING, NotificationEvent.NEW_WORK}  # offered to staff only
-VERTICAL_EVENTS = {NotificationEvent.SCHOOL: "school"}  # offered in that vertical's cabinets only
+
+
+def notification_event_choices() -> list[tuple[str, object]]:
+    """The core's events, then every installed vertical's (offered in its cabinets only)."""
+    added = [(event, label) for event, (label, _vertical) in notification_events().items()]
+    return [*NotificationEvent.choices, *added]
 
 
 class Channel(models.TextChoices):
@@ -1028,7 +1044,7 @@ class PushSubscription(models.Model):
 
 class Notification(models.Model):
     user = models.ForeignKey("rbac.User", on_delete=models.CASCADE, related_name="notifications")
-    event = models.CharField(max_length=16, choices=NotificationEvent.choices)
+    event = models.CharField(max_length=16, choices=notification_event_choices)
     title = models.CharField(max_length=200)
     body = models.TextField(max_length=2000, blank=True)
     url = models.CharField(max_length=300, blank=True)
@@ -1175,7 +1191,7 @@ class MessageTemplate(models.Model):
     """The owner's own wording of an email for one kind of event, in one language. Placeholders:
     {name} (the client's first name), {title} and {details} (what happened), {cabinet}."""
 
-    event = models.CharField(max_length=16, choices=NotificationEvent.choices)
+    event = models.CharField(max_length=16, choices=notification_event_choices)
     language = models.CharField(max_length=8)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"), max_length=2000)
@@ -1235,8 +1251,15 @@ class WebhookDelivery(models.Model):
         return f"{self.event} → {self.endpoint_id} ({self.status})"
 
 
+def custom_field_target_choices() -> list[tuple[str, object]]:
+    """What the owner may add fields to: the core's records, then every vertical's."""
+    added = [(t.key, t.label) for vertical in verticals() for t in vertical.field_targets]
+    return [*CustomField.Target.choices, *added]
+
+
 class CustomField(models.Model):
-    """A field the owner adds to clients, orders, bookings, stays or students, without code.
+    """A field the owner adds to clients, orders, bookings or a vertical's records (a hotel's
+    stays), without code.
     Values live on the record itself, in its `custom` JSON column (GIN-indexed): read with the
     row, erased and exported with it; see cabinet/custom_fields.py for why not a value table."""
 
@@ -1244,8 +1267,6 @@ class CustomField(models.Model):
         CLIENT = "client", _("Clients")
         ORDER = "order", _("Orders")
         BOOKING = "booking", _("Event bookings")
-        STAY = "stay", _("Stays")
-        STUDENT = "student", _("Students")
 
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
@@ -1260,7 +1281,7 @@ class CustomField(models.Model):
         STAFF = "staff", _("Staff only")
         PERSONAL = "personal", _("Personal data: the client edits it, staff see it masked")
 
-    target = models.CharField(_("added to"), max_length=10, choices=Target.choices)
+    target = models.CharField(_("added to"), max_length=10, choices=custom_field_target_choices)
     key = models.SlugField(_("key"), max_length=40, help_text=_("Its name in the API and exports."))
     label = models.CharField(_("label"), max_length=80)
     help_text = models.CharField(_("hint"), max_length=200, blank=True)

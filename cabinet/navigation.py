@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cabinet.memberships.services import memberships_offered
-from cabinet.verticals import VERTICALS, current_vertical
+from cabinet.verticals import current
 from rbac.models import User
 from rbac.policy import policy_get
 
@@ -44,9 +44,8 @@ class Group:
     items: list[Item] = field(default_factory=list)
 
 
-VERTICAL_ICONS = {"hotel": "bed-double", "shop": "package", "school": "graduation-cap"}
 CONTENT_ICONS = {"catalog": "sparkles", "events": "calendar-days", "offers": "receipt",
-                 "clubs": "users-round", "map-points": "map", "request-types": "list-checks",
+                 "clubs": "users-round", "request-types": "list-checks",
                  "canned-answers": "message-circle", "fields": "list-checks",
                  "categories": "package", "tiers": "star"}  # fmt: skip
 
@@ -63,16 +62,13 @@ def _mark_current(items: list[Item], path: str) -> None:
 
 
 def _content_items(user: User) -> list[Item]:
-    from cabinet.staff.content import RESOURCES  # the content editors say what they edit
+    from cabinet.staff.editors import resources  # the content editors say what they edit
 
-    vertical = current_vertical()
     items = []
-    for resource in RESOURCES.values():
-        if resource.vertical and resource.vertical != vertical:
-            continue
+    for resource in resources().values():
         opts = resource.model._meta
         if user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
-            icon = CONTENT_ICONS.get(resource.key, "file-text")
+            icon = CONTENT_ICONS.get(resource.key, resource.icon)
             items.append(Item(resource.title, reverse("staff:content", args=[resource.key]), icon))
     if items:  # what is still to translate, in what they edit
         items.append(Item(_("Missing translations"), reverse("staff:translations-missing"),
@@ -85,15 +81,15 @@ def staff_navigation(request: HttpRequest) -> dict[str, object]:
     from cabinet.staff.selectors import staff_role
 
     user = request.user
-    vertical = current_vertical()
+    vertical = current()
     work: list[tuple[object, str, str, Visible]] = [
         (_("Home"), reverse("staff:home"), "house", _anyone),
         (_("Queue"), reverse("staff:queue"), "list-checks", _anyone),
         (_("Messages"), reverse("staff:chats"), "message-circle", _anyone),
         (_("Orders"), reverse("staff:orders"), "shopping-bag", _anyone),
     ]
-    for label, name in VERTICALS.get(vertical, {}).get("staff_nav", []):
-        work.append((label, reverse(name), VERTICAL_ICONS.get(vertical, "inbox"), _anyone))
+    for label, name in vertical.staff_nav if vertical else ():
+        work.append((label, reverse(name), vertical.icon, _anyone))
     if policy_get().community_enabled:
         work.append((_("Community"), reverse("staff:community"), "megaphone", _anyone))
     work += [
@@ -150,8 +146,8 @@ def staff_badge_counts(user: User) -> dict[str, int]:
     """The navigation's unread badges: new work this person may take (theirs, or unassigned
     work of the clients they see) and conversations with unread client messages. Two counts,
     asked by the badge endpoint rather than by every page."""
+    from cabinet.access import clients_for
     from cabinet.models import Thread, WorkRequest
-    from cabinet.staff.selectors import clients_for
     from cabinet.staff.work import requests_for
 
     queue = requests_for(user).filter(status=WorkRequest.Status.NEW).count()
@@ -165,12 +161,12 @@ def staff_badge_counts(user: User) -> dict[str, int]:
 
 
 def client_navigation(request: HttpRequest) -> dict[str, object]:
-    vertical = current_vertical()
-    lead = VERTICALS.get(vertical, {}).get("nav", [])
+    vertical = current()
+    lead = list(vertical.nav) if vertical else []
     tabs = [Item(_("Home"), reverse("cabinet:home"), "house")]
     if lead:
         label, name = lead[0]
-        tabs.append(Item(label, reverse(name), VERTICAL_ICONS.get(vertical, "calendar-days")))
+        tabs.append(Item(label, reverse(name), vertical.icon))
     else:
         tabs.append(Item(_("Bookings"), reverse("cabinet:bookings"), "calendar-days"))
     tabs += [

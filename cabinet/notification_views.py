@@ -15,12 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cabinet.models import (
     STAFF_EVENTS,
-    VERTICAL_EVENTS,
     Channel,
     Notification,
-    NotificationEvent,
     NotificationSettings,
     PushSubscription,
+    notification_event_choices,
 )
 from cabinet.notifications import (
     TelegramLinkRefused,
@@ -33,6 +32,7 @@ from cabinet.notifications import (
 from cabinet.push import public_key, subscription_save
 from cabinet.rendering import render_cabinet
 from cabinet.sms import provider as sms_provider
+from cabinet.verticals import notification_events
 
 
 @require_GET
@@ -56,11 +56,12 @@ def _time(value: str) -> dt.time | None:
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     prefs = settings_for(request.user)
+    offered_in = {event: vertical for event, (_l, vertical) in notification_events().items()}
     events = [
         (event, label)
-        for event, label in NotificationEvent.choices
+        for event, label in notification_event_choices()
         if (request.user.is_staff or event not in STAFF_EVENTS)
-        and VERTICAL_EVENTS.get(event, request.tenant.vertical) == request.tenant.vertical
+        and offered_in.get(event, request.tenant.vertical) == request.tenant.vertical
     ]
     if request.method == "POST":
         chosen = {

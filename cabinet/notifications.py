@@ -29,7 +29,7 @@ from rbac.services import has_real_email
 from tenants import egress, signing
 from tenants.models import zone_or_utc
 from tenants.services import tenant_link
-from tenants.tasks_base import enqueue_on_commit
+from tenants.tasks_base import enqueue_on_commit, task_named
 
 logger = logging.getLogger(__name__)
 TELEGRAM_TIMEOUT = 10
@@ -116,7 +116,8 @@ def notify(*, recipient: User, event: str, title: str, body: str = "", url: str 
 def _queue(notification: Notification, channel: str, *, now: dt.datetime,
            not_before: dt.datetime) -> None:  # fmt: skip
     """One message now, or (in a burst) a place in the digest that goes out when it ends."""
-    from cabinet.tasks import deliver_digest, deliver_notification
+    deliver_digest = task_named("cabinet.deliver_digest")
+    deliver_notification = task_named("cabinet.deliver_notification")
 
     mine = Delivery.objects.filter(notification__user=notification.user_id, channel=channel)
     recent = mine.filter(notification__created_at__gte=now - BURST_WINDOW).count()
@@ -468,7 +469,7 @@ def telegram_link_start(*, user: User, chat_id: str) -> None:
     code = signing.code_mint(string.digits, 6)
     pending = {"chat_id": chat_id, "hash": _code_hash(user, code), "tries": TELEGRAM_CODE_TRIES}
     cache.set(_pending_key(user), pending, TELEGRAM_CODE_TTL)
-    from cabinet.tasks import send_telegram_link_code
+    send_telegram_link_code = task_named("cabinet.send_telegram_link_code")
 
     enqueue_on_commit(send_telegram_link_code, user.pk, chat_id, code)
 

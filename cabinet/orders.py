@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from billing import limits, usage
-from cabinet import outgoing
+from cabinet import hooks, outgoing
 from cabinet.intake import work_close, work_open
 from cabinet.loyalty import normalise_code
 from cabinet.models import (
@@ -24,7 +24,7 @@ from cabinet.notifications import in_language_of, notify
 from cabinet.wallet import points_earn_for, refund
 from rbac.audit import audit_record
 from rbac.models import User
-from tenants.tasks_base import enqueue_on_commit
+from tenants.tasks_base import enqueue_on_commit, task_named
 
 if TYPE_CHECKING:
     from cabinet.checkout import Priced
@@ -96,13 +96,14 @@ def order_create_paid(
         for item, qty in priced.items.values()
     )  # fmt: skip
     OrderStatusChange.objects.create(order=order, to_status=S.NEW, by=client.user)
+    hooks.ORDER_PLACED.run(order=order)  # e.g. a shop's shipment, in this transaction
     work_open(client=client, kind="order", source=f"order:{order.pk}",
               title=_("Order #%(pk)s") % {"pk": order.pk})  # fmt: skip
     usage.record("orders", 1, idempotency_key=f"order:{order.pk}")
     outgoing.emit("order.created", lambda: outgoing_order(order))
     audit_record(action="order.placed", actor=client.user, target=order,
                  changes={"total": str(order.total), "payment": payment})  # fmt: skip
-    from cabinet.tasks import build_receipt
+    build_receipt = task_named("cabinet.build_receipt")
 
     enqueue_on_commit(build_receipt, order.pk)
     return order
@@ -143,7 +144,8 @@ def order_set_status(*, order: Order, to: str, by: User, notify_client: bool = T
         )  # fmt: skip
     if to == S.DONE:
         from cabinet.feedback import review_ask_for_order
-        from cabinet.tasks import earn_points
+
+        earn_points = task_named("cabinet.earn_points")
 
         enqueue_on_commit(earn_points, locked.pk)
         review_ask_for_order(locked, by=by)

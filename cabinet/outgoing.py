@@ -34,7 +34,7 @@ from cabinet.models import WebhookDelivery, WebhookEndpoint
 from rbac.audit import audit_record
 from rbac.models import User
 from tenants import egress, signing
-from tenants.tasks_base import enqueue_on_commit
+from tenants.tasks_base import enqueue_on_commit, task_named
 
 EVENTS = {
     "order.created": gettext_lazy("An order is placed"),
@@ -99,7 +99,7 @@ def emit(event: str, build: Callable[[], dict]) -> int:
     data = build() if endpoints else {}
     for endpoint in endpoints:
         delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=event, payload=data)
-        from cabinet.tasks import deliver_webhook
+        deliver_webhook = task_named("cabinet.deliver_webhook")
 
         enqueue_on_commit(deliver_webhook, delivery.pk)
     return len(endpoints)
@@ -167,7 +167,7 @@ def replay(*, delivery: WebhookDelivery, by: User) -> WebhookDelivery:
     )
     audit_record(action="webhook.replayed", actor=by, target=delivery.endpoint,
                  changes={"delivery": str(delivery.event_id)})  # fmt: skip
-    from cabinet.tasks import deliver_webhook
+    deliver_webhook = task_named("cabinet.deliver_webhook")
 
     enqueue_on_commit(deliver_webhook, delivery.pk)
     delivery.refresh_from_db()

@@ -21,23 +21,21 @@ from cabinet.money import money
 from cabinet.personal_data import personal_data_erase, personal_data_sections
 from cabinet.selectors import home_content_forget
 from cabinet.starter import seed_upcoming_events
+from cabinet.verticals import vertical_named
 from rbac.models import User
 from rbac.signals import PersonalDataSection, personal_data_erasing, personal_data_requested
-from tenants.models import Tenant, Vertical
+from tenants.models import Tenant
 from tenants.signals import tenant_provisioned
 
-# A starting palette per vertical; the owner changes it in the back office.
-VERTICAL_COLOURS = {
-    Vertical.HOTEL: ("#0f6e6e", "#e8a33d"),
-    Vertical.SHOP: ("#7a2e8f", "#f2b705"),
-    Vertical.SCHOOL: ("#1d4fa3", "#e4572e"),
-}
+# The starting palette of a cabinet with no vertical; a vertical brings its own ("colours").
+DEFAULT_COLOURS = ("#1f5f8b", "#e0a100")
 
 
 @receiver(tenant_provisioned)
 def set_up_new_cabinet(sender: type[Tenant], tenant: Tenant, **kwargs: Any) -> None:
     """Branding from the tenant's name and vertical, and its dated starter content."""
-    primary, accent = VERTICAL_COLOURS.get(tenant.vertical, ("#1f5f8b", "#e0a100"))
+    vertical = vertical_named(tenant.vertical)
+    primary, accent = vertical.colours if vertical else DEFAULT_COLOURS
     Branding.objects.create(display_name=tenant.name, primary_colour=primary, accent_colour=accent)
     seed_upcoming_events(tenant.vertical)
 

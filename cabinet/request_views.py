@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cabinet.client_views import client_of
+from cabinet.access import client_of
 from cabinet.intake import client_request_submit, client_work, requestable_types
 from cabinet.rendering import render_cabinet
 

@@ -219,7 +219,14 @@ def client_bookings_filtered(
     to, checked in at the door); `status` one of Booking's. Unknown values mean "any"."""
     from cabinet.models import Booking
 
-    bookings = client_bookings(client).order_by("-event__starts_at", "-pk")
+    # each event with its places taken (Event.places_left), in one more query for the page
+    with_places = models.Prefetch("event", queryset=_with_places_taken(Event.objects.all()))
+    bookings = (
+        client_bookings(client)
+        .select_related(None)
+        .prefetch_related(with_places)
+        .order_by("-event__starts_at", "-pk")
+    )
     if status in Booking.Status.values:
         bookings = bookings.filter(status=status)
     now = timezone.now()

@@ -18,7 +18,7 @@ from cabinet.selectors import branding_forget
 from cabinet.storage_quota import storage_changed, storage_check
 from rbac.audit import audit_record
 from rbac.models import User
-from tenants.tasks_base import enqueue_on_commit
+from tenants.tasks_base import enqueue_on_commit, task_named
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_SIDE = 512
@@ -217,7 +217,7 @@ def branding_logo_set(*, upload: UploadedFile, request: HttpRequest | None = Non
     _forget_branding()
     if request is not None:
         audit_record(action="branding.logo_set", target=branding, request=request)
-    from cabinet.tasks import branding_logo_normalize
+    branding_logo_normalize = task_named("cabinet.branding_logo_normalize")
 
     enqueue_on_commit(branding_logo_normalize)
     return branding

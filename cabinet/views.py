@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET, require_POST
 
-from cabinet.client_views import back_to
+from cabinet.access import back_to
 from cabinet.feedback import feedback_asks
 from cabinet.home import home_blocks
 from cabinet.models import InfoPage

@@ -40,7 +40,7 @@ urlpatterns = [
     path("account/phone/remove/", account.phone_remove, name="account-phone-remove"),
     path("account/delete/cancel/", account.deletion_cancel, name="account-delete-cancel"),
     path("staff/", include("cabinet.staff.urls")),
-    *verticals.urlpatterns(),  # a hotel's stays, a shop's returns, a school's classes
+    *verticals.urlpatterns(),  # each installed vertical's pages (cabinet.verticals)
     path("", include("cabinet.urls")),
 ]
 

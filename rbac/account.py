@@ -37,7 +37,7 @@ from rbac.signals import (
     personal_data_requested,
     personal_record,
 )
-from tenants.tasks_base import enqueue_on_commit
+from tenants.tasks_base import enqueue_on_commit, task_named
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def data_export_request(*, user: User) -> DataExport:
     with transaction.atomic():
         export = DataExport.objects.create(user=user)
         audit_record(action="account.export_requested", actor=user, target=export)
-        from rbac.tasks import build_data_export
+        build_data_export = task_named("rbac.build_data_export")
 
         enqueue_on_commit(build_data_export, export.pk)
     return export

@@ -25,7 +25,7 @@ from rbac.policy import policy_get
 from rbac.sms import PHONE_MAX_LENGTH, e164
 from tenants import signing
 from tenants.client_address import client_ip
-from tenants.tasks_base import enqueue_on_commit
+from tenants.tasks_base import enqueue_on_commit, task_named
 
 LOCKOUT_AUDIT_SECONDS = 300
 EMAIL_CONFIRMATION_PURPOSE = "rbac.email-confirmation"
@@ -141,7 +141,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return User.objects.filter(phone=number, phone_verified=True, is_active=True).first()
 
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs: Any) -> None:
-        from rbac.tasks import send_sign_in_code
+        send_sign_in_code = task_named("rbac.send_sign_in_code")
 
         with translation.override(user.language or translation.get_language()):
             text = gettext("%(code)s is your code for %(cabinet)s. Do not share it.") % {

@@ -8,7 +8,11 @@ class RbacConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from rbac import browser_trust, receivers
+        from rbac import (
+            browser_trust,
+            receivers,
+            tasks,  # noqa: F401 — registered, so services send them by name
+        )
 
         browser_trust.install()
 

@@ -6,19 +6,15 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from rbac.models import StaffProfile, User
+from tenants.verticals import vertical_configs
 
 Role = StaffProfile.Role
 
-CONTENT_PERMISSIONS = [
-    f"{app}.{action}_{model}"
-    for app, model in (
-        ("cabinet", "catalogitem"), ("cabinet", "catalogcategory"), ("cabinet", "event"),
-        ("cabinet", "infopage"), ("cabinet", "offer"), ("cabinet", "club"),
-        ("hotel", "mappoint"), ("hotel", "room"),
-    )
-    for action in ("add", "change", "delete", "view")
-]  # fmt: skip
-# the owner's own fields on clients, orders, bookings, stays and students (issue 22)
+CORE_CONTENT_MODELS = (
+    ("cabinet", "catalogitem"), ("cabinet", "catalogcategory"), ("cabinet", "event"),
+    ("cabinet", "infopage"), ("cabinet", "offer"), ("cabinet", "club"),
+)  # fmt: skip
+# the owner's own fields on clients, orders, bookings and the verticals' records (issue 22)
 FIELD_PERMISSIONS = [
     f"cabinet.{action}_customfield" for action in ("add", "change", "delete", "view")
 ]
@@ -26,20 +22,34 @@ FIELD_PERMISSIONS = [
 MEMBERSHIP_PERMISSIONS = [
     f"cabinet.{action}_membershipplan" for action in ("add", "change", "view")
 ]
-ROLE_PERMISSIONS: dict[str, list[str]] = {
+
+
+def content_permissions() -> list[str]:
+    """Editing what the cabinet shows: the core's content and every vertical's (its
+    `content_models`)."""
+    content_models = [*CORE_CONTENT_MODELS]
+    for vertical in vertical_configs():
+        content_models += vertical.content_models
+    return [
+        f"{app}.{action}_{model}"
+        for app, model in content_models
+        for action in ("add", "change", "delete", "view")
+    ]
+
+
+CORE_ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         "cabinet.view_all_clients", "cabinet.view_personal_data", "cabinet.export_clients",
         "cabinet.assign_clients", "cabinet.change_clientprofile", "cabinet.adjust_wallet",
-        "cabinet.moderate_community", "school.view_all_classes", "school.manage_classes",
-        "cabinet.add_clientprofile", "cabinet.end_client_sessions", "cabinet.answer_reviews",
-        "cabinet.manage_surveys", *CONTENT_PERMISSIONS, *FIELD_PERMISSIONS,
+        "cabinet.moderate_community", "cabinet.add_clientprofile", "cabinet.end_client_sessions",
+        "cabinet.answer_reviews", "cabinet.manage_surveys", *FIELD_PERMISSIONS,
         *MEMBERSHIP_PERMISSIONS,
     ],
     Role.MANAGER: [
         "cabinet.view_team_clients", "cabinet.view_personal_data", "cabinet.assign_clients",
         "cabinet.change_clientprofile", "cabinet.adjust_wallet", "cabinet.moderate_community",
-        "school.view_all_classes", "cabinet.add_clientprofile", "cabinet.end_client_sessions",
-        "cabinet.answer_reviews", "cabinet.manage_surveys", *CONTENT_PERMISSIONS,
+        "cabinet.add_clientprofile", "cabinet.end_client_sessions", "cabinet.answer_reviews",
+        "cabinet.manage_surveys",
     ],
     Role.OPERATOR: [
         "cabinet.view_personal_data", "cabinet.change_clientprofile", "cabinet.moderate_community",
@@ -47,11 +57,23 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.VIEWER: [],
 }  # fmt: skip
+CONTENT_ROLES = (Role.ADMIN, Role.MANAGER)  # edit the cabinet's content
 # A custom role's permissions are the owner's choice (custom_role_save); not a built-in group.
 
 
+def role_permissions() -> dict[str, list[str]]:
+    """Each built-in role's permissions: the core's, the content editors' and what every
+    installed vertical adds (its `role_permissions`)."""
+    content = content_permissions()
+    roles = {}
+    for role, names in CORE_ROLE_PERMISSIONS.items():
+        added = [p for v in vertical_configs() for p in v.role_permissions.get(role, [])]
+        roles[role] = [*names, *added, *(content if role in CONTENT_ROLES else [])]
+    return roles
+
+
 # What an owner may compose a custom role from: the permissions that mean something to them.
-PERMISSION_CATALOG: dict[str, list[str]] = {
+CORE_PERMISSION_CATALOG: dict[str, list[str]] = {
     gettext_noop("See every client"): ["cabinet.view_all_clients"],
     gettext_noop("See the team's clients"): ["cabinet.view_team_clients"],
     gettext_noop("Reveal a masked field, with a reason"): ["cabinet.view_personal_data"],
@@ -63,13 +85,22 @@ PERMISSION_CATALOG: dict[str, list[str]] = {
     gettext_noop("Moderate the community (hide, lock, ban)"): ["cabinet.moderate_community"],
     gettext_noop("Sign a client out of every device"): ["cabinet.end_client_sessions"],
     gettext_noop("Manage membership plans and see their subscribers"): MEMBERSHIP_PERMISSIONS,
-    gettext_noop("Manage services, pages, events, offers and clubs"): CONTENT_PERMISSIONS,
+    gettext_noop("Manage services, pages, events, offers and clubs"): [],  # content_permissions
     gettext_noop("Define custom fields"): FIELD_PERMISSIONS,
     gettext_noop("Answer client reviews"): ["cabinet.answer_reviews"],
     gettext_noop("Design and send surveys, see their results"): ["cabinet.manage_surveys"],
-    gettext_noop("See every class (schools)"): ["school.view_all_classes"],
-    gettext_noop("Create classes and students, enrol (schools)"): ["school.manage_classes"],
 }
+CONTENT_ABILITY = "Manage services, pages, events, offers and clubs"
+
+
+def permission_catalog() -> dict[str, list[str]]:
+    """The abilities an owner composes custom roles from: the core's, then every vertical's."""
+    catalog = {**CORE_PERMISSION_CATALOG, CONTENT_ABILITY: content_permissions()}
+    for vertical in vertical_configs():
+        catalog.update(vertical.permission_catalog)
+    return catalog
+
+
 CUSTOM_PREFIX = "custom:"
 
 
@@ -85,13 +116,14 @@ def custom_roles() -> list[Group]:
 
 @transaction.atomic
 def custom_role_save(*, name: str, abilities: list[str]) -> Group:
-    """Create or update the owner's role `name` from abilities of PERMISSION_CATALOG."""
+    """Create or update the owner's role `name` from abilities of `permission_catalog()`."""
     name = " ".join(name.split())[:60]
-    unknown = [a for a in abilities if a not in PERMISSION_CATALOG]
+    catalog = permission_catalog()
+    unknown = [a for a in abilities if a not in catalog]
     if not name or unknown:
         raise ValueError("a name and known abilities are needed")
     group, _created = Group.objects.get_or_create(name=f"{CUSTOM_PREFIX}{name}")
-    group.permissions.set(_permissions([p for a in abilities for p in PERMISSION_CATALOG[a]]))
+    group.permissions.set(_permissions([p for a in abilities for p in catalog[a]]))
     return group
 
 
@@ -106,7 +138,7 @@ def _permissions(names: list[str]) -> list[Permission]:
 def roles_ensure() -> dict[str, Group]:
     """Create or bring up to date the role groups of the current tenant (idempotent)."""
     groups = {}
-    for role, names in ROLE_PERMISSIONS.items():
+    for role, names in role_permissions().items():
         group, _created = Group.objects.get_or_create(name=group_name(role))
         group.permissions.set(_permissions(names))
         groups[role] = group

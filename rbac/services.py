@@ -24,7 +24,7 @@ from rbac.models import (
 from rbac.roles import role_set
 from tenants import signing
 from tenants.handoff import Handoff, HandoffInvalid, handoff_read
-from tenants.tasks_base import enqueue_on_commit
+from tenants.tasks_base import enqueue_on_commit, task_named
 
 
 @transaction.atomic
@@ -119,7 +119,7 @@ def staff_invite(
     )
     audit_record(action="staff.invited", actor=invited_by, target=invitation,
                  changes={"email": email})  # fmt: skip
-    from rbac.tasks import send_staff_invitation
+    send_staff_invitation = task_named("rbac.send_staff_invitation")
 
     enqueue_on_commit(send_staff_invitation, invitation.pk, token)
     return invitation
@@ -208,7 +208,7 @@ def staff_role_update(
 
 def owners_tell_quota_reached(*, staff: User) -> None:
     """Once the read quota refuses someone, their cabinet's owners hear of it (by email)."""
-    from rbac.tasks import tell_owner_about_quota
+    tell_owner_about_quota = task_named("rbac.tell_owner_about_quota")
 
     enqueue_on_commit(tell_owner_about_quota, staff.pk)
 
@@ -464,7 +464,7 @@ def client_invitation_issue(*, user: User, channel: str, by: User) -> tuple[Clie
     )  # fmt: skip
     audit_record(action="client.invited", actor=by, target=user, changes={"channel": channel})
     if channel != ClientInvitation.Channel.SLIP:
-        from rbac.tasks import send_client_invitation
+        send_client_invitation = task_named("rbac.send_client_invitation")
 
         enqueue_on_commit(send_client_invitation, invitation.pk, code)
     return invitation, code

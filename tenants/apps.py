@@ -6,7 +6,12 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tenants import logs, metrics, receivers  # noqa: F401  (receivers: routing invalidation)
+        from tenants import (  # noqa: F401  (receivers: routing invalidation)
+            logs,
+            metrics,
+            receivers,
+            tasks,
+        )
 
         logs.connect_task_signals()
         metrics.connect_task_signals()

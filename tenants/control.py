@@ -21,7 +21,7 @@ from tenants.cluster import cluster_active, worker_nodes
 from tenants.export import latest_export
 from tenants.health import health_details
 from tenants.lifecycle import Actor, allowed_transitions, purge_allowed_from, tenant_transition
-from tenants.models import SchemaMove, Tenant, TenantEvent, TenantStatus, Vertical
+from tenants.models import SchemaMove, Tenant, TenantEvent, TenantStatus
 from tenants.placement import (
     batch_progress,
     cluster_overview,
@@ -36,20 +36,10 @@ from tenants.services import tenant_purge, tenant_sign_everyone_out
 from tenants.signals import control_kpi_stats, control_tenant_panels, control_tenant_rows
 from tenants.signup import owner_handoff_url
 from tenants.tasks import refill_pool
+from tenants.verticals import vertical_choices, vertical_keys
 
 View = Callable[..., HttpResponse]
 MAX_REASON = 500
-
-
-def is_platform_admin(request: HttpRequest) -> bool:
-    """A platform admin, signed in on the platform's host with a second factor."""
-    tenant = getattr(request, "tenant", None)
-    user = getattr(request, "user", None)
-    return bool(
-        tenant is not None and tenant.is_public
-        and user is not None and user.is_authenticated and user.is_staff
-        and has_second_factor(user)
-    )  # fmt: skip
 
 
 def platform_admin_required(view: View) -> View:
@@ -103,7 +93,7 @@ def tenants(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "filters": filters,
             "statuses": TenantStatus.choices,
-            "verticals": Vertical.choices,
+            "verticals": vertical_choices(),
             "sorts": selectors.SORTS,
         },
     )
@@ -228,7 +218,7 @@ def tenant_purge_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @platform_admin_required
 def pool(request: HttpRequest) -> HttpResponse:
-    versions = {vertical: template_version(vertical) for vertical in Vertical.values}
+    versions = {vertical: template_version(vertical) for vertical in vertical_keys()}
     return render(
         request,
         "control/pool.html",

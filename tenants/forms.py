@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import Tenant, Vertical
+from tenants.models import Tenant
 from tenants.slugs import SLUG_MAX, normalize_slug
+from tenants.verticals import vertical_choices
 
 
 def slug_problem(raw: str) -> str | None:
@@ -43,7 +44,7 @@ class SignupForm(forms.Form):
         max_length=SLUG_MAX + 20,  # longer input gets our own message, not a truncation
         help_text=_("Latin letters, digits and hyphens, e.g. sunrise-hotel."),
     )
-    vertical = forms.ChoiceField(label=_("Kind of business"), choices=Vertical.choices)
+    vertical = forms.ChoiceField(label=_("Kind of business"), choices=vertical_choices)
     owner_email = forms.EmailField(label=_("Your email"), max_length=254)
     password = forms.CharField(
         label=_("Password"),

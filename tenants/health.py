@@ -93,7 +93,7 @@ def may_see_details(request: HttpRequest) -> bool:
     sent = request.META.get(HEALTH_TOKEN_HEADER, "")
     if token and sent and signing.same(sent, token):
         return True
-    from tenants.control import is_platform_admin
+    from tenants.second_factor import is_platform_admin
 
     return is_platform_admin(request)
 

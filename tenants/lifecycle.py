@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 from tenants.models import Tenant, TenantEvent
 from tenants.models import TenantStatus as S
 from tenants.signals import tenant_status_changed
+from tenants.tasks_base import task_named
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.TRIAL: frozenset({S.ACTIVE, S.PAST_DUE, S.SUSPENDED, S.ARCHIVED}),
@@ -79,7 +80,7 @@ def tenant_transition(*, tenant: Tenant, to: str, actor: Actor, reason: str) -> 
                 reason=reason,
             )
         if to == S.ARCHIVED:
-            from tenants.tasks import export_tenant
+            export_tenant = task_named("tenants.export_tenant")
 
             transaction.on_commit(lambda: export_tenant.delay(locked.pk))
     tenant.status, tenant.status_changed_at = locked.status, locked.status_changed_at

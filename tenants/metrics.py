@@ -262,7 +262,7 @@ def may_scrape(request: HttpRequest) -> bool:
     sent = request.META.get("HTTP_AUTHORIZATION", "")
     if token and sent.startswith("Bearer ") and signing.same(sent.removeprefix("Bearer "), token):
         return True
-    from tenants.control import is_platform_admin
+    from tenants.second_factor import is_platform_admin
 
     return is_platform_admin(request)
 

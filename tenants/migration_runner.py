@@ -25,7 +25,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.models import QuerySet
 from django_tenants.utils import get_public_schema_name, quote_schema_name
 
-from tenants.models import Tenant, TenantStatus, Vertical
+from tenants.models import Tenant, TenantStatus
 from tenants.schema_templates import (
     _tenant_app_labels,
     ensure_templates,
@@ -33,6 +33,7 @@ from tenants.schema_templates import (
     template_is_current,
     template_schema_name,
 )
+from tenants.verticals import vertical_keys
 
 MigrationKey = tuple[str, str]
 
@@ -271,9 +272,9 @@ def templates_ensure(*, dry_run: bool = False) -> list[str]:
         return ensure_templates()
     base = template_schema_name()
     if not template_is_current(base) or migration_drift(base):
-        return [base, *(template_schema_name(vertical) for vertical in Vertical.values)]
+        return [base, *(template_schema_name(vertical) for vertical in vertical_keys())]
     return [
         template_schema_name(vertical)
-        for vertical in Vertical.values
+        for vertical in vertical_keys()
         if not template_is_current(template_schema_name(vertical), vertical)
     ]

@@ -7,11 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_public_schema_name
 
-
-class Vertical(models.TextChoices):
-    HOTEL = "hotel", _("Hotel")
-    SHOP = "shop", _("Shop")
-    SCHOOL = "school", _("School")
+from tenants.verticals import vertical_choices
 
 
 class TenantStatus(models.TextChoices):
@@ -43,7 +39,7 @@ class Tenant(TenantMixin):
 
     slug = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
-    vertical = models.CharField(max_length=16, choices=Vertical.choices, blank=True)
+    vertical = models.CharField(max_length=16, choices=vertical_choices, blank=True)
     status = models.CharField(
         max_length=16, choices=TenantStatus.choices, default=TenantStatus.TRIAL
     )
@@ -145,7 +141,7 @@ class SpareSchema(models.Model):
     signup to claim (rename) it."""
 
     schema_name = models.CharField(max_length=63, unique=True)
-    vertical = models.CharField(max_length=16, choices=Vertical.choices)
+    vertical = models.CharField(max_length=16, choices=vertical_choices)
     template_version = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
 

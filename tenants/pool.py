@@ -13,8 +13,9 @@ from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, quote_schema_name
 
 from tenants.cluster import cluster_active, node_loads, schema_distribute, schema_nodes
-from tenants.models import SpareSchema, Tenant, Vertical
+from tenants.models import SpareSchema, Tenant
 from tenants.schema_templates import clone_template, drop_schema, template_version
+from tenants.verticals import vertical_keys
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def pool_refill(*, vertical: str | None = None, size: int | None = None) -> list
     """Discard stale spares and clone new ones until each vertical has `size` ready."""
     target = pool_size() if size is None else size
     reports = []
-    for each in [vertical] if vertical else Vertical.values:
+    for each in [vertical] if vertical else vertical_keys():
         connection.set_schema_to_public()
         with _refill_lock(each) as acquired:
             if not acquired:  # another worker is refilling this vertical right now
@@ -154,7 +155,7 @@ def _refill_vertical(vertical: str, target: int) -> PoolReport:
 
 def pool_status() -> dict[str, dict[str, int]]:
     status = {}
-    for vertical in Vertical.values:
+    for vertical in vertical_keys():
         spares = SpareSchema.objects.filter(vertical=vertical)
         current = spares.filter(template_version=template_version(vertical)).count()
         status[vertical] = {"ready": current, "stale": spares.count() - current}

@@ -20,7 +20,8 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_app_label, quote_schema_name, schema_context, schema_exists
 
-from tenants.models import SchemaTemplate, Vertical
+from tenants.models import SchemaTemplate
+from tenants.verticals import vertical_keys
 
 StarterSeeder = Callable[[str], None]
 
@@ -151,7 +152,7 @@ def ensure_templates() -> list[str]:
     rebuilt = []
     if ensure_template():
         rebuilt.append(template_schema_name())
-    for vertical in Vertical.values:
+    for vertical in vertical_keys():
         name = template_schema_name(vertical)
         if rebuilt or not template_is_current(name, vertical):
             build_vertical_template(vertical)

@@ -20,6 +20,7 @@ from tenants.pool import clone_into_place, spare_claim
 from tenants.schema_templates import drop_schema
 from tenants.signals import tenant_provisioned, tenant_sign_out_everyone
 from tenants.slugs import normalize_slug, schema_name_for
+from tenants.tasks_base import task_named
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def tenant_provision(
             with tenant_context(tenant):
                 tenant_provisioned.send(sender=Tenant, tenant=tenant, owner=owner)
             if vertical and settings.TENANT_POOL_SIZE:
-                from tenants.tasks import refill_pool
+                refill_pool = task_named("tenants.pool_refill")
 
                 transaction.on_commit(lambda: refill_pool.delay(vertical))
             if cluster_active():

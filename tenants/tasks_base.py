@@ -107,6 +107,14 @@ def _defer(task: Task, args: Any, kwargs: Any, *, task_id: str | None, due: dt.d
     return task.AsyncResult(task_id)
 
 
+def task_named(name: str) -> Task:
+    """The registered task called `name`. A service sends its tasks by name, so that tasks
+    import services and never the reverse (each app's `ready()` imports its tasks module)."""
+    from celery import current_app
+
+    return current_app.tasks[name]
+
+
 def enqueue_on_commit(
     task: Task, *args: Any, countdown_seconds: int | None = None, **kwargs: Any
 ) -> None:

@@ -16,7 +16,7 @@ from pytest_django import DjangoDbBlocker
 
 from rbac import sms
 from tenants.activity import activity_forget
-from tenants.models import Tenant, Vertical
+from tenants.models import Tenant
 from tenants.routing import router
 from tenants.schema_templates import ensure_templates
 from tenants.services import (
@@ -28,11 +28,11 @@ from tenants.services import (
 from tests.support.citus import citus_test_database, citus_test_database_drop
 from tests.support.fake_twilio import FakeTwilio, fake_twilio
 
-SESSION_TENANTS = {"hotel": Vertical.HOTEL, "shop": Vertical.SHOP, "school": Vertical.SCHOOL}
+SESSION_TENANTS = {"hotel": "hotel", "shop": "shop", "school": "school"}
 OWNER_PASSWORD = "owner-pass-4-tests"
 
 
-def provision_test_tenant(slug: str, vertical: str = Vertical.HOTEL) -> Tenant:
+def provision_test_tenant(slug: str, vertical: str = "hotel") -> Tenant:
     return tenant_provision(
         slug=slug,
         name=f"{slug.title()} Test",
@@ -119,7 +119,7 @@ def platform_client(db: None) -> Client:
 
 @contextmanager
 def committed_tenant_for(
-    django_db_blocker: DjangoDbBlocker, vertical: str = Vertical.HOTEL
+    django_db_blocker: DjangoDbBlocker, vertical: str = "hotel"
 ) -> Iterator[Tenant]:
     with django_db_blocker.unblock():
         tenant = provision_test_tenant(f"live-{uuid.uuid4().hex[:8]}", vertical)

@@ -7,7 +7,7 @@ from django_tenants.utils import tenant_context
 
 from cabinet.demo import DEMO_PASSWORD_CLIENT
 from cabinet.models import CatalogItem, ClientProfile, Event
-from cabinet.verticals import vertical_hook
+from cabinet.verticals import loaded, vertical_named
 from rbac.models import User
 from tests.factories import UserFactory
 
@@ -15,7 +15,9 @@ from tests.factories import UserFactory
 def seeded(tenant) -> ClientProfile:
     guest = ClientProfile.objects.create(user=UserFactory(email="demo@client.example.com"))
     owner = User.objects.get(email=f"owner@{tenant.slug}.example.com")
-    vertical_hook(tenant.vertical, "demo")(guest=guest, owner=owner, password=DEMO_PASSWORD_CLIENT)
+    loaded(vertical_named(tenant.vertical).demo_seed)(
+        guest=guest, owner=owner, password=DEMO_PASSWORD_CLIENT
+    )
     return guest
 
 
@@ -102,13 +104,13 @@ def test_the_demo_kpis_are_filled_from_flows(slug, request):
     work item was opened by intake (audited, with its source) and the KPI page has real figures."""
     from django.test import Client
 
-    from cabinet.demo import DEMO_TENANTS, demo_activity_replay
+    from cabinet.demo import demo_activity_replay, demo_tenants
     from cabinet.models import Message, WorkRequest
     from cabinet.staff.kpi import kpis
     from rbac.models import AuditEntry
 
     tenant = request.getfixturevalue(slug)
-    demo = next(d for d in DEMO_TENANTS if d.slug == slug)
+    demo = next(d for d in demo_tenants() if d.slug == slug)
     with tenant_context(tenant):
         seeded(tenant)
         owner = User.objects.get(email=f"owner@{slug}.example.com")
@@ -136,7 +138,7 @@ def test_the_demo_kpis_are_filled_from_flows(slug, request):
 
 def test_the_three_demos_look_like_three_businesses(hotel, shop, school):
     """Each demo gets its own colours, fonts, logo, cover photo and pictures, drawn locally."""
-    from cabinet.demo import DEMO_TENANTS
+    from cabinet.demo import demo_tenants
     from cabinet.demo_pictures import demo_pictures_seed
     from cabinet.images import small_name
     from cabinet.models import InfoPage
@@ -144,7 +146,7 @@ def test_the_three_demos_look_like_three_businesses(hotel, shop, school):
 
     looks, logos = set(), set()
     for tenant in (hotel, shop, school):
-        demo = next(d for d in DEMO_TENANTS if d.vertical == tenant.vertical)
+        demo = next(d for d in demo_tenants() if d.vertical == tenant.vertical)
         with tenant_context(tenant):
             branding = branding_update(**demo.look)
             demo_pictures_seed(vertical=tenant.vertical, branding=branding)

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from cabinet.demo import replayed_at
+from cabinet.demo import DemoTenant, replayed_at
 from cabinet.hotel.models import Room, Stay
 from cabinet.hotel.services import stay_check_in, stay_create
 from cabinet.models import CatalogItem, ClientProfile, Order
@@ -111,3 +111,20 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
                                           datetime.time(20))
             )  # fmt: skip
             _past_order(profile, when, owner, "Massage, 60 minutes")
+
+
+# The demo cabinet `make run` seeds (cabinet.demo).
+DEMO = DemoTenant(
+        slug="hotel", name="Seaside Resort Hotel", vertical="hotel",
+        tagline="Your stay, in your pocket.",
+        welcome="Book excursions, order to your room and talk to reception in your language.",
+        owner_email="owner@hotel.example.com", client_email="guest@hotel.example.com",
+        client_name="Anna Guest",
+        look={"primary_colour": "#0e5a5a", "accent_colour": "#e8b04a", "font": "elegant"},
+        questions=(
+            ("Could I have a late check-out, until 3 pm?", "Yes: the room is yours until 3 pm."),
+            ("Is the spa open in the evening?", "Until 9 pm; towels are at the desk."),
+            ("Can you book us a taxi to the airport at 6?", "Booked: it waits at the door at 6."),
+            ("Could we have an extra pillow?", "On its way to your room."),
+        ),
+    )  # fmt: skip

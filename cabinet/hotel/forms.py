@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cabinet.access import clients_for
 from cabinet.forms import PICTURE_HELP, PictureFormMixin, picture_input, plain_text
 from cabinet.hotel.models import MapPoint, Room, Stay
 from cabinet.models import CatalogItem
-from cabinet.staff.selectors import clients_for
 
 
 class CheckInForm(forms.Form):

@@ -8,9 +8,9 @@ from decimal import Decimal
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from cabinet.access import clients_for
 from cabinet.hotel.models import MapPlan, MapPoint, Room, Stay
 from cabinet.models import CatalogItem, ClientProfile, Order
-from cabinet.staff.selectors import clients_for
 from rbac.models import User
 
 

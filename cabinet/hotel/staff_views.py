@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cabinet.access import staff_required
 from cabinet.hotel import selectors
 from cabinet.hotel.forms import RoomChoiceForm, StatusForm, StayForm
 from cabinet.hotel.models import Stay
@@ -24,7 +25,6 @@ from cabinet.hotel.services import (
     stay_set_status,
 )
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
 from cabinet.verticals import vertical_required
 from rbac.audit import audit_record
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cabinet import selectors as cabinet_selectors
-from cabinet.client_views import client_of
+from cabinet.access import client_of
 from cabinet.hotel import selectors
 from cabinet.hotel.forms import CheckInForm
 from cabinet.hotel.models import Stay
@@ -56,7 +56,7 @@ def _events_for(stay: Stay) -> list[EventForStay]:
     booked = cabinet_selectors.client_bookings_by_event(stay.client, events)
     offers = []
     for event in events:
-        seats = max(0, min(stay.guests, event.max_seats_per_booking, event.capacity - event.taken))
+        seats = max(0, min(stay.guests, event.max_seats_per_booking, event.places_left))
         offers.append(EventForStay(event, booked.get(event.pk), seats, event.price * seats))
     return offers
 

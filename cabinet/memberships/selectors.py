@@ -52,7 +52,7 @@ def plans_with_counts() -> QuerySet[MembershipPlan]:
 
 def plan_subscribers(*, staff: User, plan: MembershipPlan) -> QuerySet[Membership]:
     """The plan's memberships of the clients this staff member may see."""
-    from cabinet.staff.selectors import clients_for
+    from cabinet.access import clients_for
 
     return (
         Membership.objects.filter(plan=plan, client__in=clients_for(staff).values("pk"))

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import payments
+from cabinet.access import staff_required
 from cabinet.memberships import selectors, services
 from cabinet.memberships.models import MembershipPlan
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
 
 
 class MembershipPlanForm(forms.ModelForm):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from billing import payments
-from cabinet.client_views import client_of
+from cabinet.access import client_of
 from cabinet.memberships import selectors, services
 from cabinet.rendering import render_cabinet
 

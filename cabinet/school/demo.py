@@ -6,6 +6,7 @@ import datetime
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
+from cabinet.demo import DemoTenant
 from cabinet.models import ClientProfile
 from cabinet.school.models import SchoolClass
 from cabinet.school.services import (
@@ -91,3 +92,20 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
         due_date=today + datetime.timedelta(days=5),
         by=teacher,
     )
+
+
+# The demo cabinet `make run` seeds (cabinet.demo).
+DEMO = DemoTenant(
+        slug="school", name="Northfield Music School", vertical="school",
+        tagline="Lessons, homework and grades for families.",
+        welcome="See the timetable, your child's homework and grades, and message teachers.",
+        owner_email="owner@school.example.com", client_email="parent@school.example.com",
+        client_name="Clara Parent",
+        look={"primary_colour": "#2151a8", "accent_colour": "#ff7a59", "font": "friendly"},
+        questions=(
+            ("Sofia is ill today and will miss piano.", "Thank you; get well soon, Sofia!"),
+            ("When is the winter concert?", "On the 20th at 6 pm, in the big hall."),
+            ("Which book does Max need for choir?", "The green songbook; we lend one too."),
+            ("Can we move the lesson to Thursday?", "Yes: Thursday at 4 pm from next week."),
+        ),
+    )  # fmt: skip

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cabinet.models import NotificationEvent
 from cabinet.notifications import in_language_of, notify
+from cabinet.school.apps import SCHOOL_EVENT
 from cabinet.school.models import Attendance, Grade, Guardianship, Homework, Student
 
 Words = Callable[[Student], tuple[str, str]]  # (title, body), called in the parent's language
@@ -25,7 +25,7 @@ def tell_parents(guardianships: QuerySet[Guardianship], *, key: str, words: Word
         parent, student = guardianship.parent.user, guardianship.student
         with in_language_of(parent):
             title, body = words(student)
-        sent = notify(recipient=parent, event=NotificationEvent.SCHOOL, title=title, body=body,
+        sent = notify(recipient=parent, event=SCHOOL_EVENT, title=title, body=body,
                       url=reverse("school:child", args=[student.pk]),
                       key=f"school:{key}:{student.pk}:{parent.pk}")  # fmt: skip
         told += sent is not None

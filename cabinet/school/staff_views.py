@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cabinet.access import staff_required
 from cabinet.rendering import render_cabinet
 from cabinet.school import selectors
 from cabinet.school.forms import (
@@ -32,7 +33,6 @@ from cabinet.school.services import (
     lesson_add,
     student_create,
 )
-from cabinet.staff.access import staff_required
 from cabinet.verticals import vertical_required
 
 school_page = vertical_required("school")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cabinet.client_views import client_of
+from cabinet.access import client_of
 from cabinet.rendering import render_cabinet
 from cabinet.school import selectors
 from cabinet.school.forms import PairingForm

@@ -1,13 +1,39 @@
-from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from cabinet.verticals import CabinetVertical, WorkType
 
 
-class ShopConfig(AppConfig):
+class ShopConfig(CabinetVertical):
     """The shop vertical: delivery and tracking, self-service returns, the address book."""
 
+    default = True
     name = "cabinet.shop"
     label = "shop"
     verbose_name = "Shop"
-    default_auto_field = "django.db.models.BigAutoField"
+    vertical_key = "shop"
+    vertical_label = _("Shop")
+    icon = "package"
+    nav = ((_("Returns"), "shop:returns"), (_("Addresses"), "shop:addresses"))
+    staff_nav = ((_("Shipments"), "shop-staff:shipments"), (_("Returns"), "shop-staff:returns"))
+    urls = "cabinet.shop.urls"
+    api_routes = "cabinet.shop.api.ROUTES"
+    staff_urls = "cabinet.shop.staff_urls"
+    starter = "cabinet.shop.starter.STARTER"
+    demo = "cabinet.shop.demo.DEMO"
+    demo_seed = "cabinet.shop.demo.seed_demo"
+    colours = ("#7a2e8f", "#f2b705")
+    wallet_label = _("store credit")
+    staff_home = ("cabinet.shop.staff_home.next_actions", "shop/_staff_home.html")
+    panels = {"order": "shop/_order_panel.html"}
+    work_types = {
+        "return": WorkType(
+            _("Return to decide"),
+            480,
+            (_("Check the order and the reason"), _("Approve or decline")),
+        ),
+    }
+    # every order travels: its shipment opens in the order's transaction
+    hooks = {"order_placed": "cabinet.shop.services.shipment_open"}
 
     def ready(self) -> None:
-        from cabinet.shop import receivers  # noqa: F401 — connects the order receiver
+        from cabinet.shop import receivers  # noqa: F401 — its answers to the personal-data signals

@@ -6,7 +6,7 @@ import uuid
 
 from django.utils import timezone
 
-from cabinet.demo import replayed_at
+from cabinet.demo import DemoTenant, replayed_at
 from cabinet.models import CatalogItem, ClientProfile, Order
 from cabinet.orders import order_place, order_set_status
 from cabinet.shop.models import Shipment, ShipmentEvent
@@ -71,3 +71,20 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
         _travel(past, Shipment.Status.DELIVERED, tracking=f"CP{uuid.uuid4().int % 10**8:08d}GB",
                 days_ago=17, by=owner)  # fmt: skip
         _order(profile, 1, {"The Night Circus": 1})
+
+
+# The demo cabinet `make run` seeds (cabinet.demo).
+DEMO = DemoTenant(
+        slug="shop", name="Corner Bookshop", vertical="shop",
+        tagline="Orders, returns and points in one place.",
+        welcome="Track your orders, reorder in one tap and spend your loyalty points.",
+        owner_email="owner@shop.example.com", client_email="reader@shop.example.com",
+        client_name="Boris Reader",
+        look={"primary_colour": "#7b2d42", "accent_colour": "#d9a441", "font": "modern"},
+        questions=(
+            ("When will my order arrive?", "It left today; the tracking number is on the order."),
+            ("Can you gift-wrap a book?", "Yes: add gift wrapping to the order."),
+            ("Do you have the sequel in stock?", "Two copies; shall we keep one for you?"),
+            ("Can I change the delivery address?", "Done: it goes to your office now."),
+        ),
+    )  # fmt: skip

@@ -1,8 +1,8 @@
 from django.db.models import QuerySet
 
+from cabinet.access import clients_for
 from cabinet.models import ClientProfile, Order
 from cabinet.shop.models import Address, ReturnRequest, Shipment
-from cabinet.staff.selectors import clients_for
 from rbac.models import User
 
 

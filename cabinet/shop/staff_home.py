@@ -4,8 +4,8 @@ the customers this person may see."""
 import datetime
 from typing import Any
 
+from cabinet.access import clients_for
 from cabinet.models import Order
-from cabinet.staff.selectors import clients_for
 from rbac.models import User
 
 LIST_LENGTH = 8

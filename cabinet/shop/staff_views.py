@@ -7,12 +7,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cabinet.access import staff_required
 from cabinet.rendering import render_cabinet
 from cabinet.shop import selectors
 from cabinet.shop.forms import DecisionForm, ShipmentForm
 from cabinet.shop.models import ReturnRequest, Shipment
 from cabinet.shop.services import RETURN_STEPS, return_decide, shipment_update
-from cabinet.staff.access import staff_required
 from cabinet.verticals import vertical_required
 
 shop_page = vertical_required("shop")

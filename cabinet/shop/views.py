@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cabinet.client_views import client_of, quantities_from
+from cabinet.access import client_of
+from cabinet.checkout import quantities_from
 from cabinet.rendering import render_cabinet
 from cabinet.shop import selectors
 from cabinet.shop.forms import AddressForm, ReturnForm

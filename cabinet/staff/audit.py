@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cabinet.access import owner_required
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import owner_required
 from rbac.audit import audit_record
 from rbac.selectors import audit_search
 from rbac.spreadsheets import csv_response

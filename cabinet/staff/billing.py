@@ -19,8 +19,8 @@ from billing.subscriptions import (
     portal_start,
     subscription_sync,
 )
+from cabinet.access import owner_required, staff_required
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import owner_required, staff_required
 from cabinet.storage_quota import storage_use
 from rbac.audit import audit_record
 

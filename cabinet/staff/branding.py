@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabinet.access import owner_required
 from cabinet.content_i18n import TranslatedFormMixin, content_languages
 from cabinet.contrast import TEXT_RATIO, WHITE, contrast_ratio, darkened_to
 from cabinet.letterhead import business_details_get
@@ -29,7 +30,6 @@ from cabinet.services import (
     business_details_change,
     picture_check,
 )
-from cabinet.staff.access import owner_required
 
 
 class FontPairingSelect(forms.RadioSelect):

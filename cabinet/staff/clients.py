@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cabinet.access import staff_required
 from cabinet.models import ClientProfile
 from cabinet.rendering import render_cabinet
 from cabinet.staff import selectors
-from cabinet.staff.access import staff_required
 from cabinet.staff.assignment import clients_move, target_parse, teams
 from cabinet.staff.client_notes import can_edit_notes
 from cabinet.staff.front_desk import can_front_desk

@@ -1,13 +1,9 @@
 """The owner and staff edit what the cabinet shows: information pages, the catalog of services
-and products, events; on a hotel, the map's points and the rooms. Each action needs the model's
-own permission (`<app>.view_/add_/change_/delete_<model>`, which the owner, admins and managers
-have); every change is audited."""
-
-from collections.abc import Callable
-from dataclasses import dataclass
+and products, events, and what the cabinet's vertical adds (cabinet.staff.editors). Each action
+needs the model's own permission (`<app>.view_/add_/change_/delete_<model>`, which the owner,
+admins and managers have); every change is audited."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import ProtectedError
 from django.forms import ModelForm
@@ -21,133 +17,19 @@ from django.http import (
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet import machine_translation, services
-from cabinet.forms import (
-    CannedAnswerForm,
-    CatalogCategoryForm,
-    CatalogItemForm,
-    ClubForm,
-    CustomFieldForm,
-    EventForm,
-    InfoPageForm,
-    OfferForm,
-    RequestTypeForm,
-    TierForm,
-)
-from cabinet.hotel.forms import MapPointForm, RoomForm
-from cabinet.hotel.models import MapPoint, Room
-from cabinet.hotel.selectors import resort_map
-from cabinet.models import (
-    CannedAnswer,
-    CatalogCategory,
-    CatalogItem,
-    Club,
-    CustomField,
-    Event,
-    InfoPage,
-    Offer,
-    RequestType,
-    Tier,
-)
+from cabinet.access import staff_required
 from cabinet.money import money
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
-from cabinet.verticals import current_vertical
-
-StrOrPromise = str | Promise
-
-
-@dataclass(frozen=True)
-class Resource:
-    key: str
-    model: type[models.Model]
-    form: type[ModelForm]
-    title: StrOrPromise
-    columns: tuple[str, ...]
-    vertical: str = ""  # only on cabinets of this vertical
-    # shown beside the form: (template, function giving its `aside` context), e.g. the plan
-    aside: tuple[str, Callable[[], object]] | None = None
-
-    def require(self, user: object, action: str) -> None:
-        opts = self.model._meta
-        if not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
-            raise PermissionDenied(f"{action} {opts.model_name}")
-
-    def queryset(self) -> models.QuerySet:
-        queryset = self.model.objects.all()
-        if self.model is CatalogItem:
-            return queryset.select_related("category")
-        if self.model is CannedAnswer:
-            return queryset.select_related("request_type")
-        return queryset
-
-
-RESOURCES = {
-    "pages": Resource(
-        "pages", InfoPage, InfoPageForm, gettext_lazy("Information pages"), ("title", "kind")
-    ),
-    "catalog": Resource(
-        "catalog",
-        CatalogItem,
-        CatalogItemForm,
-        gettext_lazy("Services and products"),
-        ("name", "category", "price", "unit"),
-    ),
-    "categories": Resource(
-        "categories", CatalogCategory, CatalogCategoryForm, gettext_lazy("Catalog sections"),
-        ("name", "position"),
-    ),
-    "offers": Resource(
-        "offers", Offer, OfferForm, gettext_lazy("Offers and promo codes"),
-        ("title", "code", "valid_until", "uses"),
-    ),
-    "clubs": Resource(
-        "clubs", Club, ClubForm, gettext_lazy("Clubs"), ("name", "discount_percent", "is_open")
-    ),
-    "tiers": Resource(
-        "tiers", Tier, TierForm, gettext_lazy("Loyalty tiers"),
-        ("name", "min_spent", "discount_percent"),
-    ),
-    "events": Resource(
-        "events",
-        Event,
-        EventForm,
-        gettext_lazy("Events"),
-        ("title", "starts_at", "capacity", "price"),
-    ),
-    "map-points": Resource(
-        "map-points", MapPoint, MapPointForm, gettext_lazy("Map of the resort"),
-        ("name", "kind", "x", "y"), vertical="hotel",
-        aside=("hotel/_plan_picker.html", resort_map),
-    ),
-    "rooms": Resource(
-        "rooms", Room, RoomForm, gettext_lazy("Rooms"), ("number", "kind"), vertical="hotel"
-    ),
-    # the standard processes (issue 19): what intake files requests under, and the answers to them
-    "request-types": Resource(
-        "request-types", RequestType, RequestTypeForm, gettext_lazy("Request types"),
-        ("name", "sla_minutes", "client_requestable"),
-    ),
-    "canned-answers": Resource(
-        "canned-answers", CannedAnswer, CannedAnswerForm, gettext_lazy("Canned answers"),
-        ("title", "language", "request_type"),
-    ),
-    # fields the owner adds to clients, orders, bookings, stays and students (issue 22)
-    "fields": Resource(
-        "fields", CustomField, CustomFieldForm, gettext_lazy("Custom fields"),
-        ("label", "target", "kind", "access", "required", "active"),
-    ),
-}  # fmt: skip
+from cabinet.staff.editors import Resource, resources
 
 
 def _resource(key: str, request: HttpRequest, action: str) -> Resource:
-    resource = RESOURCES.get(key)
-    if resource is None or (resource.vertical and resource.vertical != current_vertical()):
+    resource = resources().get(key)
+    if resource is None:
         raise Http404
     resource.require(request.user, action)
     return resource

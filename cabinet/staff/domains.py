@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cabinet.access import owner_required
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import owner_required
 from rbac.audit import audit_record
 from tenants.domains import (
     UNVERIFIED_CLAIM_DAYS,

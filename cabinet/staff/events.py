@@ -5,12 +5,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cabinet.access import clients_for, staff_required
 from cabinet.bookings import booking_check_in
 from cabinet.documents import booking_for_voucher
 from cabinet.models import Booking, CustomField, Event
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
-from cabinet.staff.selectors import clients_for
 from rbac.audit import audit_record
 
 VOUCHER_CODE_MAX = 40

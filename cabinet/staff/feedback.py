@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cabinet.access import staff_required
 from cabinet.feedback import (
     LOW_RATING,
     choices_from,
@@ -36,7 +37,6 @@ from cabinet.feedback import (
 )
 from cabinet.models import Club, Survey, SurveyQuestion, Tier
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
 from rbac.audit import audit_record
 from rbac.spreadsheets import csv_response
 from tenants.charts import bar_chart

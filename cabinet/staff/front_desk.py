@@ -1,7 +1,8 @@
 """The front desk: staff with the permission create a client (name, email and/or phone;
 duplicates caught), then send them an invitation by email or SMS or print a one-page login slip
-(the cabinet's address, the login, a one-time code and, at a hotel, the Wi-Fi). The client redeems
-the code at /welcome/ (cabinet.welcome), through allauth's sign-in flow."""
+(the cabinet's address, the login, a one-time code and the page its vertical adds, e.g. the
+Wi-Fi). The client redeems the code at /welcome/ (cabinet.welcome), through allauth's sign-in
+flow."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,17 +18,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabinet.access import staff_required
 from cabinet.models import ClientProfile, InfoPage
 from cabinet.rendering import render_cabinet
 from cabinet.staff import selectors
-from cabinet.staff.access import staff_required
 from cabinet.staff.assignment import new_client_route
 from cabinet.staff.services import client_assign
+from cabinet.verticals import current
 from rbac.adapters import PhoneField
 from rbac.models import ClientInvitation, User
 from rbac.services import client_account_create, client_invitation_issue, has_real_email
 from rbac.sms import phone_display
-from tenants.models import Vertical
 from tenants.services import tenant_link
 
 PERMISSION = "cabinet.add_clientprofile"
@@ -117,9 +118,12 @@ class Slip:
 def slip_for(request: HttpRequest, *, client: ClientProfile, code: str, expires: datetime) -> Slip:
     user = client.user
     tenant = request.tenant
-    wifi = None
-    if tenant.vertical == Vertical.HOTEL:
-        wifi = InfoPage.objects.filter(slug="wifi", is_published=True).first()
+    vertical = current()
+    wifi = None  # the page the vertical prints on the slip (e.g. the Wi-Fi), if published
+    if vertical and vertical.front_desk_pages:
+        wifi = InfoPage.objects.filter(
+            slug__in=vertical.front_desk_pages, is_published=True
+        ).first()
     return Slip(
         cabinet_name=tenant.name,
         address=tenant_link(tenant, "/welcome/"),

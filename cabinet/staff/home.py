@@ -23,10 +23,10 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import PaymentAccount
+from cabinet.access import clients_for
 from cabinet.models import Branding, Notification, Order, RequestType, Thread, WorkRequest
-from cabinet.staff.selectors import clients_for
 from cabinet.staff.work import requests_for
-from cabinet.verticals import VERTICALS, current_vertical
+from cabinet.verticals import current
 from rbac.models import StaffProfile, User
 
 OPEN = (WorkRequest.Status.NEW, WorkRequest.Status.IN_PROGRESS)
@@ -93,7 +93,8 @@ def home_for(user: User) -> dict[str, Any]:
 
 def _vertical_block(user: User) -> dict[str, Any] | None:
     """What the cabinet's vertical adds ("staff_home": a provider and its template)."""
-    entry = VERTICALS.get(current_vertical(), {}).get("staff_home")
+    vertical = current()
+    entry = vertical.staff_home if vertical else None
     if not entry:
         return None
     provider, template = entry

@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from cabinet.access import owner_required
 from cabinet.home import home_layout
 from cabinet.rendering import render_cabinet
 from cabinet.selectors import branding_get
 from cabinet.services import home_blocks_set
-from cabinet.staff.access import owner_required
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabinet.access import clients_for, owner_required, staff_required
 from cabinet.checkout import checkout_refund
 from cabinet.loyalty import club_join, club_leave, loyalty_settings, loyalty_settings_save
 from cabinet.models import Checkout, Club
 from cabinet.money import money
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import owner_required, staff_required
-from cabinet.staff.selectors import client_search, clients_for
+from cabinet.staff.selectors import client_search
 from rbac.models import User
 
 

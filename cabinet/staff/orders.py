@@ -7,11 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cabinet.access import clients_for, staff_required
 from cabinet.models import CustomField, Order
 from cabinet.orders import TRANSITIONS, order_set_status
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
-from cabinet.staff.selectors import clients_for
 from rbac.models import User
 
 OPEN = (Order.Status.NEW, Order.Status.ACCEPTED, Order.Status.IN_PROGRESS)

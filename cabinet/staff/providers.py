@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabinet.access import owner_required
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import owner_required
 from rbac.oauth import PRESETS, provider_add, provider_remove, providers_list
 
 

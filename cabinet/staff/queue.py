@@ -4,12 +4,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cabinet.access import staff_required
 from cabinet.feedback import review_figures
 from cabinet.memberships.selectors import membership_figures
 from cabinet.models import WorkRequest
 from cabinet.navigation import staff_badge_counts
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
 from cabinet.staff.kpi import kpi_charts, kpis, offer_figures, process_figures
 from cabinet.staff.selectors import staff_role
 from cabinet.staff.work import (

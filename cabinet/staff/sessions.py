@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from cabinet.access import owner_required, staff_required
 from cabinet.staff import selectors
-from cabinet.staff.access import owner_required, staff_required
 from cabinet.staff.team import security_page
 from rbac.models import User
 from rbac.sessions import cabinet_sessions_end, user_sessions_end

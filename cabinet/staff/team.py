@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cabinet.access import owner_required
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import owner_required
 from rbac.audit import audit_record
 from rbac.models import SecurityPolicy, StaffProfile
 from rbac.policy import policy_get
-from rbac.roles import PERMISSION_CATALOG, custom_role_save, custom_roles
+from rbac.roles import custom_role_save, custom_roles, permission_catalog
 from rbac.selectors import invitation_get, pending_invitations, staff_members
 from rbac.services import (
     InvitationRefused,
@@ -220,11 +220,10 @@ def roles(request: HttpRequest) -> HttpResponse:
                          changes={"role": group.name, "abilities": abilities})  # fmt: skip
             messages.success(request, _("Saved."))
         return HttpResponseRedirect(reverse("staff:roles"))
+    catalog = permission_catalog()
     rows = []
     for group in custom_roles():
         granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
-        abilities = [a for a, perms in PERMISSION_CATALOG.items() if set(perms) <= granted]
+        abilities = [a for a, perms in catalog.items() if set(perms) <= granted]
         rows.append((group, group.name.removeprefix("custom:"), abilities))
-    return render_cabinet(
-        request, "staff/roles.html", {"rows": rows, "abilities": list(PERMISSION_CATALOG)}
-    )
+    return render_cabinet(request, "staff/roles.html", {"rows": rows, "abilities": list(catalog)})

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cabinet.access import owner_required, staff_required
 from cabinet.models import WorkRequest
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import owner_required, staff_required
 from cabinet.staff.assignment import (
     OPEN,
     Target,

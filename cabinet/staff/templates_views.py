@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from cabinet.access import owner_required
 from cabinet.content_i18n import content_languages, language_names
-from cabinet.models import MessageTemplate, NotificationEvent
+from cabinet.models import MessageTemplate, notification_event_choices
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import owner_required
 from rbac.audit import audit_record
 
 
@@ -33,7 +33,7 @@ class TemplateForm(forms.Form):
 def _slots() -> list[tuple[str, str, str, str]]:
     """(event, its label, language, the language's name) for the cabinet's content languages."""
     names = language_names()
-    return [(event, str(label), code, names[code]) for event, label in NotificationEvent.choices
+    return [(event, str(label), code, names[code]) for event, label in notification_event_choices()
             for code in content_languages()]  # fmt: skip
 
 

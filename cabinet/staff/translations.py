@@ -9,12 +9,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from cabinet.access import staff_required
 from cabinet.content_i18n import content_languages, language_names, missing_translations
 from cabinet.rendering import render_cabinet
 from cabinet.selectors import branding_get
-from cabinet.staff.access import staff_required
-from cabinet.staff.content import RESOURCES
-from cabinet.verticals import current_vertical
+from cabinet.staff.editors import resources
 
 
 @dataclass(frozen=True)
@@ -44,12 +43,9 @@ def translation_gaps(user: object, languages: list[str]) -> list[LanguageGap]:
         sources.append(
             (gettext_lazy("Name and words"), [branding_get()], reverse("staff:branding"))
         )
-    vertical = current_vertical()
-    for resource in RESOURCES.values():
+    for resource in resources().values():
         opts = resource.model._meta
         if not getattr(resource.model, "translatable_fields", ()):
-            continue
-        if resource.vertical and resource.vertical != vertical:
             continue
         if not user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
             continue

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cabinet.access import staff_required
 from cabinet.rendering import render_cabinet
-from cabinet.staff.access import staff_required
 from cabinet.staff.home import home_for
 from rbac.audit import IMPERSONATION_SESSION_KEY, audit_record
 from rbac.services import HandoffRefused, handoff_consume

@@ -9,9 +9,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cabinet.access import clients_for
 from cabinet.models import ClientProfile, NotificationEvent, RequestType, WorkRequest
 from cabinet.notifications import in_language_of, notify
-from cabinet.staff.selectors import clients_for
 from rbac.audit import audit_record
 from rbac.models import StaffProfile, User
 

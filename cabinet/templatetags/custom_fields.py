@@ -6,7 +6,7 @@ from django import template
 from django.template.loader import get_template
 
 from cabinet import custom_fields as cf
-from cabinet.custom_fields_views import staff_panel
+from cabinet.custom_fields import staff_panel
 
 register = template.Library()
 

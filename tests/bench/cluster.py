@@ -162,11 +162,11 @@ def agent_modes() -> dict:
 def agent_move() -> dict:
     from django.db import close_old_connections, connection
 
-    from cabinet.demo import DEMO_TENANTS, seed_demo_tenant
+    from cabinet.demo import demo_tenants, seed_demo_tenant
     from tenants.backup import schema_checksums
     from tenants.cluster import schema_move, schema_nodes, worker_nodes
 
-    demo = next(demo for demo in DEMO_TENANTS if demo.slug == "hotel")
+    demo = next(demo for demo in demo_tenants() if demo.slug == "hotel")
     seeding = time.perf_counter()
     hotel = seed_demo_tenant(demo)
     seeded = round(time.perf_counter() - seeding, 1)

@@ -39,7 +39,7 @@ class QueryCounts:
 
 def ensure_bench_tenant() -> bool:
     """Provision the bench tenant unless its domain already routes; True when it was created."""
-    from tenants.models import Domain, TenantStatus, Vertical
+    from tenants.models import Domain, TenantStatus
     from tenants.services import OwnerSpec, tenant_provision
 
     if Domain.objects.filter(domain=BENCH_HOST).exists():
@@ -47,7 +47,7 @@ def ensure_bench_tenant() -> bool:
     tenant = tenant_provision(
         slug=BENCH_SLUG,
         name="Bench",
-        vertical=Vertical.SHOP,
+        vertical="shop",
         owner=OwnerSpec(email="owner@bench.example.com", password=secrets.token_urlsafe(16)),
         status=TenantStatus.ACTIVE,
     )

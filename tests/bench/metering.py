@@ -152,7 +152,7 @@ def setup(env: dict[str, str]) -> list[str]:
     django.setup()
     from django.core.management import call_command
 
-    from tenants.models import TenantStatus, Vertical
+    from tenants.models import TenantStatus
     from tenants.services import OwnerSpec, tenant_provision
 
     with quiet():
@@ -163,7 +163,7 @@ def setup(env: dict[str, str]) -> list[str]:
             tenant = tenant_provision(
                 slug=f"bench{i}",
                 name=f"Bench {i}",
-                vertical=Vertical.SHOP,
+                vertical="shop",
                 owner=OwnerSpec(
                     email=f"owner@bench{i}.example.com", password="x" * 16, email_verified=True
                 ),

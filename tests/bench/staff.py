@@ -115,14 +115,14 @@ def setup_platform() -> dict[str, float]:
 
 
 def provision() -> Any:
-    from tenants.models import TenantStatus, Vertical
+    from tenants.models import TenantStatus
     from tenants.services import OwnerSpec, tenant_provision
 
     with quiet():
         return tenant_provision(
             slug=SLUG,
             name="Seaside Bench Hotel",
-            vertical=Vertical.HOTEL,
+            vertical="hotel",
             owner=OwnerSpec(
                 email="owner@bench.example.com",
                 password=secrets.token_urlsafe(16),

@@ -18,7 +18,7 @@ from cabinet.models import ClientProfile, Order, RequestType, WorkRequest
 from cabinet.staff.services import client_assign
 from cabinet.staff.work import request_create, request_take
 from rbac.models import StaffProfile, Team, User
-from rbac.roles import PERMISSION_CATALOG, custom_role_save, role_set
+from rbac.roles import custom_role_save, permission_catalog, role_set
 from tests.conftest import host_of
 from tests.factories import UserFactory
 
@@ -203,7 +203,7 @@ def test_every_link_of_every_roles_navigation_and_home_opens(request, tenant_nam
     tenant = request.getfixturevalue(tenant_name)
     with tenant_context(tenant):
         team = Team.objects.create(name="Desk")
-        some = custom_role_save(name="Some", abilities=list(PERMISSION_CATALOG)[:4])
+        some = custom_role_save(name="Some", abilities=list(permission_catalog())[:4])
         people = {"owner": User.objects.get(email=host_owner(tenant))}
         for role in ROLES[:-1]:
             extra = {"custom": some} if role == "custom" else {}

@@ -76,7 +76,7 @@ def setup(data_dir: Path) -> dict:
     from billing.plans import meters_ensure
     from cabinet.models import ClientProfile, NotificationSettings
     from rbac.models import User
-    from tenants.models import Tenant, TenantStatus, Vertical
+    from tenants.models import Tenant, TenantStatus
     from tenants.services import OwnerSpec, tenant_provision
 
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
@@ -84,7 +84,7 @@ def setup(data_dir: Path) -> dict:
     cabinets = []
     for slug in ("chaosa", "chaosb"):
         tenant = tenant_provision(
-            slug=slug, name=f"Chaos {slug[-1].upper()}", vertical=Vertical.SHOP,
+            slug=slug, name=f"Chaos {slug[-1].upper()}", vertical="shop",
             owner=OwnerSpec(email=f"owner@{slug}.example.com", password="x" * 16,
                             email_verified=True),
             status=TenantStatus.ACTIVE,

@@ -15,7 +15,6 @@ from cabinet.models import ClientProfile
 from cabinet.verticals import vertical_hook
 from rbac.models import User
 from rbac.services import client_create, user_language_set
-from tenants.models import Vertical
 from tests.conftest import OWNER_PASSWORD, host_of
 from tests.e2e.conftest import ARTIFACTS
 
@@ -58,7 +57,7 @@ def german(module_tenant: Any, django_db_blocker: Any) -> Iterator[tuple[str, st
         user = client_create(email="lena@gast.example.com", password=PASSWORD,
                              full_name="Lena Schmidt", email_verified=True)  # fmt: skip
         profile = ClientProfile.objects.create(user=user)
-        vertical_hook(Vertical.HOTEL, "demo")(guest=profile, owner=owner, password=PASSWORD)
+        vertical_hook("hotel", "demo")(guest=profile, owner=owner, password=PASSWORD)
         for person in (user, owner):
             user_language_set(user=person, language="de")
         yield user.email, owner.email

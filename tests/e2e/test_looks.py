@@ -17,16 +17,15 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
-from cabinet.demo import DEMO_TENANTS
+from cabinet.demo import demo_tenants
 from cabinet.demo_pictures import demo_pictures_seed
 from cabinet.memberships.demo import seed_demo_plans
 from cabinet.models import ClientProfile
 from cabinet.services import branding_update
-from cabinet.verticals import vertical_hook
+from cabinet.verticals import loaded, vertical_named
 from cabinet.wallet import wallet_top_up
 from rbac.models import User
 from rbac.services import client_create
-from tenants.models import Vertical
 from tests.conftest import OWNER_PASSWORD, committed_tenant_for, host_of
 from tests.e2e.conftest import ARTIFACTS
 
@@ -38,10 +37,10 @@ BUDGET_BYTES = 200 * 1024
 WIDTHS = (375, 1280)
 
 CLIENT_PAGES = {
-    Vertical.HOTEL: ["/", "/stay/", "/services/", "/events/", "/orders/", "/wallet/",
+    "hotel": ["/", "/stay/", "/services/", "/events/", "/orders/", "/wallet/",
                      "/messages/", "/account/", "/memberships/", "/map/", "/info/"],
-    Vertical.SHOP: ["/", "/services/", "/orders/", "/returns/", "/wallet/"],
-    Vertical.SCHOOL: ["/", "/children/", "/events/", "/messages/"],
+    "shop": ["/", "/services/", "/orders/", "/returns/", "/wallet/"],
+    "school": ["/", "/children/", "/events/", "/messages/"],
 }  # fmt: skip
 STAFF_PAGES = [
     "/staff/",
@@ -91,8 +90,8 @@ def cabinets(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict]:
                     profile = ClientProfile.objects.create(user=user)
                     wallet_top_up(client=profile, amount=Decimal("100.00"))
                     # the demo's own look: colours, fonts, logo, cover and pictures
-                    look = next(d.look for d in DEMO_TENANTS if d.vertical == vertical)
-                    demo = vertical_hook(vertical, "demo")
+                    look = next(d.look for d in demo_tenants() if d.vertical == vertical)
+                    demo = loaded(vertical_named(vertical).demo_seed)
                     if demo:
                         demo(guest=profile, owner=owner, password=PASSWORD)
                     seed_demo_plans(vertical)

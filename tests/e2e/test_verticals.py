@@ -14,7 +14,6 @@ from cabinet.models import CatalogItem, ClientProfile, Order
 from cabinet.orders import order_place
 from rbac.models import User
 from rbac.services import client_create
-from tenants.models import Vertical
 from tests.conftest import committed_tenant_for, host_of
 from tests.e2e.conftest import screenshot
 
@@ -44,7 +43,7 @@ def vertical_tenant(request, django_db_blocker):
         yield tenant
 
 
-@pytest.mark.parametrize("vertical_tenant", [Vertical.HOTEL], indirect=True)
+@pytest.mark.parametrize("vertical_tenant", ["hotel"], indirect=True)
 def test_a_hotel_guest_checks_in_online_and_orders_an_extra(
     vertical_tenant, django_db_blocker, live_port, phone, eager_tasks, tmp_path
 ):
@@ -98,7 +97,7 @@ def test_a_hotel_guest_checks_in_online_and_orders_an_extra(
         assert guest.stays.get().status == "online"
 
 
-@pytest.mark.parametrize("vertical_tenant", [Vertical.SHOP], indirect=True)
+@pytest.mark.parametrize("vertical_tenant", ["shop"], indirect=True)
 def test_a_shop_customer_returns_an_item(vertical_tenant, django_db_blocker, live_port, phone):
     from cabinet.shop.models import Shipment
     from cabinet.shop.services import address_save, shipment_update
@@ -151,7 +150,7 @@ def test_a_shop_customer_returns_an_item(vertical_tenant, django_db_blocker, liv
     screenshot(phone, "shop-3-returns")
 
 
-@pytest.mark.parametrize("vertical_tenant", [Vertical.SCHOOL], indirect=True)
+@pytest.mark.parametrize("vertical_tenant", ["school"], indirect=True)
 def test_a_parent_sees_their_childs_grade_and_homework(
     vertical_tenant, django_db_blocker, live_port, phone
 ):

@@ -85,7 +85,7 @@ def prepare(env: dict[str, str]) -> dict[str, dict[str, str]]:
     from django_tenants.utils import tenant_context
     from rest_framework.authtoken.models import Token
 
-    from cabinet.demo import DEMO_TENANTS
+    from cabinet.demo import demo_tenants
     from rbac.models import StaffProfile, User
     from rbac.roles import role_set
     from rbac.services import client_create
@@ -93,7 +93,7 @@ def prepare(env: dict[str, str]) -> dict[str, dict[str, str]]:
 
     people = {}
     for slug in (TENANT, *VERTICAL_TENANTS):
-        demo = next(d for d in DEMO_TENANTS if d.slug == slug)
+        demo = next(d for d in demo_tenants() if d.slug == slug)
         tenant = Tenant.objects.get(slug=slug)
         with tenant_context(tenant):
             client = User.objects.get(email=demo.client_email)

@@ -19,7 +19,6 @@ from cabinet.hotel.services import stay_create
 from cabinet.models import ClientProfile, WorkRequest
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
-from tenants.models import Vertical
 from tests.conftest import host_of, provision_test_tenant
 from tests.factories import UserFactory
 from tests.hotel.test_stays import booked, guest, jpeg
@@ -234,7 +233,7 @@ def test_an_external_id_of_another_guest_is_a_409(hotel):
 
 def test_stays_of_one_hotel_mean_nothing_in_another_whose_ids_collide(hotel):
     # given a second hotel whose stay has the same primary key and external id as the first's
-    other = provision_test_tenant("hotel-b", Vertical.HOTEL)
+    other = provision_test_tenant("hotel-b", "hotel")
     with tenant_context(hotel):
         anna = guest()
         api_a = as_(hotel, front_desk())

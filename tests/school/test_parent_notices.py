@@ -7,7 +7,8 @@ import datetime as dt
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import Notification, NotificationEvent, NotificationSettings
+from cabinet.models import Notification, NotificationSettings
+from cabinet.school.apps import SCHOOL_EVENT
 from cabinet.school.services import attendance_record, grade_give, homework_add, parent_pair
 from rbac.models import User
 from tests.factories import UserFactory
@@ -15,7 +16,7 @@ from tests.school.test_school import as_
 
 
 def school_notes(user: User) -> list[Notification]:
-    return list(Notification.objects.filter(user=user, event=NotificationEvent.SCHOOL))
+    return list(Notification.objects.filter(user=user, event=SCHOOL_EVENT))
 
 
 def test_a_grade_reaches_that_childs_parents_only(school, campus):

@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django_tenants.utils import schema_exists
 
-from tenants.models import Domain, SpareSchema, Tenant, Vertical
+from tenants.models import Domain, SpareSchema, Tenant
 from tenants.pool import pool_refill
 from tenants.schema_templates import drop_schema
 from tenants.services import OwnerSpec, tenant_destroy, tenant_provision
 
 
-def provision_in_thread(slug: str, vertical: str = Vertical.HOTEL) -> str:
+def provision_in_thread(slug: str, vertical: str = "hotel") -> str:
     try:
         tenant_provision(
             slug=slug,

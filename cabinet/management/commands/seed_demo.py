@@ -11,7 +11,7 @@ from cabinet.demo import (
     DEMO_PASSWORD_OWNER,
     DEMO_PASSWORD_STAFF,
     DEMO_STAFF,
-    DEMO_TENANTS,
+    demo_tenants,
     demo_url,
     seed_demo_tenant,
     seed_platform_admin,
@@ -19,7 +19,7 @@ from cabinet.demo import (
 
 
 class Command(BaseCommand):
-    help = "Create the demo tenants (hotel, shop, school) unless they exist; print how to sign in."
+    help = "Create the demo tenants (one per vertical) unless they exist; print how to sign in."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         port = os.environ.get("PORT", "8000")
         platform = f"http://localhost:{port}"
         lines = ["", "Demo cabinets (sign in with email and password):"]
-        for demo in DEMO_TENANTS:
+        for demo in demo_tenants():
             created = seed_demo_tenant(demo)
             state = "created" if created else "kept as it was"
             lines += [

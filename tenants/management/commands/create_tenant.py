@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
-from tenants.models import Tenant, TenantStatus, Vertical
+from tenants.models import Tenant, TenantStatus
 from tenants.schema_templates import TemplateOutOfDate
 from tenants.services import OwnerSpec, platform_domain_for, tenant_provision
+from tenants.verticals import vertical_keys
 
 # A cabinet is created live or on trial; other statuses are reached through the lifecycle.
 CREATION_STATUSES = (TenantStatus.TRIAL, TenantStatus.ACTIVE)
@@ -36,7 +37,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--slug", required=True, help="The cabinet's address: <slug>.<domain>.")
         parser.add_argument("--name", required=True, help="The business's name.")
-        parser.add_argument("--vertical", required=True, choices=Vertical.values)
+        parser.add_argument("--vertical", required=True, choices=vertical_keys())
         parser.add_argument("--owner-email", required=True)
         parser.add_argument(
             "--owner-password",

@@ -3,9 +3,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.models import Vertical
 from tenants.pool import pool_refill, pool_size
 from tenants.schema_templates import TemplateOutOfDate
+from tenants.verticals import vertical_keys
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "--vertical", default=None, choices=Vertical.values, help="Only this vertical."
+            "--vertical", default=None, choices=vertical_keys(), help="Only this vertical."
         )
         parser.add_argument(
             "--size",

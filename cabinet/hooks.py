@@ -1,0 +1,33 @@
+"""The core's extension points: named moments of a core action at which the cabinet's vertical
+may add its own effect, called explicitly by the service that owns the action — no signals.
+
+A vertical declares its functions in its `CabinetVertical.hooks` ({point name: dotted function});
+the core calls `ExtensionPoint.run(...)` where the point's docstring says, and only the current
+cabinet's vertical's function runs. Keep the points few and typed.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from cabinet.verticals import current, loaded
+
+
+@dataclass(frozen=True)
+class ExtensionPoint:
+    name: str
+    when: str  # where the core calls it, and in which transaction
+
+    def run(self, **arguments: Any) -> Any:
+        """Call the current vertical's function for this point, if it has one; its result."""
+        vertical = current()
+        function = loaded(vertical.hooks.get(self.name, "")) if vertical else None
+        return function(**arguments) if function is not None else None
+
+
+ORDER_PLACED = ExtensionPoint(
+    "order_placed",
+    "order=: a client's order has just been saved with its lines, inside the order's "
+    "transaction (cabinet.orders.order_create_paid): an effect here commits or fails with it",
+)
+
+POINTS = {point.name: point for point in (ORDER_PLACED,)}
