@@ -94,6 +94,9 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.transaction_search_path = ""
         self._kabinet_schemas: set[str] = set()
+        # Whether the open connection was made for a transaction-mode pooler (fixed per
+        # connection: the setting is read when connecting).
+        self.pooled_connection = False
         super().__init__(*args, **kwargs)
 
     # --- schema churn -----------------------------------------------------------------------
@@ -124,7 +127,8 @@ class DatabaseWrapper(TenantDatabaseWrapper):
 
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
-        if pooled():
+        self.pooled_connection = pooled()
+        if self.pooled_connection:
             if params.get("prepare_threshold") is not None:
                 raise ImproperlyConfigured(
                     "prepare_threshold must stay unset behind a transaction-mode pooler: a "
@@ -144,7 +148,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         return f"SET LOCAL search_path = {paths}"
 
     def _handle_search_path(self, cursor: Any = None) -> None:
-        if pooled():
+        if self.pooled_connection:
             return  # set per transaction by PooledCursor
         super()._handle_search_path(cursor)
 

@@ -119,7 +119,7 @@ def migrate_with_kill(env: dict[str, str], figures: Figures, label: str, level: 
     """Roll migration level `level` across every schema; SIGKILL it midway; resume."""
     env = {**env, "SCALE_MIGRATION_LEVEL": level}
     command = [PYTHON, "manage.py", "migrate_tenants", "--skip-templates", "-v", "1",
-               "--progress-every", "50"]  # fmt: skip
+               "--progress-every", "25"]  # fmt: skip
     say(f"  migration {level}: first run, to be killed at {KILL_AT:.0%}")
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE,
