@@ -1,7 +1,7 @@
 """What `make run` and `make test` do once the virtualenv exists.
 
     python -m config.devstack run     database, migrations, demo tenants, then web + worker + beat
-                                      (KABINET_POOLER=pgbouncer: through PgBouncer, transaction mode)
+                                      (KABINET_POOLER=pgbouncer: through PgBouncer)
     python -m config.devstack test    database, then pytest (its exit status; "no tests" fails)
     python -m config.devstack check-migrations    fail when a model change lacks its migration
     python -m config.devstack manage ARGS...    manage.py against the database `run` uses
@@ -248,10 +248,13 @@ def start_pooler(env: dict[str, str]) -> "PgBouncer | None":
 
     binary = ensure_pgbouncer(log)
     if not binary:
-        raise SystemExit("KABINET_POOLER=pgbouncer: pgbouncer is missing (apt-get install pgbouncer)")
+        raise SystemExit(
+            "KABINET_POOLER=pgbouncer: pgbouncer is missing (apt-get install pgbouncer)"
+        )
     port = int(env.get("PGBOUNCER_PORT", "6432"))
-    pooler = PgBouncer(env["DATABASE_URL"], DATA_DIR / "pgbouncer", port=port,
-                       pool_size=int(env.get("PGBOUNCER_POOL_SIZE", "20"))).start(binary)  # fmt: skip
+    size = int(env.get("PGBOUNCER_POOL_SIZE", "20"))
+    folder = DATA_DIR / "pgbouncer"
+    pooler = PgBouncer(env["DATABASE_URL"], folder, port=port, pool_size=size).start(binary)
     env["DATABASE_URL"] = pooler.url()
     env["DATABASE_POOLER"] = "transaction"
     log(f"PgBouncer (transaction mode, pool {pooler.pool_size}) on 127.0.0.1:{pooler.port}")

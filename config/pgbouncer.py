@@ -26,7 +26,10 @@ def ensure_pgbouncer(log: "callable[[str], None]" = print) -> str | None:  # typ
     if found or os.geteuid() != 0 or not shutil.which("apt-get"):
         return found
     log("installing pgbouncer with apt (Debian's package) for the pooled test and make run")
-    quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+    quiet = {
+        "stdout": subprocess.DEVNULL,
+        "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    }
     subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)  # noqa: S607
     subprocess.run(["apt-get", "install", "-y", "-qq", "pgbouncer"], check=False, **quiet)  # noqa: S607
     return shutil.which("pgbouncer") or (

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.devstack import read_dotenv
 from config.production import DEVELOPMENT_SECRET_KEY

@@ -29,8 +29,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db import migrations as ops
 from django.db.migrations.loader import MigrationLoader
-from django.db.models.signals import post_migrate
 from django.db.models import QuerySet
+from django.db.models.signals import post_migrate
 from django_tenants.utils import get_public_schema_name, quote_schema_name
 
 from tenants.models import Tenant, TenantStatus, Vertical

@@ -287,7 +287,14 @@ def template_ddl(template: str) -> str | None:
             [nsp],
         )
         tables = cursor.fetchall()
-        create, copy, sequence_positions, constraints, foreign_keys, indexes = [], [], [], [], [], []
+        create, copy, sequence_positions, constraints, foreign_keys, indexes = (
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
         for oid, table, persistence, options in tables:
             cursor.execute(
                 "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
@@ -320,7 +327,8 @@ def template_ddl(template: str) -> str | None:
                     copied.append(_q(name))
                 if identity:
                     cursor.execute(
-                        "SELECT pg_get_serial_sequence(%s, %s)", [f"{_q(template)}.{_q(table)}", name]
+                        "SELECT pg_get_serial_sequence(%s, %s)",
+                        [f"{_q(template)}.{_q(table)}", name],
                     )
                     (sequence,) = cursor.fetchone()
                     cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608
@@ -338,9 +346,10 @@ def template_ddl(template: str) -> str | None:
             cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_q(template)}.{_q(table)})")  # noqa: S608
             if cursor.fetchone()[0]:
                 names = ", ".join(copied)
+                source = f"{_q(template)}.{_q(table)}"  # quoted identifiers, from the catalog
                 copy.append(
-                    f"INSERT INTO {TARGET}.{_q(table)} ({names}) OVERRIDING SYSTEM VALUE "
-                    f"SELECT {names} FROM {_q(template)}.{_q(table)};"
+                    f"INSERT INTO {TARGET}.{_q(table)} ({names}) OVERRIDING SYSTEM VALUE "  # noqa: S608
+                    f"SELECT {names} FROM {source};"
                 )
             cursor.execute(
                 "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint"

@@ -76,7 +76,9 @@ class Figures:
         self.units: dict[str, str] = {}
 
     def add(self, label: str, name: str, value: object, unit: str = "") -> None:
-        self.rows.setdefault(name, {})[label] = f"{value:,}" if isinstance(value, int) else str(value)
+        self.rows.setdefault(name, {})[label] = (
+            f"{value:,}" if isinstance(value, int) else str(value)
+        )
         self.units[name] = unit
         say(f"  = {label}: {name}: {self.rows[name][label]} {unit}")
 
@@ -180,7 +182,12 @@ def main() -> int:
             provision_env = {**env, "SCALE_MIGRATION_LEVEL": str(int(level) - 1)}
             t0 = time.monotonic()
             agent(provision_env, figures, "provision", str(n))
-            figures.add(label, "bulk provisioning, wall (refill + claims)", round(time.monotonic() - t0), "s")
+            figures.add(
+                label,
+                "bulk provisioning, wall (refill + claims)",
+                round(time.monotonic() - t0),
+                "s",
+            )
             say(f"== {label}: measuring")
             agent(provision_env, figures, "measure", label)
             say(f"== {label}: a real migration across every schema")

@@ -77,7 +77,7 @@ def provision(target: int) -> None:
             say(f"  STOPPED at {have} cabinets: {free:.1f} GB free on disk (< {MIN_FREE_GB})")
             break
         batch = min(REFILL_BATCH, target - have)
-        per_vertical = {v: 0 for v in VERTICALS}
+        per_vertical = dict.fromkeys(VERTICALS, 0)
         for offset in range(batch):
             per_vertical[VERTICALS[(have + offset) % len(VERTICALS)]] += 1
         t0 = time.perf_counter()
@@ -102,9 +102,8 @@ def provision(target: int) -> None:
 
 
 def measure_signups(label: str) -> None:
-    from tenants.pool import pool_refill
-
     from tenants.models import Tenant
+    from tenants.pool import pool_refill
 
     # Apart from the bulk's numbers, and after the samples of earlier checkpoints.
     base = 90_000 + Tenant.objects.filter(slug__startswith="s9").count()
@@ -275,7 +274,12 @@ def measure_fanouts(label: str) -> None:
                 if errors == 1:
                     say(f"  {name} failed in {tenant.schema_name}: {result.result!r}")
         connection.set_schema_to_public()
-        figure(label, f"fan-out {name}, all cabinets, 1 process", round(time.perf_counter() - started, 1), "s")
+        figure(
+            label,
+            f"fan-out {name}, all cabinets, 1 process",
+            round(time.perf_counter() - started, 1),
+            "s",
+        )
         if errors:
             figure(label, f"fan-out {name} errors", errors)
     sample = tenants[:BACKUP_SAMPLE]
@@ -285,7 +289,12 @@ def measure_fanouts(label: str) -> None:
             tenant_backup(tenant, folder=Path(folder))
         each = (time.perf_counter() - started) / len(sample)
     figure(label, "backup one cabinet (archive)", round(each, 2), "s")
-    figure(label, "fan-out backups, all cabinets, 1 process (sample x N)", round(each * len(tenants)), "s")
+    figure(
+        label,
+        "fan-out backups, all cabinets, 1 process (sample x N)",
+        round(each * len(tenants)),
+        "s",
+    )
 
 
 def measure_pg_dump(label: str) -> None:
@@ -306,7 +315,7 @@ def measure_pg_dump(label: str) -> None:
     connection.close()
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        subprocess.run([*args, "--file", f"{folder}/one.dump"], check=True)  # noqa: S603
+        subprocess.run([*args, "--file", f"{folder}/one.dump"], check=True)
         seconds = time.perf_counter() - started
         size = Path(f"{folder}/one.dump").stat().st_size
     figure(label, "pg_dump one tenant", round(seconds, 2), "s")

@@ -1,6 +1,7 @@
 """The clone from the template's own DDL (tenants.schema_templates.template_ddl) makes the same
 schema as django-tenants' clone_schema function: same tables, columns, defaults, constraints,
-indexes, functions, triggers and rows, and identity sequences that continue after the copied rows."""
+indexes, functions, triggers and rows, and identity sequences that continue after the copied
+rows."""
 
 from django.db import connection
 from django_tenants.clone import CloneSchema

@@ -9,8 +9,8 @@ so, when it cannot be had."""
 
 import tempfile
 import threading
-from contextlib import ExitStack
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg
@@ -41,7 +41,9 @@ def server_url() -> str:
 def bouncer(django_db_setup: None) -> Iterator[PgBouncer]:
     binary = ensure_pgbouncer()
     if not binary:
-        pytest.skip("pgbouncer is not installed and cannot be installed here: apt-get install pgbouncer")
+        pytest.skip(
+            "pgbouncer is not installed and cannot be installed here: apt-get install pgbouncer"
+        )
     folder = Path(tempfile.mkdtemp(prefix="kabinet-pgbouncer-"))
     pooler = PgBouncer(server_url(), folder, pool_size=1).start(binary)
     try:
@@ -155,7 +157,8 @@ def test_two_cabinets_through_one_pooled_server_connection_see_only_their_own_ro
         # Nothing of a cabinet stays on the server connection once its transaction is over.
         with psycopg.connect(bouncer.url(connection.settings_dict["NAME"]), autocommit=True) as raw:
             path = raw.execute("SHOW search_path").fetchone()[0]
-            assert a.schema_name not in path and b.schema_name not in path
+            assert a.schema_name not in path
+            assert b.schema_name not in path
             prepared = raw.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
             assert prepared == 0
     finally:

@@ -7,3 +7,6 @@ from django.db import models
 
 class ScaleNote(models.Model):
     text = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.text
