@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: install run test lint format manage lock lock-upgrade doctor bench-routing bench-provisioning bench-staff bench-metering isolation-probe load fuzz cluster cluster-stop test-cluster bench-cluster billing-property chaos clean
+.PHONY: install run test lint format manage lock lock-upgrade doctor bench-routing bench-provisioning bench-staff bench-metering bench-scale isolation-probe load fuzz cluster cluster-stop test-cluster bench-cluster billing-property chaos clean
 
 # The stamp is written only after everything installed. A .venv that cannot run pip (a first run
 # without python3-venv, an interrupted install) is rebuilt; a new one is built in .venv.new and
@@ -76,6 +76,11 @@ bench-staff: $(STAMP)
 
 bench-metering: $(STAMP)
 	$(BIN)/python -m tests.bench.metering
+
+# N cabinets (SCALE_TENANTS, default 2,000) against N = 100 on one PostgreSQL: signups, routing,
+# a migration killed midway and resumed, fan-outs, catalog, backend memory. Heavy: not in CI.
+bench-scale: $(STAMP)
+	$(BIN)/python -m tests.bench.scale
 
 isolation-probe: $(STAMP)
 	$(BIN)/python -m tests.probe.isolation

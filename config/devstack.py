@@ -1,6 +1,7 @@
 """What `make run` and `make test` do once the virtualenv exists.
 
     python -m config.devstack run     database, migrations, demo tenants, then web + worker + beat
+                                      (KABINET_POOLER=pgbouncer: through PgBouncer)
     python -m config.devstack test    database, then pytest (its exit status; "no tests" fails)
     python -m config.devstack check-migrations    fail when a model change lacks its migration
     python -m config.devstack manage ARGS...    manage.py against the database `run` uses
@@ -21,7 +22,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from config.pgbouncer import PgBouncer
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("KABINET_DATA_DIR", BASE_DIR / ".data"))
@@ -203,6 +208,7 @@ def run() -> int:
     manage(env, "seed_demo")
     host = env.get("HOST", "127.0.0.1")
     env.setdefault("PUBLIC_PORT", port)  # links in emails point at this server
+    pooler = start_pooler(env)
     broker = "Redis" if env.get("REDIS_URL") else "the filesystem queue in .data/broker"
     log(f"web on http://{host}:{port}, Celery worker and beat on {broker}; Ctrl-C stops all")
     processes = {
@@ -225,7 +231,34 @@ def run() -> int:
         processes["sms"] = fake_sms
     processes["demo-id"] = fake_oidc_command(env)
     log("Demo ID, a local OpenID Connect provider for /staff/sign-in/, on http://127.0.0.1:12113")
-    return supervise(processes, env)
+    try:
+        return supervise(processes, env)
+    finally:
+        if pooler is not None:
+            pooler.stop()
+
+
+def start_pooler(env: dict[str, str]) -> "PgBouncer | None":
+    """With KABINET_POOLER=pgbouncer: PgBouncer in transaction mode in front of the database
+    (installed with apt when missing and we are root), and every process pointed at it. The
+    migrations above ran on a direct connection."""
+    if env.get("KABINET_POOLER", "") != "pgbouncer":
+        return None
+    from config.pgbouncer import PgBouncer, ensure_pgbouncer
+
+    binary = ensure_pgbouncer(log)
+    if not binary:
+        raise SystemExit(
+            "KABINET_POOLER=pgbouncer: pgbouncer is missing (apt-get install pgbouncer)"
+        )
+    port = int(env.get("PGBOUNCER_PORT", "6432"))
+    size = int(env.get("PGBOUNCER_POOL_SIZE", "20"))
+    folder = DATA_DIR / "pgbouncer"
+    pooler = PgBouncer(env["DATABASE_URL"], folder, port=port, pool_size=size).start(binary)
+    env["DATABASE_URL"] = pooler.url()
+    env["DATABASE_POOLER"] = "transaction"
+    log(f"PgBouncer (transaction mode, pool {pooler.pool_size}) on 127.0.0.1:{pooler.port}")
+    return pooler
 
 
 def supervise(commands: dict[str, list[str]], env: dict[str, str]) -> int:
@@ -290,6 +323,9 @@ def ensure_chromium() -> None:
 
 def test(pytest_args: list[str]) -> int:
     ensure_chromium()
+    from config.pgbouncer import ensure_pgbouncer
+
+    ensure_pgbouncer(log)  # the pooled test skips, saying why, when it cannot be had
     env = database_env()
     # Importing this package (config.celery) defaulted it to config.settings; the suite's own
     # settings module is named in pyproject.toml.

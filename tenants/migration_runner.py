@@ -10,6 +10,12 @@ handed to `migrate_schemas` for just that schema.
   run can continue after a given schema (`start_after`). Re-running after an interruption resumes
   by itself: the schemas already done are skipped at the cost of one query each.
 - A schema that fails is reported with its error and the run goes on with the others.
+- A migration made only of schema changes that reduce to SQL (add/alter/remove a field, an index,
+  a constraint, RunSQL; atomic) takes a fast path: its SQL is collected once for the run and
+  replayed in each schema inside one transaction together with its django_migrations rows and the
+  touched apps' post_migrate signal, instead of building a MigrationExecutor and rendering the
+  project state per schema (1–2 s each: hours at 10,000 schemas). Anything else (new models, data
+  migrations, non-atomic ones) goes through `migrate_schemas`, schema by schema.
 - Template schemas and spares are not tenants: `tenants.schema_templates.ensure_templates` keeps
   the templates current, `tenants.pool` discards spares built from an older template.
 """
@@ -21,8 +27,10 @@ from dataclasses import dataclass, field
 
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db import migrations as ops
 from django.db.migrations.loader import MigrationLoader
 from django.db.models import QuerySet
+from django.db.models.signals import post_migrate
 from django_tenants.utils import get_public_schema_name, quote_schema_name
 
 from tenants.models import Tenant, TenantStatus
@@ -184,6 +192,97 @@ def schema_migrate(*, schema_name: str, verbosity: int = 0) -> None:
         connection.set_schema_to_public()
 
 
+# Operations whose effect on a schema is exactly the SQL they collect, and that create or drop no
+# model (so content types and permissions do not change).
+FAST_OPERATIONS = (
+    ops.AddField,
+    ops.AlterField,
+    ops.RemoveField,
+    ops.RenameField,
+    ops.AddIndex,
+    ops.RemoveIndex,
+    ops.RenameIndex,
+    ops.AddConstraint,
+    ops.RemoveConstraint,
+    ops.AlterUniqueTogether,
+    ops.RunSQL,
+)
+
+
+@dataclass(frozen=True)
+class FastPlan:
+    """The SQL of a run of pending migrations, collected once, to replay in each schema."""
+
+    keys: tuple[MigrationKey, ...]
+    statements: tuple[str, ...]
+    app_labels: tuple[str, ...]
+    apps: object
+
+
+_fast_plans: dict[tuple[str, ...], FastPlan | None] = {}
+
+
+def fast_plan(missing: tuple[str, ...]) -> FastPlan | None:
+    """The collected SQL of `missing` (names as `app.name`) when every one of them may take the
+    fast path; None when one may not. Computed once per distinct set in this process."""
+    if missing in _fast_plans:
+        return _fast_plans[missing]
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    loader.connection = connection  # collect_sql asks it for a schema editor; nothing is read
+    wanted = {tuple(name.split(".", 1)) for name in missing}
+    order: list[MigrationKey] = []
+    for leaf in loader.graph.leaf_nodes():
+        for key in loader.graph.forwards_plan(leaf):
+            if key in wanted and key not in order:
+                order.append(key)
+    plan = [loader.graph.nodes[key] for key in order]
+    eligible = len(order) == len(wanted) and all(
+        migration.atomic
+        and not migration.replaces
+        and all(isinstance(op, FAST_OPERATIONS) for op in migration.operations)
+        for migration in plan
+    )
+    result = None
+    if eligible:
+        statements = tuple(loader.collect_sql([(migration, False) for migration in plan]))
+        result = FastPlan(
+            keys=tuple(order),
+            statements=tuple(s for s in statements if not s.lstrip().startswith("--")),
+            app_labels=tuple(dict.fromkeys(app for app, _name in order)),
+            apps=loader.project_state().apps,
+        )
+    _fast_plans[missing] = result
+    return result
+
+
+def schema_migrate_fast(*, schema_name: str, plan: FastPlan) -> None:
+    """Replay the plan's SQL in one schema: all of it, its django_migrations rows and the touched
+    apps' post_migrate, or (on any error, or a kill) none of it."""
+    from django.apps import apps as global_apps
+
+    connection.set_schema(schema_name)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for statement in plan.statements:
+                cursor.execute(statement)
+            cursor.executemany(
+                "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, now())",
+                list(plan.keys),
+            )
+            for label in plan.app_labels:
+                post_migrate.send(
+                    sender=global_apps.get_app_config(label),
+                    app_config=global_apps.get_app_config(label),
+                    verbosity=0,
+                    interactive=False,
+                    using=connection.alias,
+                    apps=plan.apps,
+                    plan=[],
+                )
+    finally:
+        connection.set_schema_to_public()
+
+
 def _error_text(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
@@ -211,7 +310,11 @@ def _run_one(
     if dry_run:
         return Outcome.WOULD_MIGRATE, missing, ""
     try:
-        schema_migrate(schema_name=schema_name, verbosity=migrate_verbosity)
+        plan = fast_plan(missing)
+        if plan is not None:
+            schema_migrate_fast(schema_name=schema_name, plan=plan)
+        else:
+            schema_migrate(schema_name=schema_name, verbosity=migrate_verbosity)
     except Exception as exc:
         if not connection.in_atomic_block:
             connection.close_if_unusable_or_obsolete()  # a broken connection must not fail the rest

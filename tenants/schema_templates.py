@@ -198,6 +198,198 @@ def clone_template(
     connection.set_schema_to_public()
     if schema_exists(new_schema_name, case_sensitive=False):
         raise ValueError(f"schema {new_schema_name} exists already")
+    ddl = _cached_ddl(name)
+    if ddl is not None:
+        target = quote_schema_name(new_schema_name)
+        with connection.cursor() as cursor:
+            # The definitions name the template's own tables unqualified: resolve them in the
+            # new schema while the DDL runs (one transaction: the caller's, or the statement's).
+            cursor.execute("SELECT current_setting('search_path')")
+            (search_path,) = cursor.fetchone()
+            cursor.execute(
+                f"SELECT set_config('search_path', '{target}', true);\n"
+                + ddl.replace(TARGET, target)
+            )
+            cursor.execute("SELECT set_config('search_path', %s, true)", [search_path])
+        return
     _clone_function_ready()
     with connection.cursor() as cursor:
         cursor.execute("SELECT clone_schema(%s, %s, 'DATA')", [name, new_schema_name])
+
+
+def _cached_ddl(template: str) -> str | None:
+    """The template's DDL, read once per build of it in this process."""
+    build = _checked_builds.get(template)
+    cached = _ddl_cache.get(template)
+    if cached is not None and build is not None and cached[0] == build:
+        return cached[1]
+    ddl = template_ddl(template)
+    if build is not None:
+        _ddl_cache[template] = (build, ddl)
+    return ddl
+
+
+# --- A clone from the template's own DDL ---------------------------------------------------------
+#
+# django-tenants' clone_schema function reads information_schema for every table, column, index
+# and constraint it copies: views that scan the whole catalog, so one clone grows slower with every
+# schema in the database (2.4 s at 100 cabinets, 85,000 relations, on a busy 2-core machine). Here
+# the template's DDL is read once per template build, from pg_catalog by the template's namespace
+# (index lookups), and replayed into each new schema in one round trip: tables, their data, then
+# constraints, indexes, functions and triggers. A template holding anything this does not know
+# how to copy (views, sequences not owned by an identity column, types, partitions, inheritance)
+# is cloned the old way.
+
+TARGET = "__kabinet_clone_target__"
+
+_ddl_cache: dict[str, tuple[object, str | None]] = {}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _retarget(text: str, template: str) -> str:
+    """Point a definition pg_catalog printed with the template's name at the target schema."""
+    for spelled in (f"{_q(template)}.", f"{template}."):
+        text = text.replace(spelled, f"{TARGET}.")
+    return text
+
+
+def template_ddl(template: str) -> str | None:
+    """The SQL that rebuilds `template` (tables, rows, sequences' positions, constraints,
+    indexes, functions, triggers) in the schema named TARGET; None when the template holds
+    something it cannot copy."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT oid FROM pg_namespace WHERE nspname = %s", [template])
+        (nsp,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE relkind NOT IN ('r', 'i', 'S')),"
+            " count(*) FILTER (WHERE relkind = 'S'),"
+            " (SELECT count(*) FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid"
+            "   WHERE t.relnamespace = %s AND a.attidentity <> '' AND NOT a.attisdropped),"
+            " (SELECT count(*) FROM pg_type WHERE typnamespace = %s AND typrelid = 0"
+            "   AND typelem = 0),"
+            " (SELECT count(*) FROM pg_inherits h JOIN pg_class t ON t.oid = h.inhrelid"
+            "   WHERE t.relnamespace = %s)"
+            " FROM pg_class WHERE relnamespace = %s",
+            [nsp, nsp, nsp, nsp],
+        )
+        others, sequences, identities, types, inherits = cursor.fetchone()
+        if others or sequences != identities or types or inherits:
+            return None
+        # Definitions print unqualified names for what the search path sees: the template only.
+        cursor.execute("SELECT current_setting('search_path')")
+        (search_path,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('search_path', %s, true)", [_q(template)])
+        cursor.execute(
+            "SELECT c.oid, c.relname, c.relpersistence, c.reloptions FROM pg_class c"
+            " WHERE c.relnamespace = %s AND c.relkind = 'r' ORDER BY c.oid",
+            [nsp],
+        )
+        tables = cursor.fetchall()
+        create, copy, sequence_positions, constraints, foreign_keys, indexes = (
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
+        for oid, table, persistence, options in tables:
+            cursor.execute(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+                " pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,"
+                " CASE WHEN a.attcollation <> t.typcollation THEN co.collname END"
+                " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+                " LEFT JOIN pg_collation co ON co.oid = a.attcollation"
+                " WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped"
+                " ORDER BY a.attnum",
+                [oid],
+            )
+            columns, copied = [], []
+            for name, kind, not_null, default, identity, generated, collation in cursor.fetchall():
+                column = f"{_q(name)} {kind}"
+                if collation:
+                    column += f" COLLATE {_q(collation)}"
+                if identity:
+                    when = "ALWAYS" if identity == "a" else "BY DEFAULT"
+                    column += f" GENERATED {when} AS IDENTITY"
+                elif generated:
+                    stored = " STORED" if generated == "s" else ""
+                    column += f" GENERATED ALWAYS AS ({default}){stored}"
+                elif default is not None:
+                    column += f" DEFAULT {default}"
+                if not_null:
+                    column += " NOT NULL"
+                columns.append(column)
+                if not generated:
+                    copied.append(_q(name))
+                if identity:
+                    cursor.execute(
+                        "SELECT pg_get_serial_sequence(%s, %s)",
+                        [f"{_q(template)}.{_q(table)}", name],
+                    )
+                    (sequence,) = cursor.fetchone()
+                    cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608
+                    last, called = cursor.fetchone()
+                    if called:
+                        sequence_positions.append(
+                            f"SELECT setval(pg_get_serial_sequence("
+                            f"'{TARGET}.{_q(table)}', '{name}'), {int(last)}, true);"
+                        )
+            unlogged = "UNLOGGED " if persistence == "u" else ""
+            storage = f" WITH ({', '.join(options)})" if options else ""
+            create.append(
+                f"CREATE {unlogged}TABLE {TARGET}.{_q(table)} ({', '.join(columns)}){storage};"
+            )
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_q(template)}.{_q(table)})")  # noqa: S608
+            if cursor.fetchone()[0]:
+                names = ", ".join(copied)
+                source = f"{_q(template)}.{_q(table)}"  # quoted identifiers, from the catalog
+                copy.append(
+                    f"INSERT INTO {TARGET}.{_q(table)} ({names}) OVERRIDING SYSTEM VALUE "  # noqa: S608
+                    f"SELECT {names} FROM {source};"
+                )
+            cursor.execute(
+                "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = %s AND contype IN ('p', 'u', 'c', 'x', 'f') ORDER BY oid",
+                [oid],
+            )
+            for name, kind, definition in cursor.fetchall():
+                statement = (
+                    f"ALTER TABLE {TARGET}.{_q(table)} ADD CONSTRAINT {_q(name)} "
+                    f"{_retarget(definition, template)};"
+                )
+                (foreign_keys if kind == "f" else constraints).append(statement)
+            cursor.execute(
+                "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = %s"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = i.indrelid"
+                "  AND k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))"
+                " ORDER BY i.indexrelid",
+                [oid],
+            )
+            for (definition,) in cursor.fetchall():
+                definition = _retarget(definition, template)
+                if f" ON {TARGET}." not in definition:
+                    definition = definition.replace(" ON ", f" ON {TARGET}.", 1)
+                indexes.append(definition + ";")
+        cursor.execute(
+            "SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.pronamespace = %s"
+            " ORDER BY p.oid",
+            [nsp],
+        )
+        functions = [_retarget(row[0], template) + ";" for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c"
+            " ON c.oid = t.tgrelid WHERE c.relnamespace = %s AND NOT t.tgisinternal"
+            " ORDER BY t.oid",
+            [nsp],
+        )
+        triggers = [_retarget(row[0], template) + ";" for row in cursor.fetchall()]
+        cursor.execute("SELECT set_config('search_path', %s, true)", [search_path])
+    return "\n".join(
+        [f"CREATE SCHEMA {TARGET};", *create, *copy, *sequence_positions, *constraints,
+         *indexes, *foreign_keys, *functions, *triggers]
+    )  # fmt: skip

@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from pathlib import Path
 
 from tests.bench.harness import (
@@ -47,6 +48,8 @@ SECONDS = float(os.environ.get("LOAD_SECONDS", "300"))
 WARMUP = float(os.environ.get("LOAD_WARMUP_SECONDS", "15"))
 BUCKET_SECONDS = 60
 WEB_WORKERS = int(os.environ.get("LOAD_WEB_WORKERS", "3"))
+# KABINET_POOLER=pgbouncer: the 3 × 4 threads share this many PostgreSQL backends.
+POOLED_SERVER_CONNECTIONS = int(os.environ.get("PGBOUNCER_POOL_SIZE", "4"))
 PAGES = {
     "hotel": ["/", "/services/", "/events/", "/orders/", "/wallet/", "/stay/", "/map/"],
     "shop": ["/", "/services/", "/events/", "/orders/", "/wallet/", "/returns/", "/addresses/"],
@@ -244,8 +247,25 @@ def main() -> int:
                 f"{time.monotonic() - started:.0f} s")  # fmt: skip
             log = Path(data_dir) / "gunicorn.log"
             args = ["--worker-class", "gthread", "--threads", "4"]
-            with gunicorn(env, log, probe_path="/health/", probe_host="localhost",
-                          workers=WEB_WORKERS, extra_args=args) as port:  # fmt: skip
+            pooler = None
+            if os.environ.get("KABINET_POOLER") == "pgbouncer":
+                # The server through PgBouncer in transaction mode (the seeding above was direct).
+                from config.pgbouncer import PgBouncer, ensure_pgbouncer
+
+                binary = ensure_pgbouncer(say)
+                if not binary:
+                    raise SystemExit("KABINET_POOLER=pgbouncer: pgbouncer is not installed")
+                pooler = PgBouncer(url, Path(tempfile.mkdtemp(prefix="kabinet-load-pgb-")),
+                                   pool_size=POOLED_SERVER_CONNECTIONS).start(binary)  # fmt: skip
+                env = {**env, "DATABASE_URL": pooler.url(), "DATABASE_POOLER": "transaction"}
+                say(f"  through PgBouncer, transaction mode, {pooler.pool_size} server connections")
+            with ExitStack() as stack:
+                if pooler is not None:
+                    stack.callback(pooler.stop)
+                port = stack.enter_context(
+                    gunicorn(env, log, probe_path="/health/", probe_host="localhost",
+                             workers=WEB_WORKERS, extra_args=args)
+                )  # fmt: skip
                 metrics_before = scrape(port)
                 latencies, errors, buckets = hammer(port, people)
                 metrics_after = scrape(port)
