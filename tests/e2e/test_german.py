@@ -12,7 +12,7 @@ from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from cabinet.models import ClientProfile
-from cabinet.verticals import vertical_hook
+from cabinet.verticals import loaded, vertical_named
 from rbac.models import User
 from rbac.services import client_create, user_language_set
 from tests.conftest import OWNER_PASSWORD, host_of
@@ -57,7 +57,7 @@ def german(module_tenant: Any, django_db_blocker: Any) -> Iterator[tuple[str, st
         user = client_create(email="lena@gast.example.com", password=PASSWORD,
                              full_name="Lena Schmidt", email_verified=True)  # fmt: skip
         profile = ClientProfile.objects.create(user=user)
-        vertical_hook("hotel", "demo")(guest=profile, owner=owner, password=PASSWORD)
+        loaded(vertical_named("hotel").demo_seed)(guest=profile, owner=owner, password=PASSWORD)
         for person in (user, owner):
             user_language_set(user=person, language="de")
         yield user.email, owner.email
