@@ -11,8 +11,8 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from cabinet.content_i18n import TranslatableMixin
 from cabinet.images import PictureField, small_name
+from cabinet.translatable import TranslatableMixin
 from cabinet.verticals import notification_events, verticals
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a6b5c."))

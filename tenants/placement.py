@@ -33,6 +33,7 @@ from tenants.cluster import (
 )
 from tenants.lifecycle import Actor
 from tenants.models import SchemaMove, Tenant, TenantEvent, TenantStatus
+from tenants.tasks_base import task_named
 
 SYSTEM = Actor(label="system", id=None)
 
@@ -92,8 +93,7 @@ def _queue(
 
 
 def _enqueue(moves: list[SchemaMove]) -> None:
-    from tenants.tasks import run_schema_moves
-
+    run_schema_moves = task_named("tenants.run_schema_moves")
     ids = [move.pk for move in moves]
     if ids:
         transaction.on_commit(lambda: run_schema_moves.delay(ids))

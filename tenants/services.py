@@ -107,7 +107,7 @@ def tenant_provision(
 
                 transaction.on_commit(lambda: refill_pool.delay(vertical))
             if cluster_active():
-                from tenants.tasks import place_new_cabinet
+                place_new_cabinet = task_named("tenants.place_new_cabinet")
 
                 transaction.on_commit(lambda: place_new_cabinet.delay(tenant.pk))
     except IntegrityError as exc:
