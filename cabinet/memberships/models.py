@@ -11,10 +11,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cabinet.content_i18n import TranslatableMixin
 from cabinet.models import ClientProfile, Currency
 
 
-class MembershipPlan(models.Model):
+class MembershipPlan(TranslatableMixin):
+    translatable_fields = ("name", "description")
+
     class Interval(models.TextChoices):
         MONTH = "month", _("Every month")
         TERM = "term", _("Every term (3 months)")
