@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('hotel', '0004_stay_external_id'),
+        ("hotel", "0004_stay_external_id"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='mappoint',
-            name='translations',
-            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='translations'),
+            model_name="mappoint",
+            name="translations",
+            field=models.JSONField(
+                blank=True, default=dict, editable=False, verbose_name="translations"
+            ),
         ),
         migrations.AddField(
-            model_name='room',
-            name='translations',
-            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='translations'),
+            model_name="room",
+            name="translations",
+            field=models.JSONField(
+                blank=True, default=dict, editable=False, verbose_name="translations"
+            ),
         ),
     ]
