@@ -13,7 +13,7 @@ still to translate, for the owner's page and the editors' counts.
 """
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -97,6 +97,16 @@ def tr(obj: object, field: str, language: str | None = None) -> str:
     if base_text or not isinstance(texts, Mapping):
         return base_text
     return next((t[field] for t in texts.values() if isinstance(t, Mapping) and t.get(field)), "")
+
+
+@dataclass(frozen=True)
+class TranslationSource:
+    """A kind of translatable content and where each of its objects is edited, for the
+    missing-translations page (cabinet.staff.translations)."""
+
+    title: object
+    objects: Iterable
+    url_of: Callable[[object], str]
 
 
 def missing_translations(obj: TranslatableMixin, languages: list[str]) -> list[tuple[str, str]]:

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0039_choices_from_the_verticals'),
+        ("cabinet", "0039_choices_from_the_verticals"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membershipplan',
-            name='translations',
-            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='translations'),
+            model_name="membershipplan",
+            name="translations",
+            field=models.JSONField(
+                blank=True, default=dict, editable=False, verbose_name="translations"
+            ),
         ),
     ]

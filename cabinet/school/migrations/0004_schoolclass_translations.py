@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('school', '0003_external_ids'),
+        ("school", "0003_external_ids"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='schoolclass',
-            name='translations',
-            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='translations'),
+            model_name="schoolclass",
+            name="translations",
+            field=models.JSONField(
+                blank=True, default=dict, editable=False, verbose_name="translations"
+            ),
         ),
     ]
