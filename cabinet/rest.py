@@ -211,5 +211,10 @@ class Localized(serializers.CharField):
         self.text_field = field
         super().__init__(source=of, read_only=True, **kwargs)
 
+    def bind(self, field_name: str, parent: serializers.BaseSerializer) -> None:
+        if self.source == field_name:  # `school_class = Localized("name", of="school_class")`
+            self.source = None  # DRF refuses a source that repeats the field's name
+        super().bind(field_name, parent)
+
     def to_representation(self, value: object) -> str:
         return tr(value, self.text_field, api_language(self.context.get("request")))

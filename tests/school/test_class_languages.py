@@ -6,6 +6,7 @@ to translate; a teacher may not edit a class."""
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from cabinet.school.services import grade_give
 from cabinet.services import branding_update
 from tests.conftest import host_of
 
@@ -24,6 +25,8 @@ def test_a_class_written_in_german_shows_to_a_german_parent_and_the_default_othe
         branding_update(content_languages=["en", "de", "ru"])
         campus.clara.user.language = "de"
         campus.clara.user.save(update_fields=["language"])
+        grade_give(school_class=campus.piano, student=campus.sofia, title="Scales", value=9,
+                   comment="", by=campus.teacher)  # fmt: skip
     office = as_(school, campus.owner)
     piano = campus.piano
     page = office.get(f"/staff/classes/{piano.pk}/").content.decode()
@@ -55,6 +58,7 @@ def test_a_class_written_in_german_shows_to_a_german_parent_and_the_default_othe
     assert (detail["classes"][0]["name"], detail["classes"][0]["subject"]) == (
         "Klavier, 2. Klasse", "Klavier",
     )  # fmt: skip
+    assert detail["grades"][0]["school_class"] == "Klavier, 2. Klasse"
 
     # the missing page lists the class for Russian, not for German; the choir for both
     missing = office.get("/staff/translations/").content.decode()
