@@ -13,7 +13,7 @@ still to translate, for the owner's page and the editors' counts.
 """
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,16 @@ def is_bidi(code: str) -> bool:
         return bool(translation.get_language_info(code)["bidi"])
     except KeyError:
         return False
+
+
+@dataclass(frozen=True)
+class TranslationSource:
+    """A kind of translatable content and where each of its objects is edited, for the
+    missing-translations page (cabinet.staff.translations)."""
+
+    title: object
+    objects: Iterable
+    url_of: Callable[[object], str]
 
 
 # --- Checking what is written (forms and the API) ----------------------------------------------

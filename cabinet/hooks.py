@@ -30,4 +30,11 @@ ORDER_PLACED = ExtensionPoint(
     "transaction (cabinet.orders.order_create_paid): an effect here commits or fails with it",
 )
 
-POINTS = {point.name: point for point in (ORDER_PLACED,)}
+TRANSLATION_SOURCES = ExtensionPoint(
+    "translation_sources",
+    "user=: the missing-translations page (cabinet.staff.translations) asks for the vertical's "
+    "translatable texts edited outside the content editors that this person may change; it "
+    "returns a list of TranslationSource (title, objects, url_of: object -> its editor's URL)",
+)
+
+POINTS = {point.name: point for point in (ORDER_PLACED, TRANSLATION_SOURCES)}

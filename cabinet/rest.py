@@ -13,10 +13,12 @@ JSON type before the field's own validation; nested inputs (a list of lines) do 
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.forms import Form
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -26,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cabinet.content_i18n import tr
 from cabinet.verticals import current_vertical
 
 # The most specific field first: EmailField and RegexField are CharFields, ChoiceField is not.
@@ -182,3 +185,36 @@ class OfVertical(BasePermission):
         if current_vertical() != getattr(view, "vertical", None):
             raise NotFound()
         return True
+
+
+# --- The owner's texts in the reader's language (cabinet.content_i18n) ---------------------------
+
+
+def api_language(request: Request | None) -> str | None:
+    if request is None:
+        return None
+    known = dict(settings.LANGUAGES)
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        base = code.split("-")[0].lower()
+        if base in known:
+            return base
+    user = getattr(request, "user", None)
+    language = getattr(user, "language", "") if user and user.is_authenticated else ""
+    return language if language in known else None
+
+
+class Localized(serializers.CharField):
+    """A translatable text of the object (or of the object at `of`, e.g. "school_class"), read
+    in the request's language."""
+
+    def __init__(self, field: str, of: str = "*", **kwargs: object) -> None:
+        self.text_field = field
+        super().__init__(source=of, read_only=True, **kwargs)
+
+    def bind(self, field_name: str, parent: serializers.BaseSerializer) -> None:
+        if self.source == field_name:  # `school_class = Localized("name", of="school_class")`
+            self.source = None  # DRF refuses a source that repeats the field's name
+        super().bind(field_name, parent)
+
+    def to_representation(self, value: object) -> str:
+        return tr(value, self.text_field, api_language(self.context.get("request")))

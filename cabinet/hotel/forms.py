@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cabinet.access import clients_for
+from cabinet.content_i18n import TranslatedFormMixin
 from cabinet.forms import PICTURE_HELP, PictureFormMixin, picture_input, plain_text
 from cabinet.hotel.models import MapPoint, Room, Stay
 from cabinet.models import CatalogItem
@@ -108,7 +109,7 @@ class StatusForm(forms.Form):
     to = forms.ChoiceField(choices=Stay.Status.choices)
 
 
-class MapPointForm(forms.ModelForm):
+class MapPointForm(TranslatedFormMixin, forms.ModelForm):
     class Meta:
         model = MapPoint
         fields = ("name", "kind", "description", "x", "y", "position")
@@ -124,7 +125,7 @@ class MapPointForm(forms.ModelForm):
         return plain_text(self.cleaned_data.get("description", ""))
 
 
-class RoomForm(PictureFormMixin, forms.ModelForm):
+class RoomForm(TranslatedFormMixin, PictureFormMixin, forms.ModelForm):
     class Meta:
         model = Room
         fields = ("number", "kind", "image")

@@ -12,9 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from cabinet.images import PictureField
 from cabinet.models import CatalogItem, ClientProfile, PricingUnit
+from cabinet.translatable import TranslatableMixin
 
 
-class Room(models.Model):
+class Room(TranslatableMixin):
+    translatable_fields = ("kind",)
+
     number = models.CharField(_("room number"), max_length=16, unique=True)
     kind = models.CharField(_("room type"), max_length=80, blank=True)
     image = PictureField(_("picture"), upload_to="rooms/", blank=True)
@@ -140,8 +143,10 @@ class MapPlan(models.Model):
         return f"{self.width}×{self.height}"
 
 
-class MapPoint(models.Model):
+class MapPoint(TranslatableMixin):
     """A point of interest on the resort map, placed in percent of the map's width and height."""
+
+    translatable_fields = ("name", "description")
 
     class Kind(models.TextChoices):
         RECEPTION = "reception", _("Reception")

@@ -12,9 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cabinet.models import ClientProfile, Currency
+from cabinet.translatable import TranslatableMixin
 
 
-class MembershipPlan(models.Model):
+class MembershipPlan(TranslatableMixin):
+    translatable_fields = ("name", "description")
+
     class Interval(models.TextChoices):
         MONTH = "month", _("Every month")
         TERM = "term", _("Every term (3 months)")

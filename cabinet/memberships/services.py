@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from billing import client_subscriptions as stripe_side
 from billing import payments
 from billing.client_subscriptions import ConnectedInvoice, ConnectedSubscription, StripeFailure
+from cabinet.content_i18n import tr
 from cabinet.memberships.models import Membership, MembershipInvoice, MembershipPlan
 from cabinet.models import ClientProfile, NotificationEvent
 from cabinet.money import money
@@ -322,23 +323,24 @@ def _tell_client(membership: Membership, before: _Seen, invoices: list[Connected
     user, sid, plan = membership.client.user, membership.stripe_subscription_id, membership.plan
     unpaid = next((i for i in invoices if i.status == "open" and i.attempt_count), None)
     with in_language_of(user):
+        name = tr(plan, "name")  # the plan's name in the client's language
         if membership.status == Membership.Status.PAST_DUE and unpaid is not None:
             body = _(
                 "We could not take %(amount)s for %(plan)s from your card. Update your card and "
                 "pay on the membership page; we will try again."
-            ) % {"amount": money(unpaid.amount_due, unpaid.currency), "plan": plan.name}
+            ) % {"amount": money(unpaid.amount_due, unpaid.currency), "plan": name}
             if unpaid.next_attempt_at is None:
                 body = _(
                     "We could not take %(amount)s for %(plan)s from your card. Update your card "
                     "and pay on the membership page before it ends."
-                ) % {"amount": money(unpaid.amount_due, unpaid.currency), "plan": plan.name}
+                ) % {"amount": money(unpaid.amount_due, unpaid.currency), "plan": name}
             notify(recipient=user, event=NotificationEvent.MEMBERSHIP,
-                   title=_("Payment for %(plan)s failed") % {"plan": plan.name}, body=body,
+                   title=_("Payment for %(plan)s failed") % {"plan": name}, body=body,
                    url="/memberships/",
                    key=f"membership:{sid}:failed:{unpaid.id}:{unpaid.attempt_count}")  # fmt: skip
         elif before.status == Membership.Status.PAST_DUE and membership.status == "active":
             notify(recipient=user, event=NotificationEvent.MEMBERSHIP,
-                   title=_("Payment received: %(plan)s goes on") % {"plan": plan.name},
+                   title=_("Payment received: %(plan)s goes on") % {"plan": name},
                    url="/memberships/",
                    key=f"membership:{sid}:recovered:{membership.version}")  # fmt: skip
         elif membership.status == Membership.Status.CANCELED and before.status != "canceled":
@@ -349,12 +351,12 @@ def _tell_client(membership: Membership, before: _Seen, invoices: list[Connected
                 _("%(plan)s has ended: the payment could not be taken")
                 if failed
                 else _("%(plan)s has ended")
-            ) % {"plan": plan.name}
+            ) % {"plan": name}
             notify(recipient=user, event=NotificationEvent.MEMBERSHIP, title=title,
                    url="/memberships/", key=f"membership:{sid}:ended")  # fmt: skip
         elif before.new and membership.status == Membership.Status.ACTIVE:
             notify(recipient=user, event=NotificationEvent.MEMBERSHIP,
-                   title=_("Welcome to %(plan)s") % {"plan": plan.name},
+                   title=_("Welcome to %(plan)s") % {"plan": name},
                    url="/memberships/", key=f"membership:{sid}:started")  # fmt: skip
 
 

@@ -16,12 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import payments
 from cabinet.access import staff_required
+from cabinet.content_i18n import TranslatedFormMixin
 from cabinet.memberships import selectors, services
 from cabinet.memberships.models import MembershipPlan
 from cabinet.rendering import render_cabinet
 
 
-class MembershipPlanForm(forms.ModelForm):
+class MembershipPlanForm(TranslatedFormMixin, forms.ModelForm):
     class Meta:
         model = MembershipPlan
         fields = ("name", "description", "price", "currency", "interval", "is_active")

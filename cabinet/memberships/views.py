@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing import payments
 from cabinet.access import client_of
+from cabinet.content_i18n import tr
 from cabinet.memberships import selectors, services
 from cabinet.rendering import render_cabinet
 
@@ -74,7 +75,7 @@ def membership_done(request: HttpRequest) -> HttpResponse:
     if membership is None:
         messages.info(request, _("Your payment is being confirmed; this page updates shortly."))
     else:
-        messages.success(request, _("Welcome to %(plan)s.") % {"plan": membership.plan.name})
+        messages.success(request, _("Welcome to %(plan)s.") % {"plan": tr(membership.plan, "name")})
     return _back()
 
 

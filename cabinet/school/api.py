@@ -19,23 +19,31 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cabinet import selectors as cabinet_selectors
+from cabinet.content_i18n import tr
 from cabinet.rest import (
     FromSelectors,
     IsClient,
     IsStaff,
+    Localized,
     LocalTimeField,
     OfVertical,
     Pages,
+    api_language,
 )
 from cabinet.school import selectors
 from cabinet.school.imports import ImportRefused, classes_import, students_import
 from cabinet.school.models import Attendance, Grade, Homework, SchoolClass, Student
 
+IN_YOUR_LANGUAGE = (
+    "In the request's language (Accept-Language), else the person's, else the school's default."
+)
 NOT_YOURS = OpenApiResponse(description="No such child or class, or not one you may see")
 MAX_CSV_BYTES = 1_000_000
 
 
 class ClassOutput(serializers.ModelSerializer):
+    name = Localized("name", help_text=IN_YOUR_LANGUAGE)
+    subject = Localized("subject", help_text=IN_YOUR_LANGUAGE)
     teacher = serializers.CharField(source="teacher.get_full_name", allow_null=True, default=None)
 
     class Meta:
@@ -51,7 +59,7 @@ class LessonOutput(serializers.Serializer):
 
 
 class GradeOutput(serializers.ModelSerializer):
-    school_class = serializers.CharField(source="school_class.name")
+    school_class = Localized("name", of="school_class", help_text=IN_YOUR_LANGUAGE)
 
     class Meta:
         model = Grade
@@ -59,7 +67,7 @@ class GradeOutput(serializers.ModelSerializer):
 
 
 class HomeworkOutput(serializers.ModelSerializer):
-    school_class = serializers.CharField(source="school_class.name")
+    school_class = Localized("name", of="school_class", help_text=IN_YOUR_LANGUAGE)
 
     class Meta:
         model = Homework
@@ -81,7 +89,8 @@ class ChildOutput(serializers.ModelSerializer):
         fields = ("id", "full_name", "birth_date", "classes")
 
     def get_classes(self, student: Student) -> list[str]:
-        return [c.name for c in student.classes.all()]
+        language = api_language(self.context.get("request"))
+        return [tr(c, "name", language) for c in student.classes.all()]
 
 
 class ChildDetailOutput(serializers.Serializer):
@@ -147,7 +156,8 @@ class ChildViewSet(FromSelectors, viewsets.GenericViewSet):
 
     @extend_schema(summary="Your children")
     def list(self, request: Request) -> Response:
-        return Response(ChildOutput(selectors.parent_children(self._parent()), many=True).data)
+        children = selectors.parent_children(self._parent())
+        return Response(ChildOutput(children, many=True, context={"request": request}).data)
 
     @extend_schema(
         responses={200: ChildDetailOutput, 404: NOT_YOURS},
@@ -161,7 +171,7 @@ class ChildViewSet(FromSelectors, viewsets.GenericViewSet):
         counts = {value: overview["attendance"].get(value, 0) for value in Attendance.Status}
         body = {"id": student.pk, "full_name": student.full_name, **overview,
                 "attendance": counts}  # fmt: skip
-        return Response(ChildDetailOutput(body).data)
+        return Response(ChildDetailOutput(body, context={"request": request}).data)
 
 
 class CsvParser(BaseParser):

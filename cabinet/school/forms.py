@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from cabinet.content_i18n import TranslatedFormMixin
 from cabinet.forms import plain_text
-from cabinet.school.models import WEEKDAYS, Student
+from cabinet.school.models import WEEKDAYS, SchoolClass, Student
 
 
 class PlainTextMixin:
@@ -37,6 +38,17 @@ class ClassForm(PlainTextMixin, forms.Form):
         queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
     )
     room = forms.CharField(label=gettext_lazy("Classroom"), max_length=40, required=False)
+
+
+class ClassTextsForm(PlainTextMixin, TranslatedFormMixin, forms.ModelForm):
+    """What parents read of a class (its name and subject), in every content language."""
+
+    plain_fields = ("name", "subject", "room")
+
+    class Meta:
+        model = SchoolClass
+        fields = ("name", "subject", "room")
+        labels = {"name": pgettext_lazy("a school's group of students", "Class")}
 
 
 class LessonForm(forms.Form):

@@ -10,12 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cabinet.models import ClientProfile
+from cabinet.translatable import TranslatableMixin
 
 WEEKDAYS = [(1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")),
             (5, _("Friday")), (6, _("Saturday")), (7, _("Sunday"))]  # fmt: skip
 
 
-class SchoolClass(models.Model):
+class SchoolClass(TranslatableMixin):
+    translatable_fields = ("name", "subject")  # as parents see them
+
     name = models.CharField(_("class"), max_length=80, unique=True)
     subject = models.CharField(_("subject"), max_length=80)
     teacher = models.ForeignKey(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cabinet.content_i18n import tr
 from cabinet.notifications import in_language_of, notify
 from cabinet.school.apps import SCHOOL_EVENT
 from cabinet.school.models import Attendance, Grade, Guardianship, Homework, Student
@@ -36,7 +37,7 @@ def grade_given(grade: Grade) -> int:
     def words(student: Student) -> tuple[str, str]:
         title = _("%(child)s: %(value)s in %(subject)s") % {
             "child": student.full_name, "value": grade.value,
-            "subject": grade.school_class.subject,
+            "subject": tr(grade.school_class, "subject"),
         }  # fmt: skip
         return title, " — ".join(filter(None, [grade.title, grade.comment]))
 
@@ -51,7 +52,7 @@ def marked_missing(attendance: Attendance) -> int:
 
     def words(student: Student) -> tuple[str, str]:
         values = {"child": student.full_name,
-                  "class": attendance.school_class.name,
+                  "class": tr(attendance.school_class, "name"),
                   "date": date_format(attendance.date, "WEEKDAY_DAY_FORMAT")}  # fmt: skip
         if attendance.status == Attendance.Status.ABSENT:
             title = _("%(child)s was absent from %(class)s on %(date)s") % values
@@ -70,7 +71,7 @@ def homework_set(homework: Homework) -> int:
 
     def words(student: Student) -> tuple[str, str]:
         title = _("Homework in %(subject)s for %(child)s: %(title)s") % {
-            "subject": homework.school_class.subject, "child": student.full_name,
+            "subject": tr(homework.school_class, "subject"), "child": student.full_name,
             "title": homework.title,
         }  # fmt: skip
         due = _("Due %(date)s.") % {"date": date_format(homework.due_date, "WEEKDAY_DAY_FORMAT")}

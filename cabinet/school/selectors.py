@@ -1,7 +1,10 @@
 import datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
+from cabinet.content_i18n import TranslationSource
 from cabinet.models import ClientProfile
 from cabinet.school.models import Attendance, Grade, Homework, Lesson, SchoolClass, Student
 from rbac.models import User
@@ -55,3 +58,17 @@ def staff_classes(staff: User) -> QuerySet[SchoolClass]:
 
 def staff_class(staff: User, pk: object) -> SchoolClass | None:
     return _one(staff_classes(staff), pk)
+
+
+def translation_sources(user: User) -> list[TranslationSource]:
+    """The classes, for the missing-translations page: the office edits their names and
+    subjects (cabinet.hooks.TRANSLATION_SOURCES)."""
+    if not user.has_perm("school.manage_classes"):
+        return []
+    return [
+        TranslationSource(
+            gettext_lazy("School classes"),
+            SchoolClass.objects.all(),
+            lambda obj: reverse("school-staff:class-edit", args=[obj.pk]),
+        )
+    ]

@@ -64,6 +64,18 @@ def class_create(*, name: str, subject: str, teacher: User | None, room: str, by
     return school_class
 
 
+def class_texts_save(*, school_class: SchoolClass, by: User) -> SchoolClass:
+    """The class's name, subject and room and their translations, as the office edited them."""
+    require_office(by)
+    try:
+        with transaction.atomic():
+            school_class.save(update_fields=["name", "subject", "room", "translations"])
+    except IntegrityError as exc:
+        raise ValidationError(_("There is a class with this name already."), code="name") from exc
+    audit_record(action="school.class_changed", actor=by, target=school_class)
+    return school_class
+
+
 @transaction.atomic
 def lesson_add(*, school_class: SchoolClass, weekday: int, starts, ends, by: User) -> Lesson:
     require_office(by)

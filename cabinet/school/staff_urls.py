@@ -7,6 +7,7 @@ app_name = "school-staff"
 urlpatterns = [
     path("classes/", staff_views.classes, name="classes"),
     path("classes/<int:pk>/", staff_views.class_detail, name="class"),
+    path("classes/<int:pk>/edit/", staff_views.class_edit, name="class-edit"),
     path("classes/<int:pk>/attendance/", staff_views.class_attendance, name="attendance"),
     path("classes/<int:pk>/homework/", staff_views.class_homework, name="homework"),
     path("classes/<int:pk>/grades/", staff_views.class_grade, name="grade"),

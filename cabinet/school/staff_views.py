@@ -15,6 +15,7 @@ from cabinet.rendering import render_cabinet
 from cabinet.school import selectors
 from cabinet.school.forms import (
     ClassForm,
+    ClassTextsForm,
     EnrolForm,
     GradeForm,
     HomeworkForm,
@@ -27,6 +28,7 @@ from cabinet.school.models import Attendance, Student
 from cabinet.school.services import (
     attendance_record,
     class_create,
+    class_texts_save,
     enrol,
     grade_give,
     homework_add,
@@ -72,6 +74,28 @@ def classes(request: HttpRequest) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     context = {"classes": selectors.staff_classes(request.user), "form": form, "office": office}
     return render_cabinet(request, "school/staff_classes.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+@school_page
+def class_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office renames a class and gives its name and subject in each content language."""
+    if not request.user.has_perm("school.manage_classes"):
+        raise PermissionDenied("the school office's work")
+    school_class = _class_or_404(request, pk)
+    form = ClassTextsForm(request.POST or None, instance=school_class)
+    if request.method == "POST" and form.is_valid():
+        try:
+            class_texts_save(school_class=form.instance, by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Class saved."))
+            return _back(school_class)
+    status = 400 if request.method == "POST" else 200
+    context = {"school_class": school_class, "form": form}
+    return render_cabinet(request, "school/staff_class_edit.html", context, status=status)
 
 
 @require_GET

@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cabinet.access import staff_required
-from cabinet.content_i18n import content_languages, language_names, missing_translations
+from cabinet.content_i18n import (
+    TranslationSource,
+    content_languages,
+    language_names,
+    missing_translations,
+)
+from cabinet.hooks import TRANSLATION_SOURCES
+from cabinet.memberships.models import MembershipPlan
 from cabinet.rendering import render_cabinet
 from cabinet.selectors import branding_get
 from cabinet.staff.editors import resources
@@ -38,30 +45,41 @@ def translation_gaps(user: object, languages: list[str]) -> list[LanguageGap]:
     gaps = {code: LanguageGap(code, names.get(code, code), []) for code in languages[1:]}
     if not gaps:
         return []
-    sources: list[tuple[object, list, str]] = []
+    sources: list[TranslationSource] = []
     if getattr(user, "is_superuser", False):
-        sources.append(
-            (gettext_lazy("Name and words"), [branding_get()], reverse("staff:branding"))
-        )
+        url = reverse("staff:branding")
+        sources.append(TranslationSource(gettext_lazy("Name and words"), [branding_get()],
+                                         lambda obj, url=url: url))  # fmt: skip
     for resource in resources().values():
         opts = resource.model._meta
         if not getattr(resource.model, "translatable_fields", ()):
             continue
         if not user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
             continue
-        sources.append((resource.title, list(resource.queryset()), resource.key))
-    for title, objects, where in sources:
-        for obj in objects:
+        sources.append(
+            TranslationSource(
+                resource.title,
+                resource.queryset(),
+                lambda obj, key=resource.key: reverse("staff:content-edit", args=[key, obj.pk]),
+            )
+        )
+    if user.has_perm("cabinet.change_membershipplan"):
+        sources.append(
+            TranslationSource(
+                gettext_lazy("Memberships"),
+                MembershipPlan.objects.all(),
+                lambda obj: reverse("staff:membership-edit", args=[obj.pk]),
+            )
+        )
+    sources.extend(TRANSLATION_SOURCES.run(user=user) or [])
+    for source in sources:
+        for obj in source.objects:
             if obj.pk is None:
                 continue
             for code, field in missing_translations(obj, languages):
-                url = (
-                    where
-                    if where.startswith("/")
-                    else reverse("staff:content-edit", args=[where, obj.pk])
-                )
                 label = obj._meta.get_field(field).verbose_name
-                gaps[code].rows.append(Missing(title, str(obj), label, f"{url}#lang-{code}"))
+                url = f"{source.url_of(obj)}#lang-{code}"
+                gaps[code].rows.append(Missing(source.title, str(obj), label, url))
     return list(gaps.values())
 
 

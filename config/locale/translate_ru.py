@@ -1336,6 +1336,10 @@ RU = {
     "A move of this cabinet is under way already.": "Этот кабинет уже переносится.",
     "Moves are under way: wait for them to finish.": "Идут переносы: дождитесь их окончания.",
     "Rebalance: spread cabinets evenly over the workers": "Выравнивание: равномерно распределить кабинеты по узлам",
+    # issue 22 point 1: classes, map points, rooms and plans per language
+    "Edit the class": "Изменить класс",
+    "Class saved.": "Класс сохранён.",
+    "School classes": "Классы школы",
 }
 
 
