@@ -9,15 +9,15 @@ trusts a browser and when it checks one; tests/isolation/test_signed_artifacts.p
 """
 
 from allauth.mfa.internal.flows import trust
-from django.db import connection
-from django.utils.crypto import salted_hmac
+
+from tenants import signing
 
 _allauth_fingerprint = trust.create_config_fingerprint
 
 
 def fingerprint_in_cabinet(user) -> str:
-    bound = f"{connection.schema_name}|{_allauth_fingerprint(user)}"
-    return salted_hmac("kabinet.mfa.trust", bound, algorithm="sha256").hexdigest()
+    """allauth's fingerprint, under an HMAC salted with the current schema (tenants.signing)."""
+    return signing.digest("rbac.browser-trust", _allauth_fingerprint(user))
 
 
 def install() -> None:

@@ -121,8 +121,9 @@ def test_a_write_while_the_backup_runs_is_in_neither_the_dump_nor_its_checksums(
                 with other.cursor() as cursor:
                     cursor.execute("SELECT set_config('search_path', %s, false)",
                                    [tenant.schema_name])  # fmt: skip
-                    cursor.execute("INSERT INTO cabinet_catalogcategory (name, position)"
-                                   " VALUES ('Written mid-backup', 0)")  # fmt: skip
+                    cursor.execute("INSERT INTO cabinet_catalogcategory"
+                                   " (name, position, translations)"
+                                   " VALUES ('Written mid-backup', 0, '{}')")  # fmt: skip
             finally:
                 other.close()
         real_run(command, env)
