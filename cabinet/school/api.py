@@ -234,6 +234,7 @@ class StaffClassViewSet(FromSelectors, viewsets.GenericViewSet):
 
     vertical = "school"
     permission_classes = (OfVertical, IsStaff)
+    key_scopes = {"GET": "school:read", "POST": "school:write", "PUT": "school:write"}
     pagination_class = Pages
     serializer_class = StaffClassOutput
     queryset = SchoolClass.objects.none()  # for the schema; rows come from the staff selector
