@@ -40,9 +40,7 @@ def send(api: Client, method: str, path: str, body: dict):
 
 
 @pytest.mark.parametrize("vertical", CASES)
-def test_a_key_with_the_verticals_read_scope_reads_and_one_without_it_is_refused(
-    request, vertical
-):
+def test_a_key_with_the_verticals_read_scope_reads_and_one_without_it_is_refused(request, vertical):
     # given
     tenant = request.getfixturevalue(vertical)
     read, listing, _write, _op = CASES[vertical]
@@ -101,7 +99,8 @@ def test_the_key_editor_lists_the_verticals_scopes_in_the_owners_language(school
     made = browser.post("/staff/api-keys/", {"name": "SIS", "scopes": ["school:write"]})
 
     # then
-    assert 'value="school:read"' in page and 'value="school:write"' in page
+    assert 'value="school:read"' in page
+    assert 'value="school:write"' in page
     assert 'value="stays:read"' not in page  # another vertical's
     assert "Noten vergeben" in page  # "Give grades, …", in the owner's German
     assert made.status_code == 200

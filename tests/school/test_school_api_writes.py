@@ -61,8 +61,11 @@ def test_a_teacher_sets_homework_and_gives_a_grade(school, campus):
     due = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
 
     # when
-    homework = post(api, url(campus.piano, "homework"),
-                    {"title": "Scales in G", "description": "Ten minutes a day", "due_date": due})
+    homework = post(
+        api,
+        url(campus.piano, "homework"),
+        {"title": "Scales in G", "description": "Ten minutes a day", "due_date": due},
+    )
     grade = post(api, url(campus.piano, "grades"),
                  {"student": campus.sofia.pk, "title": "Scales", "value": 9})  # fmt: skip
 
@@ -153,19 +156,33 @@ def test_a_student_of_another_class_is_a_400_and_the_same_student_twice_too(scho
     today = timezone.localdate().isoformat()
 
     # when
-    grade = post(api, url(campus.piano, "grades"),
-                 {"student": outsider.pk, "title": "Scales", "value": 7})
-    marks = post(api, url(campus.piano, "attendance"),
-                 {"date": today, "marks": [{"student": outsider.pk, "status": "present"}]})
-    twice = post(api, url(campus.piano, "attendance"),
-                 {"date": today, "marks": [{"student": campus.sofia.pk, "status": "present"},
-                                           {"student": campus.sofia.pk, "status": "late"}]})
-    # fmt: skip
+    grade = post(
+        api, url(campus.piano, "grades"), {"student": outsider.pk, "title": "Scales", "value": 7}
+    )
+    marks = post(
+        api,
+        url(campus.piano, "attendance"),
+        {"date": today, "marks": [{"student": outsider.pk, "status": "present"}]},
+    )
+    twice = post(
+        api,
+        url(campus.piano, "attendance"),
+        {
+            "date": today,
+            "marks": [
+                {"student": campus.sofia.pk, "status": "present"},
+                {"student": campus.sofia.pk, "status": "late"},
+            ],
+        },
+    )
 
     # then
-    assert grade.status_code == 400 and "student" in grade.json()
-    assert marks.status_code == 400 and "student" in marks.json()
-    assert twice.status_code == 400 and "marks" in twice.json()
+    assert grade.status_code == 400
+    assert "student" in grade.json()
+    assert marks.status_code == 400
+    assert "student" in marks.json()
+    assert twice.status_code == 400
+    assert "marks" in twice.json()
 
 
 def test_what_the_calendar_refuses_is_a_409(school, campus):
@@ -175,14 +192,18 @@ def test_what_the_calendar_refuses_is_a_409(school, campus):
     yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
 
     # when
-    future = post(api, url(campus.piano, "attendance"),
-                  {"date": tomorrow, "marks": [{"student": campus.sofia.pk, "status": "late"}]})
+    future = post(
+        api,
+        url(campus.piano, "attendance"),
+        {"date": tomorrow, "marks": [{"student": campus.sofia.pk, "status": "late"}]},
+    )
     overdue = post(api, url(campus.piano, "homework"), {"title": "Late", "due_date": yesterday})
-    # fmt: skip
 
     # then
-    assert future.status_code == 409 and future.json()["detail"]
-    assert overdue.status_code == 409 and overdue.json()["detail"]
+    assert future.status_code == 409
+    assert future.json()["detail"]
+    assert overdue.status_code == 409
+    assert overdue.json()["detail"]
 
 
 def test_attendance_for_a_whole_class_reads_a_fixed_number_of_queries(school, campus):
