@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.devstack import read_dotenv
 from config.production import DEVELOPMENT_SECRET_KEY
+from config.schema_names import EnumNames
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Development: a .env at the root (see .env.example) fills in what the real environment does not
@@ -612,13 +613,13 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.custom_fields.schema_hook",
     ],
-    "ENUM_NAME_OVERRIDES": {
-        "OrderStatusEnum": "cabinet.models.Order.Status",
-        "BookingStatusEnum": "cabinet.models.Booking.Status",
-        "StayStatusEnum": "cabinet.hotel.models.Stay.Status",
-        "ShipmentStatusEnum": "cabinet.shop.models.Shipment.Status",
-        "ReturnStatusEnum": "cabinet.shop.models.ReturnRequest.Status",
-    },
+    # the core's; each vertical adds its own models' in its AppConfig (config/schema_names.py)
+    "ENUM_NAME_OVERRIDES": EnumNames(
+        {
+            "OrderStatusEnum": "cabinet.models.Order.Status",
+            "BookingStatusEnum": "cabinet.models.Booking.Status",
+        }
+    ),
 }
 
 # --- Observability --------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class HotelConfig(CabinetVertical):
         "stays:read": _("Read the guests' stays"),
         "stays:write": _("Sync stays from a property-management system and move them along"),
     }
+    api_enum_names = {"StayStatusEnum": "cabinet.hotel.models.Stay.Status"}
 
     def ready(self) -> None:
         from cabinet.hotel import receivers  # noqa: F401 — its answers to the personal-data signals

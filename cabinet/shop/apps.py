@@ -40,6 +40,10 @@ class ShopConfig(CabinetVertical):
         "returns:read": _("Read the customers' returns"),
         "returns:write": _("Approve, decline and refund returns"),
     }
+    api_enum_names = {
+        "ShipmentStatusEnum": "cabinet.shop.models.Shipment.Status",
+        "ReturnStatusEnum": "cabinet.shop.models.ReturnRequest.Status",
+    }
 
     def ready(self) -> None:
         from cabinet.shop import receivers  # noqa: F401 — its answers to the personal-data signals
