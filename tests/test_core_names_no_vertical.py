@@ -30,8 +30,7 @@ class Names:
 
 def installed() -> list[Names]:
     return [
-        Names(v.vertical_key, v.name, v.label, Path(v.path).relative_to(ROOT))
-        for v in verticals()
+        Names(v.vertical_key, v.name, v.label, Path(v.path).relative_to(ROOT)) for v in verticals()
     ]
 
 
