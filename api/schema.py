@@ -66,21 +66,20 @@ class AutoSchema(SpectacularAutoSchema):
     def _takes_api_keys(self) -> bool:
         return any(isinstance(a, ApiKeyAuthentication) for a in self.view.get_authenticators())
 
-    def get_description(self) -> str:
-        description = super().get_description() or ""
-        if not self._takes_api_keys():
-            return description
+    def get_operation(self, *args: object, **kwargs: object) -> dict | None:
+        """The operation, saying which API-key scope it needs (after any description a view
+        gives with @extend_schema, which replaces get_description)."""
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None or not self._takes_api_keys():
+            return operation
         scope = self._key_scope()
         said = (f"API keys need the scope `{scope}`." if scope
                 else "Not open to API keys (403).")  # fmt: skip
-        return f"{description}\n\n{said}" if description else said
-
-    def get_extensions(self) -> dict:
-        extensions = super().get_extensions()
-        scope = self._key_scope()
-        if scope and self._takes_api_keys():
-            extensions["x-api-key-scope"] = scope
-        return extensions
+        description = operation.get("description", "")
+        operation["description"] = f"{description}\n\n{said}" if description else said
+        if scope:
+            operation["x-api-key-scope"] = scope
+        return operation
 
     def _map_serializer_field(
         self, field: serializers.Field, direction: str, bypass_extensions: bool = False

@@ -350,7 +350,7 @@ class StaffClassViewSet(FromSelectors, viewsets.GenericViewSet):
         description="As on the class page: each student's mark for the day is set, replacing "
         "an earlier one; parents of the absent and the late are told.",
     )  # fmt: skip
-    @action(detail=True, methods=["post"], url_path="attendance")
+    @action(detail=True, methods=["post"], url_path="attendance", pagination_class=None)
     def attendance(self, request: Request, pk: str) -> Response:
         school_class = self._class(pk)
         data = AttendanceInput(data=request.data)

@@ -118,9 +118,14 @@ def test_the_schema_says_which_scope_each_vertical_operation_needs(school):
     # then
     listing = paths["/api/v1/staff/classes/"]["get"]
     grades = paths["/api/v1/staff/classes/{id}/grades/"]["post"]
+    attendance = paths["/api/v1/staff/classes/{id}/attendance/"]["post"]  # its own description
     children = paths["/api/v1/children/"]["get"]
     assert listing["x-api-key-scope"] == "school:read"
     assert "`school:read`" in listing["description"]
     assert grades["x-api-key-scope"] == "school:write"
+    assert attendance["description"].endswith("API keys need the scope `school:write`.")
+    assert attendance["responses"]["200"]["content"]["application/json"]["schema"]["type"] == (
+        "array"
+    )  # the day's marks, not a page of them
     assert "x-api-key-scope" not in children
     assert "Not open to API keys" in children["description"]
