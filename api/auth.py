@@ -87,7 +87,9 @@ class ApiKeyAuthentication(BaseAuthentication):
 
 def _scope_needed(request: Request) -> str | None:
     match = getattr(request._request, "resolver_match", None)
-    view_class = getattr(getattr(match, "func", None), "view_class", None)
+    func = getattr(match, "func", None)
+    # an APIView's class, or a viewset's (DRF's router gives its views `cls`, not `view_class`)
+    view_class = getattr(func, "view_class", None) or getattr(func, "cls", None)
     return getattr(view_class, "key_scopes", {}).get(request.method)
 
 

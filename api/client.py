@@ -22,7 +22,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.localized import Localized, api_language
 from billing import payments
 from cabinet import selectors
 from cabinet.bookings import PaymentRequired, booking_cancel, cancel_deadline, client_booking_create
@@ -31,7 +30,7 @@ from cabinet.content_i18n import tr
 from cabinet.documents import document_for, document_link
 from cabinet.models import Booking, CatalogItem, Document, Event, Order, Wallet
 from cabinet.orders import order_place
-from cabinet.rest import IsClient, JsonInput, query_of, refused
+from cabinet.rest import IsClient, JsonInput, Localized, api_language, query_of, refused
 from cabinet.wallet import wallet_for
 
 

@@ -15,6 +15,9 @@ adds what follows from how the view is built, and a body to any declared error t
 - 429 where requests are throttled;
 - any other error: `ErrorOutput`, one `detail` in words for a person.
 
+An operation open to API keys says which scope a key needs (the view's `key_scopes`), in its
+description and as `x-api-key-scope`; one that names none says keys are refused there.
+
 A text field of a request also says that it takes no NUL character (DRF refuses one).
 """
 
@@ -24,6 +27,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from api.auth import ApiKeyAuthentication
 from cabinet.verticals import current_vertical
 
 VALIDATION_ERROR = {
@@ -56,6 +60,27 @@ RETRY_AFTER = {"schema": {"type": "integer"}, "description": "Seconds until a re
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _key_scope(self) -> str | None:
+        return getattr(self.view, "key_scopes", {}).get(self.method)
+
+    def _takes_api_keys(self) -> bool:
+        return any(isinstance(a, ApiKeyAuthentication) for a in self.view.get_authenticators())
+
+    def get_operation(self, *args: object, **kwargs: object) -> dict | None:
+        """The operation, saying which API-key scope it needs (after any description a view
+        gives with @extend_schema, which replaces get_description)."""
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None or not self._takes_api_keys():
+            return operation
+        scope = self._key_scope()
+        said = (f"API keys need the scope `{scope}`." if scope
+                else "Not open to API keys (403).")  # fmt: skip
+        description = operation.get("description", "")
+        operation["description"] = f"{description}\n\n{said}" if description else said
+        if scope:
+            operation["x-api-key-scope"] = scope
+        return operation
+
     def _map_serializer_field(
         self, field: serializers.Field, direction: str, bypass_extensions: bool = False
     ) -> dict:

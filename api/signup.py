@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.inputs import JsonInput
+from cabinet.rest import JsonInput
 from tenants.forms import SignupForm, slug_problem, time_zone_choices
 from tenants.signup import (
     SignupRateLimited,

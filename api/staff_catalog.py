@@ -9,11 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.inputs import JsonInput
-from api.localized import TranslationsField
 from api.staff_clients import IsStaff
 from cabinet.content_i18n import content_languages, translations_clean
 from cabinet.models import CatalogItem
+from cabinet.rest import JsonInput, TranslationsField
 from cabinet.services import content_texts_set
 
 

@@ -4,7 +4,7 @@ message posting, the request form, the queue's take / answer / check / close), a
 would have happened: the KPI page is filled from those flows, not from rows written for it."""
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -60,6 +60,12 @@ class DemoTenant:
     client_name: str
     look: dict[str, str]  # colours and fonts, so the demos look like different businesses
     questions: tuple[tuple[str, str], ...] = ()  # what clients ask in the chat, and the answer
+    # its recurring plan (cabinet.memberships.demo): name, description, price, interval
+    plan: tuple[str, str, Decimal, str] | None = None
+    # its pictures (cabinet.demo_pictures): the motif drawn as (size, primary, accent, seed) ->
+    # image, and the emblem its logo carries, drawn as (draw, side, accent)
+    motif: Callable | None = None
+    emblem: Callable | None = None
 
 
 DEMO_PASSWORD_OWNER = "demo-owner-pass"  # noqa: S105  (printed for the visitor to use)

@@ -218,3 +218,16 @@ class Localized(serializers.CharField):
 
     def to_representation(self, value: object) -> str:
         return tr(value, self.text_field, api_language(self.context.get("request")))
+
+
+class TranslationsField(serializers.DictField):
+    """{"de": {"name": "…", "description": "…"}, …}: the texts in the cabinet's other content
+    languages (the ordinary fields hold its default language's)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "help_text",
+            "Texts per content language other than the cabinet's default: "
+            '{"de": {"name": "…"}}. A language or field left out has no translation.',
+        )
+        super().__init__(child=serializers.DictField(child=serializers.CharField()), **kwargs)

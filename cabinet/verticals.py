@@ -98,6 +98,9 @@ class CabinetVertical(VerticalConfig):
     front_desk_pages: Sequence[str] = ()  # info pages (slugs) printed on the front desk's slip
     # Extension points (cabinet.hooks): point name -> dotted function, called by the core.
     hooks: dict[str, str] = {}
+    # Names of its models' choices in the OpenAPI schema (config/schema_names.py):
+    # enum name -> dotted choices, e.g. {"StayStatusEnum": "cabinet.hotel.models.Stay.Status"}
+    api_enum_names: dict[str, str] = {}
 
 
 def verticals() -> list[CabinetVertical]:

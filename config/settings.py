@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.devstack import read_dotenv
 from config.production import DEVELOPMENT_SECRET_KEY
+from config.schema_names import EnumNames
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Development: a .env at the root (see .env.example) fills in what the real environment does not
@@ -577,7 +578,7 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_CLASSES": ["api.auth.ApiKeyThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "api.inputs.Pages",
+    "DEFAULT_PAGINATION_CLASS": "cabinet.rest.Pages",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF throttles are not the brute-force guard (django-allauth's login limits are); they
@@ -612,13 +613,13 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.custom_fields.schema_hook",
     ],
-    "ENUM_NAME_OVERRIDES": {
-        "OrderStatusEnum": "cabinet.models.Order.Status",
-        "BookingStatusEnum": "cabinet.models.Booking.Status",
-        "StayStatusEnum": "cabinet.hotel.models.Stay.Status",
-        "ShipmentStatusEnum": "cabinet.shop.models.Shipment.Status",
-        "ReturnStatusEnum": "cabinet.shop.models.ReturnRequest.Status",
-    },
+    # the core's; each vertical adds its own models' in its AppConfig (config/schema_names.py)
+    "ENUM_NAME_OVERRIDES": EnumNames(
+        {
+            "OrderStatusEnum": "cabinet.models.Order.Status",
+            "BookingStatusEnum": "cabinet.models.Booking.Status",
+        }
+    ),
 }
 
 # --- Observability --------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 from django.urls import include, path
 
-from api import errors
 from api.urls import public_api_urlpatterns
 from billing.webhooks import stripe_webhook
+from config import errors
 from rbac import session_views
 from tenants.health import health
 from tenants.metrics import metrics

@@ -2,9 +2,9 @@
 
 from django.urls import include, path
 
-from api import errors
 from api.urls import tenant_api_urlpatterns
 from cabinet import account, notification_views, profile_views, pwa, verticals
+from config import errors
 from rbac import session_views
 from tenants.health import health
 from tenants.views import tenant_media

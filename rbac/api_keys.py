@@ -11,15 +11,18 @@ gone.
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rbac.audit import audit_record
 from rbac.models import ApiKey, User
 from tenants import signing
+from tenants.verticals import vertical_config
 
+# The core's scopes; a vertical adds its own (VerticalConfig.api_scopes) on its cabinets.
 SCOPES = {
     "clients:read": gettext_lazy("Read the clients (masked, as in the back office)"),
     "orders:read": gettext_lazy("Read orders"),
@@ -35,6 +38,12 @@ PURPOSE = "rbac.api-key"
 UNTAGGED_LENGTH = 43
 
 
+def scopes_here() -> dict[str, str | Promise]:
+    """The scopes a key of the current cabinet may carry: the core's, then its vertical's."""
+    config = vertical_config(getattr(connection.tenant, "vertical", "") or "")
+    return {**SCOPES, **(config.api_scopes if config is not None else {})}
+
+
 @transaction.atomic
 def api_key_create(*, name: str, scopes: list[str], by: User) -> tuple[ApiKey, str]:
     """The key and its full text, which is shown once and never stored."""
@@ -43,7 +52,7 @@ def api_key_create(*, name: str, scopes: list[str], by: User) -> tuple[ApiKey, s
     name = " ".join(name.split())[:80]
     if not name:
         raise ValidationError(_("Give the key a name, e.g. the system that will use it."))
-    if not scopes or not set(scopes) <= set(SCOPES):
+    if not scopes or not set(scopes) <= set(scopes_here()):
         raise ValidationError(_("Choose what the key may do."))
     if ApiKey.objects.filter(revoked_at__isnull=True).count() >= MAX_KEYS:
         raise ValidationError(_("Revoke a key before making another (at most %(n)d).")

@@ -29,6 +29,9 @@ class VerticalConfig(AppConfig):
     role_permissions: dict[str, list[str]] = {}
     # Abilities an owner may give a custom role: label (gettext_noop) -> permissions.
     permission_catalog: dict[str, list[str]] = {}
+    # What an API key may be allowed on its endpoints: scope ("stays:read") -> label (lazy), the
+    # owner's choice in the API-key editor; its viewsets say which scope each method needs.
+    api_scopes: dict[str, str | Promise] = {}
 
 
 def vertical_configs() -> list[VerticalConfig]:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import get_resolver
 
-from api import errors
+from config import errors
 
 
 def test_a_missing_cabinet_page_is_our_page_with_a_way_back(hotel_client):

@@ -192,6 +192,7 @@ class StaffStayViewSet(FromSelectors, viewsets.GenericViewSet):
 
     vertical = "hotel"
     permission_classes = (OfVertical, IsStaff)
+    key_scopes = {"GET": "stays:read", "POST": "stays:write", "PUT": "stays:write"}
     pagination_class = Pages
     serializer_class = StaffStayOutput
     queryset = Stay.objects.none()  # for the schema; rows come from the staff selector

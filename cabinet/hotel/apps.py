@@ -39,6 +39,11 @@ class HotelConfig(CabinetVertical):
     }
     field_targets = (FieldTarget("stay", _("Stays"), "hotel.Stay", staff_url="hotel-staff:stay"),)
     front_desk_pages = ("wifi",)  # the slip a guest gets at the desk carries the Wi-Fi
+    api_scopes = {
+        "stays:read": _("Read the guests' stays"),
+        "stays:write": _("Sync stays from a property-management system and move them along"),
+    }
+    api_enum_names = {"StayStatusEnum": "cabinet.hotel.models.Stay.Status"}
 
     def ready(self) -> None:
         from cabinet.hotel import receivers  # noqa: F401 — its answers to the personal-data signals

@@ -14,6 +14,7 @@ def editors() -> list[Resource]:
         Resource(
             "map-points", MapPoint, MapPointForm, gettext_lazy("Map of the resort"),
             ("name", "kind", "x", "y"), icon="map", aside=("hotel/_plan_picker.html", resort_map),
+            links=((gettext_lazy("Plan and pins"), "hotel-staff:map"),),
         ),
         Resource("rooms", Room, RoomForm, gettext_lazy("Rooms"), ("number", "kind")),
     ]  # fmt: skip

@@ -5,14 +5,17 @@ other guests are arriving, in the hotel and gone."""
 import datetime
 import io
 import uuid
+from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
 from cabinet.demo import DemoTenant, replayed_at
+from cabinet.hotel import demo_pictures
 from cabinet.hotel.models import Room, Stay
 from cabinet.hotel.services import stay_check_in, stay_create
+from cabinet.memberships.models import MembershipPlan
 from cabinet.models import CatalogItem, ClientProfile, Order
 from cabinet.orders import order_place, order_set_status
 from rbac.models import User
@@ -127,4 +130,8 @@ DEMO = DemoTenant(
             ("Can you book us a taxi to the airport at 6?", "Booked: it waits at the door at 6."),
             ("Could we have an extra pillow?", "On its way to your room."),
         ),
+        plan=("Garage parking, monthly",
+              "Your own place in the underground garage, any time.",
+              Decimal("60.00"), MembershipPlan.Interval.MONTH),
+        motif=demo_pictures.seaside, emblem=demo_pictures.emblem,
     )  # fmt: skip

@@ -1,19 +1,22 @@
 """The school on the API: a parent's children with their classes, timetable, grades, attendance
 and homework (as the child's page shows them), the classes a member of staff may see (the
-teacher their own, the office all), and the import of classes and students from a
-student-information system's CSV. Every endpoint answers 404 on cabinets that are not schools."""
+teacher their own, the office all), the teacher's writes on them (attendance, homework, grades:
+checked by the class page's forms, saved by its services), and the import of classes and
+students from a student-information system's CSV. Every endpoint answers 404 on cabinets that
+are not schools."""
 
 import datetime
 from dataclasses import asdict
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound, ParseError, PermissionDenied
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,21 +27,28 @@ from cabinet.rest import (
     FromSelectors,
     IsClient,
     IsStaff,
+    JsonInput,
     Localized,
     LocalTimeField,
     OfVertical,
     Pages,
+    PlainTextField,
     api_language,
+    form_errors,
 )
 from cabinet.school import selectors
+from cabinet.school.forms import GradeForm, HomeworkForm
 from cabinet.school.imports import ImportRefused, classes_import, students_import
 from cabinet.school.models import Attendance, Grade, Homework, SchoolClass, Student
+from cabinet.school.services import attendance_record, grade_give, homework_add
 
 IN_YOUR_LANGUAGE = (
     "In the request's language (Accept-Language), else the person's, else the school's default."
 )
 NOT_YOURS = OpenApiResponse(description="No such child or class, or not one you may see")
 MAX_CSV_BYTES = 1_000_000
+MAX_ID = 2**31 - 1
+MAX_MARKS = 500
 
 
 class ClassOutput(serializers.ModelSerializer):
@@ -141,6 +151,53 @@ class StaffClassDetailOutput(serializers.Serializer):
     attendance = AttendanceOutput(many=True, help_text="The last 30 days")
 
 
+class Refused(APIException):
+    """A well-formed request the class's present state turns down: 409 with the reason, as
+    cabinet.rest.refused answers."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+class AttendanceMarkInput(JsonInput):
+    student = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                       help_text="A student of this class")  # fmt: skip
+    status = serializers.ChoiceField(choices=Attendance.Status.choices)
+
+
+class AttendanceInput(JsonInput):
+    date = serializers.DateField(help_text="The day: today or before (a later day is a 409)")
+    marks = AttendanceMarkInput(many=True, allow_empty=False, max_length=MAX_MARKS,
+                                help_text="One mark per student; students left out keep "
+                                "theirs")  # fmt: skip
+
+    def validate_marks(self, marks: list[dict]) -> list[dict]:
+        students = [mark["student"] for mark in marks]
+        if len(set(students)) != len(students):
+            raise serializers.ValidationError(_("Mark each student once."))
+        return marks
+
+
+class HomeworkInput(JsonInput):
+    title = PlainTextField(max_length=120)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True,
+                                        default="", help_text="What to do")  # fmt: skip
+    due_date = serializers.DateField(help_text="Today or later (an earlier day is a 409)")
+
+
+class GradeInput(JsonInput):
+    student = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                       help_text="A student of this class")  # fmt: skip
+    title = PlainTextField(max_length=120, help_text="For what")
+    value = serializers.IntegerField(min_value=1, max_value=10)
+    comment = PlainTextField(max_length=300, required=False, allow_blank=True, default="")
+
+
+def _as_form_data(typed: dict) -> dict[str, str]:
+    """What the serializer parsed, as the class page's form reads it (a date in one spelling)."""
+    return {name: value.isoformat() if isinstance(value, datetime.date) else str(value)
+            for name, value in typed.items()}  # fmt: skip
+
+
 class ChildViewSet(FromSelectors, viewsets.GenericViewSet):
     """The children linked to the signed-in parent, as their pages show them (to see, never to
     submit)."""
@@ -234,6 +291,7 @@ class StaffClassViewSet(FromSelectors, viewsets.GenericViewSet):
 
     vertical = "school"
     permission_classes = (OfVertical, IsStaff)
+    key_scopes = {"GET": "school:read", "POST": "school:write", "PUT": "school:write"}
     pagination_class = Pages
     serializer_class = StaffClassOutput
     queryset = SchoolClass.objects.none()  # for the schema; rows come from the staff selector
@@ -261,6 +319,88 @@ class StaffClassViewSet(FromSelectors, viewsets.GenericViewSet):
             "attendance": Attendance.objects.filter(**of_class, date__gte=since),
         }
         return Response(StaffClassDetailOutput(body).data)
+
+    def _class(self, pk: str) -> SchoolClass:
+        school_class = selectors.staff_class(self.request.user, pk)
+        if school_class is None:
+            raise NotFound()
+        return school_class
+
+    def _write(self, run) -> object:
+        """Run a service of the class page: a student outside the class is the request's fault
+        (400, on the field); another refusal is the class's present state (409)."""
+        try:
+            return run()
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            if exc.code == "student":
+                raise serializers.ValidationError({"student": exc.messages}) from exc
+            raise Refused(" ".join(exc.messages)) from exc
+
+    @extend_schema(
+        request=AttendanceInput,
+        responses={
+            200: OpenApiResponse(AttendanceOutput(many=True),
+                                 description="The class's marks for that day, as saved"),
+            404: NOT_YOURS,
+            409: OpenApiResponse(description="A day after today"),
+        },
+        summary="Take attendance for a day (idempotent: the same marks again change nothing)",
+        description="As on the class page: each student's mark for the day is set, replacing "
+        "an earlier one; parents of the absent and the late are told.",
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="attendance", pagination_class=None)
+    def attendance(self, request: Request, pk: str) -> Response:
+        school_class = self._class(pk)
+        data = AttendanceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        day = data.validated_data["date"]
+        marks = {mark["student"]: mark["status"] for mark in data.validated_data["marks"]}
+        self._write(lambda: attendance_record(school_class=school_class, date=day, marks=marks,
+                                              by=request.user))  # fmt: skip
+        saved = Attendance.objects.filter(school_class=school_class, date=day,
+                                          student_id__in=marks).order_by("student_id")  # fmt: skip
+        return Response(AttendanceOutput(saved, many=True).data)
+
+    @extend_schema(
+        request=HomeworkInput,
+        responses={201: HomeworkOutput, 404: NOT_YOURS,
+                   409: OpenApiResponse(description="Due before today")},
+        summary="Set homework for the class (its parents are told)",
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="homework")
+    def homework(self, request: Request, pk: str) -> Response:
+        school_class = self._class(pk)
+        data = HomeworkInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        form = HomeworkForm(_as_form_data(data.validated_data))
+        if not form.is_valid():
+            raise form_errors(form)
+        made = self._write(lambda: homework_add(school_class=school_class, by=request.user,
+                                                **form.cleaned_data))  # fmt: skip
+        made = Homework.objects.select_related("school_class").get(pk=made.pk)
+        return Response(HomeworkOutput(made, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)  # fmt: skip
+
+    @extend_schema(
+        request=GradeInput,
+        responses={201: StaffGradeOutput, 404: NOT_YOURS},
+        summary="Give a student of the class a grade (their parents are told)",
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="grades")
+    def grades(self, request: Request, pk: str) -> Response:
+        school_class = self._class(pk)
+        data = GradeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        form = GradeForm(_as_form_data(data.validated_data), school_class=school_class)
+        if not form.is_valid():
+            raise form_errors(form)
+        given = self._write(lambda: grade_give(school_class=school_class, by=request.user,
+                                               **form.cleaned_data))  # fmt: skip
+        given = Grade.objects.select_related("school_class").get(pk=given.pk)
+        return Response(StaffGradeOutput(given, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)  # fmt: skip
 
     def _import(self, request: Request, run) -> Response:
         if not isinstance(request.data, str):

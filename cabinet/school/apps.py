@@ -50,6 +50,10 @@ class SchoolConfig(CabinetVertical):
             see_all="school.view_all_classes", shared=True,
         ),
     )  # fmt: skip
+    api_scopes = {
+        "school:read": _("Read classes, students, grades, attendance and homework"),
+        "school:write": _("Give grades, take attendance, set homework, import from CSV"),
+    }
 
     def ready(self) -> None:
         from cabinet.school import receivers  # noqa: F401 — its answers to the personal-data signals

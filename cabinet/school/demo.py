@@ -2,12 +2,15 @@
 with grades, homework and attendance, and other families."""
 
 import datetime
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from cabinet.demo import DemoTenant
+from cabinet.memberships.models import MembershipPlan
 from cabinet.models import ClientProfile
+from cabinet.school import demo_pictures
 from cabinet.school.models import SchoolClass
 from cabinet.school.services import (
     attendance_record,
@@ -108,4 +111,8 @@ DEMO = DemoTenant(
             ("Which book does Max need for choir?", "The green songbook; we lend one too."),
             ("Can we move the lesson to Thursday?", "Yes: Thursday at 4 pm from next week."),
         ),
+        plan=("Term fee",
+              "Lessons, materials and the end-of-term concert.",
+              Decimal("450.00"), MembershipPlan.Interval.TERM),
+        motif=demo_pictures.keys, emblem=demo_pictures.emblem,
     )  # fmt: skip

@@ -117,8 +117,9 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "roster": [(student, marks.get(student.pk, "")) for student in roster],
         "day": day,
         "statuses": Attendance.Status.choices,
-        "homework_form": HomeworkForm(),
-        "grade_form": GradeForm(school_class=school_class),
+        # both have a `title`: their own ids, so each label names its own field
+        "homework_form": HomeworkForm(auto_id="homework_%s"),
+        "grade_form": GradeForm(school_class=school_class, auto_id="grade_%s"),
         "homework": school_class.homework.order_by("-due_date")[:10],
         "grades": school_class.grades.select_related("student")[:20],
         "lessons": school_class.lessons.all(),

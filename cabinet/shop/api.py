@@ -198,6 +198,7 @@ class StaffShipmentViewSet(_StaffViewSet):
     """Parcels of the orders of the clients this staff member may see, oldest order first."""
 
     serializer_class = StaffShipmentOutput
+    key_scopes = {"GET": "shipments:read", "POST": "shipments:write"}
     queryset = Shipment.objects.none()  # for the schema; rows come from the staff selector
 
     @extend_schema(parameters=[ShipmentsQuery], summary="Parcels to send and track")
@@ -239,6 +240,7 @@ class StaffReturnViewSet(_StaffViewSet):
     """Returns of the clients this staff member may see, newest first."""
 
     serializer_class = StaffReturnOutput
+    key_scopes = {"GET": "returns:read", "POST": "returns:write"}
     queryset = ReturnRequest.objects.none()  # for the schema; rows come from the staff selector
 
     @extend_schema(parameters=[ReturnsQuery], summary="Returns to decide and refund")

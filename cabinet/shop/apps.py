@@ -34,6 +34,16 @@ class ShopConfig(CabinetVertical):
     }
     # every order travels: its shipment opens in the order's transaction
     hooks = {"order_placed": "cabinet.shop.services.shipment_open"}
+    api_scopes = {
+        "shipments:read": _("Read the parcels to send and track"),
+        "shipments:write": _("Move parcels along, with the carrier and tracking number"),
+        "returns:read": _("Read the customers' returns"),
+        "returns:write": _("Approve, decline and refund returns"),
+    }
+    api_enum_names = {
+        "ShipmentStatusEnum": "cabinet.shop.models.Shipment.Status",
+        "ReturnStatusEnum": "cabinet.shop.models.ReturnRequest.Status",
+    }
 
     def ready(self) -> None:
         from cabinet.shop import receivers  # noqa: F401 — its answers to the personal-data signals

@@ -3,12 +3,15 @@ with a tracking number and one being packed, and two addresses; other customers 
 
 import datetime
 import uuid
+from decimal import Decimal
 
 from django.utils import timezone
 
 from cabinet.demo import DemoTenant, replayed_at
+from cabinet.memberships.models import MembershipPlan
 from cabinet.models import CatalogItem, ClientProfile, Order
 from cabinet.orders import order_place, order_set_status
+from cabinet.shop import demo_pictures
 from cabinet.shop.models import Shipment, ShipmentEvent
 from cabinet.shop.services import address_save
 from rbac.models import User
@@ -87,4 +90,8 @@ DEMO = DemoTenant(
             ("Do you have the sequel in stock?", "Two copies; shall we keep one for you?"),
             ("Can I change the delivery address?", "Done: it goes to your office now."),
         ),
+        plan=("Readers' club",
+              "A new book picked for you every month, and 10 % off in store.",
+              Decimal("9.00"), MembershipPlan.Interval.MONTH),
+        motif=demo_pictures.shelves, emblem=demo_pictures.emblem,
     )  # fmt: skip

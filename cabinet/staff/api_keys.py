@@ -12,17 +12,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet.access import owner_required
 from cabinet.rendering import render_cabinet
-from rbac.api_keys import SCOPES, api_key_create, api_key_revoke
+from rbac.api_keys import api_key_create, api_key_revoke, scopes_here
 from rbac.models import ApiKey
 
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name (the system that will use it)"),
                            max_length=80)  # fmt: skip
-    scopes = forms.MultipleChoiceField(
-        label=gettext_lazy("It may"), choices=list(SCOPES.items()),
-        widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    scopes = forms.MultipleChoiceField(label=gettext_lazy("It may"),
+                                       widget=forms.CheckboxSelectMultiple)  # fmt: skip
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # the core's scopes and the cabinet's vertical's (its AppConfig's api_scopes)
+        self.fields["scopes"].choices = list(scopes_here().items())
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,7 +44,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                              % key.name)  # fmt: skip
     status = 400 if request.method == "POST" and shown_once is None else 200
     context = {"keys": ApiKey.objects.select_related("created_by"), "form": form,
-               "shown_once": shown_once, "scopes": SCOPES}  # fmt: skip
+               "shown_once": shown_once, "scopes": scopes_here()}  # fmt: skip
     response = render_cabinet(request, "staff/api_keys.html", context, status=status)
     response["Cache-Control"] = "no-store"  # the page may hold a key's only copy
     return response

@@ -51,6 +51,8 @@ class Resource:
     icon: str = "file-text"  # in the navigation's Content group
     # shown beside the form: (template, function giving its `aside` context), e.g. the plan
     aside: tuple[str, Callable[[], object]] | None = None
+    # buttons beside the list's title: (label, URL name), e.g. a vertical's own page for it
+    links: tuple[tuple[StrOrPromise, str], ...] = ()
 
     def require(self, user: object, action: str) -> None:
         opts = self.model._meta

@@ -1340,6 +1340,16 @@ RU = {
     "Edit the class": "Изменить класс",
     "Class saved.": "Класс сохранён.",
     "School classes": "Классы школы",
+    # issue 21: the verticals' API-key scopes and the school's writes on the API
+    "Read the guests' stays": "Читать проживания гостей",
+    "Sync stays from a property-management system and move them along": "Синхронизировать проживания с системой управления отелем (PMS) и менять их статус",
+    "Mark each student once.": "Отметьте каждого ученика один раз.",
+    "Read classes, students, grades, attendance and homework": "Читать классы, учеников, оценки, посещаемость и домашние задания",
+    "Give grades, take attendance, set homework, import from CSV": "Ставить оценки, отмечать посещаемость, задавать домашние задания, импортировать из CSV",
+    "Read the parcels to send and track": "Читать посылки к отправке и отслеживанию",
+    "Move parcels along, with the carrier and tracking number": "Менять статус посылок, указывая перевозчика и трек-номер",
+    "Read the customers' returns": "Читать возвраты покупателей",
+    "Approve, decline and refund returns": "Одобрять и отклонять возвраты, возвращать деньги",
 }
 
 

@@ -193,3 +193,61 @@ def test_a_parent_sees_their_childs_grade_and_homework(
     assert "Minuet, bars 1-16" in phone.content()
     fits(phone)
     screenshot(phone, "school-2-child")
+
+
+@pytest.mark.parametrize("vertical_tenant", ["school"], indirect=True)
+def test_a_teacher_takes_attendance_gives_a_grade_and_sets_homework_on_a_phone(
+    vertical_tenant, django_db_blocker, live_port, phone
+):
+    from cabinet.school.models import Attendance, Grade, Homework, SchoolClass
+    from cabinet.school.services import enrol, student_create
+    from rbac.models import StaffProfile
+    from rbac.roles import role_set
+
+    # given: Elena teaches piano to Sofia and Lev
+    with django_db_blocker.unblock(), tenant_context(vertical_tenant):
+        owner = User.objects.get(email=vertical_tenant.owner_email)
+        teacher = client_create(email="elena@school.example.com", password=PASSWORD,
+                                full_name="Elena Teacher", email_verified=True)  # fmt: skip
+        teacher.is_staff = True
+        teacher.save(update_fields=["is_staff"])
+        role_set(user=teacher, role=StaffProfile.Role.OPERATOR)
+        piano = SchoolClass.objects.get(name="Piano, grade 2")
+        SchoolClass.objects.filter(pk=piano.pk).update(teacher=teacher)
+        for name in ("Sofia Keys", "Lev Keys"):
+            enrol(student=student_create(full_name=name, birth_date=None, by=owner),
+                  school_class=piano, by=owner)  # fmt: skip
+    base = f"http://{host_of(vertical_tenant)}:{live_port}"
+
+    # when: she opens her class on her phone and uses its three forms
+    sign_in(phone, base, "elena@school.example.com")
+    phone.goto(base + "/staff/classes/")
+    phone.get_by_role("link", name="Piano, grade 2").first.click()
+    fits(phone)
+    screenshot(phone, "school-3-teacher-class")
+    phone.get_by_label("Sofia Keys").select_option("present")
+    phone.get_by_label("Lev Keys").select_option("absent")
+    phone.get_by_role("button", name="Save attendance").click()
+    assert "Attendance is saved" in phone.locator(".flash").inner_text()
+    grade_form = phone.locator("form", has=phone.get_by_role("button", name="Give the grade"))
+    grade_form.get_by_label("Student").select_option(label="Sofia Keys")
+    grade_form.get_by_label("For what").fill("Scales in G")
+    grade_form.get_by_label("Grade (1–10)").fill("8")
+    grade_form.get_by_role("button", name="Give the grade").click()
+    assert "The grade is given" in phone.locator(".flash").inner_text()
+    homework_form = phone.locator("form", has=phone.get_by_role("button", name="Set the homework"))
+    homework_form.get_by_label("Title").fill("Minuet, bars 17-32")
+    due = timezone.localdate() + dt.timedelta(days=3)
+    homework_form.get_by_label("Due").fill(due.isoformat())
+    homework_form.get_by_role("button", name="Set the homework").click()
+    assert "The homework is set" in phone.locator(".flash").inner_text()
+    fits(phone)
+    screenshot(phone, "school-4-teacher-after")
+
+    # then: what the API's integrations read is what she wrote
+    with django_db_blocker.unblock(), tenant_context(vertical_tenant):
+        marks = dict(Attendance.objects.filter(school_class=piano)
+                     .values_list("student__full_name", "status"))  # fmt: skip
+        assert marks == {"Sofia Keys": "present", "Lev Keys": "absent"}
+        assert Grade.objects.get(school_class=piano).given_by == teacher
+        assert Homework.objects.get(school_class=piano).title == "Minuet, bars 17-32"

@@ -1,11 +1,9 @@
-"""How the API answers what went wrong: JSON with a `detail`, never an HTML page.
+"""The URLconfs' error handlers: the API answers what went wrong as JSON with a `detail`, never
+an HTML page (its 409 for a well-formed request the cabinet's state turns down is
+cabinet.rest.refused; 400 stays for requests that are malformed, so an integration can tell "fix
+the request" from "the world has changed").
 
-`refused` is the answer to a well-formed request that the cabinet's present state turns down
-(sold out, too late, not enough balance, not a move this order can make): 409 Conflict, with the
-reason. 400 stays for requests that are malformed, so an integration can tell "fix the request"
-from "the world has changed".
-
-The URLconfs' handlers (`bad_request`, `permission_denied`, `page_not_found`, `server_error`)
+The handlers (`bad_request`, `permission_denied`, `page_not_found`, `server_error`)
 answer JSON under /api/ (a path that names no endpoint, such as /api/v1/orders/abc/, is still an
 API caller's 404) and elsewhere a page in the cabinet's own look and the visitor's language,
 with a way on: a 403 says whom to ask.
@@ -17,10 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views import defaults
 
-from cabinet.rest import refused
 from rbac.selectors import owner_contact
-
-__all__ = ["refused"]  # the 409 answer; defined with the API's other shared pieces
 
 logger = logging.getLogger(__name__)
 
