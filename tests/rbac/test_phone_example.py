@@ -73,8 +73,10 @@ def test_the_client_card_counts_orders_in_the_readers_plural(hotel, language, co
             # when the owner opens the card
             page = desk.get(f"/staff/clients/{client.pk}/").content.decode()
 
-            # then the count reads as the language says it
+            # then the count reads as the language says it, and the amount is money
             assert words in page
+            if language == "en":
+                assert re.search(r"\d orders?, €\d+\.\d\d spent", page)
     finally:
         with tenant_context(hotel):
             owner.language = ""
