@@ -1,6 +1,7 @@
 """Receipts, invoices and vouchers as PDF, made by a worker, private to their client
 and permitted staff; served only through signed links that expire."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -41,11 +42,52 @@ def _vat_row(total: object, currency: str) -> tuple[str, str] | None:
     return label, money(included, currency)
 
 
+FOLDER = "private/documents/"
+
+
+def _orphans_remove(name: str) -> None:
+    """Delete the PDFs an earlier build of the same document wrote and never committed: a file
+    is written before the transaction that records it commits, and a build killed in between
+    (a lost worker, a time limit) leaves it on disk with no row. Called under the series lock
+    (document_number_take), so any other build of this kind has committed or rolled back."""
+    storage = Document._meta.get_field("file").storage
+    try:
+        _folders, files = storage.listdir(FOLDER)
+    except FileNotFoundError:
+        return
+    mine = [f"{FOLDER}{f}" for f in files if f.startswith(f"{name}-") and f.endswith(".pdf")]
+    kept = set(Document.objects.filter(file__in=mine).values_list("file", flat=True))
+    for path in mine:
+        if path not in kept:
+            storage.delete(path)
+
+
 def _save(document: Document, name: str, pdf: bytes) -> Document:
+    """Write the PDF and its row (in the caller's transaction). The file is deleted at once when
+    the row is not written; one left by a killed build goes at that document's next build."""
+    _orphans_remove(name)
     document.file.save(f"{name}-{timezone.now():%Y%m%d%H%M%S}.pdf", ContentFile(pdf),
                        save=False)  # fmt: skip
-    document.save()
+    try:
+        document.save()
+    except BaseException:
+        document.file.storage.delete(document.file.name)
+        raise
     return document
+
+
+def _build(numbered: Callable[[], Document]) -> Document:
+    """Run a numbered build in a transaction of its own; its file goes if the transaction does."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            document = numbered()
+            written.append(document.file.name)
+            return document
+    except BaseException:
+        for name in written:  # the row was saved, but its transaction did not commit
+            Document._meta.get_field("file").storage.delete(name)
+        raise
 
 
 def _built_meanwhile(**target: object) -> Document | None:
@@ -64,8 +106,7 @@ def order_document_build(*, order_id: int) -> Document | None:
     if existing is not None:
         return existing
     try:
-        with transaction.atomic():
-            return _order_document_numbered(order)
+        return _build(lambda: _order_document_numbered(order))
     except IntegrityError:  # built by another worker while this one waited for the number
         return _built_meanwhile(order=order)
 
@@ -132,8 +173,7 @@ def voucher_build(*, booking_id: int) -> Document | None:
     if existing is not None:
         return existing
     try:
-        with transaction.atomic():
-            return _voucher_numbered(booking)
+        return _build(lambda: _voucher_numbered(booking))
     except IntegrityError:  # built by another worker while this one waited for the number
         return _built_meanwhile(booking=booking)
 

@@ -1229,6 +1229,7 @@ class WebhookEndpoint(models.Model):
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")  # claimed by an attempt until `lease_until`
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 
@@ -1243,6 +1244,7 @@ class WebhookDelivery(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")

@@ -6,7 +6,15 @@ committed), then POSTed by a task as JSON with these headers:
 
     Kabinet-Event: order.created
     Kabinet-Delivery: <uuid>            the same on every retry and replay: deduplicate on it
+    Idempotency-Key: <uuid>             the same value, under the header's common name
     Kabinet-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>
+
+Each attempt first claims the delivery (pending → sending, with a lease) in a transaction of its
+own, then POSTs, then records the answer. A task redelivered while the lease runs (the first
+attempt may be alive, waiting on a slow receiver) waits for it to end instead of POSTing beside
+it; once the lease has ended, that attempt died somewhere between the claim and its record, and
+nobody can tell whether the receiver got it: it is POSTed again with the same delivery id. So a
+receiver sees a delivery at least once and, with the id, can act on it exactly once.
 
 The body names the cabinet (`"cabinet": "<slug>"`), so the signature covers it too: a delivery
 replayed to an endpoint of another cabinet that happens to share its secret still says whose it is.
@@ -17,7 +25,9 @@ own network are refused at registration, and at delivery by the egress guard (te
 which checks the address it connects to, on the connection itself.
 """
 
+import datetime as dt
 import json
+import math
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -47,6 +57,17 @@ MAX_ATTEMPTS = 8
 TIMEOUT_SECONDS = 10
 # The receiver's answer is not read, only its status: a little of it is plenty.
 MAX_ANSWER_BYTES = 64 * 1024
+# Longer than an attempt can live: the POST's timeout, and the task's time limit
+# (cabinet.tasks.deliver_webhook), are shorter, so a live attempt is never taken for a dead one.
+SENDING_LEASE = dt.timedelta(seconds=30)
+
+
+class LeaseHeld(Exception):
+    """Another attempt at this delivery may still be under way; try again in `seconds`."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"an attempt is under way for {seconds} s more")
+        self.seconds = seconds
 
 
 def signature(secret: str, body: bytes, timestamp: int) -> str:
@@ -105,11 +126,37 @@ def emit(event: str, build: Callable[[], dict]) -> int:
     return len(endpoints)
 
 
+def _claim(delivery_id: int) -> WebhookDelivery | None:
+    """Take the delivery for one attempt (committed before anything leaves); None when there is
+    nothing to send. Raises LeaseHeld while another attempt's lease runs."""
+    sendable = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.SENDING)
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(of=("self",))
+            .select_related("endpoint")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.status not in sendable:
+            return None
+        lease = delivery.lease_until if delivery.status == WebhookDelivery.Status.SENDING else None
+        if lease and lease > now:
+            raise LeaseHeld(math.ceil((lease - now).total_seconds()))
+        delivery.status = WebhookDelivery.Status.SENDING
+        delivery.lease_until = now + SENDING_LEASE
+        delivery.attempts += 1
+        delivery.save(update_fields=["status", "lease_until", "attempts"])
+    return delivery
+
+
 def deliver(delivery_id: int) -> str:
-    """One attempt; returns the delivery's status. Raises nothing: the task decides retries."""
-    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status == WebhookDelivery.Status.DELIVERED:
-        return "gone" if delivery is None else delivery.status
+    """One attempt; returns the delivery's status. Raises LeaseHeld while another attempt may be
+    sending it; otherwise nothing: the task decides retries."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        current = WebhookDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True)
+        return current.first() or "gone"
     body = json.dumps(
         {"id": str(delivery.event_id), "event": delivery.event,
          "cabinet": getattr(connection.tenant, "slug", connection.schema_name),
@@ -122,6 +169,7 @@ def deliver(delivery_id: int) -> str:
         "User-Agent": "Kabinet-Webhooks/1",
         "Kabinet-Event": delivery.event,
         "Kabinet-Delivery": str(delivery.event_id),
+        "Idempotency-Key": str(delivery.event_id),
         "Kabinet-Signature": signature(delivery.endpoint.secret, body, timestamp),
     }
     code, error = None, ""
@@ -137,15 +185,17 @@ def deliver(delivery_id: int) -> str:
     except egress.RequestFailed as exc:  # the network's errors and the guard's refusals
         error = str(exc)[:300]
     delivered = code is not None and 200 <= code < 300
-    attempts = delivery.attempts + 1
     if delivered:
         status = WebhookDelivery.Status.DELIVERED
-    elif attempts >= MAX_ATTEMPTS:
+    elif delivery.attempts >= MAX_ATTEMPTS:
         status = WebhookDelivery.Status.FAILED
     else:
         status = WebhookDelivery.Status.PENDING
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        attempts=attempts, last_status_code=code, status=status,
+    # Only this attempt's claim is settled: not one a later attempt has taken since.
+    WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=WebhookDelivery.Status.SENDING, attempts=delivery.attempts
+    ).update(
+        last_status_code=code, status=status, lease_until=None,
         last_error=error or ("" if delivered else f"HTTP {code}"),
         delivered_at=timezone.now() if delivered else None,
     )  # fmt: skip
@@ -162,9 +212,10 @@ def replay(*, delivery: WebhookDelivery, by: User) -> WebhookDelivery:
     """Send a delivery again (the same id and body), e.g. after the receiver was fixed."""
     if not by.is_superuser:
         raise PermissionDenied("only the owner replays webhooks")
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=WebhookDelivery.Status.PENDING, attempts=0, last_error=""
-    )
+    # A delivery being sent right now is left to that attempt (its claim would be lost).
+    WebhookDelivery.objects.filter(pk=delivery.pk).exclude(
+        status=WebhookDelivery.Status.SENDING
+    ).update(status=WebhookDelivery.Status.PENDING, attempts=0, last_error="", lease_until=None)
     audit_record(action="webhook.replayed", actor=by, target=delivery.endpoint,
                  changes={"delivery": str(delivery.event_id)})  # fmt: skip
     deliver_webhook = task_named("cabinet.deliver_webhook")

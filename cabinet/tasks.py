@@ -140,13 +140,19 @@ def report_gauges_everywhere() -> int:
     return send_to_each_tenant(report_gauges, at_local_hour=NIGHT_HOUR)
 
 
-@shared_task(name="cabinet.deliver_webhook", bind=True, max_retries=8, acks_late=True)
+# The time limit is below the sending lease (cabinet/outgoing.py); tries are counted on the
+# delivery (MAX_ATTEMPTS), not by Celery, since waiting out a lease is not a try.
+@shared_task(name="cabinet.deliver_webhook", bind=True, **_DELIVERY_LIMITS)
 def deliver_webhook(self, delivery_id: int) -> str:
-    """One delivery attempt; a pending one is retried later with back-off."""
+    """One delivery attempt; a pending one is retried later with back-off; one another attempt
+    is sending comes back when that attempt's lease ends."""
     from cabinet.models import WebhookDelivery
-    from cabinet.outgoing import deliver, retry_delay
+    from cabinet.outgoing import LeaseHeld, deliver, retry_delay
 
-    status = deliver(delivery_id)
+    try:
+        status = deliver(delivery_id)
+    except LeaseHeld as exc:
+        raise self.retry(countdown=exc.seconds) from exc
     if status == WebhookDelivery.Status.PENDING:
         attempts = WebhookDelivery.objects.get(pk=delivery_id).attempts
         raise self.retry(countdown=retry_delay(attempts))

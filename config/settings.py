@@ -488,11 +488,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Celery ---------------------------------------------------------------------------------
 # With REDIS_URL: Redis. Without: kombu's filesystem transport under .data/broker, which needs no
 # server, survives restarts (queued messages are files) and supports the broadcast `ping` used
-# by /health/. CELERY_BROKER_URL overrides both (e.g. amqp:// for RabbitMQ).
+# by /health/. CELERY_BROKER_URL overrides both (e.g. amqp:// for RabbitMQ). The filesystem queue
+# runs through config.broker, which writes each file whole and claims it by an atomic rename (the
+# stock transport lets a consumer read a file another process is still writing).
 BROKER_DIR = Path(env.str("KABINET_BROKER_DIR", default=str(DATA_DIR / "broker")))
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),

@@ -16,13 +16,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 
 from billing import limits
 from rbac.audit import audit_record
 from rbac.models import SecurityPolicy, User
 from rbac.policy import policy_get
-from rbac.sms import PHONE_MAX_LENGTH, e164
+from rbac.sms import PHONE_MAX_LENGTH, e164, phone_example
 from tenants import signing
 from tenants.client_address import client_ip
 from tenants.tasks_base import enqueue_on_commit, task_named
@@ -42,6 +43,13 @@ def _on_tenant_host(request: HttpRequest | None) -> bool:
     return tenant is not None and not tenant.is_public
 
 
+def _phone_example_here() -> str:
+    return phone_example(translation.get_language() or "en")
+
+
+phone_example_here = lazy(_phone_example_here, str)  # read when the page is rendered
+
+
 class PhoneField(forms.CharField):
     """A phone typed the way people type it ("8 (916) 123-45-67", "+44 20 …"), kept in E.164."""
 
@@ -50,8 +58,9 @@ class PhoneField(forms.CharField):
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault(
             "widget",
+            # a number reads left to right on an Arabic page too; the example is the reader's
             forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel",
-                                   "placeholder": "+7 916 123-45-67"}),
+                                   "dir": "ltr", "placeholder": phone_example_here()}),
         )  # fmt: skip
         super().__init__(**kwargs)
 

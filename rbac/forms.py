@@ -33,7 +33,7 @@ class LoginForm(allauth_forms.LoginForm):
         field.label = _("Email or phone")
         field.validators.append(MaxLengthValidator(EMAIL_MAX_LENGTH))
         field.widget.attrs.update(
-            {"autocomplete": "username", "placeholder": _("you@example.com or +7 916 123-45-67"),
+            {"autocomplete": "username", "placeholder": _("you@example.com"),
              "autocapitalize": "none", "spellcheck": "false", "maxlength": EMAIL_MAX_LENGTH}
         )  # fmt: skip
 

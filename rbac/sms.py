@@ -57,6 +57,18 @@ def e164(raw: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Whose numbers an example shows, by the page's language (a real, valid mobile number of that
+# country, from libphonenumber's metadata, written the international way).
+EXAMPLE_REGIONS = {"en": "GB", "ru": "RU", "de": "DE", "ar": "AE"}
+
+
+def phone_example(language: str) -> str:
+    """A phone number as someone reading `language` would type theirs: +44 7400 123456."""
+    region = EXAMPLE_REGIONS.get(language.split("-")[0], "GB")
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def phone_display(number: str) -> str:
     """An E.164 number as people read it: +7 916 123-45-67."""
     try:

@@ -45,6 +45,12 @@ class SignupForm(forms.Form):
         help_text=_("Latin letters, digits and hyphens, e.g. sunrise-hotel."),
     )
     vertical = forms.ChoiceField(label=_("Kind of business"), choices=vertical_choices)
+    # optional, as on a client's signup: without it the back office greets the owner by the
+    # first part of their email address
+    owner_name = forms.CharField(
+        label=_("Your name"), max_length=150, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )  # fmt: skip
     owner_email = forms.EmailField(label=_("Your email"), max_length=254)
     password = forms.CharField(
         label=_("Password"),
@@ -73,6 +79,10 @@ class SignupForm(forms.Form):
 
     def clean_language(self) -> str:
         return self.cleaned_data.get("language") or settings.LANGUAGE_CODE
+
+    def clean_owner_name(self) -> str:
+        name = "".join(ch for ch in self.cleaned_data.get("owner_name", "") if ord(ch) >= 32)
+        return " ".join(name.split())
 
     def clean_business_name(self) -> str:
         name = " ".join(self.cleaned_data["business_name"].split())

@@ -63,7 +63,11 @@ def tenant_signup(*, form: SignupForm) -> Tenant:
             slug=data["slug"],
             name=data["business_name"],
             vertical=data["vertical"],
-            owner=OwnerSpec(email=data["owner_email"], password=data["password"]),
+            owner=OwnerSpec(
+                email=data["owner_email"],
+                password=data["password"],
+                full_name=data.get("owner_name", ""),
+            ),
             language=data["language"],
             time_zone=data.get("time_zone") or "UTC",
             status=TenantStatus.TRIAL,

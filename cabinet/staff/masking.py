@@ -1,6 +1,7 @@
 """Personal fields are masked for staff without "view personal data", in HTML and in API
 payloads alike: both render from `client_view`, never from the model."""
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,6 +36,11 @@ class ClientView:
     notes: str
     last_activity_at: str
     masked: bool
+
+    @property
+    def last_activity(self) -> dt.datetime:
+        """For pages, which write the date the reader's way (the CSV keeps the ISO text)."""
+        return dt.datetime.fromisoformat(self.last_activity_at)
 
 
 def client_view(client: ClientProfile, *, can_see_personal: bool) -> ClientView:

@@ -3,6 +3,7 @@ signed with the address's secret and a timestamp, retried with back-off while th
 fails, logged, and replayable; addresses inside our network are refused; only the owner
 manages them, and a cabinet's events never reach another cabinet's addresses."""
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -11,12 +12,15 @@ import uuid
 from http.server import BaseHTTPRequestHandler
 
 import pytest
+from django.db.models import F
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from cabinet import outgoing
 from cabinet.models import CatalogItem, ClientProfile, WebhookDelivery, WebhookEndpoint
 from cabinet.orders import order_place, order_set_status
-from cabinet.outgoing import deliver, endpoint_add, retry_delay, signature
+from cabinet.outgoing import LeaseHeld, deliver, endpoint_add, retry_delay, signature
 from rbac.models import AuditEntry, StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory
@@ -231,3 +235,93 @@ def test_a_big_answer_still_counts_by_its_status(hotel, receiver, monkeypatch):
         endpoint_add(url=receiver.url, events=["order.created"], by=owner(hotel))
         place_order(hotel)
         assert deliver(WebhookDelivery.objects.get().pk) == "delivered"
+
+
+def test_a_task_redelivered_while_an_attempt_is_sending_waits_for_its_lease(hotel, receiver):
+    # given a delivery another worker has claimed and is POSTing right now
+    with tenant_context(hotel):
+        endpoint_add(url=receiver.url, events=["order.created"], by=owner(hotel))
+        place_order(hotel)
+        delivery = WebhookDelivery.objects.get()
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status="sending", attempts=1, lease_until=timezone.now() + dt.timedelta(seconds=20)
+        )
+
+        # when the broker hands the same task to a second worker
+        with pytest.raises(LeaseHeld) as held:
+            deliver(delivery.pk)
+
+        # then nothing is POSTed beside the first attempt; the task comes back when the lease ends
+        assert receiver.received == []
+        assert 19 <= held.value.seconds <= 20
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == ("sending", 1)
+
+
+def test_an_attempt_killed_mid_post_is_sent_again_under_the_same_idempotency_key(hotel, receiver):
+    # given a delivery whose first attempt POSTed and died before recording the answer
+    with tenant_context(hotel):
+        endpoint_add(url=receiver.url, events=["order.created"], by=owner(hotel))
+        place_order(hotel)
+        delivery = WebhookDelivery.objects.get()
+        assert deliver(delivery.pk) == "delivered"
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status="sending", lease_until=timezone.now() - dt.timedelta(seconds=1)
+        )
+
+        # when its lease has ended and the redelivered task runs
+        status = deliver(delivery.pk)
+
+        # then it is POSTed again with the same keys, so the receiver can drop the repeat
+        assert status == "delivered"
+        first, again = receiver.received
+        assert first[0]["Idempotency-Key"] == again[0]["Idempotency-Key"] == str(delivery.event_id)
+        assert first[0]["Kabinet-Delivery"] == again[0]["Kabinet-Delivery"]
+        assert json.loads(first[1])["id"] == json.loads(again[1])["id"]
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts, delivery.lease_until) == ("delivered", 2, None)
+
+
+def test_a_delivered_or_failed_delivery_is_never_posted_again_by_a_stray_task(hotel, receiver):
+    # given a delivery that was delivered
+    with tenant_context(hotel):
+        endpoint_add(url=receiver.url, events=["order.created"], by=owner(hotel))
+        place_order(hotel)
+        delivery = WebhookDelivery.objects.get()
+        deliver(delivery.pk)
+
+        # when a duplicate of its task runs
+        again = deliver(delivery.pk)
+
+        # then nothing more is sent
+        assert again == "delivered"
+        assert len(receiver.received) == 1
+
+
+def test_an_attempt_whose_claim_was_taken_over_does_not_overwrite_the_newer_one(
+    hotel, receiver, monkeypatch
+):
+    # given an attempt that stalls until its lease ends, and a second attempt that claims and
+    # delivers meanwhile
+    with tenant_context(hotel):
+        endpoint_add(url=receiver.url, events=["order.created"], by=owner(hotel))
+        place_order(hotel)
+        delivery = WebhookDelivery.objects.get()
+        receiver.answers = [500]
+        real_claim = outgoing._claim
+
+        def claim_then_lose_it(pk):
+            claimed = real_claim(pk)
+            WebhookDelivery.objects.filter(pk=pk).update(
+                status="delivered", attempts=F("attempts") + 1, lease_until=None
+            )  # what the second attempt left
+            return claimed
+
+        monkeypatch.setattr(outgoing, "_claim", claim_then_lose_it)
+
+        # when the stalled one hears its 500 at last
+        deliver(delivery.pk)
+
+        # then the newer outcome stands
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == ("delivered", 2)

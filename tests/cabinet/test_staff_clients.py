@@ -276,3 +276,24 @@ def test_the_client_card_shows_what_they_ordered_and_booked(hotel, office):
     assert "2 × Bottle of champagne" in page
     assert "90.00" in page
     assert PHONE not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "last seen 7 Dec 2026"), ("de", "zuletzt gesehen 07.12.2026")]
+)
+def test_the_list_says_when_each_client_was_last_seen_the_readers_way(
+    hotel, office, language, words
+):
+    # given a client last active on 7 December 2026
+    with tenant_context(hotel):
+        seen = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
+        ClientProfile.objects.filter(pk=office.clients[0].pk).update(last_activity_at=seen)
+    desk = as_(hotel, office.admin)
+    desk.cookies["django_language"] = language
+
+    # when the admin lists the clients
+    page = listed(desk)
+
+    # then the date is written in the reader's language, not as ISO text
+    assert words in page
+    assert ">2026-12-07<" not in page

@@ -57,6 +57,20 @@ def test_a_business_signs_up_and_lands_in_its_staff_area_signed_in(platform_clie
     assert tenant.events.filter(kind=TenantEvent.Kind.PROVISIONED).exists()
 
 
+def test_the_owner_gives_their_name_and_the_back_office_greets_them_by_it(platform_client):
+    # given the signup form, which asks for the owner's name
+    assert b'name="owner_name"' in platform_client.get("/signup/").content
+
+    # when a business signs up with it
+    response = platform_client.post("/signup/", {**VALID, "owner_name": "  Anna   Berg "})
+
+    # then the owner's account carries it, and their home says hello to Anna, not to "owner"
+    staff = follow_handoff(response["Location"]).get("/staff/")
+    assert "Hello, Anna" in staff.content.decode()
+    with tenant_context(Tenant.objects.get(slug="sunrise")):
+        assert User.objects.get(email=VALID["owner_email"]).full_name == "Anna Berg"
+
+
 def test_a_new_cabinet_starts_with_its_verticals_starter_content(platform_client):
     platform_client.post("/signup/", VALID)
     with tenant_context(Tenant.objects.get(slug="sunrise")):
