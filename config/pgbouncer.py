@@ -56,6 +56,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
 class PgBouncer:
     """One pgbouncer process in `folder`, listening on 127.0.0.1:port, in front of the server
     of `database_url` (any database name on it), transaction mode."""
@@ -90,6 +104,14 @@ class PgBouncer:
         return None
 
     def start(self, binary: str) -> "PgBouncer":
+        # Another PgBouncer on the port (another checkout's `make run`) would answer our
+        # readiness check while ours exits ("nowhere to listen on"), and the application would
+        # then talk to that one: to another server, or to one that goes away with its owner.
+        if not port_is_free(self.port):
+            raise PortTaken(
+                f"127.0.0.1:{self.port} is taken (another PgBouncer?): set PGBOUNCER_PORT to a "
+                "free port"
+            )
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "userlist.txt").write_text(f'"{self.user}" ""\n')
         (self.folder / "pgbouncer.ini").write_text(
@@ -130,11 +152,23 @@ class PgBouncer:
                 raise RuntimeError(f"pgbouncer exited: {error}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.3):
-                    return self
+                    pass
             except OSError:
                 time.sleep(0.1)
+                continue
+            if self.process.poll() is None and self._listening_is_ours():
+                return self
         self.stop()
         raise RuntimeError("pgbouncer did not listen within 10 s")
+
+    def _listening_is_ours(self) -> bool:
+        """Whether our process wrote its pid file (it does once it listens), so the answer on
+        the port came from it."""
+        pidfile = self.folder / "pgbouncer.pid"
+        try:
+            return int(pidfile.read_text().strip()) == self.process.pid  # type: ignore[union-attr]
+        except (OSError, ValueError):
+            return False
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
