@@ -16,6 +16,14 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_PORT = 6432
+# Server connections per database and user: PostgreSQL does its best with a few active
+# backends per core; more only queue inside it (README: Running at scale, the budget).
+DEFAULT_POOL_SIZE = 2 * (os.cpu_count() or 2) + 2
+# A pooled server connection serves every cabinet's transactions, and keeps the catalog entries
+# of each schema it touched (~0.1 MB each) for as long as it lives: Django's recycling after
+# TENANT_SCHEMAS_PER_CONNECTION schemas cannot reach it. PgBouncer closes it once released
+# after this many seconds, which bounds it at the schemas it can touch in that time.
+SERVER_LIFETIME_SECONDS = 60
 
 
 def ensure_pgbouncer(log: "callable[[str], None]" = print) -> str | None:  # type: ignore[valid-type]
@@ -74,8 +82,15 @@ class PgBouncer:
     """One pgbouncer process in `folder`, listening on 127.0.0.1:port, in front of the server
     of `database_url` (any database name on it), transaction mode."""
 
-    def __init__(self, database_url: str, folder: Path, *, port: int | None = None,
-                 pool_size: int = 20, max_client_conn: int = 1000) -> None:  # fmt: skip
+    def __init__(
+        self,
+        database_url: str,
+        folder: Path,
+        *,
+        port: int | None = None,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        max_client_conn: int = 1000,
+    ) -> None:
         self.host, self.server_port, self.user, self.database = _server(database_url)
         self.folder = folder
         self.port = port or free_port()
@@ -128,8 +143,8 @@ class PgBouncer:
             "min_pool_size = 0\n"
             "reserve_pool_size = 0\n"
             f"max_client_conn = {self.max_client_conn}\n"
-            # A server connection lives an hour at most: its catalog caches are given back.
-            "server_lifetime = 3600\n"
+            # A server connection's catalog caches are given back every minute or so.
+            f"server_lifetime = {SERVER_LIFETIME_SECONDS}\n"
             "server_idle_timeout = 60\n"
             # psycopg sends no such parameter, but other clients (psql, pg_dump) may. Prepared
             # statements: Debian 12 ships 1.18, which cannot carry them; Django sends none.
