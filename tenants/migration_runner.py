@@ -397,45 +397,8 @@ def _run_one(
 Row = tuple[str, Outcome, tuple[str, ...], str]
 
 
-def _run_group(
-    *,
-    names: list[str],
-    existing: dict[str, bool],
-    expected: ExpectedMigrations,
-    dry_run: bool,
-    migrate_verbosity: int,
-) -> list[Row]:
-    """A group of schemas: their applied migrations in one query, the fast-path ones migrated in
-    one transaction, the others one by one. Rows in the group's order."""
-    try:
-        applied = applied_migrations_of([name for name in names if existing.get(name)])
-    except Exception:
-        # One schema's table is unreadable: do them one by one, to name it.
-        if not connection.in_atomic_block:
-            connection.close_if_unusable_or_obsolete()
-        return [
-            (name, *_run_one(schema_name=name, has_table=existing.get(name), expected=expected,
-                             dry_run=dry_run, migrate_verbosity=migrate_verbosity))
-            for name in names
-        ]  # fmt: skip
+def _migrate_fast_groups(fast: dict[tuple[str, ...], list[str]]) -> dict[str, Row]:
     rows: dict[str, Row] = {}
-    fast: dict[tuple[str, ...], list[str]] = {}
-    for name in names:
-        if existing.get(name) is None:
-            rows[name] = (name, Outcome.FAILED, (), f"schema {name} does not exist")
-            continue
-        missing = tuple(expected.missing_from(applied.get(name, set())))
-        if not missing:
-            rows[name] = (name, Outcome.UP_TO_DATE, (), "")
-        elif dry_run:
-            rows[name] = (name, Outcome.WOULD_MIGRATE, missing, "")
-        elif fast_plan(missing) is not None:
-            fast.setdefault(missing, []).append(name)
-        else:
-            with _slow_path:
-                rows[name] = (name, *_run_one(schema_name=name, has_table=existing[name],
-                                              expected=expected, dry_run=False,
-                                              migrate_verbosity=migrate_verbosity))  # fmt: skip
     for missing, group in fast.items():
         plan = fast_plan(missing)
         assert plan is not None
@@ -448,13 +411,73 @@ def _run_group(
         for name in group:
             error = errors.get(name, "")
             rows[name] = (name, Outcome.FAILED if error else Outcome.MIGRATED, missing, error)
-    return [rows[name] for name in names]
+    return rows
+
+
+def _run_group(
+    *,
+    names: list[str],
+    existing: dict[str, bool],
+    expected: ExpectedMigrations,
+    dry_run: bool,
+    migrate_verbosity: int,
+) -> Iterator[Row]:
+    """A group of schemas: their applied migrations in one query, the fast-path ones migrated
+    together in one transaction, the others one by one. Rows are yielded in the group's (name)
+    order, each once everything before it is committed: an interrupted run resumes correctly
+    after the last schema it reported."""
+    try:
+        applied = applied_migrations_of([name for name in names if existing.get(name)])
+    except Exception:
+        # One schema's table is unreadable: do them one by one, to name it.
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+        for name in names:
+            yield (name, *_run_one(schema_name=name, has_table=existing.get(name),
+                                   expected=expected, dry_run=dry_run,
+                                   migrate_verbosity=migrate_verbosity))  # fmt: skip
+        return
+    fast: dict[tuple[str, ...], list[str]] = {}
+    held: list[str | Row] = []  # in name order: rows, or names of schemas waiting in `fast`
+
+    def flush() -> Iterator[Row]:
+        done = _migrate_fast_groups(fast)
+        fast.clear()
+        for item in held:
+            yield done[item] if isinstance(item, str) else item
+        held.clear()
+
+    for name in names:
+        if existing.get(name) is None:
+            row: Row | None = (name, Outcome.FAILED, (), f"schema {name} does not exist")
+        else:
+            missing = tuple(expected.missing_from(applied.get(name, set())))
+            if not missing:
+                row = (name, Outcome.UP_TO_DATE, (), "")
+            elif dry_run:
+                row = (name, Outcome.WOULD_MIGRATE, missing, "")
+            elif fast_plan(missing) is not None:
+                fast.setdefault(missing, []).append(name)
+                held.append(name)
+                row = None
+            else:
+                yield from flush()
+                with _slow_path:
+                    row = (name, *_run_one(schema_name=name, has_table=existing[name],
+                                           expected=expected, dry_run=False,
+                                           migrate_verbosity=migrate_verbosity))  # fmt: skip
+        if row is not None:
+            if held:
+                held.append(row)
+            else:
+                yield row
+    yield from flush()
 
 
 def _run_group_on_own_connection(names: list[str], **kwargs: object) -> list[Row]:
     """In a worker thread: its own connection, closed after the group."""
     try:
-        return _run_group(names=names, **kwargs)  # type: ignore[arg-type]
+        return list(_run_group(names=names, **kwargs))  # type: ignore[arg-type]
     finally:
         connection.close()
 
@@ -498,7 +521,7 @@ def tenant_schemas_migrate(
             common = {"existing": existing, "expected": expected, "dry_run": dry_run,
                       "migrate_verbosity": migrate_verbosity}  # fmt: skip
             if pool is None:
-                done: Iterable[list[Row]] = (_run_group(names=g, **common) for g in groups)
+                done: Iterable[Iterable[Row]] = (_run_group(names=g, **common) for g in groups)
             else:
                 done = pool.map(partial(_run_group_on_own_connection, **common), groups)
             for rows in done:
