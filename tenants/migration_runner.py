@@ -474,6 +474,14 @@ def _run_group(
     yield from flush()
 
 
+def _serial_group(names: list[str], **kwargs: object) -> Iterator[Row]:
+    """In this thread: a fresh connection for each group (a backend keeps the catalog entries of
+    every schema it touched), unless the caller's transaction holds this one."""
+    yield from _run_group(names=names, **kwargs)  # type: ignore[arg-type]
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 def _run_group_on_own_connection(names: list[str], **kwargs: object) -> list[Row]:
     """In a worker thread: its own connection, closed after the group."""
     try:
@@ -521,7 +529,7 @@ def tenant_schemas_migrate(
             common = {"existing": existing, "expected": expected, "dry_run": dry_run,
                       "migrate_verbosity": migrate_verbosity}  # fmt: skip
             if pool is None:
-                done: Iterable[Iterable[Row]] = (_run_group(names=g, **common) for g in groups)
+                done: Iterable[Iterable[Row]] = (_serial_group(names=g, **common) for g in groups)
             else:
                 done = pool.map(partial(_run_group_on_own_connection, **common), groups)
             for rows in done:
