@@ -244,15 +244,25 @@ def start_pooler(env: dict[str, str]) -> "PgBouncer | None":
     migrations above ran on a direct connection."""
     if env.get("KABINET_POOLER", "") != "pgbouncer":
         return None
-    from config.pgbouncer import PgBouncer, ensure_pgbouncer
+    from config.pgbouncer import (
+        DEFAULT_POOL_SIZE,
+        PgBouncer,
+        ensure_pgbouncer,
+        free_port,
+        port_is_free,
+    )
 
     binary = ensure_pgbouncer(log)
     if not binary:
         raise SystemExit(
             "KABINET_POOLER=pgbouncer: pgbouncer is missing (apt-get install pgbouncer)"
         )
-    port = int(env.get("PGBOUNCER_PORT", "6432"))
-    size = int(env.get("PGBOUNCER_POOL_SIZE", "20"))
+    port = int(env.get("PGBOUNCER_PORT") or 0)
+    if not port:
+        # The usual port, unless another checkout's PgBouncer has it (PGBOUNCER_PORT, when set,
+        # is taken as said: a clear error if it is in use).
+        port = 6432 if port_is_free(6432) else free_port()
+    size = int(env.get("PGBOUNCER_POOL_SIZE") or DEFAULT_POOL_SIZE)
     folder = DATA_DIR / "pgbouncer"
     pooler = PgBouncer(env["DATABASE_URL"], folder, port=port, pool_size=size).start(binary)
     env["DATABASE_URL"] = pooler.url()

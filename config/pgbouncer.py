@@ -16,6 +16,14 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_PORT = 6432
+# Server connections per database and user: PostgreSQL does its best with a few active
+# backends per core; more only queue inside it (README: Running at scale, the budget).
+DEFAULT_POOL_SIZE = 2 * (os.cpu_count() or 2) + 2
+# A pooled server connection serves every cabinet's transactions, and keeps the catalog entries
+# of each schema it touched (~0.1 MB each) for as long as it lives: Django's recycling after
+# TENANT_SCHEMAS_PER_CONNECTION schemas cannot reach it. PgBouncer closes it once released
+# after this many seconds, which bounds it at the schemas it can touch in that time.
+SERVER_LIFETIME_SECONDS = 60
 
 
 def ensure_pgbouncer(log: "callable[[str], None]" = print) -> str | None:  # type: ignore[valid-type]
@@ -56,12 +64,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
 class PgBouncer:
     """One pgbouncer process in `folder`, listening on 127.0.0.1:port, in front of the server
     of `database_url` (any database name on it), transaction mode."""
 
-    def __init__(self, database_url: str, folder: Path, *, port: int | None = None,
-                 pool_size: int = 20, max_client_conn: int = 1000) -> None:  # fmt: skip
+    def __init__(
+        self,
+        database_url: str,
+        folder: Path,
+        *,
+        port: int | None = None,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        max_client_conn: int = 1000,
+    ) -> None:
         self.host, self.server_port, self.user, self.database = _server(database_url)
         self.folder = folder
         self.port = port or free_port()
@@ -90,6 +119,14 @@ class PgBouncer:
         return None
 
     def start(self, binary: str) -> "PgBouncer":
+        # Another PgBouncer on the port (another checkout's `make run`) would answer our
+        # readiness check while ours exits ("nowhere to listen on"), and the application would
+        # then talk to that one: to another server, or to one that goes away with its owner.
+        if not port_is_free(self.port):
+            raise PortTaken(
+                f"127.0.0.1:{self.port} is taken (another PgBouncer?): set PGBOUNCER_PORT to a "
+                "free port"
+            )
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "userlist.txt").write_text(f'"{self.user}" ""\n')
         (self.folder / "pgbouncer.ini").write_text(
@@ -106,8 +143,8 @@ class PgBouncer:
             "min_pool_size = 0\n"
             "reserve_pool_size = 0\n"
             f"max_client_conn = {self.max_client_conn}\n"
-            # A server connection lives an hour at most: its catalog caches are given back.
-            "server_lifetime = 3600\n"
+            # A server connection's catalog caches are given back every minute or so.
+            f"server_lifetime = {SERVER_LIFETIME_SECONDS}\n"
             "server_idle_timeout = 60\n"
             # psycopg sends no such parameter, but other clients (psql, pg_dump) may. Prepared
             # statements: Debian 12 ships 1.18, which cannot carry them; Django sends none.
@@ -130,11 +167,23 @@ class PgBouncer:
                 raise RuntimeError(f"pgbouncer exited: {error}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.3):
-                    return self
+                    pass
             except OSError:
                 time.sleep(0.1)
+                continue
+            if self.process.poll() is None and self._listening_is_ours():
+                return self
         self.stop()
         raise RuntimeError("pgbouncer did not listen within 10 s")
+
+    def _listening_is_ours(self) -> bool:
+        """Whether our process wrote its pid file (it does once it listens), so the answer on
+        the port came from it."""
+        pidfile = self.folder / "pgbouncer.pid"
+        try:
+            return int(pidfile.read_text().strip()) == self.process.pid  # type: ignore[union-attr]
+        except (OSError, ValueError):
+            return False
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

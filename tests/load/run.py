@@ -40,7 +40,7 @@ from tests.bench.harness import (
     server_url,
 )
 
-DATABASE = "kabinet_load"
+DATABASE = os.environ.get("LOAD_DATABASE", "kabinet_load")
 USERS = int(os.environ.get("LOAD_USERS", "50"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "300"))
 # Unmeasured first seconds: workers import lazily and compile templates on their first requests,

@@ -153,3 +153,25 @@ def test_an_authenticator_code_lives_only_its_own_thirty_seconds(hotel, hotel_cl
 
     # then: only the current step's code is good (MFA_TOTP_TOLERANCE = 0)
     assert (previous, following, current) == (401, 401, 200)
+
+
+def test_production_hashes_passwords_with_argon2id_at_owasp_parameters():
+    # given the production setting (the suite itself hashes with tests.hashers' light one)
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    from config import settings as production
+    from rbac.hashers import Argon2idPasswordHasher
+
+    hasher = Argon2idPasswordHasher()
+    # when a password is hashed
+    encoded = hasher.encode("a long enough passphrase", hasher.salt())
+    # then: argon2id, 19 MiB, two passes, one lane, and it verifies
+    assert production.PASSWORD_HASHERS[0] == "rbac.hashers.Argon2idPasswordHasher"
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert hasher.verify("a long enough passphrase", encoded)
+    assert not hasher.verify("a long enough passphrase ", encoded)
+    # and a hash made with Django's heavier defaults still verifies, and is redone at sign-in
+    older = Argon2PasswordHasher().encode("a long enough passphrase", hasher.salt())
+    assert hasher.verify("a long enough passphrase", older)
+    assert hasher.must_update(older)
+    assert not hasher.must_update(encoded)

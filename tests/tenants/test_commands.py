@@ -10,7 +10,15 @@ from django.db import connection
 from django_tenants.utils import quote_schema_name, schema_context, schema_exists, tenant_context
 
 from rbac.models import User
-from tenants.migration_runner import ExpectedMigrations, tenant_schemas_migrate
+from tenants.migration_runner import (
+    ExpectedMigrations,
+    FastPlan,
+    Outcome,
+    applied_migrations,
+    schemas_migrate_fast,
+    tenant_schema_names,
+    tenant_schemas_migrate,
+)
 from tenants.models import SpareSchema, Tenant, TenantStatus
 from tenants.schema_templates import migration_drift, template_version
 from tenants.services import OwnerSpec, tenant_provision
@@ -414,3 +422,88 @@ def test_a_schema_really_behind_is_migrated_for_real(committed_tenant, django_db
         # and a second run finds nothing to do
         out, _err = run("migrate_tenants", "--schema", schema, "--skip-templates", "-v", "2")
         assert f"{schema}: up to date" in out
+
+
+# --- the fast path: groups of schemas per transaction, parallel workers ---------------------------
+
+
+def a_plan(*statements: str, key: tuple[str, str] = ("cabinet", "9999_bench")) -> FastPlan:
+    return FastPlan(keys=(key,), statements=statements, app_labels=(), apps=None)
+
+
+def columns(schema: str, table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = %s AND table_name = %s",
+            [schema, table],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_group_shares_one_transaction_and_a_failing_schema_is_rolled_back_alone(hotel, shop):
+    # given a column with a default and an index, and the hotel already holding the column
+    plan = a_plan(
+        "ALTER TABLE cabinet_event ADD COLUMN bench_rank integer DEFAULT 0 NOT NULL",
+        "CREATE INDEX cabinet_event_bench_rank ON cabinet_event (bench_rank)",
+    )
+    with schema_context(hotel.schema_name), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE cabinet_event ADD COLUMN bench_rank integer")
+    # when both are migrated in one group
+    errors = schemas_migrate_fast(schema_names=[hotel.schema_name, shop.schema_name], plan=plan)
+    # then the hotel failed, by name, with nothing of the plan left in it; the shop has it all
+    assert list(errors) == [hotel.schema_name]
+    assert "already exists" in errors[hotel.schema_name]
+    assert "bench_rank" in columns(shop.schema_name, "cabinet_event")
+    with schema_context(shop.schema_name):
+        assert ("cabinet", "9999_bench") in applied_migrations(shop.schema_name)
+    with schema_context(hotel.schema_name):
+        assert ("cabinet", "9999_bench") not in applied_migrations(hotel.schema_name)
+
+
+def test_a_schema_whose_table_is_locked_fails_fast_instead_of_waiting(hotel, monkeypatch):
+    # given a short lock timeout, and the hotel's events table locked by another connection
+    monkeypatch.setattr("tenants.migration_runner.LOCK_TIMEOUT", "200ms")
+    plan = a_plan("ALTER TABLE cabinet_event ADD COLUMN bench_rank integer DEFAULT 0 NOT NULL")
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(f"LOCK TABLE {quote_schema_name(hotel.schema_name)}.cabinet_event")
+            # when
+            errors = schemas_migrate_fast(schema_names=[hotel.schema_name], plan=plan)
+            cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+    # then the schema is reported, not waited for
+    assert "lock timeout" in errors[hotel.schema_name]
+
+
+def test_parallel_workers_migrate_every_schema_once_in_name_order(django_db_blocker, monkeypatch):
+    """Committed tenants, no test transaction: the workers use connections of their own."""
+    key = ("cabinet", "9999_parallel")
+    plan = a_plan("SELECT 1", key=key)
+    monkeypatch.setattr(
+        "tenants.migration_runner.expected_tenant_migrations",
+        lambda: ExpectedMigrations(replaces={key: ()}),
+    )
+    monkeypatch.setattr("tenants.migration_runner.fast_plan", lambda missing: plan)
+    with django_db_blocker.unblock():
+        schemas = list(tenant_schema_names())
+        try:
+            # when every schema lacks the migration, two workers, groups of two
+            results = list(tenant_schemas_migrate(workers=2, per_transaction=2))
+            # then each schema was migrated once, reported in name order, and it stuck
+            assert [r.schema_name for r in results] == schemas
+            assert {r.outcome for r in results} == {Outcome.MIGRATED}
+            assert [r.position for r in results] == list(range(1, len(schemas) + 1))
+            again = list(tenant_schemas_migrate(workers=2, per_transaction=2))
+            assert {r.outcome for r in again} == {Outcome.UP_TO_DATE}
+        finally:
+            for schema in schemas:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"DELETE FROM {quote_schema_name(schema)}.django_migrations"  # noqa: S608
+                        " WHERE app = %s AND name = %s",
+                        list(key),
+                    )

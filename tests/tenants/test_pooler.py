@@ -194,3 +194,21 @@ def test_prepared_statements_are_refused_behind_a_transaction_pooler(bouncer, se
             wrapper.get_connection_params()
     finally:
         del connections["prepared"]
+
+
+def test_a_port_held_by_another_pgbouncer_is_refused_not_mistaken_for_ours(tmp_path):
+    # given something already listening on the port (another checkout's PgBouncer)
+    import socket
+
+    from config.pgbouncer import PortTaken
+
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        # when ours is asked to start there
+        pooler = PgBouncer("postgres://postgres@127.0.0.1:5432/kabinet", tmp_path, port=port)
+        # then it says so, instead of answering "ready" with the other one's socket
+        with pytest.raises(PortTaken, match=f"127.0.0.1:{port} is taken"):
+            pooler.start("/usr/sbin/pgbouncer")
+    assert pooler.process is None

@@ -189,3 +189,12 @@ def test_a_visit_records_the_tenants_last_activity_once_per_interval(hotel, hote
     hotel_client.get("/api/v1/")
     hotel.refresh_from_db()
     assert hotel.last_activity_at == first  # no second write within the interval
+
+
+def test_a_host_header_is_checked_again_when_the_allowed_hosts_change(hotel, settings):
+    # given the hotel's host served once (its answer is remembered by the process)
+    assert Client(HTTP_HOST="hotel.localhost").get("/").status_code == 200
+    # when the allowed hosts no longer include it
+    settings.ALLOWED_HOSTS = ["shop.localhost"]
+    # then the same header is refused
+    assert Client(HTTP_HOST="hotel.localhost").get("/").status_code == 400

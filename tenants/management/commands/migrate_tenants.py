@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tenants.migration_runner import (
     DEFAULT_BATCH_SIZE,
+    DEFAULT_PER_TRANSACTION,
+    DEFAULT_WORKERS,
     NotATenantSchema,
     Outcome,
     RunSummary,
@@ -51,6 +53,22 @@ class Command(BaseCommand):
             default=DEFAULT_BATCH_SIZE,
             help=f"Schema names read per query (default {DEFAULT_BATCH_SIZE}).",
         )
+        parser.add_argument(
+            "--per-transaction",
+            type=int,
+            default=DEFAULT_PER_TRANSACTION,
+            metavar="N",
+            help="Schemas migrated in one transaction, each in a savepoint "
+            f"(default {DEFAULT_PER_TRANSACTION}; a kill loses at most one group per worker).",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=DEFAULT_WORKERS,
+            metavar="N",
+            help=f"Groups migrated at once, each on a connection of its own (default "
+            f"{DEFAULT_WORKERS}: the number of cores, at most 4).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity: int = options["verbosity"]
@@ -64,6 +82,8 @@ class Command(BaseCommand):
             dry_run=dry_run,
             batch_size=max(1, options["batch_size"]),
             migrate_verbosity=max(0, verbosity - 2),
+            per_transaction=max(1, options["per_transaction"]),
+            workers=max(1, options["workers"]),
         )
         last_done = ""
         try:
