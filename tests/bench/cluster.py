@@ -22,8 +22,9 @@ server, so the figures are the database's share plus Django's, not the network's
   spread   CLUSTER_CABINETS cabinets provisioned (each placed by tenants.placement, the move it
            queues run at once), then the count per worker and the largest deviation from even.
 
-Databases kabinet_bench_single and kabinet_bench_citus are dropped and made afresh at the start
-and dropped at the end. Heavy (the spread of 200 takes tens of minutes here): not in CI.
+Databases kabinet_bench_single and kabinet_bench_citus (kabinet_bench_spread for the spread, so
+`CLUSTER_PARTS=spread` can run beside the rest) are made afresh at the start and dropped at the
+end. Heavy (the spread of 200 takes tens of minutes here): not in CI.
 """
 
 import json
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # Django is set up by the agent, after this module is importe
     from tenants.models import Tenant
 
 SINGLE, CITUS = "kabinet_bench_single", "kabinet_bench_citus"
+SPREAD = "kabinet_bench_spread"  # its own database: a long spread can run beside the other parts
 CABINETS = int(os.environ.get("CLUSTER_CABINETS", "200"))
 PARTS = set(os.environ.get("CLUSTER_PARTS", "times,modes,move,spread").split(","))
 SIGNUPS = 5
@@ -143,9 +145,7 @@ def agent_modes() -> dict:
     results["a_distribute_ms"] = round(1000 * (time.perf_counter() - cloned))
     started = time.perf_counter()
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL citus.enable_schema_based_sharding = on")
-        clone_template("bench_mode_b", vertical="hotel")
+        results["b_ddl_clone"] = clone_template("bench_mode_b", vertical="hotel", sharded=True)
     results["b_clone_ms"] = round(1000 * (time.perf_counter() - started))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -242,9 +242,12 @@ def agent_spread(cabinets: int) -> dict:
 
     started = time.perf_counter()
     moved = 0
+    signups = []
     for n in range(cabinets):
         connection.set_schema_to_public()
+        signup_started = time.perf_counter()
         tenant = _provision(f"spread{n}")
+        signups.append(time.perf_counter() - signup_started)
         move = new_cabinet_placement(tenant)
         if move is not None:
             moves_run([move.pk])
@@ -258,6 +261,7 @@ def agent_spread(cabinets: int) -> dict:
         "per_worker": {node.label: count for node, count in sorted(loads.items())},
         "max_deviation_pct": round(100 * max(abs(c - mean) for c in loads.values()) / mean, 1),
         "seconds": round(time.perf_counter() - started),
+        "signup_p50_ms": _ms(signups, 0.5), "signup_p95_ms": _ms(signups, 0.95),
     }  # fmt: skip
 
 
@@ -306,7 +310,8 @@ def main() -> int:
         cluster.create_database(CITUS)
 
     try:
-        fresh()
+        if PARTS - {"spread"}:
+            fresh()
         if "times" in PARTS:
             say("signup and request, one PostgreSQL beside Citus (in-process, ms)")
             one = _run_agent(single_url, "times")
@@ -331,15 +336,18 @@ def main() -> int:
             say(f"  {move['tables']} tables, {move['rows']} rows: checksums equal before and "
                 f"after: {move['checksums_equal']} {move['differing_tables']}")  # fmt: skip
         if "spread" in PARTS:
-            fresh()
+            cluster.drop_database(SPREAD)
+            cluster.create_database(SPREAD)
             say(f"spread of {CABINETS} cabinets provisioned on the cluster")
-            spread = _run_agent(citus_url, "spread")
+            spread = _run_agent(cluster.coordinator_url(SPREAD), "spread")
             say(f"  per worker {spread['per_worker']}, largest deviation from even "
                 f"{spread['max_deviation_pct']} % (moved by placement: "
-                f"{spread['moved_by_placement']}; {spread['seconds']} s)")  # fmt: skip
+                f"{spread['moved_by_placement']}; {spread['seconds']} s; a signup with clone and "
+                f"distribution p50 {spread['signup_p50_ms']} ms, p95 "
+                f"{spread['signup_p95_ms']} ms)")  # fmt: skip
     finally:
-        cluster.drop_database(SINGLE)
-        cluster.drop_database(CITUS)
+        for name in [SINGLE, CITUS] * bool(PARTS - {"spread"}) + [SPREAD] * ("spread" in PARTS):
+            cluster.drop_database(name)
     return 0
 
 
