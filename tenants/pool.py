@@ -77,7 +77,9 @@ def _claim_order(vertical: str) -> list[int]:
 def clone_into_place(new_schema_name: str, *, vertical: str) -> None:
     """Clone a vertical's template into a new schema, inside the caller's transaction; on a
     Citus cluster the schema is then distributed (its tables become one colocated group on a
-    worker). Templates stay local to the coordinator: they are only ever read by a clone."""
+    worker) by `citus_schema_distribute` — measured faster than cloning under
+    `citus.enable_schema_based_sharding` (README: Beyond one machine). Templates stay local to
+    the coordinator: they are only ever read by a clone."""
     clone_template(new_schema_name, vertical=vertical)
     if cluster_active():
         schema_distribute(new_schema_name)

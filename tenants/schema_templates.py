@@ -189,10 +189,16 @@ def _clone_function_ready() -> None:
 
 
 def clone_template(
-    new_schema_name: str, *, vertical: str = "", template: str | None = None
-) -> None:
+    new_schema_name: str, *, vertical: str = "", template: str | None = None, sharded: bool = False
+) -> bool:
     """Copy a template into a new schema, inside the caller's transaction; refuse a template
-    whose recorded migrations differ from the code's."""
+    whose recorded migrations differ from the code's.
+
+    `sharded` (a Citus coordinator only): create the schema with
+    `citus.enable_schema_based_sharding` on, so Citus distributes each table as the DDL creates
+    it — the new schema is a distributed one when this returns True. False: the clone took the
+    django-tenants function (PL/pgSQL, whose tables Citus leaves local), and the caller
+    distributes the schema itself."""
     name = template or template_schema_name(vertical)
     _check_template(name)
     connection.set_schema_to_public()
@@ -201,23 +207,38 @@ def clone_template(
     ddl = _cached_ddl(name)
     if ddl is not None:
         target = quote_schema_name(new_schema_name)
+        statements = [statement.replace(TARGET, target) for statement in ddl]
         with connection.cursor() as cursor:
             # The definitions name the template's own tables unqualified: resolve them in the
             # new schema while the DDL runs (one transaction: the caller's, or the statement's).
-            cursor.execute("SELECT current_setting('search_path')")
-            (search_path,) = cursor.fetchone()
             cursor.execute(
-                f"SELECT set_config('search_path', '{target}', true);\n"
-                + ddl.replace(TARGET, target)
+                "SELECT current_setting('search_path'),"
+                " current_setting('citus.enable_schema_based_sharding', true)"
             )
+            search_path, was_sharding = cursor.fetchone()
+            opening = f"SELECT set_config('search_path', '{target}', true);"
+            if sharded:
+                # Citus forwards some statements' text to the worker as it came: one statement
+                # per round trip, or the worker would get the whole script.
+                cursor.execute("SET LOCAL citus.enable_schema_based_sharding = on")
+                for statement in [opening, *statements]:
+                    cursor.execute(statement)
+            else:
+                cursor.execute("\n".join([opening, *statements]))
             cursor.execute("SELECT set_config('search_path', %s, true)", [search_path])
-        return
+            if sharded:
+                cursor.execute(
+                    "SELECT set_config('citus.enable_schema_based_sharding', %s, true)",
+                    [was_sharding or "off"],
+                )
+        return sharded
     _clone_function_ready()
     with connection.cursor() as cursor:
         cursor.execute("SELECT clone_schema(%s, %s, 'DATA')", [name, new_schema_name])
+    return False
 
 
-def _cached_ddl(template: str) -> str | None:
+def _cached_ddl(template: str) -> list[str] | None:
     """The template's DDL, read once per build of it in this process."""
     build = _checked_builds.get(template)
     cached = _ddl_cache.get(template)
@@ -242,7 +263,7 @@ def _cached_ddl(template: str) -> str | None:
 
 TARGET = "__kabinet_clone_target__"
 
-_ddl_cache: dict[str, tuple[object, str | None]] = {}
+_ddl_cache: dict[str, tuple[object, list[str] | None]] = {}
 
 
 def _q(name: str) -> str:
@@ -256,8 +277,8 @@ def _retarget(text: str, template: str) -> str:
     return text
 
 
-def template_ddl(template: str) -> str | None:
-    """The SQL that rebuilds `template` (tables, rows, sequences' positions, constraints,
+def template_ddl(template: str) -> list[str] | None:
+    """The SQL statements that rebuild `template` (tables, rows, sequences' positions, constraints,
     indexes, functions, triggers) in the schema named TARGET; None when the template holds
     something it cannot copy."""
     with transaction.atomic(), connection.cursor() as cursor:
@@ -389,7 +410,5 @@ def template_ddl(template: str) -> str | None:
         )
         triggers = [_retarget(row[0], template) + ";" for row in cursor.fetchall()]
         cursor.execute("SELECT set_config('search_path', %s, true)", [search_path])
-    return "\n".join(
-        [f"CREATE SCHEMA {TARGET};", *create, *copy, *sequence_positions, *constraints,
-         *indexes, *foreign_keys, *functions, *triggers]
-    )  # fmt: skip
+    return [f"CREATE SCHEMA {TARGET};", *create, *copy, *sequence_positions, *constraints,
+            *indexes, *foreign_keys, *functions, *triggers]  # fmt: skip

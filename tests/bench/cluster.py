@@ -7,8 +7,8 @@
 The cluster of `make cluster` (started when down) serves both sides: "one PostgreSQL" is a
 database on the coordinator without the citus extension (the same server, binaries and
 settings, no distribution); "Citus" is a database with the extension and the two workers.
-Each side runs in its own process (Django's settings are per process), in-process: no HTTP
-server, so the figures are the database's share plus Django's, not the network's.
+Each side runs in its own process (Django's settings are per process); the times are in-process
+(no HTTP server: the database's share plus Django's, not the network's), the move is over HTTP.
 
   times    a signup (tenant_provision from the warm pool: claim, owner, receivers, commit;
            the bench refills the pool between signups, untimed) and a request (a signed-in
@@ -17,13 +17,16 @@ server, so the figures are the database's share plus Django's, not the network's
            template locally, then citus_schema_distribute; (b) clone into a schema created with
            citus.enable_schema_based_sharding on — and how many of its tables Citus distributed.
   move     the demo hotel (cabinet.demo, its full demo content) moved live between the workers
-           while LOAD threads of signed-in clients GET its pages: errors, requests served during
-           the move, and the md5 of every table's rows (ordered) before and after.
+           while LOAD signed-in users walk its pages and API over HTTP with no pause, as
+           `make load` does (gunicorn gthread, 2 workers × 4 threads): errors, requests served
+           during the move, and the md5 of every table's rows (ordered) before and after — the
+           two tables the traffic itself writes compared on what it does not write.
   spread   CLUSTER_CABINETS cabinets provisioned (each placed by tenants.placement, the move it
            queues run at once), then the count per worker and the largest deviation from even.
 
-Databases kabinet_bench_single and kabinet_bench_citus are dropped and made afresh at the start
-and dropped at the end. Heavy (the spread of 200 takes tens of minutes here): not in CI.
+Databases kabinet_bench_single and kabinet_bench_citus (kabinet_bench_spread for the spread, so
+`CLUSTER_PARTS=spread` can run beside the rest) are made afresh at the start and dropped at the
+end. Heavy (the spread of 200 takes tens of minutes here): not in CI.
 """
 
 import json
@@ -44,11 +47,12 @@ if TYPE_CHECKING:  # Django is set up by the agent, after this module is importe
     from tenants.models import Tenant
 
 SINGLE, CITUS = "kabinet_bench_single", "kabinet_bench_citus"
+SPREAD = "kabinet_bench_spread"  # its own database: a long spread can run beside the other parts
 CABINETS = int(os.environ.get("CLUSTER_CABINETS", "200"))
 PARTS = set(os.environ.get("CLUSTER_PARTS", "times,modes,move,spread").split(","))
 SIGNUPS = 5
 REQUESTS = 40
-LOAD = 4
+LOAD = 8
 
 
 # --- the agent: runs inside Django, against one database ----------------------------------------
@@ -143,9 +147,7 @@ def agent_modes() -> dict:
     results["a_distribute_ms"] = round(1000 * (time.perf_counter() - cloned))
     started = time.perf_counter()
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL citus.enable_schema_based_sharding = on")
-        clone_template("bench_mode_b", vertical="hotel")
+        results["b_ddl_clone"] = clone_template("bench_mode_b", vertical="hotel", sharded=True)
     results["b_clone_ms"] = round(1000 * (time.perf_counter() - started))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -159,70 +161,154 @@ def agent_modes() -> dict:
     return results
 
 
+# The two tables the read-only traffic itself writes on every request: the session (its
+# idle-timeout stamp) and allauth's user session (last seen). Their rows are compared on what
+# the traffic does not write: the set of session keys, and every user-session column but
+# last_seen_at. Every other table is compared whole.
+TRAFFIC_WRITES = {
+    "django_session": "session_key",
+    "usersessions_usersession": "(to_jsonb(t) - 'last_seen_at')::text",
+}
+
+
+def _stable_checksums(schema_name: str) -> dict[str, list]:
+    from django.db import connection
+    from django_tenants.utils import quote_schema_name
+
+    sums = {}
+    with connection.cursor() as cursor:
+        for table, expression in TRAFFIC_WRITES.items():
+            cursor.execute(
+                f"SELECT count(*), md5(coalesce(string_agg({expression}, E'\\n'"  # noqa: S608
+                f" ORDER BY {expression}), '')) FROM {quote_schema_name(schema_name)}.{table} t"
+            )
+            sums[table] = list(cursor.fetchone())
+    return sums
+
+
+def _hotel_people(hotel: "Tenant", email: str) -> list[dict[str, str]]:
+    """LOAD signed-in sessions of the demo hotel's client (a cookie each) and its API token."""
+    from django.conf import settings
+    from django_tenants.utils import tenant_context
+    from rest_framework.authtoken.models import Token
+
+    from rbac.models import User
+
+    people = []
+    with tenant_context(hotel):
+        token = Token.objects.get_or_create(user=User.objects.get(email=email))[0].key
+    for _ in range(LOAD):
+        client = _signed_in_client(hotel, email)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        people.append({"cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}", "token": token})
+    return people
+
+
+MOVE_PAGES = ["/", "/services/", "/events/", "/orders/", "/wallet/", "/stay/", "/map/"]
+MOVE_API = ["/api/v1/catalog/", "/api/v1/orders/", "/api/v1/bookings/", "/api/v1/wallet/"]
+
+
 def agent_move() -> dict:
-    from django.db import close_old_connections, connection
+    """The demo hotel moved while LOAD users walk its pages and API over HTTP, as `make load`
+    does: a gunicorn (gthread, 2 × 4 threads) on this database, sessions and a DRF token."""
+    import http.client
+    from pathlib import Path
+
+    from django.db import connection
 
     from cabinet.demo import demo_tenants, seed_demo_tenant
     from tenants.backup import schema_checksums
     from tenants.cluster import schema_move, schema_nodes, worker_nodes
+    from tests.bench.harness import bench_env, gunicorn
 
     demo = next(demo for demo in demo_tenants() if demo.slug == "hotel")
     seeding = time.perf_counter()
     hotel = seed_demo_tenant(demo)
     seeded = round(time.perf_counter() - seeding, 1)
     connection.set_schema_to_public()
-    client = _signed_in_client(hotel, demo.client_email)
-    paths = ["/", "/services/", "/events/", "/orders/", "/wallet/"]
-    for path in paths:
-        assert client.get(path).status_code == 200, path
-    # Every client signs in first (a session, a last-login, a user-session row each); from
-    # then on the traffic only reads, so the rows must come through the move unchanged.
-    clients = [_signed_in_client(hotel, demo.client_email) for _ in range(LOAD)]
-    for each in clients:
-        each.get("/")
+    host = hotel.get_primary_domain().domain
+    people = _hotel_people(hotel, demo.client_email)
     connection.set_schema_to_public()
-    before = schema_checksums(hotel.schema_name)
+    data_dir = Path(tempfile.mkdtemp(prefix="kabinet-bench-move-"))
+    env = bench_env(os.environ["DATABASE_URL"], settings_module="config.settings",
+                    data_dir=data_dir, TENANT_POOL_SIZE="0", DEBUG="false", LOG_LEVEL="WARNING",
+                    STRIPE_API_KEY="")  # fmt: skip
     counts = {"ok": 0, "errors": 0, "during_move": 0}
     errors: list[str] = []
     moving = threading.Event()
     stop = threading.Event()
+    lock = threading.Lock()
 
-    def user(n: int) -> None:
-        mine = clients[n]
+    def user(port: int, n: int) -> None:
+        person = people[n]
+        walk = [(path, False) for path in MOVE_PAGES] + [(path, True) for path in MOVE_API]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         index = n
         while not stop.is_set():
-            path = paths[index % len(paths)]
+            path, is_api = walk[index % len(walk)]
             index += 1
+            headers = {"Host": host}
+            headers.update({"Authorization": f"Token {person['token']}"} if is_api
+                           else {"Cookie": person["cookie"]})  # fmt: skip
+            during = moving.is_set()
             try:
-                status = mine.get(path).status_code
-            except Exception as exc:  # an error is what this measures
-                status = repr(exc)[:200]
-            if status == 200:
-                counts["ok"] += 1
-                counts["during_move"] += moving.is_set()
-            else:
-                counts["errors"] += 1
-                errors.append(f"{path}: {status}")
-        close_old_connections()
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status: object = response.status
+            except (OSError, http.client.HTTPException) as exc:
+                status = type(exc).__name__
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            with lock:
+                if status == 200:
+                    counts["ok"] += 1
+                    counts["during_move"] += during or moving.is_set()
+                else:
+                    counts["errors"] += 1
+                    errors.append(f"{path}: {status}")
 
-    threads = [threading.Thread(target=user, args=(n,)) for n in range(LOAD)]
-    for thread in threads:
-        thread.start()
-    time.sleep(3)
-    source = schema_nodes([hotel.schema_name])[hotel.schema_name]
-    target = next(node for node in worker_nodes() if node != source)
-    connection.set_schema_to_public()
-    moving.set()
-    started = time.perf_counter()
-    schema_move(hotel.schema_name, target)
-    seconds = round(time.perf_counter() - started, 1)
-    moving.clear()
-    time.sleep(3)
-    stop.set()
-    for thread in threads:
-        thread.join()
+    threaded = ["--worker-class", "gthread", "--threads", "4"]
+    log = data_dir / "gunicorn.log"
+    with gunicorn(env, log, probe_path="/health/", probe_host="localhost", workers=2,
+                  extra_args=threaded) as port:  # fmt: skip
+        # Every page and endpoint answers, and every user has been seen once (allauth records
+        # a user session on a session's first request), before the checksums are taken.
+        warm_up = [(path, people[0]) for path in MOVE_PAGES + MOVE_API]
+        warm_up += [("/", person) for person in people[1:]]
+        for path, person in warm_up:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            is_api = path in MOVE_API
+            conn.request("GET", path, headers={"Host": host, **(
+                {"Authorization": f"Token {person['token']}"} if is_api
+                else {"Cookie": person["cookie"]})})  # fmt: skip
+            status = conn.getresponse().status
+            assert status == 200, (path, status)
+        before = schema_checksums(hotel.schema_name)
+        for table in TRAFFIC_WRITES:
+            before.pop(table)
+        stable_before = _stable_checksums(hotel.schema_name)
+        threads = [threading.Thread(target=user, args=(port, n)) for n in range(LOAD)]
+        for thread in threads:
+            thread.start()
+        time.sleep(5)
+        source = schema_nodes([hotel.schema_name])[hotel.schema_name]
+        target = next(node for node in worker_nodes() if node != source)
+        connection.set_schema_to_public()
+        moving.set()
+        started = time.perf_counter()
+        schema_move(hotel.schema_name, target)
+        seconds = round(time.perf_counter() - started, 1)
+        moving.clear()
+        time.sleep(5)
+        stop.set()
+        for thread in threads:
+            thread.join()
     connection.set_schema_to_public()
     after = schema_checksums(hotel.schema_name)
+    for table in TRAFFIC_WRITES:
+        after.pop(table)
+    stable_after = _stable_checksums(hotel.schema_name)
     landed = schema_nodes([hotel.schema_name])[hotel.schema_name]
     return {
         "seed_s": seeded, "from": source.label, "to": landed.label, "move_s": seconds,
@@ -231,6 +317,8 @@ def agent_move() -> dict:
         "rows": sum(count for count, _digest in before.values()),
         "checksums_equal": before == after,
         "differing_tables": sorted(t for t in before if before[t] != after.get(t)),
+        "traffic_tables_stable_equal": stable_before == stable_after,
+        "traffic_tables": {t: [stable_before[t], stable_after[t]] for t in TRAFFIC_WRITES},
     }  # fmt: skip
 
 
@@ -242,9 +330,12 @@ def agent_spread(cabinets: int) -> dict:
 
     started = time.perf_counter()
     moved = 0
+    signups = []
     for n in range(cabinets):
         connection.set_schema_to_public()
+        signup_started = time.perf_counter()
         tenant = _provision(f"spread{n}")
+        signups.append(time.perf_counter() - signup_started)
         move = new_cabinet_placement(tenant)
         if move is not None:
             moves_run([move.pk])
@@ -258,6 +349,7 @@ def agent_spread(cabinets: int) -> dict:
         "per_worker": {node.label: count for node, count in sorted(loads.items())},
         "max_deviation_pct": round(100 * max(abs(c - mean) for c in loads.values()) / mean, 1),
         "seconds": round(time.perf_counter() - started),
+        "signup_p50_ms": _ms(signups, 0.5), "signup_p95_ms": _ms(signups, 0.95),
     }  # fmt: skip
 
 
@@ -306,7 +398,8 @@ def main() -> int:
         cluster.create_database(CITUS)
 
     try:
-        fresh()
+        if PARTS - {"spread"}:
+            fresh()
         if "times" in PARTS:
             say("signup and request, one PostgreSQL beside Citus (in-process, ms)")
             one = _run_agent(single_url, "times")
@@ -325,21 +418,28 @@ def main() -> int:
         if "move" in PARTS:
             move = _run_agent(citus_url, "move")
             say(f"demo hotel moved live {move['from']} -> {move['to']} in {move['move_s']} s "
-                f"under {LOAD} signed-in clients")  # fmt: skip
+                f"under {LOAD} signed-in users over HTTP (pages and API)")  # fmt: skip
             say(f"  requests ok {move['requests_ok']} ({move['requests_during_move']} during "
                 f"the move), errors {move['errors']} {move['first_errors']}")  # fmt: skip
-            say(f"  {move['tables']} tables, {move['rows']} rows: checksums equal before and "
-                f"after: {move['checksums_equal']} {move['differing_tables']}")  # fmt: skip
+            say(f"  {move['tables']} tables the traffic does not write, {move['rows']} rows: "
+                f"checksums equal before and after: {move['checksums_equal']} "
+                f"{move['differing_tables']}")  # fmt: skip
+            say(f"  {', '.join(TRAFFIC_WRITES)} (written by the traffic), compared without "
+                f"what it writes: equal {move['traffic_tables_stable_equal']} "
+                f"{move['traffic_tables']}")  # fmt: skip
         if "spread" in PARTS:
-            fresh()
+            cluster.drop_database(SPREAD)
+            cluster.create_database(SPREAD)
             say(f"spread of {CABINETS} cabinets provisioned on the cluster")
-            spread = _run_agent(citus_url, "spread")
+            spread = _run_agent(cluster.coordinator_url(SPREAD), "spread")
             say(f"  per worker {spread['per_worker']}, largest deviation from even "
                 f"{spread['max_deviation_pct']} % (moved by placement: "
-                f"{spread['moved_by_placement']}; {spread['seconds']} s)")  # fmt: skip
+                f"{spread['moved_by_placement']}; {spread['seconds']} s; a signup with clone and "
+                f"distribution p50 {spread['signup_p50_ms']} ms, p95 "
+                f"{spread['signup_p95_ms']} ms)")  # fmt: skip
     finally:
-        cluster.drop_database(SINGLE)
-        cluster.drop_database(CITUS)
+        for name in [SINGLE, CITUS] * bool(PARTS - {"spread"}) + [SPREAD] * ("spread" in PARTS):
+            cluster.drop_database(name)
     return 0
 
 
