@@ -2,6 +2,8 @@
 their own), an appointment with the client's earlier visits, the visit's summary and documents;
 the specialists, their weekly hours, breaks and days off (for those who edit the schedule)."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -56,8 +58,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "day": day,
-        "previous": day - timezone.timedelta(days=1),
-        "next": day + timezone.timedelta(days=1),
+        "previous": day - datetime.timedelta(days=1),
+        "next": day + datetime.timedelta(days=1),
         "columns": columns,
         "specialists": people,
         "chosen": chosen,
@@ -149,7 +151,7 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
 @clinic_page
 def specialists(request: HttpRequest) -> HttpResponse:
     editor = request.user.has_perm("clinic.manage_schedule")
-    form = SpecialistForm(request.POST or None) if editor else None
+    form = SpecialistForm(request.POST if request.method == "POST" else None) if editor else None
     if request.method == "POST":
         if not editor:
             raise PermissionDenied("the schedule's editors' work")

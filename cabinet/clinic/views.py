@@ -98,7 +98,7 @@ def book_confirm(request: HttpRequest, service: int) -> HttpResponse:
     starts = selectors.parse_slot(request.GET.get("at", ""))
     if starts is None:
         raise Http404
-    form = NoteForm(request.POST or None)
+    form = NoteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             booked = appointment_book(
