@@ -21,7 +21,7 @@ class ClinicConfig(CabinetVertical):
     vertical_key = "clinic"
     vertical_label = _("Appointments")
     icon = "calendar-days"
-    nav = ((_("Appointments"), "clinic:appointments"),)
+    nav = ((_("Visits"), "clinic:appointments"),)
     staff_nav = (
         (_("Schedule"), "clinic-staff:schedule"),
         (_("Specialists"), "clinic-staff:specialists"),
