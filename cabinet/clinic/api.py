@@ -6,6 +6,7 @@ and services as the pages; every endpoint answers 404 on cabinets of other verti
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
@@ -36,6 +37,8 @@ REFUSED = OpenApiResponse(
     description="Refused by the cabinet's present state (the time is taken, "
     "outside the booking window, too late to change): `detail` says why"
 )
+# A slot's local time, YYYY-MM-DDTHH:MM (a date that does not exist, e.g. 31 February, is a 409)
+SLOT_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d$"
 STATUSES = "held (awaiting payment), confirmed, cancelled, done (visited), no_show (missed)"
 
 
@@ -123,18 +126,20 @@ class BookInput(JsonInput):
         allow_null=True,
         help_text="Leave out for anyone free",
     )
-    at = serializers.RegexField(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$", help_text="A slot's `at`")
+    at = serializers.RegexField(SLOT_PATTERN, help_text="A slot's `at`")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
 class MoveInput(JsonInput):
-    at = serializers.RegexField(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$", help_text="A slot's `at`")
+    at = serializers.RegexField(SLOT_PATTERN, help_text="A slot's `at`")
 
 
 def _at(text: str):
     moment = selectors.parse_slot(text)
-    if moment is None:
-        raise serializers.ValidationError({"at": ["Not a time."]})
+    if moment is None:  # well-formed, yet no such day (31 February): refused like a taken time
+        raise ValidationError(
+            _("There is no such time: choose one of the free slots."), code="no_time"
+        )
     return moment
 
 
@@ -175,7 +180,7 @@ class ServiceViewSet(FromSelectors, viewsets.GenericViewSet):
         if day is None:
             raise serializers.ValidationError({"date": ["Expected a date, YYYY-MM-DD."]})
         specialist = None
-        if query.get("specialist"):
+        if "specialist" in query:
             specialist = selectors.specialist_for(service, query["specialist"])
             if specialist is None:
                 raise NotFound()
@@ -234,11 +239,12 @@ class AppointmentViewSet(FromSelectors, viewsets.GenericViewSet):
             if specialist is None:
                 raise NotFound()
         try:
+            starts = _at(data.validated_data["at"])
             booked = appointment_book(
                 client=self._client(),
                 service=service,
                 specialist=specialist,
-                starts=_at(data.validated_data["at"]),
+                starts=starts,
                 note=data.validated_data.get("note", ""),
             )
         except ValidationError as exc:
@@ -285,7 +291,12 @@ class AppointmentViewSet(FromSelectors, viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("document", OpenApiTypes.INT, OpenApiParameter.PATH)],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: NOT_YOURS},
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/png"): OpenApiTypes.BINARY,
+            404: NOT_YOURS,
+        },
         summary="A document of your visit (the file; the opening is audited)",
     )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document>\d{1,10})")
@@ -323,7 +334,7 @@ class StaffAppointmentViewSet(FromSelectors, viewsets.GenericViewSet):
     )
     def list(self, request: Request) -> Response:
         query = query_of(request)
-        if query.get("date"):
+        if "date" in query:
             day = selectors.parse_day(query["date"])
             if day is None:
                 raise serializers.ValidationError({"date": ["Expected a date, YYYY-MM-DD."]})
