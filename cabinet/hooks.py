@@ -37,4 +37,11 @@ TRANSLATION_SOURCES = ExtensionPoint(
     "returns a list of TranslationSource (title, objects, url_of: object -> its editor's URL)",
 )
 
-POINTS = {point.name: point for point in (ORDER_PLACED, TRANSLATION_SOURCES)}
+REMINDERS_DUE = ExtensionPoint(
+    "reminders_due",
+    "no arguments: the quarter-hourly reminders run (cabinet.tasks.send_reminders, in each "
+    "serving cabinet) lets the vertical send its own reminders that are due, each once "
+    "(notify()'s key); it returns how many it sent",
+)
+
+POINTS = {point.name: point for point in (ORDER_PLACED, TRANSLATION_SOURCES, REMINDERS_DUE)}

@@ -85,12 +85,15 @@ def deliver_digest(self: Any, user_id: int, channel: str) -> str:
 @shared_task(name="cabinet.send_reminders")
 def send_reminders() -> int:
     """Clients of their coming bookings (and, once, of the events they attended: a review),
-    staff of requests near their SLA deadline."""
+    staff of requests near their SLA deadline; and the vertical's own reminders, if it has
+    any (cabinet.hooks.REMINDERS_DUE)."""
     from cabinet.bookings import booking_reminders_send
     from cabinet.feedback import reviews_ask_after_events
+    from cabinet.hooks import REMINDERS_DUE
     from cabinet.staff.work import requests_sla_warn
 
-    return booking_reminders_send() + requests_sla_warn() + reviews_ask_after_events()
+    sent = booking_reminders_send() + requests_sla_warn() + reviews_ask_after_events()
+    return sent + (REMINDERS_DUE.run() or 0)
 
 
 @shared_task(name="cabinet.announce_survey", acks_late=True)

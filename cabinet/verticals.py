@@ -81,6 +81,8 @@ class CabinetVertical(VerticalConfig):
     # API routes, registered on the tenant's /api/v1/ router:
     # (prefix, viewset, basename) triples, or the dotted path of a module's ROUTES list
     api_routes: Sequence[tuple[str, Any, str]] | str = ()
+    # Its API paths by who uses them, as regexes (the fuzz run's client and staff runs on its demo)
+    api_paths: dict[str, str] = {}  # {"client": "^/api/v1/…/", "staff": "^/api/v1/staff/…/"}
     starter = ""  # dotted StarterContent
     demo = ""  # dotted DemoTenant: the demo cabinet `make run` seeds
     demo_seed = ""  # dotted function(guest=, owner=, password=): the demo's own content

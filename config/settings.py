@@ -83,6 +83,7 @@ TENANT_APPS = [
     "cabinet.hotel",
     "cabinet.shop",
     "cabinet.school",
+    "cabinet.clinic",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

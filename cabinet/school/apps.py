@@ -22,6 +22,7 @@ class SchoolConfig(CabinetVertical):
     staff_nav = ((_("Classes"), "school-staff:classes"),)
     urls = "cabinet.school.urls"
     api_routes = "cabinet.school.api.ROUTES"
+    api_paths = {"client": "^/api/v1/children/", "staff": "^/api/v1/staff/classes/"}
     staff_urls = "cabinet.school.staff_urls"
     starter = "cabinet.school.starter.STARTER"
     demo = "cabinet.school.demo.DEMO"

@@ -17,6 +17,10 @@ class ShopConfig(CabinetVertical):
     staff_nav = ((_("Shipments"), "shop-staff:shipments"), (_("Returns"), "shop-staff:returns"))
     urls = "cabinet.shop.urls"
     api_routes = "cabinet.shop.api.ROUTES"
+    api_paths = {
+        "client": "^/api/v1/(shipments|returns)/",
+        "staff": "^/api/v1/staff/(shipments|returns)/",
+    }
     staff_urls = "cabinet.shop.staff_urls"
     starter = "cabinet.shop.starter.STARTER"
     demo = "cabinet.shop.demo.DEMO"
