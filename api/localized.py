@@ -1,6 +1,6 @@
-"""The owner's texts on the API, in the reader's language (cabinet.content_i18n): the request's
-Accept-Language when it names one of the interface languages, else the person's own language,
-else the active one (the cabinet's default)."""
+"""The owner's texts on the API, in the reader's language (cabinet.content.translations):
+the request's Accept-Language when it names one of the interface languages, else the person's
+own language, else the active one (the cabinet's default)."""
 
 from rest_framework import serializers
 

@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 from api.errors import refused
 from api.inputs import JsonInput, Pages, query_of
 from api.staff_clients import IsStaff
-from cabinet.models import Order
-from cabinet.orders import order_set_status
+from cabinet.orders.models import Order
+from cabinet.orders.services import order_set_status
 from cabinet.staff.orders import orders_for
 
 

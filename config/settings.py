@@ -384,8 +384,9 @@ TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org")
 # A Bot API server on loopback (a self-hosted one, the tests' fake) passes the egress guard.
 TELEGRAM_ALLOW_PRIVATE = env.bool("TELEGRAM_ALLOW_PRIVATE", default=DEBUG)
-# Machine translation of the owner's texts (cabinet.machine_translation): "none" (the editors
-# offer no suggestion) or "libretranslate" (its /translate API, self-hostable) at this address.
+# Machine translation of the owner's texts (cabinet.content.machine_translation): "none"
+# (the editors offer no suggestion) or "libretranslate" (its /translate API, self-hostable) at
+# this address.
 MACHINE_TRANSLATION_BACKEND = env.str("MACHINE_TRANSLATION_BACKEND", default="none")
 MACHINE_TRANSLATION_URL = env.str("MACHINE_TRANSLATION_URL", default="")
 MACHINE_TRANSLATION_API_KEY = env.str("MACHINE_TRANSLATION_API_KEY", default="")
@@ -418,8 +419,8 @@ BILLING_PAST_DUE_DAYS = env.int("BILLING_PAST_DUE_DAYS", default=3)
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 BILLING_READ_ONLY_DAYS = env.int("BILLING_READ_ONLY_DAYS", default=14)
 # Web push: the VAPID key pair's private half (PEM, or its base64url raw form). Unset, one is made
-# once in the data folder (cabinet.push.vapid). Endpoints must be https addresses of a known push
-# service, except where tests point them at a local fake one.
+# once in the data folder (cabinet.notifications.push.vapid). Endpoints must be https
+# addresses of a known push service, except where tests point them at a local fake one.
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:push@kabinet.example")
 PUSH_ALLOW_LOCAL_ENDPOINTS = env.bool("PUSH_ALLOW_LOCAL_ENDPOINTS", default=False)
@@ -613,8 +614,8 @@ SPECTACULAR_SETTINGS = {
         "api.custom_fields.schema_hook",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "OrderStatusEnum": "cabinet.models.Order.Status",
-        "BookingStatusEnum": "cabinet.models.Booking.Status",
+        "OrderStatusEnum": "cabinet.orders.models.Order.Status",
+        "BookingStatusEnum": "cabinet.bookings.models.Booking.Status",
         "StayStatusEnum": "cabinet.hotel.models.Stay.Status",
         "ShipmentStatusEnum": "cabinet.shop.models.Shipment.Status",
         "ReturnStatusEnum": "cabinet.shop.models.ReturnRequest.Status",

@@ -4,7 +4,11 @@ from django.urls import include, path
 
 from api import errors
 from api.urls import tenant_api_urlpatterns
-from cabinet import account, notification_views, profile_views, pwa, verticals
+from cabinet import verticals
+from cabinet.accounts import account_views as account
+from cabinet.accounts import profile_views
+from cabinet.branding import pwa
+from cabinet.notifications import views as notification_views
 from rbac import session_views
 from tenants.health import health
 from tenants.views import tenant_media

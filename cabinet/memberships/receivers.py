@@ -6,9 +6,9 @@ from typing import Any
 from django_tenants.utils import tenant_context
 
 from billing.signals import client_subscription_changed
+from cabinet.accounts.models import ClientProfile
 from cabinet.memberships.models import Membership, MembershipInvoice
 from cabinet.memberships.services import membership_sync
-from cabinet.models import ClientProfile
 from rbac.models import User
 from rbac.signals import PersonalDataSection, personal_data_erasing, personal_data_requested
 from rbac.signals import personal_record as row

@@ -6,8 +6,8 @@ import datetime
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from cabinet.demo import DemoTenant
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
+from cabinet.demo.seed import DemoTenant
 from cabinet.school.models import SchoolClass
 from cabinet.school.services import (
     attendance_record,
@@ -94,7 +94,7 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
     )
 
 
-# The demo cabinet `make run` seeds (cabinet.demo).
+# The demo cabinet `make run` seeds (cabinet.demo.seed).
 DEMO = DemoTenant(
         slug="school", name="Northfield Music School", vertical="school",
         tagline="Lessons, homework and grades for families.",

@@ -217,7 +217,7 @@ RU = {
     "Quantity stepper": "Счётчик количества",
     "Quantity": "Количество",
     "File drop zone": "Зона для файла",
-    "A file input with data-drop-zone (cabinet.forms.picture_input): drop a picture or tap to choose; a preview shows before sending.": "Поле файла с data-drop-zone (cabinet.forms.picture_input): перетащите картинку или нажмите, чтобы выбрать; перед отправкой видно превью.",
+    "A file input with data-drop-zone (cabinet.content.forms.picture_input): drop a picture or tap to choose; a preview shows before sending.": "Поле файла с data-drop-zone (cabinet.content.forms.picture_input): перетащите картинку или нажмите, чтобы выбрать; перед отправкой видно превью.",
     "Tabs": "Вкладки",
     "Example tabs": "Пример вкладок",
     "Bottom sheet": "Нижняя панель",

@@ -16,7 +16,8 @@ server, so the figures are the database's share plus Django's, not the network's
   modes    the two ways of distributing a new cabinet's schema (cluster only): (a) clone the
            template locally, then citus_schema_distribute; (b) clone into a schema created with
            citus.enable_schema_based_sharding on — and how many of its tables Citus distributed.
-  move     the demo hotel (cabinet.demo, its full demo content) moved live between the workers
+  move     the demo hotel (cabinet.demo.seed, its full demo content) moved live between the
+           workers
            while LOAD threads of signed-in clients GET its pages: errors, requests served during
            the move, and the md5 of every table's rows (ordered) before and after.
   spread   CLUSTER_CABINETS cabinets provisioned (each placed by tenants.placement, the move it
@@ -162,7 +163,7 @@ def agent_modes() -> dict:
 def agent_move() -> dict:
     from django.db import close_old_connections, connection
 
-    from cabinet.demo import demo_tenants, seed_demo_tenant
+    from cabinet.demo.seed import demo_tenants, seed_demo_tenant
     from tenants.backup import schema_checksums
     from tenants.cluster import schema_move, schema_nodes, worker_nodes
 

@@ -13,8 +13,10 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image
 
+from cabinet.accounts.models import ClientProfile
+from cabinet.branding.models import Branding, BusinessDetails
+from cabinet.catalog.models import CatalogItem
 from cabinet.hotel.models import Stay
-from cabinet.models import Branding, BusinessDetails, CatalogItem, ClientProfile
 from rbac.models import AuditEntry, User
 from tests.factories import UserFactory
 

@@ -1,0 +1,30 @@
+"""What a client does in their cabinet: browse services, order and pay, book events, see their
+balance, points, documents and history."""
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from cabinet.access import client_of
+from cabinet.catalog import selectors as catalog_selectors
+from cabinet.rendering import render_cabinet
+
+log = logging.getLogger(__name__)
+
+
+@require_GET
+@login_required
+def services(request: HttpRequest) -> HttpResponse:
+    client_of(request)
+    catalog = catalog_selectors.catalog()
+    now = timezone.localtime()
+    closed = {item.pk for _category, items in catalog for item in items
+              if not item.is_available_at(now)}  # fmt: skip
+    from cabinet.wallet.loyalty import loyalty_settings
+
+    context = {"catalog": catalog, "closed": closed,
+               "on_site_allowed": loyalty_settings().on_site_allowed}  # fmt: skip
+    return render_cabinet(request, "cabinet/services.html", context)

@@ -1,0 +1,22 @@
+"""What a client does in their cabinet: browse services, order and pay, book events, see their
+balance, points, documents and history."""
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from cabinet.documents.services import document_for
+
+log = logging.getLogger(__name__)
+
+
+@require_GET
+@login_required
+def document_download(request: HttpRequest, token: str) -> HttpResponse:
+    document = document_for(token, user=request.user)
+    if document is None:
+        raise Http404
+    return FileResponse(document.file.open("rb"), as_attachment=True,
+                        filename=document.file.name.rsplit("/", 1)[-1])  # fmt: skip
