@@ -60,7 +60,8 @@ def _deliver_or_retry(task: Any, run: Callable[[], str], give_up: Callable[[], N
 
 
 # acks_late: a worker killed holding it hands it to another; the time limit is below the
-# sending lease (cabinet/notifications.py), so a live attempt is never taken for a dead one.
+# sending lease (cabinet/notifications/services.py), so a live attempt is never taken for a dead
+# one.
 _DELIVERY_LIMITS = {"acks_late": True, "time_limit": 25, "soft_time_limit": 20,
                     "max_retries": None}  # fmt: skip
 

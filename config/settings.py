@@ -368,7 +368,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 # Seconds an SMTP exchange may take: a notification's task must finish inside its sending lease
-# (cabinet/notifications.py), so a hung server fails the attempt instead of outliving the lease.
+# (cabinet/notifications/services.py), so a hung server fails the attempt instead of outliving
+# the lease.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # /health/ details (checks, workers, queue, pool) for a monitor sending `X-Health-Token: <it>`;
 # unset, only platform admins see them. Everyone else gets "ok" or "down".

@@ -15,7 +15,8 @@ class CustomField(models.Model):
     """A field the owner adds to clients, orders, bookings or a vertical's records (a hotel's
     stays), without code.
     Values live on the record itself, in its `custom` JSON column (GIN-indexed): read with the
-    row, erased and exported with it; see cabinet/custom_fields.py for why not a value table."""
+    row, erased and exported with it; see cabinet/custom_fields/services.py for why not a value
+    table."""
 
     class Target(models.TextChoices):
         CLIENT = "client", _("Clients")

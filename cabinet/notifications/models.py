@@ -99,7 +99,7 @@ class Delivery(models.Model):
     pending (or held for a digest) → sending → sent, or back to pending after a failed attempt,
     and failed once out of tries. `sending` is committed before the message leaves, with a lease:
     a row found in `sending` after its lease ran out was being sent by a worker that died, and
-    it goes out again under the same `message_key` (cabinet/notifications.py)."""
+    it goes out again under the same `message_key` (cabinet/notifications/services.py)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
