@@ -9,16 +9,15 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cabinet.bookings.models import Event
+from cabinet.bookings.models import Booking, Event
 
 if TYPE_CHECKING:
     from cabinet.accounts.models import ClientProfile
-    from cabinet.bookings.models import Booking
 
 
 def _with_places_taken(events: "QuerySet[Event]") -> "QuerySet[Event]":
-    from cabinet.bookings.models import Booking
-
+    """The seats of confirmed bookings on each event, as `taken`, which `Event.places_left`
+    reads (the one place "places left" is computed)."""
     return events.annotate(
         taken=Coalesce(
             Sum("bookings__seats", filter=Q(bookings__status=Booking.Status.CONFIRMED)), 0
@@ -71,16 +70,8 @@ def event_calendar(month: date) -> CalendarMonth:
 
 
 def upcoming_events() -> "QuerySet[Event]":
-    from cabinet.bookings.models import Booking
-
-    return (
-        Event.objects.filter(starts_at__gte=timezone.now())
-        .annotate(
-            taken=Coalesce(
-                Sum("bookings__seats", filter=Q(bookings__status=Booking.Status.CONFIRMED)), 0
-            )
-        )
-        .order_by("starts_at")
+    return _with_places_taken(Event.objects.filter(starts_at__gte=timezone.now())).order_by(
+        "starts_at"
     )
 
 
@@ -88,8 +79,6 @@ def client_bookings_by_event(
     client: "ClientProfile", events: "Iterable[Event] | None" = None
 ) -> dict[int, "Booking"]:
     """The client's live (not cancelled) booking of each event, by the event's id (one query)."""
-    from cabinet.bookings.models import Booking
-
     bookings = client_bookings(client).exclude(status=Booking.Status.CANCELLED)
     if events is not None:
         bookings = bookings.filter(event__in=list(events))
@@ -97,8 +86,6 @@ def client_bookings_by_event(
 
 
 def client_bookings(client: "ClientProfile") -> "QuerySet[Booking]":
-    from cabinet.bookings.models import Booking
-
     return Booking.objects.filter(client=client).select_related("event").order_by("-created_at")
 
 
@@ -107,8 +94,6 @@ def client_bookings_filtered(
 ) -> "QuerySet[Booking]":
     """The client's history of bookings: `when` is upcoming, past or visits (the ones they came
     to, checked in at the door); `status` one of Booking's. Unknown values mean "any"."""
-    from cabinet.bookings.models import Booking
-
     # each event with its places taken (Event.places_left), in one more query for the page
     with_places = models.Prefetch("event", queryset=_with_places_taken(Event.objects.all()))
     bookings = (
