@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cabinet.accounts import welcome
+from cabinet.accounts import welcome_views as welcome
 from cabinet.bookings import views as bookings_views
 from cabinet.catalog import views as catalog_views
 from cabinet.checkout import views as checkout_views

@@ -7,7 +7,7 @@ from api.urls import tenant_api_urlpatterns
 from cabinet import verticals
 from cabinet.accounts import account_views as account
 from cabinet.accounts import profile_views
-from cabinet.branding import pwa
+from cabinet.branding import pwa_views as pwa
 from cabinet.notifications import views as notification_views
 from rbac import session_views
 from tenants.health import health

@@ -1,3 +1,6 @@
+"""The client record (one per client account), who on the staff looks after them, and the
+object permissions django-guardian keeps on it."""
+
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone

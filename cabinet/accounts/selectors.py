@@ -1,3 +1,5 @@
+"""Reads of the client record."""
+
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

@@ -1,3 +1,5 @@
+"""Events with places, and the clients' bookings of them."""
+
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models

@@ -1,3 +1,6 @@
+"""Reads of events and bookings: the events ahead with their places taken, the month calendar,
+a client's bookings (filtered, paged) and one of them, always scoped to that client."""
+
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass

@@ -1,5 +1,5 @@
-"""What a client does in their cabinet: browse services, order and pay, book events, see their
-balance, points, documents and history."""
+"""The client's events and bookings: the events coming up and their calendar, booking places
+(through a checkout), their bookings, cancelling one and adding it to a calendar (.ics)."""
 
 import logging
 from datetime import datetime

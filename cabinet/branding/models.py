@@ -1,3 +1,6 @@
+"""The cabinet's brand (one row): colours, fonts, logo and cover, home blocks; and the
+business's legal details its documents carry."""
+
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _

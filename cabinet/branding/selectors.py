@@ -1,3 +1,5 @@
+"""The current cabinet's brand, cached per tenant."""
+
 from django.core.cache import cache
 from django.db import connection
 

@@ -1,4 +1,6 @@
-"""Writes in the cabinet. Each service owns its transaction; side effects go to tasks on commit."""
+"""Writes of the brand: colours, fonts, texts, the home page's blocks, the business's details,
+the logo and the cover picture (checked, re-encoded, within the storage quota). Each service owns
+its transaction; side effects go to tasks on commit."""
 
 import hashlib
 import io

@@ -1,3 +1,5 @@
+"""The catalog: services and products by section, with their prices and pricing units."""
+
 import datetime
 
 from django.core.validators import RegexValidator

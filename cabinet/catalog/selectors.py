@@ -1,3 +1,5 @@
+"""Reads of the catalog: the active services by section."""
+
 from typing import TYPE_CHECKING
 
 from django.db import models

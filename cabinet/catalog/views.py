@@ -1,5 +1,4 @@
-"""What a client does in their cabinet: browse services, order and pay, book events, see their
-balance, points, documents and history."""
+"""The services page: the catalog by section, what a client orders from."""
 
 import logging
 

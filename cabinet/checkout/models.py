@@ -1,3 +1,5 @@
+"""A checkout (what a client is about to pay and how) and the offers redeemed through one."""
+
 import uuid
 from decimal import Decimal
 

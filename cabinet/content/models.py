@@ -1,3 +1,5 @@
+"""The owner's information pages (and the welcome page)."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,6 @@
+"""What every client's home reads: the welcome page, the showcase (cached per tenant) and the
+client's dashboard."""
+
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache

@@ -1,4 +1,5 @@
-"""Writes in the cabinet. Each service owns its transaction; side effects go to tasks on commit."""
+"""Writes of what the owner edits in the content editors (pages, catalog, events, offers, …):
+saving, deleting and the texts in other languages, each audited."""
 
 from django.db import models, transaction
 from django.forms import ModelForm

@@ -1,3 +1,5 @@
+"""The cabinet's home page, the language switch and the information pages."""
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect

@@ -1,3 +1,5 @@
+"""The fields the owner adds to clients, orders, bookings or a vertical's records."""
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _

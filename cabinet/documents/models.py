@@ -1,3 +1,5 @@
+"""Documents (receipts, invoices, vouchers) and the numbered series they are drawn from."""
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _

@@ -1,5 +1,4 @@
-"""What a client does in their cabinet: browse services, order and pay, book events, see their
-balance, points, documents and history."""
+"""A document (receipt, invoice, voucher) opened by its signed, expiring link."""
 
 import logging
 

@@ -1,3 +1,5 @@
+"""Reviews and the owner's surveys, their questions and answers."""
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _

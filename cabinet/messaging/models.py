@@ -1,3 +1,5 @@
+"""Chat threads and messages, canned answers, the community board and direct messages."""
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone

@@ -1,3 +1,6 @@
+"""Notification events and channels, each person's choices, notifications and their
+deliveries, push subscriptions, message templates, outgoing webhooks."""
+
 import uuid
 
 from django.db import models

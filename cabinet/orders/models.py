@@ -1,3 +1,5 @@
+"""Orders, their items and the history of their status."""
+
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone

@@ -1,3 +1,5 @@
+"""Reads of a client's orders, scoped to that client."""
+
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet

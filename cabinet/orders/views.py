@@ -1,5 +1,4 @@
-"""What a client does in their cabinet: browse services, order and pay, book events, see their
-balance, points, documents and history."""
+"""The client's orders: placing one (through a checkout), their list, one order, cancelling it."""
 
 import logging
 import uuid

@@ -1,7 +1,7 @@
 """The front desk: staff with the permission create a client (name, email and/or phone;
 duplicates caught), then send them an invitation by email or SMS or print a one-page login slip
 (the cabinet's address, the login, a one-time code and the page its vertical adds, e.g. the
-Wi-Fi). The client redeems the code at /welcome/ (cabinet.accounts.welcome), through allauth's
+Wi-Fi). The client redeems the code at /welcome/ (cabinet.accounts.welcome_views), through allauth's
 sign-in flow."""
 
 from dataclasses import dataclass

@@ -1,3 +1,6 @@
+"""The wallet (balance and points) and its ledger; loyalty: tiers, clubs, offers and the
+owner's rules."""
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone

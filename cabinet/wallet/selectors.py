@@ -1,3 +1,5 @@
+"""Reads of loyalty: the tiers (cached per tenant) and a client's tier, spend and offers."""
+
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache

@@ -1,5 +1,4 @@
-"""What a client does in their cabinet: browse services, order and pay, book events, see their
-balance, points, documents and history."""
+"""The client's wallet: balance, points and their history, and topping up by card."""
 
 import logging
 import uuid

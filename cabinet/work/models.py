@@ -1,3 +1,5 @@
+"""Request types (SLA, checklist) and the work items clients' requests open."""
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
