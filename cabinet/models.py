@@ -2,7 +2,7 @@
 Each model lives in its domain package (cabinet/<domain>/models.py) and keeps the app label
 "cabinet" (its package is not an installed app), so the tables and migrations stay as they were.
 Import a model from its domain module; this index is for Django and for old migrations
-(they name `cabinet.notifications.models.notification_event_choices` and the like)."""
+(they name `cabinet.models.notification_event_choices` and the like)."""
 
 from cabinet.accounts.models import (
     Assignment,
@@ -55,6 +55,11 @@ from cabinet.feedback.models import (
 )
 
 # The business's recurring plans for its clients, and their subscriptions (a module of its own).
+from cabinet.memberships.models import (
+    Membership,
+    MembershipInvoice,
+    MembershipPlan,
+)
 from cabinet.messaging.models import (
     CannedAnswer,
     CommunityBan,
@@ -132,6 +137,9 @@ __all__ = [
     "InfoPage",
     "LedgerEntry",
     "LoyaltySettings",
+    "Membership",
+    "MembershipInvoice",
+    "MembershipPlan",
     "Message",
     "MessageTemplate",
     "Notification",
