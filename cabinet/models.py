@@ -2,7 +2,7 @@
 Each model lives in its domain package (cabinet/<domain>/models.py) and keeps the app label
 "cabinet" (its package is not an installed app), so the tables and migrations stay as they were.
 Import a model from its domain module; this index is for Django and for old migrations
-(they name `cabinet.models.notification_event_choices` and the like)."""
+(they reach the choices functions, `notification_event_choices` and the like, through it)."""
 
 from cabinet.accounts.models import (
     Assignment,

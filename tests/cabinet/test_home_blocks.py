@@ -132,4 +132,4 @@ def test_the_home_costs_a_fixed_number_of_queries(hotel, guest):
         for days in range(5):
             a_stay(guest, in_days=days + 2)
     browser.get("/")
-    assert count() <= before <= 12  # 12: the card asking for their opinion (cabinet.feedback)
+    assert count() <= before <= 12  # 12: the card asking for their opinion (feedback)
