@@ -1,7 +1,6 @@
 """The client's events and bookings: the events coming up and their calendar, booking places
 (through a checkout), their bookings, cancelling one and adding it to a calendar (.ics)."""
 
-import logging
 from datetime import datetime
 
 from django.contrib import messages
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.access import back_to, client_of
-from cabinet.bookings import selectors as bookings_selectors
+from cabinet.bookings import selectors
 from cabinet.bookings.models import Booking, Event
 from cabinet.bookings.services import (
     booking_cancel,
@@ -31,18 +30,16 @@ from cabinet.documents.models import Document
 from cabinet.documents.services import document_link
 from cabinet.rendering import render_cabinet
 
-log = logging.getLogger(__name__)
-
 
 @require_GET
 @login_required
 def events(request: HttpRequest) -> HttpResponse:
     client = client_of(request)
-    mine = bookings_selectors.client_bookings_by_event(client)
+    mine = selectors.client_bookings_by_event(client)
     return render_cabinet(
         request,
         "cabinet/events.html",
-        {"events": bookings_selectors.upcoming_events()[:100], "mine": mine},
+        {"events": selectors.upcoming_events()[:100], "mine": mine},
     )
 
 
@@ -66,8 +63,8 @@ def event_calendar(request: HttpRequest) -> HttpResponse:
                 month = today.replace(day=1)
         if status == 400:
             messages.error(request, error)
-    mine = bookings_selectors.client_bookings_by_event(client)
-    context = {"month": bookings_selectors.event_calendar(month), "mine": mine, "today": today}
+    mine = selectors.client_bookings_by_event(client)
+    context = {"month": selectors.event_calendar(month), "mine": mine, "today": today}
     return render_cabinet(request, "cabinet/event_calendar.html", context, status=status)
 
 
@@ -102,7 +99,7 @@ def booking_list(request: HttpRequest) -> HttpResponse:
     client = client_of(request)
     status = request.GET.get("status", "")[:16]
     when = request.GET.get("when", "")[:8]
-    bookings = bookings_selectors.client_bookings_filtered(client, when=when, status=status)
+    bookings = selectors.client_bookings_filtered(client, when=when, status=status)
     page = Paginator(bookings, 20).get_page(request.GET.get("page"))
     return render_cabinet(
         request, "cabinet/booking_list.html",
@@ -113,7 +110,7 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = bookings_selectors.client_booking(client_of(request), pk)
+    booking = selectors.client_booking(client_of(request), pk)
     if booking is None:
         raise Http404
     document = Document.objects.filter(booking=booking).first()
@@ -134,7 +131,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = bookings_selectors.client_booking(client_of(request), pk)
+    booking = selectors.client_booking(client_of(request), pk)
     if booking is None:
         raise Http404
     try:
@@ -149,7 +146,7 @@ def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def booking_calendar(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = bookings_selectors.client_booking(client_of(request), pk)
+    booking = selectors.client_booking(client_of(request), pk)
     if booking is None:
         raise Http404
     body = booking_ics(

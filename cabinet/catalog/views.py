@@ -1,24 +1,20 @@
 """The services page: the catalog by section, what a client orders from."""
 
-import logging
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cabinet.access import client_of
-from cabinet.catalog import selectors as catalog_selectors
+from cabinet.catalog import selectors
 from cabinet.rendering import render_cabinet
-
-log = logging.getLogger(__name__)
 
 
 @require_GET
 @login_required
 def services(request: HttpRequest) -> HttpResponse:
     client_of(request)
-    catalog = catalog_selectors.catalog()
+    catalog = selectors.catalog()
     now = timezone.localtime()
     closed = {item.pk for _category, items in catalog for item in items
               if not item.is_available_at(now)}  # fmt: skip

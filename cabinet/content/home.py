@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cabinet.accounts.models import ClientProfile
 from cabinet.bookings import selectors as bookings_selectors
-from cabinet.content import selectors as content_selectors
+from cabinet.content import selectors
 from cabinet.verticals import current
 
 
@@ -24,7 +24,7 @@ class HomeContext:
 
     @cached_property
     def dashboard(self) -> dict[str, Any]:
-        return content_selectors.client_dashboard(self.client)
+        return selectors.client_dashboard(self.client)
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def activity(home: HomeContext) -> dict[str, Any]:
 
 
 def services(home: HomeContext) -> dict[str, Any] | None:
-    items = content_selectors.home_showcase()["services"]
+    items = selectors.home_showcase()["services"]
     return {"items": items} if items else None
 
 
@@ -138,12 +138,12 @@ def events(home: HomeContext) -> dict[str, Any] | None:
 
 
 def info(home: HomeContext) -> dict[str, Any] | None:
-    pages = content_selectors.home_showcase()["info"]
+    pages = selectors.home_showcase()["info"]
     return {"pages": pages} if pages else None
 
 
 def contacts(home: HomeContext) -> dict[str, Any] | None:
-    found = content_selectors.home_showcase()["details"]
+    found = selectors.home_showcase()["details"]
     details = found[0] if found else None
     if details is None or not (details.address or details.legal_name):
         return None

@@ -1,14 +1,10 @@
 """A document (receipt, invoice, voucher) opened by its signed, expiring link."""
 
-import logging
-
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from cabinet.documents.services import document_for
-
-log = logging.getLogger(__name__)
 
 
 @require_GET

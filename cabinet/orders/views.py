@@ -1,6 +1,5 @@
 """The client's orders: placing one (through a checkout), their list, one order, cancelling it."""
 
-import logging
 import uuid
 
 from django.contrib import messages
@@ -18,12 +17,10 @@ from cabinet.checkout.placing import order_place
 from cabinet.checkout.services import checkout_open_order, quantities_from
 from cabinet.documents.models import Document
 from cabinet.documents.services import document_link
-from cabinet.orders import selectors as orders_selectors
+from cabinet.orders import selectors
 from cabinet.orders.models import Order
 from cabinet.orders.services import order_set_status
 from cabinet.rendering import render_cabinet
-
-log = logging.getLogger(__name__)
 
 
 @require_POST
@@ -62,7 +59,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
 def order_list(request: HttpRequest) -> HttpResponse:
     client = client_of(request)
     status = request.GET.get("status", "")[:16]
-    page = Paginator(orders_selectors.client_orders(client, status=status), 20).get_page(
+    page = Paginator(selectors.client_orders(client, status=status), 20).get_page(
         request.GET.get("page")
     )
     return render_cabinet(
@@ -75,7 +72,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_of(request)
-    order = orders_selectors.client_order(client, pk)
+    order = selectors.client_order(client, pk)
     if order is None:
         raise Http404
     document = Document.objects.filter(order=order).first()
@@ -91,7 +88,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_of(request)
-    order = orders_selectors.client_order(client, pk)
+    order = selectors.client_order(client, pk)
     if order is None:
         raise Http404
     try:
