@@ -5,8 +5,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cabinet.models import Branding
-from cabinet.selectors import branding_get
+from cabinet.branding.models import Branding
+from cabinet.branding.selectors import branding_get
 
 
 class BrandingOutput(serializers.ModelSerializer):

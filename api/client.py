@@ -23,15 +23,27 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing import payments
-from cabinet import selectors
-from cabinet.bookings import PaymentRequired, booking_cancel, cancel_deadline, client_booking_create
-from cabinet.checkout import checkout_open_booking
-from cabinet.content_i18n import tr
-from cabinet.documents import document_for, document_link
-from cabinet.models import Booking, CatalogItem, Document, Event, Order, Wallet
-from cabinet.orders import order_place
+from cabinet.accounts import selectors as accounts_selectors
+from cabinet.bookings import selectors as bookings_selectors
+from cabinet.bookings.models import Booking, Event
+from cabinet.bookings.services import (
+    PaymentRequired,
+    booking_cancel,
+    cancel_deadline,
+    client_booking_create,
+)
+from cabinet.catalog import selectors as catalog_selectors
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.checkout.services import checkout_open_booking
+from cabinet.content.translations import tr
+from cabinet.documents.models import Document
+from cabinet.documents.services import document_for, document_link
+from cabinet.orders import selectors as orders_selectors
+from cabinet.orders.models import Order
 from cabinet.rest import IsClient, JsonInput, Localized, api_language, query_of, refused
-from cabinet.wallet import wallet_for
+from cabinet.wallet.models import Wallet
+from cabinet.wallet.services import wallet_for
 
 
 class ItemOutput(serializers.ModelSerializer):
@@ -204,7 +216,7 @@ class TopUpInput(JsonInput):
 
 
 def _client(request: Request):
-    return selectors.client_profile_of(request.user)
+    return accounts_selectors.client_profile_of(request.user)
 
 
 class CatalogView(APIView):
@@ -212,7 +224,7 @@ class CatalogView(APIView):
 
     @extend_schema(responses=ItemOutput(many=True), summary="What the business offers")
     def get(self, request: Request) -> Response:
-        items = [item for _category, items in selectors.catalog() for item in items]
+        items = [item for _category, items in catalog_selectors.catalog() for item in items]
         return Response(ItemOutput(items, many=True, context={"request": request}).data)
 
 
@@ -221,7 +233,7 @@ class OrdersView(APIView):
 
     @extend_schema(responses=OrderOutput(many=True))
     def get(self, request: Request) -> Response:
-        orders = selectors.client_orders(_client(request)).select_related("document")[:100]
+        orders = orders_selectors.client_orders(_client(request)).select_related("document")[:100]
         return Response(OrderOutput(orders, many=True, context={"request": request}).data)
 
     @extend_schema(
@@ -258,7 +270,7 @@ class OrderView(APIView):
 
     @extend_schema(responses={200: OrderOutput, 404: OpenApiResponse(description="Not yours")})
     def get(self, request: Request, pk: int) -> Response:
-        order = selectors.client_order(_client(request), pk)
+        order = orders_selectors.client_order(_client(request), pk)
         if order is None:
             raise NotFound()
         return Response(OrderOutput(order, context={"request": request}).data)
@@ -269,7 +281,7 @@ class EventsView(APIView):
 
     @extend_schema(responses=EventOutput(many=True))
     def get(self, request: Request) -> Response:
-        events = selectors.upcoming_events()[:100]
+        events = bookings_selectors.upcoming_events()[:100]
         return Response(EventOutput(events, many=True, context={"request": request}).data)
 
 
@@ -341,7 +353,7 @@ class BookingsView(APIView):
     def get(self, request: Request) -> Response:
         query = BookingsQuery(data=query_of(request))
         query.is_valid(raise_exception=True)
-        bookings = selectors.client_bookings_filtered(
+        bookings = bookings_selectors.client_bookings_filtered(
             _client(request),
             when=query.validated_data.get("when", ""),
             status=query.validated_data.get("status", ""),
@@ -358,7 +370,7 @@ class BookingView(APIView):
         responses={200: BookingDetailOutput, 404: OpenApiResponse(description="Not yours")}
     )
     def get(self, request: Request, pk: int) -> Response:
-        booking = selectors.client_booking(_client(request), pk)
+        booking = bookings_selectors.client_booking(_client(request), pk)
         if booking is None:
             raise NotFound()
         return Response(BookingDetailOutput(booking, context={"request": request}).data)
@@ -376,7 +388,7 @@ class BookingCancelView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        booking = selectors.client_booking(_client(request), pk)
+        booking = bookings_selectors.client_booking(_client(request), pk)
         if booking is None:
             raise NotFound()
         try:

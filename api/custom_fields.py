@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cabinet import custom_fields as cf
-from cabinet.models import CustomField
+from cabinet.custom_fields import services as cf
+from cabinet.custom_fields.models import CustomField
 
 MARK = "x-kabinet-custom"
 MASKED = "Personal data: always masked here (•••); reveal it in the back office, with a reason"

@@ -12,11 +12,11 @@ from rest_framework.views import APIView
 from api.auth import TokenThrottle
 from api.client import IsClient
 from api.custom_fields import fields_of, values_field, values_in, values_out
-from cabinet import custom_fields
-from cabinet.models import ClientProfile
-from cabinet.profile import PREFERENCES_MAX, client_profile_update, client_profile_values
+from cabinet.accounts.models import ClientProfile
+from cabinet.accounts.profile import PREFERENCES_MAX, client_profile_update, client_profile_values
+from cabinet.accounts.selectors import client_profile_of
+from cabinet.custom_fields import services as custom_fields
 from cabinet.rest import JsonInput
-from cabinet.selectors import client_profile_of
 from rbac.models import User
 from rbac.sign_in import SignInRefused, api_token_issue
 

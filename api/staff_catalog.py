@@ -1,5 +1,6 @@
 """The staff side of the catalog on the API: the services and products with their texts in
-every content language, and changing those texts (cabinet.content_i18n), as the editor does."""
+every content language, and changing those texts (cabinet.content.translations), as the
+editor does."""
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -10,10 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.staff_clients import IsStaff
-from cabinet.content_i18n import content_languages, translations_clean
-from cabinet.models import CatalogItem
+from cabinet.catalog.models import CatalogItem
+from cabinet.content.services import content_texts_set
+from cabinet.content.translations import content_languages, translations_clean
 from cabinet.rest import JsonInput, TranslationsField
-from cabinet.services import content_texts_set
 
 
 class StaffItemOutput(serializers.ModelSerializer):

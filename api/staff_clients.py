@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.custom_fields import fields_of, values_field, values_out
+from cabinet.accounts.masking import client_view
 from cabinet.rest import IsStaff, Pages, query_of
 from cabinet.staff import selectors
-from cabinet.staff.masking import client_view
 from cabinet.staff.quota import quota_consume
 from rbac.audit import audit_record
 

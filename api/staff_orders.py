@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.staff_clients import IsStaff
-from cabinet.models import Order
-from cabinet.orders import order_set_status
+from cabinet.orders.models import Order
+from cabinet.orders.services import order_set_status
 from cabinet.rest import JsonInput, Pages, query_of, refused
 from cabinet.staff.orders import orders_for
 

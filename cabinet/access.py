@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from cabinet import selectors
-from cabinet.models import (
+from cabinet.accounts import selectors as accounts_selectors
+from cabinet.accounts.models import (
     Assignment,
     ClientProfile,
     ClientProfileGroupObjectPermission,
@@ -100,7 +100,7 @@ def client_of(request: HttpRequest):
     """The signed-in client's profile; staff get a 403 (the client area is for clients)."""
     if request.user.is_staff:
         raise PermissionDenied("the client area is for clients")
-    return selectors.client_profile_of(request.user)
+    return accounts_selectors.client_profile_of(request.user)
 
 
 def scoped_get_or_404(scope: QuerySet[M], **lookup: Any) -> M:

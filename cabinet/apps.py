@@ -15,8 +15,8 @@ class CabinetConfig(AppConfig):
             receivers,  # noqa: F401
             tasks,  # noqa: F401 — registered, so services send them by name
         )
+        from cabinet.content.starter import STARTER_CONTENT_VERSION, seed_vertical
         from cabinet.memberships import receivers as membership_receivers
-        from cabinet.starter import STARTER_CONTENT_VERSION, seed_vertical
         from tenants.schema_templates import register_starter_content
 
         membership_receivers.connect()

@@ -1,8 +1,8 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from cabinet.branding.selectors import branding_get
 from cabinet.navigation import client_navigation, staff_navigation
-from cabinet.selectors import branding_get
 from rbac.policy import policy_get
 
 

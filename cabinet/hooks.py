@@ -27,7 +27,8 @@ class ExtensionPoint:
 ORDER_PLACED = ExtensionPoint(
     "order_placed",
     "order=: a client's order has just been saved with its lines, inside the order's "
-    "transaction (cabinet.orders.order_create_paid): an effect here commits or fails with it",
+    "transaction (cabinet.orders.services.order_create_paid): an effect here commits or fails "
+    "with it",
 )
 
 TRANSLATION_SOURCES = ExtensionPoint(

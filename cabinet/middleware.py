@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import usage
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from cabinet.rendering import render_cabinet
 from rbac.audit import IMPERSONATION_SESSION_KEY, audit_record
 

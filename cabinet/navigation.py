@@ -147,8 +147,9 @@ def staff_badge_counts(user: User) -> dict[str, int]:
     work of the clients they see) and conversations with unread client messages. Two counts,
     asked by the badge endpoint rather than by every page."""
     from cabinet.access import clients_for
-    from cabinet.models import Thread, WorkRequest
+    from cabinet.messaging.models import Thread
     from cabinet.staff.work import requests_for
+    from cabinet.work.models import WorkRequest
 
     queue = requests_for(user).filter(status=WorkRequest.Status.NEW).count()
     messages = Thread.objects.filter(

@@ -8,20 +8,17 @@ from django.dispatch import receiver
 from django_tenants.utils import tenant_context
 
 from billing.signals import client_card_paid, client_card_payment_changed, client_payment_received
-from cabinet.models import (
-    Branding,
-    BusinessDetails,
-    CatalogItem,
-    ClientProfile,
-    InfoPage,
-    NotificationEvent,
-    Tier,
-)
-from cabinet.money import money
-from cabinet.personal_data import personal_data_erase, personal_data_sections
-from cabinet.selectors import home_content_forget
-from cabinet.starter import seed_upcoming_events
+from cabinet.accounts.models import ClientProfile
+from cabinet.accounts.personal_data import personal_data_erase, personal_data_sections
+from cabinet.branding.models import Branding, BusinessDetails
+from cabinet.catalog.models import CatalogItem
+from cabinet.common.money import money
+from cabinet.content.models import InfoPage
+from cabinet.content.selectors import home_content_forget
+from cabinet.content.starter import seed_upcoming_events
+from cabinet.notifications.models import NotificationEvent
 from cabinet.verticals import vertical_named
+from cabinet.wallet.models import Tier
 from rbac.models import User
 from rbac.signals import PersonalDataSection, personal_data_erasing, personal_data_requested
 from tenants.models import Tenant
@@ -63,8 +60,8 @@ def credit_card_payment(
     """A client's card payment (a top-up) lands on their balance, once per payment."""
     from django.utils.translation import gettext as _
 
-    from cabinet.notifications import in_language_of, notify
-    from cabinet.wallet import wallet_for, wallet_top_up
+    from cabinet.notifications.services import in_language_of, notify
+    from cabinet.wallet.services import wallet_for, wallet_top_up
 
     with tenant_context(tenant):
         client = (
@@ -93,7 +90,7 @@ def confirm_card_checkout(
     currency: str, payment_intent: str, **kwargs: Any,
 ) -> None:  # fmt: skip
     """A checkout paid by card is confirmed (or, when it cannot be, the card is given back)."""
-    from cabinet.card_payments import checkout_card_paid
+    from cabinet.checkout.card_payments import checkout_card_paid
 
     with tenant_context(tenant):
         checkout_card_paid(client_ref=client_ref, reference=reference,
@@ -104,7 +101,7 @@ def confirm_card_checkout(
 @receiver(client_card_payment_changed)
 def follow_card_payment(sender: type, tenant: Tenant, state: Any, **kwargs: Any) -> None:
     """Refunds and disputes of a client's card payment, as Stripe has them, in the ledger."""
-    from cabinet.card_payments import card_payment_follow
+    from cabinet.checkout.card_payments import card_payment_follow
 
     with tenant_context(tenant):
         card_payment_follow(state=state)

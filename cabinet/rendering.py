@@ -3,7 +3,7 @@ from collections.abc import Mapping
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from cabinet.selectors import branding_get
+from cabinet.branding.selectors import branding_get
 
 
 def render_cabinet(

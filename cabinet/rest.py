@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cabinet.content_i18n import tr
+from cabinet.content.translations import tr
 from cabinet.verticals import current_vertical
 
 # The most specific field first: EmailField and RegexField are CharFields, ChoiceField is not.
@@ -55,8 +55,8 @@ class LocalTimeField(serializers.TimeField):
 
 
 class PlainTextField(serializers.CharField):
-    """Text that a page's form cleans with cabinet.forms.plain_text (names, notes, comments):
-    no < or >, no control characters but whitespace. Said as a pattern in the schema, and
+    """Text that a page's form cleans with cabinet.content.forms.plain_text (names, notes,
+    comments): no < or >, no control characters but whitespace. Said as a pattern in the schema, and
     refused here with the same 400 the form would give."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -187,7 +187,7 @@ class OfVertical(BasePermission):
         return True
 
 
-# --- The owner's texts in the reader's language (cabinet.content_i18n) ---------------------------
+# --- The owner's texts in the reader's language (cabinet.content.translations) -------------------
 
 
 def api_language(request: Request | None) -> str | None:

@@ -3,7 +3,7 @@ from typing import Any
 
 from celery import shared_task
 
-from cabinet import services
+from cabinet.branding import services as branding_services
 
 
 @shared_task(
@@ -13,14 +13,14 @@ from cabinet import services
     max_retries=5,
 )
 def branding_logo_normalize() -> bool:
-    return services.branding_logo_normalize()
+    return branding_services.branding_logo_normalize()
 
 
 @shared_task(name="cabinet.build_receipt", autoretry_for=(OSError,), retry_backoff=True,
              max_retries=5, acks_late=True)  # fmt: skip
 def build_receipt(order_id: int) -> bool:
     """The order's receipt, or its invoice when it is to be paid on site."""
-    from cabinet.documents import order_document_build
+    from cabinet.documents.services import order_document_build
 
     return order_document_build(order_id=order_id) is not None
 
@@ -28,7 +28,7 @@ def build_receipt(order_id: int) -> bool:
 @shared_task(name="cabinet.build_voucher", autoretry_for=(OSError,), retry_backoff=True,
              max_retries=5, acks_late=True)  # fmt: skip
 def build_voucher(booking_id: int) -> bool:
-    from cabinet.documents import voucher_build
+    from cabinet.documents.services import voucher_build
 
     return voucher_build(booking_id=booking_id) is not None
 
@@ -36,7 +36,7 @@ def build_voucher(booking_id: int) -> bool:
 @shared_task(name="cabinet.earn_points", acks_late=True)
 def earn_points(order_id: int) -> None:
     """Idempotent: an order earns its points once however often this runs."""
-    from cabinet.orders import order_earn_points
+    from cabinet.orders.services import order_earn_points
 
     order_earn_points(order_id=order_id)
 
@@ -45,7 +45,7 @@ def _deliver_or_retry(task: Any, run: Callable[[], str], give_up: Callable[[], N
     """One attempt of a delivery or digest. While another attempt may still be sending it, the
     task comes back when that attempt's lease ends (not counted as a try); a channel's failure
     is retried with back-off (30 s, 60 s, 120 s …) and given up after the delivery's last try."""
-    from cabinet.notifications import MAX_ATTEMPTS, DeliveryFailed, LeaseHeld
+    from cabinet.notifications.services import MAX_ATTEMPTS, DeliveryFailed, LeaseHeld
 
     try:
         return run()
@@ -60,14 +60,15 @@ def _deliver_or_retry(task: Any, run: Callable[[], str], give_up: Callable[[], N
 
 
 # acks_late: a worker killed holding it hands it to another; the time limit is below the
-# sending lease (cabinet/notifications.py), so a live attempt is never taken for a dead one.
+# sending lease (cabinet/notifications/services.py), so a live attempt is never taken for a dead
+# one.
 _DELIVERY_LIMITS = {"acks_late": True, "time_limit": 25, "soft_time_limit": 20,
                     "max_retries": None}  # fmt: skip
 
 
 @shared_task(bind=True, name="cabinet.deliver_notification", **_DELIVERY_LIMITS)
 def deliver_notification(self: Any, delivery_id: int) -> str:
-    from cabinet.notifications import delivery_give_up, delivery_run
+    from cabinet.notifications.services import delivery_give_up, delivery_run
 
     return _deliver_or_retry(self, lambda: delivery_run(delivery_id=delivery_id),
                              lambda: delivery_give_up(delivery_id=delivery_id))  # fmt: skip
@@ -76,7 +77,7 @@ def deliver_notification(self: Any, delivery_id: int) -> str:
 @shared_task(bind=True, name="cabinet.deliver_digest", **_DELIVERY_LIMITS)
 def deliver_digest(self: Any, user_id: int, channel: str) -> str:
     """A burst's held notifications as one message; retried like a single delivery."""
-    from cabinet.notifications import digest_give_up, digest_run
+    from cabinet.notifications.services import digest_give_up, digest_run
 
     return _deliver_or_retry(self, lambda: digest_run(user_id=user_id, channel=channel),
                              lambda: digest_give_up(user_id=user_id, channel=channel))  # fmt: skip
@@ -87,8 +88,8 @@ def send_reminders() -> int:
     """Clients of their coming bookings (and, once, of the events they attended: a review),
     staff of requests near their SLA deadline; and the vertical's own reminders, if it has
     any (cabinet.hooks.REMINDERS_DUE)."""
-    from cabinet.bookings import booking_reminders_send
-    from cabinet.feedback import reviews_ask_after_events
+    from cabinet.bookings.services import booking_reminders_send
+    from cabinet.feedback.services import reviews_ask_after_events
     from cabinet.hooks import REMINDERS_DUE
     from cabinet.staff.work import requests_sla_warn
 
@@ -99,7 +100,7 @@ def send_reminders() -> int:
 @shared_task(name="cabinet.announce_survey", acks_late=True)
 def announce_survey(survey_id: int) -> int:
     """Idempotent: each client hears of a survey once however often this runs."""
-    from cabinet.feedback import survey_announce
+    from cabinet.feedback.services import survey_announce
 
     return survey_announce(survey_id=survey_id)
 
@@ -114,7 +115,7 @@ def send_reminders_everywhere() -> int:
 
 @shared_task(name="cabinet.expire_points", acks_late=True)
 def expire_points() -> int:
-    from cabinet.wallet import points_expire
+    from cabinet.wallet.services import points_expire
 
     return points_expire()
 
@@ -129,7 +130,7 @@ def expire_points_everywhere() -> int:
 
 @shared_task(name="cabinet.report_gauges", acks_late=True)
 def report_gauges() -> dict[str, bool]:
-    from cabinet.gauges import gauges_report
+    from cabinet.common.gauges import gauges_report
 
     return gauges_report()
 
@@ -143,14 +144,14 @@ def report_gauges_everywhere() -> int:
     return send_to_each_tenant(report_gauges, at_local_hour=NIGHT_HOUR)
 
 
-# The time limit is below the sending lease (cabinet/outgoing.py); tries are counted on the
-# delivery (MAX_ATTEMPTS), not by Celery, since waiting out a lease is not a try.
+# The time limit is below the sending lease (cabinet/notifications/outgoing.py); tries are
+# counted on the delivery (MAX_ATTEMPTS), not by Celery, since waiting out a lease is not a try.
 @shared_task(name="cabinet.deliver_webhook", bind=True, **_DELIVERY_LIMITS)
 def deliver_webhook(self, delivery_id: int) -> str:
     """One delivery attempt; a pending one is retried later with back-off; one another attempt
     is sending comes back when that attempt's lease ends."""
-    from cabinet.models import WebhookDelivery
-    from cabinet.outgoing import LeaseHeld, deliver, retry_delay
+    from cabinet.notifications.models import WebhookDelivery
+    from cabinet.notifications.outgoing import LeaseHeld, deliver, retry_delay
 
     try:
         status = deliver(delivery_id)
@@ -168,7 +169,7 @@ def send_telegram_link_code(self: Any, user_id: int, chat_id: str, code: str) ->
     """The code that links a Telegram chat, to that chat (retried a few times, then dropped:
     the person asks for a new one). Not idempotent: acknowledged on receipt, never redelivered
     by a killed worker."""
-    from cabinet.notifications import DeliveryFailed, telegram_link_code_send
+    from cabinet.notifications.services import DeliveryFailed, telegram_link_code_send
 
     try:
         telegram_link_code_send(user_id=user_id, chat_id=chat_id, code=code)

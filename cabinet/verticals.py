@@ -27,7 +27,7 @@ Label = str | Promise
 
 @dataclass(frozen=True)
 class WorkType:
-    """A kind of work the vertical's actions open in the staff queue (cabinet.intake)."""
+    """A kind of work the vertical's actions open in the staff queue (cabinet.work.intake)."""
 
     name: Label
     sla_minutes: int
@@ -36,10 +36,11 @@ class WorkType:
 
 @dataclass(frozen=True)
 class FieldTarget:
-    """A record of the vertical that the owner may add custom fields to (cabinet.custom_fields):
-    the model, the path from it to its client, and its back-office page (a URL name taking the
-    record's pk), if it has one. `see_all` is the permission that shows staff every record;
-    `shared` records belong to the business rather than to the client (kept on erasure)."""
+    """A record of the vertical that the owner may add custom fields to
+    (cabinet.custom_fields.services): the model, the path from it to its client, and its
+    back-office page (a URL name taking the record's pk), if it has one. `see_all` is the
+    permission that shows staff every record; `shared` records belong to the business rather
+    than to the client (kept on erasure)."""
 
     key: str
     label: Label  # the records' name in the owner's "added to" choice
@@ -52,8 +53,8 @@ class FieldTarget:
 
 @dataclass(frozen=True)
 class StarterContent:
-    """What a new cabinet of the vertical opens with (cabinet.starter): timeless content seeded
-    into the vertical's template schema, and dated events created at provisioning."""
+    """What a new cabinet of the vertical opens with (cabinet.content.starter): timeless content
+    seeded into the vertical's template schema, and dated events created at provisioning."""
 
     pages: Sequence[tuple[str, str, str, str]] = ()  # slug, InfoPage kind, title, body
     catalog: Sequence[tuple[str, Sequence[tuple[str, str, str, str]]]] = ()

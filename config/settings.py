@@ -371,7 +371,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 # Seconds an SMTP exchange may take: a notification's task must finish inside its sending lease
-# (cabinet/notifications.py), so a hung server fails the attempt instead of outliving the lease.
+# (cabinet/notifications/services.py), so a hung server fails the attempt instead of outliving
+# the lease.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # /health/ details (checks, workers, queue, pool) for a monitor sending `X-Health-Token: <it>`;
 # unset, only platform admins see them. Everyone else gets "ok" or "down".
@@ -387,8 +388,9 @@ TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org")
 # A Bot API server on loopback (a self-hosted one, the tests' fake) passes the egress guard.
 TELEGRAM_ALLOW_PRIVATE = env.bool("TELEGRAM_ALLOW_PRIVATE", default=DEBUG)
-# Machine translation of the owner's texts (cabinet.machine_translation): "none" (the editors
-# offer no suggestion) or "libretranslate" (its /translate API, self-hostable) at this address.
+# Machine translation of the owner's texts (cabinet.content.machine_translation): "none"
+# (the editors offer no suggestion) or "libretranslate" (its /translate API, self-hostable) at
+# this address.
 MACHINE_TRANSLATION_BACKEND = env.str("MACHINE_TRANSLATION_BACKEND", default="none")
 MACHINE_TRANSLATION_URL = env.str("MACHINE_TRANSLATION_URL", default="")
 MACHINE_TRANSLATION_API_KEY = env.str("MACHINE_TRANSLATION_API_KEY", default="")
@@ -421,8 +423,8 @@ BILLING_PAST_DUE_DAYS = env.int("BILLING_PAST_DUE_DAYS", default=3)
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 BILLING_READ_ONLY_DAYS = env.int("BILLING_READ_ONLY_DAYS", default=14)
 # Web push: the VAPID key pair's private half (PEM, or its base64url raw form). Unset, one is made
-# once in the data folder (cabinet.push.vapid). Endpoints must be https addresses of a known push
-# service, except where tests point them at a local fake one.
+# once in the data folder (cabinet.notifications.push.vapid). Endpoints must be https
+# addresses of a known push service, except where tests point them at a local fake one.
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:push@kabinet.example")
 PUSH_ALLOW_LOCAL_ENDPOINTS = env.bool("PUSH_ALLOW_LOCAL_ENDPOINTS", default=False)
@@ -621,8 +623,8 @@ SPECTACULAR_SETTINGS = {
     # the core's; each vertical adds its own models' in its AppConfig (config/schema_names.py)
     "ENUM_NAME_OVERRIDES": EnumNames(
         {
-            "OrderStatusEnum": "cabinet.models.Order.Status",
-            "BookingStatusEnum": "cabinet.models.Booking.Status",
+            "OrderStatusEnum": "cabinet.orders.models.Order.Status",
+            "BookingStatusEnum": "cabinet.bookings.models.Booking.Status",
         }
     ),
 }

@@ -3,7 +3,11 @@
 from django.urls import include, path
 
 from api.urls import tenant_api_urlpatterns
-from cabinet import account, notification_views, profile_views, pwa, verticals
+from cabinet import verticals
+from cabinet.accounts import account_views as account
+from cabinet.accounts import profile_views
+from cabinet.branding import pwa_views as pwa
+from cabinet.notifications import views as notification_views
 from config import errors
 from rbac import session_views
 from tenants.health import health

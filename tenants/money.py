@@ -1,7 +1,7 @@
 """Money as people read it in their language: the currency's symbol or code where the locale
 puts it, and its separators (en: €1,250.00 · ru: 1 250,00 € · de: 1.250,00 €), via Babel's
 CLDR data. Every page, email and PDF shows amounts through `money`, the platform's billing
-pages included: it lives in the lowest layer so billing and cabinet share it (cabinet.money
+pages included: it lives in the lowest layer so billing and cabinet share it (cabinet.common.money
 re-exports it)."""
 
 import re

@@ -108,7 +108,7 @@ def nonce(nbytes: int = 18) -> str:
 
 def secret_mint(nbytes: int = 32) -> str:
     """A shared secret given to someone outside (a webhook receiver) and kept in the cabinet's
-    own table; whatever it signs also names the cabinet (see `cabinet.outgoing`)."""
+    own table; whatever it signs also names the cabinet (see `cabinet.notifications.outgoing`)."""
     return secrets.token_hex(nbytes)
 
 

@@ -66,7 +66,8 @@ def signup_slug_check(request: HttpRequest) -> HttpResponse:
 
 # Only these folders hold files meant for anyone who has the URL (logos); everything else a
 # tenant stores (exports, documents) is private and goes through views that check the person.
-# Pictures clients look at (cabinet.images): the branding, services, events, pages, rooms, the map.
+# Pictures clients look at (cabinet.common.images): the branding, services, events, pages,
+# rooms, the map.
 PUBLIC_MEDIA_PREFIXES = ("branding/", "catalog/", "events/", "pages/", "rooms/", "map/")
 
 

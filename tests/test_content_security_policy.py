@@ -6,7 +6,7 @@ import re
 import pytest
 from django_tenants.utils import tenant_context
 
-from cabinet.services import branding_update
+from cabinet.branding.services import branding_update
 from rbac.models import User
 from tests.factories import UserFactory
 
@@ -44,7 +44,7 @@ def test_no_page_carries_inline_script_or_style(hotel, hotel_client, url):
             else UserFactory()
         )
         if not user.is_staff:
-            from cabinet.models import ClientProfile
+            from cabinet.accounts.models import ClientProfile
 
             ClientProfile.objects.create(user=user)
     if url != "/accounts/login/":

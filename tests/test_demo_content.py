@@ -5,8 +5,10 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.demo import DEMO_PASSWORD_CLIENT
-from cabinet.models import CatalogItem, ClientProfile, Event
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.catalog.models import CatalogItem
+from cabinet.demo.seed import DEMO_PASSWORD_CLIENT
 from cabinet.verticals import loaded, vertical_named
 from rbac.models import User
 from tests.factories import UserFactory
@@ -78,9 +80,10 @@ def test_demo_accounts_are_never_seeded_on_a_production_server(settings):
 
 
 def test_the_demo_has_reviews_to_answer_and_a_survey_with_answers(shop):
-    from cabinet.demo import seed_feedback
-    from cabinet.feedback import survey_results
-    from cabinet.models import Review, Survey, WorkRequest
+    from cabinet.demo.seed import seed_feedback
+    from cabinet.feedback.models import Review, Survey
+    from cabinet.feedback.services import survey_results
+    from cabinet.work.models import WorkRequest
 
     with tenant_context(shop):
         guest = seeded(shop)
@@ -104,9 +107,10 @@ def test_the_demo_kpis_are_filled_from_flows(slug, request):
     work item was opened by intake (audited, with its source) and the KPI page has real figures."""
     from django.test import Client
 
-    from cabinet.demo import demo_activity_replay, demo_tenants
-    from cabinet.models import Message, WorkRequest
+    from cabinet.demo.seed import demo_activity_replay, demo_tenants
+    from cabinet.messaging.models import Message
     from cabinet.staff.kpi import kpis
+    from cabinet.work.models import WorkRequest
     from rbac.models import AuditEntry
 
     tenant = request.getfixturevalue(slug)
@@ -138,11 +142,11 @@ def test_the_demo_kpis_are_filled_from_flows(slug, request):
 
 def test_the_three_demos_look_like_three_businesses(hotel, shop, school):
     """Each demo gets its own colours, fonts, logo, cover photo and pictures, drawn locally."""
-    from cabinet.demo import demo_tenants
-    from cabinet.demo_pictures import demo_pictures_seed
-    from cabinet.images import small_name
-    from cabinet.models import InfoPage
-    from cabinet.services import branding_update
+    from cabinet.branding.services import branding_update
+    from cabinet.common.images import small_name
+    from cabinet.content.models import InfoPage
+    from cabinet.demo.pictures import demo_pictures_seed
+    from cabinet.demo.seed import demo_tenants
 
     looks, logos = set(), set()
     for tenant in (hotel, shop, school):

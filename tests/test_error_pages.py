@@ -55,7 +55,7 @@ def test_an_api_server_error_is_json(rf):
 def test_error_pages_wear_the_cabinets_branding(hotel, hotel_client):
     from django_tenants.utils import tenant_context
 
-    from cabinet.services import branding_update
+    from cabinet.branding.services import branding_update
 
     with tenant_context(hotel):
         branding_update(display_name="Villa Mare")

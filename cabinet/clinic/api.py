@@ -15,7 +15,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cabinet import selectors as cabinet_selectors
+from cabinet.accounts import selectors as accounts_selectors
 from cabinet.clinic import selectors
 from cabinet.clinic.files import serve_document
 from cabinet.clinic.models import Appointment, Service, VisitDocument
@@ -197,7 +197,7 @@ class AppointmentViewSet(FromSelectors, viewsets.GenericViewSet):
     queryset = Appointment.objects.none()
 
     def _client(self):
-        return cabinet_selectors.client_profile_of(self.request.user)
+        return accounts_selectors.client_profile_of(self.request.user)
 
     def _mine(self, pk: str) -> Appointment:
         found = selectors.client_appointment(self._client(), pk)

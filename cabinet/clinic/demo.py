@@ -7,11 +7,11 @@ from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from cabinet.accounts.models import ClientProfile
 from cabinet.clinic.models import Appointment, Service, Specialist, WorkingHours
 from cabinet.clinic.selectors import free_slots
 from cabinet.clinic.services import appointment_book, document_add, visit_record
-from cabinet.demo import DemoTenant
-from cabinet.models import ClientProfile
+from cabinet.demo.seed import DemoTenant
 from rbac.documents import Section, pdf_document
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
@@ -134,7 +134,7 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
             assert booked.pk
 
 
-# The demo cabinet `make run` seeds (cabinet.demo).
+# The demo cabinet `make run` seeds (cabinet.demo.seed).
 DEMO = DemoTenant(
     slug="clinic",
     name="Lindenhof Health Practice",

@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from cabinet.catalog.models import CatalogItem
 from cabinet.clinic.models import WEEKDAYS, Service, Specialist, VisitDocument, WorkingHours
-from cabinet.forms import plain_text
-from cabinet.models import CatalogItem
+from cabinet.content.forms import plain_text
 from rbac.models import User
 
 

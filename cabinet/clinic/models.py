@@ -15,7 +15,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cabinet.models import CatalogItem, Checkout, ClientProfile
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.models import Checkout
 
 WEEKDAYS = [
     (1, _("Monday")),

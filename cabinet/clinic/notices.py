@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from cabinet.clinic.apps import CLINIC_EVENT
 from cabinet.clinic.models import Appointment, VisitDocument
 from cabinet.clinic.selectors import rules
-from cabinet.content_i18n import tr
-from cabinet.notifications import in_language_of, notify
+from cabinet.content.translations import tr
+from cabinet.notifications.services import in_language_of, notify
 
 REMINDERS_PER_RUN = 500
 

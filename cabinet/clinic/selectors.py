@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from cabinet.accounts.models import ClientProfile
 from cabinet.clinic.models import (
     Appointment,
     BookingRules,
@@ -18,7 +19,6 @@ from cabinet.clinic.models import (
     VisitDocument,
     WorkingHours,
 )
-from cabinet.models import ClientProfile
 from rbac.models import User
 
 STEP = datetime.timedelta(minutes=15)  # slots start on the quarter hour

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cabinet.checkout import checkout_open_order, checkout_refund
+from cabinet.accounts.models import ClientProfile
+from cabinet.checkout.services import checkout_open_order, checkout_refund
 from cabinet.clinic import selectors
 from cabinet.clinic.models import (
     Appointment,
@@ -31,7 +32,7 @@ from cabinet.clinic.models import (
     VisitDocument,
     WorkingHours,
 )
-from cabinet.models import ClientProfile, Order
+from cabinet.orders.models import Order
 from rbac.audit import audit_record
 from rbac.models import User
 

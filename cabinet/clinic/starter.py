@@ -3,8 +3,9 @@ to edit; specialists are added once the staff join. Runs in the clinic's templat
 
 from decimal import Decimal
 
+from cabinet.catalog.models import CatalogItem, PricingUnit
 from cabinet.clinic.models import BookingRules, Service
-from cabinet.models import CatalogItem, InfoPage, PricingUnit
+from cabinet.content.models import InfoPage
 from cabinet.verticals import StarterContent
 
 CATEGORY = "Appointments"

@@ -18,7 +18,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cabinet import selectors as cabinet_selectors
+from cabinet.accounts import selectors as accounts_selectors
 from cabinet.hotel import selectors
 from cabinet.hotel.forms import CheckInForm, StayForm
 from cabinet.hotel.models import Stay
@@ -133,7 +133,7 @@ class StayViewSet(FromSelectors, viewsets.GenericViewSet):
     queryset = Stay.objects.none()  # for the schema; rows come from the guest's selector
 
     def _client(self):
-        return cabinet_selectors.client_profile_of(self.request.user)
+        return accounts_selectors.client_profile_of(self.request.user)
 
     def _stay(self, pk: str) -> Stay:
         stay = selectors.client_stay(self._client(), pk)

@@ -11,13 +11,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from cabinet.demo import DemoTenant, replayed_at
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.demo.seed import DemoTenant, replayed_at
 from cabinet.hotel import demo_pictures
 from cabinet.hotel.models import Room, Stay
 from cabinet.hotel.services import stay_check_in, stay_create
 from cabinet.memberships.models import MembershipPlan
-from cabinet.models import CatalogItem, ClientProfile, Order
-from cabinet.orders import order_place, order_set_status
+from cabinet.orders.models import Order
+from cabinet.orders.services import order_set_status
 from rbac.models import User
 from rbac.services import client_create
 
@@ -116,7 +119,7 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
             _past_order(profile, when, owner, "Massage, 60 minutes")
 
 
-# The demo cabinet `make run` seeds (cabinet.demo).
+# The demo cabinet `make run` seeds (cabinet.demo.seed).
 DEMO = DemoTenant(
         slug="hotel", name="Seaside Resort Hotel", vertical="hotel",
         tagline="Your stay, in your pocket.",

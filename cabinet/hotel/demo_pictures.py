@@ -1,9 +1,9 @@
-"""The demo hotel's pictures, drawn by cabinet.demo_pictures for its DEMO:
+"""The demo hotel's pictures, drawn by cabinet.demo.pictures for its DEMO:
 a seaside hotel's sun and sea."""
 
 from PIL import Image, ImageDraw
 
-from cabinet.demo_pictures import RGB, gradient, mix
+from cabinet.demo.pictures import RGB, gradient, mix
 
 
 def seaside(size: tuple[int, int], primary: RGB, accent: RGB, seed: int) -> Image.Image:

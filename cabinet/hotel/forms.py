@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cabinet.access import clients_for
-from cabinet.content_i18n import TranslatedFormMixin
-from cabinet.forms import PICTURE_HELP, PictureFormMixin, picture_input, plain_text
+from cabinet.catalog.models import CatalogItem
+from cabinet.content.forms import PICTURE_HELP, PictureFormMixin, picture_input, plain_text
+from cabinet.content.translations import TranslatedFormMixin
 from cabinet.hotel.models import MapPoint, Room, Stay
-from cabinet.models import CatalogItem
 
 
 class CheckInForm(forms.Form):

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from cabinet.accounts.models import ClientProfile
 from cabinet.hotel.selectors import room_for, stay_now_or_next
-from cabinet.models import ClientProfile
 
 
 def stay_lead(client: ClientProfile | None) -> dict[str, Any] | None:

@@ -10,9 +10,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cabinet.images import PictureField
-from cabinet.models import CatalogItem, ClientProfile, PricingUnit
-from cabinet.translatable import TranslatableMixin
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem, PricingUnit
+from cabinet.common.images import PictureField
+from cabinet.common.translatable import TranslatableMixin
 
 
 class Room(TranslatableMixin):

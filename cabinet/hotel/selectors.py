@@ -9,8 +9,10 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from cabinet.access import clients_for
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
 from cabinet.hotel.models import MapPlan, MapPoint, Room, Stay
-from cabinet.models import CatalogItem, ClientProfile, Order
+from cabinet.orders.models import Order
 from rbac.models import User
 
 

@@ -13,14 +13,16 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from cabinet.chat import attachment_clean
-from cabinet.feedback import review_ask
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.common.images import picture_file, picture_names
+from cabinet.common.storage_quota import storage_changed, storage_check
+from cabinet.feedback.services import review_ask
 from cabinet.hotel.models import MapPlan, Room, Stay
-from cabinet.images import picture_file, picture_names
-from cabinet.intake import work_close, work_open
-from cabinet.models import CatalogItem, ClientProfile, NotificationEvent
-from cabinet.notifications import in_language_of, notify
-from cabinet.storage_quota import storage_changed, storage_check
+from cabinet.messaging.chat import attachment_clean
+from cabinet.notifications.models import NotificationEvent
+from cabinet.notifications.services import in_language_of, notify
+from cabinet.work.intake import work_close, work_open
 from rbac.audit import audit_record
 from rbac.models import User
 from tenants import signing

@@ -1,10 +1,12 @@
 """A new hotel's starter content: a few rooms and the resort map's points, for the owner to
-edit. Runs in the hotel template schema (cabinet.starter.seed_vertical)."""
+edit. Runs in the hotel template schema (cabinet.content.starter.seed_vertical)."""
 
 from decimal import Decimal
 
+from cabinet.bookings.models import Event
+from cabinet.catalog.models import PricingUnit
+from cabinet.content.models import InfoPage
 from cabinet.hotel.models import MapPoint, Room
-from cabinet.models import Event, InfoPage, PricingUnit
 from cabinet.verticals import StarterContent
 
 ROOMS = [
@@ -27,7 +29,7 @@ POINTS = [
     ("Old lighthouse", MapPoint.Kind.SIGHT, "20 minutes' walk along the coast path.", "94", "70"),
 ]  # fmt: skip
 
-# The common content a new cabinet of this vertical opens with (cabinet.starter).
+# The common content a new cabinet of this vertical opens with (cabinet.content.starter).
 PAGES = [
         ("welcome", InfoPage.Kind.WELCOME, "Welcome to your stay",
          "We are glad you are here. In this cabinet you can book excursions and events, order "

@@ -13,13 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cabinet import selectors as cabinet_selectors
 from cabinet.access import client_of
+from cabinet.bookings import selectors as bookings_selectors
+from cabinet.bookings.models import Booking, Event
+from cabinet.content.models import InfoPage
 from cabinet.hotel import selectors
 from cabinet.hotel.forms import CheckInForm
 from cabinet.hotel.models import Stay
 from cabinet.hotel.services import stay_check_in
-from cabinet.models import Booking, Event, InfoPage, Order
+from cabinet.orders.models import Order
 from cabinet.rendering import render_cabinet
 from cabinet.verticals import vertical_required
 
@@ -52,8 +54,8 @@ class EventForStay:
 
 def _events_for(stay: Stay) -> list[EventForStay]:
     """The next excursions and events, as the stay page offers them."""
-    events = list(cabinet_selectors.upcoming_events()[:4])
-    booked = cabinet_selectors.client_bookings_by_event(stay.client, events)
+    events = list(bookings_selectors.upcoming_events()[:4])
+    booked = bookings_selectors.client_bookings_by_event(stay.client, events)
     offers = []
     for event in events:
         seats = max(0, min(stay.guests, event.max_seats_per_booking, event.places_left))

@@ -11,8 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cabinet.models import ClientProfile, Currency
-from cabinet.translatable import TranslatableMixin
+from cabinet.accounts.models import ClientProfile
+from cabinet.common.money import Currency
+from cabinet.common.translatable import TranslatableMixin
 
 
 class MembershipPlan(TranslatableMixin):

@@ -6,14 +6,14 @@ from typing import Any
 from django_tenants.utils import tenant_context
 
 from billing.signals import client_subscription_changed
+from cabinet.accounts.models import ClientProfile
 from cabinet.memberships.models import Membership, MembershipInvoice
 from cabinet.memberships.services import membership_sync
-from cabinet.models import ClientProfile
 from rbac.models import User
 from rbac.signals import PersonalDataSection, personal_data_erasing, personal_data_requested
 from rbac.signals import personal_record as row
 from tenants.models import Tenant
-from tenants.tasks_base import enqueue_on_commit
+from tenants.tasks_base import enqueue_on_commit, task_named
 
 
 def subscription_changed(
@@ -75,8 +75,7 @@ def end_memberships(sender: type[User], user: User, **kwargs: Any) -> None:
     """Inside the deletion's transaction: once it commits, the person's live memberships end at
     the end of their paid period, and Stripe forgets their name and email. Memberships and
     invoices stay, tied to the anonymised client record: they are the business's accounting."""
-    from cabinet.tasks import memberships_end_for_erased
-
+    memberships_end_for_erased = task_named("cabinet.memberships_end_for_erased")
     client_ids = set(
         Membership.objects.filter(client__user=user).values_list("client_id", flat=True)
     )

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from cabinet.accounts.models import ClientProfile
 from cabinet.memberships.models import Membership, MembershipInvoice, MembershipPlan
-from cabinet.models import ClientProfile
 from rbac.models import User
 
 LIVE = [Membership.Status.ACTIVE, Membership.Status.PAST_DUE, Membership.Status.INCOMPLETE]

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from billing import client_subscriptions as stripe_side
 from billing import payments
 from billing.client_subscriptions import ConnectedInvoice, ConnectedSubscription, StripeFailure
-from cabinet.content_i18n import tr
+from cabinet.accounts.models import ClientProfile
+from cabinet.common.money import money
+from cabinet.content.translations import tr
 from cabinet.memberships.models import Membership, MembershipInvoice, MembershipPlan
-from cabinet.models import ClientProfile, NotificationEvent
-from cabinet.money import money
+from cabinet.notifications.models import NotificationEvent
 from rbac.audit import audit_record
 from rbac.models import User
 from tenants.models import Tenant
@@ -318,7 +319,7 @@ def _invoice_write(membership: Membership, invoice: ConnectedInvoice, now: dt.da
 def _tell_client(membership: Membership, before: _Seen, invoices: list[ConnectedInvoice]) -> None:
     """Dunning and the other news, each once (the notification's key): a failed payment (per
     invoice and attempt) with where to update the card, a recovered one, the end."""
-    from cabinet.notifications import in_language_of, notify
+    from cabinet.notifications.services import in_language_of, notify
 
     user, sid, plan = membership.client.user, membership.stripe_subscription_id, membership.plan
     unpaid = next((i for i in invoices if i.status == "open" and i.attempt_count), None)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import payments
 from cabinet.access import staff_required
-from cabinet.content_i18n import TranslatedFormMixin
+from cabinet.content.translations import TranslatedFormMixin
 from cabinet.memberships import selectors, services
 from cabinet.memberships.models import MembershipPlan
 from cabinet.rendering import render_cabinet

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing import payments
 from cabinet.access import client_of
-from cabinet.content_i18n import tr
+from cabinet.content.translations import tr
 from cabinet.memberships import selectors, services
 from cabinet.rendering import render_cabinet
 

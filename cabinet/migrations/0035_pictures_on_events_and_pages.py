@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-import cabinet.images
+import cabinet.common.images
 
 
 class Migration(migrations.Migration):
@@ -14,21 +14,21 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="event",
             name="image",
-            field=cabinet.images.PictureField(
+            field=cabinet.common.images.PictureField(
                 blank=True, upload_to="events/", verbose_name="picture"
             ),
         ),
         migrations.AddField(
             model_name="infopage",
             name="image",
-            field=cabinet.images.PictureField(
+            field=cabinet.common.images.PictureField(
                 blank=True, upload_to="pages/", verbose_name="picture"
             ),
         ),
         migrations.AlterField(
             model_name="catalogitem",
             name="image",
-            field=cabinet.images.PictureField(
+            field=cabinet.common.images.PictureField(
                 blank=True, upload_to="catalog/", verbose_name="picture"
             ),
         ),

@@ -21,8 +21,8 @@ from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cabinet import selectors as cabinet_selectors
-from cabinet.content_i18n import tr
+from cabinet.accounts import selectors as accounts_selectors
+from cabinet.content.translations import tr
 from cabinet.rest import (
     FromSelectors,
     IsClient,
@@ -209,7 +209,7 @@ class ChildViewSet(FromSelectors, viewsets.GenericViewSet):
     queryset = Student.objects.none()  # for the schema; rows come from the parent's selector
 
     def _parent(self):
-        return cabinet_selectors.client_profile_of(self.request.user)
+        return accounts_selectors.client_profile_of(self.request.user)
 
     @extend_schema(summary="Your children")
     def list(self, request: Request) -> Response:

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_noop
 
 from cabinet.verticals import CabinetVertical, FieldTarget, WorkType
 
-# The notification event of a parent's news: grades, homework and absences (cabinet.notifications).
+# The notification event of a parent's news: grades, homework and absences
+# (cabinet.notifications.services).
 SCHOOL_EVENT = "school"
 
 

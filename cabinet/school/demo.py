@@ -7,9 +7,9 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from cabinet.demo import DemoTenant
+from cabinet.accounts.models import ClientProfile
+from cabinet.demo.seed import DemoTenant
 from cabinet.memberships.models import MembershipPlan
-from cabinet.models import ClientProfile
 from cabinet.school import demo_pictures
 from cabinet.school.models import SchoolClass
 from cabinet.school.services import (
@@ -97,7 +97,7 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
     )
 
 
-# The demo cabinet `make run` seeds (cabinet.demo).
+# The demo cabinet `make run` seeds (cabinet.demo.seed).
 DEMO = DemoTenant(
         slug="school", name="Northfield Music School", vertical="school",
         tagline="Lessons, homework and grades for families.",

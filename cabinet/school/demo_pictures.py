@@ -1,9 +1,9 @@
-"""The demo school's pictures, drawn by cabinet.demo_pictures for its DEMO:
+"""The demo school's pictures, drawn by cabinet.demo.pictures for its DEMO:
 a music school's keys and notes."""
 
 from PIL import Image, ImageDraw
 
-from cabinet.demo_pictures import RGB, gradient, mix
+from cabinet.demo.pictures import RGB, gradient, mix
 
 
 def keys(size: tuple[int, int], primary: RGB, accent: RGB, seed: int) -> Image.Image:

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from cabinet.content_i18n import TranslatedFormMixin
-from cabinet.forms import plain_text
+from cabinet.content.forms import plain_text
+from cabinet.content.translations import TranslatedFormMixin
 from cabinet.school.models import WEEKDAYS, SchoolClass, Student
 
 

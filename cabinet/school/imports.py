@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from cabinet.forms import plain_text
+from cabinet.content.forms import plain_text
 from cabinet.school.models import SchoolClass, Student
 from cabinet.school.services import class_create, enrol, require_office, student_create
 from rbac.audit import audit_record

@@ -9,8 +9,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cabinet.models import ClientProfile
-from cabinet.translatable import TranslatableMixin
+from cabinet.accounts.models import ClientProfile
+from cabinet.common.translatable import TranslatableMixin
 
 WEEKDAYS = [(1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")),
             (5, _("Friday")), (6, _("Saturday")), (7, _("Sunday"))]  # fmt: skip

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cabinet.content_i18n import tr
-from cabinet.notifications import in_language_of, notify
+from cabinet.content.translations import tr
+from cabinet.notifications.services import in_language_of, notify
 from cabinet.school.apps import SCHOOL_EVENT
 from cabinet.school.models import Attendance, Grade, Guardianship, Homework, Student
 

@@ -4,8 +4,8 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from cabinet.content_i18n import TranslationSource
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
+from cabinet.content.translations import TranslationSource
 from cabinet.school.models import Attendance, Grade, Homework, Lesson, SchoolClass, Student
 from rbac.models import User
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from cabinet.school import notices
 from cabinet.school.models import (
     Attendance,

@@ -3,7 +3,9 @@ are assigned once the staff join). Runs in the school template schema."""
 
 import datetime
 
-from cabinet.models import Event, InfoPage, PricingUnit
+from cabinet.bookings.models import Event
+from cabinet.catalog.models import PricingUnit
+from cabinet.content.models import InfoPage
 from cabinet.school.models import Lesson, SchoolClass
 from cabinet.verticals import StarterContent
 
@@ -15,7 +17,7 @@ CLASSES = [
     ("Children's choir", "Choir", "Hall", [(2, 15, 60), (6, 10, 90)]),
 ]
 
-# The common content a new cabinet of this vertical opens with (cabinet.starter).
+# The common content a new cabinet of this vertical opens with (cabinet.content.starter).
 PAGES = [
         ("welcome", InfoPage.Kind.WELCOME, "Welcome, families",
          "Here you see the timetable, your child's homework and grades, and can message "

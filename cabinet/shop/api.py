@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cabinet import selectors as cabinet_selectors
+from cabinet.accounts import selectors as accounts_selectors
 from cabinet.rest import (
     FromSelectors,
     IsClient,
@@ -121,7 +121,7 @@ class _ClientViewSet(FromSelectors, viewsets.GenericViewSet):
     pagination_class = None
 
     def _client(self):
-        return cabinet_selectors.client_profile_of(self.request.user)
+        return accounts_selectors.client_profile_of(self.request.user)
 
 
 class ShipmentViewSet(_ClientViewSet):

@@ -7,10 +7,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from cabinet.demo import DemoTenant, replayed_at
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.demo.seed import DemoTenant, replayed_at
 from cabinet.memberships.models import MembershipPlan
-from cabinet.models import CatalogItem, ClientProfile, Order
-from cabinet.orders import order_place, order_set_status
+from cabinet.orders.models import Order
+from cabinet.orders.services import order_set_status
 from cabinet.shop import demo_pictures
 from cabinet.shop.models import Shipment, ShipmentEvent
 from cabinet.shop.services import address_save
@@ -76,7 +79,7 @@ def seed_demo(*, guest: ClientProfile, owner: User, password: str) -> None:
         _order(profile, 1, {"The Night Circus": 1})
 
 
-# The demo cabinet `make run` seeds (cabinet.demo).
+# The demo cabinet `make run` seeds (cabinet.demo.seed).
 DEMO = DemoTenant(
         slug="shop", name="Corner Bookshop", vertical="shop",
         tagline="Orders, returns and points in one place.",

@@ -1,9 +1,9 @@
-"""The demo shop's pictures, drawn by cabinet.demo_pictures for its DEMO:
+"""The demo shop's pictures, drawn by cabinet.demo.pictures for its DEMO:
 a bookshop's shelves."""
 
 from PIL import Image, ImageDraw
 
-from cabinet.demo_pictures import RGB, mix
+from cabinet.demo.pictures import RGB, mix
 
 
 def shelves(size: tuple[int, int], primary: RGB, accent: RGB, seed: int) -> Image.Image:

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
-from cabinet.forms import plain_text
+from cabinet.content.forms import plain_text
 from cabinet.shop.models import Address, ReturnRequest, Shipment
 
 

@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cabinet.models import ClientProfile, Order, OrderItem
+from cabinet.accounts.models import ClientProfile
+from cabinet.orders.models import Order, OrderItem
 
 
 class Address(models.Model):

@@ -1,7 +1,8 @@
 from django.db.models import QuerySet
 
 from cabinet.access import clients_for
-from cabinet.models import ClientProfile, Order
+from cabinet.accounts.models import ClientProfile
+from cabinet.orders.models import Order
 from cabinet.shop.models import Address, ReturnRequest, Shipment
 from rbac.models import User
 

@@ -9,13 +9,15 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cabinet.intake import work_close, work_open
-from cabinet.models import ClientProfile, NotificationEvent, Order
-from cabinet.notifications import in_language_of, notify
-from cabinet.orders import TRANSITIONS as ORDER_TRANSITIONS
-from cabinet.orders import order_set_status
+from cabinet.accounts.models import ClientProfile
+from cabinet.notifications.models import NotificationEvent
+from cabinet.notifications.services import in_language_of, notify
+from cabinet.orders.models import Order
+from cabinet.orders.services import TRANSITIONS as ORDER_TRANSITIONS
+from cabinet.orders.services import order_set_status
 from cabinet.shop.models import Address, ReturnLine, ReturnRequest, Shipment, ShipmentEvent
-from cabinet.wallet import wallet_top_up
+from cabinet.wallet.services import wallet_top_up
+from cabinet.work.intake import work_close, work_open
 from rbac.audit import audit_record
 from rbac.models import User
 

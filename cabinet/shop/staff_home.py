@@ -5,7 +5,7 @@ import datetime
 from typing import Any
 
 from cabinet.access import clients_for
-from cabinet.models import Order
+from cabinet.orders.models import Order
 from rbac.models import User
 
 LIST_LENGTH = 8

@@ -1,10 +1,12 @@
 """A new shop's starter content: its pages, catalog, request types, welcome offer and events,
-for the owner to edit or delete (cabinet.starter)."""
+for the owner to edit or delete (cabinet.content.starter)."""
 
-from cabinet.models import Event, InfoPage, PricingUnit
+from cabinet.bookings.models import Event
+from cabinet.catalog.models import PricingUnit
+from cabinet.content.models import InfoPage
 from cabinet.verticals import StarterContent
 
-# The common content a new cabinet of this vertical opens with (cabinet.starter).
+# The common content a new cabinet of this vertical opens with (cabinet.content.starter).
 PAGES = [
         ("welcome", InfoPage.Kind.WELCOME, "Welcome",
          "Track your orders, reorder what you liked in one tap and collect points with every "

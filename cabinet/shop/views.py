@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet.access import client_of
-from cabinet.checkout import quantities_from
+from cabinet.checkout.services import quantities_from
 from cabinet.rendering import render_cabinet
 from cabinet.shop import selectors
 from cabinet.shop.forms import AddressForm, ReturnForm

@@ -12,9 +12,10 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from cabinet.models import Assignment, ClientProfile, WorkRequest
+from cabinet.accounts.models import Assignment, ClientProfile
 from cabinet.staff.selectors import assignable_staff
 from cabinet.staff.services import client_assign, clients_assign_many
+from cabinet.work.models import WorkRequest
 from rbac.audit import audit_record
 from rbac.models import NewClientRule, Team, User
 from rbac.services import staff_deactivate

@@ -20,8 +20,8 @@ from billing.subscriptions import (
     subscription_sync,
 )
 from cabinet.access import owner_required, staff_required
+from cabinet.common.storage_quota import storage_use
 from cabinet.rendering import render_cabinet
-from cabinet.storage_quota import storage_use
 from rbac.audit import audit_record
 
 

@@ -13,13 +13,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet.access import owner_required
-from cabinet.content_i18n import TranslatedFormMixin, content_languages
-from cabinet.contrast import TEXT_RATIO, WHITE, contrast_ratio, darkened_to
-from cabinet.letterhead import business_details_get
-from cabinet.models import FONT_PAIRINGS, Branding, BusinessDetails, FontChoice, hex_colour
-from cabinet.rendering import render_cabinet
-from cabinet.selectors import branding_get
-from cabinet.services import (
+from cabinet.branding.contrast import TEXT_RATIO, WHITE, contrast_ratio, darkened_to
+from cabinet.branding.models import FONT_PAIRINGS, Branding, BusinessDetails, FontChoice, hex_colour
+from cabinet.branding.selectors import branding_get
+from cabinet.branding.services import (
     BRANDING_TEXT_FIELDS,
     COVER_MAX_BYTES,
     LOGO_MAX_BYTES,
@@ -30,6 +27,9 @@ from cabinet.services import (
     business_details_change,
     picture_check,
 )
+from cabinet.content.translations import TranslatedFormMixin, content_languages
+from cabinet.documents.letterhead import business_details_get
+from cabinet.rendering import render_cabinet
 
 
 class FontPairingSelect(forms.RadioSelect):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cabinet.access import staff_required
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from cabinet.staff.selectors import client_get_for
 from rbac.audit import audit_record
 from rbac.models import User

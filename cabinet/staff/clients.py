@@ -14,17 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.access import staff_required
-from cabinet.models import ClientProfile
+from cabinet.accounts.masking import PERSONAL_FIELDS, client_view
+from cabinet.accounts.models import ClientProfile
 from cabinet.rendering import render_cabinet
 from cabinet.staff import selectors
 from cabinet.staff.assignment import clients_move, target_parse, teams
 from cabinet.staff.client_notes import can_edit_notes
 from cabinet.staff.front_desk import can_front_desk
-from cabinet.staff.masking import PERSONAL_FIELDS, client_view
 from cabinet.staff.quota import export_allowed, quota_consume, quota_first_refusal
 from cabinet.staff.services import client_reveal, clients_csv
 from cabinet.staff.sessions import can_end_client_sessions
-from cabinet.wallet import wallet_adjust, wallet_for
+from cabinet.wallet.services import wallet_adjust, wallet_for
 from rbac.audit import audit_record
 from rbac.models import User
 from rbac.services import owners_tell_quota_reached

@@ -20,9 +20,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cabinet import machine_translation, services
 from cabinet.access import staff_required
-from cabinet.money import money
+from cabinet.common.money import money
+from cabinet.content import machine_translation
+from cabinet.content import services as content_services
 from cabinet.rendering import render_cabinet
 from cabinet.staff.editors import Resource, resources
 
@@ -95,7 +96,7 @@ def content_edit(request: HttpRequest, kind: str, pk: int | None = None) -> Http
         request.POST or None, request.FILES or None, instance=instance, initial=initial
     )
     if request.method == "POST" and form.is_valid():
-        services.content_save(form=form, key=resource.key, request=request)
+        content_services.content_save(form=form, key=resource.key, request=request)
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(reverse("staff:content", args=[resource.key]))
     status = 400 if request.method == "POST" else 200
@@ -144,7 +145,7 @@ def content_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     resource = _resource(kind, request, "delete")
     obj = _object(resource, pk)
     try:
-        services.content_delete(obj=obj, key=resource.key, request=request)
+        content_services.content_delete(obj=obj, key=resource.key, request=request)
     except ProtectedError:
         messages.error(request, _("This is still in use and cannot be deleted."))
     else:

@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cabinet.access import owner_required
-from cabinet.contrast import TEXT_RATIO, UI_RATIO, lightened_to, readable_on
-from cabinet.forms import picture_input
+from cabinet.branding.contrast import TEXT_RATIO, UI_RATIO, lightened_to, readable_on
+from cabinet.branding.selectors import branding_get
+from cabinet.content.forms import picture_input
 from cabinet.rendering import render_cabinet
-from cabinet.selectors import branding_get
 
 TYPE_SCALE = ("xs", "sm", "base", "lg", "xl", "2xl", "3xl")
 SPACE_SCALE = (("half", 4), ("1", 8), ("1-5", 12), ("2", 16), ("3", 24), ("4", 32), ("5", 40),

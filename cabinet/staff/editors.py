@@ -12,7 +12,9 @@ from django.forms import ModelForm
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from cabinet.forms import (
+from cabinet.bookings.models import Event
+from cabinet.catalog.models import CatalogCategory, CatalogItem
+from cabinet.content.forms import (
     CannedAnswerForm,
     CatalogCategoryForm,
     CatalogItemForm,
@@ -24,19 +26,12 @@ from cabinet.forms import (
     RequestTypeForm,
     TierForm,
 )
-from cabinet.models import (
-    CannedAnswer,
-    CatalogCategory,
-    CatalogItem,
-    Club,
-    CustomField,
-    Event,
-    InfoPage,
-    Offer,
-    RequestType,
-    Tier,
-)
+from cabinet.content.models import InfoPage
+from cabinet.custom_fields.models import CustomField
+from cabinet.messaging.models import CannedAnswer
 from cabinet.verticals import current, loaded
+from cabinet.wallet.models import Club, Offer, Tier
+from cabinet.work.models import RequestType
 
 StrOrPromise = str | Promise
 

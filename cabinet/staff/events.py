@@ -6,9 +6,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cabinet.access import clients_for, staff_required
-from cabinet.bookings import booking_check_in
-from cabinet.documents import booking_for_voucher
-from cabinet.models import Booking, CustomField, Event
+from cabinet.bookings.models import Booking, Event
+from cabinet.bookings.services import booking_check_in
+from cabinet.custom_fields.models import CustomField
+from cabinet.documents.services import booking_for_voucher
 from cabinet.rendering import render_cabinet
 from rbac.audit import audit_record
 

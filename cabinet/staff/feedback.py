@@ -17,7 +17,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet.access import staff_required
-from cabinet.feedback import (
+from cabinet.feedback.models import Survey, SurveyQuestion
+from cabinet.feedback.services import (
     LOW_RATING,
     choices_from,
     language_rows,
@@ -35,8 +36,8 @@ from cabinet.feedback import (
     surveys_all,
     texts_from,
 )
-from cabinet.models import Club, Survey, SurveyQuestion, Tier
 from cabinet.rendering import render_cabinet
+from cabinet.wallet.models import Club, Tier
 from rbac.audit import audit_record
 from rbac.spreadsheets import csv_response
 from tenants.charts import bar_chart

@@ -1,8 +1,8 @@
 """The front desk: staff with the permission create a client (name, email and/or phone;
 duplicates caught), then send them an invitation by email or SMS or print a one-page login slip
 (the cabinet's address, the login, a one-time code and the page its vertical adds, e.g. the
-Wi-Fi). The client redeems the code at /welcome/ (cabinet.welcome), through allauth's sign-in
-flow."""
+Wi-Fi). The client redeems the code at /welcome/ (cabinet.accounts.welcome_views), through allauth's
+sign-in flow."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet.access import staff_required
-from cabinet.models import ClientProfile, InfoPage
+from cabinet.accounts.models import ClientProfile
+from cabinet.content.models import InfoPage
 from cabinet.rendering import render_cabinet
 from cabinet.staff import selectors
 from cabinet.staff.assignment import new_client_route

@@ -24,9 +24,13 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import PaymentAccount
 from cabinet.access import clients_for
-from cabinet.models import Branding, Notification, Order, RequestType, Thread, WorkRequest
+from cabinet.branding.models import Branding
+from cabinet.messaging.models import Thread
+from cabinet.notifications.models import Notification
+from cabinet.orders.models import Order
 from cabinet.staff.work import requests_for
 from cabinet.verticals import current
+from cabinet.work.models import RequestType, WorkRequest
 from rbac.models import StaffProfile, User
 
 OPEN = (WorkRequest.Status.NEW, WorkRequest.Status.IN_PROGRESS)

@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cabinet.access import owner_required
-from cabinet.home import home_layout
+from cabinet.branding.selectors import branding_get
+from cabinet.branding.services import home_blocks_set
+from cabinet.content.home import home_layout
 from cabinet.rendering import render_cabinet
-from cabinet.selectors import branding_get
-from cabinet.services import home_blocks_set
 
 
 @require_http_methods(["GET", "POST"])

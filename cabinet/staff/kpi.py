@@ -10,8 +10,11 @@ from django.db.models import Count, F, Min, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from cabinet.models import OfferRedemption, Order, OrderStatusChange, Thread, WorkRequest
-from cabinet.money import money
+from cabinet.checkout.models import OfferRedemption
+from cabinet.common.money import money
+from cabinet.messaging.models import Thread
+from cabinet.orders.models import Order, OrderStatusChange
+from cabinet.work.models import WorkRequest
 from rbac.models import AuditEntry, User
 from tenants.charts import BarChart, bar_chart
 

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet.access import clients_for, owner_required, staff_required
-from cabinet.checkout import checkout_refund
-from cabinet.loyalty import club_join, club_leave, loyalty_settings, loyalty_settings_save
-from cabinet.models import Checkout, Club
-from cabinet.money import money
+from cabinet.checkout.models import Checkout
+from cabinet.checkout.services import checkout_refund
+from cabinet.common.money import money
 from cabinet.rendering import render_cabinet
 from cabinet.staff.selectors import client_search
+from cabinet.wallet.loyalty import club_join, club_leave, loyalty_settings, loyalty_settings_save
+from cabinet.wallet.models import Club
 from rbac.models import User
 
 

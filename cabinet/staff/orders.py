@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.access import clients_for, staff_required
-from cabinet.models import CustomField, Order
-from cabinet.orders import TRANSITIONS, order_set_status
+from cabinet.custom_fields.models import CustomField
+from cabinet.orders.models import Order
+from cabinet.orders.services import TRANSITIONS, order_set_status
 from cabinet.rendering import render_cabinet
 from rbac.models import User
 

@@ -5,9 +5,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cabinet.access import staff_required
-from cabinet.feedback import review_figures
+from cabinet.feedback.services import review_figures
 from cabinet.memberships.selectors import membership_figures
-from cabinet.models import WorkRequest
 from cabinet.navigation import staff_badge_counts
 from cabinet.rendering import render_cabinet
 from cabinet.staff.kpi import kpi_charts, kpis, offer_figures, process_figures
@@ -20,6 +19,7 @@ from cabinet.staff.work import (
     request_take,
     requests_for,
 )
+from cabinet.work.models import WorkRequest
 from rbac.models import User
 from rbac.policy import policy_get
 

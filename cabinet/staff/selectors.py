@@ -5,10 +5,7 @@ goes through `clients_for`, so no view can forget the policy: an unassigned clie
 from django.db.models import QuerySet
 
 from cabinet.access import clients_for
-from cabinet.models import (
-    Assignment,
-    ClientProfile,
-)
+from cabinet.accounts.models import Assignment, ClientProfile
 from rbac.models import StaffProfile, User
 
 
@@ -47,8 +44,11 @@ def assignable_staff() -> QuerySet[User]:
 def client_history(client: ClientProfile) -> dict[str, object]:
     """What the client bought and booked, their clubs and tier: the card's context for
     answering them without searching elsewhere (no personal fields here)."""
-    from cabinet.models import Booking, Delivery, Message, Order
-    from cabinet.selectors import client_loyalty
+    from cabinet.bookings.models import Booking
+    from cabinet.messaging.models import Message
+    from cabinet.notifications.models import Delivery
+    from cabinet.orders.models import Order
+    from cabinet.wallet.selectors import client_loyalty
 
     orders = list(client.orders.prefetch_related("items").order_by("-created_at")[:5])
     return {

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from cabinet import custom_fields
-from cabinet.models import Assignment, ClientProfile, ClientProfileUserObjectPermission
-from cabinet.staff.masking import PERSONAL_FIELDS, client_view, personal_value
+from cabinet.accounts.masking import PERSONAL_FIELDS, client_view, personal_value
+from cabinet.accounts.models import Assignment, ClientProfile, ClientProfileUserObjectPermission
+from cabinet.custom_fields import services as custom_fields
 from rbac.audit import audit_record, audit_record_many
 from rbac.models import User
 from rbac.spreadsheets import csv_bytes

@@ -14,7 +14,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cabinet.access import owner_required, staff_required
-from cabinet.models import WorkRequest
 from cabinet.rendering import render_cabinet
 from cabinet.staff.assignment import (
     OPEN,
@@ -29,6 +28,7 @@ from cabinet.staff.assignment import (
     teams,
 )
 from cabinet.staff.selectors import assignable_staff, staff_role
+from cabinet.work.models import WorkRequest
 from rbac.models import NewClientRule, StaffProfile, User
 from rbac.services import (
     OffboardingRefused,

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from cabinet.access import owner_required
-from cabinet.content_i18n import content_languages, language_names
-from cabinet.models import MessageTemplate, notification_event_choices
+from cabinet.content.translations import content_languages, language_names
+from cabinet.notifications.models import MessageTemplate, notification_event_choices
 from cabinet.rendering import render_cabinet
 from rbac.audit import audit_record
 

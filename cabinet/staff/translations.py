@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cabinet.access import staff_required
-from cabinet.content_i18n import (
+from cabinet.branding.selectors import branding_get
+from cabinet.content.translations import (
     TranslationSource,
     content_languages,
     language_names,
@@ -19,7 +20,6 @@ from cabinet.content_i18n import (
 from cabinet.hooks import TRANSLATION_SOURCES
 from cabinet.memberships.models import MembershipPlan
 from cabinet.rendering import render_cabinet
-from cabinet.selectors import branding_get
 from cabinet.staff.editors import resources
 
 

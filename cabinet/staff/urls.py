@@ -1,7 +1,8 @@
 from django.urls import path
 
-from cabinet import chat_views, community_views, custom_fields_views
+from cabinet.custom_fields import views as custom_fields_views
 from cabinet.memberships import staff_views as memberships
+from cabinet.messaging import chat_views, community_views
 from cabinet.staff import (
     api_keys,
     audit,

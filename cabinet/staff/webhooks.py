@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabinet.access import owner_required
-from cabinet.models import WebhookDelivery, WebhookEndpoint
-from cabinet.outgoing import EVENTS, endpoint_add, endpoint_remove, replay
+from cabinet.notifications.models import WebhookDelivery, WebhookEndpoint
+from cabinet.notifications.outgoing import EVENTS, endpoint_add, endpoint_remove, replay
 from cabinet.rendering import render_cabinet
 
 

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabinet.access import clients_for
-from cabinet.models import ClientProfile, NotificationEvent, RequestType, WorkRequest
-from cabinet.notifications import in_language_of, notify
+from cabinet.accounts.models import ClientProfile
+from cabinet.notifications.models import NotificationEvent
+from cabinet.notifications.services import in_language_of, notify
+from cabinet.work.models import RequestType, WorkRequest
 from rbac.audit import audit_record
 from rbac.models import StaffProfile, User
 

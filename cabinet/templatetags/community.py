@@ -1,6 +1,6 @@
 from django import template
 
-from cabinet.community import short_name
+from cabinet.messaging.community import short_name
 from rbac.models import User
 
 register = template.Library()

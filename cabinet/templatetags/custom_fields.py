@@ -5,8 +5,8 @@ link to the record's details page."""
 from django import template
 from django.template.loader import get_template
 
-from cabinet import custom_fields as cf
-from cabinet.custom_fields import staff_panel
+from cabinet.custom_fields import services as cf
+from cabinet.custom_fields.services import staff_panel
 
 register = template.Library()
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django import template
 
-from cabinet.content_i18n import tr as content_tr
-from cabinet.money import money as format_money
+from cabinet.common.money import money as format_money
+from cabinet.content.translations import tr as content_tr
 from rbac.devices import device_name
 
 register = template.Library()
@@ -26,5 +26,5 @@ def device(user_agent: str) -> str:
 @register.filter
 def tr(obj: object, field: str) -> str:
     """The owner's text in the reader's language: `{{ service|tr:"name" }}` (the active
-    language, else the cabinet's default, else any written; cabinet.content_i18n)."""
+    language, else the cabinet's default, else any written; cabinet.content.translations)."""
     return content_tr(obj, field)

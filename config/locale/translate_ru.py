@@ -217,7 +217,7 @@ RU = {
     "Quantity stepper": "Счётчик количества",
     "Quantity": "Количество",
     "File drop zone": "Зона для файла",
-    "A file input with data-drop-zone (cabinet.forms.picture_input): drop a picture or tap to choose; a preview shows before sending.": "Поле файла с data-drop-zone (cabinet.forms.picture_input): перетащите картинку или нажмите, чтобы выбрать; перед отправкой видно превью.",
+    "A file input with data-drop-zone (cabinet.content.forms.picture_input): drop a picture or tap to choose; a preview shows before sending.": "Поле файла с data-drop-zone (cabinet.content.forms.picture_input): перетащите картинку или нажмите, чтобы выбрать; перед отправкой видно превью.",
     "Tabs": "Вкладки",
     "Example tabs": "Пример вкладок",
     "Bottom sheet": "Нижняя панель",
@@ -273,7 +273,7 @@ RU = {
     # Charts with their data as a table (issue 18, point 9).
     "Show as a table": "Показать таблицей",
     "max %(top)s": "макс. %(top)s",
-    # The client's profile (cabinet/profile.py, cabinet/profile_views.py)
+    # The client's profile (cabinet/accounts/profile.py, cabinet/accounts/profile_views.py)
     "Your profile": "Ваш профиль",
     "Your name": "Ваше имя",
     "Birthday": "День рождения",
@@ -918,7 +918,7 @@ RU = {
     "Settings": "Настройки",
     "Table": "Таблица",
     "Sign Out": "Выйти",
-    # Intake, alerts and standard processes (cabinet/intake.py, cabinet/staff/work.py, kpi.py, issue 19)
+    # Intake, alerts and standard processes (cabinet/work/intake.py, cabinet/staff/work.py, kpi.py, issue 19)
     "At most 20 steps.": "Не больше 20 шагов.",
     "Steps, one a line": "Шаги, по одному в строке",
     "New requests of this type are due this many minutes after they arrive.": "Новые обращения этого типа нужно выполнить за столько минут после поступления.",
@@ -1008,7 +1008,7 @@ RU = {
     "Sign everyone out of %(slug)s": "Завершить все сеансы в %(slug)s",
     "Everyone signed out": "Все сеансы завершены",
     "Reason": "Причина",
-    # Reviews and surveys (cabinet/feedback.py, issue 22 point 2)
+    # Reviews and surveys (cabinet/feedback/services.py, issue 22 point 2)
     "How was it? %(title)s": "Как всё прошло? %(title)s",
     "Rate it from 1 to 5 and tell us what to keep or change: it takes a minute.": "Оцените от 1 до 5 и напишите, что оставить, а что изменить: это займёт минуту.",
     "You have already rated this. Thank you!": "Вы уже поставили оценку. Спасибо!",

@@ -9,8 +9,10 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import CatalogItem, ClientProfile, Order
-from cabinet.orders import order_place
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.orders.models import Order
 from rbac.api_keys import api_key_create
 from rbac.models import ApiKey, AuditEntry, StaffProfile, User
 from rbac.roles import role_set

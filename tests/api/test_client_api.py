@@ -5,8 +5,9 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, Order
-from cabinet.wallet import wallet_top_up
+from cabinet.accounts.models import ClientProfile
+from cabinet.orders.models import Order
+from cabinet.wallet.services import wallet_top_up
 from tests.factories import UserFactory
 
 
@@ -89,7 +90,7 @@ def test_booking_through_the_api(hotel, api):
 
     from django.utils import timezone
 
-    from cabinet.models import Event
+    from cabinet.bookings.models import Event
 
     with tenant_context(hotel):  # a free event books at once (a paid one goes to its checkout)
         start = timezone.now() + dt.timedelta(days=4)

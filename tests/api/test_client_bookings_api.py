@@ -11,10 +11,12 @@ from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
 from billing import payments
-from cabinet.bookings import booking_create
-from cabinet.documents import order_document_build, voucher_build
-from cabinet.models import CatalogItem, ClientProfile, Event
-from cabinet.orders import order_place
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.bookings.services import booking_create
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.documents.services import order_document_build, voucher_build
 from tests.factories import UserFactory
 
 

@@ -11,7 +11,9 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
-from cabinet.models import Booking, Checkout, ClientProfile, Event
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Booking, Event
+from cabinet.checkout.models import Checkout
 from tests.factories import UserFactory
 
 

@@ -16,7 +16,7 @@ Each side runs in its own process (Django's settings are per process); the times
   modes    the two ways of distributing a new cabinet's schema (cluster only): (a) clone the
            template locally, then citus_schema_distribute; (b) clone into a schema created with
            citus.enable_schema_based_sharding on — and how many of its tables Citus distributed.
-  move     the demo hotel (cabinet.demo, its full demo content) moved live between the workers
+  move     the demo hotel (cabinet.demo.seed, its full demo content) moved live between the workers
            while LOAD signed-in users walk its pages and API over HTTP with no pause, as
            `make load` does (gunicorn gthread, 2 workers × 4 threads): errors, requests served
            during the move, and the md5 of every table's rows (ordered) before and after — the
@@ -216,7 +216,7 @@ def agent_move() -> dict:
 
     from django.db import connection
 
-    from cabinet.demo import demo_tenants, seed_demo_tenant
+    from cabinet.demo.seed import demo_tenants, seed_demo_tenant
     from tenants.backup import schema_checksums
     from tenants.cluster import schema_move, schema_nodes, worker_nodes
     from tests.bench.harness import bench_env, gunicorn

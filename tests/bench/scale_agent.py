@@ -235,7 +235,8 @@ def touch_schema(schema: str) -> None:
     connection.set_schema(schema)
     get_user_model().objects.filter(is_active=True).exists()
     Group.objects.count()
-    from cabinet.models import ClientProfile, Notification
+    from cabinet.accounts.models import ClientProfile
+    from cabinet.notifications.models import Notification
 
     ClientProfile.objects.exists()
     Notification.objects.exists()

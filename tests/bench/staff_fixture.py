@@ -71,7 +71,7 @@ def build() -> Fixture:
     from django.db import connection
     from django.utils import timezone
 
-    from cabinet.models import Assignment, ClientProfile, ClientProfileUserObjectPermission
+    from cabinet.accounts.models import Assignment, ClientProfile, ClientProfileUserObjectPermission
     from cabinet.staff.services import client_assign
     from rbac.models import StaffProfile, Team, User
     from rbac.roles import role_set, roles_ensure

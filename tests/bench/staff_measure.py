@@ -185,8 +185,8 @@ def list_data(user: Any) -> tuple[int, int]:
     the masked rows (lists are masked for everyone). Returns (rows on the page, count)."""
     from django.core.paginator import Paginator
 
+    from cabinet.accounts.masking import client_view
     from cabinet.staff import selectors
-    from cabinet.staff.masking import client_view
 
     page = Paginator(selectors.clients_for(user), PAGE_SIZE).get_page(1)
     rows = [client_view(client, can_see_personal=False) for client in page]

@@ -117,7 +117,7 @@ def proposed_clients_for(staff: Any) -> Any:
 
     from django.utils import timezone
 
-    from cabinet.models import Assignment, ClientProfile
+    from cabinet.accounts.models import Assignment, ClientProfile
     from rbac.models import StaffProfile
     from rbac.policy import policy_get
 
@@ -242,7 +242,7 @@ def group_grant_check(staff: dict[str, int]) -> None:
     from django.db import transaction
     from guardian.shortcuts import assign_perm
 
-    from cabinet.models import ClientProfile
+    from cabinet.accounts.models import ClientProfile
     from rbac.roles import group_name
 
     operator = staff["operator"]

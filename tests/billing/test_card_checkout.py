@@ -15,9 +15,13 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.models import StripeEvent
-from cabinet.bookings import booking_cancel
-from cabinet.checkout import checkout_open_booking, checkout_refund
-from cabinet.models import Booking, Checkout, ClientProfile, Event, LedgerEntry, WorkRequest
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Booking, Event
+from cabinet.bookings.services import booking_cancel
+from cabinet.checkout.models import Checkout
+from cabinet.checkout.services import checkout_open_booking, checkout_refund
+from cabinet.wallet.models import LedgerEntry
+from cabinet.work.models import WorkRequest
 from rbac.models import AuditEntry, User
 from tests.billing.conftest import deliver
 from tests.billing.test_client_card_payments import a_guest, connect
@@ -368,9 +372,10 @@ def test_an_order_is_paid_by_card_and_cancelling_it_refunds_part_then_the_rest(
     hotel, stripe_fake, platform_client, eager_tasks, django_capture_on_commit_callbacks
 ):
     # given a cart of two bottles of champagne (90.00) and a business that takes cards
-    from cabinet.checkout import checkout_open_order
-    from cabinet.models import CatalogItem, Order
-    from cabinet.orders import order_set_status
+    from cabinet.catalog.models import CatalogItem
+    from cabinet.checkout.services import checkout_open_order
+    from cabinet.orders.models import Order
+    from cabinet.orders.services import order_set_status
 
     connect(stripe_fake, hotel)
     client, browser = a_guest(hotel)
@@ -401,7 +406,7 @@ def test_an_order_is_paid_by_card_and_cancelling_it_refunds_part_then_the_rest(
 
 
 def test_staff_see_a_balance_below_zero_on_the_clients_page(hotel, stripe_fake, owner_client):
-    from cabinet.wallet import ledger_apply
+    from cabinet.wallet.services import ledger_apply
 
     client, _browser = a_guest(hotel)
     with tenant_context(hotel):
@@ -416,7 +421,7 @@ def test_the_wallet_page_costs_the_same_queries_however_long_the_ledger(hotel, s
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cabinet.wallet import ledger_apply
+    from cabinet.wallet.services import ledger_apply
 
     client, browser = a_guest(hotel)
 

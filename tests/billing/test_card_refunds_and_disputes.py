@@ -11,9 +11,10 @@ from django_tenants.utils import tenant_context
 
 from billing import webhooks
 from billing.models import StripeEvent
-from cabinet.checkout import PAYMENT_METHODS, Priced
-from cabinet.models import LedgerEntry, WorkRequest
-from cabinet.wallet import ledger_apply
+from cabinet.checkout.services import PAYMENT_METHODS, Priced
+from cabinet.wallet.models import LedgerEntry
+from cabinet.wallet.services import ledger_apply
+from cabinet.work.models import WorkRequest
 from rbac.models import AuditEntry
 from tests.billing.conftest import deliver
 from tests.billing.test_client_card_payments import a_guest, balance, connect, start_top_up

@@ -9,7 +9,9 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from billing.models import PaymentAccount, StripeEvent
-from cabinet.models import ClientProfile, LedgerEntry, Notification, Wallet
+from cabinet.accounts.models import ClientProfile
+from cabinet.notifications.models import Notification
+from cabinet.wallet.models import LedgerEntry, Wallet
 from rbac.models import AuditEntry, User
 from tests.billing.conftest import deliver
 from tests.factories import UserFactory

@@ -11,9 +11,10 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from billing.models import StripeEvent
+from cabinet.accounts.models import ClientProfile
 from cabinet.memberships.models import Membership, MembershipInvoice, MembershipPlan
 from cabinet.memberships.services import monthly_recurring_revenue
-from cabinet.models import ClientProfile, Notification
+from cabinet.notifications.models import Notification
 from tests.billing.conftest import deliver
 from tests.billing.test_client_card_payments import a_guest, connect, owner_of
 from tests.factories import UserFactory

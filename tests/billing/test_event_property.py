@@ -42,8 +42,10 @@ from billing import gateway, webhooks
 from billing.models import Plan, StripeEvent, Subscription
 from billing.plans import plan_sync
 from billing.subscriptions import customer_ensure
-from cabinet.checkout import checkout_open_booking
-from cabinet.models import Checkout, Event, LedgerEntry
+from cabinet.bookings.models import Event
+from cabinet.checkout.models import Checkout
+from cabinet.checkout.services import checkout_open_booking
+from cabinet.wallet.models import LedgerEntry
 from tests.billing.conftest import deliver
 from tests.billing.test_client_card_payments import a_guest, connect, start_top_up
 from tests.support.fake_stripe import StripeError

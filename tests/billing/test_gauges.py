@@ -13,7 +13,7 @@ from billing.metering import usage_flush, usage_reconcile
 from billing.models import MeterBatch, Subscription
 from billing.plans import plan_sync
 from billing.subscriptions import customer_ensure
-from cabinet.gauges import gauges_count, gauges_report
+from cabinet.common.gauges import gauges_count, gauges_report
 from tests.billing.factories import plan
 from tests.factories import UserFactory
 

@@ -10,9 +10,12 @@ from django_tenants.utils import tenant_context
 
 from billing import limits, usage
 from billing.models import Subscription
-from cabinet.bookings import booking_create
-from cabinet.models import Booking, CatalogItem, ClientProfile, Event, Order
-from cabinet.orders import order_place
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Booking, Event
+from cabinet.bookings.services import booking_create
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.orders.models import Order
 from tests.factories import UserFactory
 
 

@@ -13,7 +13,9 @@ from django_tenants.utils import tenant_context
 from PIL import Image
 
 from billing.models import Plan, Subscription
-from cabinet.models import CatalogItem, ClientProfile, Message
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.messaging.models import Message
 from rbac.models import User
 from tenants.storage import tenant_media_forget
 from tests.factories import UserFactory

@@ -399,7 +399,7 @@ def test_a_top_up_by_a_delayed_method_is_credited_once_when_it_clears(
         "top-up 40.00 EUR paid" if clears else "top-up 40.00 EUR failed, nothing credited"
     )
     with tenant_context(hotel):
-        from cabinet.models import LedgerEntry
+        from cabinet.wallet.models import LedgerEntry
 
         assert LedgerEntry.objects.filter(idempotency_key=f"stripe:{session_id}").count() == (
             1 if clears else 0

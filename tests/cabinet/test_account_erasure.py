@@ -15,25 +15,22 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.bookings import booking_create
-from cabinet.chat import general_thread, message_post
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Booking, Event
+from cabinet.bookings.services import booking_create
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
 from cabinet.hotel.models import Stay
 from cabinet.hotel.services import stay_create
-from cabinet.models import (
-    Booking,
-    CatalogItem,
-    ClientProfile,
-    Event,
-    LedgerEntry,
-    Notification,
-    Order,
-    Thread,
-    Wallet,
-)
-from cabinet.orders import order_place, order_set_status
+from cabinet.messaging.chat import general_thread, message_post
+from cabinet.messaging.models import Thread
+from cabinet.notifications.models import Notification
+from cabinet.orders.models import Order
+from cabinet.orders.services import order_set_status
 from cabinet.shop.models import Address, ReturnRequest
 from cabinet.staff.kpi import kpis
-from cabinet.wallet import wallet_top_up
+from cabinet.wallet.models import LedgerEntry, Wallet
+from cabinet.wallet.services import wallet_top_up
 from rbac.account import ERASED_DOMAIN, accounts_purge_due
 from rbac.models import AuditEntry, User
 from rbac.signals import personal_data_erasing

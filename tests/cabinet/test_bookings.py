@@ -8,8 +8,9 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.bookings import SoldOut, booking_cancel, booking_create
-from cabinet.models import Booking, ClientProfile, Event
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Booking, Event
+from cabinet.bookings.services import SoldOut, booking_cancel, booking_create
 from rbac.models import User
 from tests.factories import UserFactory
 

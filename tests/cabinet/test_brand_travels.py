@@ -12,11 +12,12 @@ from django_tenants.utils import tenant_context
 from PIL import Image
 from pypdf import PdfReader
 
-from cabinet.documents import order_document_build
-from cabinet.models import CatalogItem, ClientProfile
-from cabinet.notifications import _send_email
-from cabinet.orders import order_place
-from cabinet.wallet import wallet_top_up
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.documents.services import order_document_build
+from cabinet.notifications.services import _send_email
+from cabinet.wallet.services import wallet_top_up
 from rbac.models import User
 from tests.cabinet.test_branding_page import _form, _picture
 from tests.factories import UserFactory

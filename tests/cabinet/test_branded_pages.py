@@ -2,7 +2,7 @@ import re
 
 from django_tenants.utils import tenant_context
 
-from cabinet.services import branding_update
+from cabinet.branding.services import branding_update
 from tests.factories import PASSWORD, UserFactory
 
 

@@ -9,10 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 from PIL import Image
 
-from cabinet.contrast import WHITE, contrast_ratio, darkened_to, readable_on
-from cabinet.models import Branding, cover_small_name
-from cabinet.selectors import branding_get
-from cabinet.services import branding_update
+from cabinet.branding.contrast import WHITE, contrast_ratio, darkened_to, readable_on
+from cabinet.branding.models import Branding, cover_small_name
+from cabinet.branding.selectors import branding_get
+from cabinet.branding.services import branding_update
 from rbac.models import AuditEntry, User
 from tests.factories import UserFactory
 
@@ -220,10 +220,11 @@ def test_receipts_carry_the_business_details_numbers_and_vat(hotel, owner_client
 
     from pypdf import PdfReader
 
-    from cabinet.documents import order_document_build
-    from cabinet.models import CatalogItem, ClientProfile
-    from cabinet.orders import order_place
-    from cabinet.wallet import wallet_top_up
+    from cabinet.accounts.models import ClientProfile
+    from cabinet.catalog.models import CatalogItem
+    from cabinet.checkout.placing import order_place
+    from cabinet.documents.services import order_document_build
+    from cabinet.wallet.services import wallet_top_up
 
     legal = {
         "legal-legal_name": "Seaside Resorts LLC",

@@ -12,9 +12,11 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 from PIL import Image
 
-from cabinet.models import CatalogItem, ClientProfile, Wallet
-from cabinet.orders import order_place
-from cabinet.wallet import wallet_top_up
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.wallet.models import Wallet
+from cabinet.wallet.services import wallet_top_up
 from rbac.models import StaffProfile
 from rbac.roles import role_set
 from tests.factories import UserFactory

@@ -6,7 +6,8 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 from PIL import Image
 
-from cabinet.models import ClientProfile, Message, Thread
+from cabinet.accounts.models import ClientProfile
+from cabinet.messaging.models import Message, Thread
 from cabinet.staff.services import client_assign
 from rbac.models import User
 from rbac.roles import role_set

@@ -13,25 +13,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.checkout import (
-    checkout_confirm,
-    checkout_open_booking,
-    checkout_open_order,
-    checkout_refund,
-)
-from cabinet.models import (
-    Booking,
-    CatalogItem,
-    Checkout,
-    ClientProfile,
-    Event,
-    LedgerEntry,
-    LoyaltySettings,
-    Order,
-    Wallet,
-)
-from cabinet.orders import order_set_status
-from cabinet.wallet import points_grant, wallet_top_up
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Booking, Event
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.models import Checkout
+from cabinet.checkout.placing import checkout_confirm
+from cabinet.checkout.services import checkout_open_booking, checkout_open_order, checkout_refund
+from cabinet.orders.models import Order
+from cabinet.orders.services import order_set_status
+from cabinet.wallet.models import LedgerEntry, LoyaltySettings, Wallet
+from cabinet.wallet.services import points_grant, wallet_top_up
 from rbac.models import User
 from rbac.roles import role_set
 from tests.factories import UserFactory
@@ -427,7 +418,7 @@ def test_a_checkout_of_another_tenant_is_404(hotel, shop, guest):
 
 
 def test_a_paid_event_earns_points_when_the_voucher_is_checked_by_the_owners_rule(hotel, guest):
-    from cabinet.bookings import booking_check_in
+    from cabinet.bookings.services import booking_check_in
 
     with tenant_context(hotel):
         owner = User.objects.get(email="owner@hotel.example.com")

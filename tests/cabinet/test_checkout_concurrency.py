@@ -15,18 +15,13 @@ from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.checkout import checkout_confirm, checkout_open_order
-from cabinet.models import (
-    CatalogCategory,
-    CatalogItem,
-    Checkout,
-    ClientProfile,
-    LedgerEntry,
-    Offer,
-    OfferRedemption,
-    Wallet,
-)
-from cabinet.wallet import wallet_top_up
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogCategory, CatalogItem
+from cabinet.checkout.models import Checkout, OfferRedemption
+from cabinet.checkout.placing import checkout_confirm
+from cabinet.checkout.services import checkout_open_order
+from cabinet.wallet.models import LedgerEntry, Offer, Wallet
+from cabinet.wallet.services import wallet_top_up
 from rbac.models import User
 
 

@@ -11,7 +11,7 @@ from django_tenants.utils import tenant_context
 
 from billing.models import UsageEvent
 from billing.reports import usage_report
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from tests.factories import UserFactory
 
 

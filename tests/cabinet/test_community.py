@@ -6,13 +6,9 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import (
-    ClientProfile,
-    CommunityReply,
-    CommunityTopic,
-    DirectMessage,
-    Notification,
-)
+from cabinet.accounts.models import ClientProfile
+from cabinet.messaging.models import CommunityReply, CommunityTopic, DirectMessage
+from cabinet.notifications.models import Notification
 from rbac.models import AuditEntry, SecurityPolicy, User
 from rbac.policy import policy_forget
 from rbac.roles import role_set

@@ -12,10 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django_tenants.utils import tenant_context
 
-from cabinet.content_i18n import content_languages, missing_translations, tr
-from cabinet.machine_translation import LibreTranslate, TranslationFailed, suggest_into
-from cabinet.models import CatalogCategory, CatalogItem, ClientProfile, Tier
-from cabinet.services import branding_update
+from cabinet.accounts.models import ClientProfile
+from cabinet.branding.services import branding_update
+from cabinet.catalog.models import CatalogCategory, CatalogItem
+from cabinet.content.machine_translation import LibreTranslate, TranslationFailed, suggest_into
+from cabinet.content.translations import content_languages, missing_translations, tr
+from cabinet.wallet.models import Tier
 from rbac.models import AuditEntry, StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory

@@ -13,10 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet import custom_fields
+from cabinet.accounts.models import ClientProfile
+from cabinet.accounts.personal_data import personal_data_erase, personal_data_sections
+from cabinet.custom_fields import services as custom_fields
+from cabinet.custom_fields.models import CustomField
 from cabinet.hotel.models import Stay
-from cabinet.models import ClientProfile, CustomField, Order
-from cabinet.personal_data import personal_data_erase, personal_data_sections
+from cabinet.orders.models import Order
 from cabinet.school.services import parent_pair, student_create
 from rbac.models import AuditEntry, StaffProfile, User
 from rbac.roles import role_set

@@ -13,9 +13,10 @@ from django.core import mail
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet import notifications
-from cabinet.models import ClientProfile, Delivery, NotificationSettings
-from cabinet.notifications import (
+from cabinet.accounts.models import ClientProfile
+from cabinet.notifications import services as notifications
+from cabinet.notifications.models import Delivery, NotificationSettings
+from cabinet.notifications.services import (
     INTERRUPTED,
     SENDING_LEASE,
     LeaseHeld,

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.contrast import DARK_CARD, TEXT_RATIO, UI_RATIO, contrast_ratio, lightened_to
-from cabinet.models import ClientProfile
-from cabinet.services import branding_update
+from cabinet.accounts.models import ClientProfile
+from cabinet.branding.contrast import DARK_CARD, TEXT_RATIO, UI_RATIO, contrast_ratio, lightened_to
+from cabinet.branding.services import branding_update
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory

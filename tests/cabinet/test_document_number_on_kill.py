@@ -7,8 +7,10 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import tenant_context
 
-from cabinet import documents
-from cabinet.models import ClientProfile, Document, DocumentSeries, Order
+from cabinet.accounts.models import ClientProfile
+from cabinet.documents import services as documents
+from cabinet.documents.models import Document, DocumentSeries
+from cabinet.orders.models import Order
 from tests.factories import UserFactory
 
 

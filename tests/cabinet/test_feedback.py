@@ -16,8 +16,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.bookings import booking_create
-from cabinet.feedback import (
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.bookings.services import booking_create
+from cabinet.branding.services import branding_update
+from cabinet.catalog.models import CatalogCategory, CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.feedback.models import Review, Survey, SurveyResponse
+from cabinet.feedback.services import (
     csat_percent,
     nps_score,
     question_add,
@@ -34,21 +40,11 @@ from cabinet.feedback import (
     survey_send,
 )
 from cabinet.hotel.services import stay_create, stay_set_status
-from cabinet.models import (
-    CatalogCategory,
-    CatalogItem,
-    ClientProfile,
-    Club,
-    Event,
-    Notification,
-    Review,
-    Survey,
-    SurveyResponse,
-    WorkRequest,
-)
-from cabinet.orders import order_place, order_set_status
-from cabinet.services import branding_update
-from cabinet.wallet import wallet_top_up
+from cabinet.notifications.models import Notification
+from cabinet.orders.services import order_set_status
+from cabinet.wallet.models import Club
+from cabinet.wallet.services import wallet_top_up
+from cabinet.work.models import WorkRequest
 from rbac.account import personal_data_sections
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set

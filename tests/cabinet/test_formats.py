@@ -12,8 +12,9 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.bookings import booking_create, booking_ics
-from cabinet.models import ClientProfile, Event
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.bookings.services import booking_create, booking_ics
 from rbac.audit import audit_record
 from rbac.models import User
 from rbac.spreadsheets import csv_bytes, csv_cell

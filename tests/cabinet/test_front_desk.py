@@ -10,7 +10,8 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import Assignment, ClientProfile, InfoPage
+from cabinet.accounts.models import Assignment, ClientProfile
+from cabinet.content.models import InfoPage
 from rbac.models import AuditEntry, ClientInvitation, SecurityPolicy, StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory

@@ -13,8 +13,10 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image
 
+from cabinet.accounts.models import ClientProfile
+from cabinet.branding.models import Branding, BusinessDetails
+from cabinet.catalog.models import CatalogItem
 from cabinet.hotel.models import Stay
-from cabinet.models import Branding, BusinessDetails, CatalogItem, ClientProfile
 from rbac.models import AuditEntry, User
 from tests.factories import UserFactory
 
@@ -130,4 +132,4 @@ def test_the_home_costs_a_fixed_number_of_queries(hotel, guest):
         for days in range(5):
             a_stay(guest, in_days=days + 2)
     browser.get("/")
-    assert count() <= before <= 12  # 12: the card asking for their opinion (cabinet.feedback)
+    assert count() <= before <= 12  # 12: the card asking for their opinion (feedback)

@@ -11,19 +11,17 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.chat import general_thread, message_post, thread_close
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
 from cabinet.hotel.services import stay_check_in, stay_create, stay_set_status
-from cabinet.intake import work_open
-from cabinet.models import (
-    CatalogItem,
-    ClientProfile,
-    Notification,
-    RequestType,
-    WorkRequest,
-)
-from cabinet.orders import order_place, order_set_status
+from cabinet.messaging.chat import general_thread, message_post, thread_close
+from cabinet.notifications.models import Notification
+from cabinet.orders.services import order_set_status
 from cabinet.staff.services import client_assign
-from cabinet.wallet import wallet_top_up
+from cabinet.wallet.services import wallet_top_up
+from cabinet.work.intake import work_open
+from cabinet.work.models import RequestType, WorkRequest
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory

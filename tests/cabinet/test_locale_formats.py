@@ -14,9 +14,11 @@ from django.test import Client
 from django.utils import formats, translation
 from django_tenants.utils import tenant_context
 
-from cabinet.bookings import booking_create
-from cabinet.models import ClientProfile, Event, Notification
-from cabinet.money import money
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.bookings.services import booking_create
+from cabinet.common.money import money
+from cabinet.notifications.models import Notification
 from tests.factories import UserFactory
 
 MOMENT = dt.datetime(2026, 12, 7, 14, 30, 5, tzinfo=dt.UTC)

@@ -13,11 +13,12 @@ from django.db import connections
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.intake import work_open
-from cabinet.models import ClientProfile, WorkRequest
+from cabinet.accounts.models import ClientProfile
 from cabinet.staff.assignment import Target, staff_offboard
 from cabinet.staff.services import client_assign
 from cabinet.staff.work import request_take
+from cabinet.work.intake import work_open
+from cabinet.work.models import WorkRequest
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
 from tests.conftest import host_of

@@ -12,28 +12,22 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.checkout import (
-    checkout_confirm,
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.models import OfferRedemption
+from cabinet.checkout.placing import checkout_confirm
+from cabinet.checkout.services import (
     checkout_open_booking,
     checkout_open_order,
     checkout_refund,
     checkout_set_code,
     price,
 )
-from cabinet.models import (
-    CatalogItem,
-    ClientProfile,
-    Club,
-    Event,
-    LoyaltySettings,
-    Offer,
-    OfferRedemption,
-    Order,
-    Tier,
-    Wallet,
-)
-from cabinet.orders import order_set_status
-from cabinet.wallet import points_earn_for, wallet_top_up
+from cabinet.orders.models import Order
+from cabinet.orders.services import order_set_status
+from cabinet.wallet.models import Club, LoyaltySettings, Offer, Tier, Wallet
+from cabinet.wallet.services import points_earn_for, wallet_top_up
 from rbac.models import AuditEntry, User
 from rbac.roles import role_set
 from tests.factories import UserFactory

@@ -5,9 +5,9 @@ cabinet's default; the missing-translations page lists the plans still to transl
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from cabinet.accounts.models import ClientProfile
+from cabinet.branding.services import branding_update
 from cabinet.memberships.models import MembershipPlan
-from cabinet.models import ClientProfile
-from cabinet.services import branding_update
 from rbac.models import User
 from tests.factories import UserFactory
 

@@ -6,9 +6,9 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import MessageTemplate
-from cabinet.notifications import _send_email
-from cabinet.services import branding_update
+from cabinet.branding.services import branding_update
+from cabinet.notifications.models import MessageTemplate
+from cabinet.notifications.services import _send_email
 from rbac.models import AuditEntry, User
 from tests.factories import UserFactory
 

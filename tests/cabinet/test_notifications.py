@@ -8,9 +8,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django_tenants.utils import tenant_context
 
-from cabinet.models import CatalogItem, ClientProfile, Delivery, Notification, NotificationSettings
-from cabinet.notifications import delivery_run, notify
-from cabinet.orders import order_place, order_set_status
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.notifications.models import Delivery, Notification, NotificationSettings
+from cabinet.notifications.services import delivery_run, notify
+from cabinet.orders.services import order_set_status
 from tests.factories import UserFactory
 from tests.support.fake_telegram import fake_telegram
 
@@ -63,7 +66,7 @@ def test_the_same_event_notifies_once(hotel, guest):
 
 def test_telegram_goes_through_the_egress_guard(hotel, guest, telegram, settings):
     # given a Bot API address on our own network, not allowed in production
-    from cabinet.notifications import DeliveryFailed
+    from cabinet.notifications.services import DeliveryFailed
 
     settings.TELEGRAM_ALLOW_PRIVATE = False
     with tenant_context(hotel):
@@ -88,7 +91,7 @@ def test_a_redelivered_task_never_sends_twice(hotel, guest, telegram):
 
 
 def test_a_failing_channel_is_retried_and_every_attempt_is_logged(hotel, guest, telegram):
-    from cabinet.notifications import DeliveryFailed
+    from cabinet.notifications.services import DeliveryFailed
 
     telegram.fail_next = 1
     with tenant_context(hotel):
@@ -159,8 +162,8 @@ def test_staff_see_each_attempt_on_the_client_card_and_others_see_nothing(
 def test_a_booking_is_confirmed_and_reminded_the_evening_before_once_on_each_channel(
     hotel, guest, telegram, eager_tasks, django_capture_on_commit_callbacks
 ):
-    from cabinet.bookings import booking_create, booking_reminders_send
-    from cabinet.models import Event
+    from cabinet.bookings.models import Event
+    from cabinet.bookings.services import booking_create, booking_reminders_send
 
     start = (timezone.now() + dt.timedelta(days=3)).replace(hour=11, minute=0, second=0)
     with tenant_context(hotel):
@@ -189,8 +192,8 @@ def test_a_booking_is_confirmed_and_reminded_the_evening_before_once_on_each_cha
 
 
 def test_no_reminder_when_booked_inside_the_window_cancelled_or_switched_off(hotel, guest, shop):
-    from cabinet.bookings import booking_cancel, booking_create, booking_reminders_send
-    from cabinet.models import Event
+    from cabinet.bookings.models import Event
+    from cabinet.bookings.services import booking_cancel, booking_create, booking_reminders_send
     from rbac.policy import policy_get
 
     with tenant_context(hotel):
@@ -219,8 +222,8 @@ def test_no_reminder_when_booked_inside_the_window_cancelled_or_switched_off(hot
 
 
 def test_a_russian_guest_is_reminded_in_russian(hotel, guest):
-    from cabinet.bookings import booking_create, booking_reminders_send
-    from cabinet.models import Event
+    from cabinet.bookings.models import Event
+    from cabinet.bookings.services import booking_create, booking_reminders_send
 
     start = timezone.now() + dt.timedelta(days=2)
     with tenant_context(hotel):
@@ -265,7 +268,7 @@ def queued(monkeypatch):
 def test_a_burst_becomes_three_messages_and_one_digest_per_channel(
     hotel, guest, telegram, queued, django_capture_on_commit_callbacks
 ):
-    from cabinet.notifications import BURST_WINDOW, digest_run
+    from cabinet.notifications.services import BURST_WINDOW, digest_run
 
     with tenant_context(hotel), django_capture_on_commit_callbacks(execute=True):
         for n in range(1, 7):
@@ -294,7 +297,7 @@ def test_a_burst_becomes_three_messages_and_one_digest_per_channel(
 def test_a_failing_digest_is_logged_retried_and_given_up_without_blocking_the_next(
     hotel, guest, telegram, queued, django_capture_on_commit_callbacks
 ):
-    from cabinet.notifications import DeliveryFailed, digest_give_up, digest_run
+    from cabinet.notifications.services import DeliveryFailed, digest_give_up, digest_run
 
     telegram.fail_next = 1
     with tenant_context(hotel), django_capture_on_commit_callbacks(execute=True):
@@ -318,8 +321,8 @@ def test_a_failing_digest_is_logged_retried_and_given_up_without_blocking_the_ne
 def test_an_email_is_branded_and_in_the_recipients_language(hotel):
     """The frame of the email (greeting, button, footer) is in the person's language, with the
     cabinet's name and colour; the HTML part carries the branding."""
-    from cabinet.notifications import _send_email
-    from cabinet.services import branding_update
+    from cabinet.branding.services import branding_update
+    from cabinet.notifications.services import _send_email
 
     with tenant_context(hotel):
         branding_update(primary_colour="#123456")

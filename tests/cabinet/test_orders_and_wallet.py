@@ -9,10 +9,14 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from billing.models import UsageEvent
-from cabinet.documents import order_document_build
-from cabinet.models import CatalogItem, ClientProfile, LedgerEntry, Order, Wallet
-from cabinet.orders import order_place, order_set_status
-from cabinet.wallet import ledger_apply, points_earn_for, wallet_top_up
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.documents.services import order_document_build
+from cabinet.orders.models import Order
+from cabinet.orders.services import order_set_status
+from cabinet.wallet.models import LedgerEntry, Wallet
+from cabinet.wallet.services import ledger_apply, points_earn_for, wallet_top_up
 from rbac.models import User
 from tests.factories import UserFactory
 
@@ -101,7 +105,7 @@ def test_the_database_refuses_negative_points_whatever_the_code(hotel, guest):
 
 def test_only_money_taken_back_at_stripe_takes_the_balance_below_zero(hotel, guest):
     # A payment, a correction, anything done here is refused below zero; a card top-up refunded
-    # or disputed at Stripe after it was spent is written anyway (cabinet.wallet says why).
+    # or disputed at Stripe after it was spent is written anyway (cabinet.wallet.services says why).
     with tenant_context(hotel):
         with pytest.raises(ValidationError, match="too low"), transaction.atomic():
             ledger_apply(client=guest, account="balance", kind="spend", amount=Decimal("-101"))
@@ -278,7 +282,7 @@ def test_staff_accept_and_finish_orders_of_clients_they_may_see(hotel, guest):
 
 
 def test_tier_and_offers_meant_for_the_client_show_on_the_home_page(hotel, guest):
-    from cabinet.models import Club, Offer
+    from cabinet.wallet.models import Club, Offer
 
     with tenant_context(hotel):
         staff = UserFactory(is_staff=True)
@@ -308,7 +312,8 @@ def test_tier_and_offers_meant_for_the_client_show_on_the_home_page(hotel, guest
 
 
 def test_a_changed_tier_or_welcome_page_shows_at_once_and_only_in_its_cabinet(hotel, shop, guest):
-    from cabinet.models import InfoPage, Tier
+    from cabinet.content.models import InfoPage
+    from cabinet.wallet.models import Tier
 
     browser = signed_in(hotel, guest.user)
     browser.get("/")  # tiers and welcome page now cached

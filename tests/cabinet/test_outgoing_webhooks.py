@@ -17,10 +17,13 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet import outgoing
-from cabinet.models import CatalogItem, ClientProfile, WebhookDelivery, WebhookEndpoint
-from cabinet.orders import order_place, order_set_status
-from cabinet.outgoing import LeaseHeld, deliver, endpoint_add, retry_delay, signature
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.notifications import outgoing
+from cabinet.notifications.models import WebhookDelivery, WebhookEndpoint
+from cabinet.notifications.outgoing import LeaseHeld, deliver, endpoint_add, retry_delay, signature
+from cabinet.orders.services import order_set_status
 from rbac.models import AuditEntry, StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory
@@ -229,7 +232,7 @@ def test_a_name_that_rebinds_inside_after_registration_is_never_posted_to(
 
 
 def test_a_big_answer_still_counts_by_its_status(hotel, receiver, monkeypatch):
-    monkeypatch.setattr("cabinet.outgoing.MAX_ANSWER_BYTES", 1024)
+    monkeypatch.setattr("cabinet.notifications.outgoing.MAX_ANSWER_BYTES", 1024)
     receiver.answers, receiver.answer_body = [200], b"<html>" + b"x" * 4096
     with tenant_context(hotel):
         endpoint_add(url=receiver.url, events=["order.created"], by=owner(hotel))

@@ -16,14 +16,17 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.bookings import booking_create
-from cabinet.chat import general_thread, message_post
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.bookings.services import booking_create
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
 from cabinet.hotel.services import stay_create
-from cabinet.models import CatalogItem, ClientProfile, Event, LedgerEntry
-from cabinet.orders import order_place
+from cabinet.messaging.chat import general_thread, message_post
 from cabinet.school.models import Student
 from cabinet.shop.models import Address
-from cabinet.wallet import wallet_top_up
+from cabinet.wallet.models import LedgerEntry
+from cabinet.wallet.services import wallet_top_up
 from rbac.account import personal_data_sections
 from rbac.models import AuditEntry, User
 from tests.factories import PASSWORD, UserFactory

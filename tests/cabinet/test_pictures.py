@@ -12,8 +12,10 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image
 
-from cabinet.images import small_name
-from cabinet.models import ClientProfile, Event, InfoPage
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.common.images import small_name
+from cabinet.content.models import InfoPage
 from rbac.models import StaffProfile
 from rbac.roles import role_set
 from tests.factories import UserFactory
@@ -139,7 +141,7 @@ def test_a_picture_over_the_storage_quota_is_refused_and_nothing_is_lost(
     hotel, manager_client, monkeypatch
 ):
     event = an_event(hotel)
-    monkeypatch.setattr("cabinet.storage_quota.tenant_media_bytes", lambda schema: 10**13)
+    monkeypatch.setattr("cabinet.common.storage_quota.tenant_media_bytes", lambda schema: 10**13)
     upload = SimpleUploadedFile("a.jpg", photo(), content_type="image/jpeg")
     response = manager_client.post(f"/staff/content/events/{event.pk}/",
                                    event_data(event, image=upload, title="Renamed"))  # fmt: skip

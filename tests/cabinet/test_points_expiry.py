@@ -7,8 +7,10 @@ import time_machine
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, LedgerEntry, Order, Wallet
-from cabinet.wallet import _apply, points_expire, points_grant
+from cabinet.accounts.models import ClientProfile
+from cabinet.orders.models import Order
+from cabinet.wallet.models import LedgerEntry, Wallet
+from cabinet.wallet.services import _apply, points_expire, points_grant
 from rbac.models import SecurityPolicy
 from tests.factories import UserFactory
 
@@ -61,7 +63,7 @@ def test_only_points_expire_never_the_balance(hotel):
     with tenant_context(hotel):
         client = ClientProfile.objects.create(user=UserFactory())
         with time_machine.travel(timezone.now() - dt.timedelta(days=400)):
-            from cabinet.wallet import wallet_top_up
+            from cabinet.wallet.services import wallet_top_up
 
             wallet_top_up(client=client, amount=100)
         points_expire()

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from rbac.models import AuditEntry, User
 from tests.factories import PASSWORD, UserFactory
 from tests.support.sign_in import reauthenticated

@@ -14,9 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, Delivery, NotificationSettings, PushSubscription
-from cabinet.notifications import DeliveryFailed, delivery_run, notify
-from cabinet.push import PushFailed, push_send
+from cabinet.accounts.models import ClientProfile
+from cabinet.notifications.models import Delivery, NotificationSettings, PushSubscription
+from cabinet.notifications.push import PushFailed, push_send
+from cabinet.notifications.services import DeliveryFailed, delivery_run, notify
 from tests.factories import UserFactory
 from tests.support.fake_push import fake_push_service
 from tests.support.getaddrinfo import ScriptedResolver

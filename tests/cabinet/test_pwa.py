@@ -2,7 +2,7 @@ import json
 
 from django_tenants.utils import tenant_context
 
-from cabinet.services import branding_update
+from cabinet.branding.services import branding_update
 
 
 def test_the_manifest_carries_the_tenants_name_and_colour(hotel, hotel_client, shop_client):

@@ -4,9 +4,10 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet import sms
-from cabinet.models import ClientProfile, NotificationSettings
-from cabinet.notifications import DeliveryFailed, delivery_run, notify
+from cabinet.accounts.models import ClientProfile
+from cabinet.notifications import sms
+from cabinet.notifications.models import NotificationSettings
+from cabinet.notifications.services import DeliveryFailed, delivery_run, notify
 from tests.factories import UserFactory
 from tests.support.fake_twilio import fake_twilio
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from cabinet.staff.services import client_assign
 from rbac.models import AuditEntry, StaffProfile, Team, User
 from rbac.roles import role_set
@@ -262,8 +262,8 @@ def test_the_staff_api_applies_the_same_policy_and_masking(hotel, office):
 
 
 def test_the_client_card_shows_what_they_ordered_and_booked(hotel, office):
-    from cabinet.models import CatalogItem
-    from cabinet.orders import order_place
+    from cabinet.catalog.models import CatalogItem
+    from cabinet.checkout.placing import order_place
 
     with tenant_context(hotel):
         item = CatalogItem.objects.get(name="Bottle of champagne")

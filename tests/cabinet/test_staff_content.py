@@ -1,7 +1,9 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from cabinet.models import CatalogCategory, CatalogItem, Event, InfoPage
+from cabinet.bookings.models import Event
+from cabinet.catalog.models import CatalogCategory, CatalogItem
+from cabinet.content.models import InfoPage
 from rbac.models import AuditEntry, StaffProfile
 from rbac.roles import role_set
 from tests.factories import UserFactory

@@ -10,7 +10,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 from rest_framework.authtoken.models import Token
 
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from rbac.models import AuditEntry, StaffProfile, User
 from rbac.roles import custom_role_save, role_set
 from tenants.models import Tenant, TenantEvent

@@ -8,9 +8,10 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.bookings import booking_cancel, booking_create
-from cabinet.documents import voucher_code
-from cabinet.models import ClientProfile, Event
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.bookings.services import booking_cancel, booking_create
+from cabinet.documents.services import voucher_code
 from cabinet.staff.services import client_assign
 from rbac.models import AuditEntry, User
 from rbac.roles import role_set
@@ -136,7 +137,7 @@ def test_checking_in_records_a_visit_once_and_a_reused_voucher_is_noticed(hotel,
 def test_the_vouchers_qr_code_opens_the_door_check_with_its_code(hotel, scene):
     from pypdf import PdfReader
 
-    from cabinet.documents import voucher_build, voucher_check_url
+    from cabinet.documents.services import voucher_build, voucher_check_url
 
     with tenant_context(hotel):
         code = voucher_code(scene["first"])

@@ -13,10 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.chat import general_thread, message_post
-from cabinet.models import ClientProfile, Order, RequestType, WorkRequest
+from cabinet.accounts.models import ClientProfile
+from cabinet.messaging.chat import general_thread, message_post
+from cabinet.orders.models import Order
 from cabinet.staff.services import client_assign
 from cabinet.staff.work import request_create, request_take
+from cabinet.work.models import RequestType, WorkRequest
 from rbac.models import StaffProfile, Team, User
 from rbac.roles import custom_role_save, permission_catalog, role_set
 from tests.conftest import host_of

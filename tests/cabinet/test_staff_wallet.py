@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, LedgerEntry, Wallet
-from cabinet.wallet import wallet_top_up
+from cabinet.accounts.models import ClientProfile
+from cabinet.wallet.models import LedgerEntry, Wallet
+from cabinet.wallet.services import wallet_top_up
 from rbac.models import AuditEntry, User
 from rbac.roles import role_set
 from tests.factories import UserFactory

@@ -9,11 +9,13 @@ import time_machine
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.chat import general_thread, message_post
-from cabinet.intake import work_open
-from cabinet.models import CannedAnswer, ClientProfile, RequestType
+from cabinet.accounts.models import ClientProfile
+from cabinet.messaging.chat import general_thread, message_post
+from cabinet.messaging.models import CannedAnswer
 from cabinet.staff.services import client_assign
 from cabinet.staff.work import request_check, request_close, request_take
+from cabinet.work.intake import work_open
+from cabinet.work.models import RequestType
 from rbac.models import AuditEntry, StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory

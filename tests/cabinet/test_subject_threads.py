@@ -7,9 +7,13 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.bookings import booking_create
-from cabinet.models import CatalogItem, ClientProfile, Event, Notification, Thread
-from cabinet.orders import order_place
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.bookings.services import booking_create
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.messaging.models import Thread
+from cabinet.notifications.models import Notification
 from rbac.models import User
 from tests.factories import UserFactory
 

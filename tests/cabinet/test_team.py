@@ -160,7 +160,7 @@ def test_inviting_beyond_the_plans_staff_seats_is_refused_with_an_upgrade_hint(h
 
 
 def test_the_owner_composes_a_role_and_it_decides_what_a_member_sees(hotel, owner_client):
-    from cabinet.models import ClientProfile
+    from cabinet.accounts.models import ClientProfile
     from rbac.models import StaffProfile
     from rbac.roles import custom_roles, role_set
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from cabinet.models import Assignment, ClientProfile
+from cabinet.accounts.models import Assignment, ClientProfile
 from cabinet.staff.assignment import new_client_route
 from cabinet.staff.services import client_assign
 from rbac.models import AuditEntry, NewClientRule, StaffProfile, Team, User

@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, NotificationSettings
-from cabinet.notifications import TELEGRAM_CODE_TRIES, notify
+from cabinet.accounts.models import ClientProfile
+from cabinet.notifications.models import NotificationSettings
+from cabinet.notifications.services import TELEGRAM_CODE_TRIES, notify
 from tests.cabinet.test_notifications import guest, telegram  # noqa: F401 (fixtures)
 from tests.factories import UserFactory
 

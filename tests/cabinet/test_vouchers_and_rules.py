@@ -13,10 +13,13 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from pypdf import PdfReader
 
-from cabinet.bookings import booking_cancel, booking_create
-from cabinet.documents import order_document_build, voucher_build, voucher_code
-from cabinet.models import Booking, CatalogItem, ClientProfile, Document, Event
-from cabinet.orders import order_place
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Booking, Event
+from cabinet.bookings.services import booking_cancel, booking_create
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.documents.models import Document
+from cabinet.documents.services import order_document_build, voucher_build, voucher_code
 from tests.factories import UserFactory
 
 

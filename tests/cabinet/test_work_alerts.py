@@ -15,11 +15,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from cabinet.chat import general_thread, message_post
-from cabinet.intake import work_open
-from cabinet.models import ClientProfile, Delivery, Notification, NotificationSettings, WorkRequest
+from cabinet.accounts.models import ClientProfile
+from cabinet.messaging.chat import general_thread, message_post
+from cabinet.notifications.models import Delivery, Notification, NotificationSettings
 from cabinet.staff.services import client_assign
 from cabinet.staff.work import request_take, requests_sla_warn
+from cabinet.work.intake import work_open
+from cabinet.work.models import WorkRequest
 from rbac.models import StaffProfile, Team, User
 from rbac.roles import role_set
 from tests.factories import UserFactory

@@ -5,10 +5,11 @@ import time_machine
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, RequestType, WorkRequest
-from cabinet.money import money
+from cabinet.accounts.models import ClientProfile
+from cabinet.common.money import money
 from cabinet.staff.services import client_assign
 from cabinet.staff.work import request_create
+from cabinet.work.models import RequestType, WorkRequest
 from rbac.models import AuditEntry, StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory
@@ -99,7 +100,7 @@ def test_kpis_show_response_times_per_person(hotel, desk):
 
 
 def test_staff_are_warned_once_when_a_request_nears_its_deadline(hotel, desk, shop):
-    from cabinet.models import Notification
+    from cabinet.notifications.models import Notification
     from cabinet.staff.work import request_close, request_take, requests_sla_warn
 
     with tenant_context(hotel):
@@ -133,9 +134,10 @@ def test_the_deadline_warning_is_offered_to_staff_and_not_to_clients(hotel, desk
 
 
 def test_kpis_count_orders_done_with_revenue_and_chat_response_times(hotel, desk):
-    from cabinet.chat import general_thread, message_post, thread_close
-    from cabinet.models import CatalogItem
-    from cabinet.orders import order_place, order_set_status
+    from cabinet.catalog.models import CatalogItem
+    from cabinet.checkout.placing import order_place
+    from cabinet.messaging.chat import general_thread, message_post, thread_close
+    from cabinet.orders.services import order_set_status
 
     olga, mine = desk["operator"], desk["work"].client
     start = dt.datetime(2030, 3, 4, 9, 0, tzinfo=dt.UTC)

@@ -74,7 +74,8 @@ def setup(data_dir: Path) -> dict:
     from billing import gateway
     from billing.models import Subscription
     from billing.plans import meters_ensure
-    from cabinet.models import ClientProfile, NotificationSettings
+    from cabinet.accounts.models import ClientProfile
+    from cabinet.notifications.models import NotificationSettings
     from rbac.models import User
     from tenants.models import Tenant, TenantStatus
     from tenants.services import OwnerSpec, tenant_provision
@@ -115,7 +116,9 @@ def send_wave(world: dict, wave: int) -> None:
 
     from billing.models import UsageEvent
     from billing.tasks import flush_usage
-    from cabinet.models import ClientProfile, Delivery, Notification, Order
+    from cabinet.accounts.models import ClientProfile
+    from cabinet.notifications.models import Delivery, Notification
+    from cabinet.orders.models import Order
     from cabinet.tasks import build_receipt, deliver_notification
     from tenants.tasks_base import SCHEMA_HEADER
 
@@ -207,7 +210,9 @@ def outcome(world: dict, smtp: FakeSmtp, fake) -> dict[str, int]:
     from django_tenants.utils import tenant_context
 
     from billing.models import UsageEvent
-    from cabinet.models import Delivery, Document, DocumentSeries, Order
+    from cabinet.documents.models import Document, DocumentSeries
+    from cabinet.notifications.models import Delivery
+    from cabinet.orders.models import Order
 
     lost: Counter[str] = Counter()
     duplicated: Counter[str] = Counter()

@@ -11,7 +11,9 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.models import PaymentAccount
-from cabinet.models import Booking, ClientProfile, Event, LedgerEntry
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Booking, Event
+from cabinet.wallet.models import LedgerEntry
 from rbac.services import client_create
 from tests.conftest import host_of
 from tests.e2e.conftest import screenshot

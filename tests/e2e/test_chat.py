@@ -4,7 +4,7 @@ the guest sees the answer appear without reloading."""
 import pytest
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from cabinet.staff.services import client_assign
 from rbac.models import User
 from rbac.roles import role_set

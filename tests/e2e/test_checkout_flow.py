@@ -9,8 +9,11 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import Booking, ClientProfile, Event, LedgerEntry, Offer, Order, Wallet
-from cabinet.wallet import wallet_top_up
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Booking, Event
+from cabinet.orders.models import Order
+from cabinet.wallet.models import LedgerEntry, Offer, Wallet
+from cabinet.wallet.services import wallet_top_up
 from rbac.services import client_create
 from tests.conftest import host_of
 from tests.e2e.conftest import screenshot

@@ -9,7 +9,7 @@ import re
 import pytest
 from django_tenants.utils import tenant_context
 
-from cabinet.models import Assignment
+from cabinet.accounts.models import Assignment
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
 from tests.conftest import OWNER_PASSWORD, host_of

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from cabinet.verticals import loaded, vertical_named
 from rbac.models import User
 from rbac.services import client_create, user_language_set

@@ -5,8 +5,9 @@ answers in the chat, and the guest sees the chat item done under My requests."""
 import pytest
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, RequestType, WorkRequest
+from cabinet.accounts.models import ClientProfile
 from cabinet.staff.services import client_assign
+from cabinet.work.models import RequestType, WorkRequest
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
 from tests.conftest import host_of

@@ -17,13 +17,13 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
-from cabinet.demo import demo_tenants
-from cabinet.demo_pictures import demo_pictures_seed
+from cabinet.accounts.models import ClientProfile
+from cabinet.branding.services import branding_update
+from cabinet.demo.pictures import demo_pictures_seed
+from cabinet.demo.seed import demo_tenants
 from cabinet.memberships.demo import seed_demo_plans
-from cabinet.models import ClientProfile
-from cabinet.services import branding_update
 from cabinet.verticals import loaded, vertical_named
-from cabinet.wallet import wallet_top_up
+from cabinet.wallet.services import wallet_top_up
 from rbac.models import User
 from rbac.services import client_create
 from tests.conftest import OWNER_PASSWORD, committed_tenant_for, host_of

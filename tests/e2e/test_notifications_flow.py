@@ -12,8 +12,10 @@ from django.core import mail
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.bookings import booking_reminders_send
-from cabinet.models import ClientProfile, Delivery, Event
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.bookings.services import booking_reminders_send
+from cabinet.notifications.models import Delivery
 from rbac import sms
 from rbac.models import User
 from rbac.services import client_create

@@ -7,8 +7,8 @@ import pytest
 from django_tenants.utils import tenant_context
 from pypdf import PdfReader
 
-from cabinet.models import ClientProfile
-from cabinet.wallet import wallet_top_up
+from cabinet.accounts.models import ClientProfile
+from cabinet.wallet.services import wallet_top_up
 from rbac.models import User
 from rbac.services import client_create
 from tests.conftest import host_of

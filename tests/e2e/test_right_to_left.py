@@ -11,8 +11,9 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, InfoPage
-from cabinet.wallet import wallet_top_up
+from cabinet.accounts.models import ClientProfile
+from cabinet.content.models import InfoPage
+from cabinet.wallet.services import wallet_top_up
 from rbac.models import User
 from rbac.services import client_create
 from tests.conftest import OWNER_PASSWORD, committed_tenant_for, host_of

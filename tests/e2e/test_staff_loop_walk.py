@@ -14,8 +14,9 @@ from django.core import mail
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import Assignment, ClientProfile, WorkRequest
+from cabinet.accounts.models import Assignment, ClientProfile
 from cabinet.staff.services import client_assign
+from cabinet.work.models import WorkRequest
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
 from rbac.services import client_create

@@ -8,8 +8,9 @@ import pytest
 from django.core import mail
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, RequestType
+from cabinet.accounts.models import ClientProfile
 from cabinet.staff.work import request_create
+from cabinet.work.models import RequestType
 from rbac.models import User
 from tests.conftest import OWNER_PASSWORD, host_of
 from tests.e2e.conftest import screenshot

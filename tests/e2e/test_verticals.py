@@ -10,8 +10,10 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image
 
-from cabinet.models import CatalogItem, ClientProfile, Order
-from cabinet.orders import order_place
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.orders.models import Order
 from rbac.models import User
 from rbac.services import client_create
 from tests.conftest import committed_tenant_for, host_of

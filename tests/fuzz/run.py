@@ -78,7 +78,7 @@ def prepare(env: dict[str, str]) -> dict[str, dict[str, str]]:
     from django_tenants.utils import tenant_context
     from rest_framework.authtoken.models import Token
 
-    from cabinet.demo import demo_tenants
+    from cabinet.demo.seed import demo_tenants
     from cabinet.verticals import loaded, verticals
     from rbac.models import StaffProfile, User
     from rbac.roles import role_set

@@ -8,10 +8,10 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from cabinet.accounts.models import ClientProfile
+from cabinet.branding.services import branding_update
 from cabinet.hotel.models import MapPoint, Room, Stay
 from cabinet.hotel.services import stay_create
-from cabinet.models import ClientProfile
-from cabinet.services import branding_update
 from rbac.models import User
 from tests.factories import UserFactory
 

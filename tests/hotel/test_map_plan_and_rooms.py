@@ -11,9 +11,9 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image
 
+from cabinet.accounts.models import ClientProfile
 from cabinet.hotel.models import MapPlan, Room
 from cabinet.hotel.services import stay_create
-from cabinet.models import ClientProfile
 from rbac.models import AuditEntry, StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory

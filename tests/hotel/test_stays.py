@@ -14,9 +14,11 @@ from django_tenants.utils import tenant_context
 from guardian.shortcuts import assign_perm
 from PIL import Image
 
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
 from cabinet.hotel.models import MapPoint, Room, Stay
 from cabinet.hotel.services import stay_create
-from cabinet.models import CatalogItem, ClientProfile, Order
+from cabinet.orders.models import Order
 from rbac.models import AuditEntry, StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory
@@ -295,7 +297,7 @@ def test_the_stay_pages_cost_the_same_whatever_the_history(
 
 
 def test_an_excursion_is_booked_for_the_party_in_one_tap_from_the_stay(hotel, anna):
-    from cabinet.models import Booking, Event
+    from cabinet.bookings.models import Booking, Event
 
     profile, _stay = anna
     browser = as_(hotel, profile.user)
@@ -330,7 +332,7 @@ def test_an_excursion_is_booked_for_the_party_in_one_tap_from_the_stay(hotel, an
 
 @pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "stay/", ""])
 def test_booking_returns_only_to_a_page_of_this_cabinet(hotel, anna, next_url):
-    from cabinet.models import Event
+    from cabinet.bookings.models import Event
 
     profile, _stay = anna
     with tenant_context(hotel):

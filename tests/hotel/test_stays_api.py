@@ -14,9 +14,10 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from rest_framework.authtoken.models import Token
 
+from cabinet.accounts.models import ClientProfile
 from cabinet.hotel.models import Stay
 from cabinet.hotel.services import stay_create
-from cabinet.models import ClientProfile, WorkRequest
+from cabinet.work.models import WorkRequest
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
 from tests.conftest import host_of, provision_test_tenant

@@ -8,8 +8,8 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 from PIL import Image
 
-from cabinet.models import Branding
-from cabinet.services import branding_logo_set
+from cabinet.branding.models import Branding
+from cabinet.branding.services import branding_logo_set
 from rbac.models import User
 from tests.conftest import host_of
 from tests.factories import PASSWORD, UserFactory

@@ -18,14 +18,10 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import (
-    Booking,
-    ClientProfile,
-    Document,
-    Event,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Booking, Event
+from cabinet.documents.models import Document
+from cabinet.notifications.models import WebhookDelivery, WebhookEndpoint
 from rbac.models import ApiKey, DataExport, StaffInvitation, User
 from tests.conftest import host_of
 from tests.factories import PASSWORD, UserFactory
@@ -116,7 +112,7 @@ def _confirmed_booking(pk: int, guest: str) -> Booking:
 
 
 def test_a_hotel_voucher_does_not_pass_the_shop_door_for_the_booking_with_the_same_id(hotel, shop):
-    from cabinet.documents import voucher_code
+    from cabinet.documents.services import voucher_code
 
     # given confirmed bookings with the same primary key in hotel and in shop
     pk = same_pk()
@@ -160,7 +156,7 @@ def _document(pk: int, user: User, text: bytes) -> Document:
 
 
 def test_a_hotel_document_link_does_not_open_the_shop_document_with_the_same_ids(hotel, shop):
-    from cabinet.documents import document_link
+    from cabinet.documents.services import document_link
 
     # given a user and a document with the same primary keys in hotel and in shop
     user_pk, document_pk = same_pk(), same_pk()
@@ -184,7 +180,7 @@ def test_a_hotel_document_link_does_not_open_the_shop_document_with_the_same_ids
 
 
 def test_a_hotel_export_download_does_not_fetch_the_shop_export_with_the_same_ids(hotel, shop):
-    from cabinet.account import download_url
+    from cabinet.accounts.account_views import download_url
 
     def ready_export(pk: int, user: User, text: bytes) -> DataExport:
         export = DataExport(pk=pk, user=user, status=DataExport.Status.READY, progress=100)
@@ -335,7 +331,7 @@ def test_a_hotel_api_key_is_refused_by_the_shop_even_with_the_same_prefix_and_ha
 
 
 def test_a_webhook_body_names_its_cabinet_under_the_signature(hotel, shop, settings):
-    from cabinet.outgoing import deliver, signature
+    from cabinet.notifications.outgoing import deliver, signature
     from tests.cabinet.test_outgoing_webhooks import Receiver
     from tests.support.fake_server import serving
 

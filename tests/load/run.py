@@ -73,7 +73,7 @@ def prepare(env: dict[str, str]) -> list[dict[str, str]]:
     from django_tenants.utils import tenant_context
     from rest_framework.authtoken.models import Token
 
-    from cabinet.models import ClientProfile
+    from cabinet.accounts.models import ClientProfile
     from rbac.services import client_create
     from tenants.models import Tenant
 

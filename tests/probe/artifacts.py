@@ -222,8 +222,9 @@ def _voucher(scene: Scene) -> list[Replay]:
 
     from django.utils import timezone
 
-    from cabinet.documents import voucher_code
-    from cabinet.models import Booking, ClientProfile, Event
+    from cabinet.accounts.models import ClientProfile
+    from cabinet.bookings.models import Booking, Event
+    from cabinet.documents.services import voucher_code
     from tests.factories import UserFactory
 
     def booking(guest: str) -> Booking:
@@ -250,8 +251,9 @@ def _voucher(scene: Scene) -> list[Replay]:
 def _document(scene: Scene) -> list[Replay]:
     from django.core.files.base import ContentFile
 
-    from cabinet.documents import document_link
-    from cabinet.models import ClientProfile, Document
+    from cabinet.accounts.models import ClientProfile
+    from cabinet.documents.models import Document
+    from cabinet.documents.services import document_link
 
     a_user, b_user = _twin_users(scene)
 
@@ -277,7 +279,7 @@ def _document(scene: Scene) -> list[Replay]:
 def _export(scene: Scene) -> list[Replay]:
     from django.core.files.base import ContentFile
 
-    from cabinet.account import download_url
+    from cabinet.accounts.account_views import download_url
     from rbac.models import DataExport
 
     a_user, b_user = _twin_users(scene)
@@ -366,8 +368,9 @@ def _api_key(scene: Scene) -> list[Replay]:
 
 
 def _review_link(scene: Scene) -> list[Replay]:
-    from cabinet.feedback import review_link
-    from cabinet.models import ClientProfile, Review
+    from cabinet.accounts.models import ClientProfile
+    from cabinet.feedback.models import Review
+    from cabinet.feedback.services import review_link
     from tests.factories import UserFactory
 
     def review(title: str) -> Review:

@@ -85,9 +85,11 @@ def seed(vertical: str, tag: str):
     from django_tenants.utils import tenant_context
     from rest_framework.authtoken.models import Token
 
-    from cabinet.bookings import booking_create
-    from cabinet.models import CatalogItem, ClientProfile, Event
-    from cabinet.orders import order_place
+    from cabinet.accounts.models import ClientProfile
+    from cabinet.bookings.models import Event
+    from cabinet.bookings.services import booking_create
+    from cabinet.catalog.models import CatalogItem
+    from cabinet.checkout.placing import order_place
     from rbac.api_keys import SCOPES, api_key_create
     from rbac.models import User
     from rbac.services import client_create

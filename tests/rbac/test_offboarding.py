@@ -16,8 +16,9 @@ from django_tenants.utils import tenant_context
 from rest_framework.authtoken.models import Token
 
 from billing.models import Subscription
-from cabinet.models import Assignment, ClientProfile, RequestType, WorkRequest
+from cabinet.accounts.models import Assignment, ClientProfile
 from cabinet.staff.services import client_assign
+from cabinet.work.models import RequestType, WorkRequest
 from rbac.models import ApiKey, AuditEntry, StaffProfile, Team, User
 from rbac.roles import role_set
 from rbac.services import OffboardingRefused, staff_deactivate, staff_reactivate

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, Order
+from cabinet.accounts.models import ClientProfile
+from cabinet.orders.models import Order
 from rbac.models import User
 from rbac.sms import e164, phone_example
 from tests.factories import UserFactory

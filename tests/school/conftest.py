@@ -3,7 +3,7 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from cabinet.school.models import SchoolClass
 from cabinet.school.services import enrol, parent_pair, student_create
 from rbac.models import StaffProfile, User

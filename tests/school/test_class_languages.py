@@ -6,8 +6,8 @@ to translate; a teacher may not edit a class."""
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from cabinet.branding.services import branding_update
 from cabinet.school.services import grade_give
-from cabinet.services import branding_update
 from tests.conftest import host_of
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import Notification, NotificationSettings
+from cabinet.notifications.models import Notification, NotificationSettings
 from cabinet.school.apps import SCHOOL_EVENT
 from cabinet.school.services import attendance_record, grade_give, homework_add, parent_pair
 from rbac.models import User

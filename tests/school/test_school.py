@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from cabinet.school.models import Attendance, Grade, Homework, Student
 from cabinet.school.services import grade_give, homework_add, student_create
 from rbac.models import AuditEntry, User

@@ -4,7 +4,7 @@ theirs to write; the account's email, phone and standing are not in reach of the
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile
+from cabinet.accounts.models import ClientProfile
 from rbac.models import User
 from tests.factories import UserFactory
 

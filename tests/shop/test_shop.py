@@ -13,11 +13,14 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from guardian.shortcuts import assign_perm
 
-from cabinet.models import CatalogItem, ClientProfile, Notification, Order
-from cabinet.orders import order_place
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.notifications.models import Notification
+from cabinet.orders.models import Order
 from cabinet.shop.models import Address, ReturnRequest, Shipment
 from cabinet.shop.services import address_save, shipment_update
-from cabinet.wallet import wallet_for
+from cabinet.wallet.services import wallet_for
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
 from tests.factories import UserFactory

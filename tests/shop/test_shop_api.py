@@ -10,8 +10,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from cabinet.models import CatalogItem, ClientProfile, Order, OrderItem
-from cabinet.orders import order_place
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogItem
+from cabinet.checkout.placing import order_place
+from cabinet.orders.models import Order, OrderItem
 from cabinet.shop.models import ReturnRequest, Shipment
 from cabinet.shop.services import shipment_update
 from rbac.models import StaffProfile, User

@@ -15,7 +15,8 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django_tenants.utils import tenant_context
 
-from cabinet.models import CatalogCategory, ClientProfile
+from cabinet.accounts.models import ClientProfile
+from cabinet.catalog.models import CatalogCategory
 from tenants import backup
 from tenants.backup import (
     BackupError,

@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from cabinet.models import CatalogItem
+from cabinet.catalog.models import CatalogItem
 from tenants.backup import schema_checksums
 from tenants.cluster import Node, cluster_active, rebalance_plan, schema_nodes, worker_nodes
 from tenants.lifecycle import Actor

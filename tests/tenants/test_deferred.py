@@ -13,8 +13,9 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from tenant_schemas_celery.task import TenantTask
 
-from cabinet.models import ClientProfile, NotificationSettings
-from cabinet.notifications import notify
+from cabinet.accounts.models import ClientProfile
+from cabinet.notifications.models import NotificationSettings
+from cabinet.notifications.services import notify
 from tenants.deferred import deferred_release
 from tenants.models import DeferredTask
 from tenants.tasks_base import DEFER_BEYOND_SECONDS, SCHEMA_HEADER

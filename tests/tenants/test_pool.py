@@ -2,7 +2,7 @@ import pytest
 from django.db import connections
 from django_tenants.utils import schema_exists, tenant_context
 
-from cabinet.models import CatalogItem
+from cabinet.catalog.models import CatalogItem
 from tenants.models import SpareSchema
 from tenants.pool import pool_refill, pool_status
 from tenants.schema_templates import template_version

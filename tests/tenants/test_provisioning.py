@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists, tenant_context
 
-from cabinet.models import Branding
+from cabinet.branding.models import Branding
 from rbac.models import User
 from tenants.models import Domain, Tenant
 from tenants.schema_templates import (

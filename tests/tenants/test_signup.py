@@ -7,7 +7,9 @@ import time_machine
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import CatalogItem, Event, InfoPage
+from cabinet.bookings.models import Event
+from cabinet.catalog.models import CatalogItem
+from cabinet.content.models import InfoPage
 from rbac.models import AuditEntry, User
 from tenants.models import Tenant, TenantEvent, TenantStatus
 

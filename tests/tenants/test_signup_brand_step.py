@@ -9,7 +9,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 from PIL import Image
 
-from cabinet.models import Branding
+from cabinet.branding.models import Branding
 from rbac.models import AuditEntry, StaffProfile
 from rbac.roles import role_set
 from tenants.models import Tenant

@@ -8,7 +8,9 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ClientProfile, Event, Notification
+from cabinet.accounts.models import ClientProfile
+from cabinet.bookings.models import Event
+from cabinet.notifications.models import Notification
 from rbac.models import AuditEntry, User
 from tenants.models import Tenant
 from tenants.routing import router

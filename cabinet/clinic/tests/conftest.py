@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django_tenants.utils import tenant_context
 
+from cabinet.accounts.models import ClientProfile
 from cabinet.clinic.models import Service, Specialist, WorkingHours
-from cabinet.models import ClientProfile
 from rbac.models import StaffProfile, User
 from rbac.roles import role_set
 from tenants.models import Tenant

@@ -5,8 +5,8 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import LedgerEntry
-from cabinet.wallet import ledger_apply
+from cabinet.wallet.models import LedgerEntry
+from cabinet.wallet.services import ledger_apply
 from tests.conftest import host_of
 
 

@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.checkout import checkout_confirm
+from cabinet.checkout.models import Checkout
+from cabinet.checkout.placing import checkout_confirm
 from cabinet.clinic.models import Appointment, BookingRules, DayOff
 from cabinet.clinic.selectors import free_slots
 from cabinet.clinic.services import (
@@ -19,7 +20,7 @@ from cabinet.clinic.services import (
     appointment_reschedule,
 )
 from cabinet.clinic.tests.helpers import at, top_up
-from cabinet.models import Checkout, Order
+from cabinet.orders.models import Order
 
 
 def test_free_slots_leave_out_the_break_a_day_off_and_a_booked_time(practice):

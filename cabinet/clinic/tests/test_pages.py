@@ -8,10 +8,10 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from cabinet.checkout.models import Checkout
 from cabinet.clinic.models import Appointment, VisitDocument
 from cabinet.clinic.services import appointment_book, document_add
 from cabinet.clinic.tests.helpers import as_, at, key, top_up
-from cabinet.models import Checkout
 from rbac.models import AuditEntry
 from tests.conftest import host_of
 

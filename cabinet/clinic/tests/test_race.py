@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import connections
 from django_tenants.utils import tenant_context
 
+from cabinet.accounts.models import ClientProfile
 from cabinet.clinic.models import Appointment
 from cabinet.clinic.services import appointment_book
 from cabinet.clinic.tests.conftest import Practice
 from cabinet.clinic.tests.helpers import at
-from cabinet.models import ClientProfile
 from tests.conftest import committed_tenant_for
 from tests.factories import UserFactory
 

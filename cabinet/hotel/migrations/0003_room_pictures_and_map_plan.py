@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import cabinet.images
+import cabinet.common.images
 
 
 class Migration(migrations.Migration):
@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="room",
             name="image",
-            field=cabinet.images.PictureField(
+            field=cabinet.common.images.PictureField(
                 blank=True, upload_to="rooms/", verbose_name="picture"
             ),
         ),
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ("singleton", models.BooleanField(default=True, editable=False)),
                 (
                     "image",
-                    cabinet.images.PictureField(
+                    cabinet.common.images.PictureField(
                         upload_to="map/", verbose_name="plan of the resort"
                     ),
                 ),

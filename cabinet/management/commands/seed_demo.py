@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cabinet.demo import (
+from cabinet.demo.seed import (
     DEMO_ADMIN_EMAIL,
     DEMO_PASSWORD_ADMIN,
     DEMO_PASSWORD_CLIENT,

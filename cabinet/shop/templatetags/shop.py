@@ -1,6 +1,6 @@
 from django import template
 
-from cabinet.models import Order
+from cabinet.orders.models import Order
 from cabinet.shop.services import return_deadline, returnable
 
 register = template.Library()
