@@ -33,8 +33,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m config.devstack run
 
+# The suite spread over one process per core (pytest-xdist), each module's tests kept together
+# (they share module fixtures); `make test TEST_PROCESSES=0` runs it in one process.
+TEST_PROCESSES ?= auto
 test: $(STAMP)
-	$(BIN)/python -m config.devstack test $(PYTEST_ARGS)
+	$(BIN)/python -m config.devstack test -n $(TEST_PROCESSES) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/deptry .

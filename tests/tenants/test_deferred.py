@@ -26,7 +26,14 @@ UTC = dt.UTC
 
 
 @pytest.fixture
-def published(monkeypatch):
+def no_deferred_rows_but_its_own(db):
+    """Each test counts the rows it makes. Rows another test committed (its cabinet's digest,
+    left in public) are not its own: gone for this test, back after its rollback."""
+    DeferredTask.objects.all().delete()
+
+
+@pytest.fixture
+def published(monkeypatch, no_deferred_rows_but_its_own):
     """What reaches the broker: (task name, args, options)."""
     sent: list[tuple[str, list, dict]] = []
 
@@ -94,7 +101,9 @@ def test_the_release_sends_what_is_due_in_its_schema_with_its_id_and_retries(
     assert list(DeferredTask.objects.values_list("args", flat=True)) == [["s"]]  # shop's waits
 
 
-def test_a_release_that_cannot_reach_the_broker_keeps_the_rows(hotel, monkeypatch):
+def test_a_release_that_cannot_reach_the_broker_keeps_the_rows(
+    hotel, monkeypatch, no_deferred_rows_but_its_own
+):
     with tenant_context(hotel):
         DeferredTask.objects.create(
             due_at=timezone.now(), task_name="tests.record_marker", args=["x"],
