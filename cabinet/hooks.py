@@ -45,4 +45,14 @@ REMINDERS_DUE = ExtensionPoint(
     "(notify()'s key); it returns how many it sent",
 )
 
-POINTS = {point.name: point for point in (ORDER_PLACED, TRANSLATION_SOURCES, REMINDERS_DUE)}
+PAID_IN_ADVANCE = ExtensionPoint(
+    "paid_in_advance",
+    "checkout=: the checkout page asks, before it lists the ways to pay, whether what this open "
+    "checkout pays for must be paid before it is confirmed (a prepaid appointment); True leaves "
+    "payment on site out of the choices (cabinet.checkout.services.payment_choices)",
+)
+
+POINTS = {
+    point.name: point
+    for point in (ORDER_PLACED, TRANSLATION_SOURCES, REMINDERS_DUE, PAID_IN_ADVANCE)
+}

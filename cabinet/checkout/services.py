@@ -28,6 +28,7 @@ from cabinet.catalog.models import CatalogItem
 from cabinet.checkout.models import Checkout, OfferRedemption
 from cabinet.common.money import money
 from cabinet.content.translations import tr
+from cabinet.hooks import PAID_IN_ADVANCE
 from cabinet.wallet.loyalty import (
     best_club,
     loyalty_settings,
@@ -231,12 +232,18 @@ class PaymentChoice:
     refusal: str | None
 
 
-def payment_choices(client: ClientProfile, priced: Priced) -> list[PaymentChoice]:
+def payment_choices(
+    client: ClientProfile, priced: Priced, *, checkout: Checkout | None = None
+) -> list[PaymentChoice]:
     """Every way to pay, each with why it cannot pay this (None when it can). On site is left
-    out where the owner does not allow it, a card where the business's Stripe account cannot
-    take payments."""
+    out where the owner does not allow it or the vertical says the checkout's purchase is paid
+    in advance (cabinet.hooks.PAID_IN_ADVANCE), a card where the business's Stripe account
+    cannot take payments."""
+    in_advance = checkout is not None and bool(PAID_IN_ADVANCE.run(checkout=checkout))
     choices = []
     for method in PAYMENT_METHODS.values():
+        if method.key == "on_site" and in_advance:
+            continue
         refusal = method.refusal(client, priced)
         if method.key in ("on_site", "card") and refusal:
             continue

@@ -55,7 +55,7 @@ def checkout_context(
     """The lines and ways to pay; the first way that can pay is chosen unless the client
     preferred another that can."""
     priced = price_checkout(checkout)
-    choices = payment_choices(client, priced)
+    choices = payment_choices(client, priced, checkout=checkout)
     chosen = request.GET.get("payment", "")[:8] or preferred[:8]
     usable = [c.key for c in choices if c.refusal is None]
     if chosen not in usable:
