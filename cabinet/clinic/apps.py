@@ -43,6 +43,7 @@ class ClinicConfig(CabinetVertical):
     hooks = {
         "order_placed": "cabinet.clinic.services.appointment_paid",
         "reminders_due": "cabinet.clinic.notices.reminders_send",
+        "paid_in_advance": "cabinet.clinic.selectors.paid_in_advance",
     }
     work_types = {
         "chat": WorkType(_("Patient's message"), 120, (_("Read the history"), _("Answer"))),

@@ -273,3 +273,11 @@ def staff_document(staff: User, pk: object) -> VisitDocument | None:
     if not sees_all(staff):
         scope = scope.filter(appointment__specialist__user=staff)
     return _one(scope, pk)
+
+
+def paid_in_advance(*, checkout) -> bool:
+    """PAID_IN_ADVANCE: the checkout pays for a held appointment of a prepaid service, so it is
+    paid now, never on site."""
+    return Appointment.objects.filter(
+        checkout=checkout, prepay=True, status=Appointment.Status.HELD
+    ).exists()

@@ -69,6 +69,9 @@ def test_a_client_books_a_prepaid_visit_through_the_steps_and_pays(practice):
         held = Appointment.objects.get(client=practice.paula)
         assert held.status == Appointment.Status.HELD
         token = held.checkout.token
+    ways = browser.get(f"/checkout/{token}/").content.decode()
+    assert 'value="balance"' in ways
+    assert 'value="on_site"' not in ways  # paid in advance: the desk is no way to pay it
     paid = browser.post(f"/checkout/{token}/pay/", {"payment": "balance"})
     assert paid.status_code == 303
     with tenant_context(practice.tenant):
