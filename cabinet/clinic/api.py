@@ -79,7 +79,7 @@ class SlotOutput(serializers.Serializer):
     specialist = serializers.IntegerField(source="specialist.pk")
 
 
-class DocumentOutput(serializers.ModelSerializer):
+class VisitDocumentOutput(serializers.ModelSerializer):
     class Meta:
         model = VisitDocument
         fields = ("id", "kind", "title", "created_at")
@@ -90,7 +90,7 @@ class AppointmentOutput(serializers.ModelSerializer):
     specialist = serializers.CharField(source="specialist.name")
     status = serializers.CharField(help_text=STATUSES)
     checkout = serializers.SerializerMethodField(help_text="The checkout to pay, while held")
-    documents = DocumentOutput(many=True)
+    documents = VisitDocumentOutput(many=True)
 
     class Meta:
         model = Appointment

@@ -212,11 +212,16 @@ class Appointment(models.Model):
             models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="clinic_appt_ends"),
             models.UniqueConstraint(
                 fields=["specialist", "starts"],
-                condition=Q(status__in=["held", "confirmed"]),
+                # equalities, not IN: PostgreSQL prints an IN over varchar in a form that reads
+                # back differently, and a cloned schema must equal its template
+                condition=Q(status="held") | Q(status="confirmed"),
                 name="clinic_appt_one_live_per_start",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["confirmed", "done"], prepay=True, paid_at__isnull=True),
+                condition=~(
+                    (Q(status="confirmed") | Q(status="done"))
+                    & Q(prepay=True, paid_at__isnull=True)
+                ),
                 name="clinic_appt_prepaid_before_confirmed",
             ),
         ]
