@@ -30,6 +30,7 @@ class SchoolConfig(CabinetVertical):
     demo_seed = "cabinet.school.demo.seed_demo"
     colours = ("#1d4fa3", "#e4572e")
     staff_home = ("cabinet.school.staff_home.next_actions", "school/_staff_home.html")
+    api_enum_names = {"AttendanceStatusEnum": "cabinet.school.models.Attendance.Status"}
     hooks = {"translation_sources": "cabinet.school.selectors.translation_sources"}
     work_types = {  # in a school, whoever writes in the chat is a parent
         "chat": WorkType(

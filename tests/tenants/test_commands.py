@@ -22,7 +22,7 @@ from tenants.migration_runner import (
 from tenants.models import SpareSchema, Tenant, TenantStatus
 from tenants.schema_templates import migration_drift, template_version
 from tenants.services import OwnerSpec, tenant_provision
-from tenants.verticals import vertical_keys
+from tenants.verticals import vertical_configs, vertical_keys
 
 PASSWORD = "a-long-owner-passphrase"
 RUNNER_CALL_COMMAND = "tenants.migration_runner.call_command"
@@ -391,20 +391,21 @@ def test_a_squash_counts_as_applied_when_everything_it_replaces_is():
 def test_a_schema_really_behind_is_migrated_for_real(committed_tenant, django_db_blocker):
     """No test transaction and no patching: django-tenants' migrate_schemas really runs."""
     schema = committed_tenant.schema_name
+    apps_ = ["cabinet", *(config.label for config in vertical_configs())]
+    pattern = f"^({'|'.join(apps_)})_"
     with django_db_blocker.unblock():
         # given a schema that lost the cabinet's tables (and its vertical modules', which
         # depend on them) and their migration records
         with schema_context(schema), connection.cursor() as cursor:
             cursor.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = %s"
-                " AND tablename ~ '^(cabinet|hotel|shop|school)_'",
-                [schema],
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename ~ %s",
+                [schema, pattern],
             )
             tables = [row[0] for row in cursor.fetchall()]
             assert tables
             for table in tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {quote_schema_name(schema)}.{table} CASCADE")
-        for app in ("cabinet", "hotel", "shop", "school"):
+        for app in apps_:
             forget_migrations(schema, app)
         assert migration_drift(schema) != []
         # when
@@ -414,9 +415,8 @@ def test_a_schema_really_behind_is_migrated_for_real(committed_tenant, django_db
         assert migration_drift(schema) == []
         with schema_context(schema), connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_tables WHERE schemaname = %s"
-                " AND tablename ~ '^(cabinet|hotel|shop|school)_'",
-                [schema],
+                "SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename ~ %s",
+                [schema, pattern],
             )
             assert cursor.fetchone()[0] == len(tables)
         # and a second run finds nothing to do
