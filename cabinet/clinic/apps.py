@@ -76,3 +76,6 @@ class ClinicConfig(CabinetVertical):
             see_all="clinic.view_all_appointments",
         ),
     )
+
+    def ready(self) -> None:
+        from cabinet.clinic import receivers  # noqa: F401 — its answers to the personal-data signals
