@@ -155,7 +155,9 @@ def _all_ids() -> list[int]:
     from django.apps import apps
 
     found: set[int] = set()
-    tenant_apps = {"cabinet", "hotel", "shop", "school", "rbac"}
+    from tenants.verticals import vertical_configs
+
+    tenant_apps = {"cabinet", "rbac", *(config.label for config in vertical_configs())}
     for model in apps.get_models():
         if model._meta.app_label in tenant_apps and model._meta.pk.get_internal_type() in (
             "AutoField", "BigAutoField"
@@ -279,7 +281,9 @@ def run(env: dict[str, str], data_dir: Path) -> int:
     total_requests = total_successes = 0
     all_found: list[str] = []
     pairs = []
-    for vertical in ("hotel", "shop", "school"):
+    from tenants.verticals import vertical_keys
+
+    for vertical in vertical_keys():
         a = seed(vertical, "Aprobe")
         b = seed(vertical, "Bprobe")
         pairs.append((vertical, a, b))
