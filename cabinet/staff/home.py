@@ -8,7 +8,7 @@ name of their role (an owner may compose roles of their own).
   its overdue items and who is overloaded.
 - The owner: the business's figures, the setup checklist and the alerts.
 
-Each list is one query, whatever its length (cabinet/staff/tests/test_staff_home.py counts them).
+Each list is one query, whatever its length (tests/cabinet/test_staff_home.py counts them).
 """
 
 from dataclasses import dataclass

@@ -6,11 +6,11 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
-from cabinet.accounts.tests.test_personal_data_export import models_referring_to_a_person
 from cabinet.clinic.models import Appointment, Specialist, VisitDocument
 from cabinet.clinic.services import document_add
 from cabinet.clinic.tests.helpers import at
 from rbac.account import account_erase, personal_data_sections
+from tests.cabinet.test_personal_data_export import models_referring_to_a_person
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

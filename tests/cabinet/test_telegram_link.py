@@ -11,7 +11,7 @@ from django_tenants.utils import tenant_context
 from cabinet.accounts.models import ClientProfile
 from cabinet.notifications.models import NotificationSettings
 from cabinet.notifications.services import TELEGRAM_CODE_TRIES, notify
-from cabinet.notifications.tests.test_notifications import guest, telegram  # noqa: F401 (fixtures)
+from tests.cabinet.test_notifications import guest, telegram  # noqa: F401 (fixtures)
 from tests.factories import UserFactory
 
 
