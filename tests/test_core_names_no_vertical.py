@@ -15,7 +15,7 @@ from cabinet.verticals import verticals
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE_PACKAGES = ("api", "cabinet", "config", "rbac", "billing", "tenants")
-SKIPPED_PARTS = {"migrations", "locale", "__pycache__"}
+SKIPPED_PARTS = {"migrations", "locale", "__pycache__", "tests"}
 # Its line in INSTALLED_APPS is how a vertical is installed: the one place that names it.
 INSTALLED_APPS_FILE = Path("config/settings.py")
 

@@ -332,7 +332,7 @@ def test_a_hotel_api_key_is_refused_by_the_shop_even_with_the_same_prefix_and_ha
 
 def test_a_webhook_body_names_its_cabinet_under_the_signature(hotel, shop, settings):
     from cabinet.notifications.outgoing import deliver, signature
-    from tests.cabinet.test_outgoing_webhooks import Receiver
+    from cabinet.notifications.tests.test_outgoing_webhooks import Receiver
     from tests.support.fake_server import serving
 
     # given endpoints with the same id, secret and a delivery of the same payload in both

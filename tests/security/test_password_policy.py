@@ -11,12 +11,12 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from cabinet.staff.tests.test_front_desk import create, slip_code
+from cabinet.staff.tests.test_front_desk import desk as desk
+from cabinet.staff.tests.test_team import invite
+from cabinet.staff.tests.test_team import owner_client as owner_client
 from rbac.models import User
 from rbac.passwords import context_words
-from tests.cabinet.test_front_desk import create, slip_code
-from tests.cabinet.test_front_desk import desk as desk
-from tests.cabinet.test_team import invite
-from tests.cabinet.test_team import owner_client as owner_client
 from tests.factories import PASSWORD, UserFactory
 from tests.support.fake_pwned import FakePwned, fake_pwned
 

@@ -13,10 +13,10 @@ from django.contrib.auth.hashers import identify_hasher
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from cabinet.staff.tests.test_front_desk import create, slip_code
+from cabinet.staff.tests.test_front_desk import desk as desk
 from rbac.models import ClientInvitation
 from tenants import signing
-from tests.cabinet.test_front_desk import create, slip_code
-from tests.cabinet.test_front_desk import desk as desk
 from tests.factories import PASSWORD, UserFactory
 from tests.support.totp import current_code
 

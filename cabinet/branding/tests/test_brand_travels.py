@@ -13,13 +13,13 @@ from PIL import Image
 from pypdf import PdfReader
 
 from cabinet.accounts.models import ClientProfile
+from cabinet.branding.tests.test_branding_page import _form, _picture
 from cabinet.catalog.models import CatalogItem
 from cabinet.checkout.placing import order_place
 from cabinet.documents.services import order_document_build
 from cabinet.notifications.services import _send_email
 from cabinet.wallet.services import wallet_top_up
 from rbac.models import User
-from tests.cabinet.test_branding_page import _form, _picture
 from tests.factories import UserFactory
 
 RED = "#a61c3c"  # white text reads on it at AA
