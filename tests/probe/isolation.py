@@ -81,6 +81,8 @@ def seed(vertical: str, tag: str):
     """A cabinet with data carrying `tag`, and the credentials of its people."""
     import datetime as dt
 
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
     from django_tenants.utils import tenant_context
     from rest_framework.authtoken.models import Token
@@ -109,9 +111,15 @@ def seed(vertical: str, tag: str):
                              full_name=f"{tag} Client", email_verified=True)  # fmt: skip
         client = ClientProfile.objects.create(user=user, phone="+44 20 7946 0000",
                                               address=f"{tag} Street 1")  # fmt: skip
-        item = CatalogItem.objects.filter(is_active=True, price__gt=0).first()
-        order = order_place(client=client, wanted={item.pk: 1}, payment="on_site",
-                            submission_key=uuid.uuid4().hex, note=f"{tag} note")  # fmt: skip
+        order = None
+        for item in CatalogItem.objects.filter(is_active=True, price__gt=0):
+            try:  # the first item an order may hold (a clinic's services are booked with a time)
+                order = order_place(client=client, wanted={item.pk: 1}, payment="on_site",
+                                    submission_key=uuid.uuid4().hex,
+                                    note=f"{tag} note")  # fmt: skip
+            except ValidationError:
+                continue
+            break
         event = Event.objects.filter(starts_at__gt=timezone.now()).first()
         if event is not None:
             booking_create(event=event, client=client, seats=1)
@@ -127,6 +135,22 @@ def seed(vertical: str, tag: str):
             address_save(client=client, data={"label": f"{tag} home", "recipient": tag,
                                               "line1": f"{tag} Road 2", "city": "Town",
                                               "postcode": "AB1", "country": "UK"})  # fmt: skip
+        if vertical == "clinic":
+            from cabinet.clinic.models import Appointment, Service
+            from cabinet.clinic.services import document_add, specialist_create
+
+            service = Service.objects.select_related("item").first()
+            specialist = specialist_create(user=owner, title=f"{tag} GP", services=[service],
+                                           by=owner)  # fmt: skip
+            starts = timezone.now() - dt.timedelta(days=3)
+            visit = Appointment.objects.create(
+                client=client, specialist=specialist, service=service, starts=starts,
+                ends=starts + dt.timedelta(minutes=30), status=Appointment.Status.DONE,
+                note=f"{tag} appointment note",
+            )  # fmt: skip
+            document_add(appointment=visit, kind="results", title=f"{tag} results",
+                         upload=SimpleUploadedFile("r.pdf", b"%PDF-1.4\n%%EOF\n"),
+                         by=owner)  # fmt: skip
         if vertical == "school":
             from cabinet.school.models import SchoolClass
             from cabinet.school.services import (
