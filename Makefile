@@ -33,9 +33,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m config.devstack run
 
-# The suite spread over one process per core (pytest-xdist), each module's tests kept together
-# (they share module fixtures); `make test TEST_PROCESSES=0` runs it in one process.
-TEST_PROCESSES ?= auto
+# The suite in one process by default; `make test TEST_PROCESSES=auto` spreads it over one process
+# per core (pytest-xdist, each module's tests kept together, a test database per process): about
+# 1.8x faster, but in that order two tests (the control panel's tenant list, the storage figure
+# on the billing page) have been seen to fail after other modules' committed data, not yet fixed.
+TEST_PROCESSES ?= 0
 test: $(STAMP)
 	$(BIN)/python -m config.devstack test -n $(TEST_PROCESSES) --dist loadscope $(PYTEST_ARGS)
 
