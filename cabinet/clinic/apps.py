@@ -40,6 +40,7 @@ class ClinicConfig(CabinetVertical):
     content_editors = "cabinet.clinic.content.editors"
     content_models = (("clinic", "service"),)
     panels = {"order": "clinic/_order_panel.html"}
+    staff_home = ("cabinet.clinic.staff_home.next_actions", "clinic/_staff_home.html")
     hooks = {
         "order_placed": "cabinet.clinic.services.appointment_paid",
         "reminders_due": "cabinet.clinic.notices.reminders_send",
