@@ -379,7 +379,6 @@ class StaffClassViewSet(FromSelectors, viewsets.GenericViewSet):
             raise form_errors(form)
         made = self._write(lambda: homework_add(school_class=school_class, by=request.user,
                                                 **form.cleaned_data))  # fmt: skip
-        made = Homework.objects.select_related("school_class").get(pk=made.pk)
         return Response(HomeworkOutput(made, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)  # fmt: skip
 
@@ -398,7 +397,6 @@ class StaffClassViewSet(FromSelectors, viewsets.GenericViewSet):
             raise form_errors(form)
         given = self._write(lambda: grade_give(school_class=school_class, by=request.user,
                                                **form.cleaned_data))  # fmt: skip
-        given = Grade.objects.select_related("school_class").get(pk=given.pk)
         return Response(StaffGradeOutput(given, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)  # fmt: skip
 
