@@ -64,39 +64,76 @@ def provision_one(index: int, vertical: str) -> float:
 
 
 def provision(target: int) -> None:
-    """Refill the pool in batches (clone), then claim the spares (signups), until `target`."""
-    from tenants.pool import pool_refill
-
+    """Bring the cabinets up to `target`: SCALE_WORKERS processes (default 3: one per vertical, so
+    no two refill the same vertical's pool), each refilling its pool in batches and claiming the
+    spares, as many signups on several web workers would."""
     have = cabinets()
     started = time.monotonic()
-    clone_seconds = 0.0
-    clones = 0
-    last_report = have
-    while have < target:
+    workers = max(1, int(os.environ.get("SCALE_WORKERS", "3")))
+    if target - have <= REFILL_BATCH or workers == 1:
+        provision_part(have, target, 0, 1)
+    else:
+        from django.db import connection
+
+        connection.close()
+        parts = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.bench.scale_agent",
+                    "provision-part",
+                    str(have),
+                    str(target),
+                    str(worker),
+                    str(workers),
+                ]
+            )
+            for worker in range(workers)
+        ]
+        failed = [part.args[-2] for part in parts if part.wait() != 0]
+        if failed:
+            raise RuntimeError(f"provisioning worker(s) {', '.join(failed)} failed")
+    say(f"  {cabinets()} cabinets in {time.monotonic() - started:.0f} s ({workers} workers)")
+
+
+def provision_part(have: int, target: int, worker: int, workers: int) -> None:
+    """This worker's share of cabinets have+1..target: refill the pool for a batch (clone), then
+    claim the spares (the signup's path)."""
+    from tenants.pool import pool_refill
+
+    indices = [i for i in range(have + 1, target + 1) if (i - 1) % workers == worker]
+    started = time.monotonic()
+    clone_seconds = claim_seconds = 0.0
+    clones = claims = done = last_report = 0
+    while done < len(indices):
         free = shutil.disk_usage(os.environ.get("SCALE_DISK_PATH", "/")).free / 2**30
         if free < MIN_FREE_GB:
-            say(f"  STOPPED at {have} cabinets: {free:.1f} GB free on disk (< {MIN_FREE_GB})")
+            say(f"  worker {worker}: STOPPED after {done} cabinets: {free:.1f} GB free on disk "
+                f"(< {MIN_FREE_GB})")  # fmt: skip
             break
-        batch = min(REFILL_BATCH, target - have)
+        batch = indices[done : done + REFILL_BATCH]
         per_vertical = dict.fromkeys(VERTICALS, 0)
-        for offset in range(batch):
-            per_vertical[VERTICALS[(have + offset) % len(VERTICALS)]] += 1
+        for index in batch:
+            per_vertical[VERTICALS[(index - 1) % len(VERTICALS)]] += 1
         t0 = time.perf_counter()
         for vertical, count in per_vertical.items():
             if count:
                 for report in pool_refill(vertical=vertical, size=count):
                     clones += report.created
         clone_seconds += time.perf_counter() - t0
-        for offset in range(batch):
-            provision_one(have + offset + 1, VERTICALS[(have + offset) % len(VERTICALS)])
-        have += batch
-        if have - last_report >= 250 or have == target:
+        for index in batch:
+            claim_seconds += provision_one(index, VERTICALS[(index - 1) % len(VERTICALS)])
+            claims += 1
+        done += len(batch)
+        if done - last_report >= 250 or done == len(indices):
             elapsed = time.monotonic() - started
-            per_clone = clone_seconds / clones if clones else 0
-            say(f"  provisioned {have}/{target}: {elapsed:.0f} s, "
-                f"clone {per_clone * 1000:.0f} ms each (last batches)")  # fmt: skip
-            clone_seconds, clones, last_report = 0.0, 0, have
-    say(f"  {target} cabinets in {time.monotonic() - started:.0f} s")
+            say(f"  worker {worker}: {done}/{len(indices)} in {elapsed:.0f} s; last batches: "
+                f"clone {clone_seconds / max(clones, 1) * 1000:.0f} ms, "
+                f"claim {claim_seconds / max(claims, 1) * 1000:.0f} ms each")  # fmt: skip
+            clone_seconds = claim_seconds = 0.0
+            clones = claims = 0
+            last_report = done
 
 
 # --- measure -------------------------------------------------------------------------------------
@@ -267,35 +304,55 @@ def measure_memory(label: str) -> None:
     connection.close()
 
 
-def measure_fanouts(label: str) -> None:
-    """Each nightly fan-out run for every cabinet in this one process (a worker's work, serial):
-    reminders and gauges in full; backups on a sample, times the number of cabinets."""
-    from django.db import connection
+FANOUTS = ("reminders", "gauges")
 
+
+def fanout_chunk(job: tuple[str, list[str]]) -> tuple[int, str]:
+    """Run one nightly task for each of these schemas, as a worker runs it (the schema in the
+    task's headers, tenants.tasks_base); (errors, the first error)."""
     from cabinet.tasks import report_gauges, send_reminders
-    from tenants.backup import tenant_backup
-    from tenants.models import Tenant
     from tenants.tasks_base import SCHEMA_HEADER
 
+    name, schemas = job
+    task = {"reminders": send_reminders, "gauges": report_gauges}[name]
+    errors, first = 0, ""
+    for schema in schemas:
+        result = task.apply(headers={SCHEMA_HEADER: schema})
+        if result.failed():
+            errors += 1
+            first = first or f"{schema}: {result.result!r}"
+    return errors, first
+
+
+def measure_fanouts(label: str) -> None:
+    """Each nightly fan-out run for every cabinet by SCALE_FANOUT_PROCESSES processes (default:
+    one per core, as a Celery worker's concurrency): reminders and gauges in full; backups on a
+    sample, times the number of cabinets."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from tenants.backup import tenant_backup
+    from tenants.models import Tenant
+
+    processes = max(1, int(os.environ.get("SCALE_FANOUT_PROCESSES", str(os.cpu_count() or 1))))
     tenants = list(Tenant.objects.filter(slug__startswith="s"))
-    for name, task in (("reminders", send_reminders), ("gauges", report_gauges)):
-        errors = 0
+    schemas = [tenant.schema_name for tenant in tenants]
+    for name in FANOUTS:
+        chunks = [(name, schemas[i :: processes * 8]) for i in range(processes * 8)]
+        connections.close_all()  # each forked process opens its own
         started = time.perf_counter()
-        for tenant in tenants:
-            # As a worker runs it: the schema in the task's headers (tenants.tasks_base).
-            result = task.apply(headers={SCHEMA_HEADER: tenant.schema_name})
-            if result.failed():
-                errors += 1
-                if errors == 1:
-                    say(f"  {name} failed in {tenant.schema_name}: {result.result!r}")
-        connection.set_schema_to_public()
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            results = pool.map(fanout_chunk, chunks)
         figure(
             label,
-            f"fan-out {name}, all cabinets, 1 process",
+            f"fan-out {name}, all cabinets, {processes} processes",
             round(time.perf_counter() - started, 1),
             "s",
         )
+        errors = sum(count for count, _first in results)
         if errors:
+            say(f"  {name} failed: {next(first for _count, first in results if first)}")
             figure(label, f"fan-out {name} errors", errors)
     sample = tenants[:BACKUP_SAMPLE]
     with tempfile.TemporaryDirectory() as folder:
@@ -351,6 +408,8 @@ def main(argv: list[str]) -> int:
     django.setup()
     if argv[:1] == ["provision"]:
         provision(int(argv[1]))
+    elif argv[:1] == ["provision-part"]:
+        provision_part(*(int(arg) for arg in argv[1:5]))
     elif argv[:1] == ["measure"]:
         measure(argv[1])
     else:
