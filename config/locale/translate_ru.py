@@ -470,7 +470,7 @@ RU = {
     "your balance: %(balance)s": "ваш баланс: %(balance)s",
     "%(needed)s of your %(points)s points": "%(needed)s из ваших %(points)s баллов",
     "Note for the staff (optional)": "Комментарий для персонала (необязательно)",
-    "e.g. room 12, after 7 pm": "например, номер 12, после 19:00",
+    "Anything we should know?": "Что нам стоит знать?",
     "Confirm and pay %(total)s %(currency)s": "Подтвердить и оплатить %(total)s %(currency)s",
     "Change the order": "Изменить заказ",
     "Quantity of": "Количество:",
