@@ -221,8 +221,9 @@ def tenant_backup(
             if archive_format == 1:
                 _dump_schema(tenant.schema_name, Path(scratch) / "schema.dump")
             else:
-                tables, sequences = write_tables(tenant.schema_name, Path(scratch))
+                # The first read takes the snapshot: the migration state the tables are at.
                 manifest["migrations"] = _schema_migrations(tenant.schema_name)
+                tables, sequences = write_tables(tenant.schema_name, Path(scratch))
                 manifest["tables"] = tables
                 manifest["sequences"] = sequences
             manifest["checksums"] = schema_checksums(tenant.schema_name)

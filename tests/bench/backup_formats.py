@@ -33,6 +33,11 @@ from tenants.services import OwnerSpec, tenant_provision  # noqa: E402
 SLUG = "bench-measured"
 
 
+def say(line: str, flush: bool = True) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def fill(count: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'bench\\_%%'")
@@ -41,7 +46,7 @@ def fill(count: int) -> None:
         started = time.monotonic()
         with transaction.atomic():
             clone_template(f"bench_{number:04d}", vertical="hotel")
-        print(f"bench_{number:04d} {time.monotonic() - started:.2f} s", flush=True)
+        say(f"bench_{number:04d} {time.monotonic() - started:.2f} s", flush=True)
     if not Tenant.objects.filter(slug=SLUG).exists():
         tenant = tenant_provision(
             slug=SLUG,
@@ -65,7 +70,7 @@ def measure() -> None:
         (schemas,) = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM pg_class")
         (relations,) = cursor.fetchone()
-    print(f"{schemas} schemas, {relations} pg_class rows")
+    say(f"{schemas} schemas, {relations} pg_class rows")
     with tempfile.TemporaryDirectory() as scratch:
         archive = None
         for archive_format in (1, 2, 1, 2, 1, 2):
@@ -74,11 +79,11 @@ def measure() -> None:
             archive = tenant_backup(tenant, folder=folder, archive_format=archive_format)
             took = time.monotonic() - started
             size = archive.stat().st_size
-            print(f"backup format {archive_format}: {took:.2f} s, {size / 1024:.0f} KiB")
+            say(f"backup format {archive_format}: {took:.2f} s, {size / 1024:.0f} KiB")
         for _ in range(2):
             started = time.monotonic()
             tenant = tenant_restore(archive)
-            print(f"restore format 2 (over the live cabinet): {time.monotonic() - started:.2f} s")
+            say(f"restore format 2 (over the live cabinet): {time.monotonic() - started:.2f} s")
 
 
 if __name__ == "__main__":
