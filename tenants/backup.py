@@ -52,6 +52,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.base import DeserializationError, DeserializedObject
 from django.db import DatabaseError, connection, models, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_exists
@@ -436,8 +437,7 @@ def _checked_migrations(
     ):
         raise BackupError("the manifest's migration state is unreadable")
     applied = frozenset((app, name) for app, name in rows)
-    executor = MigrationExecutor(connection)
-    graph = executor.loader.graph
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph  # the files, no database
     unknown = sorted(f"{app}.{name}" for app, name in applied if (app, name) not in graph.nodes)
     if unknown:
         raise BackupError(
@@ -452,8 +452,8 @@ def _checked_migrations(
     targets = sorted(
         node for node in applied if not any(c in applied for c in same_app_children[node])
     )
-    plan = executor.migration_plan(targets, clean_start=True)
-    if {(m.app_label, m.name) for m, _backwards in plan} != applied:
+    # What migrating an empty schema to those targets applies: exactly the archive's state.
+    if {node for target in targets for node in graph.forwards_plan(target)} != applied:
         raise BackupError("the archive's migration state is not one this code can build")
     return applied, targets, applied == set(graph.nodes)
 

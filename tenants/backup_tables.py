@@ -86,9 +86,9 @@ class SchemaTables:
 
 def schema_oid(schema_name: str) -> int | None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT oid FROM pg_namespace WHERE nspname = %s", [schema_name])
-        row = cursor.fetchone()
-    return row[0] if row else None
+        # The system cache's lookup by name: an index, never a scan, however small the catalog.
+        cursor.execute("SELECT to_regnamespace(quote_ident(%s))::oid", [schema_name])
+        return cursor.fetchone()[0]
 
 
 def schema_tables(schema_name: str) -> SchemaTables:
@@ -182,27 +182,41 @@ def write_tables(schema_name: str, into: Path) -> tuple[dict, dict]:
 
 
 def empty_tables(schema_name: str, tables: dict[str, int]) -> None:
-    """Empty a schema our code just built (a template's starter content, a data migration's
-    rows), identities restarted. Its triggers are the code's own (the audit log refuses
-    TRUNCATE): off for the statement, in a schema nobody else sees yet."""
+    """Inside the caller's transaction, empty a schema our code just built (a template's starter
+    content, a data migration's rows): DELETE of the tables that hold rows, few and small, where
+    a TRUNCATE would give every table new files. Foreign keys are deferred, so the order does
+    not matter; identity sequences are set afterwards (`set_sequences`). The tables' triggers
+    are the code's own (the audit log refuses deletes): off meanwhile, in a schema nobody else
+    sees yet."""
     with connection.cursor() as cursor:
         raw = cursor.cursor
         cursor.execute(
+            sql.SQL(" UNION ALL ")
+            .join(
+                sql.SQL("SELECT {} WHERE EXISTS (SELECT FROM {})").format(
+                    sql.Literal(name), _table(schema_name, name)
+                )
+                for name in sorted(tables)
+            )
+            .as_string(raw)
+        )
+        filled = [name for (name,) in cursor.fetchall()]
+        cursor.execute(
             "SELECT DISTINCT tgrelid FROM pg_trigger WHERE tgrelid = ANY(%s) AND NOT tgisinternal",
-            [list(tables.values())],
+            [[tables[name] for name in filled]],
         )
         triggered = {oid for (oid,) in cursor.fetchall()}
-        guarded = [_table(schema_name, name) for name, oid in tables.items() if oid in triggered]
-        for table in guarded:
-            cursor.execute(
-                sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(table).as_string(raw)
-            )
-        targets = sql.SQL(", ").join(_table(schema_name, name) for name in sorted(tables))
-        cursor.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(targets).as_string(raw))
-        for table in guarded:
-            cursor.execute(
-                sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(table).as_string(raw)
-            )
+        for name in filled:
+            table = _table(schema_name, name)
+            if tables[name] in triggered:
+                cursor.execute(
+                    sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(table).as_string(raw)
+                )
+            cursor.execute(sql.SQL("DELETE FROM {}").format(table).as_string(raw))
+            if tables[name] in triggered:
+                cursor.execute(
+                    sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(table).as_string(raw)
+                )
 
 
 def load_tables(schema_name: str, tables: dict, folder: Path, *, role: str) -> None:

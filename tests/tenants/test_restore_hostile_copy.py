@@ -143,7 +143,7 @@ def test_a_path_outside_the_archive_is_refused(original, module_tenant, django_d
         (add_row_like_first("rbac_user", email="twin@evil.example.com"), "do not fit"),
         # a value that is no date
         (add_row_like_first("rbac_user", id="987654", email="d@evil.example.com",
-                            date_joined="yesterday"), "do not fit"),
+                            date_joined="the day before"), "do not fit"),
         # rows that load but are not the backup's
         (edit_rows("rbac_user", lambda text: text.replace("owner@", "intruder@")),
          "checksums differ"),
