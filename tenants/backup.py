@@ -445,9 +445,9 @@ def _checked_copy_plan(folder: Path, manifest: dict, *, vertical: str) -> _CopyP
             ):
                 raise BackupError(f"the manifest's sequence of {table}.{column} is unreadable")
     migrations, targets, current = _checked_migrations(manifest.get("migrations"))
-    template = None
+    template = None  # the templates are at the code's state (clone_template checks it)
     for candidate in (template_schema_name(vertical) if vertical else "", template_schema_name()):
-        if candidate and schema_exists(candidate):
+        if current and candidate and schema_exists(candidate):
             if applied_migrations(candidate) == migrations:
                 template = candidate
             break
