@@ -48,25 +48,38 @@ def test_the_templates_hold_only_tables_the_code_knows(db):
         assert "django_migrations" in found.tables
 
 
-def test_a_backup_reads_the_catalog_by_index_only(committed_tenant, django_db_blocker, backups):
-    # given the backup's own snapshot, opened here so its scans can be counted
-    with django_db_blocker.unblock(), transaction.atomic():
+def backup_counting_scans(tenant) -> tuple[Path, dict[str, int], int]:
+    """A backup inside a transaction whose catalog scans are counted: the archive, the scans the
+    backup made, and those of the query schema_checksums used to make (to show a scan counts)."""
+    with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         before = catalog_seq_scans()
-        # when the tenant is backed up (tenant_backup's own atomic block is a savepoint in it)
-        archive = tenant_backup(committed_tenant)
+        # tenant_backup's own atomic block is a savepoint of this transaction
+        archive = tenant_backup(tenant)
         after = catalog_seq_scans()
-        # and, to show the count sees a scan: the query schema_checksums used to make
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_tables WHERE schemaname = %s",
-                [committed_tenant.schema_name],
+                "SELECT count(*) FROM pg_tables WHERE schemaname = %s", [tenant.schema_name]
             )
-        scanned = catalog_seq_scans()
-    # then no catalog was read sequentially, and the archive holds every table
-    assert after == before
-    assert scanned["pg_class"] > after["pg_class"]
+        control = catalog_seq_scans()["pg_class"] - after["pg_class"]
+    return archive, {name: after[name] - before[name] for name in CATALOGS}, control
+
+
+def test_a_backup_reads_the_catalog_by_index_only(committed_tenant, django_db_blocker, backups):
+    # when the tenant is backed up
+    with django_db_blocker.unblock():
+        # PostgreSQL itself re-reads pg_class by a heap scan when a backend has missed cache
+        # invalidations (RelationReloadIndexInfo after a reset of the shared queue, which other
+        # databases' DDL on this cluster can cause): a backup's own scans happen on every try.
+        for _attempt in range(3):
+            archive, scans, control = backup_counting_scans(committed_tenant)
+            if not any(scans.values()):
+                break
+    # then no catalog was read sequentially (while the old query does), and the archive holds
+    # every table
+    assert scans == dict.fromkeys(CATALOGS, 0)
+    assert control > 0
     with tarfile.open(archive) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
         files = {name for name in tar.getnames() if name.startswith("tables/")}
