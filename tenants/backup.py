@@ -502,8 +502,8 @@ def _build_schema(schema: str, plan: _CopyPlan) -> None:
         connection.set_schema(schema)
         executor = MigrationExecutor(connection)
         executor.migrate(plan.targets, plan=executor.migration_plan(plan.targets))
-    except (TemplateOutOfDate, ValueError) as exc:
-        raise BackupError(f"cannot build the schema to restore into: {exc}") from exc
+    except (TemplateOutOfDate, ValueError, DatabaseError) as exc:
+        raise BackupError(f"cannot build the schema to restore into: {exc}"[:1000]) from exc
     finally:
         connection.set_schema_to_public()
 
@@ -538,7 +538,12 @@ def _restore_tables(schema: str, plan: _CopyPlan, folder: Path, *, checksums: di
     if schema_checksums(schema) != checksums:
         raise BackupError("the restored schema's checksums differ from the backup's")
     if not plan.current:
-        schema_migrate(schema_name=schema)
+        try:
+            schema_migrate(schema_name=schema)
+        except DatabaseError as exc:
+            raise BackupError(
+                f"the restored schema does not migrate forward: {exc}"[:1000]
+            ) from exc
 
 
 # -- What an archive may hold ----------------------------------------------------------------
