@@ -1,5 +1,6 @@
-"""Per-tenant backup and restore: a tenant dumped, dropped and restored comes back with equal
-checksums (schema, public rows, media) and no other tenant changes; a restore over a live
+"""Per-tenant backup and restore, in both archive formats (2: COPY of the tables, what backups
+write; 1: pg_dump, which still restores): a tenant dumped, dropped and restored comes back with
+equal checksums (schema, public rows, media) and no other tenant changes; a restore over a live
 tenant swaps it in; a copy becomes a new tenant; archives are kept N per tenant here and in
 S3-compatible storage (moto's server), and a hostile archive is refused."""
 
@@ -57,8 +58,13 @@ def backups(tmp_path, settings):
     return tmp_path / "backups"
 
 
+@pytest.fixture(params=[2, 1], ids=["copy-format", "pg_dump-format"])
+def archive_format(request) -> int:
+    return request.param
+
+
 def test_a_tenant_dumped_dropped_and_restored_comes_back_whole(
-    committed_tenant, django_db_blocker, backups
+    committed_tenant, django_db_blocker, backups, archive_format
 ):
     tenant = committed_tenant
     with django_db_blocker.unblock():
@@ -67,7 +73,7 @@ def test_a_tenant_dumped_dropped_and_restored_comes_back_whole(
         add_client(tenant, "kept@guest.example.com")
         before = schema_checksums(tenant.schema_name)
         public_before = public_state(tenant.pk)
-        archive = tenant_backup(tenant)
+        archive = tenant_backup(tenant, archive_format=archive_format)
         tenant_id, schema = tenant.pk, tenant.schema_name
 
         tenant_destroy(tenant=tenant)
@@ -86,12 +92,12 @@ def test_a_tenant_dumped_dropped_and_restored_comes_back_whole(
 
 
 def test_a_restore_over_a_live_tenant_swaps_the_old_data_out(
-    committed_tenant, django_db_blocker, backups
+    committed_tenant, django_db_blocker, backups, archive_format
 ):
     tenant = committed_tenant
     with django_db_blocker.unblock():
         add_client(tenant, "before@guest.example.com")
-        archive = tenant_backup(tenant)
+        archive = tenant_backup(tenant, archive_format=archive_format)
         before = schema_checksums(tenant.schema_name)
         with tenant_context(tenant):
             ClientProfile.objects.all().delete()
@@ -106,44 +112,55 @@ def test_a_restore_over_a_live_tenant_swaps_the_old_data_out(
 
 
 def test_a_write_while_the_backup_runs_is_in_neither_the_dump_nor_its_checksums(
-    committed_tenant, django_db_blocker, backups, monkeypatch
+    committed_tenant, django_db_blocker, backups, monkeypatch, archive_format
 ):
-    """pg_dump, the checksums and the public rows read one snapshot: a busy tenant's archive
-    still agrees with itself, so it restores."""
+    """The tables (pg_dump's or COPY's), the checksums and the public rows read one snapshot: a
+    busy tenant's archive still agrees with itself, so it restores."""
     if cluster_active():
         pytest.skip("on Citus a backup is not one snapshot (README: Beyond one machine: Citus)")
     tenant = committed_tenant
-    real_run = backup._run
+
+    def write_from_another_connection() -> None:
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT set_config('search_path', %s, false)",
+                               [tenant.schema_name])  # fmt: skip
+                cursor.execute("INSERT INTO cabinet_catalogcategory"
+                               " (name, position, translations)"
+                               " VALUES ('Written mid-backup', 0, '{}')")  # fmt: skip
+        finally:
+            other.close()
+
+    real_run, real_write = backup._run, backup.write_tables
 
     def write_then_run(command: list[str], env: dict) -> None:
         if "pg_dump" in command[0]:  # another connection commits a row before the dump starts
-            other = connections.create_connection("default")
-            try:
-                with other.cursor() as cursor:
-                    cursor.execute("SELECT set_config('search_path', %s, false)",
-                                   [tenant.schema_name])  # fmt: skip
-                    cursor.execute("INSERT INTO cabinet_catalogcategory"
-                                   " (name, position, translations)"
-                                   " VALUES ('Written mid-backup', 0, '{}')")  # fmt: skip
-            finally:
-                other.close()
+            write_from_another_connection()
         real_run(command, env)
+
+    def write_then_copy(schema_name: str, into: Path) -> tuple[dict, dict]:
+        write_from_another_connection()  # the snapshot is taken: REPEATABLE READ's first read
+        return real_write(schema_name, into)
 
     with django_db_blocker.unblock():
         monkeypatch.setattr(backup, "_run", write_then_run)
-        archive = tenant_backup(tenant)
-        monkeypatch.setattr(backup, "_run", real_run)
+        monkeypatch.setattr(backup, "write_tables", write_then_copy)
+        archive = tenant_backup(tenant, archive_format=archive_format)
+        monkeypatch.undo()
+        with tenant_context(tenant):  # the row was committed
+            assert CatalogCategory.objects.filter(name="Written mid-backup").exists()
         tenant_restore(archive)  # over the live tenant: refused if the checksums disagreed
         with tenant_context(tenant):
             assert not CatalogCategory.objects.filter(name="Written mid-backup").exists()
 
 
 def test_a_failed_restore_leaves_no_half_restored_schema(
-    committed_tenant, django_db_blocker, backups, monkeypatch
+    committed_tenant, django_db_blocker, backups, archive_format, monkeypatch
 ):
     tenant = committed_tenant
     with django_db_blocker.unblock():
-        archive = tenant_backup(tenant)
+        archive = tenant_backup(tenant, archive_format=archive_format)
         schema = tenant.schema_name
         tenant_destroy(tenant=tenant)
         monkeypatch.setattr(backup, "schema_checksums", lambda _name: {"changed": [0, ""]})
@@ -157,13 +174,13 @@ def test_a_failed_restore_leaves_no_half_restored_schema(
 
 
 def test_a_copy_becomes_a_new_tenant_and_leaves_the_original_alone(
-    committed_tenant, django_db_blocker, backups
+    committed_tenant, django_db_blocker, backups, archive_format
 ):
     tenant = committed_tenant
     slug = f"copy-{uuid.uuid4().hex[:6]}"
     with django_db_blocker.unblock():
         add_client(tenant, "both@guest.example.com")
-        archive = tenant_backup(tenant)
+        archive = tenant_backup(tenant, archive_format=archive_format)
         original = schema_checksums(tenant.schema_name)
         out = io.StringIO()
         call_command("restore_tenant", str(archive), "--as", slug, stdout=out)

@@ -1,7 +1,8 @@
 """A restore trusts nothing in the archive: a manifest naming `public`, a template or another
 tenant's schema, a dump carrying objects of another schema, public rows of another tenant or a
 user row are refused before anything changes; and what the dump runs runs as a role that
-cannot reach any other schema."""
+cannot reach any other schema. These archives are format 1 (pg_dump), which still restores;
+tests/tenants/test_restore_hostile_copy.py tampers with format 2."""
 
 import json
 import tarfile
@@ -35,14 +36,14 @@ class Undo(Exception):
 
 @pytest.fixture(scope="module")
 def original(module_tenant, django_db_blocker, tmp_path_factory):
-    """One honest archive of the module's tenant; every test tampers with a copy of it."""
+    """One honest format-1 archive of the module's tenant; every test tampers with a copy."""
     from django.conf import settings
 
     folder = tmp_path_factory.mktemp("backups")
     previous, settings.BACKUP_DIR = settings.BACKUP_DIR, str(folder)
     try:
         with django_db_blocker.unblock():
-            yield tenant_backup(module_tenant)
+            yield tenant_backup(module_tenant, archive_format=1)
     finally:
         settings.BACKUP_DIR = previous
 
@@ -242,7 +243,7 @@ def test_what_a_dump_executes_cannot_reach_another_tenant(
         connection.set_schema_to_public()
         shop_name = Tenant.objects.get(slug="shop").name
         Tenant.objects.filter(slug="shop").update(name="Shop Test")  # undo the set-up's strike
-        archive = tenant_backup(tenant)
+        archive = tenant_backup(tenant, archive_format=1)
         try:
             before = schema_checksums(schema)
             with pytest.raises(BackupError, match="permission denied"):
@@ -275,7 +276,7 @@ def test_a_schema_that_would_run_foreign_code_as_the_application_is_refused(
         with schema_context(tenant.schema_name), connection.cursor() as cursor:
             cursor.execute(planted)
         connection.set_schema_to_public()
-        archive = tenant_backup(tenant)
+        archive = tenant_backup(tenant, archive_format=1)
         before = schema_checksums(tenant.schema_name)
 
         with pytest.raises(BackupError, match=match):
