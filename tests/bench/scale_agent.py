@@ -357,8 +357,13 @@ def measure_fanouts(label: str) -> None:
     sample = tenants[:BACKUP_SAMPLE]
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        for tenant in sample:
-            tenant_backup(tenant, folder=Path(folder))
+        try:
+            for tenant in sample:
+                tenant_backup(tenant, folder=Path(folder))
+        except Exception as exc:  # reported; the run goes on to the migration
+            say(f"  backup of {tenant.schema_name} FAILED: {exc!r}")
+            figure(label, "backup one cabinet (archive)", "failed")
+            return
         each = (time.perf_counter() - started) / len(sample)
     figure(label, "backup one cabinet (archive)", round(each, 2), "s")
     figure(
