@@ -26,6 +26,7 @@ from cabinet.checkout.services import checkout_open_order, checkout_refund
 from cabinet.clinic import selectors
 from cabinet.clinic.models import (
     Appointment,
+    BookingRules,
     DayOff,
     Service,
     Specialist,
@@ -449,3 +450,36 @@ def specialist_update(
     specialist.services.set(services)
     audit_record(action="clinic.specialist_changed", actor=by, target=specialist)
     return specialist
+
+
+# --- The booking rules --------------------------------------------------------------------------
+
+RULE_FIELDS = ("horizon_days", "notice_hours", "change_hours", "hold_minutes", "reminder_hours")
+
+
+@transaction.atomic
+def booking_rules_save(*, by: User, **values: int) -> BookingRules:
+    """Change the cabinet's booking windows (the one row, made if missing). Bounds are the
+    model's; the notice must be shorter than the horizon. One audit entry naming what changed
+    (before, after); none when nothing did. Effective at once: every read asks the row."""
+    if not by.has_perm("clinic.change_bookingrules"):
+        raise PermissionDenied("changing the booking rules needs clinic.change_bookingrules")
+    if set(values) != set(RULE_FIELDS):
+        raise TypeError(f"booking_rules_save takes exactly {', '.join(RULE_FIELDS)}")
+    found, _created = BookingRules.objects.select_for_update().get_or_create(pk=1)
+    before = {name: getattr(found, name) for name in RULE_FIELDS}
+    for name, value in values.items():
+        setattr(found, name, value)
+    found.full_clean()
+    if found.notice_hours >= found.horizon_days * 24:
+        raise ValidationError(
+            _("Clients could never book: the notice must be shorter than the days ahead."),
+            code="window",
+        )
+    changes = {
+        name: [before[name], values[name]] for name in RULE_FIELDS if before[name] != values[name]
+    }
+    if changes:
+        found.save(update_fields=list(changes))
+        audit_record(action="clinic.booking_rules", actor=by, target=found, changes=changes)
+    return found
