@@ -33,7 +33,7 @@ from cabinet.clinic.models import (
     VisitDocument,
     WorkingHours,
 )
-from cabinet.orders.models import Order
+from cabinet.orders.models import Order, OrderStatusChange
 from rbac.audit import audit_record
 from rbac.models import User
 
@@ -179,9 +179,9 @@ def _checkout_token(order: Order) -> uuid.UUID | None:
 
 def appointment_paid(*, order: Order) -> None:
     """ORDER_PLACED: the order of a checkout being paid. When it pays a held appointment, the
-    appointment is confirmed in the same transaction (its order's submission key is the
-    checkout's token). An order of a bookable service outside an appointment is refused: a
-    service is bought by booking it."""
+    appointment is confirmed and the order accepted in the same transaction (its order's
+    submission key is the checkout's token). An order of a bookable service outside an
+    appointment is refused: a service is bought by booking it."""
     token = _checkout_token(order)
     appointment = (
         Appointment.objects.select_for_update().filter(checkout__token=token).first()
@@ -208,6 +208,14 @@ def appointment_paid(*, order: Order) -> None:
     appointment.paid_at = timezone.now()
     appointment.held_until = None
     appointment.save(update_fields=["status", "paid_at", "held_until"])
+    # Paying confirmed the visit: the order is accepted with it, so nobody is asked to confirm
+    # it in the queue (the core opens that only for a new order), and the client cancels the
+    # visit, not its order (a cancelled order would refund a visit that stays booked).
+    order.status = Order.Status.ACCEPTED
+    order.save(update_fields=["status"])
+    OrderStatusChange.objects.create(
+        order=order, from_status=Order.Status.NEW, to_status=Order.Status.ACCEPTED, by=None
+    )
     audit_record(
         action="clinic.paid",
         actor=order.client.user,
