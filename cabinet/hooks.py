@@ -28,7 +28,8 @@ ORDER_PLACED = ExtensionPoint(
     "order_placed",
     "order=: a client's order has just been saved with its lines, inside the order's "
     "transaction (cabinet.orders.services.order_create_paid): an effect here commits or fails "
-    "with it",
+    "with it; an order the function accepts (status ACCEPTED: what it pays for is confirmed, "
+    "a prepaid appointment) opens no 'Order to confirm' in the staff queue",
 )
 
 TRANSLATION_SOURCES = ExtensionPoint(

@@ -25,6 +25,9 @@ class ClinicConfig(CabinetVertical):
     staff_nav = (
         (_("Schedule"), "clinic-staff:schedule"),
         (_("Specialists"), "clinic-staff:specialists"),
+        # every member of staff reads the rules (what to tell a client); editing needs
+        # clinic.change_bookingrules, so the link never leads anyone to a 403
+        (_("Booking rules"), "clinic-staff:booking-rules"),
     )
     urls = "cabinet.clinic.urls"
     staff_urls = "cabinet.clinic.staff_urls"
@@ -55,8 +58,13 @@ class ClinicConfig(CabinetVertical):
             "clinic.view_all_appointments",
             "clinic.manage_schedule",
             "clinic.view_visit_documents",
+            "clinic.change_bookingrules",
         ],
-        "manager": ["clinic.view_all_appointments", "clinic.manage_schedule"],
+        "manager": [
+            "clinic.view_all_appointments",
+            "clinic.manage_schedule",
+            "clinic.change_bookingrules",
+        ],
         # a specialist: their own clients' documents only (scoped in the selectors)
         "operator": ["clinic.view_visit_documents"],
     }
@@ -68,6 +76,9 @@ class ClinicConfig(CabinetVertical):
         gettext_noop("Open clients' visit documents (appointments)"): [
             "clinic.view_visit_documents"
         ],
+        gettext_noop(
+            "Change the booking rules: how far ahead, cancelling, reminders (appointments)"
+        ): ["clinic.change_bookingrules"],
     }
     field_targets = (
         FieldTarget(

@@ -26,13 +26,14 @@ from cabinet.checkout.services import checkout_open_order, checkout_refund
 from cabinet.clinic import selectors
 from cabinet.clinic.models import (
     Appointment,
+    BookingRules,
     DayOff,
     Service,
     Specialist,
     VisitDocument,
     WorkingHours,
 )
-from cabinet.orders.models import Order
+from cabinet.orders.models import Order, OrderStatusChange
 from rbac.audit import audit_record
 from rbac.models import User
 
@@ -178,9 +179,9 @@ def _checkout_token(order: Order) -> uuid.UUID | None:
 
 def appointment_paid(*, order: Order) -> None:
     """ORDER_PLACED: the order of a checkout being paid. When it pays a held appointment, the
-    appointment is confirmed in the same transaction (its order's submission key is the
-    checkout's token). An order of a bookable service outside an appointment is refused: a
-    service is bought by booking it."""
+    appointment is confirmed and the order accepted in the same transaction (its order's
+    submission key is the checkout's token). An order of a bookable service outside an
+    appointment is refused: a service is bought by booking it."""
     token = _checkout_token(order)
     appointment = (
         Appointment.objects.select_for_update().filter(checkout__token=token).first()
@@ -207,6 +208,14 @@ def appointment_paid(*, order: Order) -> None:
     appointment.paid_at = timezone.now()
     appointment.held_until = None
     appointment.save(update_fields=["status", "paid_at", "held_until"])
+    # Paying confirmed the visit: the order is accepted with it, so nobody is asked to confirm
+    # it in the queue (the core opens that only for a new order), and the client cancels the
+    # visit, not its order (a cancelled order would refund a visit that stays booked).
+    order.status = Order.Status.ACCEPTED
+    order.save(update_fields=["status"])
+    OrderStatusChange.objects.create(
+        order=order, from_status=Order.Status.NEW, to_status=Order.Status.ACCEPTED, by=None
+    )
     audit_record(
         action="clinic.paid",
         actor=order.client.user,
@@ -449,3 +458,36 @@ def specialist_update(
     specialist.services.set(services)
     audit_record(action="clinic.specialist_changed", actor=by, target=specialist)
     return specialist
+
+
+# --- The booking rules --------------------------------------------------------------------------
+
+RULE_FIELDS = ("horizon_days", "notice_hours", "change_hours", "hold_minutes", "reminder_hours")
+
+
+@transaction.atomic
+def booking_rules_save(*, by: User, **values: int) -> BookingRules:
+    """Change the cabinet's booking windows (the one row, made if missing). Bounds are the
+    model's; the notice must be shorter than the horizon. One audit entry naming what changed
+    (before, after); none when nothing did. Effective at once: every read asks the row."""
+    if not by.has_perm("clinic.change_bookingrules"):
+        raise PermissionDenied("changing the booking rules needs clinic.change_bookingrules")
+    if set(values) != set(RULE_FIELDS):
+        raise TypeError(f"booking_rules_save takes exactly {', '.join(RULE_FIELDS)}")
+    found, _created = BookingRules.objects.select_for_update().get_or_create(pk=1)
+    before = {name: getattr(found, name) for name in RULE_FIELDS}
+    for name, value in values.items():
+        setattr(found, name, value)
+    found.full_clean()
+    if found.notice_hours >= found.horizon_days * 24:
+        raise ValidationError(
+            _("Clients could never book: the notice must be shorter than the days ahead."),
+            code="window",
+        )
+    changes = {
+        name: [before[name], values[name]] for name in RULE_FIELDS if before[name] != values[name]
+    }
+    if changes:
+        found.save(update_fields=list(changes))
+        audit_record(action="clinic.booking_rules", actor=by, target=found, changes=changes)
+    return found

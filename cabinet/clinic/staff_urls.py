@@ -11,4 +11,5 @@ urlpatterns = [
     path("schedule/documents/<int:pk>/", staff_views.document, name="document"),
     path("specialists/", staff_views.specialists, name="specialists"),
     path("specialists/<int:pk>/", staff_views.specialist, name="specialist"),
+    path("booking-rules/", staff_views.booking_rules, name="booking-rules"),
 ]

@@ -1,6 +1,7 @@
 """The back office of appointments: a day's schedule per specialist (a specialist sees only
 their own), an appointment with the client's earlier visits, the visit's summary and documents;
-the specialists, their weekly hours, breaks and days off (for those who edit the schedule)."""
+the specialists, their weekly hours, breaks and days off (for those who edit the schedule); the
+booking rules (read by all staff, changed by those with clinic.change_bookingrules)."""
 
 import datetime
 
@@ -16,6 +17,7 @@ from cabinet.access import staff_required
 from cabinet.clinic import selectors
 from cabinet.clinic.files import serve_document
 from cabinet.clinic.forms import (
+    BookingRulesForm,
     DayOffForm,
     DocumentForm,
     HoursForm,
@@ -25,6 +27,7 @@ from cabinet.clinic.forms import (
 )
 from cabinet.clinic.services import (
     appointment_cancel,
+    booking_rules_save,
     day_off_add,
     document_add,
     hours_add,
@@ -220,3 +223,34 @@ def specialist(request: HttpRequest, pk: int) -> HttpResponse:
         "edit_form": edit_form,
     }
     return render_cabinet(request, "clinic/staff_specialist.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+@clinic_page
+def booking_rules(request: HttpRequest) -> HttpResponse:
+    """The booking windows in the client's words; a form for those who may change them."""
+    current = selectors.rules()
+    editor = request.user.has_perm("clinic.change_bookingrules")
+    form = None
+    if editor:
+        form = BookingRulesForm(
+            request.POST if request.method == "POST" else None, instance=current
+        )
+    if request.method == "POST":
+        if not editor:
+            raise PermissionDenied("the booking rules' editors' work")
+        if form.is_valid():
+            try:
+                booking_rules_save(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("The booking rules are saved; clients book by them now.")
+                )
+                return HttpResponseRedirect(reverse("clinic-staff:booking-rules"), status=303)
+        current = selectors.rules()  # the saved rules, not the rejected ones the form holds
+    status = 400 if request.method == "POST" else 200
+    context = {"rules": current, "form": form, "editor": editor}
+    return render_cabinet(request, "clinic/staff_booking_rules.html", context, status=status)

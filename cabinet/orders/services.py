@@ -71,8 +71,9 @@ def order_create_paid(
     )  # fmt: skip
     OrderStatusChange.objects.create(order=order, to_status=S.NEW, by=client.user)
     hooks.ORDER_PLACED.run(order=order)  # e.g. a shop's shipment, in this transaction
-    work_open(client=client, kind="order", source=f"order:{order.pk}",
-              title=_("Order #%(pk)s") % {"pk": order.pk})  # fmt: skip
+    if order.status == S.NEW:  # one the vertical accepted (a paid appointment) needs nobody
+        work_open(client=client, kind="order", source=f"order:{order.pk}",
+                  title=_("Order #%(pk)s") % {"pk": order.pk})  # fmt: skip
     usage.record("orders", 1, idempotency_key=f"order:{order.pk}")
     outgoing.emit("order.created", lambda: outgoing_order(order))
     audit_record(action="order.placed", actor=client.user, target=order,
