@@ -228,6 +228,8 @@ def test_what_a_dump_executes_cannot_reach_another_tenant(
     tenant = committed_tenant
     schema = tenant.schema_name
     with django_db_blocker.unblock():
+        # Read before the set-up: building the planted index runs the strike once already.
+        shop_name = Tenant.objects.get(slug="shop").name
         with schema_context(schema), connection.cursor() as cursor:
             cursor.execute("CREATE TABLE evil (id int)")
             cursor.execute("INSERT INTO evil VALUES (1)")
@@ -242,8 +244,8 @@ def test_what_a_dump_executes_cannot_reach_another_tenant(
             )
             cursor.execute(f'CREATE INDEX evil_strike ON evil (("{schema}".strike(id)))')
         connection.set_schema_to_public()
-        shop_name = Tenant.objects.get(slug="shop").name
-        Tenant.objects.filter(slug="shop").update(name="Shop Test")  # undo the set-up's strike
+        assert Tenant.objects.get(slug="shop").name == "pwned"  # the set-up's own strike
+        Tenant.objects.filter(slug="shop").update(name="Shop Test")  # undone
         archive = tenant_backup(tenant, archive_format=1)
         try:
             before = schema_checksums(schema)
