@@ -35,18 +35,24 @@ class Undo(Exception):
     pass
 
 
-@pytest.fixture(scope="module")
-def original(module_tenant, django_db_blocker, tmp_path_factory):
-    """One honest format-1 archive of the module's tenant; every test tampers with a copy."""
+def honest_archive(tenant, django_db_blocker, tmp_path_factory, archive_format: int):
+    """One honest archive of `tenant` in a scratch BACKUP_DIR, for a module's tests to tamper
+    with copies of (yielded, for a module fixture to `yield from`)."""
     from django.conf import settings
 
     folder = tmp_path_factory.mktemp("backups")
     previous, settings.BACKUP_DIR = settings.BACKUP_DIR, str(folder)
     try:
         with django_db_blocker.unblock():
-            yield tenant_backup(module_tenant, archive_format=1)
+            yield tenant_backup(tenant, archive_format=archive_format)
     finally:
         settings.BACKUP_DIR = previous
+
+
+@pytest.fixture(scope="module")
+def original(module_tenant, django_db_blocker, tmp_path_factory):
+    """One honest format-1 archive of the module's tenant; every test tampers with a copy."""
+    yield from honest_archive(module_tenant, django_db_blocker, tmp_path_factory, 1)
 
 
 def tampered(archive: Path, into: Path, edit: Edit) -> Path:

@@ -9,22 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from tenants.backup import BackupError, schema_checksums, tenant_backup, tenant_restore
-from tests.tenants.test_restore_hostile import Edit, edit_manifest, tampered, world
+from tenants.backup import BackupError, schema_checksums, tenant_restore
+from tests.tenants.test_restore_hostile import (
+    Edit,
+    edit_manifest,
+    honest_archive,
+    tampered,
+    world,
+)
 
 
 @pytest.fixture(scope="module")
 def original(module_tenant, django_db_blocker, tmp_path_factory):
     """One honest format-2 archive of the module's tenant; every test tampers with a copy."""
-    from django.conf import settings
-
-    folder = tmp_path_factory.mktemp("backups")
-    previous, settings.BACKUP_DIR = settings.BACKUP_DIR, str(folder)
-    try:
-        with django_db_blocker.unblock():
-            yield tenant_backup(module_tenant, archive_format=2)
-    finally:
-        settings.BACKUP_DIR = previous
+    yield from honest_archive(module_tenant, django_db_blocker, tmp_path_factory, 2)
 
 
 def change_manifest(change) -> Edit:
